@@ -1,0 +1,104 @@
+//! Command-line interface: one file per subcommand.
+
+mod check;
+mod run;
+
+use clap::{Parser, Subcommand};
+use std::fmt;
+use upstream::error::InputErrors;
+
+/// Whole-system stock-and-flow modelling: what happens to need and spend if we
+/// invest upstream (prevention) instead of doing nothing — who pays, who saves,
+/// and when.
+#[derive(Debug, Parser)]
+#[command(name = "upstream", version, about, long_about = None)]
+#[command(
+    after_help = "Exit codes: 0 success, 1 bad input (the message names the file and line), 2 internal error.\n\
+Scenario file reference: docs/scenario-file.md; output columns: README.md."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Run(run::Args),
+    Check(check::Args),
+}
+
+pub fn main() -> Result<(), CliError> {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            return match e.kind() {
+                ErrorKind::DisplayHelp
+                | ErrorKind::DisplayVersion
+                | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                    let _ = e.print();
+                    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                        Err(CliError::Usage(String::new()))
+                    } else {
+                        Ok(())
+                    }
+                }
+                _ => Err(CliError::Usage(e.render().to_string())),
+            };
+        }
+    };
+    match cli.command {
+        Command::Run(args) => run::run(args),
+        Command::Check(args) => check::run(args),
+    }
+}
+
+/// What went wrong, and so the exit code.
+#[derive(Debug)]
+pub enum CliError {
+    /// The command line itself was wrong (message already formatted by clap).
+    Usage(String),
+    /// The inputs are wrong: every problem found.
+    Input(InputErrors),
+    /// Something the user can fix that is not one file position (e.g. an
+    /// unknown scenario name, or a model that cannot be simulated).
+    Invalid(String),
+    /// Our fault or the machine's (e.g. the output folder cannot be written).
+    Internal(String),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::Input(_) | CliError::Invalid(_) => 1,
+            CliError::Internal(_) => 2,
+        }
+    }
+}
+
+impl fmt::Display for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CliError::Usage(m) => write!(f, "{}", m.trim_end()),
+            CliError::Input(errors) => {
+                let n = errors.0.len();
+                writeln!(f, "error: the input has {n} problem{}:", if n == 1 { "" } else { "s" })?;
+                write!(f, "{errors}")
+            }
+            CliError::Invalid(m) => write!(f, "error: {m}"),
+            CliError::Internal(m) => write!(f, "internal error: {m}"),
+        }
+    }
+}
+
+impl From<InputErrors> for CliError {
+    fn from(e: InputErrors) -> Self {
+        CliError::Input(e)
+    }
+}
+
+impl From<upstream::run::RunError> for CliError {
+    fn from(e: upstream::run::RunError) -> Self {
+        CliError::Invalid(e.to_string())
+    }
+}

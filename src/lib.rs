@@ -1,0 +1,17 @@
+//! `upstream`: a whole-system stock-and-flow simulator for deciding whether to
+//! shift money from crisis services to prevention.
+//!
+//! Data flows one way: [`scenario`] reads and checks a scenario file into a
+//! [`model::Model`]; [`engine`] simulates one trajectory; [`run`] runs the
+//! baseline and every scenario; [`results`] turns trajectories into the
+//! accounts planners and finance teams read; [`output`] writes them.
+
+pub mod engine;
+pub mod error;
+pub mod linalg;
+pub mod model;
+pub mod output;
+pub mod results;
+pub mod run;
+pub mod scenario;
+pub mod units;

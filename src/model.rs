@@ -1,0 +1,411 @@
+//! The checked model: what a scenario file means once validated. Every value
+//! here has passed validation (probabilities in [0, 1], rows that do not
+//! overflow, names that resolve), so the engine never re-checks inputs.
+
+use crate::units::AnnualProbability;
+use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
+
+/// How the user's annual transition figures are turned into per-step moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TransitionMode {
+    /// Each annual probability is an independent hazard `r = −ln(1 − p)`;
+    /// per-step matrix = `expm(Q·dt)`.
+    Rates,
+    /// The figures are the one-year transition matrix; per-step matrix is its
+    /// principal `n`-th root.
+    AnnualMatrix,
+}
+
+/// Which stock a step's person-years are counted from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Occupancy {
+    Start,
+    End,
+    HalfCycle,
+}
+
+/// When within year `t` (t = 1 first) money is discounted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DiscountTiming {
+    /// `(1 + r)^t`
+    End,
+    /// `(1 + r)^(t − 1)`
+    Start,
+    /// `(1 + r)^(t − ½)`
+    Mid,
+}
+
+impl DiscountTiming {
+    /// Discount factor for simulated year `t` (1-based).
+    pub fn factor(self, rate: f64, t: u32) -> f64 {
+        let t = f64::from(t);
+        let exponent = match self {
+            DiscountTiming::End => t,
+            DiscountTiming::Start => t - 1.0,
+            DiscountTiming::Mid => t - 0.5,
+        };
+        (1.0 + rate).powf(-exponent)
+    }
+}
+
+/// The four tiers of early action (seed 004, lines 153–158).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tier {
+    Primary,
+    Secondary,
+    Tertiary,
+    Acute,
+}
+
+impl Tier {
+    pub const ALL: [Tier; 4] = [Tier::Primary, Tier::Secondary, Tier::Tertiary, Tier::Acute];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Tier::Primary => "primary",
+            Tier::Secondary => "secondary",
+            Tier::Tertiary => "tertiary",
+            Tier::Acute => "acute",
+        }
+    }
+
+    /// Primary, secondary and tertiary prevention count as preventative spend.
+    pub fn is_preventative(self) -> bool {
+        self != Tier::Acute
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// A value that may change by calendar year: `points` is sorted by year and
+/// never empty; a value holds from its year until the next, the first value
+/// holds before the first year and the last after the last.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Series<T> {
+    points: Vec<(i32, T)>,
+}
+
+impl<T: Copy> Series<T> {
+    pub fn constant(value: T) -> Self {
+        Self {
+            points: vec![(i32::MIN, value)],
+        }
+    }
+
+    /// `points` must be non-empty; they are sorted here.
+    pub fn by_year(mut points: Vec<(i32, T)>) -> Self {
+        assert!(!points.is_empty(), "a series needs at least one value");
+        points.sort_by_key(|p| p.0);
+        Self { points }
+    }
+
+    pub fn at(&self, year: i32) -> T {
+        let i = self.points.partition_point(|p| p.0 <= year);
+        self.points[i.saturating_sub(1)].1
+    }
+
+    pub fn points(&self) -> &[(i32, T)] {
+        &self.points
+    }
+
+    pub fn is_constant(&self) -> bool {
+        self.points.len() == 1
+    }
+
+    pub fn map<U: Copy>(&self, f: impl Fn(T) -> U) -> Series<U> {
+        Series {
+            points: self.points.iter().map(|&(y, v)| (y, f(v))).collect(),
+        }
+    }
+}
+
+/// An age band `[lower, upper)` in years; `upper` is `None` for an open last band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AgeBand {
+    pub name: String,
+    pub lower: f64,
+    pub upper: Option<f64>,
+}
+
+impl AgeBand {
+    pub fn width(&self) -> Option<f64> {
+        self.upper.map(|u| u - self.lower)
+    }
+}
+
+/// People entering the first band.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Entries {
+    /// People per year.
+    pub people: Series<f64>,
+    /// Share entering at each level; sums to 1.
+    pub mix: Vec<f64>,
+}
+
+/// Band totals the baseline is calibrated to, at the start of each year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Projection {
+    /// Sorted years, each with one total per band.
+    pub points: Vec<(i32, Vec<f64>)>,
+}
+
+impl Projection {
+    /// Band total at a fractional calendar time (e.g. 2026.25), interpolated
+    /// linearly between years and held flat outside them.
+    pub fn band_total(&self, band: usize, time: f64) -> f64 {
+        let first = &self.points[0];
+        if time <= f64::from(first.0) {
+            return first.1[band];
+        }
+        for pair in self.points.windows(2) {
+            let (y0, y1) = (f64::from(pair[0].0), f64::from(pair[1].0));
+            if time <= y1 {
+                let w = (time - y0) / (y1 - y0);
+                return pair[0].1[band] * (1.0 - w) + pair[1].1[band] * w;
+            }
+        }
+        self.points[self.points.len() - 1].1[band]
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Service {
+    pub name: String,
+    pub tier: Tier,
+    pub funder: usize,
+    /// Money per unit of activity, in price-base-year prices.
+    pub unit_cost: f64,
+    /// Units of activity per person-year, per cell (band-major: `band * levels + level`).
+    pub use_rate: Vec<Series<f64>>,
+}
+
+/// How many people an intervention reaches at full scale.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Reach {
+    /// Share (0–1) of the target population.
+    Share(f64),
+    /// Participant places (people at any one time) per year.
+    Places(f64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Relative risk on the transition `from → to` (`to = None` is the exit).
+    Transition {
+        from: usize,
+        to: Option<usize>,
+        relative_risk: f64,
+    },
+    /// Multiplier on a service's use rate.
+    Service { service: usize, multiplier: f64 },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Intervention {
+    pub name: String,
+    pub description: String,
+    pub funder: usize,
+    pub tier: Tier,
+    pub evidence: String,
+    pub target_bands: Vec<usize>,
+    pub target_levels: Vec<usize>,
+    pub reach: Reach,
+    pub start_year: i32,
+    /// Years of linear ramp-up, ≥ 0.
+    pub ramp_years: f64,
+    /// Last calendar year it runs (inclusive).
+    pub end_year: Option<i32>,
+    /// 0–1: share of the effect delivered.
+    pub fidelity: f64,
+    /// Money per participant-year.
+    pub cost_per_participant: f64,
+    /// Money per year while it runs.
+    pub fixed_cost: f64,
+    pub lag_years: u32,
+    pub effects: Vec<Effect>,
+}
+
+impl Intervention {
+    pub fn targets(&self, band: usize, level: usize) -> bool {
+        self.target_bands.contains(&band) && self.target_levels.contains(&level)
+    }
+
+    /// Share of full scale delivered in `year`: zero outside start..=end, and
+    /// the year's average of a linear ramp from 0 at the start of
+    /// `start_year` to 1 after `ramp_years`.
+    pub fn scale_in(&self, year: i32) -> f64 {
+        if year < self.start_year || self.end_year.is_some_and(|e| year > e) {
+            return 0.0;
+        }
+        let k = f64::from(year - self.start_year);
+        let r = self.ramp_years;
+        if r <= 0.0 || k >= r {
+            1.0
+        } else if k + 1.0 <= r {
+            (k + 0.5) / r
+        } else {
+            // The ramp ends within this year.
+            (r * r - k * k) / (2.0 * r) + (k + 1.0 - r)
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub description: String,
+    /// Indices into `Model::interventions`.
+    pub interventions: Vec<usize>,
+    /// The model this scenario runs: the file's model with the scenario's
+    /// overrides applied.
+    pub model: Box<Model>,
+    /// The overrides as written (path, value), for the record.
+    pub overrides: Vec<(String, f64)>,
+}
+
+/// An input file and the SHA-256 of its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    pub sha256: String,
+}
+
+/// A validated model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub name: String,
+    pub start_year: i32,
+    pub horizon_years: u32,
+    pub steps_per_year: u32,
+    pub currency: String,
+    pub price_base_year: i32,
+    pub discount_rate: f64,
+    pub discount_timing: DiscountTiming,
+    pub occupancy: Occupancy,
+    pub transition_mode: TransitionMode,
+    pub levels: Vec<String>,
+    pub bands: Vec<AgeBand>,
+    /// People at the start, per cell (band-major).
+    pub population: Vec<f64>,
+    /// Annual transition probability per band × from × to (diagonal unused).
+    pub transitions: Vec<Series<AnnualProbability>>,
+    /// Annual exit probability per cell.
+    pub exits: Vec<Series<AnnualProbability>>,
+    pub entries: Option<Entries>,
+    pub projection: Option<Projection>,
+    pub funders: Vec<String>,
+    pub services: Vec<Service>,
+    pub interventions: Vec<Intervention>,
+    /// Named scenarios (the baseline, `do-nothing`, is implicit).
+    pub scenarios: Vec<Scenario>,
+    pub sources: Vec<SourceFile>,
+}
+
+/// The name of the implicit baseline scenario.
+pub const BASELINE: &str = "do-nothing";
+
+impl Model {
+    pub fn cells(&self) -> usize {
+        self.bands.len() * self.levels.len()
+    }
+
+    pub fn cell(&self, band: usize, level: usize) -> usize {
+        band * self.levels.len() + level
+    }
+
+    pub fn transition_index(&self, band: usize, from: usize, to: usize) -> usize {
+        let l = self.levels.len();
+        (band * l + from) * l + to
+    }
+
+    pub fn years(&self) -> impl Iterator<Item = i32> + '_ {
+        (0..self.horizon_years as i32).map(move |k| self.start_year + k)
+    }
+
+    pub fn end_year(&self) -> i32 {
+        self.start_year + self.horizon_years as i32 - 1
+    }
+
+    pub fn level_index(&self, name: &str) -> Option<usize> {
+        self.levels.iter().position(|l| l == name)
+    }
+
+    pub fn band_index(&self, name: &str) -> Option<usize> {
+        self.bands.iter().position(|b| b.name == name)
+    }
+
+    pub fn service_index(&self, name: &str) -> Option<usize> {
+        self.services.iter().position(|s| s.name == name)
+    }
+
+    pub fn intervention_index(&self, name: &str) -> Option<usize> {
+        self.interventions.iter().position(|i| i.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ramp(r: f64) -> Intervention {
+        Intervention {
+            name: "x".into(),
+            description: String::new(),
+            funder: 0,
+            tier: Tier::Secondary,
+            evidence: String::new(),
+            target_bands: vec![0],
+            target_levels: vec![0],
+            reach: Reach::Share(1.0),
+            start_year: 2030,
+            ramp_years: r,
+            end_year: Some(2040),
+            fidelity: 1.0,
+            cost_per_participant: 0.0,
+            fixed_cost: 0.0,
+            lag_years: 0,
+            effects: vec![],
+        }
+    }
+
+    #[test]
+    fn ramp_is_the_yearly_average_of_a_linear_rise() {
+        let i = ramp(2.0);
+        assert_eq!(i.scale_in(2029), 0.0);
+        assert_eq!(i.scale_in(2030), 0.25);
+        assert_eq!(i.scale_in(2031), 0.75);
+        assert_eq!(i.scale_in(2032), 1.0);
+        assert_eq!(i.scale_in(2040), 1.0);
+        assert_eq!(i.scale_in(2041), 0.0);
+        // Ramp ending mid-year: average of t/1.5 over [1, 1.5] and 1 over [1.5, 2].
+        let j = ramp(1.5);
+        let expected = (1.5f64 * 1.5 - 1.0) / 3.0 + 0.5;
+        assert!((j.scale_in(2031) - expected).abs() < 1e-15);
+        assert_eq!(ramp(0.0).scale_in(2030), 1.0);
+    }
+
+    #[test]
+    fn series_holds_values_between_and_beyond_years() {
+        let s = Series::by_year(vec![(2030, 2.0), (2025, 1.0)]);
+        assert_eq!(s.at(2020), 1.0);
+        assert_eq!(s.at(2025), 1.0);
+        assert_eq!(s.at(2029), 1.0);
+        assert_eq!(s.at(2030), 2.0);
+        assert_eq!(s.at(2050), 2.0);
+    }
+
+    #[test]
+    fn discount_conventions() {
+        let r = 0.035;
+        assert!((DiscountTiming::End.factor(r, 1) - 1.0 / 1.035).abs() < 1e-15);
+        assert_eq!(DiscountTiming::Start.factor(r, 1), 1.0);
+        assert!((DiscountTiming::Mid.factor(r, 2) - 1.035f64.powf(-1.5)).abs() < 1e-15);
+    }
+}

@@ -1,0 +1,92 @@
+//! Writing a run: tidy CSV, run metadata and the terminal summary. Outputs
+//! read only results.
+
+pub mod csv_files;
+pub mod table;
+
+use crate::model::Model;
+use crate::results::{Accounts, Comparison};
+use serde::Serialize;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Everything a run produced, ready to write.
+pub struct RunOutput<'a> {
+    pub model: &'a Model,
+    pub accounts: Vec<Accounts>,
+    /// One per scenario after the baseline (same order as `accounts[1..]`).
+    pub comparisons: Vec<Comparison>,
+    pub metadata: RunMetadata,
+}
+
+/// `run.json`: what is needed to know how a run was made.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunMetadata {
+    pub tool: &'static str,
+    pub version: &'static str,
+    pub scenario_file: PathBuf,
+    pub inputs: Vec<crate::model::SourceFile>,
+    pub model_name: String,
+    pub start_year: i32,
+    pub horizon_years: u32,
+    pub steps_per_year: u32,
+    pub currency: String,
+    pub price_base_year: i32,
+    pub discount_rate: f64,
+    pub futures: Vec<String>,
+    pub options: RunOptions,
+    /// Seconds since 1970-01-01 UTC when the run started.
+    pub started_unix_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RunOptions {
+    pub scenarios: Vec<String>,
+    pub out: PathBuf,
+}
+
+/// Writes `summary.csv`, `detail.csv` and `run.json` into `dir`. The files
+/// are written into a fresh sibling folder which then replaces `dir` whole,
+/// so `dir` never holds a half-written run and an earlier run is only
+/// replaced once the new one is complete.
+pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future]) -> io::Result<()> {
+    let parent = match dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent)?;
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "out".into());
+    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
+    if staging.exists() {
+        fs::remove_dir_all(&staging)?;
+    }
+    fs::create_dir(&staging)?;
+    let written = (|| -> io::Result<()> {
+        csv_files::write_summary(&staging.join("summary.csv"), output)?;
+        csv_files::write_detail(&staging.join("detail.csv"), output.model, futures)?;
+        let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;
+        fs::write(staging.join("run.json"), json + "\n")?;
+        Ok(())
+    })();
+    if let Err(e) = written {
+        let _ = fs::remove_dir_all(&staging);
+        return Err(e);
+    }
+    if dir.exists() {
+        let previous = parent.join(format!(".{name}.previous-{}", std::process::id()));
+        fs::rename(dir, &previous)?;
+        if let Err(e) = fs::rename(&staging, dir) {
+            let _ = fs::rename(&previous, dir);
+            let _ = fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+        fs::remove_dir_all(&previous)?;
+    } else {
+        fs::rename(&staging, dir)?;
+    }
+    Ok(())
+}

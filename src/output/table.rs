@@ -1,0 +1,121 @@
+//! The short summary printed in the terminal after a run.
+
+use super::RunOutput;
+use std::fmt::Write;
+
+/// The currency's sign where one is well known, else its code and a space.
+pub fn currency_prefix(currency: &str) -> String {
+    match currency {
+        "GBP" | "£" => "£".into(),
+        "EUR" | "€" => "€".into(),
+        "USD" | "$" => "$".into(),
+        other => format!("{other} "),
+    }
+}
+
+/// Money in millions with one decimal (e.g. `£12.3m`, `-£0.4m`).
+pub fn money_millions(prefix: &str, x: f64) -> String {
+    let m = x / 1e6;
+    let sign = if m < -0.05 { "-" } else { "" };
+    format!("{sign}{prefix}{:.1}m", m.abs())
+}
+
+/// A whole number with thousands separators, for people.
+pub fn people(x: f64) -> String {
+    let n = x.round() as i64;
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 { format!("-{out}") } else { out }
+}
+
+/// The table: per future, people in each need level at the horizon, acute
+/// and preventative spend over the horizon, and for scenarios the discounted
+/// net saving (NPV), return per £1 and break-even year.
+pub fn summary_table(output: &RunOutput) -> String {
+    let model = output.model;
+    let prefix = currency_prefix(&model.currency);
+    let last = model.end_year();
+    let mut header: Vec<String> = vec!["scenario".into()];
+    header.extend(model.levels.iter().cloned());
+    header.extend([
+        "acute spend".to_string(),
+        "preventative spend".into(),
+        "net saving (NPV)".into(),
+        format!("return per {}1", prefix.trim()),
+        "break-even".into(),
+    ]);
+    let mut rows = vec![header];
+    for (f, a) in output.accounts.iter().enumerate() {
+        let mut row = vec![a.scenario.clone()];
+        let t = a.years.len() - 1;
+        row.extend(a.people_level[t].iter().map(|&p| people(p)));
+        row.push(money_millions(&prefix, a.spend_acute.iter().sum()));
+        row.push(money_millions(&prefix, a.spend_preventative.iter().sum()));
+        match f.checked_sub(1).map(|i| &output.comparisons[i].total) {
+            None => row.extend(["–".into(), "–".into(), "–".into()]),
+            Some(s) => {
+                row.push(money_millions(&prefix, s.npv));
+                row.push(s.return_per_pound().map_or("–".into(), |r| format!("{prefix}{r:.2}")));
+                row.push(s.break_even_year.map_or("none".into(), |y| y.to_string()));
+            }
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {}–{last}, {} steps a year; {} prices, discounted at {}% a year",
+        model.name,
+        model.start_year,
+        model.steps_per_year,
+        model.price_base_year,
+        model.discount_rate * 100.0
+    );
+    let _ = writeln!(
+        out,
+        "People by need level at the end of {last}; spend summed over {}–{last}; net saving is against do-nothing.",
+        model.start_year
+    );
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, text)| {
+                let pad = widths[c] - text.chars().count();
+                if c == 0 {
+                    format!("{text}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{text}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            let _ = writeln!(out, "{}", rule.join("  "));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats() {
+        assert_eq!(people(1234567.4), "1,234,567");
+        assert_eq!(people(-999.6), "-1,000");
+        assert_eq!(money_millions("£", 12_345_678.0), "£12.3m");
+        assert_eq!(money_millions("£", -2_500_000.0), "-£2.5m");
+    }
+}

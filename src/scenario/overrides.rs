@@ -1,0 +1,218 @@
+//! Scenario overrides: a dotted path naming one number of the model, and the
+//! value it takes in that scenario. The same paths will name the parameters
+//! that sensitivity analysis and goal seeking vary.
+
+use super::validate::{non_negative_problem, probability_problem};
+use crate::model::{Effect, Model, Reach, Series};
+use crate::units::AnnualProbability;
+
+/// The forms a path can take, for messages.
+pub const PATH_FORMS: &str = "discount_rate, entries.people, transition.BAND.FROM.TO, exit.BAND.LEVEL, \
+service.NAME.unit_cost, service.NAME.use.LEVEL, intervention.NAME.FIELD, \
+intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE (BAND may be `*`)";
+
+const INTERVENTION_FIELDS: [&str; 9] = [
+    "reach",
+    "places",
+    "start_year",
+    "ramp_years",
+    "end_year",
+    "fidelity",
+    "cost_per_participant",
+    "fixed_cost",
+    "lag_years",
+];
+
+/// Sets the number at `path` in `model` to `value`, checking it as the file's
+/// own value would be checked. Row sums are checked afterwards by the caller.
+pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
+    let parts: Vec<&str> = path.split('.').collect();
+    let probability = |what: &str| match probability_problem(value, what) {
+        Some(p) => Err(p),
+        None => Ok(AnnualProbability::new(value).unwrap_or_default()),
+    };
+    let non_negative = |what: &str| match non_negative_problem(value, what) {
+        Some(p) => Err(p),
+        None => Ok(value),
+    };
+    let whole_year = |what: &str| {
+        if value.fract() == 0.0 && (1800.0..=2300.0).contains(&value) {
+            Ok(value as i32)
+        } else {
+            Err(format!("{what} is {value}; give a calendar year such as 2030"))
+        }
+    };
+    match parts.as_slice() {
+        ["discount_rate"] => {
+            if !(value.is_finite() && (0.0..1.0).contains(&value)) {
+                return Err(format!(
+                    "discount_rate is {value}; give a decimal in [0, 1), e.g. 0.035"
+                ));
+            }
+            model.discount_rate = value;
+        }
+        ["entries", "people"] => {
+            let people = non_negative("entries.people")?;
+            match &mut model.entries {
+                Some(e) => e.people = Series::constant(people),
+                None => return Err("the model has no [entries] to override".into()),
+            }
+        }
+        ["transition", band, from, to] => {
+            let p = probability("a transition probability")?;
+            let bands = bands(model, band)?;
+            let f = level(model, from)?;
+            let t = if *to == "exit" { None } else { Some(level(model, to)?) };
+            for b in bands {
+                match t {
+                    Some(t) if t == f => return Err("a transition from a level to itself cannot be set".into()),
+                    Some(t) => {
+                        let i = model.transition_index(b, f, t);
+                        model.transitions[i] = Series::constant(p);
+                    }
+                    None => {
+                        let c = model.cell(b, f);
+                        model.exits[c] = Series::constant(p);
+                    }
+                }
+            }
+        }
+        ["exit", band, lvl] => {
+            let p = probability("an exit probability")?;
+            let l = level(model, lvl)?;
+            for b in bands(model, band)? {
+                let c = model.cell(b, l);
+                model.exits[c] = Series::constant(p);
+            }
+        }
+        ["service", name, "unit_cost"] => {
+            let cost = non_negative("a unit cost")?;
+            let s = service(model, name)?;
+            model.services[s].unit_cost = cost;
+        }
+        ["service", name, "use", lvl] => {
+            let rate = non_negative("a use rate")?;
+            let s = service(model, name)?;
+            let l = level(model, lvl)?;
+            for b in 0..model.bands.len() {
+                let c = model.cell(b, l);
+                model.services[s].use_rate[c] = Series::constant(rate);
+            }
+        }
+        ["intervention", name, field] => {
+            let i = intervention(model, name)?;
+            let iv = &mut model.interventions[i];
+            match *field {
+                "reach" => iv.reach = Reach::Share(probability("reach")?.value()),
+                "places" => iv.reach = Reach::Places(non_negative("places")?),
+                "start_year" => iv.start_year = whole_year("start_year")?,
+                "end_year" => iv.end_year = Some(whole_year("end_year")?),
+                "ramp_years" => iv.ramp_years = non_negative("ramp_years")?,
+                "fidelity" => iv.fidelity = probability("fidelity")?.value(),
+                "cost_per_participant" => iv.cost_per_participant = non_negative("cost_per_participant")?,
+                "fixed_cost" => iv.fixed_cost = non_negative("fixed_cost")?,
+                "lag_years" => {
+                    if value.fract() != 0.0 || !(0.0..=100.0).contains(&value) {
+                        return Err(format!(
+                            "lag_years is {value}; give a whole number of years from 0 to 100"
+                        ));
+                    }
+                    iv.lag_years = value as u32;
+                }
+                other => {
+                    return Err(format!(
+                        "`{other}` is not an intervention field that can be overridden; valid: {}",
+                        INTERVENTION_FIELDS.join(", ")
+                    ));
+                }
+            }
+            if iv.end_year.is_some_and(|e| e < iv.start_year) {
+                return Err("end_year would be before start_year".into());
+            }
+        }
+        ["intervention", name, "relative_risk", from, to] => {
+            let rr = non_negative("a relative risk")?;
+            let i = intervention(model, name)?;
+            let f = level(model, from)?;
+            let t = if *to == "exit" { None } else { Some(level(model, to)?) };
+            let effect = model.interventions[i].effects.iter_mut().find_map(|e| match e {
+                Effect::Transition {
+                    from,
+                    to,
+                    relative_risk,
+                } if *from == f && *to == t => Some(relative_risk),
+                _ => None,
+            });
+            match effect {
+                Some(x) => *x = rr,
+                None => {
+                    return Err(format!(
+                        "intervention `{name}` has no effect on `{from}` → `{to}`; add it to the intervention first"
+                    ));
+                }
+            }
+        }
+        ["intervention", name, "multiplier", svc] => {
+            let m = non_negative("a multiplier")?;
+            let i = intervention(model, name)?;
+            let s = service(model, svc)?;
+            let effect = model.interventions[i].effects.iter_mut().find_map(|e| match e {
+                Effect::Service { service, multiplier } if *service == s => Some(multiplier),
+                _ => None,
+            });
+            match effect {
+                Some(x) => *x = m,
+                None => {
+                    return Err(format!(
+                        "intervention `{name}` has no effect on service `{svc}`; add it to the intervention first"
+                    ));
+                }
+            }
+        }
+        _ => return Err(format!("`{path}` is not a parameter path; the forms are {PATH_FORMS}")),
+    }
+    Ok(())
+}
+
+fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+fn level(model: &Model, name: &str) -> Result<usize, String> {
+    model.level_index(name).ok_or_else(|| {
+        format!(
+            "unknown level `{name}`; the levels are {}",
+            names_list(model.levels.iter())
+        )
+    })
+}
+
+fn bands(model: &Model, name: &str) -> Result<Vec<usize>, String> {
+    if name == "*" {
+        return Ok((0..model.bands.len()).collect());
+    }
+    model.band_index(name).map(|b| vec![b]).ok_or_else(|| {
+        format!(
+            "unknown band `{name}`; the bands are {} (or `*` for all)",
+            names_list(model.bands.iter().map(|b| &b.name))
+        )
+    })
+}
+
+fn service(model: &Model, name: &str) -> Result<usize, String> {
+    model.service_index(name).ok_or_else(|| {
+        format!(
+            "unknown service `{name}`; the services are {}",
+            names_list(model.services.iter().map(|s| &s.name))
+        )
+    })
+}
+
+fn intervention(model: &Model, name: &str) -> Result<usize, String> {
+    model.intervention_index(name).ok_or_else(|| {
+        format!(
+            "unknown intervention `{name}`; the interventions are {}",
+            names_list(model.interventions.iter().map(|i| &i.name))
+        )
+    })
+}

@@ -1,0 +1,1398 @@
+//! From a parsed `ScenarioFile` to a checked `Model`: every name resolved,
+//! every number in range, every problem collected and reported at once.
+
+use super::file::*;
+use super::overrides;
+use super::tables::Table;
+use crate::error::{ErrorSink, InputErrors, Location};
+use crate::model::*;
+use crate::units::AnnualProbability;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Byte offset → 1-based line number.
+pub(crate) struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    pub(crate) fn new(text: &str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { starts }
+    }
+
+    pub(crate) fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset).max(1)
+    }
+}
+
+pub(crate) struct Validator<'a> {
+    pub(crate) path: &'a Path,
+    pub(crate) dir: PathBuf,
+    pub(crate) lines: Lines,
+    pub(crate) errors: ErrorSink,
+    pub(crate) sources: Vec<SourceFile>,
+}
+
+/// A value's position in the file, for messages.
+type Span = std::ops::Range<usize>;
+
+impl Validator<'_> {
+    pub(crate) fn loc(&self, span: &Span) -> Location {
+        Location::Line(self.path.to_path_buf(), self.lines.line_of(span.start))
+    }
+
+    fn err(&mut self, span: &Span, message: impl Into<String>) {
+        let loc = self.loc(span);
+        self.errors.at(loc, message);
+    }
+
+    fn table(&mut self, file: &Spanned<String>, required: &[&str], optional: &[&str]) -> Option<Table> {
+        let path = self.dir.join(file.get_ref());
+        if !path.is_file() {
+            self.err(
+                &file.span(),
+                format!(
+                    "the table `{}` does not exist (looked for {}); paths are relative to the scenario file's folder",
+                    file.get_ref(),
+                    path.display()
+                ),
+            );
+            return None;
+        }
+        match Table::read(&path, required, optional) {
+            Ok(t) => {
+                self.sources.push(SourceFile {
+                    path: path.clone(),
+                    sha256: t.sha256.clone(),
+                });
+                Some(t)
+            }
+            Err(e) => {
+                self.errors.extend(e);
+                None
+            }
+        }
+    }
+}
+
+/// Checks a value that must be a probability and explains the usual mistakes.
+pub(crate) fn probability_problem(p: f64, what: &str) -> Option<String> {
+    if !p.is_finite() {
+        Some(format!(
+            "{what} is {p}; it must be a finite probability between 0 and 1"
+        ))
+    } else if p > 1.0 && p <= 100.0 {
+        Some(format!(
+            "{what} is {p}, outside [0, 1]; it looks like a percentage: give {} for {p}%",
+            p / 100.0
+        ))
+    } else if !(0.0..=1.0).contains(&p) {
+        Some(format!(
+            "{what} is {p}, outside [0, 1]; give an annual probability as a decimal, e.g. 0.2 for 20%"
+        ))
+    } else {
+        None
+    }
+}
+
+pub(crate) fn non_negative_problem(v: f64, what: &str) -> Option<String> {
+    if !v.is_finite() {
+        Some(format!("{what} is {v}; it must be a finite number ≥ 0"))
+    } else if v < 0.0 {
+        Some(format!("{what} is {v}; it must be ≥ 0"))
+    } else {
+        None
+    }
+}
+
+/// Names must be non-empty, unique, and free of dots (which separate the parts of override paths).
+fn check_names<'n>(v: &mut Validator, kind: &str, names: impl Iterator<Item = (&'n str, Span)>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, span) in names {
+        if name.trim().is_empty() {
+            v.err(&span, format!("a {kind} has an empty name; give it a name"));
+        } else if name.contains('.') {
+            v.err(&span, format!("{kind} name `{name}` contains a dot; dots separate the parts of override paths, use another character"));
+        } else if seen.contains(&name) {
+            v.err(&span, format!("{kind} `{name}` is defined twice; names must be unique"));
+        }
+        seen.push(name);
+    }
+}
+
+fn list(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+struct Names {
+    levels: Vec<String>,
+    bands: Vec<String>,
+}
+
+impl Names {
+    fn level(&self, name: &str) -> Result<usize, String> {
+        self.levels
+            .iter()
+            .position(|l| l == name)
+            .ok_or_else(|| format!("unknown level `{name}`; the levels are {}", list(&self.levels)))
+    }
+
+    fn band(&self, name: &str) -> Result<usize, String> {
+        self.bands
+            .iter()
+            .position(|b| b == name)
+            .ok_or_else(|| format!("unknown band `{name}`; the bands are {}", list(&self.bands)))
+    }
+
+    /// Bands named in an optional list (default: every band).
+    fn bands_or_all(&self, names: &Option<Vec<String>>) -> Result<Vec<usize>, String> {
+        match names {
+            None => Ok((0..self.bands.len()).collect()),
+            Some(list) if list.is_empty() => Err("the list of bands is empty; leave it out to mean every band".into()),
+            Some(list) => list.iter().map(|n| self.band(n)).collect(),
+        }
+    }
+
+    fn levels_or_all(&self, names: &Option<Vec<String>>) -> Result<Vec<usize>, String> {
+        match names {
+            None => Ok((0..self.levels.len()).collect()),
+            Some(list) if list.is_empty() => {
+                Err("the list of levels is empty; leave it out to mean every level".into())
+            }
+            Some(list) => list.iter().map(|n| self.level(n)).collect(),
+        }
+    }
+}
+
+/// Points of a by-year value, one entry per (key, optional year), with the
+/// place each came from, so that duplicates can be named.
+struct SeriesBuilder<K: Ord> {
+    entries: BTreeMap<K, Vec<(Option<i32>, f64, Location)>>,
+}
+
+impl<K: Ord + Clone> SeriesBuilder<K> {
+    fn new() -> Self {
+        Self {
+            entries: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, errors: &mut ErrorSink, key: K, year: Option<i32>, value: f64, loc: Location, what: &str) {
+        let points = self.entries.entry(key).or_default();
+        if let Some(previous) = points.iter().find(|p| p.0 == year || p.0.is_none() || year.is_none()) {
+            let detail = if previous.0 == year {
+                String::new()
+            } else {
+                " (a value without a year covers every year, so it cannot be mixed with values by year)".into()
+            };
+            errors.at(
+                loc,
+                format!("{what} is given twice; it was already given at {}{detail}", previous.2),
+            );
+            return;
+        }
+        points.push((year, value, loc));
+    }
+
+    fn build(self) -> BTreeMap<K, Series<f64>> {
+        self.entries
+            .into_iter()
+            .map(|(k, points)| {
+                let series = match points.as_slice() {
+                    [(None, v, _)] => Series::constant(*v),
+                    _ => Series::by_year(points.into_iter().map(|(y, v, _)| (y.unwrap_or(i32::MIN), v)).collect()),
+                };
+                (k, series)
+            })
+            .collect()
+    }
+}
+
+/// Expands a by-year TOML value into (year, value) points, checking each.
+fn by_year_points(v: &mut Validator, span: &Span, value: &ByYear) -> Vec<(Option<i32>, f64)> {
+    match value {
+        ByYear::Constant(x) => vec![(None, *x)],
+        ByYear::Years(points) if points.is_empty() => {
+            v.err(
+                span,
+                "the table of values by year is empty; give a number or { 2025 = value, ... }",
+            );
+            vec![]
+        }
+        ByYear::Years(points) => points
+            .iter()
+            .filter_map(|(year, x)| match year.trim().parse::<i32>() {
+                Ok(y) => Some((Some(y), *x)),
+                Err(_) => {
+                    v.err(
+                        span,
+                        format!(
+                            "`{year}` is not a calendar year; by-year values are written {{ 2025 = 0.1, 2030 = 0.2 }}"
+                        ),
+                    );
+                    None
+                }
+            })
+            .collect(),
+    }
+}
+
+pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: String) -> Result<Model, InputErrors> {
+    let mut v = Validator {
+        path,
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        lines: Lines::new(text),
+        errors: ErrorSink::default(),
+        sources: vec![SourceFile {
+            path: path.to_path_buf(),
+            sha256: own_sha,
+        }],
+    };
+
+    // ---- [model]
+    let m = &file.model;
+    let start_year = to_year(&mut v, &m.start_year, "start_year");
+    let horizon_years = match *m.horizon_years.get_ref() {
+        h @ 1..=200 => h as u32,
+        h => {
+            v.err(
+                &m.horizon_years.span(),
+                format!("horizon_years is {h}; give a whole number of years from 1 to 200"),
+            );
+            1
+        }
+    };
+    let steps_per_year = match m.steps_per_year.as_ref().map(|s| (*s.get_ref(), s.span())) {
+        None => 1,
+        Some((s @ (1 | 4 | 12 | 52), _)) => s as u32,
+        Some((s, span)) => {
+            v.err(&span, format!("steps_per_year is {s}; it must be 1, 4, 12 or 52"));
+            1
+        }
+    };
+    let price_base_year = m
+        .price_base_year
+        .as_ref()
+        .map_or(start_year, |y| to_year(&mut v, y, "price_base_year"));
+    let discount_rate = match &m.discount_rate {
+        None => 0.035,
+        Some(r) => {
+            let x = *r.get_ref();
+            if !x.is_finite() || !(0.0..1.0).contains(&x) {
+                let hint = if (1.0..100.0).contains(&x) {
+                    format!("; it looks like a percentage: give {} for {x}%", x / 100.0)
+                } else {
+                    String::new()
+                };
+                v.err(
+                    &r.span(),
+                    format!("discount_rate is {x}; give an annual rate as a decimal in [0, 1), e.g. 0.035{hint}"),
+                );
+            }
+            x
+        }
+    };
+    let level_names: Vec<String> = m.levels.get_ref().iter().map(|l| l.get_ref().clone()).collect();
+    if level_names.is_empty() {
+        v.err(
+            &m.levels.span(),
+            "levels is empty; give the need levels in order, least need first",
+        );
+    }
+    check_names(
+        &mut v,
+        "level",
+        m.levels.get_ref().iter().map(|l| (l.get_ref().as_str(), l.span())),
+    );
+    if let Some(l) = m.levels.get_ref().iter().find(|l| l.get_ref() == "exit") {
+        v.err(
+            &l.span(),
+            "`exit` is reserved for the exit sink; name the level something else",
+        );
+    }
+
+    // ---- bands
+    if file.bands.is_empty() {
+        v.errors.at(
+            Location::File(path.to_path_buf()),
+            "no [[bands]] are given; add at least one age band",
+        );
+    }
+    check_names(
+        &mut v,
+        "band",
+        file.bands.iter().map(|b| (b.get_ref().name.as_str(), b.span())),
+    );
+    let dt = 1.0 / f64::from(steps_per_year);
+    let mut bands = Vec::new();
+    for (i, b) in file.bands.iter().enumerate() {
+        let raw = b.get_ref();
+        let last = i + 1 == file.bands.len();
+        if !raw.lower.is_finite() {
+            v.err(
+                &b.span(),
+                format!("band `{}` has lower age {}; give a finite age", raw.name, raw.lower),
+            );
+        }
+        match raw.upper {
+            None if !last => v.err(&b.span(), format!("band `{}` has no upper age; only the last band may be open-ended", raw.name)),
+            Some(u) if !(u.is_finite() && u > raw.lower) => {
+                v.err(&b.span(), format!("band `{}` has upper age {u} not above its lower age {}", raw.name, raw.lower))
+            }
+            Some(u) if u - raw.lower < dt - 1e-12 => v.err(
+                &b.span(),
+                format!(
+                    "band `{}` is {} years wide, narrower than one step ({dt} years); use more steps_per_year or a wider band",
+                    raw.name,
+                    u - raw.lower
+                ),
+            ),
+            _ => {}
+        }
+        if let Some(prev) = file.bands.get(i.wrapping_sub(1)).map(|p| p.get_ref())
+            && let Some(pu) = prev.upper
+            && (pu - raw.lower).abs() > 1e-9
+        {
+            v.err(
+                &b.span(),
+                format!(
+                    "band `{}` starts at age {} but the band before it ends at {pu}; bands must be contiguous",
+                    raw.name, raw.lower
+                ),
+            );
+        }
+        bands.push(AgeBand {
+            name: raw.name.clone(),
+            lower: raw.lower,
+            upper: raw.upper,
+        });
+    }
+    let names = Names {
+        levels: level_names.clone(),
+        bands: bands.iter().map(|b| b.name.clone()).collect(),
+    };
+    let nl = level_names.len();
+    let nb = bands.len();
+
+    // ---- population
+    let mut population = vec![0.0; nb * nl];
+    population_from(&mut v, &file, &names, &mut population);
+
+    // ---- transitions
+    let mut transitions_b = SeriesBuilder::<(usize, usize, usize)>::new();
+    for t in &file.transitions {
+        let raw = t.get_ref();
+        let loc = v.loc(&t.span());
+        let resolved = (
+            names.bands_or_all(&raw.bands),
+            names.level(&raw.from),
+            names.level(&raw.to),
+        );
+        let (bs, from, to) = match resolved {
+            (Ok(b), Ok(f), Ok(to)) => (b, f, to),
+            (b, f, to) => {
+                for e in [b.err(), f.err(), to.err()].into_iter().flatten() {
+                    v.errors.at(loc.clone(), e);
+                }
+                continue;
+            }
+        };
+        if from == to {
+            v.errors.at(loc, format!("a transition from `{}` to itself; give only moves between different levels (staying is what is left)", raw.from));
+            continue;
+        }
+        for (year, p) in by_year_points(&mut v, &t.span(), &raw.probability) {
+            if let Some(problem) = probability_problem(p, &format!("the probability of `{}` → `{}`", raw.from, raw.to))
+            {
+                v.errors.at(loc.clone(), problem);
+                continue;
+            }
+            for &b in &bs {
+                let what = format!("transition `{}` → `{}` in band `{}`", raw.from, raw.to, names.bands[b]);
+                transitions_b.add(&mut v.errors, (b, from, to), year, p, loc.clone(), &what);
+            }
+        }
+    }
+    if let Some(csv) = &file.transitions_csv
+        && let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &["year"])
+    {
+        for row in &table.rows {
+            let b = names
+                .band(table.text(row, "band"))
+                .map_err(|e| (table.location(row, "band"), e));
+            let f = names
+                .level(table.text(row, "from"))
+                .map_err(|e| (table.location(row, "from"), e));
+            let to = names
+                .level(table.text(row, "to"))
+                .map_err(|e| (table.location(row, "to"), e));
+            let year = table.has_column("year").then(|| table.year(row, "year"));
+            let p = table.number(row, "probability");
+            let (b, f, to) = match (b, f, to) {
+                (Ok(b), Ok(f), Ok(to)) => (b, f, to),
+                (b, f, to) => {
+                    for (l, e) in [b.err(), f.err(), to.err()].into_iter().flatten() {
+                        v.errors.at(l, e);
+                    }
+                    continue;
+                }
+            };
+            let year = match year.transpose() {
+                Ok(y) => y,
+                Err(e) => {
+                    v.errors.push(e);
+                    continue;
+                }
+            };
+            let p = match p {
+                Ok(p) => p,
+                Err(e) => {
+                    v.errors.push(e);
+                    continue;
+                }
+            };
+            let loc = table.location(row, "probability");
+            if f == to {
+                v.errors.at(
+                    loc,
+                    "a transition from a level to itself; give only moves between different levels",
+                );
+                continue;
+            }
+            if let Some(problem) = probability_problem(p, "the probability") {
+                v.errors.at(loc, problem);
+                continue;
+            }
+            let what = format!(
+                "transition `{}` → `{}` in band `{}`",
+                names.levels[f], names.levels[to], names.bands[b]
+            );
+            transitions_b.add(
+                &mut v.errors,
+                (b, f, to),
+                year,
+                p,
+                Location::Row(table.path.clone(), row.line, None),
+                &what,
+            );
+        }
+    }
+    let zero = Series::constant(AnnualProbability::default());
+    let mut transitions = vec![zero.clone(); nb * nl * nl];
+    for ((b, f, t), s) in transitions_b.build() {
+        transitions[(b * nl + f) * nl + t] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
+    }
+
+    // ---- exits
+    let mut exits_b = SeriesBuilder::<(usize, usize)>::new();
+    for e in &file.exits {
+        let raw = e.get_ref();
+        let loc = v.loc(&e.span());
+        let (bs, ls) = match (names.bands_or_all(&raw.bands), names.levels_or_all(&raw.levels)) {
+            (Ok(b), Ok(l)) => (b, l),
+            (b, l) => {
+                for m in [b.err(), l.err()].into_iter().flatten() {
+                    v.errors.at(loc.clone(), m);
+                }
+                continue;
+            }
+        };
+        for (year, p) in by_year_points(&mut v, &e.span(), &raw.probability) {
+            if let Some(problem) = probability_problem(p, "the exit probability") {
+                v.errors.at(loc.clone(), problem);
+                continue;
+            }
+            for &b in &bs {
+                for &l in &ls {
+                    let what = format!(
+                        "the exit probability of `{}` in band `{}`",
+                        names.levels[l], names.bands[b]
+                    );
+                    exits_b.add(&mut v.errors, (b, l), year, p, loc.clone(), &what);
+                }
+            }
+        }
+    }
+    if let Some(csv) = &file.exits_csv
+        && let Some(table) = v.table(csv, &["band", "level", "probability"], &["year"])
+    {
+        for row in &table.rows {
+            let b = names
+                .band(table.text(row, "band"))
+                .map_err(|e| (table.location(row, "band"), e));
+            let l = names
+                .level(table.text(row, "level"))
+                .map_err(|e| (table.location(row, "level"), e));
+            let (b, l) = match (b, l) {
+                (Ok(b), Ok(l)) => (b, l),
+                (b, l) => {
+                    for (loc, e) in [b.err(), l.err()].into_iter().flatten() {
+                        v.errors.at(loc, e);
+                    }
+                    continue;
+                }
+            };
+            let year = match table.has_column("year").then(|| table.year(row, "year")).transpose() {
+                Ok(y) => y,
+                Err(e) => {
+                    v.errors.push(e);
+                    continue;
+                }
+            };
+            match table.number(row, "probability") {
+                Err(e) => v.errors.push(e),
+                Ok(p) => {
+                    if let Some(problem) = probability_problem(p, "the exit probability") {
+                        v.errors.at(table.location(row, "probability"), problem);
+                        continue;
+                    }
+                    let what = format!(
+                        "the exit probability of `{}` in band `{}`",
+                        names.levels[l], names.bands[b]
+                    );
+                    exits_b.add(
+                        &mut v.errors,
+                        (b, l),
+                        year,
+                        p,
+                        Location::Row(table.path.clone(), row.line, None),
+                        &what,
+                    );
+                }
+            }
+        }
+    }
+    let mut exits = vec![zero; nb * nl];
+    for ((b, l), s) in exits_b.build() {
+        exits[b * nl + l] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
+    }
+
+    // ---- entries
+    let entries = file.entries.as_ref().and_then(|e| {
+        let raw = e.get_ref();
+        let mut points = Vec::new();
+        for (year, people) in by_year_points(&mut v, &e.span(), &raw.people) {
+            if let Some(problem) = non_negative_problem(people, "entries.people") {
+                v.err(&e.span(), problem);
+            }
+            points.push((year.unwrap_or(i32::MIN), people));
+        }
+        let mix = shares(&mut v, &names, &raw.mix, &e.span(), "entries.mix")?;
+        (!points.is_empty()).then(|| Entries {
+            people: if points.len() == 1 && points[0].0 == i32::MIN {
+                Series::constant(points[0].1)
+            } else {
+                Series::by_year(points)
+            },
+            mix,
+        })
+    });
+
+    // ---- projection
+    let projection = file
+        .projection_csv
+        .as_ref()
+        .and_then(|csv| projection_from(&mut v, csv, &names));
+
+    // ---- services
+    check_names(
+        &mut v,
+        "service",
+        file.services.iter().map(|s| (s.get_ref().name.as_str(), s.span())),
+    );
+    let mut funders: Vec<String> = Vec::new();
+    let mut funder_index = |name: &str| match funders.iter().position(|f| f == name) {
+        Some(i) => i,
+        None => {
+            funders.push(name.to_string());
+            funders.len() - 1
+        }
+    };
+    let mut services = Vec::new();
+    for s in &file.services {
+        let raw = s.get_ref();
+        if let Some(p) = non_negative_problem(*raw.unit_cost.get_ref(), &format!("the unit cost of `{}`", raw.name)) {
+            v.err(&raw.unit_cost.span(), p);
+        }
+        let use_rate = service_use(&mut v, &names, s);
+        services.push(Service {
+            name: raw.name.clone(),
+            tier: raw.tier,
+            funder: funder_index(&raw.funder),
+            unit_cost: *raw.unit_cost.get_ref(),
+            use_rate,
+        });
+    }
+
+    // ---- interventions
+    check_names(
+        &mut v,
+        "intervention",
+        file.interventions.iter().map(|i| (i.get_ref().name.as_str(), i.span())),
+    );
+    let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let mut interventions = Vec::new();
+    for i in &file.interventions {
+        if let Some(iv) = intervention_from(&mut v, &names, &service_names, i, &mut funder_index) {
+            interventions.push(iv);
+        }
+    }
+
+    let mut model = Model {
+        name: m.name.clone(),
+        start_year,
+        horizon_years,
+        steps_per_year,
+        currency: m.currency.clone().unwrap_or_else(|| "GBP".into()),
+        price_base_year,
+        discount_rate,
+        discount_timing: m.discount_timing.unwrap_or(DiscountTiming::End),
+        occupancy: m.occupancy.unwrap_or(Occupancy::HalfCycle),
+        transition_mode: m.transition_mode.unwrap_or(TransitionMode::Rates),
+        levels: level_names,
+        bands,
+        population,
+        transitions,
+        exits,
+        entries,
+        projection,
+        funders,
+        services,
+        interventions,
+        scenarios: Vec::new(),
+        sources: std::mem::take(&mut v.sources),
+    };
+    if !v.errors.is_empty() {
+        return v.errors.finish(model);
+    }
+
+    // Whole-model checks that need everything resolved.
+    let file_loc = Location::File(path.to_path_buf());
+    for problem in flow_problems(&model, &[]) {
+        v.errors.at(file_loc.clone(), problem);
+    }
+
+    // ---- scenarios
+    check_names(
+        &mut v,
+        "scenario",
+        file.scenarios.iter().map(|s| (s.get_ref().name.as_str(), s.span())),
+    );
+    let mut scenarios = Vec::new();
+    for s in &file.scenarios {
+        let raw = s.get_ref();
+        if raw.name == BASELINE {
+            v.err(
+                &s.span(),
+                format!("`{BASELINE}` is the implicit baseline; give this scenario another name"),
+            );
+            continue;
+        }
+        let mut chosen = Vec::new();
+        for name in &raw.interventions {
+            match model.intervention_index(name) {
+                Some(i) if chosen.contains(&i) => v.err(
+                    &s.span(),
+                    format!("scenario `{}` lists intervention `{name}` twice", raw.name),
+                ),
+                Some(i) => chosen.push(i),
+                None => {
+                    let known: Vec<String> = model.interventions.iter().map(|i| i.name.clone()).collect();
+                    v.err(
+                        &s.span(),
+                        format!(
+                            "scenario `{}` lists unknown intervention `{name}`; the interventions are {}",
+                            raw.name,
+                            list(&known)
+                        ),
+                    );
+                }
+            }
+        }
+        let mut scenario_model = model.clone();
+        let mut written = Vec::new();
+        for (key, value) in &raw.overrides {
+            written.push((key.clone(), *value.get_ref()));
+            if let Err(problem) = overrides::apply(&mut scenario_model, key, *value.get_ref()) {
+                v.err(
+                    &value.span(),
+                    format!("scenario `{}`, override `{key}`: {problem}", raw.name),
+                );
+            }
+        }
+        for problem in flow_problems(&scenario_model, &chosen) {
+            v.err(&s.span(), format!("scenario `{}`: {problem}", raw.name));
+        }
+        scenarios.push(Scenario {
+            name: raw.name.clone(),
+            description: raw.description.clone().unwrap_or_default(),
+            interventions: chosen,
+            model: Box::new(scenario_model),
+            overrides: written,
+        });
+    }
+    model.scenarios = scenarios;
+    v.errors.finish(model)
+}
+
+fn to_year(v: &mut Validator, year: &Spanned<i64>, key: &str) -> i32 {
+    match i32::try_from(*year.get_ref()) {
+        Ok(y) if (1800..=2300).contains(&y) => y,
+        _ => {
+            v.err(
+                &year.span(),
+                format!(
+                    "{key} is {}; give a calendar year between 1800 and 2300",
+                    year.get_ref()
+                ),
+            );
+            2000
+        }
+    }
+}
+
+/// Shares by level that must sum to 1.
+fn shares(
+    v: &mut Validator,
+    names: &Names,
+    raw: &BTreeMap<String, Spanned<f64>>,
+    span: &Span,
+    what: &str,
+) -> Option<Vec<f64>> {
+    let mut out = vec![0.0; names.levels.len()];
+    let mut ok = true;
+    for (level, share) in raw {
+        let x = *share.get_ref();
+        match names.level(level) {
+            Err(e) => {
+                v.err(&share.span(), format!("{what}: {e}"));
+                ok = false;
+            }
+            Ok(l) => {
+                if let Some(p) = probability_problem(x, &format!("the share of `{level}` in {what}")) {
+                    v.err(&share.span(), p);
+                    ok = false;
+                }
+                out[l] = x;
+            }
+        }
+    }
+    let sum: f64 = out.iter().sum();
+    if ok && (sum - 1.0).abs() > 1e-6 {
+        v.err(
+            span,
+            format!(
+                "the shares in {what} sum to {sum}, not 1; they are each level's share of the people, e.g. 0.6 for 60%"
+            ),
+        );
+        ok = false;
+    }
+    ok.then_some(out)
+}
+
+fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, population: &mut [f64]) {
+    let nl = names.levels.len();
+    let mut given = vec![false; names.bands.len()];
+    if !file.population.is_empty() && file.population_csv.is_some() {
+        v.errors.at(
+            Location::File(v.path.to_path_buf()),
+            "the population is given both inline ([[population]]) and as population_csv; give one of them",
+        );
+        return;
+    }
+    for p in &file.population {
+        let raw = p.get_ref();
+        let b = match names.band(&raw.band) {
+            Ok(b) => b,
+            Err(e) => {
+                v.err(&p.span(), e);
+                continue;
+            }
+        };
+        if given[b] {
+            v.err(
+                &p.span(),
+                format!("the population of band `{}` is given twice", raw.band),
+            );
+            continue;
+        }
+        given[b] = true;
+        match (&raw.people, &raw.mix, &raw.counts) {
+            (Some(people), Some(mix), None) => {
+                if let Some(problem) = non_negative_problem(*people, &format!("the population of band `{}`", raw.band))
+                {
+                    v.err(&p.span(), problem);
+                    continue;
+                }
+                if let Some(shares) = shares(v, names, mix, &p.span(), &format!("the mix of band `{}`", raw.band)) {
+                    for (l, s) in shares.iter().enumerate() {
+                        population[b * nl + l] = people * s;
+                    }
+                }
+            }
+            (None, None, Some(counts)) => {
+                for (level, count) in counts {
+                    match names.level(level) {
+                        Err(e) => v.err(&count.span(), e),
+                        Ok(l) => {
+                            if let Some(problem) = non_negative_problem(
+                                *count.get_ref(),
+                                &format!("the number of `{level}` people in band `{}`", raw.band),
+                            ) {
+                                v.err(&count.span(), problem);
+                            }
+                            population[b * nl + l] = *count.get_ref();
+                        }
+                    }
+                }
+            }
+            _ => v.err(
+                &p.span(),
+                format!(
+                    "the population of band `{}` needs either `people` and `mix`, or `counts`",
+                    raw.band
+                ),
+            ),
+        }
+    }
+    if let Some(csv) = &file.population_csv {
+        let Some(table) = v.table(csv, &["band", "level", "people"], &[]) else {
+            return;
+        };
+        let mut seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for row in &table.rows {
+            let b = names
+                .band(table.text(row, "band"))
+                .map_err(|e| (table.location(row, "band"), e));
+            let l = names
+                .level(table.text(row, "level"))
+                .map_err(|e| (table.location(row, "level"), e));
+            let n = table.number(row, "people");
+            match (b, l, n) {
+                (Ok(b), Ok(l), Ok(n)) => {
+                    if let Some(first) = seen.insert((b, l), row.line) {
+                        v.errors.at(
+                            Location::Row(table.path.clone(), row.line, None),
+                            format!(
+                                "band `{}`, level `{}` is given twice (first at line {first})",
+                                names.bands[b], names.levels[l]
+                            ),
+                        );
+                    }
+                    if let Some(problem) = non_negative_problem(n, "the number of people") {
+                        v.errors.at(table.location(row, "people"), problem);
+                    }
+                    given[b] = true;
+                    population[b * nl + l] = n;
+                }
+                (b, l, n) => {
+                    for (loc, e) in [b.err(), l.err()].into_iter().flatten() {
+                        v.errors.at(loc, e);
+                    }
+                    if let Err(e) = n {
+                        v.errors.push(e);
+                    }
+                }
+            }
+        }
+    }
+    if !v.errors.is_empty() {
+        return;
+    }
+    for (b, name) in names.bands.iter().enumerate() {
+        if !given[b] {
+            v.errors.at(
+                Location::File(v.path.to_path_buf()),
+                format!("no baseline population is given for band `{name}`; every band needs one (give 0 people if it starts empty)"),
+            );
+        }
+    }
+    if population.iter().all(|&p| p == 0.0) && file.entries.is_none() {
+        v.errors.at(
+            Location::File(v.path.to_path_buf()),
+            "the population is empty and there are no [entries]; the model would have no one in it",
+        );
+    }
+}
+
+fn projection_from(v: &mut Validator, csv: &Spanned<String>, names: &Names) -> Option<Projection> {
+    let table = v.table(csv, &["year", "band", "people"], &[])?;
+    let mut by_year: BTreeMap<i32, Vec<Option<f64>>> = BTreeMap::new();
+    let mut ok = true;
+    for row in &table.rows {
+        let year = table.year(row, "year");
+        let b = names
+            .band(table.text(row, "band"))
+            .map_err(|e| (table.location(row, "band"), e));
+        let n = table.number(row, "people");
+        match (year, b, n) {
+            (Ok(y), Ok(b), Ok(n)) => {
+                if let Some(problem) = non_negative_problem(n, "the projected population") {
+                    v.errors.at(table.location(row, "people"), problem);
+                    ok = false;
+                }
+                let slot = &mut by_year.entry(y).or_insert_with(|| vec![None; names.bands.len()])[b];
+                if slot.is_some() {
+                    v.errors.at(
+                        Location::Row(table.path.clone(), row.line, None),
+                        format!("year {y}, band `{}` is given twice", names.bands[b]),
+                    );
+                    ok = false;
+                }
+                *slot = Some(n);
+            }
+            (y, b, n) => {
+                ok = false;
+                if let Err(e) = y {
+                    v.errors.push(e);
+                }
+                if let Err((loc, e)) = b {
+                    v.errors.at(loc, e);
+                }
+                if let Err(e) = n {
+                    v.errors.push(e);
+                }
+            }
+        }
+    }
+    let mut points = Vec::new();
+    for (year, totals) in by_year {
+        let missing: Vec<String> = totals
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| t.is_none())
+            .map(|(b, _)| format!("`{}`", names.bands[b]))
+            .collect();
+        if !missing.is_empty() {
+            v.errors.at(
+                Location::File(table.path.clone()),
+                format!(
+                    "year {year} has no row for band(s) {}; every year needs every band",
+                    missing.join(", ")
+                ),
+            );
+            ok = false;
+            continue;
+        }
+        points.push((year, totals.into_iter().map(|t| t.unwrap_or(0.0)).collect()));
+    }
+    (ok && !points.is_empty()).then_some(Projection { points })
+}
+
+fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>) -> Vec<Series<f64>> {
+    let raw = s.get_ref();
+    let nl = names.levels.len();
+    let mut builder = SeriesBuilder::<(usize, usize)>::new();
+    match (&raw.use_rate, &raw.use_csv) {
+        (Some(_), Some(_)) => v.err(
+            &s.span(),
+            format!(
+                "service `{}` gives both `use` and `use_csv`; give one of them",
+                raw.name
+            ),
+        ),
+        (None, None) => v.err(
+            &s.span(),
+            format!(
+                "service `{}` has no use rates; give `use = {{ level = units per person-year, ... }}` or `use_csv`",
+                raw.name
+            ),
+        ),
+        (Some(rates), None) => {
+            for (level, value) in rates {
+                let l = match names.level(level) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        v.err(&value.span(), format!("service `{}`: {e}", raw.name));
+                        continue;
+                    }
+                };
+                let loc = v.loc(&value.span());
+                for (year, x) in by_year_points(v, &value.span(), value.get_ref()) {
+                    if let Some(p) = non_negative_problem(x, &format!("the use rate of `{}` for `{level}`", raw.name)) {
+                        v.errors.at(loc.clone(), p);
+                        continue;
+                    }
+                    for b in 0..names.bands.len() {
+                        builder.add(&mut v.errors, (b, l), year, x, loc.clone(), "a use rate");
+                    }
+                }
+            }
+        }
+        (None, Some(csv)) => {
+            if let Some(table) = v.table(csv, &["band", "level", "use"], &["year"]) {
+                for row in &table.rows {
+                    let b = names
+                        .band(table.text(row, "band"))
+                        .map_err(|e| (table.location(row, "band"), e));
+                    let l = names
+                        .level(table.text(row, "level"))
+                        .map_err(|e| (table.location(row, "level"), e));
+                    let (b, l) = match (b, l) {
+                        (Ok(b), Ok(l)) => (b, l),
+                        (b, l) => {
+                            for (loc, e) in [b.err(), l.err()].into_iter().flatten() {
+                                v.errors.at(loc, e);
+                            }
+                            continue;
+                        }
+                    };
+                    let year = match table.has_column("year").then(|| table.year(row, "year")).transpose() {
+                        Ok(y) => y,
+                        Err(e) => {
+                            v.errors.push(e);
+                            continue;
+                        }
+                    };
+                    match table.number(row, "use") {
+                        Err(e) => v.errors.push(e),
+                        Ok(x) => {
+                            if let Some(p) = non_negative_problem(x, "the use rate") {
+                                v.errors.at(table.location(row, "use"), p);
+                                continue;
+                            }
+                            let what = format!(
+                                "the use of `{}` by band `{}`, level `{}`",
+                                raw.name, names.bands[b], names.levels[l]
+                            );
+                            builder.add(
+                                &mut v.errors,
+                                (b, l),
+                                year,
+                                x,
+                                Location::Row(table.path.clone(), row.line, None),
+                                &what,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut rates = vec![Series::constant(0.0); names.bands.len() * nl];
+    for ((b, l), series) in builder.build() {
+        rates[b * nl + l] = series;
+    }
+    rates
+}
+
+fn intervention_from(
+    v: &mut Validator,
+    names: &Names,
+    services: &[String],
+    i: &Spanned<RawIntervention>,
+    funder_index: &mut impl FnMut(&str) -> usize,
+) -> Option<Intervention> {
+    let raw = i.get_ref();
+    let span = i.span();
+    let name = &raw.name;
+    let fail = |v: &mut Validator, span: &Span, m: String| v.err(span, format!("intervention `{name}`: {m}"));
+
+    let target_bands = names.bands_or_all(&raw.target_bands).unwrap_or_else(|e| {
+        fail(v, &span, e);
+        vec![]
+    });
+    let target_levels = if raw.target_levels.is_empty() {
+        fail(
+            v,
+            &span,
+            "target_levels is empty; name the need levels it serves".into(),
+        );
+        vec![]
+    } else {
+        names
+            .levels_or_all(&Some(raw.target_levels.clone()))
+            .unwrap_or_else(|e| {
+                fail(v, &span, e);
+                vec![]
+            })
+    };
+    let reach = match (&raw.reach, &raw.places) {
+        (Some(r), None) => {
+            if let Some(p) = probability_problem(*r.get_ref(), "reach") {
+                fail(
+                    v,
+                    &r.span(),
+                    format!("{p} (reach is the share of the target population reached)"),
+                );
+            }
+            Reach::Share(*r.get_ref())
+        }
+        (None, Some(p)) => {
+            if let Some(problem) = non_negative_problem(*p.get_ref(), "places") {
+                fail(v, &p.span(), problem);
+            }
+            Reach::Places(*p.get_ref())
+        }
+        _ => {
+            fail(v, &span, "give exactly one of `reach` (a share of the target population) or `places` (participants at any one time)".into());
+            Reach::Share(0.0)
+        }
+    };
+    let start_year = to_year(v, &raw.start_year, &format!("intervention `{name}`: start_year"));
+    let end_year = raw.end_year.as_ref().map(|e| {
+        let y = to_year(v, e, &format!("intervention `{name}`: end_year"));
+        if y < start_year {
+            fail(v, &e.span(), format!("end_year {y} is before start_year {start_year}"));
+        }
+        y
+    });
+    let number = |v: &mut Validator, field: &Option<Spanned<f64>>, key: &str, default: f64| match field {
+        None => default,
+        Some(x) => {
+            if let Some(p) = non_negative_problem(*x.get_ref(), key) {
+                fail(v, &x.span(), p);
+            }
+            *x.get_ref()
+        }
+    };
+    let ramp_years = number(v, &raw.ramp_years, "ramp_years", 0.0);
+    let cost_per_participant = number(v, &raw.cost_per_participant, "cost_per_participant", 0.0);
+    let fixed_cost = number(v, &raw.fixed_cost, "fixed_cost", 0.0);
+    let fidelity = match &raw.fidelity {
+        None => 1.0,
+        Some(f) => {
+            if let Some(p) = probability_problem(*f.get_ref(), "fidelity") {
+                v.err(
+                    &f.span(),
+                    format!("intervention `{name}`: {p} (fidelity is the share of the effect delivered)"),
+                );
+            }
+            *f.get_ref()
+        }
+    };
+    let lag_years = match &raw.lag_years {
+        None => 0,
+        Some(l) => match u32::try_from(*l.get_ref()) {
+            Ok(l) if l <= 100 => l,
+            _ => {
+                v.err(
+                    &l.span(),
+                    format!(
+                        "intervention `{name}`: lag_years is {}; give a whole number of years from 0 to 100",
+                        l.get_ref()
+                    ),
+                );
+                0
+            }
+        },
+    };
+    let mut effects = Vec::new();
+    if raw.effects.is_empty() {
+        v.err(&span, format!("intervention `{name}` has no [[interventions.effects]]; give at least one (a relative risk of 1 or multiplier of 1 means no effect)"));
+    }
+    for e in &raw.effects {
+        let span = e.span();
+        let re = e.get_ref();
+        let fail = |v: &mut Validator, m: String| v.err(&span, format!("intervention `{name}`, effect: {m}"));
+        match (re, &re.service, &re.multiplier) {
+            (
+                RawEffect {
+                    from: Some(from),
+                    to: Some(to),
+                    relative_risk: Some(rr),
+                    service: None,
+                    multiplier: None,
+                },
+                ..,
+            ) => {
+                let f = names.level(from);
+                let t = if to == "exit" {
+                    Ok(None)
+                } else {
+                    names.level(to).map(Some)
+                };
+                match (f, t) {
+                    (Ok(f), Ok(t)) => {
+                        if !target_levels.is_empty() && !target_levels.contains(&f) {
+                            fail(
+                                v,
+                                format!(
+                                    "it acts on transitions from `{from}`, which is not one of its target_levels, so it would never apply"
+                                ),
+                            );
+                        }
+                        if t == Some(f) {
+                            fail(v, format!("a transition from `{from}` to itself"));
+                        }
+                        if let Some(p) = non_negative_problem(*rr, "relative_risk") {
+                            fail(v, p);
+                        }
+                        if effects
+                            .iter()
+                            .any(|x| matches!(x, Effect::Transition { from: ff, to: tt, .. } if *ff == f && *tt == t))
+                        {
+                            fail(v, format!("the transition `{from}` → `{to}` has two effects; give one"));
+                        }
+                        effects.push(Effect::Transition {
+                            from: f,
+                            to: t,
+                            relative_risk: *rr,
+                        });
+                    }
+                    (f, t) => {
+                        for m in [f.err(), t.err()].into_iter().flatten() {
+                            fail(v, format!("{m} (or `exit`)"));
+                        }
+                    }
+                }
+            }
+            (
+                RawEffect {
+                    from: None,
+                    to: None,
+                    relative_risk: None,
+                    ..
+                },
+                Some(service),
+                Some(m),
+            ) => match services.iter().position(|s| s == service) {
+                None => fail(
+                    v,
+                    format!("unknown service `{service}`; the services are {}", list(services)),
+                ),
+                Some(s) => {
+                    if let Some(p) = non_negative_problem(*m, "multiplier") {
+                        fail(v, p);
+                    }
+                    if effects
+                        .iter()
+                        .any(|x| matches!(x, Effect::Service { service: ss, .. } if *ss == s))
+                    {
+                        fail(v, format!("service `{service}` has two effects; give one"));
+                    }
+                    effects.push(Effect::Service {
+                        service: s,
+                        multiplier: *m,
+                    });
+                }
+            },
+            _ => fail(
+                v,
+                "an effect is either `from`, `to` and `relative_risk`, or `service` and `multiplier`".into(),
+            ),
+        }
+    }
+    let funder = funder_index(&raw.funder);
+    Some(Intervention {
+        name: name.clone(),
+        description: raw.description.clone().unwrap_or_default(),
+        funder,
+        tier: raw.tier,
+        evidence: raw.evidence.clone().unwrap_or_default(),
+        target_bands,
+        target_levels,
+        reach,
+        start_year,
+        ramp_years,
+        end_year,
+        fidelity,
+        cost_per_participant,
+        fixed_cost,
+        lag_years,
+        effects,
+    })
+}
+
+/// Checks that no level's yearly outflows overflow: transitions plus exit
+/// must sum to at most 1 in every simulated year, in `annual_matrix` mode
+/// also with the relative risks of `interventions` applied in full; `rates`
+/// mode cannot take a probability of 1 (an infinite hazard).
+pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<String> {
+    let nl = model.levels.len();
+    let mut problems = Vec::new();
+    for (b, band) in model.bands.iter().enumerate() {
+        for from in 0..nl {
+            for year in model.years() {
+                let mut sum = 0.0;
+                let worst_rr = |to: Option<usize>| -> f64 {
+                    if model.transition_mode == TransitionMode::Rates {
+                        return 1.0;
+                    }
+                    let mut factor = 1.0;
+                    for &i in interventions {
+                        let iv = &model.interventions[i];
+                        if !iv.targets(b, from) {
+                            continue;
+                        }
+                        for e in &iv.effects {
+                            if let Effect::Transition {
+                                from: f,
+                                to: t,
+                                relative_risk,
+                            } = e
+                                && *f == from
+                                && *t == to
+                            {
+                                factor *= 1.0 - iv.fidelity * (1.0 - relative_risk);
+                            }
+                        }
+                    }
+                    factor.max(1.0)
+                };
+                let mut infinite = None;
+                for to in 0..nl {
+                    if to != from {
+                        let p = model.transitions[model.transition_index(b, from, to)].at(year).value();
+                        if p >= 1.0 {
+                            infinite = Some(format!("`{}` → `{}`", model.levels[from], model.levels[to]));
+                        }
+                        sum += p * worst_rr(Some(to));
+                    }
+                }
+                let exit = model.exits[model.cell(b, from)].at(year).value();
+                if exit >= 1.0 {
+                    infinite = Some(format!("the exit from `{}`", model.levels[from]));
+                }
+                sum += exit * worst_rr(None);
+                if model.transition_mode == TransitionMode::Rates
+                    && let Some(what) = infinite
+                {
+                    problems.push(format!(
+                        "in band `{}` in {year}, {what} has probability 1, an infinite hazard in `rates` mode; give a value below 1 (e.g. 0.999) or use transition_mode = \"annual_matrix\"",
+                        band.name
+                    ));
+                    break;
+                }
+                if sum > 1.0 + 1e-12 {
+                    let with = if interventions.is_empty() {
+                        ""
+                    } else {
+                        " with its interventions' relative risks applied in full"
+                    };
+                    problems.push(format!(
+                        "in band `{}` in {year}, the annual probabilities of leaving `{}` (transitions plus exit) sum to {sum:.6}{with}, above 1; each row's moves and exit must sum to at most 1",
+                        band.name, model.levels[from]
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_one_based() {
+        let l = Lines::new("a\nbc\n\nd");
+        assert_eq!(l.line_of(0), 1);
+        assert_eq!(l.line_of(2), 2);
+        assert_eq!(l.line_of(5), 3);
+        assert_eq!(l.line_of(6), 4);
+    }
+
+    #[test]
+    fn percentages_are_recognised() {
+        assert!(probability_problem(20.0, "p").unwrap().contains("0.2 for 20%"));
+        assert!(probability_problem(0.2, "p").is_none());
+        assert!(probability_problem(-0.1, "p").is_some());
+        assert!(probability_problem(f64::NAN, "p").is_some());
+    }
+}
