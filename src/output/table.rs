@@ -20,6 +20,12 @@ pub fn money_millions(prefix: &str, x: f64) -> String {
     format!("{sign}{prefix}{:.1}m", m.abs())
 }
 
+/// A rate as a percentage with at most two decimals (0.035 → `3.5`).
+pub fn percent(rate: f64) -> String {
+    let text = format!("{:.2}", rate * 100.0);
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// A whole number with thousands separators, for people.
 pub fn people(x: f64) -> String {
     let n = x.round() as i64;
@@ -78,7 +84,7 @@ pub fn summary_table(output: &RunOutput) -> String {
         model.start_year,
         model.steps_per_year,
         model.price_base_year,
-        model.discount_rate * 100.0
+        percent(model.discount_rate)
     );
     let _ = writeln!(
         out,
@@ -117,5 +123,7 @@ mod tests {
         assert_eq!(people(-999.6), "-1,000");
         assert_eq!(money_millions("£", 12_345_678.0), "£12.3m");
         assert_eq!(money_millions("£", -2_500_000.0), "-£2.5m");
+        assert_eq!(percent(0.035), "3.5");
+        assert_eq!(percent(0.0), "0");
     }
 }
