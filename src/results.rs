@@ -198,7 +198,13 @@ impl Savings {
 
     /// Discounted gross saving per pound of discounted investment.
     pub fn return_per_pound(&self) -> Option<f64> {
-        (self.discounted_investment > 0.0).then(|| self.discounted_gross_saving / self.discounted_investment)
+        self.return_per_pound_of(self.discounted_investment)
+    }
+
+    /// Discounted gross saving per pound of a given discounted investment
+    /// (a funder's share of the return on the whole scenario's investment).
+    pub fn return_per_pound_of(&self, discounted_investment: f64) -> Option<f64> {
+        (discounted_investment > 0.0).then(|| self.discounted_gross_saving / discounted_investment)
     }
 }
 
@@ -216,9 +222,10 @@ fn running_sum(xs: &[f64]) -> Vec<f64> {
 pub struct Comparison {
     pub scenario: String,
     pub total: Savings,
-    /// Per funder (index as `Model::funders`). A funder's return per £1 is its
-    /// discounted gross saving over the scenario's whole discounted investment,
-    /// so funders' returns add up to the total.
+    /// Per funder (index as `Model::funders`). A funder's return per £1
+    /// (`return_per_pound_of(total.discounted_investment)`) is its discounted
+    /// gross saving over the scenario's whole discounted investment, so the
+    /// funders' returns add up to the total.
     pub by_funder: Vec<Savings>,
 }
 
@@ -247,16 +254,13 @@ impl Comparison {
                         .collect()
                 };
                 let investment: Vec<f64> = scenario.investment_funder.iter().map(|i| i[f]).collect();
-                let mut s = Savings::new(
+                Savings::new(
                     years,
                     discount,
                     diff(&column(baseline), &column(scenario)),
                     investment,
                     scale,
-                );
-                // The funder's share of the return is measured against the whole investment.
-                s.discounted_investment = total.discounted_investment;
-                s
+                )
             })
             .collect();
         Comparison {

@@ -85,9 +85,10 @@ pub fn summary_rows(output: &RunOutput) -> Vec<SummaryRow> {
                     value,
                 })
             };
-            horizon_metrics(&c.total, "", &mut push);
+            let invested = c.total.discounted_investment;
+            horizon_metrics(&c.total, invested, "", &mut push);
             for (fi, funder) in model.funders.iter().enumerate() {
-                horizon_metrics(&c.by_funder[fi], &format!("_funder:{funder}"), &mut push);
+                horizon_metrics(&c.by_funder[fi], invested, &format!("_funder:{funder}"), &mut push);
             }
         }
     }
@@ -150,14 +151,16 @@ fn saving_metrics(s: &Savings, t: usize, suffix: &str, push: &mut impl FnMut(Str
     );
 }
 
-fn horizon_metrics(s: &Savings, suffix: &str, push: &mut impl FnMut(String, Option<f64>)) {
+/// `invested`: the scenario's whole discounted investment, the denominator of
+/// every return per £1 (so the funders' returns add up to the total).
+fn horizon_metrics(s: &Savings, invested: f64, suffix: &str, push: &mut impl FnMut(String, Option<f64>)) {
     push(format!("npv{suffix}"), Some(s.npv));
     push(
         format!("discounted_gross_saving{suffix}"),
         Some(s.discounted_gross_saving),
     );
     push(format!("discounted_investment{suffix}"), Some(s.discounted_investment));
-    push(format!("return_per_pound{suffix}"), s.return_per_pound());
+    push(format!("return_per_pound{suffix}"), s.return_per_pound_of(invested));
     push(format!("break_even_year{suffix}"), s.break_even_year.map(f64::from));
 }
 

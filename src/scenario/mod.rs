@@ -48,7 +48,17 @@ pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Model, InputErro
             Some(span) => Location::Line(path.to_path_buf(), lines.line_of(span.start)),
             None => Location::File(path.to_path_buf()),
         };
-        InputError::new(location, e.message().trim().to_string())
+        InputError::new(location, plain_type_names(e.message().trim()))
     })?;
     validate::validate(file, path, text, sha256)
+}
+
+/// Serde names Rust types in its messages; say what a planner would write.
+fn plain_type_names(message: &str) -> String {
+    message
+        .replace("expected i64", "expected a whole number")
+        .replace("expected f64", "expected a number")
+        .replace("expected a string", "expected text in quotes")
+        .replace("invalid type: floating point", "invalid type: a decimal number")
+        .replace("invalid type: integer", "invalid type: a whole number")
 }

@@ -12,6 +12,10 @@ pub struct Table {
     pub rows: Vec<TableRow>,
     /// SHA-256 of the file's bytes.
     pub sha256: String,
+    /// Rows that could not be read at all (wrong number of fields, bad
+    /// UTF-8); the other rows are still in `rows` so that their problems can
+    /// be reported in the same pass.
+    pub row_errors: Vec<InputError>,
 }
 
 #[derive(Debug)]
@@ -42,7 +46,7 @@ impl Table {
             .has_headers(true)
             .trim(csv::Trim::All)
             .from_reader(body);
-        let header = reader.byte_headers().map_err(|e| csv_error(path, &e))?.clone();
+        let header = reader.byte_headers().map_err(|e| csv_error(path, body, &e))?.clone();
         let mut columns = Vec::new();
         for (i, field) in header.iter().enumerate() {
             match std::str::from_utf8(field) {
@@ -95,15 +99,16 @@ impl Table {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(csv_error(path, &e));
+                    errors.push(csv_error(path, body, &e));
                     continue;
                 }
             };
-            let line = record.position().map_or(0, |p| p.line() as usize);
+            let line = record.position().map_or(1, |p| line_at(body, p.byte()));
             if record.iter().all(|f| f.is_empty()) {
                 continue;
             }
             let mut fields = Vec::with_capacity(record.len());
+            let mut readable = true;
             for (i, field) in record.iter().enumerate() {
                 match std::str::from_utf8(field) {
                     Ok(s) => fields.push(s.to_string()),
@@ -112,16 +117,15 @@ impl Table {
                             Location::Row(path.to_path_buf(), line, columns.get(i).cloned()),
                             "is not valid UTF-8 text; save the file as UTF-8 CSV",
                         ));
-                        fields.push(String::new());
+                        readable = false;
                     }
                 }
             }
-            rows.push(TableRow { line, fields });
+            if readable {
+                rows.push(TableRow { line, fields });
+            }
         }
-        if !errors.is_empty() {
-            return Err(InputErrors(errors));
-        }
-        if rows.is_empty() {
+        if rows.is_empty() && errors.is_empty() {
             return Err(InputError::in_file(path, "the table has a header but no rows").into());
         }
         Ok(Table {
@@ -129,6 +133,7 @@ impl Table {
             columns,
             rows,
             sha256,
+            row_errors: errors,
         })
     }
 
@@ -174,15 +179,26 @@ fn optional_note(optional: &[&str]) -> String {
     }
 }
 
-fn csv_error(path: &Path, e: &csv::Error) -> InputError {
-    let line = e.position().map_or(0, |p| p.line() as usize);
+/// 1-based line of a byte offset. (The csv crate's own line count is off by
+/// one per line with Windows line endings, so lines are counted here.)
+fn line_at(body: &[u8], byte: u64) -> usize {
+    let mut end = (byte as usize).min(body.len());
+    // A record's position may point at the line ending before it.
+    while end < body.len() && matches!(body[end], b'\r' | b'\n') {
+        end += 1;
+    }
+    body[..end].iter().filter(|&&b| b == b'\n').count() + 1
+}
+
+fn csv_error(path: &Path, body: &[u8], e: &csv::Error) -> InputError {
+    let line = e.position().map_or(1, |p| line_at(body, p.byte()));
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
             "this row has {len} fields but the header has {expected_len}; check for a stray comma (thousands separators such as 12,000 must be written 12000)"
         ),
         _ => format!("cannot be read as CSV: {e}"),
     };
-    InputError::new(Location::Row(path.to_path_buf(), line.max(1), None), message)
+    InputError::new(Location::Row(path.to_path_buf(), line, None), message)
 }
 
 /// Parses a number as a person would type it in a spreadsheet, refusing the

@@ -63,7 +63,8 @@ impl Validator<'_> {
             return None;
         }
         match Table::read(&path, required, optional) {
-            Ok(t) => {
+            Ok(mut t) => {
+                self.errors.extend(InputErrors(std::mem::take(&mut t.row_errors)));
                 self.sources.push(SourceFile {
                     path: path.clone(),
                     sha256: t.sha256.clone(),
@@ -86,7 +87,7 @@ pub(crate) fn probability_problem(p: f64, what: &str) -> Option<String> {
         ))
     } else if p > 1.0 && p <= 100.0 {
         Some(format!(
-            "{what} is {p}, outside [0, 1]; it looks like a percentage: give {} for {p}%",
+            "{what} is {p}, outside [0, 1]; if it is a percentage, write it as a decimal: {} for {p}%",
             p / 100.0
         ))
     } else if !(0.0..=1.0).contains(&p) {
@@ -283,7 +284,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             let x = *r.get_ref();
             if !x.is_finite() || !(0.0..1.0).contains(&x) {
                 let hint = if (1.0..100.0).contains(&x) {
-                    format!("; it looks like a percentage: give {} for {x}%", x / 100.0)
+                    format!("; if it is a percentage, write it as a decimal: {} for {x}%", x / 100.0)
                 } else {
                     String::new()
                 };
@@ -665,13 +666,17 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         scenarios: Vec::new(),
         sources: std::mem::take(&mut v.sources),
     };
-    if !v.errors.is_empty() {
-        return v.errors.finish(model);
-    }
+    let earlier_problems = !v.errors.is_empty();
 
     // Whole-model checks that need everything resolved.
     let file_loc = Location::File(path.to_path_buf());
-    for problem in flow_problems(&model, &[]) {
+    let base_problems = if earlier_problems {
+        vec![]
+    } else {
+        flow_problems(&model, &[])
+    };
+    let base_flows_ok = base_problems.is_empty();
+    for problem in base_problems {
         v.errors.at(file_loc.clone(), problem);
     }
 
@@ -712,6 +717,10 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
                 }
             }
         }
+        if earlier_problems {
+            // Overrides and flows are checked once the model itself is sound.
+            continue;
+        }
         let mut scenario_model = model.clone();
         let mut written = Vec::new();
         for (key, value) in &raw.overrides {
@@ -723,7 +732,12 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
                 );
             }
         }
-        for problem in flow_problems(&scenario_model, &chosen) {
+        let scenario_problems = if base_flows_ok {
+            flow_problems(&scenario_model, &chosen)
+        } else {
+            vec![]
+        };
+        for problem in scenario_problems {
             v.err(&s.span(), format!("scenario `{}`: {problem}", raw.name));
         }
         scenarios.push(Scenario {
@@ -1391,6 +1405,7 @@ mod tests {
     #[test]
     fn percentages_are_recognised() {
         assert!(probability_problem(20.0, "p").unwrap().contains("0.2 for 20%"));
+        assert!(probability_problem(1.5, "p").unwrap().contains("if it is a percentage"));
         assert!(probability_problem(0.2, "p").is_none());
         assert!(probability_problem(-0.1, "p").is_some());
         assert!(probability_problem(f64::NAN, "p").is_some());

@@ -1,0 +1,242 @@
+//! The command line end to end, on the fixtures in `tests/fixtures/`.
+//! Golden files live in `tests/golden/`; set `UPSTREAM_UPDATE_GOLDEN=1` to
+//! rewrite them after an intended change, and review the diff.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn upstream() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_upstream"))
+}
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+fn golden(name: &str, actual: &str) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(name);
+    if std::env::var_os("UPSTREAM_UPDATE_GOLDEN").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|_| {
+        panic!(
+            "missing golden file {}; run with UPSTREAM_UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "output differs from golden file {}", path.display());
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn run_in(dir: &Path, args: &[&str]) -> Output {
+    upstream().current_dir(dir).args(args).output().unwrap()
+}
+
+#[test]
+fn check_accepts_a_good_file_with_a_one_line_summary() {
+    let out = run_in(&fixtures(), &["check", "small.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    golden("check-small.txt", &text(&out.stdout));
+}
+
+#[test]
+fn run_writes_summary_detail_and_metadata() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("results");
+    let out = run_in(&fixtures(), &["run", "small.toml", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    golden("run-small-table.txt", &stdout.replace(dir.to_str().unwrap(), "OUT"));
+
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    golden("summary-header.txt", summary.lines().next().unwrap());
+    // The metric names are part of the interface: pin those of one year of
+    // the baseline and of a scenario, and of the whole-horizon rows.
+    let metrics = |scenario: &str, year: &str| -> String {
+        summary
+            .lines()
+            .filter(|l| l.starts_with(&format!("{scenario},{year},")))
+            .map(|l| l.split(',').nth(2).unwrap().to_string() + "\n")
+            .collect()
+    };
+    golden("metrics-baseline-year.txt", &metrics("do-nothing", "2025"));
+    golden("metrics-scenario-year.txt", &metrics("coaching", "2027"));
+    golden("metrics-scenario-horizon.txt", &metrics("coaching", "all"));
+
+    let detail = std::fs::read_to_string(dir.join("detail.csv")).unwrap();
+    golden("detail-header.txt", detail.lines().next().unwrap());
+    // 3 futures × 5 years × 2 bands × 2 levels.
+    assert_eq!(detail.lines().count(), 1 + 3 * 5 * 2 * 2);
+
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+    assert_eq!(meta["tool"], "upstream");
+    assert_eq!(meta["version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(meta["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(
+        meta["futures"],
+        serde_json::json!(["do-nothing", "coaching", "coaching-cheap"])
+    );
+    // No staging folders are left beside the results.
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("results")]);
+}
+
+#[test]
+fn the_same_run_twice_gives_byte_identical_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    for dir in [&a, &b] {
+        let out = run_in(&fixtures(), &["run", "small.toml", "--out", dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0));
+    }
+    for file in ["summary.csv", "detail.csv"] {
+        assert_eq!(
+            std::fs::read(a.join(file)).unwrap(),
+            std::fs::read(b.join(file)).unwrap(),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn scenario_selection_runs_only_the_named_scenarios() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let out = run_in(
+        &fixtures(),
+        &[
+            "run",
+            "small.toml",
+            "--scenario",
+            "coaching-cheap",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    assert!(summary.lines().any(|l| l.starts_with("coaching-cheap,")));
+    assert!(!summary.lines().any(|l| l.starts_with("coaching,")));
+
+    let out = run_in(
+        &fixtures(),
+        &[
+            "run",
+            "small.toml",
+            "--scenario",
+            "nope",
+            "--out",
+            dir.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("no scenario named `nope`"),
+        "{}",
+        text(&out.stderr)
+    );
+}
+
+#[test]
+fn bad_input_never_touches_earlier_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("r");
+    let out = run_in(&fixtures(), &["run", "small.toml", "--out", dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0));
+    let before = std::fs::read(dir.join("summary.csv")).unwrap();
+    let out = run_in(
+        &fixtures().join("bad"),
+        &["run", "percentage.toml", "--out", dir.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(std::fs::read(dir.join("summary.csv")).unwrap(), before);
+
+    // And a fresh output folder is not even created.
+    let fresh = tmp.path().join("fresh");
+    let out = run_in(
+        &fixtures().join("bad"),
+        &["run", "percentage.toml", "--out", fresh.to_str().unwrap()],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!fresh.exists());
+}
+
+/// Every file in `tests/fixtures/bad/` is refused with exit code 1 (never a
+/// panic) and exactly the message in `tests/golden/bad/<name>.txt`.
+#[test]
+fn bad_inputs_get_clear_messages() {
+    let dir = fixtures().join("bad");
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 15);
+    for name in names {
+        let out = run_in(&dir, &["check", &name]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(out.stdout.is_empty(), "{name}");
+        assert!(
+            stderr.contains(&name) || stderr.contains(".csv"),
+            "{name} is not named: {stderr}"
+        );
+        golden(&format!("bad/{}.txt", name.trim_end_matches(".toml")), &stderr);
+    }
+}
+
+#[test]
+fn a_missing_file_is_bad_input() {
+    let out = run_in(&fixtures(), &["check", "no-such-scenario.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("no-such-scenario.toml: cannot read the scenario file"));
+}
+
+#[test]
+fn help_is_complete_and_usage_errors_are_bad_input() {
+    for args in [&["--help"][..], &["run", "--help"], &["check", "--help"]] {
+        let out = upstream().args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let help = text(&out.stdout);
+        assert!(help.contains("Usage:"), "{help}");
+    }
+    let run_help = text(&upstream().args(["run", "--help"]).output().unwrap().stdout);
+    for option in ["--out", "--scenario", "SCENARIO"] {
+        assert!(run_help.contains(option), "run --help lacks {option}");
+    }
+    let out = upstream().args(["run"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let out = upstream().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn bundled_examples_check_and_run() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    for example in ["older-people", "early-years"] {
+        let file = root.join("scenarios").join(format!("{example}.toml"));
+        let out = upstream().arg("check").arg(&file).output().unwrap();
+        assert_eq!(out.status.code(), Some(0), "{example}: {}", text(&out.stderr));
+        let dir = tmp.path().join(example);
+        let out = upstream()
+            .arg("run")
+            .arg(&file)
+            .arg("--out")
+            .arg(&dir)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{example}: {}", text(&out.stderr));
+        assert!(dir.join("summary.csv").is_file() && dir.join("detail.csv").is_file());
+    }
+}
