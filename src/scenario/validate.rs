@@ -3,7 +3,7 @@
 
 use super::file::*;
 use super::overrides;
-use super::tables::Table;
+use super::tables::{Table, TableRow};
 use crate::error::{ErrorSink, InputErrors, Location};
 use crate::model::*;
 use crate::units::AnnualProbability;
@@ -77,6 +77,38 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The cell of `column` resolved by `find` (a band or level name), or `None`
+/// with the problem recorded against the row and column.
+fn lookup(
+    v: &mut Validator,
+    table: &Table,
+    row: &TableRow,
+    column: &str,
+    find: impl Fn(&str) -> Result<usize, String>,
+) -> Option<usize> {
+    find(table.text(row, column))
+        .map_err(|e| v.errors.at(table.location(row, column), e))
+        .ok()
+}
+
+/// The number in `column`, or `None` with the problem recorded.
+fn cell_number(v: &mut Validator, table: &Table, row: &TableRow, column: &str) -> Option<f64> {
+    table.number(row, column).map_err(|e| v.errors.push(e)).ok()
+}
+
+/// The optional `year` column: `Ok(None)` when the table has none, `Err(())`
+/// with the problem recorded when it is not a year.
+fn cell_year(v: &mut Validator, table: &Table, row: &TableRow) -> Result<Option<i32>, ()> {
+    if !table.has_column("year") {
+        return Ok(None);
+    }
+    table.year(row, "year").map(Some).map_err(|e| v.errors.push(e))
+}
+
+fn row_location(table: &Table, row: &TableRow) -> Location {
+    Location::Row(table.path.clone(), row.line, None)
 }
 
 /// Checks a value that must be a probability and explains the usual mistakes.
@@ -421,39 +453,13 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         && let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &["year"])
     {
         for row in &table.rows {
-            let b = names
-                .band(table.text(row, "band"))
-                .map_err(|e| (table.location(row, "band"), e));
-            let f = names
-                .level(table.text(row, "from"))
-                .map_err(|e| (table.location(row, "from"), e));
-            let to = names
-                .level(table.text(row, "to"))
-                .map_err(|e| (table.location(row, "to"), e));
-            let year = table.has_column("year").then(|| table.year(row, "year"));
-            let p = table.number(row, "probability");
-            let (b, f, to) = match (b, f, to) {
-                (Ok(b), Ok(f), Ok(to)) => (b, f, to),
-                (b, f, to) => {
-                    for (l, e) in [b.err(), f.err(), to.err()].into_iter().flatten() {
-                        v.errors.at(l, e);
-                    }
-                    continue;
-                }
-            };
-            let year = match year.transpose() {
-                Ok(y) => y,
-                Err(e) => {
-                    v.errors.push(e);
-                    continue;
-                }
-            };
-            let p = match p {
-                Ok(p) => p,
-                Err(e) => {
-                    v.errors.push(e);
-                    continue;
-                }
+            let b = lookup(&mut v, &table, row, "band", |n| names.band(n));
+            let f = lookup(&mut v, &table, row, "from", |n| names.level(n));
+            let to = lookup(&mut v, &table, row, "to", |n| names.level(n));
+            let year = cell_year(&mut v, &table, row);
+            let p = cell_number(&mut v, &table, row, "probability");
+            let (Some(b), Some(f), Some(to), Ok(year), Some(p)) = (b, f, to, year, p) else {
+                continue;
             };
             let loc = table.location(row, "probability");
             if f == to {
@@ -471,14 +477,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
                 "transition `{}` → `{}` in band `{}`",
                 names.levels[f], names.levels[to], names.bands[b]
             );
-            transitions_b.add(
-                &mut v.errors,
-                (b, f, to),
-                year,
-                p,
-                Location::Row(table.path.clone(), row.line, None),
-                &what,
-            );
+            transitions_b.add(&mut v.errors, (b, f, to), year, p, row_location(&table, row), &what);
         }
     }
     let zero = Series::constant(AnnualProbability::default());
@@ -521,49 +520,22 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         && let Some(table) = v.table(csv, &["band", "level", "probability"], &["year"])
     {
         for row in &table.rows {
-            let b = names
-                .band(table.text(row, "band"))
-                .map_err(|e| (table.location(row, "band"), e));
-            let l = names
-                .level(table.text(row, "level"))
-                .map_err(|e| (table.location(row, "level"), e));
-            let (b, l) = match (b, l) {
-                (Ok(b), Ok(l)) => (b, l),
-                (b, l) => {
-                    for (loc, e) in [b.err(), l.err()].into_iter().flatten() {
-                        v.errors.at(loc, e);
-                    }
-                    continue;
-                }
+            let b = lookup(&mut v, &table, row, "band", |n| names.band(n));
+            let l = lookup(&mut v, &table, row, "level", |n| names.level(n));
+            let year = cell_year(&mut v, &table, row);
+            let p = cell_number(&mut v, &table, row, "probability");
+            let (Some(b), Some(l), Ok(year), Some(p)) = (b, l, year, p) else {
+                continue;
             };
-            let year = match table.has_column("year").then(|| table.year(row, "year")).transpose() {
-                Ok(y) => y,
-                Err(e) => {
-                    v.errors.push(e);
-                    continue;
-                }
-            };
-            match table.number(row, "probability") {
-                Err(e) => v.errors.push(e),
-                Ok(p) => {
-                    if let Some(problem) = probability_problem(p, "the exit probability") {
-                        v.errors.at(table.location(row, "probability"), problem);
-                        continue;
-                    }
-                    let what = format!(
-                        "the exit probability of `{}` in band `{}`",
-                        names.levels[l], names.bands[b]
-                    );
-                    exits_b.add(
-                        &mut v.errors,
-                        (b, l),
-                        year,
-                        p,
-                        Location::Row(table.path.clone(), row.line, None),
-                        &what,
-                    );
-                }
+            if let Some(problem) = probability_problem(p, "the exit probability") {
+                v.errors.at(table.location(row, "probability"), problem);
+                continue;
             }
+            let what = format!(
+                "the exit probability of `{}` in band `{}`",
+                names.levels[l], names.bands[b]
+            );
+            exits_b.add(&mut v.errors, (b, l), year, p, row_location(&table, row), &what);
         }
     }
     let mut exits = vec![zero; nb * nl];
@@ -878,39 +850,26 @@ fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, popula
         };
         let mut seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for row in &table.rows {
-            let b = names
-                .band(table.text(row, "band"))
-                .map_err(|e| (table.location(row, "band"), e));
-            let l = names
-                .level(table.text(row, "level"))
-                .map_err(|e| (table.location(row, "level"), e));
-            let n = table.number(row, "people");
-            match (b, l, n) {
-                (Ok(b), Ok(l), Ok(n)) => {
-                    if let Some(first) = seen.insert((b, l), row.line) {
-                        v.errors.at(
-                            Location::Row(table.path.clone(), row.line, None),
-                            format!(
-                                "band `{}`, level `{}` is given twice (first at line {first})",
-                                names.bands[b], names.levels[l]
-                            ),
-                        );
-                    }
-                    if let Some(problem) = non_negative_problem(n, "the number of people") {
-                        v.errors.at(table.location(row, "people"), problem);
-                    }
-                    given[b] = true;
-                    population[b * nl + l] = n;
-                }
-                (b, l, n) => {
-                    for (loc, e) in [b.err(), l.err()].into_iter().flatten() {
-                        v.errors.at(loc, e);
-                    }
-                    if let Err(e) = n {
-                        v.errors.push(e);
-                    }
-                }
+            let b = lookup(v, &table, row, "band", |n| names.band(n));
+            let l = lookup(v, &table, row, "level", |n| names.level(n));
+            let n = cell_number(v, &table, row, "people");
+            let (Some(b), Some(l), Some(n)) = (b, l, n) else {
+                continue;
+            };
+            if let Some(first) = seen.insert((b, l), row.line) {
+                v.errors.at(
+                    row_location(&table, row),
+                    format!(
+                        "band `{}`, level `{}` is given twice (first at line {first})",
+                        names.bands[b], names.levels[l]
+                    ),
+                );
             }
+            if let Some(problem) = non_negative_problem(n, "the number of people") {
+                v.errors.at(table.location(row, "people"), problem);
+            }
+            given[b] = true;
+            population[b * nl + l] = n;
         }
     }
     if !v.errors.is_empty() {
@@ -937,40 +896,26 @@ fn projection_from(v: &mut Validator, csv: &Spanned<String>, names: &Names) -> O
     let mut by_year: BTreeMap<i32, Vec<Option<f64>>> = BTreeMap::new();
     let mut ok = true;
     for row in &table.rows {
-        let year = table.year(row, "year");
-        let b = names
-            .band(table.text(row, "band"))
-            .map_err(|e| (table.location(row, "band"), e));
-        let n = table.number(row, "people");
-        match (year, b, n) {
-            (Ok(y), Ok(b), Ok(n)) => {
-                if let Some(problem) = non_negative_problem(n, "the projected population") {
-                    v.errors.at(table.location(row, "people"), problem);
-                    ok = false;
-                }
-                let slot = &mut by_year.entry(y).or_insert_with(|| vec![None; names.bands.len()])[b];
-                if slot.is_some() {
-                    v.errors.at(
-                        Location::Row(table.path.clone(), row.line, None),
-                        format!("year {y}, band `{}` is given twice", names.bands[b]),
-                    );
-                    ok = false;
-                }
-                *slot = Some(n);
-            }
-            (y, b, n) => {
-                ok = false;
-                if let Err(e) = y {
-                    v.errors.push(e);
-                }
-                if let Err((loc, e)) = b {
-                    v.errors.at(loc, e);
-                }
-                if let Err(e) = n {
-                    v.errors.push(e);
-                }
-            }
+        let year = table.year(row, "year").map_err(|e| v.errors.push(e)).ok();
+        let b = lookup(v, &table, row, "band", |n| names.band(n));
+        let n = cell_number(v, &table, row, "people");
+        let (Some(y), Some(b), Some(n)) = (year, b, n) else {
+            ok = false;
+            continue;
+        };
+        if let Some(problem) = non_negative_problem(n, "the projected population") {
+            v.errors.at(table.location(row, "people"), problem);
+            ok = false;
         }
+        let slot = &mut by_year.entry(y).or_insert_with(|| vec![None; names.bands.len()])[b];
+        if slot.is_some() {
+            v.errors.at(
+                row_location(&table, row),
+                format!("year {y}, band `{}` is given twice", names.bands[b]),
+            );
+            ok = false;
+        }
+        *slot = Some(n);
     }
     let mut points = Vec::new();
     for (year, totals) in by_year {
@@ -1039,49 +984,22 @@ fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>) -> Vec
         (None, Some(csv)) => {
             if let Some(table) = v.table(csv, &["band", "level", "use"], &["year"]) {
                 for row in &table.rows {
-                    let b = names
-                        .band(table.text(row, "band"))
-                        .map_err(|e| (table.location(row, "band"), e));
-                    let l = names
-                        .level(table.text(row, "level"))
-                        .map_err(|e| (table.location(row, "level"), e));
-                    let (b, l) = match (b, l) {
-                        (Ok(b), Ok(l)) => (b, l),
-                        (b, l) => {
-                            for (loc, e) in [b.err(), l.err()].into_iter().flatten() {
-                                v.errors.at(loc, e);
-                            }
-                            continue;
-                        }
+                    let b = lookup(v, &table, row, "band", |n| names.band(n));
+                    let l = lookup(v, &table, row, "level", |n| names.level(n));
+                    let year = cell_year(v, &table, row);
+                    let x = cell_number(v, &table, row, "use");
+                    let (Some(b), Some(l), Ok(year), Some(x)) = (b, l, year, x) else {
+                        continue;
                     };
-                    let year = match table.has_column("year").then(|| table.year(row, "year")).transpose() {
-                        Ok(y) => y,
-                        Err(e) => {
-                            v.errors.push(e);
-                            continue;
-                        }
-                    };
-                    match table.number(row, "use") {
-                        Err(e) => v.errors.push(e),
-                        Ok(x) => {
-                            if let Some(p) = non_negative_problem(x, "the use rate") {
-                                v.errors.at(table.location(row, "use"), p);
-                                continue;
-                            }
-                            let what = format!(
-                                "the use of `{}` by band `{}`, level `{}`",
-                                raw.name, names.bands[b], names.levels[l]
-                            );
-                            builder.add(
-                                &mut v.errors,
-                                (b, l),
-                                year,
-                                x,
-                                Location::Row(table.path.clone(), row.line, None),
-                                &what,
-                            );
-                        }
+                    if let Some(p) = non_negative_problem(x, "the use rate") {
+                        v.errors.at(table.location(row, "use"), p);
+                        continue;
                     }
+                    let what = format!(
+                        "the use of `{}` by band `{}`, level `{}`",
+                        raw.name, names.bands[b], names.levels[l]
+                    );
+                    builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
                 }
             }
         }
