@@ -43,6 +43,7 @@ fn sqrtm(a: &DMatrix<f64>) -> Option<DMatrix<f64>> {
     let n = a.nrows();
     let mut y = a.clone();
     let mut z = DMatrix::<f64>::identity(n, n);
+    let mut previous_change = f64::INFINITY;
     for _ in 0..100 {
         let y_inv = y.clone().try_inverse()?;
         let z_inv = z.clone().try_inverse()?;
@@ -54,9 +55,13 @@ fn sqrtm(a: &DMatrix<f64>) -> Option<DMatrix<f64>> {
         if !change.is_finite() {
             return None;
         }
-        if change <= 1e-15 * y.norm() {
+        // Converged, or converged as far as rounding allows: once the change
+        // is small it stops falling and only rounding noise is left.
+        let scale = y.norm();
+        if change <= 1e-15 * scale || (change <= 1e-8 * scale && change >= previous_change) {
             return Some(y);
         }
+        previous_change = change;
     }
     None
 }
