@@ -19,24 +19,26 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario)?;
     upstream::run::run_futures(&model, &[])?;
     let tables = model.sources.len() - 1;
-    println!(
-        "ok: {}: \"{}\", {} bands × {} levels, {} services, {} interventions, {} scenarios (+ do-nothing), {}–{} at {} step{} a year{}",
-        args.scenario.display(),
-        model.name,
-        model.bands.len(),
-        model.levels.len(),
-        model.services.len(),
-        model.interventions.len(),
-        model.scenarios.len(),
-        model.start_year,
-        model.end_year(),
-        model.steps_per_year,
-        if model.steps_per_year == 1 { "" } else { "s" },
-        if tables > 0 {
-            format!(", {tables} CSV table{}", if tables == 1 { "" } else { "s" })
-        } else {
-            String::new()
-        }
-    );
+    let mut parts = vec![
+        format!("{} × {}", count(model.bands.len(), "band"), count(model.levels.len(), "level")),
+        count(model.services.len(), "service"),
+        count(model.interventions.len(), "intervention"),
+        format!("{} (+ do-nothing)", count(model.scenarios.len(), "scenario")),
+        format!(
+            "{}–{} at {} a year",
+            model.start_year,
+            model.end_year(),
+            count(model.steps_per_year as usize, "step")
+        ),
+    ];
+    if tables > 0 {
+        parts.push(count(tables, "CSV table"));
+    }
+    println!("ok: {}: \"{}\", {}", args.scenario.display(), model.name, parts.join(", "));
     Ok(())
+}
+
+/// `1 band`, `2 bands`.
+fn count(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
 }
