@@ -20,7 +20,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     upstream::run::run_futures(&model, &[])?;
     let tables = model.sources.len() - 1;
     let mut parts = vec![
-        format!("{} × {}", count(model.bands.len(), "band"), count(model.levels.len(), "level")),
+        format!(
+            "{} × {}",
+            count(model.bands.len(), "band"),
+            count(model.levels.len(), "level")
+        ),
         count(model.services.len(), "service"),
         count(model.interventions.len(), "intervention"),
         format!("{} (+ do-nothing)", count(model.scenarios.len(), "scenario")),
@@ -34,7 +38,12 @@ pub fn run(args: Args) -> Result<(), CliError> {
     if tables > 0 {
         parts.push(count(tables, "CSV table"));
     }
-    println!("ok: {}: \"{}\", {}", args.scenario.display(), model.name, parts.join(", "));
+    println!(
+        "ok: {}: \"{}\", {}",
+        args.scenario.display(),
+        model.name,
+        parts.join(", ")
+    );
     Ok(())
 }
 

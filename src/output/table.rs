@@ -17,7 +17,12 @@ pub fn currency_prefix(currency: &str) -> String {
 pub fn money_millions(prefix: &str, x: f64) -> String {
     let m = x / 1e6;
     let sign = if m < -0.05 { "-" } else { "" };
-    format!("{sign}{prefix}{:.1}m", m.abs())
+    let tenths = (m.abs() * 10.0).round();
+    format!(
+        "{sign}{prefix}{}.{}m",
+        people(tenths.div_euclid(10.0)),
+        tenths.rem_euclid(10.0)
+    )
 }
 
 /// A rate as a percentage with at most two decimals (0.035 → `3.5`).
@@ -123,6 +128,8 @@ mod tests {
         assert_eq!(people(-999.6), "-1,000");
         assert_eq!(money_millions("£", 12_345_678.0), "£12.3m");
         assert_eq!(money_millions("£", -2_500_000.0), "-£2.5m");
+        assert_eq!(money_millions("£", 1_387_249_000.0), "£1,387.2m");
+        assert_eq!(money_millions("£", 49_990.0), "£0.0m");
         assert_eq!(percent(0.035), "3.5");
         assert_eq!(percent(0.0), "0");
     }
