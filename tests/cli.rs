@@ -240,3 +240,16 @@ fn bundled_examples_check_and_run() {
         assert!(dir.join("summary.csv").is_file() && dir.join("detail.csv").is_file());
     }
 }
+
+/// The scenario file sketch in the README is a valid file.
+#[test]
+fn readme_scenario_sketch_checks() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = readme.find("```toml\n[model]").expect("README has a ```toml block starting with [model]");
+    let body = &readme[start + "```toml\n".len()..];
+    let toml = &body[..body.find("```").unwrap()];
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("sketch.toml"), toml).unwrap();
+    let out = run_in(tmp.path(), &["check", "sketch.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
