@@ -245,7 +245,9 @@ fn bundled_examples_check_and_run() {
 #[test]
 fn readme_scenario_sketch_checks() {
     let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
-    let start = readme.find("```toml\n[model]").expect("README has a ```toml block starting with [model]");
+    let start = readme
+        .find("```toml\n[model]")
+        .expect("README has a ```toml block starting with [model]");
     let body = &readme[start + "```toml\n".len()..];
     let toml = &body[..body.find("```").unwrap()];
     let tmp = tempfile::tempdir().unwrap();
