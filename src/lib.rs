@@ -14,4 +14,5 @@ pub mod output;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod uncertainty;
 pub mod units;

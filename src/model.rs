@@ -2,6 +2,7 @@
 //! here has passed validation (probabilities in [0, 1], rows that do not
 //! overflow, names that resolve), so the engine never re-checks inputs.
 
+use crate::uncertainty::Distribution;
 use crate::units::AnnualProbability;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
@@ -117,6 +118,19 @@ impl<T: Copy> Series<T> {
 
     pub fn is_constant(&self) -> bool {
         self.points.len() == 1
+    }
+
+    /// The year of the point whose value holds in `year`.
+    pub fn point_year_at(&self, year: i32) -> i32 {
+        let i = self.points.partition_point(|p| p.0 <= year);
+        self.points[i.saturating_sub(1)].0
+    }
+
+    /// Sets the value of the point given for `point_year` (a no-op if there is none).
+    pub fn set_point(&mut self, point_year: i32, value: T) {
+        if let Some(p) = self.points.iter_mut().find(|p| p.0 == point_year) {
+            p.1 = value;
+        }
     }
 
     pub fn map<U: Copy>(&self, f: impl Fn(T) -> U) -> Series<U> {
@@ -277,6 +291,109 @@ pub struct SourceFile {
     pub sha256: String,
 }
 
+/// One number of a model, by what it is. By-year values are named by the
+/// year of the point (`i32::MIN` for a value that holds every year).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Target {
+    DiscountRate,
+    Transition {
+        band: usize,
+        from: usize,
+        to: usize,
+        point: i32,
+    },
+    Exit {
+        band: usize,
+        level: usize,
+        point: i32,
+    },
+    /// The band's total when its population is given as `people` and `mix`.
+    BandPeople {
+        band: usize,
+    },
+    /// A level's share of a band's `people` (`mix`), or its count (`counts`).
+    BandLevel {
+        band: usize,
+        level: usize,
+    },
+    EntriesPeople {
+        point: i32,
+    },
+    EntryShare {
+        level: usize,
+    },
+    UnitCost {
+        service: usize,
+    },
+    UseRate {
+        service: usize,
+        band: usize,
+        level: usize,
+        point: i32,
+    },
+    /// Share reached, or places.
+    Reach {
+        intervention: usize,
+    },
+    Fidelity {
+        intervention: usize,
+    },
+    CostPerParticipant {
+        intervention: usize,
+    },
+    FixedCost {
+        intervention: usize,
+    },
+    /// The relative risk or multiplier of the intervention's `effect`-th effect.
+    Effect {
+        intervention: usize,
+        effect: usize,
+    },
+}
+
+impl Target {
+    /// The same number of the model, whatever its year point.
+    pub fn same_quantity(&self, other: &Target) -> bool {
+        self.without_point() == other.without_point()
+    }
+
+    fn without_point(self) -> Target {
+        match self {
+            Target::Transition { band, from, to, .. } => Target::Transition {
+                band,
+                from,
+                to,
+                point: 0,
+            },
+            Target::Exit { band, level, .. } => Target::Exit { band, level, point: 0 },
+            Target::EntriesPeople { .. } => Target::EntriesPeople { point: 0 },
+            Target::UseRate {
+                service, band, level, ..
+            } => Target::UseRate {
+                service,
+                band,
+                level,
+                point: 0,
+            },
+            other => other,
+        }
+    }
+}
+
+/// A number given as a distribution. One draw samples it once and writes the
+/// value into every target (a row that names several bands is one number).
+#[derive(Debug, Clone, PartialEq)]
+pub struct UncertainParameter {
+    /// A stable, readable name (override-path style), e.g. `service.GP.unit_cost`.
+    pub label: String,
+    /// Where it was written, e.g. `scenarios/x.toml:42`.
+    pub source: String,
+    pub distribution: Distribution,
+    /// Parameters in the same group share one random quantile per draw.
+    pub group: Option<String>,
+    pub targets: Vec<Target>,
+}
+
 /// A validated model.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
@@ -305,7 +422,31 @@ pub struct Model {
     pub interventions: Vec<Intervention>,
     /// Named scenarios (the baseline, `do-nothing`, is implicit).
     pub scenarios: Vec<Scenario>,
+    /// Numbers given as distributions; the fields above hold their means.
+    /// In a scenario's model, those its overrides set are removed.
+    pub uncertain: Vec<UncertainParameter>,
+    /// Monte Carlo defaults from the file.
+    pub monte_carlo: MonteCarloDefaults,
     pub sources: Vec<SourceFile>,
+}
+
+/// `[monte_carlo]` defaults: draws (0 = deterministic), seed, percentiles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MonteCarloDefaults {
+    pub draws: u32,
+    pub seed: u64,
+    /// Percentiles reported, each in (0, 100), ascending.
+    pub percentiles: Vec<f64>,
+}
+
+impl Default for MonteCarloDefaults {
+    fn default() -> Self {
+        Self {
+            draws: 0,
+            seed: 20251,
+            percentiles: vec![5.0, 25.0, 50.0, 75.0, 95.0],
+        }
+    }
 }
 
 /// The name of the implicit baseline scenario.

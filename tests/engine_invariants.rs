@@ -454,6 +454,8 @@ fn build(raw: &Raw) -> Model {
         interventions,
         scenarios: Vec::new(),
         sources: Vec::new(),
+        uncertain: Vec::new(),
+        monte_carlo: Default::default(),
     }
 }
 

@@ -3,9 +3,8 @@
 
 use crate::model::{DiscountTiming, Occupancy, Tier, TransitionMode};
 use serde::Deserialize;
-use serde::de::{self, Deserializer, MapAccess, Visitor};
+use serde::de::{self, Deserializer};
 use std::collections::BTreeMap;
-use std::fmt;
 use toml::Spanned;
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +30,15 @@ pub struct ScenarioFile {
     pub interventions: Vec<Spanned<RawIntervention>>,
     #[serde(default)]
     pub scenarios: Vec<Spanned<RawScenario>>,
+    pub monte_carlo: Option<RawMonteCarlo>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMonteCarlo {
+    pub draws: Option<Spanned<i64>>,
+    pub seed: Option<Spanned<i64>>,
+    pub percentiles: Option<Spanned<Vec<f64>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -42,7 +50,7 @@ pub struct RawModel {
     pub steps_per_year: Option<Spanned<i64>>,
     pub currency: Option<String>,
     pub price_base_year: Option<Spanned<i64>>,
-    pub discount_rate: Option<Spanned<f64>>,
+    pub discount_rate: Option<Spanned<RawNumber>>,
     pub discount_timing: Option<DiscountTiming>,
     pub occupancy: Option<Occupancy>,
     pub transition_mode: Option<TransitionMode>,
@@ -61,9 +69,9 @@ pub struct RawBand {
 #[serde(deny_unknown_fields)]
 pub struct RawPopulation {
     pub band: String,
-    pub people: Option<f64>,
-    pub mix: Option<BTreeMap<String, Spanned<f64>>>,
-    pub counts: Option<BTreeMap<String, Spanned<f64>>>,
+    pub people: Option<Spanned<RawNumber>>,
+    pub mix: Option<BTreeMap<String, Spanned<RawNumber>>>,
+    pub counts: Option<BTreeMap<String, Spanned<RawNumber>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -87,7 +95,7 @@ pub struct RawExit {
 #[serde(deny_unknown_fields)]
 pub struct RawEntries {
     pub people: ByYear,
-    pub mix: BTreeMap<String, Spanned<f64>>,
+    pub mix: BTreeMap<String, Spanned<RawNumber>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,7 +104,7 @@ pub struct RawService {
     pub name: String,
     pub tier: Tier,
     pub funder: String,
-    pub unit_cost: Spanned<f64>,
+    pub unit_cost: Spanned<RawNumber>,
     pub description: Option<String>,
     #[serde(rename = "use")]
     pub use_rate: Option<BTreeMap<String, Spanned<ByYear>>>,
@@ -113,14 +121,14 @@ pub struct RawIntervention {
     pub evidence: Option<String>,
     pub target_bands: Option<Vec<String>>,
     pub target_levels: Vec<String>,
-    pub reach: Option<Spanned<f64>>,
-    pub places: Option<Spanned<f64>>,
+    pub reach: Option<Spanned<RawNumber>>,
+    pub places: Option<Spanned<RawNumber>>,
     pub start_year: Spanned<i64>,
     pub ramp_years: Option<Spanned<f64>>,
     pub end_year: Option<Spanned<i64>>,
-    pub fidelity: Option<Spanned<f64>>,
-    pub cost_per_participant: Option<Spanned<f64>>,
-    pub fixed_cost: Option<Spanned<f64>>,
+    pub fidelity: Option<Spanned<RawNumber>>,
+    pub cost_per_participant: Option<Spanned<RawNumber>>,
+    pub fixed_cost: Option<Spanned<RawNumber>>,
     pub lag_years: Option<Spanned<i64>>,
     #[serde(default)]
     pub effects: Vec<Spanned<RawEffect>>,
@@ -131,9 +139,9 @@ pub struct RawIntervention {
 pub struct RawEffect {
     pub from: Option<String>,
     pub to: Option<String>,
-    pub relative_risk: Option<f64>,
+    pub relative_risk: Option<RawNumber>,
     pub service: Option<String>,
-    pub multiplier: Option<f64>,
+    pub multiplier: Option<RawNumber>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -147,46 +155,63 @@ pub struct RawScenario {
     pub overrides: BTreeMap<String, Spanned<f64>>,
 }
 
-/// A number, or a table of `year = number` (a value that changes by year).
+/// A number as written: a value, or a distribution's inline table
+/// (`{ dist = "beta", mean = 0.2, sd = 0.05 }`), checked in validation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawNumber {
+    Value(f64),
+    Distribution(BTreeMap<String, toml::Value>),
+}
+
+impl RawNumber {
+    fn from_toml(value: toml::Value) -> Result<RawNumber, String> {
+        match value {
+            toml::Value::Float(x) => Ok(RawNumber::Value(x)),
+            toml::Value::Integer(i) => Ok(RawNumber::Value(i as f64)),
+            toml::Value::Table(t) => Ok(RawNumber::Distribution(t.into_iter().collect())),
+            other => Err(format!(
+                "invalid type: {}, expected a number or a distribution such as {{ dist = \"beta\", mean = 0.2, sd = 0.05 }}",
+                other.type_str()
+            )),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawNumber {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = toml::Value::deserialize(deserializer)?;
+        RawNumber::from_toml(value).map_err(de::Error::custom)
+    }
+}
+
+/// A number (or distribution), or a table of `year = number` (a value that
+/// changes by year), each of whose values may be a distribution.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ByYear {
-    Constant(f64),
+    Constant(RawNumber),
     /// (year as written, value)
-    Years(Vec<(String, f64)>),
+    Years(Vec<(String, RawNumber)>),
 }
 
 impl<'de> Deserialize<'de> for ByYear {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct ByYearVisitor;
-
-        impl<'de> Visitor<'de> for ByYearVisitor {
-            type Value = ByYear;
-
-            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number, or a table of year = number such as { 2025 = 0.1, 2030 = 0.2 }")
-            }
-
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<ByYear, E> {
-                Ok(ByYear::Constant(v))
-            }
-
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<ByYear, E> {
-                Ok(ByYear::Constant(v as f64))
-            }
-
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<ByYear, E> {
-                Ok(ByYear::Constant(v as f64))
-            }
-
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<ByYear, A::Error> {
+        let value = toml::Value::deserialize(deserializer)?;
+        match value {
+            toml::Value::Table(t) if !t.contains_key("dist") => {
                 let mut points = Vec::new();
-                while let Some((year, value)) = map.next_entry::<String, f64>()? {
-                    points.push((year, value));
+                for (year, v) in t {
+                    let number =
+                        RawNumber::from_toml(v).map_err(|e| de::Error::custom(format!("year `{year}`: {e}")))?;
+                    points.push((year, number));
                 }
                 Ok(ByYear::Years(points))
             }
+            other => RawNumber::from_toml(other).map(ByYear::Constant).map_err(|e| {
+                de::Error::custom(e.replace(
+                    "expected a number or",
+                    "expected a number, a table of year = number such as { 2025 = 0.1, 2030 = 0.2 }, or",
+                ))
+            }),
         }
-
-        deserializer.deserialize_any(ByYearVisitor)
     }
 }

@@ -3,7 +3,7 @@
 //! that sensitivity analysis and goal seeking vary.
 
 use super::validate::{non_negative_problem, probability_problem};
-use crate::model::{Effect, Model, Reach, Series};
+use crate::model::{Effect, Model, Reach, Series, Target};
 use crate::units::AnnualProbability;
 
 /// The forms a path can take, for messages.
@@ -24,8 +24,20 @@ const INTERVENTION_FIELDS: [&str; 9] = [
 ];
 
 /// Sets the number at `path` in `model` to `value`, checking it as the file's
-/// own value would be checked. Row sums are checked afterwards by the caller.
+/// own value would be checked, and drops any distribution the file gave
+/// that number (the override wins). Row sums are checked afterwards by the
+/// caller.
 pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
+    let set = set(model, path, value)?;
+    model
+        .uncertain
+        .retain(|u| !u.targets.iter().any(|t| set.iter().any(|s| s.same_quantity(t))));
+    Ok(())
+}
+
+/// Sets the number and returns the targets it set.
+fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String> {
+    let mut set = Vec::new();
     let parts: Vec<&str> = path.split('.').collect();
     let probability = |what: &str| match probability_problem(value, what) {
         Some(p) => Err(p),
@@ -50,11 +62,15 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
                 ));
             }
             model.discount_rate = value;
+            set.push(Target::DiscountRate);
         }
         ["entries", "people"] => {
             let people = non_negative("entries.people")?;
             match &mut model.entries {
-                Some(e) => e.people = Series::constant(people),
+                Some(e) => {
+                    e.people = Series::constant(people);
+                    set.push(Target::EntriesPeople { point: 0 });
+                }
                 None => return Err("the model has no [entries] to override".into()),
             }
         }
@@ -69,10 +85,21 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
                     Some(t) => {
                         let i = model.transition_index(b, f, t);
                         model.transitions[i] = Series::constant(p);
+                        set.push(Target::Transition {
+                            band: b,
+                            from: f,
+                            to: t,
+                            point: 0,
+                        });
                     }
                     None => {
                         let c = model.cell(b, f);
                         model.exits[c] = Series::constant(p);
+                        set.push(Target::Exit {
+                            band: b,
+                            level: f,
+                            point: 0,
+                        });
                     }
                 }
             }
@@ -83,12 +110,18 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
             for b in bands(model, band)? {
                 let c = model.cell(b, l);
                 model.exits[c] = Series::constant(p);
+                set.push(Target::Exit {
+                    band: b,
+                    level: l,
+                    point: 0,
+                });
             }
         }
         ["service", name, "unit_cost"] => {
             let cost = non_negative("a unit cost")?;
             let s = service(model, name)?;
             model.services[s].unit_cost = cost;
+            set.push(Target::UnitCost { service: s });
         }
         ["service", name, "use", lvl] => {
             let rate = non_negative("a use rate")?;
@@ -97,10 +130,23 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
             for b in 0..model.bands.len() {
                 let c = model.cell(b, l);
                 model.services[s].use_rate[c] = Series::constant(rate);
+                set.push(Target::UseRate {
+                    service: s,
+                    band: b,
+                    level: l,
+                    point: 0,
+                });
             }
         }
         ["intervention", name, field] => {
             let i = intervention(model, name)?;
+            match *field {
+                "reach" | "places" => set.push(Target::Reach { intervention: i }),
+                "fidelity" => set.push(Target::Fidelity { intervention: i }),
+                "cost_per_participant" => set.push(Target::CostPerParticipant { intervention: i }),
+                "fixed_cost" => set.push(Target::FixedCost { intervention: i }),
+                _ => {}
+            }
             let iv = &mut model.interventions[i];
             match *field {
                 "reach" => iv.reach = Reach::Share(probability("reach")?.value()),
@@ -135,16 +181,26 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
             let i = intervention(model, name)?;
             let f = level(model, from)?;
             let t = if *to == "exit" { None } else { Some(level(model, to)?) };
-            let effect = model.interventions[i].effects.iter_mut().find_map(|e| match e {
-                Effect::Transition {
-                    from,
-                    to,
-                    relative_risk,
-                } if *from == f && *to == t => Some(relative_risk),
-                _ => None,
-            });
+            let effect = model.interventions[i]
+                .effects
+                .iter_mut()
+                .enumerate()
+                .find_map(|(k, e)| match e {
+                    Effect::Transition {
+                        from,
+                        to,
+                        relative_risk,
+                    } if *from == f && *to == t => Some((k, relative_risk)),
+                    _ => None,
+                });
             match effect {
-                Some(x) => *x = rr,
+                Some((k, x)) => {
+                    *x = rr;
+                    set.push(Target::Effect {
+                        intervention: i,
+                        effect: k,
+                    });
+                }
                 None => {
                     return Err(format!(
                         "intervention `{name}` has no effect on `{from}` → `{to}`; add it to the intervention first"
@@ -156,12 +212,22 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
             let m = non_negative("a multiplier")?;
             let i = intervention(model, name)?;
             let s = service(model, svc)?;
-            let effect = model.interventions[i].effects.iter_mut().find_map(|e| match e {
-                Effect::Service { service, multiplier } if *service == s => Some(multiplier),
-                _ => None,
-            });
+            let effect = model.interventions[i]
+                .effects
+                .iter_mut()
+                .enumerate()
+                .find_map(|(k, e)| match e {
+                    Effect::Service { service, multiplier } if *service == s => Some((k, multiplier)),
+                    _ => None,
+                });
             match effect {
-                Some(x) => *x = m,
+                Some((k, x)) => {
+                    *x = m;
+                    set.push(Target::Effect {
+                        intervention: i,
+                        effect: k,
+                    });
+                }
                 None => {
                     return Err(format!(
                         "intervention `{name}` has no effect on service `{svc}`; add it to the intervention first"
@@ -171,7 +237,7 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
         }
         _ => return Err(format!("`{path}` is not a parameter path; the forms are {PATH_FORMS}")),
     }
-    Ok(())
+    Ok(set)
 }
 
 fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {

@@ -6,6 +6,7 @@ use super::overrides;
 use super::tables::{Table, TableRow};
 use crate::error::{ErrorSink, InputErrors, Location};
 use crate::model::*;
+use crate::uncertainty::{Distribution, Support};
 use crate::units::AnnualProbability;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,7 @@ pub(crate) struct Validator<'a> {
     pub(crate) lines: Lines,
     pub(crate) errors: ErrorSink,
     pub(crate) sources: Vec<SourceFile>,
+    pub(crate) uncertain: Vec<UncertainParameter>,
 }
 
 /// A value's position in the file, for messages.
@@ -47,6 +49,71 @@ impl Validator<'_> {
     fn err(&mut self, span: &Span, message: impl Into<String>) {
         let loc = self.loc(span);
         self.errors.at(loc, message);
+    }
+
+    /// The value of a number as written: a plain value checked against
+    /// `support`, or a distribution (checked, recorded as uncertain with its
+    /// `targets`) whose mean is returned. `None` after recording a problem.
+    fn resolve(
+        &mut self,
+        raw: &RawNumber,
+        location: Location,
+        support: Support,
+        what: &str,
+        label: String,
+        targets: Vec<Target>,
+    ) -> Option<f64> {
+        match raw {
+            RawNumber::Value(x) => {
+                let problem = match support {
+                    Support::Probability => probability_problem(*x, what),
+                    Support::NonNegative => non_negative_problem(*x, what),
+                    Support::Rate => rate_problem(*x, what),
+                };
+                match problem {
+                    Some(p) => {
+                        self.errors.at(location, p);
+                        None
+                    }
+                    None => Some(*x),
+                }
+            }
+            RawNumber::Distribution(table) => {
+                let group = match table.get("group") {
+                    None => None,
+                    Some(toml::Value::String(g)) => Some(g.clone()),
+                    Some(_) => {
+                        self.errors.at(
+                            location,
+                            format!("{what}: `group` must be text, e.g. group = \"unit costs\""),
+                        );
+                        return None;
+                    }
+                };
+                let distribution = match Distribution::from_table(table) {
+                    Ok(d) => d,
+                    Err(e) => {
+                        self.errors.at(location, format!("{what}: {e}"));
+                        return None;
+                    }
+                };
+                if let Some(p) = distribution.support_problem(support) {
+                    self.errors.at(location, format!("{what}: {p}"));
+                    return None;
+                }
+                if let Distribution::Fixed(x) = distribution {
+                    return self.resolve(&RawNumber::Value(x), location, support, what, label, targets);
+                }
+                self.uncertain.push(UncertainParameter {
+                    label,
+                    source: location.to_string(),
+                    distribution,
+                    group,
+                    targets,
+                });
+                Some(distribution.mean())
+            }
+        }
     }
 
     fn table(&mut self, file: &Spanned<String>, required: &[&str], optional: &[&str]) -> Option<Table> {
@@ -107,6 +174,77 @@ fn cell_year(v: &mut Validator, table: &Table, row: &TableRow) -> Result<Option<
     table.year(row, "year").map(Some).map_err(|e| v.errors.push(e))
 }
 
+/// The number in `column`, made uncertain by the row's `rel_sd` (if the
+/// table has that column and the cell is not empty): a beta distribution for
+/// probabilities and shares, gamma otherwise, with the cell's value as mean.
+#[allow(clippy::too_many_arguments)]
+fn cell_value(
+    v: &mut Validator,
+    table: &Table,
+    row: &TableRow,
+    column: &str,
+    support: Support,
+    what: &str,
+    label: String,
+    targets: Vec<Target>,
+) -> Option<f64> {
+    let x = cell_number(v, table, row, column)?;
+    let location = table.location(row, column);
+    let rel_sd = if table.has_column("rel_sd") && !table.text(row, "rel_sd").trim().is_empty() {
+        let r = cell_number(v, table, row, "rel_sd")?;
+        if r < 0.0 {
+            v.errors.at(
+                table.location(row, "rel_sd"),
+                format!("rel_sd is {r}; it must be ≥ 0 (0.1 = a standard deviation of 10% of the value)"),
+            );
+            return None;
+        }
+        r
+    } else {
+        0.0
+    };
+    if rel_sd == 0.0 || x == 0.0 {
+        return v.resolve(&RawNumber::Value(x), location, support, what, label, targets);
+    }
+    let kind = if support == Support::NonNegative {
+        "gamma"
+    } else {
+        "beta"
+    };
+    let table_of = [
+        ("dist".to_string(), toml::Value::String(kind.into())),
+        ("mean".to_string(), toml::Value::Float(x)),
+        ("sd".to_string(), toml::Value::Float(x * rel_sd)),
+    ];
+    let raw = RawNumber::Distribution(table_of.into_iter().collect());
+    v.resolve(
+        &raw,
+        location,
+        support,
+        &format!("{what} (with rel_sd {rel_sd})"),
+        label,
+        targets,
+    )
+}
+
+/// `a+b` for the bands of a row (`*` for every band), for labels.
+fn band_list(names: &Names, bands: &[usize]) -> String {
+    if bands.len() == names.bands.len() && bands.len() > 1 {
+        "*".into()
+    } else {
+        bands
+            .iter()
+            .map(|&b| names.bands[b].as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// `@2030` for a by-year point, nothing for a constant.
+fn at_year(year: Option<i32>) -> String {
+    year.map(|y| format!("@{y}")).unwrap_or_default()
+}
+
 fn row_location(table: &Table, row: &TableRow) -> Location {
     Location::Row(table.path.clone(), row.line, None)
 }
@@ -129,6 +267,20 @@ pub(crate) fn probability_problem(p: f64, what: &str) -> Option<String> {
     } else {
         None
     }
+}
+
+pub(crate) fn rate_problem(x: f64, what: &str) -> Option<String> {
+    if x.is_finite() && (0.0..1.0).contains(&x) {
+        return None;
+    }
+    let hint = if (1.0..100.0).contains(&x) {
+        format!("; if it is a percentage, write it as a decimal: {} for {x}%", x / 100.0)
+    } else {
+        String::new()
+    };
+    Some(format!(
+        "{what} is {x}; give an annual rate as a decimal in [0, 1), e.g. 0.035{hint}"
+    ))
 }
 
 pub(crate) fn non_negative_problem(v: f64, what: &str) -> Option<String> {
@@ -245,9 +397,9 @@ impl<K: Ord + Clone> SeriesBuilder<K> {
 }
 
 /// Expands a by-year TOML value into (year, value) points, checking each.
-fn by_year_points(v: &mut Validator, span: &Span, value: &ByYear) -> Vec<(Option<i32>, f64)> {
+fn by_year_points<'r>(v: &mut Validator, span: &Span, value: &'r ByYear) -> Vec<(Option<i32>, &'r RawNumber)> {
     match value {
-        ByYear::Constant(x) => vec![(None, *x)],
+        ByYear::Constant(x) => vec![(None, x)],
         ByYear::Years(points) if points.is_empty() => {
             v.err(
                 span,
@@ -258,7 +410,7 @@ fn by_year_points(v: &mut Validator, span: &Span, value: &ByYear) -> Vec<(Option
         ByYear::Years(points) => points
             .iter()
             .filter_map(|(year, x)| match year.trim().parse::<i32>() {
-                Ok(y) => Some((Some(y), *x)),
+                Ok(y) => Some((Some(y), x)),
                 Err(_) => {
                     v.err(
                         span,
@@ -283,6 +435,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             path: path.to_path_buf(),
             sha256: own_sha,
         }],
+        uncertain: Vec::new(),
     };
 
     // ---- [model]
@@ -313,19 +466,17 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let discount_rate = match &m.discount_rate {
         None => 0.035,
         Some(r) => {
-            let x = *r.get_ref();
-            if !x.is_finite() || !(0.0..1.0).contains(&x) {
-                let hint = if (1.0..100.0).contains(&x) {
-                    format!("; if it is a percentage, write it as a decimal: {} for {x}%", x / 100.0)
-                } else {
-                    String::new()
-                };
-                v.err(
-                    &r.span(),
-                    format!("discount_rate is {x}; give an annual rate as a decimal in [0, 1), e.g. 0.035{hint}"),
-                );
-            }
-            x
+            let loc = v.loc(&r.span());
+            let label = "discount_rate".to_string();
+            v.resolve(
+                r.get_ref(),
+                loc,
+                Support::Rate,
+                "discount_rate",
+                label,
+                vec![Target::DiscountRate],
+            )
+            .unwrap_or(0.035)
         }
     };
     let level_names: Vec<String> = m.levels.get_ref().iter().map(|l| l.get_ref().clone()).collect();
@@ -437,12 +588,23 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             v.errors.at(loc, format!("a transition from `{}` to itself; give only moves between different levels (staying is what is left)", raw.from));
             continue;
         }
-        for (year, p) in by_year_points(&mut v, &t.span(), &raw.probability) {
-            if let Some(problem) = probability_problem(p, &format!("the probability of `{}` → `{}`", raw.from, raw.to))
-            {
-                v.errors.at(loc.clone(), problem);
+        for (year, number) in by_year_points(&mut v, &t.span(), &raw.probability) {
+            let point = year.unwrap_or(i32::MIN);
+            let targets = bs
+                .iter()
+                .map(|&band| Target::Transition { band, from, to, point })
+                .collect();
+            let label = format!(
+                "transition.{}.{}.{}{}",
+                band_list(&names, &bs),
+                raw.from,
+                raw.to,
+                at_year(year)
+            );
+            let what = format!("the probability of `{}` → `{}`", raw.from, raw.to);
+            let Some(p) = v.resolve(number, loc.clone(), Support::Probability, &what, label, targets) else {
                 continue;
-            }
+            };
             for &b in &bs {
                 let what = format!("transition `{}` → `{}` in band `{}`", raw.from, raw.to, names.bands[b]);
                 transitions_b.add(&mut v.errors, (b, from, to), year, p, loc.clone(), &what);
@@ -450,29 +612,49 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         }
     }
     if let Some(csv) = &file.transitions_csv
-        && let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &["year"])
+        && let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &["year", "rel_sd"])
     {
         for row in &table.rows {
             let b = lookup(&mut v, &table, row, "band", |n| names.band(n));
             let f = lookup(&mut v, &table, row, "from", |n| names.level(n));
             let to = lookup(&mut v, &table, row, "to", |n| names.level(n));
             let year = cell_year(&mut v, &table, row);
-            let p = cell_number(&mut v, &table, row, "probability");
-            let (Some(b), Some(f), Some(to), Ok(year), Some(p)) = (b, f, to, year, p) else {
+            let (Some(b), Some(f), Some(to), Ok(year)) = (b, f, to, year) else {
                 continue;
             };
-            let loc = table.location(row, "probability");
             if f == to {
                 v.errors.at(
-                    loc,
+                    table.location(row, "to"),
                     "a transition from a level to itself; give only moves between different levels",
                 );
                 continue;
             }
-            if let Some(problem) = probability_problem(p, "the probability") {
-                v.errors.at(loc, problem);
+            let point = year.unwrap_or(i32::MIN);
+            let targets = vec![Target::Transition {
+                band: b,
+                from: f,
+                to,
+                point,
+            }];
+            let label = format!(
+                "transition.{}.{}.{}{}",
+                names.bands[b],
+                names.levels[f],
+                names.levels[to],
+                at_year(year)
+            );
+            let Some(p) = cell_value(
+                &mut v,
+                &table,
+                row,
+                "probability",
+                Support::Probability,
+                "the probability",
+                label,
+                targets,
+            ) else {
                 continue;
-            }
+            };
             let what = format!(
                 "transition `{}` → `{}` in band `{}`",
                 names.levels[f], names.levels[to], names.bands[b]
@@ -500,11 +682,33 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
                 continue;
             }
         };
-        for (year, p) in by_year_points(&mut v, &e.span(), &raw.probability) {
-            if let Some(problem) = probability_problem(p, "the exit probability") {
-                v.errors.at(loc.clone(), problem);
+        for (year, number) in by_year_points(&mut v, &e.span(), &raw.probability) {
+            let point = year.unwrap_or(i32::MIN);
+            let targets = bs
+                .iter()
+                .flat_map(|&band| ls.iter().map(move |&level| Target::Exit { band, level, point }))
+                .collect();
+            let levels: Vec<usize> = ls.clone();
+            let level_label = if levels.len() == nl && nl > 1 {
+                "*".to_string()
+            } else {
+                levels
+                    .iter()
+                    .map(|&l| names.levels[l].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            };
+            let label = format!("exit.{}.{level_label}{}", band_list(&names, &bs), at_year(year));
+            let Some(p) = v.resolve(
+                number,
+                loc.clone(),
+                Support::Probability,
+                "the exit probability",
+                label,
+                targets,
+            ) else {
                 continue;
-            }
+            };
             for &b in &bs {
                 for &l in &ls {
                     let what = format!(
@@ -517,20 +721,35 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         }
     }
     if let Some(csv) = &file.exits_csv
-        && let Some(table) = v.table(csv, &["band", "level", "probability"], &["year"])
+        && let Some(table) = v.table(csv, &["band", "level", "probability"], &["year", "rel_sd"])
     {
         for row in &table.rows {
             let b = lookup(&mut v, &table, row, "band", |n| names.band(n));
             let l = lookup(&mut v, &table, row, "level", |n| names.level(n));
             let year = cell_year(&mut v, &table, row);
-            let p = cell_number(&mut v, &table, row, "probability");
-            let (Some(b), Some(l), Ok(year), Some(p)) = (b, l, year, p) else {
+            let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
                 continue;
             };
-            if let Some(problem) = probability_problem(p, "the exit probability") {
-                v.errors.at(table.location(row, "probability"), problem);
+            let point = year.unwrap_or(i32::MIN);
+            let targets = vec![Target::Exit {
+                band: b,
+                level: l,
+                point,
+            }];
+            let label = format!("exit.{}.{}{}", names.bands[b], names.levels[l], at_year(year));
+            let what = "the exit probability";
+            let Some(p) = cell_value(
+                &mut v,
+                &table,
+                row,
+                "probability",
+                Support::Probability,
+                what,
+                label,
+                targets,
+            ) else {
                 continue;
-            }
+            };
             let what = format!(
                 "the exit probability of `{}` in band `{}`",
                 names.levels[l], names.bands[b]
@@ -547,13 +766,31 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let entries = file.entries.as_ref().and_then(|e| {
         let raw = e.get_ref();
         let mut points = Vec::new();
-        for (year, people) in by_year_points(&mut v, &e.span(), &raw.people) {
-            if let Some(problem) = non_negative_problem(people, "entries.people") {
-                v.err(&e.span(), problem);
+        let loc = v.loc(&e.span());
+        for (year, number) in by_year_points(&mut v, &e.span(), &raw.people) {
+            let point = year.unwrap_or(i32::MIN);
+            let label = format!("entries.people{}", at_year(year));
+            let targets = vec![Target::EntriesPeople { point }];
+            if let Some(people) = v.resolve(
+                number,
+                loc.clone(),
+                Support::NonNegative,
+                "entries.people",
+                label,
+                targets,
+            ) {
+                points.push((point, people));
             }
-            points.push((year.unwrap_or(i32::MIN), people));
         }
-        let mix = shares(&mut v, &names, &raw.mix, &e.span(), "entries.mix")?;
+        let mix = shares(
+            &mut v,
+            &names,
+            &raw.mix,
+            &e.span(),
+            "entries.mix",
+            "entries.mix",
+            |level| Target::EntryShare { level },
+        )?;
         (!points.is_empty()).then(|| Entries {
             people: if points.len() == 1 && points[0].0 == i32::MIN {
                 Series::constant(points[0].1)
@@ -587,15 +824,27 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let mut services = Vec::new();
     for s in &file.services {
         let raw = s.get_ref();
-        if let Some(p) = non_negative_problem(*raw.unit_cost.get_ref(), &format!("the unit cost of `{}`", raw.name)) {
-            v.err(&raw.unit_cost.span(), p);
-        }
-        let use_rate = service_use(&mut v, &names, s);
+        let service = services.len();
+        let loc = v.loc(&raw.unit_cost.span());
+        let what = format!("the unit cost of `{}`", raw.name);
+        let label = format!("service.{}.unit_cost", raw.name);
+        let targets = vec![Target::UnitCost { service }];
+        let unit_cost = v
+            .resolve(
+                raw.unit_cost.get_ref(),
+                loc,
+                Support::NonNegative,
+                &what,
+                label,
+                targets,
+            )
+            .unwrap_or(0.0);
+        let use_rate = service_use(&mut v, &names, s, service);
         services.push(Service {
             name: raw.name.clone(),
             tier: raw.tier,
             funder: funder_index(&raw.funder),
-            unit_cost: *raw.unit_cost.get_ref(),
+            unit_cost,
             use_rate,
         });
     }
@@ -609,7 +858,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
     let mut interventions = Vec::new();
     for i in &file.interventions {
-        if let Some(iv) = intervention_from(&mut v, &names, &service_names, i, &mut funder_index) {
+        let index = interventions.len();
+        if let Some(iv) = intervention_from(&mut v, &names, &service_names, i, index, &mut funder_index) {
             interventions.push(iv);
         }
     }
@@ -637,6 +887,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         interventions,
         scenarios: Vec::new(),
         sources: std::mem::take(&mut v.sources),
+        uncertain: std::mem::take(&mut v.uncertain),
+        monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
     };
     let earlier_problems = !v.errors.is_empty();
 
@@ -741,28 +993,41 @@ fn to_year(v: &mut Validator, year: &Spanned<i64>, key: &str) -> i32 {
 }
 
 /// Shares by level that must sum to 1.
+/// Shares by level that must sum to 1 (their means, when uncertain; each
+/// draw's shares are rescaled to sum to 1). `label` is the path prefix,
+/// `target` names a level's share.
 fn shares(
     v: &mut Validator,
     names: &Names,
-    raw: &BTreeMap<String, Spanned<f64>>,
+    raw: &BTreeMap<String, Spanned<RawNumber>>,
     span: &Span,
     what: &str,
+    label: &str,
+    target: impl Fn(usize) -> Target,
 ) -> Option<Vec<f64>> {
     let mut out = vec![0.0; names.levels.len()];
     let mut ok = true;
     for (level, share) in raw {
-        let x = *share.get_ref();
         match names.level(level) {
             Err(e) => {
                 v.err(&share.span(), format!("{what}: {e}"));
                 ok = false;
             }
             Ok(l) => {
-                if let Some(p) = probability_problem(x, &format!("the share of `{level}` in {what}")) {
-                    v.err(&share.span(), p);
-                    ok = false;
+                let loc = v.loc(&share.span());
+                let describe = format!("the share of `{level}` in {what}");
+                let path = format!("{label}.{level}");
+                match v.resolve(
+                    share.get_ref(),
+                    loc,
+                    Support::Probability,
+                    &describe,
+                    path,
+                    vec![target(l)],
+                ) {
+                    Some(x) => out[l] = x,
+                    None => ok = false,
                 }
-                out[l] = x;
             }
         }
     }
@@ -808,12 +1073,17 @@ fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, popula
         given[b] = true;
         match (&raw.people, &raw.mix, &raw.counts) {
             (Some(people), Some(mix), None) => {
-                if let Some(problem) = non_negative_problem(*people, &format!("the population of band `{}`", raw.band))
-                {
-                    v.err(&p.span(), problem);
+                let loc = v.loc(&people.span());
+                let what = format!("the population of band `{}`", raw.band);
+                let label = format!("population.{}.people", raw.band);
+                let targets = vec![Target::BandPeople { band: b }];
+                let Some(people) = v.resolve(people.get_ref(), loc, Support::NonNegative, &what, label, targets) else {
                     continue;
-                }
-                if let Some(shares) = shares(v, names, mix, &p.span(), &format!("the mix of band `{}`", raw.band)) {
+                };
+                let what = format!("the mix of band `{}`", raw.band);
+                let label = format!("population.{}.mix", raw.band);
+                let target = |level| Target::BandLevel { band: b, level };
+                if let Some(shares) = shares(v, names, mix, &p.span(), &what, &label, target) {
                     for (l, s) in shares.iter().enumerate() {
                         population[b * nl + l] = people * s;
                     }
@@ -824,13 +1094,15 @@ fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, popula
                     match names.level(level) {
                         Err(e) => v.err(&count.span(), e),
                         Ok(l) => {
-                            if let Some(problem) = non_negative_problem(
-                                *count.get_ref(),
-                                &format!("the number of `{level}` people in band `{}`", raw.band),
-                            ) {
-                                v.err(&count.span(), problem);
+                            let loc = v.loc(&count.span());
+                            let what = format!("the number of `{level}` people in band `{}`", raw.band);
+                            let label = format!("population.{}.counts.{level}", raw.band);
+                            let targets = vec![Target::BandLevel { band: b, level: l }];
+                            if let Some(n) =
+                                v.resolve(count.get_ref(), loc, Support::NonNegative, &what, label, targets)
+                            {
+                                population[b * nl + l] = n;
                             }
-                            population[b * nl + l] = *count.get_ref();
                         }
                     }
                 }
@@ -845,15 +1117,20 @@ fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, popula
         }
     }
     if let Some(csv) = &file.population_csv {
-        let Some(table) = v.table(csv, &["band", "level", "people"], &[]) else {
+        let Some(table) = v.table(csv, &["band", "level", "people"], &["rel_sd"]) else {
             return;
         };
         let mut seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
         for row in &table.rows {
             let b = lookup(v, &table, row, "band", |n| names.band(n));
             let l = lookup(v, &table, row, "level", |n| names.level(n));
-            let n = cell_number(v, &table, row, "people");
-            let (Some(b), Some(l), Some(n)) = (b, l, n) else {
+            let (Some(b), Some(l)) = (b, l) else {
+                continue;
+            };
+            let label = format!("population.{}.counts.{}", names.bands[b], names.levels[l]);
+            let targets = vec![Target::BandLevel { band: b, level: l }];
+            let what = "the number of people";
+            let Some(n) = cell_value(v, &table, row, "people", Support::NonNegative, what, label, targets) else {
                 continue;
             };
             if let Some(first) = seen.insert((b, l), row.line) {
@@ -864,9 +1141,6 @@ fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, popula
                         names.bands[b], names.levels[l]
                     ),
                 );
-            }
-            if let Some(problem) = non_negative_problem(n, "the number of people") {
-                v.errors.at(table.location(row, "people"), problem);
             }
             given[b] = true;
             population[b * nl + l] = n;
@@ -941,7 +1215,7 @@ fn projection_from(v: &mut Validator, csv: &Spanned<String>, names: &Names) -> O
     (ok && !points.is_empty()).then_some(Projection { points })
 }
 
-fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>) -> Vec<Series<f64>> {
+fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>, service: usize) -> Vec<Series<f64>> {
     let raw = s.get_ref();
     let nl = names.levels.len();
     let mut builder = SeriesBuilder::<(usize, usize)>::new();
@@ -970,11 +1244,21 @@ fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>) -> Vec
                     }
                 };
                 let loc = v.loc(&value.span());
-                for (year, x) in by_year_points(v, &value.span(), value.get_ref()) {
-                    if let Some(p) = non_negative_problem(x, &format!("the use rate of `{}` for `{level}`", raw.name)) {
-                        v.errors.at(loc.clone(), p);
+                for (year, number) in by_year_points(v, &value.span(), value.get_ref()) {
+                    let point = year.unwrap_or(i32::MIN);
+                    let targets = (0..names.bands.len())
+                        .map(|band| Target::UseRate {
+                            service,
+                            band,
+                            level: l,
+                            point,
+                        })
+                        .collect();
+                    let label = format!("service.{}.use.{level}{}", raw.name, at_year(year));
+                    let what = format!("the use rate of `{}` for `{level}`", raw.name);
+                    let Some(x) = v.resolve(number, loc.clone(), Support::NonNegative, &what, label, targets) else {
                         continue;
-                    }
+                    };
                     for b in 0..names.bands.len() {
                         builder.add(&mut v.errors, (b, l), year, x, loc.clone(), "a use rate");
                     }
@@ -982,19 +1266,40 @@ fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>) -> Vec
             }
         }
         (None, Some(csv)) => {
-            if let Some(table) = v.table(csv, &["band", "level", "use"], &["year"]) {
+            if let Some(table) = v.table(csv, &["band", "level", "use"], &["year", "rel_sd"]) {
                 for row in &table.rows {
                     let b = lookup(v, &table, row, "band", |n| names.band(n));
                     let l = lookup(v, &table, row, "level", |n| names.level(n));
                     let year = cell_year(v, &table, row);
-                    let x = cell_number(v, &table, row, "use");
-                    let (Some(b), Some(l), Ok(year), Some(x)) = (b, l, year, x) else {
+                    let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
                         continue;
                     };
-                    if let Some(p) = non_negative_problem(x, "the use rate") {
-                        v.errors.at(table.location(row, "use"), p);
+                    let point = year.unwrap_or(i32::MIN);
+                    let targets = vec![Target::UseRate {
+                        service,
+                        band: b,
+                        level: l,
+                        point,
+                    }];
+                    let label = format!(
+                        "service.{}.use.{}.{}{}",
+                        raw.name,
+                        names.levels[l],
+                        names.bands[b],
+                        at_year(year)
+                    );
+                    let Some(x) = cell_value(
+                        v,
+                        &table,
+                        row,
+                        "use",
+                        Support::NonNegative,
+                        "the use rate",
+                        label,
+                        targets,
+                    ) else {
                         continue;
-                    }
+                    };
                     let what = format!(
                         "the use of `{}` by band `{}`, level `{}`",
                         raw.name, names.bands[b], names.levels[l]
@@ -1016,6 +1321,7 @@ fn intervention_from(
     names: &Names,
     services: &[String],
     i: &Spanned<RawIntervention>,
+    intervention: usize,
     funder_index: &mut impl FnMut(&str) -> usize,
 ) -> Option<Intervention> {
     let raw = i.get_ref();
@@ -1042,22 +1348,21 @@ fn intervention_from(
                 vec![]
             })
     };
+    // An uncertain number of this intervention: its value (the mean if uncertain).
+    let uncertain = |v: &mut Validator, field: &Spanned<RawNumber>, key: &str, support: Support, target: Target| {
+        let loc = v.loc(&field.span());
+        let what = format!("intervention `{name}`: {key}");
+        let label = format!("intervention.{name}.{key}");
+        v.resolve(field.get_ref(), loc, support, &what, label, vec![target])
+    };
     let reach = match (&raw.reach, &raw.places) {
         (Some(r), None) => {
-            if let Some(p) = probability_problem(*r.get_ref(), "reach") {
-                fail(
-                    v,
-                    &r.span(),
-                    format!("{p} (reach is the share of the target population reached)"),
-                );
-            }
-            Reach::Share(*r.get_ref())
+            let x = uncertain(v, r, "reach", Support::Probability, Target::Reach { intervention });
+            Reach::Share(x.unwrap_or(0.0))
         }
         (None, Some(p)) => {
-            if let Some(problem) = non_negative_problem(*p.get_ref(), "places") {
-                fail(v, &p.span(), problem);
-            }
-            Reach::Places(*p.get_ref())
+            let x = uncertain(v, p, "places", Support::NonNegative, Target::Reach { intervention });
+            Reach::Places(x.unwrap_or(0.0))
         }
         _ => {
             fail(v, &span, "give exactly one of `reach` (a share of the target population) or `places` (participants at any one time)".into());
@@ -1082,20 +1387,36 @@ fn intervention_from(
         }
     };
     let ramp_years = number(v, &raw.ramp_years, "ramp_years", 0.0);
-    let cost_per_participant = number(v, &raw.cost_per_participant, "cost_per_participant", 0.0);
-    let fixed_cost = number(v, &raw.fixed_cost, "fixed_cost", 0.0);
-    let fidelity = match &raw.fidelity {
-        None => 1.0,
-        Some(f) => {
-            if let Some(p) = probability_problem(*f.get_ref(), "fidelity") {
-                v.err(
-                    &f.span(),
-                    format!("intervention `{name}`: {p} (fidelity is the share of the effect delivered)"),
-                );
-            }
-            *f.get_ref()
-        }
+    let optional = |v: &mut Validator, field: &Option<Spanned<RawNumber>>, key: &str, support, target, default| {
+        field
+            .as_ref()
+            .map_or(Some(default), |f| uncertain(v, f, key, support, target))
+            .unwrap_or(default)
     };
+    let cost_per_participant = optional(
+        v,
+        &raw.cost_per_participant,
+        "cost_per_participant",
+        Support::NonNegative,
+        Target::CostPerParticipant { intervention },
+        0.0,
+    );
+    let fixed_cost = optional(
+        v,
+        &raw.fixed_cost,
+        "fixed_cost",
+        Support::NonNegative,
+        Target::FixedCost { intervention },
+        0.0,
+    );
+    let fidelity = optional(
+        v,
+        &raw.fidelity,
+        "fidelity",
+        Support::Probability,
+        Target::Fidelity { intervention },
+        1.0,
+    );
     let lag_years = match &raw.lag_years {
         None => 0,
         Some(l) => match u32::try_from(*l.get_ref()) {
@@ -1150,9 +1471,14 @@ fn intervention_from(
                         if t == Some(f) {
                             fail(v, format!("a transition from `{from}` to itself"));
                         }
-                        if let Some(p) = non_negative_problem(*rr, "relative_risk") {
-                            fail(v, p);
-                        }
+                        let effect = effects.len();
+                        let loc = v.loc(&span);
+                        let what = format!("intervention `{name}`: the relative risk of `{from}` → `{to}`");
+                        let label = format!("intervention.{name}.relative_risk.{from}.{to}");
+                        let targets = vec![Target::Effect { intervention, effect }];
+                        let Some(rr) = v.resolve(rr, loc, Support::NonNegative, &what, label, targets) else {
+                            continue;
+                        };
                         if effects
                             .iter()
                             .any(|x| matches!(x, Effect::Transition { from: ff, to: tt, .. } if *ff == f && *tt == t))
@@ -1162,7 +1488,7 @@ fn intervention_from(
                         effects.push(Effect::Transition {
                             from: f,
                             to: t,
-                            relative_risk: *rr,
+                            relative_risk: rr,
                         });
                     }
                     (f, t) => {
@@ -1187,9 +1513,14 @@ fn intervention_from(
                     format!("unknown service `{service}`; the services are {}", list(services)),
                 ),
                 Some(s) => {
-                    if let Some(p) = non_negative_problem(*m, "multiplier") {
-                        fail(v, p);
-                    }
+                    let effect = effects.len();
+                    let loc = v.loc(&span);
+                    let what = format!("intervention `{name}`: the multiplier on `{service}`");
+                    let label = format!("intervention.{name}.multiplier.{service}");
+                    let targets = vec![Target::Effect { intervention, effect }];
+                    let Some(m) = v.resolve(m, loc, Support::NonNegative, &what, label, targets) else {
+                        continue;
+                    };
                     if effects
                         .iter()
                         .any(|x| matches!(x, Effect::Service { service: ss, .. } if *ss == s))
@@ -1198,7 +1529,7 @@ fn intervention_from(
                     }
                     effects.push(Effect::Service {
                         service: s,
-                        multiplier: *m,
+                        multiplier: m,
                     });
                 }
             },
@@ -1328,4 +1659,44 @@ mod tests {
         assert!(probability_problem(-0.1, "p").is_some());
         assert!(probability_problem(f64::NAN, "p").is_some());
     }
+}
+
+fn monte_carlo_from(v: &mut Validator, raw: Option<&RawMonteCarlo>) -> MonteCarloDefaults {
+    let mut mc = MonteCarloDefaults::default();
+    let Some(raw) = raw else {
+        return mc;
+    };
+    if let Some(d) = &raw.draws {
+        match u32::try_from(*d.get_ref()) {
+            Ok(n) if n <= 10_000_000 => mc.draws = n,
+            _ => v.err(
+                &d.span(),
+                format!(
+                    "draws is {}; give a whole number from 0 (deterministic) to 10000000",
+                    d.get_ref()
+                ),
+            ),
+        }
+    }
+    if let Some(s) = &raw.seed {
+        match u64::try_from(*s.get_ref()) {
+            Ok(seed) => mc.seed = seed,
+            Err(_) => v.err(&s.span(), format!("seed is {}; give a whole number ≥ 0", s.get_ref())),
+        }
+    }
+    if let Some(p) = &raw.percentiles {
+        let list = p.get_ref();
+        if list.is_empty()
+            || list.iter().any(|x| !(x.is_finite() && *x > 0.0 && *x < 100.0))
+            || list.windows(2).any(|w| w[0] >= w[1])
+        {
+            v.err(
+                &p.span(),
+                "percentiles must be ascending numbers between 0 and 100, e.g. [5, 25, 50, 75, 95]",
+            );
+        } else {
+            mc.percentiles = list.clone();
+        }
+    }
+    mc
 }

@@ -1,0 +1,446 @@
+//! The distributions a number may follow. Sampling uses `rand_distr`;
+//! quantiles (for parameters that move together) and truncated-normal
+//! moments use `statrs`.
+
+use rand::Rng;
+use rand_distr::Distribution as _;
+use statrs::distribution::{ContinuousCDF, Normal as NormalCdf};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// A validated distribution.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Distribution {
+    Fixed(f64),
+    Uniform {
+        min: f64,
+        max: f64,
+    },
+    Triangular {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    /// Beta-PERT with shape λ = 4.
+    Pert {
+        min: f64,
+        mode: f64,
+        max: f64,
+    },
+    /// Normal, optionally truncated to `[min, max]`.
+    Normal {
+        mean: f64,
+        sd: f64,
+        min: f64,
+        max: f64,
+    },
+    /// `ln X ~ Normal(mu, sigma)`.
+    LogNormal {
+        mu: f64,
+        sigma: f64,
+    },
+    Beta {
+        alpha: f64,
+        beta: f64,
+    },
+    Gamma {
+        shape: f64,
+        scale: f64,
+    },
+}
+
+/// What values a number may take, for checking a distribution against it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Support {
+    /// Probabilities, shares, reach, fidelity: [0, 1].
+    Probability,
+    /// People, costs, use rates, places, relative risks, multipliers: ≥ 0.
+    NonNegative,
+    /// The discount rate: [0, 1).
+    Rate,
+}
+
+impl fmt::Display for Distribution {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Distribution::Fixed(v) => write!(f, "{v}"),
+            Distribution::Uniform { min, max } => write!(f, "uniform({min}, {max})"),
+            Distribution::Triangular { min, mode, max } => write!(f, "triangular({min}, {mode}, {max})"),
+            Distribution::Pert { min, mode, max } => write!(f, "PERT({min}, {mode}, {max})"),
+            Distribution::Normal { mean, sd, min, max } if min.is_finite() || max.is_finite() => {
+                write!(f, "normal(mean {mean}, sd {sd}) truncated to [{min}, {max}]")
+            }
+            Distribution::Normal { mean, sd, .. } => write!(f, "normal(mean {mean}, sd {sd})"),
+            Distribution::LogNormal { mu, sigma } => {
+                write!(f, "lognormal(median {}, spread {})", mu.exp(), sigma.exp())
+            }
+            Distribution::Beta { alpha, beta } => write!(f, "beta(alpha {alpha}, beta {beta})"),
+            Distribution::Gamma { shape, scale } => write!(f, "gamma(shape {shape}, scale {scale})"),
+        }
+    }
+}
+
+/// Reads a number from a TOML value for a distribution parameter.
+fn number(table: &BTreeMap<String, toml::Value>, key: &str) -> Result<Option<f64>, String> {
+    match table.get(key) {
+        None => Ok(None),
+        Some(toml::Value::Float(x)) => Ok(Some(*x)),
+        Some(toml::Value::Integer(i)) => Ok(Some(*i as f64)),
+        Some(other) => Err(format!("`{key}` must be a number, not {}", other.type_str())),
+    }
+}
+
+impl Distribution {
+    /// Builds a distribution from its inline table (`{ dist = "beta", mean = 0.2, sd = 0.05 }`),
+    /// checking its parameters; `group` is read by the caller and ignored here.
+    pub fn from_table(table: &BTreeMap<String, toml::Value>) -> Result<Distribution, String> {
+        let kind = match table.get("dist") {
+            Some(toml::Value::String(s)) => s.as_str(),
+            _ => return Err("a distribution needs `dist = \"…\"` (fixed, uniform, triangular, pert, normal, lognormal, beta or gamma)".into()),
+        };
+        let allowed: &[&str] = match kind {
+            "fixed" => &["value"],
+            "uniform" => &["min", "max"],
+            "triangular" | "pert" => &["min", "mode", "max"],
+            "normal" => &["mean", "sd", "min", "max"],
+            "lognormal" => &["median", "spread", "mean", "sd"],
+            "beta" => &["mean", "sd", "alpha", "beta"],
+            "gamma" => &["mean", "sd", "shape", "scale"],
+            other => {
+                return Err(format!(
+                    "unknown distribution `{other}`; use fixed, uniform, triangular, pert, normal, lognormal, beta or gamma"
+                ));
+            }
+        };
+        for key in table.keys() {
+            if key != "dist" && key != "group" && !allowed.contains(&key.as_str()) {
+                return Err(format!(
+                    "`{key}` is not a parameter of a {kind} distribution (its parameters: {})",
+                    allowed.join(", ")
+                ));
+            }
+        }
+        let get = |key: &str| number(table, key);
+        let need = |key: &str| -> Result<f64, String> {
+            match number(table, key)? {
+                Some(x) if x.is_finite() => Ok(x),
+                Some(x) => Err(format!("`{key}` is {x}; it must be a finite number")),
+                None => Err(format!("a {kind} distribution needs `{key}`")),
+            }
+        };
+        let d = match kind {
+            "fixed" => Distribution::Fixed(need("value")?),
+            "uniform" => {
+                let (min, max) = (need("min")?, need("max")?);
+                if min >= max {
+                    return Err(format!("uniform needs min < max (got min {min}, max {max})"));
+                }
+                Distribution::Uniform { min, max }
+            }
+            "triangular" | "pert" => {
+                let (min, mode, max) = (need("min")?, need("mode")?, need("max")?);
+                if !(min <= mode && mode <= max && min < max) {
+                    return Err(format!(
+                        "{kind} needs min ≤ mode ≤ max and min < max (got {min}, {mode}, {max})"
+                    ));
+                }
+                if kind == "pert" {
+                    Distribution::Pert { min, mode, max }
+                } else {
+                    Distribution::Triangular { min, mode, max }
+                }
+            }
+            "normal" => {
+                let (mean, sd) = (need("mean")?, need("sd")?);
+                if sd <= 0.0 {
+                    return Err(format!("normal needs sd > 0 (got {sd})"));
+                }
+                let min = get("min")?.unwrap_or(f64::NEG_INFINITY);
+                let max = get("max")?.unwrap_or(f64::INFINITY);
+                if min >= max {
+                    return Err(format!(
+                        "normal truncated to [{min}, {max}] is empty; min must be below max"
+                    ));
+                }
+                let n = NormalCdf::new(mean, sd).map_err(|e| e.to_string())?;
+                if n.cdf(max) - n.cdf(min) < 1e-6 {
+                    return Err(format!(
+                        "normal(mean {mean}, sd {sd}) has almost no probability in [{min}, {max}]; move the mean inside the range"
+                    ));
+                }
+                Distribution::Normal { mean, sd, min, max }
+            }
+            "lognormal" => match (get("median")?, get("spread")?, get("mean")?, get("sd")?) {
+                (Some(median), Some(spread), None, None) => {
+                    if median <= 0.0 || spread <= 1.0 || !median.is_finite() || !spread.is_finite() {
+                        return Err(format!(
+                            "lognormal needs median > 0 and spread > 1 (the geometric standard deviation; got median {median}, spread {spread})"
+                        ));
+                    }
+                    Distribution::LogNormal {
+                        mu: median.ln(),
+                        sigma: spread.ln(),
+                    }
+                }
+                (None, None, Some(mean), Some(sd)) => {
+                    if mean <= 0.0 || sd <= 0.0 || !mean.is_finite() || !sd.is_finite() {
+                        return Err(format!(
+                            "lognormal needs mean > 0 and sd > 0 (got mean {mean}, sd {sd})"
+                        ));
+                    }
+                    let sigma2 = (1.0 + (sd / mean).powi(2)).ln();
+                    Distribution::LogNormal {
+                        mu: mean.ln() - sigma2 / 2.0,
+                        sigma: sigma2.sqrt(),
+                    }
+                }
+                _ => return Err("lognormal needs either `median` and `spread`, or `mean` and `sd`".into()),
+            },
+            "beta" => match (get("mean")?, get("sd")?, get("alpha")?, get("beta")?) {
+                (Some(mean), Some(sd), None, None) => {
+                    if !(mean > 0.0 && mean < 1.0) {
+                        return Err(format!("beta needs 0 < mean < 1 (got {mean})"));
+                    }
+                    let limit = (mean * (1.0 - mean)).sqrt();
+                    if !(sd > 0.0 && sd < limit) {
+                        return Err(format!(
+                            "beta with mean {mean} needs 0 < sd < {limit:.6} (√(mean·(1 − mean))); sd {sd} is impossible"
+                        ));
+                    }
+                    let k = mean * (1.0 - mean) / (sd * sd) - 1.0;
+                    Distribution::Beta {
+                        alpha: mean * k,
+                        beta: (1.0 - mean) * k,
+                    }
+                }
+                (None, None, Some(alpha), Some(beta)) => {
+                    if !(alpha > 0.0 && beta > 0.0 && alpha.is_finite() && beta.is_finite()) {
+                        return Err(format!("beta needs alpha > 0 and beta > 0 (got {alpha}, {beta})"));
+                    }
+                    Distribution::Beta { alpha, beta }
+                }
+                _ => return Err("beta needs either `mean` and `sd`, or `alpha` and `beta`".into()),
+            },
+            "gamma" => match (get("mean")?, get("sd")?, get("shape")?, get("scale")?) {
+                (Some(mean), Some(sd), None, None) => {
+                    if !(mean > 0.0 && sd > 0.0 && mean.is_finite() && sd.is_finite()) {
+                        return Err(format!("gamma needs mean > 0 and sd > 0 (got mean {mean}, sd {sd})"));
+                    }
+                    Distribution::Gamma {
+                        shape: (mean / sd).powi(2),
+                        scale: sd * sd / mean,
+                    }
+                }
+                (None, None, Some(shape), Some(scale)) => {
+                    if !(shape > 0.0 && scale > 0.0 && shape.is_finite() && scale.is_finite()) {
+                        return Err(format!("gamma needs shape > 0 and scale > 0 (got {shape}, {scale})"));
+                    }
+                    Distribution::Gamma { shape, scale }
+                }
+                _ => return Err("gamma needs either `mean` and `sd`, or `shape` and `scale`".into()),
+            },
+            _ => unreachable!("kinds are matched above"),
+        };
+        Ok(d)
+    }
+
+    /// The smallest and largest values it can take.
+    pub fn range(&self) -> (f64, f64) {
+        match *self {
+            Distribution::Fixed(v) => (v, v),
+            Distribution::Uniform { min, max }
+            | Distribution::Triangular { min, max, .. }
+            | Distribution::Pert { min, max, .. }
+            | Distribution::Normal { min, max, .. } => (min, max),
+            Distribution::LogNormal { .. } | Distribution::Gamma { .. } => (0.0, f64::INFINITY),
+            Distribution::Beta { .. } => (0.0, 1.0),
+        }
+    }
+
+    /// `None` if every value it can take is valid for `support`, otherwise why not.
+    pub fn support_problem(&self, support: Support) -> Option<String> {
+        let (lo, hi) = self.range();
+        let ok = match support {
+            Support::Probability => lo >= 0.0 && hi <= 1.0,
+            Support::NonNegative => lo >= 0.0,
+            Support::Rate => lo >= 0.0 && hi < 1.0,
+        };
+        if ok {
+            return None;
+        }
+        let valid = match support {
+            Support::Probability => "within [0, 1] (use beta, or bound it with min/max inside [0, 1])",
+            Support::NonNegative => "≥ 0 (use gamma or lognormal, or give a normal `min = 0`)",
+            Support::Rate => "within [0, 1) (bound it with min/max)",
+        };
+        Some(format!(
+            "{self} can take values from {lo} to {hi}, but this number must be {valid}"
+        ))
+    }
+
+    /// The expected value: what a deterministic run uses.
+    pub fn mean(&self) -> f64 {
+        match *self {
+            Distribution::Fixed(v) => v,
+            Distribution::Uniform { min, max } => (min + max) / 2.0,
+            Distribution::Triangular { min, mode, max } => (min + mode + max) / 3.0,
+            Distribution::Pert { min, mode, max } => (min + 4.0 * mode + max) / 6.0,
+            Distribution::Normal { mean, sd, min, max } => {
+                if !min.is_finite() && !max.is_finite() {
+                    return mean;
+                }
+                let std = NormalCdf::standard();
+                let (a, b) = ((min - mean) / sd, (max - mean) / sd);
+                let pdf = |z: f64| {
+                    if z.is_finite() {
+                        (-0.5 * z * z).exp() / (2.0 * std::f64::consts::PI).sqrt()
+                    } else {
+                        0.0
+                    }
+                };
+                let mass = std.cdf(b) - std.cdf(a);
+                mean + sd * (pdf(a) - pdf(b)) / mass
+            }
+            Distribution::LogNormal { mu, sigma } => (mu + sigma * sigma / 2.0).exp(),
+            Distribution::Beta { alpha, beta } => alpha / (alpha + beta),
+            Distribution::Gamma { shape, scale } => shape * scale,
+        }
+    }
+
+    /// One independent sample.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        // Parameters were validated when the distribution was built, so the
+        // constructors below cannot fail; a failure would be a bug here.
+        match *self {
+            Distribution::Fixed(v) => v,
+            Distribution::Uniform { min, max } => rand_distr::Uniform::new(min, max).expect("validated").sample(rng),
+            Distribution::Triangular { min, mode, max } => rand_distr::Triangular::new(min, max, mode)
+                .expect("validated")
+                .sample(rng),
+            Distribution::Pert { min, mode, max } => rand_distr::Pert::new(min, max)
+                .with_mode(mode)
+                .expect("validated")
+                .sample(rng),
+            Distribution::Normal { mean, sd, min, max } => {
+                let n = rand_distr::Normal::new(mean, sd).expect("validated");
+                // Rejection while it is cheap; the quantile otherwise.
+                for _ in 0..64 {
+                    let x = n.sample(rng);
+                    if x >= min && x <= max {
+                        return x;
+                    }
+                }
+                let u: f64 = rand_distr::Open01.sample(rng);
+                self.quantile(u)
+            }
+            Distribution::LogNormal { mu, sigma } => {
+                rand_distr::LogNormal::new(mu, sigma).expect("validated").sample(rng)
+            }
+            Distribution::Beta { alpha, beta } => rand_distr::Beta::new(alpha, beta).expect("validated").sample(rng),
+            Distribution::Gamma { shape, scale } => {
+                rand_distr::Gamma::new(shape, scale).expect("validated").sample(rng)
+            }
+        }
+    }
+
+    /// The value at cumulative probability `u` (0 < u < 1): used for
+    /// parameters that move together, which share one `u` per draw.
+    pub fn quantile(&self, u: f64) -> f64 {
+        use statrs::distribution as sd;
+        match *self {
+            Distribution::Fixed(v) => v,
+            Distribution::Uniform { min, max } => min + u * (max - min),
+            Distribution::Triangular { min, mode, max } => {
+                sd::Triangular::new(min, max, mode).expect("validated").inverse_cdf(u)
+            }
+            Distribution::Pert { min, mode, max } => {
+                let range = max - min;
+                let alpha = 1.0 + 4.0 * (mode - min) / range;
+                let beta = 1.0 + 4.0 * (max - mode) / range;
+                min + range * sd::Beta::new(alpha, beta).expect("validated").inverse_cdf(u)
+            }
+            Distribution::Normal { mean, sd: s, min, max } => {
+                let n = NormalCdf::new(mean, s).expect("validated");
+                let (lo, hi) = (n.cdf(min), n.cdf(max));
+                n.inverse_cdf(lo + u * (hi - lo)).clamp(min, max)
+            }
+            Distribution::LogNormal { mu, sigma } => sd::LogNormal::new(mu, sigma).expect("validated").inverse_cdf(u),
+            Distribution::Beta { alpha, beta } => sd::Beta::new(alpha, beta).expect("validated").inverse_cdf(u),
+            Distribution::Gamma { shape, scale } => {
+                sd::Gamma::new(shape, 1.0 / scale).expect("validated").inverse_cdf(u)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn table(text: &str) -> BTreeMap<String, toml::Value> {
+        toml::from_str(text).unwrap()
+    }
+
+    #[test]
+    fn parameters_are_checked() {
+        let err = Distribution::from_table(&table("dist = 'beta'\nmean = 0.5\nsd = 0.6")).unwrap_err();
+        assert!(err.contains("impossible"), "{err}");
+        assert!(Distribution::from_table(&table("dist = 'pert'\nmin = 1\nmode = 0\nmax = 2")).is_err());
+        assert!(Distribution::from_table(&table("dist = 'uniform'\nmin = 1\nmax = 1")).is_err());
+        assert!(Distribution::from_table(&table("dist = 'gamma'\nmean = 1")).is_err());
+        assert!(Distribution::from_table(&table("dist = 'weibull'\nmean = 1")).is_err());
+        let err = Distribution::from_table(&table("dist = 'normal'\nmean = 1\nsd = 1\nmedian = 2")).unwrap_err();
+        assert!(err.contains("not a parameter"), "{err}");
+    }
+
+    #[test]
+    fn means_and_moment_parameterisations_agree() {
+        let beta = Distribution::from_table(&table("dist = 'beta'\nmean = 0.2\nsd = 0.05")).unwrap();
+        assert!((beta.mean() - 0.2).abs() < 1e-15);
+        let gamma = Distribution::from_table(&table("dist = 'gamma'\nmean = 400\nsd = 80")).unwrap();
+        assert!((gamma.mean() - 400.0).abs() < 1e-9);
+        let ln = Distribution::from_table(&table("dist = 'lognormal'\nmean = 0.8\nsd = 0.1")).unwrap();
+        assert!((ln.mean() - 0.8).abs() < 1e-12);
+        let ln = Distribution::from_table(&table("dist = 'lognormal'\nmedian = 0.8\nspread = 1.2")).unwrap();
+        assert!((ln.quantile(0.5) - 0.8).abs() < 1e-9);
+        // Half-normal from 0: mean sd·√(2/π).
+        let n = Distribution::from_table(&table("dist = 'normal'\nmean = 0\nsd = 1\nmin = 0")).unwrap();
+        assert!((n.mean() - (2.0 / std::f64::consts::PI).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn samples_match_means_and_stay_in_range() {
+        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        for text in [
+            "dist = 'uniform'\nmin = 1\nmax = 3",
+            "dist = 'triangular'\nmin = 0\nmode = 1\nmax = 5",
+            "dist = 'pert'\nmin = 0\nmode = 1\nmax = 5",
+            "dist = 'normal'\nmean = 0.1\nsd = 0.2\nmin = 0\nmax = 1",
+            "dist = 'lognormal'\nmedian = 2\nspread = 1.5",
+            "dist = 'beta'\nalpha = 2\nbeta = 5",
+            "dist = 'gamma'\nshape = 3\nscale = 2",
+        ] {
+            let d = Distribution::from_table(&table(text)).unwrap();
+            let (lo, hi) = d.range();
+            let n = 200_000;
+            let mut sum = 0.0;
+            for _ in 0..n {
+                let x = d.sample(&mut rng);
+                assert!(x >= lo && x <= hi, "{d}: {x}");
+                sum += x;
+            }
+            let mean = sum / n as f64;
+            assert!(
+                (mean - d.mean()).abs() < 0.01 * (1.0 + d.mean().abs()),
+                "{d}: {mean} vs {}",
+                d.mean()
+            );
+            // Quantiles are monotone and the median is inside the range.
+            assert!(
+                d.quantile(0.1) <= d.quantile(0.5) && d.quantile(0.5) <= d.quantile(0.9),
+                "{d}"
+            );
+        }
+    }
+}

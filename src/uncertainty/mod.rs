@@ -1,0 +1,6 @@
+//! Uncertain numbers: probability distributions a scenario file may give
+//! instead of a value, and how a Monte Carlo draw samples them.
+
+mod distribution;
+
+pub use distribution::{Distribution, Support};
