@@ -1638,29 +1638,6 @@ pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<Strin
     problems
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lines_are_one_based() {
-        let l = Lines::new("a\nbc\n\nd");
-        assert_eq!(l.line_of(0), 1);
-        assert_eq!(l.line_of(2), 2);
-        assert_eq!(l.line_of(5), 3);
-        assert_eq!(l.line_of(6), 4);
-    }
-
-    #[test]
-    fn percentages_are_recognised() {
-        assert!(probability_problem(20.0, "p").unwrap().contains("0.2 for 20%"));
-        assert!(probability_problem(1.5, "p").unwrap().contains("if it is a percentage"));
-        assert!(probability_problem(0.2, "p").is_none());
-        assert!(probability_problem(-0.1, "p").is_some());
-        assert!(probability_problem(f64::NAN, "p").is_some());
-    }
-}
-
 fn monte_carlo_from(v: &mut Validator, raw: Option<&RawMonteCarlo>) -> MonteCarloDefaults {
     let mut mc = MonteCarloDefaults::default();
     let Some(raw) = raw else {
@@ -1699,4 +1676,27 @@ fn monte_carlo_from(v: &mut Validator, raw: Option<&RawMonteCarlo>) -> MonteCarl
         }
     }
     mc
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_one_based() {
+        let l = Lines::new("a\nbc\n\nd");
+        assert_eq!(l.line_of(0), 1);
+        assert_eq!(l.line_of(2), 2);
+        assert_eq!(l.line_of(5), 3);
+        assert_eq!(l.line_of(6), 4);
+    }
+
+    #[test]
+    fn percentages_are_recognised() {
+        assert!(probability_problem(20.0, "p").unwrap().contains("0.2 for 20%"));
+        assert!(probability_problem(1.5, "p").unwrap().contains("if it is a percentage"));
+        assert!(probability_problem(0.2, "p").is_none());
+        assert!(probability_problem(-0.1, "p").is_some());
+        assert!(probability_problem(f64::NAN, "p").is_some());
+    }
 }
