@@ -11,6 +11,7 @@ pub mod error;
 pub mod linalg;
 pub mod model;
 pub mod output;
+pub mod params;
 pub mod results;
 pub mod run;
 pub mod scenario;

@@ -384,6 +384,9 @@ impl Target {
 /// value into every target (a row that names several bands is one number).
 #[derive(Debug, Clone, PartialEq)]
 pub struct UncertainParameter {
+    /// Its position in the file's list; a scenario keeps the ids of the
+    /// parameters it did not override, so a draw's values line up.
+    pub id: usize,
     /// A stable, readable name (override-path style), e.g. `service.GP.unit_cost`.
     pub label: String,
     /// Where it was written, e.g. `scenarios/x.toml:42`.

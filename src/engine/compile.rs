@@ -1,133 +1,145 @@
-//! Per-step transition matrices, built once per band whenever the band's
-//! annual figures (with intervention effects folded in) change, not per step.
+//! Per-step transition matrices for `W` lanes at once. A band's matrix
+//! depends only on its annual figures with intervention effects folded in;
+//! those change per draw and, during a ramp, per year, so matrices are built
+//! on change and remembered (also across the futures of one batch of draws,
+//! which share every band no intervention touches).
+
+// Index loops over lanes, levels and cells are the plainest form of these
+// kernels, and the form the compiler vectorises.
+#![allow(clippy::needless_range_loop)]
 
 use super::EngineError;
-use crate::linalg::{expm, stochastic_root};
+use super::expm::{Scratch, expm_lanes};
+use crate::linalg::stochastic_root;
 use crate::model::{Model, TransitionMode};
-use crate::units::{AnnualProbability, StepLength};
 use nalgebra::DMatrix;
 
-/// For each band, the per-step matrix as `levels` rows of `levels + 1`
-/// entries: the share of a level's people in each level at the end of the
-/// step, and (last column) the share that exited.
-pub(super) struct StepMatrices {
+/// How many matrices each band remembers.
+const REMEMBERED: usize = 8;
+
+/// A matrix and the inputs it was built from.
+type Remembered<const W: usize> = (Vec<[f64; W]>, Vec<[f64; W]>);
+
+/// Per band, the matrices built so far, keyed by the exact inputs they were
+/// built from. Matrices are `levels` rows of `levels + 1` entries (the last
+/// the exit share), lane-last.
+pub struct MatrixCache<const W: usize> {
     levels: usize,
-    matrices: Vec<Vec<f64>>,
-    /// The annual inputs each band's matrix was built from (NaN = never built).
-    inputs: Vec<Vec<f64>>,
+    bands: Vec<Vec<Remembered<W>>>,
+    next_slot: Vec<usize>,
+    scratch: Scratch<W>,
+    q: Vec<[f64; W]>,
+    e: Vec<[f64; W]>,
 }
 
-impl StepMatrices {
-    pub(super) fn new(model: &Model) -> Self {
-        let l = model.levels.len();
-        let w = l * (l + 1);
+impl<const W: usize> MatrixCache<W> {
+    pub fn new(model: &Model) -> Self {
         Self {
-            levels: l,
-            matrices: vec![vec![0.0; w]; model.bands.len()],
-            inputs: vec![vec![f64::NAN; w]; model.bands.len()],
+            levels: model.levels.len(),
+            bands: vec![Vec::new(); model.bands.len()],
+            next_slot: vec![0; model.bands.len()],
+            scratch: Scratch::default(),
+            q: Vec::new(),
+            e: Vec::new(),
         }
     }
 
-    /// The per-step shares out of `from` in `band`.
-    #[inline]
-    pub(super) fn row(&self, band: usize, from: usize) -> &[f64] {
-        let w = self.levels + 1;
-        &self.matrices[band][from * w..(from + 1) * w]
-    }
-
-    /// Brings `band`'s matrix up to date for `year`. `factors` holds one
-    /// multiplier per (from, to-or-exit): the cell-average effect of the
-    /// interventions on that move (1 = none).
-    pub(super) fn update(&mut self, model: &Model, band: usize, year: i32, factors: &[f64]) -> Result<(), EngineError> {
-        let l = self.levels;
-        let w = l + 1;
-        // In `rates` mode the inputs are intensities (a relative risk
-        // multiplies the hazard); in `annual_matrix` mode they are annual
-        // probabilities (a relative risk multiplies the probability and the
-        // stay share absorbs the difference).
-        let as_input = |p: AnnualProbability| match model.transition_mode {
-            TransitionMode::Rates => p.to_rate().value(),
-            TransitionMode::AnnualMatrix => p.value(),
-        };
-        let mut inputs = vec![0.0; l * w];
-        for from in 0..l {
-            for to in 0..l {
-                if to != from {
-                    inputs[from * w + to] =
-                        as_input(model.transitions[model.transition_index(band, from, to)].at(year));
-                }
-            }
-            inputs[from * w + l] = as_input(model.exits[model.cell(band, from)].at(year));
-            for to in 0..w {
-                inputs[from * w + to] *= factors[from * w + to];
-            }
+    /// The per-step matrix of `band` for `inputs` (`levels × (levels + 1)`,
+    /// lane-last): intensities per year in `rates` mode, annual probabilities
+    /// in `annual_matrix` mode. `year` is only for messages.
+    pub fn matrix(
+        &mut self,
+        model: &Model,
+        band: usize,
+        year: i32,
+        inputs: &[[f64; W]],
+    ) -> Result<&[[f64; W]], EngineError> {
+        if let Some(i) = self.bands[band].iter().position(|(key, _)| key.as_slice() == inputs) {
+            return Ok(&self.bands[band][i].1);
         }
-        if inputs == self.inputs[band] {
-            return Ok(());
-        }
-        let dt = StepLength::per_year(model.steps_per_year);
         let matrix = match model.transition_mode {
-            TransitionMode::Rates => rates_step(&inputs, l, dt),
-            TransitionMode::AnnualMatrix => {
-                let mut p = DMatrix::<f64>::zeros(w, w);
-                p[(l, l)] = 1.0;
-                for from in 0..l {
-                    let mut leaving = 0.0;
-                    for to in 0..w {
-                        if to != from {
-                            p[(from, to)] = inputs[from * w + to];
-                            leaving += inputs[from * w + to];
-                        }
-                    }
-                    if leaving > 1.0 + 1e-12 {
-                        return Err(EngineError::RowOverflow {
-                            band: model.bands[band].name.clone(),
-                            level: model.levels[from].clone(),
-                            year,
-                            sum: leaving,
-                        });
-                    }
-                    p[(from, from)] = (1.0 - leaving).max(0.0);
-                }
-                stochastic_root(&p, model.steps_per_year).ok_or_else(|| EngineError::NoValidRoot {
-                    band: model.bands[band].name.clone(),
-                    year,
-                    steps: model.steps_per_year,
-                })?
-            }
+            TransitionMode::Rates => self.rates_step(model, inputs),
+            TransitionMode::AnnualMatrix => annual_step(model, band, year, inputs, self.levels)?,
         };
-        let out = &mut self.matrices[band];
+        let slot = if self.bands[band].len() < REMEMBERED {
+            self.bands[band].push((inputs.to_vec(), matrix));
+            self.bands[band].len() - 1
+        } else {
+            let slot = self.next_slot[band];
+            self.next_slot[band] = (slot + 1) % REMEMBERED;
+            self.bands[band][slot] = (inputs.to_vec(), matrix);
+            slot
+        };
+        Ok(&self.bands[band][slot].1)
+    }
+
+    /// `expm(Q·dt)` for the generator of the given intensities.
+    fn rates_step(&mut self, model: &Model, rates: &[[f64; W]]) -> Vec<[f64; W]> {
+        let l = self.levels;
+        let n = l + 1;
+        let dt = 1.0 / f64::from(model.steps_per_year);
+        self.q.clear();
+        self.q.resize(n * n, [0.0; W]);
         for from in 0..l {
-            for to in 0..w {
-                out[from * w + to] = matrix[(from, to)];
+            let mut total = [0.0; W];
+            for to in 0..n {
+                if to != from {
+                    let r = rates[from * n + to];
+                    for lane in 0..W {
+                        self.q[from * n + to][lane] = r[lane] * dt;
+                        total[lane] += r[lane] * dt;
+                    }
+                }
             }
+            self.q[from * n + from] = total.map(|t| -t);
         }
-        self.inputs[band] = inputs;
-        Ok(())
+        expm_lanes(&self.q, n, &mut self.e, &mut self.scratch);
+        // Rounding can leave shares of −1e-17; shares are never negative.
+        self.e[..l * n].iter().map(|x| x.map(|v| v.max(0.0))).collect()
     }
 }
 
-/// `expm(Q·dt)` for the generator whose off-diagonal entries are the
-/// (effect-adjusted) intensities per year.
-fn rates_step(rates: &[f64], l: usize, dt: StepLength) -> DMatrix<f64> {
-    let w = l + 1;
-    let mut q = DMatrix::<f64>::zeros(w, w);
-    for from in 0..l {
-        let mut total = 0.0;
-        for to in 0..w {
-            if to != from {
-                q[(from, to)] = rates[from * w + to] * dt.years();
-                total += q[(from, to)];
+/// The per-step root of the annual matrix, lane by lane.
+fn annual_step<const W: usize>(
+    model: &Model,
+    band: usize,
+    year: i32,
+    probabilities: &[[f64; W]],
+    l: usize,
+) -> Result<Vec<[f64; W]>, EngineError> {
+    let n = l + 1;
+    let mut out = vec![[0.0; W]; l * n];
+    for lane in 0..W {
+        let mut p = DMatrix::<f64>::zeros(n, n);
+        p[(l, l)] = 1.0;
+        for from in 0..l {
+            let mut leaving = 0.0;
+            for to in 0..n {
+                if to != from {
+                    p[(from, to)] = probabilities[from * n + to][lane];
+                    leaving += p[(from, to)];
+                }
+            }
+            if leaving > 1.0 + 1e-12 {
+                return Err(EngineError::RowOverflow {
+                    band: model.bands[band].name.clone(),
+                    level: model.levels[from].clone(),
+                    year,
+                    sum: leaving,
+                });
+            }
+            p[(from, from)] = (1.0 - leaving).max(0.0);
+        }
+        let root = stochastic_root(&p, model.steps_per_year).ok_or_else(|| EngineError::NoValidRoot {
+            band: model.bands[band].name.clone(),
+            year,
+            steps: model.steps_per_year,
+        })?;
+        for from in 0..l {
+            for to in 0..n {
+                out[from * n + to][lane] = root[(from, to)];
             }
         }
-        q[(from, from)] = -total;
     }
-    let mut m = expm(&q);
-    // Rounding can leave shares of −1e-17; shares are never negative.
-    for x in m.iter_mut() {
-        if *x < 0.0 {
-            *x = 0.0;
-        }
-    }
-    m
+    Ok(out)
 }

@@ -1,147 +1,211 @@
-//! The stepping loop.
+//! The stepping loop, for `W` parameter sets (lanes) side by side: every
+//! stock is a `[f64; W]`, so the inner loops run across lanes and vectorise.
+//! `W = 1` is a single deterministic run; Monte Carlo batches draws.
 
-use super::compile::StepMatrices;
-use super::{Calibration, EngineError, Trajectory, YearResult};
+// Index loops over lanes, levels and cells are the plainest form of these
+// kernels, and the form the compiler vectorises.
+#![allow(clippy::needless_range_loop)]
+
+use super::compile::MatrixCache;
+use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
 use crate::model::{Effect, Model, Occupancy, Reach};
+use crate::params::Layout;
 
-/// Simulates `model` from its start year over its horizon with the
-/// interventions `plan` (indices into `model.interventions`) switched on.
-pub fn simulate(model: &Model, plan: &[usize], calibration: Calibration) -> Result<Trajectory, EngineError> {
+/// Simulates `model` under the interventions `plan` (indices into
+/// `model.interventions`) for each lane's parameter vector, into `out`.
+/// `cache` may be shared by the futures of one batch of lanes.
+pub fn simulate_lanes<const W: usize>(
+    model: &Model,
+    layout: &Layout,
+    params: [&[f64]; W],
+    plan: &[usize],
+    calibration: LaneCalibration<'_, W>,
+    cache: &mut MatrixCache<W>,
+    out: &mut LaneTrajectory<W>,
+) -> Result<(), EngineError> {
     let nl = model.levels.len();
     let nb = model.bands.len();
     let cells = nb * nl;
     let w = nl + 1;
     let steps = model.steps_per_year as usize;
     let dt = 1.0 / steps as f64;
+    let zero = [0.0; W];
     let ageing_share: Vec<f64> = model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)).collect();
     let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
+    let lanes = |index: usize| -> [f64; W] { std::array::from_fn(|l| params[l][index]) };
 
-    let mut matrices = StepMatrices::new(model);
-    let mut x = model.population.clone();
-    let mut next = vec![0.0; cells];
-    let mut migration_by_step = Vec::new();
-    // Share of each intervention's target population reached, per year so far
-    // (for lagged effects).
-    let mut delivered: Vec<Vec<f64>> = vec![Vec::new(); model.interventions.len()];
-    let mut years = Vec::with_capacity(model.horizon_years as usize);
+    out.reset(model);
+    let mut x = vec![zero; cells];
+    {
+        let mut start = vec![0.0; cells];
+        for (lane, p) in params.iter().enumerate() {
+            layout.population(p, &mut start);
+            for c in 0..cells {
+                x[c][lane] = start[c];
+            }
+        }
+    }
+    let mut next = vec![zero; cells];
+    let mut x_sum = vec![zero; cells];
+    let mut inputs = vec![zero; nl * w];
+    let mut matrices: Vec<Vec<[f64; W]>> = vec![vec![zero; nl * w]; nb];
+    let mut use_rate = vec![zero; model.services.len() * cells];
+    // Share of each intervention's target population reached, per year so far.
+    let mut delivered: Vec<Vec<[f64; W]>> = vec![Vec::new(); model.interventions.len()];
 
     for (k, year) in model.years().enumerate() {
         // --- how much of each intervention is delivered this year
         for &i in plan {
             let iv = &model.interventions[i];
             let scale = iv.scale_in(year);
-            let share = match iv.reach {
-                Reach::Share(r) => r * scale,
-                Reach::Places(places) => {
-                    let stocks = &x;
+            let reach = lanes(layout.reach(i));
+            let share: [f64; W] = match iv.reach {
+                Reach::Share(_) => reach.map(|r| r * scale),
+                Reach::Places(_) => std::array::from_fn(|lane| {
                     let target: f64 = iv
                         .target_bands
                         .iter()
-                        .flat_map(|&b| iv.target_levels.iter().map(move |&l| stocks[b * nl + l]))
+                        .flat_map(|&b| iv.target_levels.iter().map(move |&l| b * nl + l))
+                        .map(|c| x[c][lane])
                         .sum();
                     if target > 0.0 {
-                        (places * scale / target).min(1.0)
+                        (reach[lane] * scale / target).min(1.0)
                     } else {
                         0.0
                     }
-                }
+                }),
             };
             delivered[i].push(share);
         }
-        let effect_share = |i: usize| -> f64 {
+        // The effect share (lagged delivery × fidelity) of an intervention.
+        let effect_share = |i: usize| -> [f64; W] {
             let lag = model.interventions[i].lag_years as usize;
-            if k >= lag { delivered[i][k - lag] } else { 0.0 }
+            let fidelity = lanes(layout.fidelity(i));
+            if k >= lag {
+                std::array::from_fn(|lane| delivered[i][k - lag][lane] * fidelity[lane])
+            } else {
+                zero
+            }
         };
 
         // --- per-step matrices with effects folded in
+        let intensities = model.transition_mode == crate::model::TransitionMode::Rates;
+        let as_input = |p: f64| if intensities { -(-p).ln_1p() } else { p };
         for b in 0..nb {
-            let mut band_factors = vec![1.0; nl * w];
+            for from in 0..nl {
+                for to in 0..w {
+                    let index = if to == nl {
+                        layout.exit(k, b * nl + from)
+                    } else if to == from {
+                        inputs[from * w + to] = zero;
+                        continue;
+                    } else {
+                        layout.transition(k, b, from, to)
+                    };
+                    inputs[from * w + to] = lanes(index).map(as_input);
+                }
+            }
             for &i in plan {
                 let iv = &model.interventions[i];
-                let e = effect_share(i) * iv.fidelity;
-                if e == 0.0 || !iv.target_bands.contains(&b) {
+                if !iv.target_bands.contains(&b) {
                     continue;
                 }
-                for effect in &iv.effects {
-                    if let Effect::Transition {
-                        from,
-                        to,
-                        relative_risk,
-                    } = *effect
+                let e = effect_share(i);
+                if e == zero {
+                    continue;
+                }
+                for (n, effect) in iv.effects.iter().enumerate() {
+                    if let Effect::Transition { from, to, .. } = *effect
                         && iv.target_levels.contains(&from)
                     {
-                        band_factors[from * w + to.unwrap_or(nl)] *= 1.0 - e * (1.0 - relative_risk);
+                        let rr = lanes(layout.effect(i, n));
+                        let slot = &mut inputs[from * w + to.unwrap_or(nl)];
+                        for lane in 0..W {
+                            slot[lane] *= 1.0 - e[lane] * (1.0 - rr[lane]);
+                        }
                     }
                 }
             }
-            matrices.update(model, b, year, &band_factors)?;
+            let m = cache.matrix(model, b, year, &inputs)?;
+            matrices[b].copy_from_slice(m);
         }
 
         // --- use rates with effects folded in
-        let mut use_rate: Vec<Vec<f64>> = model
-            .services
-            .iter()
-            .map(|s| s.use_rate.iter().map(|r| r.at(year)).collect())
-            .collect();
+        for s in 0..model.services.len() {
+            for c in 0..cells {
+                use_rate[s * cells + c] = lanes(layout.use_rate(k, s, c));
+            }
+        }
         for &i in plan {
             let iv = &model.interventions[i];
-            let e = effect_share(i) * iv.fidelity;
-            if e == 0.0 {
+            let e = effect_share(i);
+            if e == zero {
                 continue;
             }
-            for effect in &iv.effects {
-                if let Effect::Service { service, multiplier } = *effect {
+            for (n, effect) in iv.effects.iter().enumerate() {
+                if let Effect::Service { service, .. } = *effect {
+                    let m = lanes(layout.effect(i, n));
                     for &b in &iv.target_bands {
                         for &l in &iv.target_levels {
-                            use_rate[service][b * nl + l] *= 1.0 - e * (1.0 - multiplier);
+                            let u = &mut use_rate[service * cells + b * nl + l];
+                            for lane in 0..W {
+                                u[lane] *= 1.0 - e[lane] * (1.0 - m[lane]);
+                            }
                         }
                     }
                 }
             }
         }
 
-        let entries_per_step: Vec<f64> = match &model.entries {
-            Some(e) => e.mix.iter().map(|m| e.people.at(year) * dt * m).collect(),
-            None => vec![0.0; nl],
+        // --- entries per step, by level (the mix is rescaled to sum to 1)
+        let entries_per_step: Vec<[f64; W]> = {
+            let people = lanes(layout.entries(k));
+            let shares: Vec<[f64; W]> = (0..nl).map(|l| lanes(layout.entry_share(l))).collect();
+            (0..nl)
+                .map(|l| {
+                    std::array::from_fn(|lane| {
+                        let total: f64 = shares.iter().map(|s| s[lane]).sum();
+                        if total > 0.0 {
+                            people[lane] * dt * shares[l][lane] / total
+                        } else {
+                            0.0
+                        }
+                    })
+                })
+                .collect()
         };
 
-        let mut r = YearResult {
-            year,
-            people_start: x.clone(),
-            people_end: vec![],
-            person_years: vec![0.0; cells],
-            entries: vec![0.0; cells],
-            exits: vec![0.0; cells],
-            aged_out: vec![0.0; cells],
-            ageing_in: vec![0.0; cells],
-            ageing_out: vec![0.0; cells],
-            moved_in: vec![0.0; cells],
-            moved_out: vec![0.0; cells],
-            migration: vec![0.0; cells],
-            flows: vec![0.0; nb * nl * nl],
-            activity: vec![0.0; model.services.len()],
-            participants: vec![0.0; model.interventions.len()],
-            intervention_cost: vec![0.0; model.interventions.len()],
-        };
+        let year_cells = k * cells;
+        out.people_start[year_cells..year_cells + cells].copy_from_slice(&x);
+        x_sum.fill(zero);
+        let span = year_cells..year_cells + cells;
+        let person_years = &mut out.person_years[span.clone()];
+        let migration = &mut out.migration[span.clone()];
+        let entries = &mut out.entries[span.clone()];
+        let ageing_in = &mut out.ageing_in[span.clone()];
+        let ageing_out = &mut out.ageing_out[span.clone()];
+        let aged_out = &mut out.aged_out[span];
 
         for step in 0..steps {
-            next.fill(0.0);
-            // Need transitions and exits.
+            next.fill(zero);
+            // Need transitions and exits (exits are counted at the year end
+            // from the people each level held at the start of each step).
             for b in 0..nb {
+                let m = &matrices[b];
+                let band_next = &mut next[b * nl..(b + 1) * nl];
                 for from in 0..nl {
                     let people = x[b * nl + from];
-                    if people == 0.0 {
-                        continue;
+                    let sum = &mut x_sum[b * nl + from];
+                    for lane in 0..W {
+                        sum[lane] += people[lane];
                     }
-                    let row = matrices.row(b, from);
-                    for to in 0..nl {
-                        let moved = people * row[to];
-                        next[b * nl + to] += moved;
-                        if to != from {
-                            r.flows[(b * nl + from) * nl + to] += moved;
+                    let row = &m[from * w..from * w + nl];
+                    for (to, share) in row.iter().enumerate() {
+                        let slot = &mut band_next[to];
+                        for lane in 0..W {
+                            slot[lane] += people[lane] * share[lane];
                         }
                     }
-                    r.exits[b * nl + from] += people * row[nl];
                 }
             }
             // Ageing, oldest band first so that nobody moves two bands in a step.
@@ -151,131 +215,199 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: Calibration) -> Resu
                     continue;
                 }
                 for l in 0..nl {
-                    let moved = next[b * nl + l] * share;
-                    next[b * nl + l] -= moved;
-                    r.ageing_out[b * nl + l] += moved;
+                    let c = b * nl + l;
+                    let moved: [f64; W] = next[c].map(|p| p * share);
+                    for lane in 0..W {
+                        next[c][lane] -= moved[lane];
+                        ageing_out[c][lane] += moved[lane];
+                    }
                     if b + 1 < nb {
-                        next[(b + 1) * nl + l] += moved;
-                        r.ageing_in[(b + 1) * nl + l] += moved;
+                        for lane in 0..W {
+                            next[c + nl][lane] += moved[lane];
+                            ageing_in[c + nl][lane] += moved[lane];
+                        }
                     } else if last_band_closed {
-                        r.aged_out[b * nl + l] += moved;
+                        for lane in 0..W {
+                            aged_out[c][lane] += moved[lane];
+                        }
                     }
                 }
             }
             // Entries into the first band.
             for l in 0..nl {
-                next[l] += entries_per_step[l];
-                r.entries[l] += entries_per_step[l];
+                for lane in 0..W {
+                    next[l][lane] += entries_per_step[l][lane];
+                    entries[l][lane] += entries_per_step[l][lane];
+                }
             }
             // Net migration to or from the projection.
             let time_end = f64::from(year) + (step + 1) as f64 * dt;
             let step_index = k * steps + step;
             for b in 0..nb {
-                let band = &mut next[b * nl..(b + 1) * nl];
-                let total: f64 = band.iter().sum();
-                let net = match calibration {
-                    Calibration::None => continue,
-                    Calibration::ToProjection => match &model.projection {
-                        Some(p) => p.band_total(b, time_end) - total,
+                let net: [f64; W] = match calibration {
+                    LaneCalibration::None => continue,
+                    LaneCalibration::ToProjection => match &model.projection {
+                        Some(p) => {
+                            let target = p.band_total(b, time_end);
+                            std::array::from_fn(|lane| {
+                                target - next[b * nl..(b + 1) * nl].iter().map(|v| v[lane]).sum::<f64>()
+                            })
+                        }
                         None => continue,
                     },
-                    Calibration::Replay(recorded) => recorded.get(step_index * nb + b).copied().unwrap_or(0.0),
+                    LaneCalibration::Replay(recorded) => recorded.get(step_index * nb + b).copied().unwrap_or(zero),
                 };
-                if matches!(calibration, Calibration::ToProjection) {
-                    migration_by_step.push(net);
+                if matches!(calibration, LaneCalibration::ToProjection) {
+                    out.migration_by_step.push(net);
                 }
-                if net == 0.0 {
+                if net == zero {
                     continue;
                 }
-                // Spread over levels in proportion to the band's people (or
-                // evenly across the band's starting mix if it is empty).
-                let weights: Vec<f64> = if total > 0.0 {
-                    band.iter().map(|p| p / total).collect()
-                } else {
-                    let start: f64 = model.population[b * nl..(b + 1) * nl].iter().sum();
-                    if start > 0.0 {
-                        model.population[b * nl..(b + 1) * nl]
-                            .iter()
-                            .map(|p| p / start)
-                            .collect()
-                    } else {
-                        vec![1.0 / nl as f64; nl]
+                for lane in 0..W {
+                    if net[lane] == 0.0 {
+                        continue;
                     }
-                };
-                for l in 0..nl {
-                    let add = net * weights[l];
-                    band[l] += add;
-                    r.migration[b * nl + l] += add;
+                    // Spread over levels in proportion to the band's people (or
+                    // by its starting mix if it is empty).
+                    let band = &mut next[b * nl..(b + 1) * nl];
+                    let total: f64 = band.iter().map(|v| v[lane]).sum();
+                    let start = &out.people_start[year_cells + b * nl..year_cells + (b + 1) * nl];
+                    let start_total: f64 = start.iter().map(|v| v[lane]).sum();
+                    for l in 0..nl {
+                        let weight = if total > 0.0 {
+                            band[l][lane] / total
+                        } else if start_total > 0.0 {
+                            start[l][lane] / start_total
+                        } else {
+                            1.0 / nl as f64
+                        };
+                        let add = net[lane] * weight;
+                        band[l][lane] += add;
+                        migration[b * nl + l][lane] += add;
+                    }
                 }
             }
             // Guard: nothing negative, nothing non-finite.
             for c in 0..cells {
-                let v = next[c];
-                let (b, l) = (c / nl, c % nl);
-                if !v.is_finite() {
-                    return Err(EngineError::NotFinite {
-                        band: model.bands[b].name.clone(),
-                        level: model.levels[l].clone(),
-                        year,
-                        value: v,
-                        cause: "check the populations, entries and projection for huge values".into(),
-                    });
-                }
-                if v < 0.0 {
-                    let tolerance = 1e-9 * (1.0 + x[c].abs());
-                    if v < -tolerance {
+                for lane in 0..W {
+                    let v = next[c][lane];
+                    if v >= 0.0 && v.is_finite() {
+                        continue;
+                    }
+                    let (b, l) = (c / nl, c % nl);
+                    if !v.is_finite() {
+                        return Err(EngineError::NotFinite {
+                            band: model.bands[b].name.clone(),
+                            level: model.levels[l].clone(),
+                            year,
+                            value: v,
+                            cause: "check the populations, entries and projection for huge values".into(),
+                        });
+                    }
+                    if v < -1e-9 * (1.0 + x[c][lane].abs()) {
                         return Err(EngineError::NegativeStock {
                             band: model.bands[b].name.clone(),
                             level: model.levels[l].clone(),
                             year,
                             value: v,
-                            cause: "the population projection removes more people than the band holds; check projection_csv".into(),
+                            cause: "the population projection removes more people than the band holds; check projection_csv"
+                                .into(),
                         });
                     }
-                    next[c] = 0.0;
+                    next[c][lane] = 0.0;
                 }
             }
             for c in 0..cells {
                 let counted = match model.occupancy {
                     Occupancy::Start => x[c],
                     Occupancy::End => next[c],
-                    Occupancy::HalfCycle => 0.5 * (x[c] + next[c]),
+                    Occupancy::HalfCycle => std::array::from_fn(|lane| 0.5 * (x[c][lane] + next[c][lane])),
                 };
-                r.person_years[c] += counted * dt;
+                for lane in 0..W {
+                    person_years[c][lane] += counted[lane] * dt;
+                }
             }
             std::mem::swap(&mut x, &mut next);
         }
-        r.people_end = x.clone();
+        out.people_end[year_cells..year_cells + cells].copy_from_slice(&x);
 
+        // --- flows over the year: the matrix is constant within a year, so
+        // each flow is (people at the start of each step, summed) × share.
+        let flows_at = k * nb * nl * nl;
         for b in 0..nb {
+            let m = &matrices[b];
             for from in 0..nl {
+                let c = b * nl + from;
+                let sum = x_sum[c];
+                let exit_share = m[from * w + nl];
+                for lane in 0..W {
+                    out.exits[year_cells + c][lane] = sum[lane] * exit_share[lane];
+                }
                 for to in 0..nl {
-                    let f = r.flows[(b * nl + from) * nl + to];
-                    r.moved_out[b * nl + from] += f;
-                    r.moved_in[b * nl + to] += f;
+                    if to == from {
+                        continue;
+                    }
+                    let share = m[from * w + to];
+                    let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
+                    out.flows[flows_at + (b * nl + from) * nl + to] = f;
+                    for lane in 0..W {
+                        out.moved_out[year_cells + c][lane] += f[lane];
+                        out.moved_in[year_cells + b * nl + to][lane] += f[lane];
+                    }
                 }
             }
         }
-        for (s, rates) in use_rate.iter().enumerate() {
-            r.activity[s] = rates.iter().zip(&r.person_years).map(|(u, py)| u * py).sum();
+        let ns = model.services.len();
+        for s in 0..ns {
+            let mut activity = zero;
+            for c in 0..cells {
+                let u = use_rate[s * cells + c];
+                let py = out.person_years[year_cells + c];
+                for lane in 0..W {
+                    activity[lane] += u[lane] * py[lane];
+                }
+            }
+            out.activity[k * ns + s] = activity;
         }
+        let ni = model.interventions.len();
         for &i in plan {
             let iv = &model.interventions[i];
-            let target_py: f64 = iv
-                .target_bands
-                .iter()
-                .flat_map(|&b| iv.target_levels.iter().map(move |&l| b * nl + l))
-                .map(|c| r.person_years[c])
-                .sum();
-            let participants = delivered[i][k] * target_py;
             let running = iv.scale_in(year) > 0.0;
-            r.participants[i] = participants;
-            r.intervention_cost[i] = participants * iv.cost_per_participant + if running { iv.fixed_cost } else { 0.0 };
+            let cost = lanes(layout.cost_per_participant(i));
+            let fixed = lanes(layout.fixed_cost(i));
+            let mut participants = zero;
+            for &b in &iv.target_bands {
+                for &l in &iv.target_levels {
+                    let py = out.person_years[year_cells + b * nl + l];
+                    for lane in 0..W {
+                        participants[lane] += delivered[i][k][lane] * py[lane];
+                    }
+                }
+            }
+            out.participants[k * ni + i] = participants;
+            out.intervention_cost[k * ni + i] =
+                std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
         }
-        years.push(r);
     }
-    Ok(Trajectory {
-        years,
-        migration_by_step,
-    })
+    Ok(())
+}
+
+/// One trajectory of `model` (its own values; the means of its
+/// distributions) under the interventions `plan`.
+pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) -> Result<Trajectory, EngineError> {
+    let layout = Layout::new(model);
+    let params = layout.central(model);
+    let replay: Vec<[f64; 1]>;
+    let calibration = match calibration {
+        super::Calibration::None => LaneCalibration::None,
+        super::Calibration::ToProjection => LaneCalibration::ToProjection,
+        super::Calibration::Replay(recorded) => {
+            replay = recorded.iter().map(|&v| [v]).collect();
+            LaneCalibration::Replay(&replay)
+        }
+    };
+    let mut cache = MatrixCache::<1>::new(model);
+    let mut out = LaneTrajectory::<1>::default();
+    simulate_lanes(model, &layout, [&params], plan, calibration, &mut cache, &mut out)?;
+    Ok(out.lane(model, 0))
 }

@@ -8,10 +8,115 @@
 //! before), and then steps: need transitions and exits, ageing, entries, and
 //! calibration to a population projection.
 
+use crate::model::Model;
+
 mod compile;
+mod expm;
 mod kernel;
 
-pub use kernel::simulate;
+pub use compile::MatrixCache;
+pub use kernel::{simulate, simulate_lanes};
+
+/// How a batch of lanes is tied to a population projection (see [`Calibration`]).
+#[derive(Debug, Clone, Copy)]
+pub enum LaneCalibration<'a, const W: usize> {
+    None,
+    ToProjection,
+    /// Net migration per step × band, per lane.
+    Replay(&'a [[f64; W]]),
+}
+
+/// The stocks and flows of `W` trajectories, lane-last. Indexed
+/// `[year * cells + cell]` (flows `[(year * bands + band) * levels² + from * levels + to]`,
+/// activity `[year * services + service]`, participants and cost
+/// `[year * interventions + intervention]`). Reused between runs.
+#[derive(Debug, Clone, Default)]
+pub struct LaneTrajectory<const W: usize> {
+    pub people_start: Vec<[f64; W]>,
+    pub people_end: Vec<[f64; W]>,
+    pub person_years: Vec<[f64; W]>,
+    pub entries: Vec<[f64; W]>,
+    pub exits: Vec<[f64; W]>,
+    pub aged_out: Vec<[f64; W]>,
+    pub ageing_in: Vec<[f64; W]>,
+    pub ageing_out: Vec<[f64; W]>,
+    pub moved_in: Vec<[f64; W]>,
+    pub moved_out: Vec<[f64; W]>,
+    pub migration: Vec<[f64; W]>,
+    pub flows: Vec<[f64; W]>,
+    pub activity: Vec<[f64; W]>,
+    pub participants: Vec<[f64; W]>,
+    pub intervention_cost: Vec<[f64; W]>,
+    /// Net migration per step × band (empty without calibration).
+    pub migration_by_step: Vec<[f64; W]>,
+}
+
+impl<const W: usize> LaneTrajectory<W> {
+    /// Sizes every array for `model` and zeroes it.
+    pub fn reset(&mut self, model: &Model) {
+        let years = model.horizon_years as usize;
+        let cells = model.cells();
+        let nl = model.levels.len();
+        let zero = [0.0; W];
+        for (v, n) in [
+            (&mut self.people_start, years * cells),
+            (&mut self.people_end, years * cells),
+            (&mut self.person_years, years * cells),
+            (&mut self.entries, years * cells),
+            (&mut self.exits, years * cells),
+            (&mut self.aged_out, years * cells),
+            (&mut self.ageing_in, years * cells),
+            (&mut self.ageing_out, years * cells),
+            (&mut self.moved_in, years * cells),
+            (&mut self.moved_out, years * cells),
+            (&mut self.migration, years * cells),
+            (&mut self.flows, years * model.bands.len() * nl * nl),
+            (&mut self.activity, years * model.services.len()),
+            (&mut self.participants, years * model.interventions.len()),
+            (&mut self.intervention_cost, years * model.interventions.len()),
+        ] {
+            v.clear();
+            v.resize(n, zero);
+        }
+        self.migration_by_step.clear();
+    }
+
+    /// One lane as a [`Trajectory`].
+    pub fn lane(&self, model: &Model, lane: usize) -> Trajectory {
+        let cells = model.cells();
+        let nl = model.levels.len();
+        let flows = model.bands.len() * nl * nl;
+        let (ns, ni) = (model.services.len(), model.interventions.len());
+        let pick =
+            |v: &[[f64; W]], from: usize, n: usize| -> Vec<f64> { v[from..from + n].iter().map(|x| x[lane]).collect() };
+        let years = model
+            .years()
+            .enumerate()
+            .map(|(k, year)| YearResult {
+                year,
+                people_start: pick(&self.people_start, k * cells, cells),
+                people_end: pick(&self.people_end, k * cells, cells),
+                person_years: pick(&self.person_years, k * cells, cells),
+                entries: pick(&self.entries, k * cells, cells),
+                exits: pick(&self.exits, k * cells, cells),
+                aged_out: pick(&self.aged_out, k * cells, cells),
+                ageing_in: pick(&self.ageing_in, k * cells, cells),
+                ageing_out: pick(&self.ageing_out, k * cells, cells),
+                moved_in: pick(&self.moved_in, k * cells, cells),
+                moved_out: pick(&self.moved_out, k * cells, cells),
+                migration: pick(&self.migration, k * cells, cells),
+                flows: pick(&self.flows, k * flows, flows),
+                activity: pick(&self.activity, k * ns, ns),
+                participants: pick(&self.participants, k * ni, ni),
+                intervention_cost: pick(&self.intervention_cost, k * ni, ni),
+            })
+            .collect();
+        Trajectory {
+            years,
+            migration_by_step: self.migration_by_step.iter().map(|x| x[lane]).collect(),
+        }
+    }
+}
 
 /// How the run is tied to a population projection.
 #[derive(Debug, Clone, Copy)]

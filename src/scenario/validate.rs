@@ -105,6 +105,7 @@ impl Validator<'_> {
                     return self.resolve(&RawNumber::Value(x), location, support, what, label, targets);
                 }
                 self.uncertain.push(UncertainParameter {
+                    id: self.uncertain.len(),
                     label,
                     source: location.to_string(),
                     distribution,
