@@ -10,6 +10,7 @@ pub mod engine;
 pub mod error;
 pub mod linalg;
 pub mod model;
+pub mod montecarlo;
 pub mod output;
 pub mod params;
 pub mod results;

@@ -1,9 +1,11 @@
 //! `upstream run SCENARIO.toml`: run the do-nothing baseline and the scenarios,
-//! write the results, print a summary.
+//! with Monte Carlo draws if asked, write the results, print a summary.
 
 use super::CliError;
+use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
+use upstream::montecarlo::{self, FutureSpec};
 use upstream::output::{self, RunMetadata, RunOptions, RunOutput};
 use upstream::results::{Accounts, Comparison};
 
@@ -12,6 +14,12 @@ use upstream::results::{Accounts, Comparison};
 /// folder, and print a summary table: people in each need level at the
 /// horizon, acute and preventative spend, net saving against do-nothing
 /// (discounted), return per £1 and break-even year.
+///
+/// With --draws N (or `[monte_carlo] draws` in the file), every uncertain
+/// number is sampled N times; each draw runs every future (common random
+/// numbers), and summary.csv gains the mean, sd and percentiles of every
+/// metric and the probability of breaking even. The same seed gives the same
+/// numbers whatever the thread count.
 ///
 /// The output folder is replaced whole, and only once the new run is
 /// complete: a bad input or failed run leaves an earlier run untouched.
@@ -26,11 +34,39 @@ pub struct Args {
     /// Run only this scenario (repeat for several); the baseline always runs.
     #[arg(long = "scenario", value_name = "NAME")]
     scenarios: Vec<String>,
+    /// Monte Carlo draws; 0 for a single run at the inputs' means [default: the file's [monte_carlo] draws, else 0]
+    #[arg(long, value_name = "N")]
+    draws: Option<u32>,
+    /// Seed of the random draws [default: the file's [monte_carlo] seed, else 20251]
+    #[arg(long, value_name = "S")]
+    seed: Option<u64>,
+    /// Worker threads [default: one per core]; results do not depend on it.
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+    /// Also write draws.csv: every draw's sampled inputs and headline results.
+    #[arg(long)]
+    draws_csv: bool,
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let model = upstream::scenario::load(&args.scenario)?;
+    let draws = args.draws.unwrap_or(model.monte_carlo.draws);
+    let seed = args.seed.unwrap_or(model.monte_carlo.seed);
+    let threads = match args.threads {
+        Some(t) => usize::from(t),
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::Internal(format!("could not start {threads} worker threads: {e}")))?;
+    if args.draws_csv && draws == 0 {
+        return Err(CliError::Invalid(
+            "--draws-csv needs Monte Carlo draws; add --draws N (or `[monte_carlo] draws` in the file)".into(),
+        ));
+    }
+
     let futures = upstream::run::run_futures(&model, &args.scenarios)?;
     let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
     let comparisons: Vec<Comparison> = futures[1..]
@@ -38,6 +74,49 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .zip(&accounts[1..])
         .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
         .collect();
+
+    let monte_carlo = if draws > 0 {
+        let specs: Vec<FutureSpec> = futures
+            .iter()
+            .map(|f| FutureSpec {
+                name: f.name.clone(),
+                model: f.model,
+                plan: f.plan.clone(),
+            })
+            .collect();
+        let options = montecarlo::Options {
+            draws,
+            seed,
+            percentiles: model.monte_carlo.percentiles.clone(),
+        };
+        let bar = ProgressBar::new(u64::from(draws));
+        bar.set_style(
+            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} draws, {eta} left")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+        bar.set_message(format!("{} futures", specs.len()));
+        // Shown only on a terminal, and only once the run has taken a moment.
+        let shown = std::time::Instant::now();
+        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+        let progress = |n: u64| {
+            bar.inc(n);
+            if bar.is_hidden()
+                && shown.elapsed().as_millis() > 300
+                && std::io::IsTerminal::is_terminal(&std::io::stderr())
+            {
+                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+            }
+        };
+        let summary = pool
+            .install(|| montecarlo::run(&model, &specs, &options, &progress))
+            .map_err(|e| CliError::Invalid(e.to_string()))?;
+        bar.finish_and_clear();
+        Some(summary)
+    } else {
+        None
+    };
+
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = args
             .scenario
@@ -49,6 +128,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         model: &model,
         accounts,
         comparisons,
+        monte_carlo,
+        parameter_labels: model.uncertain.iter().map(|u| u.label.clone()).collect(),
+        write_draws: args.draws_csv,
         metadata: RunMetadata {
             tool: "upstream",
             version: env!("CARGO_PKG_VERSION"),
@@ -65,6 +147,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
             options: RunOptions {
                 scenarios: args.scenarios.clone(),
                 out: out.clone(),
+                draws,
+                seed,
+                percentiles: model.monte_carlo.percentiles.clone(),
+                threads,
+                draws_csv: args.draws_csv,
             },
             started_unix_seconds: started,
         },
@@ -72,9 +159,11 @@ pub fn run(args: Args) -> Result<(), CliError> {
     output::write_run(&out, &output, &futures)
         .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
     print!("{}", output::table::summary_table(&output));
-    println!(
-        "Results written to {}/ (summary.csv, detail.csv, run.json)",
-        out.display()
-    );
+    let files = if args.draws_csv {
+        "summary.csv, detail.csv, draws.csv, run.json"
+    } else {
+        "summary.csv, detail.csv, run.json"
+    };
+    println!("Results written to {}/ ({files})", out.display());
     Ok(())
 }

@@ -8,11 +8,17 @@
 // kernels, and the form the compiler vectorises.
 #![allow(clippy::needless_range_loop)]
 
+/// Taylor terms: with the scaled norm at most ½ the first neglected term is
+/// below 0.5^19 / 19! ≈ 2e-23.
+const TERMS: usize = 18;
+
 /// `out = expm(q)` for each lane; `q` and `out` are `n × n`, lane-last.
-/// `scratch` is resized as needed and reused between calls.
+/// `scratch` is resized as needed and reused between calls. Every lane is
+/// computed exactly as it would be alone (its own scaling, the same number of
+/// terms), so a draw's result does not depend on the draws beside it.
 pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; W]>, scratch: &mut Scratch<W>) {
-    // Infinity norm per lane; one scaling for all lanes keeps the control flow shared.
-    let mut norm = 0.0f64;
+    // Infinity norm per lane, and the squarings that bring it to ½ or below.
+    let mut norm = [0.0f64; W];
     for i in 0..n {
         let mut row = [0.0; W];
         for j in 0..n {
@@ -20,42 +26,43 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
                 *r += x.abs();
             }
         }
-        norm = row.iter().fold(norm, |a, &b| a.max(b));
+        for l in 0..W {
+            norm[l] = norm[l].max(row[l]);
+        }
     }
-    let squarings = if norm > 0.5 {
-        (norm / 0.5).log2().ceil() as i32
-    } else {
-        0
-    };
-    let scale = 0.5f64.powi(squarings);
+    let squarings: [u32; W] = norm.map(|v| if v > 0.5 { (v / 0.5).log2().ceil() as u32 } else { 0 });
+    let most = squarings.iter().copied().max().unwrap_or(0);
 
     let Scratch { a, term, next } = scratch;
     a.clear();
-    a.extend(q.iter().map(|x| x.map(|v| v * scale)));
+    a.extend(q.iter().map(|x| {
+        let mut y = *x;
+        for l in 0..W {
+            y[l] *= 0.5f64.powi(squarings[l] as i32);
+        }
+        y
+    }));
     identity(n, out);
     identity(n, term);
-    for k in 1..40 {
+    for k in 1..=TERMS {
         matmul(term, a, n, next);
         let inv_k = 1.0 / k as f64;
-        let mut largest = 0.0f64;
-        for (t, x) in term.iter_mut().zip(next.iter()) {
+        for ((t, x), o) in term.iter_mut().zip(next.iter()).zip(out.iter_mut()) {
             for l in 0..W {
                 t[l] = x[l] * inv_k;
-                largest = largest.max(t[l].abs());
-            }
-        }
-        for (o, t) in out.iter_mut().zip(term.iter()) {
-            for l in 0..W {
                 o[l] += t[l];
             }
         }
-        if largest < 1e-18 {
-            break;
-        }
     }
-    for _ in 0..squarings {
+    for round in 0..most {
         matmul(out, out, n, next);
-        out.clone_from(next);
+        for (o, x) in out.iter_mut().zip(next.iter()) {
+            for l in 0..W {
+                if round < squarings[l] {
+                    o[l] = x[l];
+                }
+            }
+        }
     }
 }
 

@@ -17,6 +17,12 @@ pub struct RunOutput<'a> {
     pub accounts: Vec<Accounts>,
     /// One per scenario after the baseline (same order as `accounts[1..]`).
     pub comparisons: Vec<Comparison>,
+    /// Statistics over the draws, when the run had draws.
+    pub monte_carlo: Option<crate::montecarlo::Summary>,
+    /// Labels of the uncertain parameters (the columns of `draws.csv`).
+    pub parameter_labels: Vec<String>,
+    /// Write `draws.csv` (per-draw headline figures and sampled values).
+    pub write_draws: bool,
     pub metadata: RunMetadata,
 }
 
@@ -44,6 +50,13 @@ pub struct RunMetadata {
 pub struct RunOptions {
     pub scenarios: Vec<String>,
     pub out: PathBuf,
+    /// Monte Carlo draws (0 = a deterministic run at the inputs' means).
+    pub draws: u32,
+    pub seed: u64,
+    pub percentiles: Vec<f64>,
+    /// Worker threads (results do not depend on it).
+    pub threads: usize,
+    pub draws_csv: bool,
 }
 
 /// Writes `summary.csv`, `detail.csv` and `run.json` into `dir`. The files
@@ -68,6 +81,11 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
     let written = (|| -> io::Result<()> {
         csv_files::write_summary(&staging.join("summary.csv"), output)?;
         csv_files::write_detail(&staging.join("detail.csv"), output.model, futures)?;
+        if output.write_draws
+            && let Some(mc) = &output.monte_carlo
+        {
+            csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
+        }
         let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;
         fs::write(staging.join("run.json"), json + "\n")?;
         Ok(())

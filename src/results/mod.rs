@@ -7,6 +7,8 @@
 //! Intervention cost = participant-years × cost per participant + fixed
 //! cost, and counts in the intervention's tier and funder.
 
+pub mod rows;
+
 use crate::model::{Model, Tier};
 use crate::run::Future;
 
@@ -14,6 +16,8 @@ use crate::run::Future;
 #[derive(Debug, Clone)]
 pub struct Accounts {
     pub scenario: String,
+    /// The interventions this future funds (indices into the model's).
+    pub plan: Vec<usize>,
     pub years: Vec<i32>,
     /// Discount factor of each year (by the future's model's rate and timing).
     pub discount_factor: Vec<f64>,
@@ -45,13 +49,37 @@ pub struct Accounts {
 }
 
 impl Accounts {
+    /// The accounts of a future run with its model's own numbers.
     pub fn of(future: &Future) -> Accounts {
         let model = future.model;
+        let unit_costs: Vec<f64> = model.services.iter().map(|s| s.unit_cost).collect();
+        Accounts::compute(
+            model,
+            &future.name,
+            &future.plan,
+            &future.trajectory,
+            &unit_costs,
+            model.discount_rate,
+        )
+    }
+
+    /// The accounts of `trajectory`, a run of `model` with the interventions
+    /// `plan`, pricing activity at `unit_costs` and discounting at `discount_rate`
+    /// (a Monte Carlo draw's own values).
+    pub fn compute(
+        model: &Model,
+        name: &str,
+        plan: &[usize],
+        trajectory: &crate::engine::Trajectory,
+        unit_costs: &[f64],
+        discount_rate: f64,
+    ) -> Accounts {
         let nl = model.levels.len();
         let nb = model.bands.len();
         let nf = model.funders.len();
         let mut a = Accounts {
-            scenario: future.name.clone(),
+            scenario: name.to_string(),
+            plan: plan.to_vec(),
             years: vec![],
             discount_factor: vec![],
             people_level: vec![],
@@ -75,10 +103,10 @@ impl Accounts {
             spend_acute: vec![],
             spend_total: vec![],
         };
-        for (t, y) in future.trajectory.years.iter().enumerate() {
+        for (t, y) in trajectory.years.iter().enumerate() {
             a.years.push(y.year);
             a.discount_factor
-                .push(model.discount_timing.factor(model.discount_rate, t as u32 + 1));
+                .push(model.discount_timing.factor(discount_rate, t as u32 + 1));
             let mut by_level = vec![0.0; nl];
             let mut by_band = vec![0.0; nb];
             for (c, p) in y.people_end.iter().enumerate() {
@@ -104,8 +132,9 @@ impl Accounts {
             let spend: Vec<f64> = model
                 .services
                 .iter()
+                .enumerate()
                 .zip(&y.activity)
-                .map(|(s, act)| act * s.unit_cost)
+                .map(|((s, _), act)| act * unit_costs[s])
                 .collect();
             for (s, amount) in model.services.iter().zip(&spend) {
                 tier[s.tier.index()] += amount;

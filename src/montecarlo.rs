@@ -1,0 +1,424 @@
+//! Monte Carlo: many draws of the uncertain numbers, every future run on
+//! each draw (common random numbers), in parallel, summarised per output.
+//!
+//! Draw `k` of a run with seed `s` samples from its own generator, seeded from
+//! `(s, k)`; draws are simulated eight at a time side by side (one lane
+//! each), and every lane is computed exactly as it would be alone, so the
+//! numbers of a draw do not depend on thread count, scheduling, or which
+//! draws share its batch. Per draw only the summary values are kept
+//! (single precision), never the band × level detail.
+
+use crate::engine::{EngineError, LaneCalibration, LaneTrajectory, MatrixCache, simulate_lanes};
+use crate::model::{BASELINE, Model};
+use crate::params::Layout;
+use crate::results::rows::visit_summary;
+use crate::results::{Accounts, Comparison};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::Distribution as _;
+use rayon::prelude::*;
+
+/// Draws simulated side by side.
+pub const LANES: usize = 8;
+
+/// What to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub draws: u32,
+    pub seed: u64,
+    /// Percentiles to report, ascending, each in (0, 100).
+    pub percentiles: Vec<f64>,
+}
+
+/// One future to simulate on every draw.
+#[derive(Debug, Clone)]
+pub struct FutureSpec<'m> {
+    pub name: String,
+    pub model: &'m Model,
+    pub plan: Vec<usize>,
+}
+
+/// Statistics of one summary row over the draws. `None` where there is no
+/// value: a mean or sd when some draw has none (e.g. never breaks even), a
+/// percentile that falls on such a draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowStats {
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub percentiles: Vec<Option<f64>>,
+}
+
+/// A probability over the draws, e.g. of having broken even by a year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Probability {
+    pub future: usize,
+    pub year: i32,
+    pub metric: String,
+    pub value: f64,
+}
+
+/// The headline figures of one draw, for `draws.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawRecord {
+    /// The sampled value of each uncertain parameter (as `Model::uncertain`).
+    pub parameters: Vec<f64>,
+    /// Per scenario (after the baseline): NPV, return per £1, break-even year (NaN = none).
+    pub headline: Vec<[f64; 3]>,
+}
+
+/// Everything a Monte Carlo run produced.
+#[derive(Debug, Clone)]
+pub struct Summary {
+    pub draws: u32,
+    pub seed: u64,
+    pub percentiles: Vec<f64>,
+    /// Per summary row, in the order of `visit_summary`.
+    pub rows: Vec<RowStats>,
+    pub probabilities: Vec<Probability>,
+    pub records: Vec<DrawRecord>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("in draw {draw} (seed {seed}), {future}: {source}")]
+pub struct DrawError {
+    pub draw: u64,
+    pub seed: u64,
+    pub future: String,
+    #[source]
+    pub source: Box<EngineError>,
+}
+
+/// Per lane: the accounts of each future and each scenario's comparison.
+type LaneResults = Vec<(Vec<Accounts>, Vec<Comparison>)>;
+
+/// The seed of draw `draw`'s generator: the run seed and the draw index
+/// mixed by SplitMix64, so neighbouring draws get unrelated streams.
+pub fn draw_seed(seed: u64, draw: u64) -> u64 {
+    let mut z = seed
+        ^ draw
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(0xD1B5_4A32_D192_ED03);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+/// The values of `model`'s uncertain parameters in draw `draw`. Parameters
+/// sharing a group take the quantile of one shared uniform draw.
+pub fn sample(model: &Model, seed: u64, draw: u64) -> Vec<f64> {
+    let mut rng = StdRng::seed_from_u64(draw_seed(seed, draw));
+    let mut groups: Vec<(&str, f64)> = Vec::new();
+    for u in &model.uncertain {
+        if let Some(g) = &u.group
+            && !groups.iter().any(|(name, _)| name == g)
+        {
+            groups.push((g, rand_distr::Open01.sample(&mut rng)));
+        }
+    }
+    model
+        .uncertain
+        .iter()
+        .map(|u| match &u.group {
+            Some(g) => {
+                let q = groups.iter().find(|(name, _)| name == g).map_or(0.5, |(_, q)| *q);
+                u.distribution.quantile(q)
+            }
+            None => u.distribution.sample(&mut rng),
+        })
+        .collect()
+}
+
+/// A future ready to receive draws: its central parameters and where each
+/// sampled value goes.
+struct Prepared<'m> {
+    spec: FutureSpec<'m>,
+    central: Vec<f64>,
+    /// (uncertain parameter id, parameter indices)
+    targets: Vec<(usize, Vec<usize>)>,
+}
+
+/// Runs `futures` (the baseline first) on `options.draws` draws of `model`'s
+/// uncertain numbers. `row_count` is the number of summary rows, and
+/// `progress(n)` is called as each batch of `n` draws completes.
+pub fn run(
+    model: &Model,
+    futures: &[FutureSpec],
+    options: &Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, DrawError> {
+    assert!(
+        futures.first().is_some_and(|f| f.name == BASELINE && f.plan.is_empty()),
+        "the first future must be the baseline"
+    );
+    let layout = Layout::new(model);
+    let prepared: Vec<Prepared> = futures
+        .iter()
+        .map(|spec| Prepared {
+            central: layout.central(spec.model),
+            targets: spec
+                .model
+                .uncertain
+                .iter()
+                .map(|u| {
+                    (
+                        u.id,
+                        u.targets.iter().flat_map(|t| layout.indices(spec.model, t)).collect(),
+                    )
+                })
+                .collect(),
+            spec: spec.clone(),
+        })
+        .collect();
+
+    // The rows, and where the values the probabilities need sit among them.
+    let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
+    {
+        let lanes = run_batch(model, &layout, &prepared, options.seed, [0; LANES]).map_err(|e| *e)?;
+        let (accounts, comparisons) = &lanes[0];
+        visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
+            names.push((f, year, name()))
+        });
+    }
+    let rows = names.len();
+    let find = |f: usize, year: Option<i32>, metric: &str| {
+        names
+            .iter()
+            .position(|(ff, y, n)| *ff == f && *y == year && n == metric)
+    };
+
+    let draws = options.draws as usize;
+    let batches = draws.div_ceil(LANES);
+    let mut values = vec![0f32; batches * LANES * rows];
+    let mut records: Vec<DrawRecord> = vec![
+        DrawRecord {
+            parameters: Vec::new(),
+            headline: Vec::new()
+        };
+        batches * LANES
+    ];
+    values
+        .par_chunks_mut(LANES * rows)
+        .zip(records.par_chunks_mut(LANES))
+        .enumerate()
+        .try_for_each(|(batch, (chunk, batch_records))| {
+            let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
+            let lanes = run_batch(model, &layout, &prepared, options.seed, draw_ids).map_err(|e| *e)?;
+            for (lane, (accounts, comparisons)) in lanes.iter().enumerate() {
+                let out = &mut chunk[lane * rows..(lane + 1) * rows];
+                let mut r = 0;
+                visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
+                    out[r] = v.map_or(f32::NAN, |x| x as f32);
+                    r += 1;
+                });
+                debug_assert_eq!(r, rows);
+                batch_records[lane] = DrawRecord {
+                    parameters: sample(model, options.seed, draw_ids[lane]),
+                    headline: comparisons
+                        .iter()
+                        .map(|c| {
+                            let t = &c.total;
+                            [
+                                t.npv,
+                                t.return_per_pound().unwrap_or(f64::NAN),
+                                t.break_even_year.map_or(f64::NAN, f64::from),
+                            ]
+                        })
+                        .collect(),
+                };
+            }
+            let done = (batch * LANES + LANES).min(draws) - batch * LANES;
+            progress(done as u64);
+            Ok::<(), DrawError>(())
+        })?;
+    records.truncate(draws);
+
+    let column = |r: usize| -> Vec<f64> { (0..draws).map(|d| f64::from(values[d * rows + r])).collect() };
+    let stats: Vec<RowStats> = (0..rows)
+        .into_par_iter()
+        .map(|r| row_stats(&column(r), &options.percentiles))
+        .collect();
+
+    let mut probabilities = Vec::new();
+    for (f, spec) in futures.iter().enumerate().skip(1) {
+        let _ = spec;
+        let break_even = find(f, None, "break_even_year").map(column);
+        for year in model.years() {
+            let mut metrics = vec![(
+                "prob_net_saving_positive".to_string(),
+                "net_saving_cumulative_discounted".to_string(),
+            )];
+            for funder in &model.funders {
+                metrics.push((
+                    format!("prob_net_saving_positive_funder:{funder}"),
+                    format!("net_saving_cumulative_discounted_funder:{funder}"),
+                ));
+            }
+            for (metric, source) in metrics {
+                if let Some(r) = find(f, Some(year), &source) {
+                    let positive = column(r).iter().filter(|&&v| v > 0.0).count();
+                    probabilities.push(Probability {
+                        future: f,
+                        year,
+                        metric,
+                        value: positive as f64 / draws as f64,
+                    });
+                }
+            }
+            if let Some(be) = &break_even {
+                let by = be.iter().filter(|&&v| v.is_finite() && v <= f64::from(year)).count();
+                probabilities.push(Probability {
+                    future: f,
+                    year,
+                    metric: "prob_break_even_by_year".into(),
+                    value: by as f64 / draws as f64,
+                });
+            }
+        }
+    }
+
+    Ok(Summary {
+        draws: options.draws,
+        seed: options.seed,
+        percentiles: options.percentiles.clone(),
+        rows: stats,
+        probabilities,
+        records,
+    })
+}
+
+/// Every future on the draws `draw_ids` side by side; per lane the accounts
+/// of each future and the comparisons of each scenario with the baseline.
+fn run_batch(
+    model: &Model,
+    layout: &Layout,
+    prepared: &[Prepared],
+    seed: u64,
+    draw_ids: [u64; LANES],
+) -> Result<LaneResults, Box<DrawError>> {
+    let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| sample(model, seed, d)).collect();
+    let mut cache = MatrixCache::<LANES>::new(model);
+    let mut baseline = LaneTrajectory::<LANES>::default();
+    let mut other = LaneTrajectory::<LANES>::default();
+    let mut per_lane: LaneResults = vec![(Vec::new(), Vec::new()); LANES];
+    for (f, p) in prepared.iter().enumerate() {
+        let params: Vec<Vec<f64>> = sampled
+            .iter()
+            .map(|values| {
+                let mut v = p.central.clone();
+                for (id, indices) in &p.targets {
+                    for &i in indices {
+                        v[i] = values[*id];
+                    }
+                }
+                v
+            })
+            .collect();
+        let lanes: [&[f64]; LANES] = std::array::from_fn(|l| params[l].as_slice());
+        let (out, calibration) = if f == 0 {
+            (&mut baseline, LaneCalibration::ToProjection)
+        } else {
+            (&mut other, LaneCalibration::Replay(&baseline.migration_by_step))
+        };
+        simulate_lanes(p.spec.model, layout, lanes, &p.spec.plan, calibration, &mut cache, out).map_err(|source| {
+            Box::new(DrawError {
+                draw: draw_ids[0],
+                seed,
+                future: p.spec.name.clone(),
+                source: Box::new(source),
+            })
+        })?;
+        let out: &LaneTrajectory<LANES> = if f == 0 { &baseline } else { &other };
+        for (lane, (accounts, comparisons)) in per_lane.iter_mut().enumerate() {
+            let trajectory = out.lane(p.spec.model, lane);
+            let unit_costs: Vec<f64> = (0..model.services.len())
+                .map(|s| params[lane][layout.unit_cost(s)])
+                .collect();
+            let a = Accounts::compute(
+                p.spec.model,
+                &p.spec.name,
+                &p.spec.plan,
+                &trajectory,
+                &unit_costs,
+                params[lane][layout.discount_rate()],
+            );
+            if f > 0 {
+                comparisons.push(Comparison::of(model, &accounts[0], &a));
+            }
+            accounts.push(a);
+        }
+    }
+    Ok(per_lane)
+}
+
+/// Mean, sample standard deviation and percentiles (linear between order
+/// statistics, as a spreadsheet's PERCENTILE.INC) of `values`, where NaN
+/// means "none" and sorts above every number.
+pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
+    let n = values.len();
+    let any_none = values.iter().any(|v| v.is_nan());
+    let (mean, sd) = if any_none || n == 0 {
+        (None, None)
+    } else {
+        let mean = values.iter().sum::<f64>() / n as f64;
+        let sd = if n > 1 {
+            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+        } else {
+            0.0
+        };
+        (Some(mean), Some(sd))
+    };
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.total_cmp(b));
+    // total_cmp puts positive NaN last; make sure every NaN is last.
+    sorted.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+        (true, true) => std::cmp::Ordering::Equal,
+        (true, false) => std::cmp::Ordering::Greater,
+        (false, true) => std::cmp::Ordering::Less,
+        (false, false) => a.total_cmp(b),
+    });
+    let percentiles = percentiles
+        .iter()
+        .map(|&p| {
+            if n == 0 {
+                return None;
+            }
+            let h = (n - 1) as f64 * p / 100.0;
+            let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+            let (a, b) = (sorted[lo], sorted[hi]);
+            if a.is_nan() || b.is_nan() {
+                None
+            } else {
+                Some(a + (h - lo as f64) * (b - a))
+            }
+        })
+        .collect();
+    RowStats { mean, sd, percentiles }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_a_spreadsheet() {
+        let s = row_stats(&[4.0, 1.0, 3.0, 2.0], &[0.0001, 50.0, 75.0]);
+        assert_eq!(s.mean, Some(2.5));
+        assert!((s.sd.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(s.percentiles[1], Some(2.5));
+        assert_eq!(s.percentiles[2], Some(3.25));
+    }
+
+    #[test]
+    fn none_sorts_last_and_blanks_the_mean() {
+        let s = row_stats(&[2030.0, f64::NAN, 2028.0, f64::NAN], &[25.0, 75.0]);
+        assert_eq!(s.mean, None);
+        assert_eq!(s.percentiles[0], Some(2028.0 + 0.75 * 2.0));
+        assert_eq!(s.percentiles[1], None);
+    }
+
+    #[test]
+    fn draw_seeds_differ() {
+        assert_ne!(draw_seed(1, 0), draw_seed(1, 1));
+        assert_ne!(draw_seed(1, 0), draw_seed(2, 0));
+    }
+}

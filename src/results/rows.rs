@@ -1,0 +1,127 @@
+//! The rows of a run's summary: which metrics, in which order, with which
+//! names. Shared by the deterministic summary and the Monte Carlo layer
+//! (which collects only the values, draw by draw).
+
+use super::{Accounts, Comparison, Savings};
+use crate::model::{Model, Tier};
+
+/// A visitor of summary rows: `(future, year (None = whole horizon), name, value)`.
+pub type Visit<'a> = dyn FnMut(usize, Option<i32>, &dyn Fn() -> String, Option<f64>) + 'a;
+
+/// Calls `visit(future, year, metric name, value)` for every summary row, in
+/// the fixed order of `summary_rows`. The name is built only when asked for,
+/// so a Monte Carlo draw can collect values without formatting names; the
+/// rows depend only on the model and the futures, never on the numbers.
+pub fn visit_summary(model: &Model, accounts: &[Accounts], comparisons: &[Comparison], visit: &mut Visit<'_>) {
+    let baseline = &accounts[0];
+    for (f, a) in accounts.iter().enumerate() {
+        let comparison = f.checked_sub(1).map(|i| &comparisons[i]);
+        for (t, &year) in a.years.iter().enumerate() {
+            let mut push = |name: &dyn Fn() -> String, value: f64| visit(f, Some(year), name, Some(value));
+            year_metrics(model, a, t, &mut push);
+            if let Some(c) = comparison {
+                for (l, level) in model.levels.iter().enumerate() {
+                    push(
+                        &|| format!("diff_people_level:{level}"),
+                        a.people_level[t][l] - baseline.people_level[t][l],
+                    );
+                }
+                push(
+                    &|| "diff_people_total".into(),
+                    a.people_total[t] - baseline.people_total[t],
+                );
+                push(
+                    &|| "diff_spend_acute".into(),
+                    a.spend_acute[t] - baseline.spend_acute[t],
+                );
+                push(
+                    &|| "diff_spend_preventative".into(),
+                    a.spend_preventative[t] - baseline.spend_preventative[t],
+                );
+                saving_metrics(&c.total, t, "", &mut push);
+                for (fi, funder) in model.funders.iter().enumerate() {
+                    saving_metrics(&c.by_funder[fi], t, &format!("_funder:{funder}"), &mut push);
+                }
+            }
+        }
+        if let Some(c) = comparison {
+            let mut push = |name: &dyn Fn() -> String, value: Option<f64>| visit(f, None, name, value);
+            let invested = c.total.discounted_investment;
+            horizon_metrics(&c.total, invested, "", &mut push);
+            for (fi, funder) in model.funders.iter().enumerate() {
+                horizon_metrics(&c.by_funder[fi], invested, &format!("_funder:{funder}"), &mut push);
+            }
+        }
+    }
+}
+
+fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, f64)) {
+    push(&|| "people_total".into(), a.people_total[t]);
+    for (l, level) in model.levels.iter().enumerate() {
+        push(&|| format!("people_level:{level}"), a.people_level[t][l]);
+    }
+    for (b, band) in model.bands.iter().enumerate() {
+        push(&|| format!("people_band:{}", band.name), a.people_band[t][b]);
+    }
+    push(&|| "entries".into(), a.entries[t]);
+    push(&|| "exits".into(), a.exits[t]);
+    push(&|| "aged_out".into(), a.aged_out[t]);
+    push(&|| "migration".into(), a.migration[t]);
+    let nl = model.levels.len();
+    for (from, from_name) in model.levels.iter().enumerate() {
+        for (to, to_name) in model.levels.iter().enumerate() {
+            if from != to {
+                push(&|| format!("flow:{from_name}->{to_name}"), a.flows[t][from * nl + to]);
+            }
+        }
+    }
+    for (s, service) in model.services.iter().enumerate() {
+        push(&|| format!("activity:{}", service.name), a.activity[t][s]);
+        push(&|| format!("spend_service:{}", service.name), a.spend_service[t][s]);
+    }
+    for tier in Tier::ALL {
+        push(&|| format!("spend_tier:{}", tier.name()), a.spend_tier[t][tier.index()]);
+    }
+    push(&|| "spend_preventative".into(), a.spend_preventative[t]);
+    push(&|| "spend_acute".into(), a.spend_acute[t]);
+    push(&|| "spend_services".into(), a.spend_services_total[t]);
+    push(&|| "intervention_cost".into(), a.intervention_cost_total[t]);
+    push(&|| "spend_total".into(), a.spend_total[t]);
+    for (f, funder) in model.funders.iter().enumerate() {
+        push(&|| format!("spend_funder:{funder}"), a.spend_funder[t][f]);
+    }
+    for &i in &a.plan {
+        let name = &model.interventions[i].name;
+        push(&|| format!("participants:{name}"), a.participants[t][i]);
+        push(&|| format!("intervention_cost:{name}"), a.intervention_cost[t][i]);
+    }
+    push(&|| "discount_factor".into(), a.discount_factor[t]);
+}
+
+fn saving_metrics(s: &Savings, t: usize, suffix: &str, push: &mut impl FnMut(&dyn Fn() -> String, f64)) {
+    push(&|| format!("gross_saving{suffix}"), s.gross_saving[t]);
+    push(&|| format!("investment{suffix}"), s.investment[t]);
+    push(&|| format!("net_saving{suffix}"), s.net_saving[t]);
+    push(&|| format!("net_saving_discounted{suffix}"), s.net_saving_discounted[t]);
+    push(&|| format!("net_saving_cumulative{suffix}"), s.net_saving_cumulative[t]);
+    push(
+        &|| format!("net_saving_cumulative_discounted{suffix}"),
+        s.net_saving_cumulative_discounted[t],
+    );
+}
+
+/// `invested`: the scenario's whole discounted investment, the denominator of
+/// every return per £1 (so the funders' returns add up to the total).
+fn horizon_metrics(s: &Savings, invested: f64, suffix: &str, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
+    push(&|| format!("npv{suffix}"), Some(s.npv));
+    push(
+        &|| format!("discounted_gross_saving{suffix}"),
+        Some(s.discounted_gross_saving),
+    );
+    push(
+        &|| format!("discounted_investment{suffix}"),
+        Some(s.discounted_investment),
+    );
+    push(&|| format!("return_per_pound{suffix}"), s.return_per_pound_of(invested));
+    push(&|| format!("break_even_year{suffix}"), s.break_even_year.map(f64::from));
+}
