@@ -132,9 +132,11 @@ pub fn sample(model: &Model, seed: u64, draw: u64) -> Vec<f64> {
 /// sampled value goes.
 struct Prepared<'m> {
     spec: FutureSpec<'m>,
-    central: Vec<f64>,
-    /// (uncertain parameter id, parameter indices)
+    /// The baseline: every uncertain parameter's (id, parameter indices).
     targets: Vec<(usize, Vec<usize>)>,
+    /// A scenario: the numbers where it differs from the baseline (its
+    /// overrides, including those that replace a distribution) as (index, value).
+    differences: Vec<(usize, f64)>,
 }
 
 /// Runs `futures` (the baseline first) on `options.draws` draws of `model`'s
@@ -151,29 +153,44 @@ pub fn run(
         "the first future must be the baseline"
     );
     let layout = Layout::new(model);
+    let base_central = layout.central(futures[0].model);
+    let targets_of = |m: &Model| -> Vec<(usize, Vec<usize>)> {
+        m.uncertain
+            .iter()
+            .map(|u| (u.id, u.targets.iter().flat_map(|t| layout.indices(m, t)).collect()))
+            .collect()
+    };
+    let base_targets = targets_of(futures[0].model);
     let prepared: Vec<Prepared> = futures
         .iter()
-        .map(|spec| Prepared {
-            central: layout.central(spec.model),
-            targets: spec
-                .model
-                .uncertain
+        .enumerate()
+        .map(|(f, spec)| {
+            let central = layout.central(spec.model);
+            let kept: Vec<usize> = spec.model.uncertain.iter().map(|u| u.id).collect();
+            let mut differences: Vec<(usize, f64)> = central
                 .iter()
-                .map(|u| {
-                    (
-                        u.id,
-                        u.targets.iter().flat_map(|t| layout.indices(spec.model, t)).collect(),
-                    )
-                })
-                .collect(),
-            spec: spec.clone(),
+                .zip(&base_central)
+                .enumerate()
+                .filter(|(_, (a, b))| a.to_bits() != b.to_bits())
+                .map(|(i, (a, _))| (i, *a))
+                .collect();
+            for (id, indices) in &base_targets {
+                if !kept.contains(id) {
+                    differences.extend(indices.iter().map(|&i| (i, central[i])));
+                }
+            }
+            Prepared {
+                spec: spec.clone(),
+                targets: if f == 0 { base_targets.clone() } else { Vec::new() },
+                differences,
+            }
         })
         .collect();
 
     // The rows, and where the values the probabilities need sit among them.
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
     {
-        let lanes = run_batch(model, &layout, &prepared, options.seed, [0; LANES]).map_err(|e| *e)?;
+        let lanes = run_batch(model, &layout, &base_central, &prepared, options.seed, [0; LANES]).map_err(|e| *e)?;
         let (accounts, comparisons) = &lanes[0];
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
@@ -202,7 +219,7 @@ pub fn run(
         .enumerate()
         .try_for_each(|(batch, (chunk, batch_records))| {
             let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
-            let lanes = run_batch(model, &layout, &prepared, options.seed, draw_ids).map_err(|e| *e)?;
+            let lanes = run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids).map_err(|e| *e)?;
             for (lane, (accounts, comparisons)) in lanes.iter().enumerate() {
                 let out = &mut chunk[lane * rows..(lane + 1) * rows];
                 let mut r = 0;
@@ -291,6 +308,7 @@ pub fn run(
 fn run_batch(
     model: &Model,
     layout: &Layout,
+    base_central: &[f64],
     prepared: &[Prepared],
     seed: u64,
     draw_ids: [u64; LANES],
@@ -300,26 +318,32 @@ fn run_batch(
     let mut baseline = LaneTrajectory::<LANES>::default();
     let mut other = LaneTrajectory::<LANES>::default();
     let mut per_lane: LaneResults = vec![(Vec::new(), Vec::new()); LANES];
+    // The baseline's numbers for every lane; a scenario's are these with its differences.
+    let mut base_params: Vec<[f64; LANES]> = base_central.iter().map(|&v| [v; LANES]).collect();
+    for (id, indices) in &prepared[0].targets {
+        for &i in indices {
+            for (lane, values) in sampled.iter().enumerate() {
+                base_params[i][lane] = values[*id];
+            }
+        }
+    }
+    let mut scenario_params: Vec<[f64; LANES]> = Vec::new();
     for (f, p) in prepared.iter().enumerate() {
-        let params: Vec<Vec<f64>> = sampled
-            .iter()
-            .map(|values| {
-                let mut v = p.central.clone();
-                for (id, indices) in &p.targets {
-                    for &i in indices {
-                        v[i] = values[*id];
-                    }
-                }
-                v
-            })
-            .collect();
-        let lanes: [&[f64]; LANES] = std::array::from_fn(|l| params[l].as_slice());
+        let params: &[[f64; LANES]] = if f == 0 {
+            &base_params
+        } else {
+            scenario_params.clone_from(&base_params);
+            for &(i, v) in &p.differences {
+                scenario_params[i] = [v; LANES];
+            }
+            &scenario_params
+        };
         let (out, calibration) = if f == 0 {
             (&mut baseline, LaneCalibration::ToProjection)
         } else {
             (&mut other, LaneCalibration::Replay(&baseline.migration_by_step))
         };
-        simulate_lanes(p.spec.model, layout, lanes, &p.spec.plan, calibration, &mut cache, out).map_err(|source| {
+        simulate_lanes(p.spec.model, layout, params, &p.spec.plan, calibration, &mut cache, out).map_err(|source| {
             Box::new(DrawError {
                 draw: draw_ids[0],
                 seed,
@@ -331,7 +355,7 @@ fn run_batch(
         for (lane, (accounts, comparisons)) in per_lane.iter_mut().enumerate() {
             let trajectory = out.lane(p.spec.model, lane);
             let unit_costs: Vec<f64> = (0..model.services.len())
-                .map(|s| params[lane][layout.unit_cost(s)])
+                .map(|s| params[layout.unit_cost(s)][lane])
                 .collect();
             let a = Accounts::compute(
                 p.spec.model,
@@ -339,7 +363,7 @@ fn run_batch(
                 &p.spec.plan,
                 &trajectory,
                 &unit_costs,
-                params[lane][layout.discount_rate()],
+                params[layout.discount_rate()][lane],
             );
             if f > 0 {
                 comparisons.push(Comparison::of(model, &accounts[0], &a));
@@ -367,15 +391,15 @@ pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
         };
         (Some(mean), Some(sd))
     };
-    let mut sorted = values.to_vec();
-    sorted.sort_by(|a, b| a.total_cmp(b));
-    // total_cmp puts positive NaN last; make sure every NaN is last.
-    sorted.sort_by(|a, b| match (a.is_nan(), b.is_nan()) {
+    // NaN ("none") sorts above every number. Each percentile needs only the
+    // two order statistics around it, found by selection, not a full sort.
+    let order = |a: &f64, b: &f64| match (a.is_nan(), b.is_nan()) {
         (true, true) => std::cmp::Ordering::Equal,
         (true, false) => std::cmp::Ordering::Greater,
         (false, true) => std::cmp::Ordering::Less,
         (false, false) => a.total_cmp(b),
-    });
+    };
+    let mut work = values.to_vec();
     let percentiles = percentiles
         .iter()
         .map(|&p| {
@@ -383,13 +407,10 @@ pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
                 return None;
             }
             let h = (n - 1) as f64 * p / 100.0;
-            let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-            let (a, b) = (sorted[lo], sorted[hi]);
-            if a.is_nan() || b.is_nan() {
-                None
-            } else {
-                Some(a + (h - lo as f64) * (b - a))
-            }
+            let lo = h.floor() as usize;
+            let (_, &mut a, above) = work.select_nth_unstable_by(lo, order);
+            let b = if h > lo as f64 { above.iter().copied().min_by(order).unwrap_or(a) } else { a };
+            if a.is_nan() || b.is_nan() { None } else { Some(a + (h - lo as f64) * (b - a)) }
         })
         .collect();
     RowStats { mean, sd, percentiles }

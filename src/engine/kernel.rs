@@ -12,12 +12,14 @@ use crate::model::{Effect, Model, Occupancy, Reach};
 use crate::params::Layout;
 
 /// Simulates `model` under the interventions `plan` (indices into
-/// `model.interventions`) for each lane's parameter vector, into `out`.
+/// `model.interventions`) for each lane's parameters (`params[i][lane]`: the
+/// layout's number `i`, lane-last so that a year's numbers for all lanes
+/// are one load), into `out`.
 /// `cache` may be shared by the futures of one batch of lanes.
 pub fn simulate_lanes<const W: usize>(
     model: &Model,
     layout: &Layout,
-    params: [&[f64]; W],
+    params: &[[f64; W]],
     plan: &[usize],
     calibration: LaneCalibration<'_, W>,
     cache: &mut MatrixCache<W>,
@@ -32,14 +34,18 @@ pub fn simulate_lanes<const W: usize>(
     let zero = [0.0; W];
     let ageing_share: Vec<f64> = model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)).collect();
     let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
-    let lanes = |index: usize| -> [f64; W] { std::array::from_fn(|l| params[l][index]) };
+    let lanes = |index: usize| -> [f64; W] { params[index] };
 
     out.reset(model);
     let mut x = vec![zero; cells];
     {
+        let mut lane_params = vec![0.0; params.len()];
         let mut start = vec![0.0; cells];
-        for (lane, p) in params.iter().enumerate() {
-            layout.population(p, &mut start);
+        for lane in 0..W {
+            for (p, all) in lane_params.iter_mut().zip(params) {
+                *p = all[lane];
+            }
+            layout.population(&lane_params, &mut start);
             for c in 0..cells {
                 x[c][lane] = start[c];
             }
@@ -49,6 +55,7 @@ pub fn simulate_lanes<const W: usize>(
     let mut x_sum = vec![zero; cells];
     let mut inputs = vec![zero; nl * w];
     let mut matrices: Vec<Vec<[f64; W]>> = vec![vec![zero; nl * w]; nb];
+    let mut keys: Vec<Vec<[f64; W]>> = vec![vec![zero; 2 * nl * w]; nb];
     let mut use_rate = vec![zero; model.services.len() * cells];
     // Share of each intervention's target population reached, per year so far.
     let mut delivered: Vec<Vec<[f64; W]>> = vec![Vec::new(); model.interventions.len()];
@@ -88,21 +95,24 @@ pub fn simulate_lanes<const W: usize>(
             }
         };
 
-        // --- per-step matrices with effects folded in
+        // --- per-step matrices with effects folded in. A band's matrix is
+        // rebuilt only when its annual figures or effect factors changed
+        // since last year (`key` holds both: figures, then factors).
         let intensities = model.transition_mode == crate::model::TransitionMode::Rates;
-        let as_input = |p: f64| if intensities { -(-p).ln_1p() } else { p };
         for b in 0..nb {
+            let key = &mut keys[b];
+            let (figures, factors) = key.split_at_mut(nl * w);
+            let before = (k > 0).then(|| (figures.to_vec(), factors.to_vec()));
             for from in 0..nl {
                 for to in 0..w {
-                    let index = if to == nl {
-                        layout.exit(k, b * nl + from)
-                    } else if to == from {
-                        inputs[from * w + to] = zero;
-                        continue;
+                    figures[from * w + to] = if to == from {
+                        zero
+                    } else if to == nl {
+                        lanes(layout.exit(k, b * nl + from))
                     } else {
-                        layout.transition(k, b, from, to)
+                        lanes(layout.transition(k, b, from, to))
                     };
-                    inputs[from * w + to] = lanes(index).map(as_input);
+                    factors[from * w + to] = [1.0; W];
                 }
             }
             for &i in plan {
@@ -119,11 +129,22 @@ pub fn simulate_lanes<const W: usize>(
                         && iv.target_levels.contains(&from)
                     {
                         let rr = lanes(layout.effect(i, n));
-                        let slot = &mut inputs[from * w + to.unwrap_or(nl)];
+                        let slot = &mut factors[from * w + to.unwrap_or(nl)];
                         for lane in 0..W {
                             slot[lane] *= 1.0 - e[lane] * (1.0 - rr[lane]);
                         }
                     }
+                }
+            }
+            if before.is_some_and(|(f, g)| f == figures && g == factors) {
+                continue;
+            }
+            // `rates` mode: a relative risk multiplies the intensity −ln(1 − p);
+            // `annual_matrix` mode: it multiplies the probability.
+            for ((input, figure), factor) in inputs.iter_mut().zip(figures.iter()).zip(factors.iter()) {
+                for lane in 0..W {
+                    let base = if intensities { -(-figure[lane]).ln_1p() } else { figure[lane] };
+                    input[lane] = base * factor[lane];
                 }
             }
             let m = cache.matrix(model, b, year, &inputs)?;
@@ -190,21 +211,16 @@ pub fn simulate_lanes<const W: usize>(
             next.fill(zero);
             // Need transitions and exits (exits are counted at the year end
             // from the people each level held at the start of each step).
-            for b in 0..nb {
-                let m = &matrices[b];
-                let band_next = &mut next[b * nl..(b + 1) * nl];
-                for from in 0..nl {
-                    let people = x[b * nl + from];
-                    let sum = &mut x_sum[b * nl + from];
-                    for lane in 0..W {
-                        sum[lane] += people[lane];
-                    }
-                    let row = &m[from * w..from * w + nl];
-                    for (to, share) in row.iter().enumerate() {
-                        let slot = &mut band_next[to];
-                        for lane in 0..W {
-                            slot[lane] += people[lane] * share[lane];
-                        }
+            for (((m, band_next), band_x), band_sum) in matrices
+                .iter()
+                .zip(next.chunks_exact_mut(nl))
+                .zip(x.chunks_exact(nl))
+                .zip(x_sum.chunks_exact_mut(nl))
+            {
+                for ((&people, sum), row) in band_x.iter().zip(band_sum.iter_mut()).zip(m.chunks_exact(w)) {
+                    add_lanes(sum, people);
+                    for (slot, &share) in band_next.iter_mut().zip(&row[..nl]) {
+                        add_product_lanes(slot, people, share);
                     }
                 }
             }
@@ -217,19 +233,13 @@ pub fn simulate_lanes<const W: usize>(
                 for l in 0..nl {
                     let c = b * nl + l;
                     let moved: [f64; W] = next[c].map(|p| p * share);
-                    for lane in 0..W {
-                        next[c][lane] -= moved[lane];
-                        ageing_out[c][lane] += moved[lane];
-                    }
+                    add_lanes(&mut next[c], moved.map(|m| -m));
+                    add_lanes(&mut ageing_out[c], moved);
                     if b + 1 < nb {
-                        for lane in 0..W {
-                            next[c + nl][lane] += moved[lane];
-                            ageing_in[c + nl][lane] += moved[lane];
-                        }
+                        add_lanes(&mut next[c + nl], moved);
+                        add_lanes(&mut ageing_in[c + nl], moved);
                     } else if last_band_closed {
-                        for lane in 0..W {
-                            aged_out[c][lane] += moved[lane];
-                        }
+                        add_lanes(&mut aged_out[c], moved);
                     }
                 }
             }
@@ -287,8 +297,18 @@ pub fn simulate_lanes<const W: usize>(
                     }
                 }
             }
-            // Guard: nothing negative, nothing non-finite.
+            // Guard: nothing negative, nothing non-finite (checked in bulk;
+            // the cell-by-cell pass runs only when something is wrong).
+            let mut all_fine = true;
+            for v in next.iter() {
+                for lane in 0..W {
+                    all_fine &= v[lane] >= 0.0 && v[lane] < f64::INFINITY;
+                }
+            }
             for c in 0..cells {
+                if all_fine {
+                    break;
+                }
                 for lane in 0..W {
                     let v = next[c][lane];
                     if v >= 0.0 && v.is_finite() {
@@ -317,15 +337,14 @@ pub fn simulate_lanes<const W: usize>(
                     next[c][lane] = 0.0;
                 }
             }
-            for c in 0..cells {
-                let counted = match model.occupancy {
-                    Occupancy::Start => x[c],
-                    Occupancy::End => next[c],
-                    Occupancy::HalfCycle => std::array::from_fn(|lane| 0.5 * (x[c][lane] + next[c][lane])),
-                };
-                for lane in 0..W {
-                    person_years[c][lane] += counted[lane] * dt;
-                }
+            let (start_weight, end_weight) = match model.occupancy {
+                Occupancy::Start => (dt, 0.0),
+                Occupancy::End => (0.0, dt),
+                Occupancy::HalfCycle => (0.5 * dt, 0.5 * dt),
+            };
+            for ((py, &a), &b) in person_years.iter_mut().zip(x.iter()).zip(next.iter()) {
+                add_product_lanes(py, a, [start_weight; W]);
+                add_product_lanes(py, b, [end_weight; W]);
             }
             std::mem::swap(&mut x, &mut next);
         }
@@ -396,7 +415,7 @@ pub fn simulate_lanes<const W: usize>(
 /// distributions) under the interventions `plan`.
 pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) -> Result<Trajectory, EngineError> {
     let layout = Layout::new(model);
-    let params = layout.central(model);
+    let params: Vec<[f64; 1]> = layout.central(model).into_iter().map(|v| [v]).collect();
     let replay: Vec<[f64; 1]>;
     let calibration = match calibration {
         super::Calibration::None => LaneCalibration::None,
@@ -408,6 +427,28 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) 
     };
     let mut cache = MatrixCache::<1>::new(model);
     let mut out = LaneTrajectory::<1>::default();
-    simulate_lanes(model, &layout, [&params], plan, calibration, &mut cache, &mut out)?;
+    simulate_lanes(model, &layout, &params, plan, calibration, &mut cache, &mut out)?;
     Ok(out.lane(model, 0))
+}
+
+/// `sum += value`, lane by lane. Taking the operands by value tells the
+/// compiler they cannot alias the destination, so this vectorises.
+#[inline(always)]
+fn add_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
+    let mut out = *sum;
+    for lane in 0..W {
+        out[lane] += value[lane];
+    }
+    *sum = out;
+}
+
+/// `sum += a × b`, lane by lane (a separate multiply and add, never fused, so
+/// results do not depend on the processor).
+#[inline(always)]
+fn add_product_lanes<const W: usize>(sum: &mut [f64; W], a: [f64; W], b: [f64; W]) {
+    let mut out = *sum;
+    for lane in 0..W {
+        out[lane] += a[lane] * b[lane];
+    }
+    *sum = out;
 }
