@@ -353,15 +353,16 @@ fn run_batch(
         })?;
         let out: &LaneTrajectory<LANES> = if f == 0 { &baseline } else { &other };
         for (lane, (accounts, comparisons)) in per_lane.iter_mut().enumerate() {
-            let trajectory = out.lane(p.spec.model, lane);
             let unit_costs: Vec<f64> = (0..model.services.len())
                 .map(|s| params[layout.unit_cost(s)][lane])
                 .collect();
-            let a = Accounts::compute(
+            let mut a = Accounts::default();
+            a.compute(
                 p.spec.model,
                 &p.spec.name,
                 &p.spec.plan,
-                &trajectory,
+                out,
+                lane,
                 &unit_costs,
                 params[layout.discount_rate()][lane],
             );
@@ -409,8 +410,16 @@ pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
             let h = (n - 1) as f64 * p / 100.0;
             let lo = h.floor() as usize;
             let (_, &mut a, above) = work.select_nth_unstable_by(lo, order);
-            let b = if h > lo as f64 { above.iter().copied().min_by(order).unwrap_or(a) } else { a };
-            if a.is_nan() || b.is_nan() { None } else { Some(a + (h - lo as f64) * (b - a)) }
+            let b = if h > lo as f64 {
+                above.iter().copied().min_by(order).unwrap_or(a)
+            } else {
+                a
+            };
+            if a.is_nan() || b.is_nan() {
+                None
+            } else {
+                Some(a + (h - lo as f64) * (b - a))
+            }
         })
         .collect();
     RowStats { mean, sd, percentiles }

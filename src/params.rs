@@ -181,6 +181,28 @@ impl Layout {
         }
     }
 
+    /// The people in each cell at the start, for `W` lanes of parameters
+    /// (`params[i][lane]`).
+    pub fn population_lanes<const W: usize>(&self, params: &[[f64; W]], out: &mut [[f64; W]]) {
+        let nl = self.levels;
+        for (b, &mixed) in self.mixed_bands.iter().enumerate() {
+            let shares = &params[self.band_level + b * nl..self.band_level + (b + 1) * nl];
+            for lane in 0..W {
+                let total: f64 = shares.iter().map(|s| s[lane]).sum();
+                let people = params[self.band_people + b][lane];
+                for l in 0..nl {
+                    out[b * nl + l][lane] = if !mixed {
+                        shares[l][lane]
+                    } else if total > 0.0 {
+                        people * shares[l][lane] / total
+                    } else {
+                        0.0
+                    };
+                }
+            }
+        }
+    }
+
     /// The parameter vector of `model`'s own values (the means of its distributions).
     pub fn central(&self, model: &Model) -> Vec<f64> {
         let mut p = vec![0.0; self.len];

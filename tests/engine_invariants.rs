@@ -909,7 +909,7 @@ fn check_a_zero_effect_intervention_changes_only_intervention_spend(raw: &Raw) -
             "spend_total"
         );
         let mut tier = ab.spend_tier[t];
-        let mut funder = ab.spend_funder[t].clone();
+        let mut funder = ab.spend_funder[t].to_vec();
         for (iv, cost) in model.interventions.iter().zip(costs) {
             tier[iv.tier.index()] += cost;
             funder[iv.funder] += cost;

@@ -38,19 +38,7 @@ pub fn simulate_lanes<const W: usize>(
 
     out.reset(model);
     let mut x = vec![zero; cells];
-    {
-        let mut lane_params = vec![0.0; params.len()];
-        let mut start = vec![0.0; cells];
-        for lane in 0..W {
-            for (p, all) in lane_params.iter_mut().zip(params) {
-                *p = all[lane];
-            }
-            layout.population(&lane_params, &mut start);
-            for c in 0..cells {
-                x[c][lane] = start[c];
-            }
-        }
-    }
+    layout.population_lanes(params, &mut x);
     let mut next = vec![zero; cells];
     let mut x_sum = vec![zero; cells];
     let mut inputs = vec![zero; nl * w];
@@ -143,7 +131,11 @@ pub fn simulate_lanes<const W: usize>(
             // `annual_matrix` mode: it multiplies the probability.
             for ((input, figure), factor) in inputs.iter_mut().zip(figures.iter()).zip(factors.iter()) {
                 for lane in 0..W {
-                    let base = if intensities { -(-figure[lane]).ln_1p() } else { figure[lane] };
+                    let base = if intensities {
+                        -(-figure[lane]).ln_1p()
+                    } else {
+                        figure[lane]
+                    };
                     input[lane] = base * factor[lane];
                 }
             }
@@ -299,12 +291,15 @@ pub fn simulate_lanes<const W: usize>(
             }
             // Guard: nothing negative, nothing non-finite (checked in bulk;
             // the cell-by-cell pass runs only when something is wrong).
-            let mut all_fine = true;
+            let (mut lowest, mut total) = ([f64::INFINITY; W], zero);
             for v in next.iter() {
                 for lane in 0..W {
-                    all_fine &= v[lane] >= 0.0 && v[lane] < f64::INFINITY;
+                    lowest[lane] = lowest[lane].min(v[lane]);
+                    total[lane] += v[lane];
                 }
             }
+            // A NaN or infinity makes the total non-finite.
+            let all_fine = (0..W).all(|lane| lowest[lane] >= 0.0 && total[lane].is_finite());
             for c in 0..cells {
                 if all_fine {
                     break;

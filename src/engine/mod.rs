@@ -81,6 +81,40 @@ impl<const W: usize> LaneTrajectory<W> {
         self.migration_by_step.clear();
     }
 
+    /// A single trajectory as one lane (every lane a copy).
+    pub fn from_trajectory(model: &Model, trajectory: &Trajectory) -> Self {
+        let mut out = Self::default();
+        out.reset(model);
+        let cells = model.cells();
+        let nl = model.levels.len();
+        let flows = model.bands.len() * nl * nl;
+        let (ns, ni) = (model.services.len(), model.interventions.len());
+        for (k, y) in trajectory.years.iter().enumerate() {
+            let put = |v: &mut Vec<[f64; W]>, from: usize, values: &[f64]| {
+                for (slot, &x) in v[from..from + values.len()].iter_mut().zip(values) {
+                    *slot = [x; W];
+                }
+            };
+            put(&mut out.people_start, k * cells, &y.people_start);
+            put(&mut out.people_end, k * cells, &y.people_end);
+            put(&mut out.person_years, k * cells, &y.person_years);
+            put(&mut out.entries, k * cells, &y.entries);
+            put(&mut out.exits, k * cells, &y.exits);
+            put(&mut out.aged_out, k * cells, &y.aged_out);
+            put(&mut out.ageing_in, k * cells, &y.ageing_in);
+            put(&mut out.ageing_out, k * cells, &y.ageing_out);
+            put(&mut out.moved_in, k * cells, &y.moved_in);
+            put(&mut out.moved_out, k * cells, &y.moved_out);
+            put(&mut out.migration, k * cells, &y.migration);
+            put(&mut out.flows, k * flows, &y.flows);
+            put(&mut out.activity, k * ns, &y.activity);
+            put(&mut out.participants, k * ni, &y.participants);
+            put(&mut out.intervention_cost, k * ni, &y.intervention_cost);
+        }
+        out.migration_by_step = trajectory.migration_by_step.iter().map(|&x| [x; W]).collect();
+        out
+    }
+
     /// One lane as a [`Trajectory`].
     pub fn lane(&self, model: &Model, lane: usize) -> Trajectory {
         let cells = model.cells();

@@ -9,11 +9,47 @@
 
 pub mod rows;
 
+use crate::engine::LaneTrajectory;
 use crate::model::{Model, Tier};
 use crate::run::Future;
 
+/// Rows of equal width, one per simulated year, in one allocation:
+/// `grid[t]` is year `t`'s row.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    width: usize,
+    data: Vec<f64>,
+}
+
+impl Grid {
+    /// Empties the grid (keeping its memory) for rows of `width`.
+    pub fn reset(&mut self, width: usize) {
+        self.width = width;
+        self.data.clear();
+    }
+
+    /// Appends a row of zeros and returns it.
+    pub fn push_zeros(&mut self) -> &mut [f64] {
+        let start = self.data.len();
+        self.data.resize(start + self.width, 0.0);
+        &mut self.data[start..]
+    }
+
+    pub fn rows(&self) -> usize {
+        self.data.len().checked_div(self.width).unwrap_or(0)
+    }
+}
+
+impl std::ops::Index<usize> for Grid {
+    type Output = [f64];
+
+    fn index(&self, t: usize) -> &[f64] {
+        &self.data[t * self.width..(t + 1) * self.width]
+    }
+}
+
 /// One future's yearly accounts. Outer vectors are per simulated year.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Accounts {
     pub scenario: String,
     /// The interventions this future funds (indices into the model's).
@@ -22,25 +58,25 @@ pub struct Accounts {
     /// Discount factor of each year (by the future's model's rate and timing).
     pub discount_factor: Vec<f64>,
     /// People at the end of each year, by level / band / in all.
-    pub people_level: Vec<Vec<f64>>,
-    pub people_band: Vec<Vec<f64>>,
+    pub people_level: Grid,
+    pub people_band: Grid,
     pub people_total: Vec<f64>,
     pub entries: Vec<f64>,
     pub exits: Vec<f64>,
     pub aged_out: Vec<f64>,
     pub migration: Vec<f64>,
     /// Transition flows summed over bands, per from × to.
-    pub flows: Vec<Vec<f64>>,
-    pub activity: Vec<Vec<f64>>,
-    pub spend_service: Vec<Vec<f64>>,
-    pub participants: Vec<Vec<f64>>,
-    pub intervention_cost: Vec<Vec<f64>>,
+    pub flows: Grid,
+    pub activity: Grid,
+    pub spend_service: Grid,
+    pub participants: Grid,
+    pub intervention_cost: Grid,
     /// Service and intervention spend per tier (index by `Tier::index`).
     pub spend_tier: Vec<[f64; 4]>,
     /// Service and intervention spend per funder.
-    pub spend_funder: Vec<Vec<f64>>,
+    pub spend_funder: Grid,
     /// Intervention cost per funder.
-    pub investment_funder: Vec<Vec<f64>>,
+    pub investment_funder: Grid,
     pub spend_services_total: Vec<f64>,
     pub intervention_cost_total: Vec<f64>,
     pub spend_preventative: Vec<f64>,
@@ -53,100 +89,125 @@ impl Accounts {
     pub fn of(future: &Future) -> Accounts {
         let model = future.model;
         let unit_costs: Vec<f64> = model.services.iter().map(|s| s.unit_cost).collect();
-        Accounts::compute(
+        let lanes = LaneTrajectory::<1>::from_trajectory(model, &future.trajectory);
+        let mut a = Accounts::default();
+        a.compute(
             model,
             &future.name,
             &future.plan,
-            &future.trajectory,
+            &lanes,
+            0,
             &unit_costs,
             model.discount_rate,
-        )
+        );
+        a
     }
 
-    /// The accounts of `trajectory`, a run of `model` with the interventions
-    /// `plan`, pricing activity at `unit_costs` and discounting at `discount_rate`
-    /// (a Monte Carlo draw's own values).
-    pub fn compute(
+    /// Fills these accounts (reusing their memory) from lane `lane` of
+    /// `trajectory`, a run of `model` with the interventions `plan`, pricing
+    /// activity at `unit_costs` and discounting at `discount_rate` (a Monte
+    /// Carlo draw's own values).
+    #[allow(clippy::too_many_arguments)]
+    pub fn compute<const W: usize>(
+        &mut self,
         model: &Model,
         name: &str,
         plan: &[usize],
-        trajectory: &crate::engine::Trajectory,
+        trajectory: &LaneTrajectory<W>,
+        lane: usize,
         unit_costs: &[f64],
         discount_rate: f64,
-    ) -> Accounts {
+    ) {
         let nl = model.levels.len();
         let nb = model.bands.len();
+        let cells = nb * nl;
         let nf = model.funders.len();
-        let mut a = Accounts {
-            scenario: name.to_string(),
-            plan: plan.to_vec(),
-            years: vec![],
-            discount_factor: vec![],
-            people_level: vec![],
-            people_band: vec![],
-            people_total: vec![],
-            entries: vec![],
-            exits: vec![],
-            aged_out: vec![],
-            migration: vec![],
-            flows: vec![],
-            activity: vec![],
-            spend_service: vec![],
-            participants: vec![],
-            intervention_cost: vec![],
-            spend_tier: vec![],
-            spend_funder: vec![],
-            investment_funder: vec![],
-            spend_services_total: vec![],
-            intervention_cost_total: vec![],
-            spend_preventative: vec![],
-            spend_acute: vec![],
-            spend_total: vec![],
-        };
-        for (t, y) in trajectory.years.iter().enumerate() {
-            a.years.push(y.year);
+        let ns = model.services.len();
+        let ni = model.interventions.len();
+        let a = self;
+        a.scenario.clear();
+        a.scenario.push_str(name);
+        a.plan.clear();
+        a.plan.extend_from_slice(plan);
+        for v in [
+            &mut a.discount_factor,
+            &mut a.people_total,
+            &mut a.entries,
+            &mut a.exits,
+            &mut a.aged_out,
+            &mut a.migration,
+            &mut a.spend_services_total,
+            &mut a.intervention_cost_total,
+            &mut a.spend_preventative,
+            &mut a.spend_acute,
+            &mut a.spend_total,
+        ] {
+            v.clear();
+        }
+        a.years.clear();
+        a.spend_tier.clear();
+        a.people_level.reset(nl);
+        a.people_band.reset(nb);
+        a.flows.reset(nl * nl);
+        a.activity.reset(ns);
+        a.spend_service.reset(ns);
+        a.participants.reset(ni);
+        a.intervention_cost.reset(ni);
+        a.spend_funder.reset(nf);
+        a.investment_funder.reset(nf);
+        let sum = |v: &[[f64; W]], from: usize, n: usize| -> f64 { v[from..from + n].iter().map(|x| x[lane]).sum() };
+        for (t, year) in model.years().enumerate() {
+            let at = t * cells;
+            a.years.push(year);
             a.discount_factor
                 .push(model.discount_timing.factor(discount_rate, t as u32 + 1));
-            let mut by_level = vec![0.0; nl];
-            let mut by_band = vec![0.0; nb];
-            for (c, p) in y.people_end.iter().enumerate() {
-                by_level[c % nl] += p;
-                by_band[c / nl] += p;
+            {
+                let by_level = a.people_level.push_zeros();
+                for c in 0..cells {
+                    by_level[c % nl] += trajectory.people_end[at + c][lane];
+                }
             }
-            a.people_total.push(by_level.iter().sum());
-            a.people_level.push(by_level);
-            a.people_band.push(by_band);
-            a.entries.push(y.entries.iter().sum());
-            a.exits.push(y.exits.iter().sum());
-            a.aged_out.push(y.aged_out.iter().sum());
-            a.migration.push(y.migration.iter().sum());
-            let mut flows = vec![0.0; nl * nl];
-            for (i, f) in y.flows.iter().enumerate() {
-                flows[i % (nl * nl)] += f;
+            {
+                let by_band = a.people_band.push_zeros();
+                for c in 0..cells {
+                    by_band[c / nl] += trajectory.people_end[at + c][lane];
+                }
             }
-            a.flows.push(flows);
+            a.people_total.push(a.people_level[t].iter().sum());
+            a.entries.push(sum(&trajectory.entries, at, cells));
+            a.exits.push(sum(&trajectory.exits, at, cells));
+            a.aged_out.push(sum(&trajectory.aged_out, at, cells));
+            a.migration.push(sum(&trajectory.migration, at, cells));
+            {
+                let flows = a.flows.push_zeros();
+                let from = t * nb * nl * nl;
+                for i in 0..nb * nl * nl {
+                    flows[i % (nl * nl)] += trajectory.flows[from + i][lane];
+                }
+            }
 
             let mut tier = [0.0; 4];
-            let mut funder = vec![0.0; nf];
-            let mut investment = vec![0.0; nf];
-            let spend: Vec<f64> = model
-                .services
-                .iter()
-                .enumerate()
-                .zip(&y.activity)
-                .map(|((s, _), act)| act * unit_costs[s])
-                .collect();
-            for (s, amount) in model.services.iter().zip(&spend) {
-                tier[s.tier.index()] += amount;
-                funder[s.funder] += amount;
-            }
-            for (iv, cost) in model.interventions.iter().zip(&y.intervention_cost) {
-                tier[iv.tier.index()] += cost;
-                funder[iv.funder] += cost;
-                investment[iv.funder] += cost;
+            let activity = a.activity.push_zeros();
+            let spend = a.spend_service.push_zeros();
+            let funder = a.spend_funder.push_zeros();
+            for (s, service) in model.services.iter().enumerate() {
+                activity[s] = trajectory.activity[t * ns + s][lane];
+                spend[s] = activity[s] * unit_costs[s];
+                tier[service.tier.index()] += spend[s];
+                funder[service.funder] += spend[s];
             }
             let services_total: f64 = spend.iter().sum();
-            let interventions_total: f64 = y.intervention_cost.iter().sum();
+            let participants = a.participants.push_zeros();
+            let costs = a.intervention_cost.push_zeros();
+            let investment = a.investment_funder.push_zeros();
+            for (i, iv) in model.interventions.iter().enumerate() {
+                participants[i] = trajectory.participants[t * ni + i][lane];
+                costs[i] = trajectory.intervention_cost[t * ni + i][lane];
+                tier[iv.tier.index()] += costs[i];
+                funder[iv.funder] += costs[i];
+                investment[iv.funder] += costs[i];
+            }
+            let interventions_total: f64 = costs.iter().sum();
             a.spend_services_total.push(services_total);
             a.intervention_cost_total.push(interventions_total);
             a.spend_total.push(services_total + interventions_total);
@@ -159,14 +220,7 @@ impl Accounts {
             );
             a.spend_acute.push(tier[Tier::Acute.index()]);
             a.spend_tier.push(tier);
-            a.spend_funder.push(funder);
-            a.investment_funder.push(investment);
-            a.activity.push(y.activity.clone());
-            a.spend_service.push(spend);
-            a.participants.push(y.participants.clone());
-            a.intervention_cost.push(y.intervention_cost.clone());
         }
-        a
     }
 }
 
@@ -276,13 +330,13 @@ impl Comparison {
         let by_funder = (0..model.funders.len())
             .map(|f| {
                 let column = |a: &Accounts| -> Vec<f64> {
-                    a.spend_funder
-                        .iter()
-                        .zip(&a.investment_funder)
-                        .map(|(s, i)| s[f] - i[f])
+                    (0..a.years.len())
+                        .map(|t| a.spend_funder[t][f] - a.investment_funder[t][f])
                         .collect()
                 };
-                let investment: Vec<f64> = scenario.investment_funder.iter().map(|i| i[f]).collect();
+                let investment: Vec<f64> = (0..scenario.years.len())
+                    .map(|t| scenario.investment_funder[t][f])
+                    .collect();
                 Savings::new(
                     years,
                     discount,
