@@ -327,17 +327,18 @@ fn run_batch(
             }
         }
     }
-    let mut scenario_params: Vec<[f64; LANES]> = Vec::new();
+    let mut saved: Vec<(usize, [f64; LANES])> = Vec::new();
     for (f, p) in prepared.iter().enumerate() {
-        let params: &[[f64; LANES]] = if f == 0 {
-            &base_params
-        } else {
-            scenario_params.clone_from(&base_params);
-            for &(i, v) in &p.differences {
-                scenario_params[i] = [v; LANES];
-            }
-            &scenario_params
-        };
+        // A scenario's numbers: the baseline's with its differences written
+        // in (and the baseline's put back afterwards).
+        for (i, v) in saved.drain(..) {
+            base_params[i] = v;
+        }
+        for &(i, v) in &p.differences {
+            saved.push((i, base_params[i]));
+            base_params[i] = [v; LANES];
+        }
+        let params: &[[f64; LANES]] = &base_params;
         let (out, calibration) = if f == 0 {
             (&mut baseline, LaneCalibration::ToProjection)
         } else {

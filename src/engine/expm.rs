@@ -8,9 +8,22 @@
 // kernels, and the form the compiler vectorises.
 #![allow(clippy::needless_range_loop)]
 
-/// Taylor terms: with the scaled norm at most ½ the first neglected term is
-/// below 0.5^19 / 19! ≈ 2e-23.
+/// The most Taylor terms: with the scaled norm at most ½ the first
+/// neglected term is below 0.5^19 / 19! ≈ 2e-23.
 const TERMS: usize = 18;
+
+/// Terms needed for a scaled norm: until the next term's bound
+/// `norm^(k+1) / (k+1)!` is below 1e-18 (depends on the lane alone).
+fn terms_for(norm: f64) -> usize {
+    let mut bound = 1.0;
+    for k in 1..=TERMS {
+        bound *= norm / k as f64;
+        if bound < 1e-18 {
+            return k;
+        }
+    }
+    TERMS
+}
 
 /// `out = expm(q)` for each lane; `q` and `out` are `n × n`, lane-last.
 /// `scratch` is resized as needed and reused between calls. Every lane is
@@ -42,15 +55,20 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
         }
         y
     }));
+    // Each lane sums only the terms its own norm needs, so its result is
+    // what it would be alone.
+    let terms: [usize; W] = std::array::from_fn(|l| terms_for(norm[l] * 0.5f64.powi(squarings[l] as i32)));
+    let most_terms = terms.iter().copied().max().unwrap_or(0);
     identity(n, out);
     identity(n, term);
-    for k in 1..=TERMS {
+    for k in 1..=most_terms {
         matmul(term, a, n, next);
         let inv_k = 1.0 / k as f64;
+        let take: [f64; W] = std::array::from_fn(|l| if k <= terms[l] { 1.0 } else { 0.0 });
         for ((t, x), o) in term.iter_mut().zip(next.iter()).zip(out.iter_mut()) {
             for l in 0..W {
                 t[l] = x[l] * inv_k;
-                o[l] += t[l];
+                o[l] += t[l] * take[l];
             }
         }
     }

@@ -48,6 +48,35 @@ pub fn simulate_lanes<const W: usize>(
     // Share of each intervention's target population reached, per year so far.
     let mut delivered: Vec<Vec<[f64; W]>> = vec![Vec::new(); model.interventions.len()];
 
+    // Years in which a band's transition or exit figures, or any use rate,
+    // take a new value (besides the first): only then are they re-read.
+    let years = model.horizon_years as usize;
+    let mut band_changes = vec![false; years * nb];
+    let mut use_changes = vec![false; years];
+    let year_of = |y: i32| usize::try_from(y - model.start_year).ok().filter(|&k| k < years);
+    for b in 0..nb {
+        for from in 0..nl {
+            let series = (0..nl)
+                .map(|to| model.transition_index(b, from, to))
+                .map(|i| model.transitions[i].points())
+                .chain(std::iter::once(model.exits[b * nl + from].points()));
+            for points in series {
+                for k in points.iter().filter_map(|p| year_of(p.0)) {
+                    band_changes[k * nb + b] = true;
+                }
+            }
+        }
+    }
+    for service in &model.services {
+        for series in &service.use_rate {
+            for k in series.points().iter().filter_map(|p| year_of(p.0)) {
+                use_changes[k] = true;
+            }
+        }
+    }
+    let mut shares_now: Vec<[f64; W]> = vec![zero; model.interventions.len()];
+    let mut shares_before: Vec<[f64; W]> = vec![zero; model.interventions.len()];
+
     for (k, year) in model.years().enumerate() {
         // --- how much of each intervention is delivered this year
         for &i in plan {
@@ -72,25 +101,33 @@ pub fn simulate_lanes<const W: usize>(
             };
             delivered[i].push(share);
         }
-        // The effect share (lagged delivery × fidelity) of an intervention.
-        let effect_share = |i: usize| -> [f64; W] {
+        // The effect share (lagged delivery × fidelity) of each intervention.
+        std::mem::swap(&mut shares_now, &mut shares_before);
+        for &i in plan {
             let lag = model.interventions[i].lag_years as usize;
             let fidelity = lanes(layout.fidelity(i));
-            if k >= lag {
+            shares_now[i] = if k >= lag {
                 std::array::from_fn(|lane| delivered[i][k - lag][lane] * fidelity[lane])
             } else {
                 zero
-            }
-        };
+            };
+        }
+        let shares_changed = |i: usize| k == 0 || shares_now[i] != shares_before[i];
+        let effect_share = |i: usize| shares_now[i];
 
         // --- per-step matrices with effects folded in. A band's matrix is
         // rebuilt only when its annual figures or effect factors changed
         // since last year (`key` holds both: figures, then factors).
         let intensities = model.transition_mode == crate::model::TransitionMode::Rates;
         for b in 0..nb {
+            let touched = plan
+                .iter()
+                .any(|&i| model.interventions[i].target_bands.contains(&b) && shares_changed(i));
+            if k > 0 && !band_changes[k * nb + b] && !touched {
+                continue;
+            }
             let key = &mut keys[b];
             let (figures, factors) = key.split_at_mut(nl * w);
-            let before = (k > 0).then(|| (figures.to_vec(), factors.to_vec()));
             for from in 0..nl {
                 for to in 0..w {
                     figures[from * w + to] = if to == from {
@@ -124,9 +161,6 @@ pub fn simulate_lanes<const W: usize>(
                     }
                 }
             }
-            if before.is_some_and(|(f, g)| f == figures && g == factors) {
-                continue;
-            }
             // `rates` mode: a relative risk multiplies the intensity −ln(1 − p);
             // `annual_matrix` mode: it multiplies the probability.
             for ((input, figure), factor) in inputs.iter_mut().zip(figures.iter()).zip(factors.iter()) {
@@ -143,13 +177,20 @@ pub fn simulate_lanes<const W: usize>(
             matrices[b].copy_from_slice(m);
         }
 
-        // --- use rates with effects folded in
-        for s in 0..model.services.len() {
-            for c in 0..cells {
-                use_rate[s * cells + c] = lanes(layout.use_rate(k, s, c));
+        // --- use rates with effects folded in (re-read only when they or the
+        // effects change)
+        let use_touched = plan.iter().any(|&i| shares_changed(i));
+        if k == 0 || use_changes[k] || use_touched {
+            for s in 0..model.services.len() {
+                for c in 0..cells {
+                    use_rate[s * cells + c] = lanes(layout.use_rate(k, s, c));
+                }
             }
         }
         for &i in plan {
+            if !(k == 0 || use_changes[k] || use_touched) {
+                break;
+            }
             let iv = &model.interventions[i];
             let e = effect_share(i);
             if e == zero {
@@ -209,11 +250,20 @@ pub fn simulate_lanes<const W: usize>(
                 .zip(x.chunks_exact(nl))
                 .zip(x_sum.chunks_exact_mut(nl))
             {
-                for ((&people, sum), row) in band_x.iter().zip(band_sum.iter_mut()).zip(m.chunks_exact(w)) {
+                for (sum, &people) in band_sum.iter_mut().zip(band_x) {
                     add_lanes(sum, people);
-                    for (slot, &share) in band_next.iter_mut().zip(&row[..nl]) {
-                        add_product_lanes(slot, people, share);
+                }
+                // Each level's people after the step, summed over the levels
+                // they came from (in level order), in a register.
+                for (to, slot) in band_next.iter_mut().enumerate() {
+                    let mut acc = [0.0; W];
+                    for (&people, row) in band_x.iter().zip(m.chunks_exact(w)) {
+                        let share = row[to];
+                        for lane in 0..W {
+                            acc[lane] += people[lane] * share[lane];
+                        }
                     }
+                    *slot = acc;
                 }
             }
             // Ageing, oldest band first so that nobody moves two bands in a step.
@@ -338,8 +388,11 @@ pub fn simulate_lanes<const W: usize>(
                 Occupancy::HalfCycle => (0.5 * dt, 0.5 * dt),
             };
             for ((py, &a), &b) in person_years.iter_mut().zip(x.iter()).zip(next.iter()) {
-                add_product_lanes(py, a, [start_weight; W]);
-                add_product_lanes(py, b, [end_weight; W]);
+                let mut out = *py;
+                for lane in 0..W {
+                    out[lane] += a[lane] * start_weight + b[lane] * end_weight;
+                }
+                *py = out;
             }
             std::mem::swap(&mut x, &mut next);
         }
@@ -433,17 +486,6 @@ fn add_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
     let mut out = *sum;
     for lane in 0..W {
         out[lane] += value[lane];
-    }
-    *sum = out;
-}
-
-/// `sum += a × b`, lane by lane (a separate multiply and add, never fused, so
-/// results do not depend on the processor).
-#[inline(always)]
-fn add_product_lanes<const W: usize>(sum: &mut [f64; W], a: [f64; W], b: [f64; W]) {
-    let mut out = *sum;
-    for lane in 0..W {
-        out[lane] += a[lane] * b[lane];
     }
     *sum = out;
 }
