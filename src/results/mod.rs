@@ -163,14 +163,19 @@ impl Accounts {
                 .push(model.discount_timing.factor(discount_rate, t as u32 + 1));
             {
                 let by_level = a.people_level.push_zeros();
-                for c in 0..cells {
-                    by_level[c % nl] += trajectory.people_end[at + c][lane];
+                for band in trajectory.people_end[at..at + cells].chunks_exact(nl) {
+                    for (sum, p) in by_level.iter_mut().zip(band) {
+                        *sum += p[lane];
+                    }
                 }
             }
             {
                 let by_band = a.people_band.push_zeros();
-                for c in 0..cells {
-                    by_band[c / nl] += trajectory.people_end[at + c][lane];
+                for (sum, band) in by_band
+                    .iter_mut()
+                    .zip(trajectory.people_end[at..at + cells].chunks_exact(nl))
+                {
+                    *sum = band.iter().map(|p| p[lane]).sum();
                 }
             }
             a.people_total.push(a.people_level[t].iter().sum());
@@ -181,8 +186,10 @@ impl Accounts {
             {
                 let flows = a.flows.push_zeros();
                 let from = t * nb * nl * nl;
-                for i in 0..nb * nl * nl {
-                    flows[i % (nl * nl)] += trajectory.flows[from + i][lane];
+                for band in trajectory.flows[from..from + nb * nl * nl].chunks_exact(nl * nl) {
+                    for (sum, f) in flows.iter_mut().zip(band) {
+                        *sum += f[lane];
+                    }
                 }
             }
 
