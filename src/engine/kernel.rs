@@ -74,6 +74,11 @@ pub fn simulate_lanes<const W: usize>(
             }
         }
     }
+    let calibrating = match calibration {
+        LaneCalibration::None => false,
+        LaneCalibration::ToProjection => model.projection.is_some(),
+        LaneCalibration::Replay(recorded) => !recorded.is_empty(),
+    };
     let mut shares_now: Vec<[f64; W]> = vec![zero; model.interventions.len()];
     let mut shares_before: Vec<[f64; W]> = vec![zero; model.interventions.len()];
 
@@ -233,12 +238,9 @@ pub fn simulate_lanes<const W: usize>(
         out.people_start[year_cells..year_cells + cells].copy_from_slice(&x);
         x_sum.fill(zero);
         let span = year_cells..year_cells + cells;
-        let person_years = &mut out.person_years[span.clone()];
         let migration = &mut out.migration[span.clone()];
         let entries = &mut out.entries[span.clone()];
-        let ageing_in = &mut out.ageing_in[span.clone()];
-        let ageing_out = &mut out.ageing_out[span.clone()];
-        let aged_out = &mut out.aged_out[span];
+        let ageing_out = &mut out.ageing_out[span];
 
         for step in 0..steps {
             next.fill(zero);
@@ -279,9 +281,6 @@ pub fn simulate_lanes<const W: usize>(
                     add_lanes(&mut ageing_out[c], moved);
                     if b + 1 < nb {
                         add_lanes(&mut next[c + nl], moved);
-                        add_lanes(&mut ageing_in[c + nl], moved);
-                    } else if last_band_closed {
-                        add_lanes(&mut aged_out[c], moved);
                     }
                 }
             }
@@ -339,64 +338,35 @@ pub fn simulate_lanes<const W: usize>(
                     }
                 }
             }
-            // Guard: nothing negative, nothing non-finite (checked in bulk;
-            // the cell-by-cell pass runs only when something is wrong).
-            let (mut lowest, mut total) = ([f64::INFINITY; W], zero);
-            for v in next.iter() {
-                for lane in 0..W {
-                    lowest[lane] = lowest[lane].min(v[lane]);
-                    total[lane] += v[lane];
-                }
-            }
-            // A NaN or infinity makes the total non-finite.
-            let all_fine = (0..W).all(|lane| lowest[lane] >= 0.0 && total[lane].is_finite());
-            for c in 0..cells {
-                if all_fine {
-                    break;
-                }
-                for lane in 0..W {
-                    let v = next[c][lane];
-                    if v >= 0.0 && v.is_finite() {
-                        continue;
-                    }
-                    let (b, l) = (c / nl, c % nl);
-                    if !v.is_finite() {
-                        return Err(EngineError::NotFinite {
-                            band: model.bands[b].name.clone(),
-                            level: model.levels[l].clone(),
-                            year,
-                            value: v,
-                            cause: "check the populations, entries and projection for huge values".into(),
-                        });
-                    }
-                    if v < -1e-9 * (1.0 + x[c][lane].abs()) {
-                        return Err(EngineError::NegativeStock {
-                            band: model.bands[b].name.clone(),
-                            level: model.levels[l].clone(),
-                            year,
-                            value: v,
-                            cause: "the population projection removes more people than the band holds; check projection_csv"
-                                .into(),
-                        });
-                    }
-                    next[c][lane] = 0.0;
-                }
-            }
-            let (start_weight, end_weight) = match model.occupancy {
-                Occupancy::Start => (dt, 0.0),
-                Occupancy::End => (0.0, dt),
-                Occupancy::HalfCycle => (0.5 * dt, 0.5 * dt),
-            };
-            for ((py, &a), &b) in person_years.iter_mut().zip(x.iter()).zip(next.iter()) {
-                let mut out = *py;
-                for lane in 0..W {
-                    out[lane] += a[lane] * start_weight + b[lane] * end_weight;
-                }
-                *py = out;
+            // Calibration can take a cell below zero: refuse that, and clear
+            // rounding-sized negatives. (Without calibration nothing can go
+            // negative; non-finite numbers are caught at the year end.)
+            if calibrating {
+                guard(model, year, &mut next, &x)?;
             }
             std::mem::swap(&mut x, &mut next);
         }
+        guard(model, year, &mut x, &out.people_start[year_cells..year_cells + cells])?;
         out.people_end[year_cells..year_cells + cells].copy_from_slice(&x);
+        // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
+        // the end-of-step or half-cycle count by the year's first and last stocks.
+        for c in 0..cells {
+            let (sum, first, last) = (x_sum[c], out.people_start[year_cells + c], x[c]);
+            out.person_years[year_cells + c] = std::array::from_fn(|lane| match model.occupancy {
+                Occupancy::Start => sum[lane] * dt,
+                Occupancy::End => (sum[lane] - first[lane] + last[lane]) * dt,
+                Occupancy::HalfCycle => sum[lane] * dt + 0.5 * dt * (last[lane] - first[lane]),
+            });
+        }
+        // Ageing in is the band below's ageing out; out of a closed last band it leaves.
+        for c in nl..cells {
+            out.ageing_in[year_cells + c] = out.ageing_out[year_cells + c - nl];
+        }
+        if last_band_closed {
+            for c in cells - nl..cells {
+                out.aged_out[year_cells + c] = out.ageing_out[year_cells + c];
+            }
+        }
 
         // --- flows over the year: the matrix is constant within a year, so
         // each flow is (people at the start of each step, summed) × share.
@@ -488,4 +458,58 @@ fn add_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
         out[lane] += value[lane];
     }
     *sum = out;
+}
+
+/// Refuses a stock that is not a finite number or is negative beyond
+/// rounding (compared with `before`, the same cells a step earlier), and
+/// clears rounding-sized negatives. Checked in bulk; the cell-by-cell pass
+/// runs only when something is wrong.
+fn guard<const W: usize>(
+    model: &Model,
+    year: i32,
+    stocks: &mut [[f64; W]],
+    before: &[[f64; W]],
+) -> Result<(), EngineError> {
+    let (mut lowest, mut total) = ([f64::INFINITY; W], [0.0; W]);
+    for v in stocks.iter() {
+        for lane in 0..W {
+            lowest[lane] = lowest[lane].min(v[lane]);
+            total[lane] += v[lane];
+        }
+    }
+    // A NaN or infinity makes the total non-finite.
+    if (0..W).all(|lane| lowest[lane] >= 0.0 && total[lane].is_finite()) {
+        return Ok(());
+    }
+    let nl = model.levels.len();
+    for (c, v) in stocks.iter_mut().enumerate() {
+        for lane in 0..W {
+            let value = v[lane];
+            if value >= 0.0 && value.is_finite() {
+                continue;
+            }
+            let (b, l) = (c / nl, c % nl);
+            if !value.is_finite() {
+                return Err(EngineError::NotFinite {
+                    band: model.bands[b].name.clone(),
+                    level: model.levels[l].clone(),
+                    year,
+                    value,
+                    cause: "check the populations, entries and projection for huge values".into(),
+                });
+            }
+            if value < -1e-9 * (1.0 + before[c][lane].abs()) {
+                return Err(EngineError::NegativeStock {
+                    band: model.bands[b].name.clone(),
+                    level: model.levels[l].clone(),
+                    year,
+                    value,
+                    cause: "the population projection removes more people than the band holds; check projection_csv"
+                        .into(),
+                });
+            }
+            v[lane] = 0.0;
+        }
+    }
+    Ok(())
 }
