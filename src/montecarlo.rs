@@ -19,7 +19,7 @@ use rand_distr::Distribution as _;
 use rayon::prelude::*;
 
 /// Draws simulated side by side.
-pub const LANES: usize = 8;
+pub const LANES: usize = 4;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -250,9 +250,23 @@ pub fn run(
     records.truncate(draws);
 
     let column = |r: usize| -> Vec<f64> { (0..draws).map(|d| f64::from(values[d * rows + r])).collect() };
-    let stats: Vec<RowStats> = (0..rows)
+    // Rows are gathered a block at a time: each draw's values for a block of
+    // rows sit together, so the gather reads memory in order.
+    const BLOCK: usize = 64;
+    let stats: Vec<RowStats> = (0..rows.div_ceil(BLOCK))
         .into_par_iter()
-        .map(|r| row_stats(&column(r), &options.percentiles))
+        .flat_map_iter(|block| {
+            let first = block * BLOCK;
+            let width = BLOCK.min(rows - first);
+            let mut columns = vec![Vec::with_capacity(draws); width];
+            for d in 0..draws {
+                let at = d * rows + first;
+                for (column, &v) in columns.iter_mut().zip(&values[at..at + width]) {
+                    column.push(f64::from(v));
+                }
+            }
+            columns.into_iter().map(|c| row_stats(&c, &options.percentiles))
+        })
         .collect();
 
     let mut probabilities = Vec::new();

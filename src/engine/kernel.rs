@@ -387,10 +387,8 @@ pub fn simulate_lanes<const W: usize>(
                     let share = m[from * w + to];
                     let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
                     out.flows[flows_at + (b * nl + from) * nl + to] = f;
-                    for lane in 0..W {
-                        out.moved_out[year_cells + c][lane] += f[lane];
-                        out.moved_in[year_cells + b * nl + to][lane] += f[lane];
-                    }
+                    add_lanes(&mut out.moved_out[year_cells + c], f);
+                    add_lanes(&mut out.moved_in[year_cells + b * nl + to], f);
                 }
             }
         }
