@@ -1,0 +1,252 @@
+//! Monte Carlo runs end to end: statistics against known answers, common
+//! random numbers, groups that move together, and determinism.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// Runs `upstream run` and returns the output folder.
+fn run(tmp: &Path, name: &str, scenario: &Path, args: &[&str]) -> PathBuf {
+    let out = tmp.join(name);
+    let result = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("run")
+        .arg(scenario)
+        .arg("--out")
+        .arg(&out)
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        result.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    out
+}
+
+/// `summary.csv` as (scenario, year, metric, stat) → value.
+fn summary(dir: &Path) -> HashMap<(String, String, String, String), String> {
+    let mut reader = csv::Reader::from_path(dir.join("summary.csv")).unwrap();
+    reader
+        .records()
+        .map(|r| {
+            let r = r.unwrap();
+            ((r[0].into(), r[1].into(), r[2].into(), r[3].into()), r[4].into())
+        })
+        .collect()
+}
+
+fn stat(
+    s: &HashMap<(String, String, String, String), String>,
+    scenario: &str,
+    year: &str,
+    metric: &str,
+    stat: &str,
+) -> f64 {
+    s.get(&(scenario.into(), year.into(), metric.into(), stat.into()))
+        .unwrap_or_else(|| panic!("no {scenario},{year},{metric},{stat}"))
+        .parse()
+        .unwrap()
+}
+
+/// `draws.csv` as columns by header.
+fn draws(dir: &Path) -> HashMap<String, Vec<String>> {
+    let mut reader = csv::Reader::from_path(dir.join("draws.csv")).unwrap();
+    let headers: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut columns: HashMap<String, Vec<String>> = headers.iter().map(|h| (h.clone(), Vec::new())).collect();
+    for record in reader.records() {
+        for (h, v) in headers.iter().zip(record.unwrap().iter()) {
+            columns.get_mut(h).unwrap().push(v.to_string());
+        }
+    }
+    columns
+}
+
+/// Spend on `Visit` is 2,000 units × a uniform(10, 30) unit cost: mean
+/// 40,000, sd 2,000 × 20 / √12, and percentile p at 2,000 × (10 + 20p).
+#[test]
+fn statistics_match_the_analytic_values_within_monte_carlo_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n: f64 = 4000.0;
+    let dir = run(
+        tmp.path(),
+        "r",
+        &fixture("mc/one-cost.toml"),
+        &["--draws", "4000", "--seed", "11"],
+    );
+    let s = summary(&dir);
+    let sd = 2000.0 * 20.0 / 12f64.sqrt();
+    let mean = stat(&s, "do-nothing", "2025", "spend_service:Visit", "mean");
+    assert!((mean - 40_000.0).abs() < 4.0 * sd / n.sqrt(), "mean {mean}");
+    let got_sd = stat(&s, "do-nothing", "2025", "spend_service:Visit", "sd");
+    assert!((got_sd - sd).abs() < 0.05 * sd, "sd {got_sd} vs {sd}");
+    for (name, p) in [("p5", 0.05), ("p25", 0.25), ("p50", 0.5), ("p75", 0.75), ("p95", 0.95)] {
+        let expected = 2000.0 * (10.0 + 20.0 * p);
+        // Standard error of a sample quantile: √(p(1−p)/n) / density, density 1/40,000.
+        let se = (p * (1.0 - p) / n).sqrt() * 40_000.0;
+        let got = stat(&s, "do-nothing", "2025", "spend_service:Visit", name);
+        assert!((got - expected).abs() < 4.0 * se + 1.0, "{name}: {got} vs {expected}");
+    }
+    // The deterministic `value` row is the run at the means.
+    assert_eq!(stat(&s, "do-nothing", "2025", "spend_service:Visit", "value"), 40_000.0);
+}
+
+/// Common random numbers: a scenario with no interventions equals the
+/// baseline in every draw, so its savings are exactly zero, not noise.
+#[test]
+fn an_identical_scenario_differs_by_exactly_zero_in_every_draw() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(
+        tmp.path(),
+        "r",
+        &fixture("mc/one-cost.toml"),
+        &["--draws", "50", "--draws-csv"],
+    );
+    let d = draws(&dir);
+    assert_eq!(d["draw"].len(), 50);
+    assert!(
+        d["same-as-baseline:npv"].iter().all(|v| v == "0"),
+        "{:?}",
+        d["same-as-baseline:npv"]
+    );
+    let s = summary(&dir);
+    for stat_name in ["mean", "sd", "p5", "p95"] {
+        assert_eq!(
+            stat(&s, "same-as-baseline", "all", "npv", stat_name),
+            0.0,
+            "{stat_name}"
+        );
+        assert_eq!(
+            stat(&s, "same-as-baseline", "2026", "net_saving", stat_name),
+            0.0,
+            "{stat_name}"
+        );
+    }
+}
+
+/// Parameters in one group take the same quantile in each draw, so they
+/// rank the draws identically.
+#[test]
+fn a_group_moves_together() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(
+        tmp.path(),
+        "r",
+        &fixture("mc/one-cost.toml"),
+        &["--draws", "200", "--draws-csv"],
+    );
+    let d = draws(&dir);
+    let column = |name: &str| -> Vec<f64> { d[name].iter().map(|v| v.parse().unwrap()).collect() };
+    let rank = |v: &[f64]| -> Vec<usize> {
+        let mut order: Vec<usize> = (0..v.len()).collect();
+        order.sort_by(|&a, &b| v[a].total_cmp(&v[b]));
+        order
+    };
+    let twin = column("param:service.Twin.unit_cost");
+    let triplet = column("param:service.Triplet.unit_cost");
+    let visit = column("param:service.Visit.unit_cost");
+    assert_eq!(rank(&twin), rank(&triplet), "grouped costs must move together");
+    assert_ne!(rank(&twin), rank(&visit), "an ungrouped cost must not");
+}
+
+/// The same seed gives byte-identical results whatever the thread count;
+/// another seed gives other numbers.
+#[test]
+fn results_do_not_depend_on_threads_and_do_depend_on_the_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = fixture("uncertain.toml");
+    let read = |dir: &Path| {
+        (
+            std::fs::read(dir.join("summary.csv")).unwrap(),
+            std::fs::read(dir.join("draws.csv")).unwrap(),
+        )
+    };
+    let one = read(&run(
+        tmp.path(),
+        "t1",
+        &file,
+        &["--draws", "37", "--seed", "5", "--threads", "1", "--draws-csv"],
+    ));
+    for threads in ["2", "8"] {
+        let other = read(&run(
+            tmp.path(),
+            &format!("t{threads}"),
+            &file,
+            &["--draws", "37", "--seed", "5", "--threads", threads, "--draws-csv"],
+        ));
+        assert!(one == other, "{threads} threads changed the results");
+    }
+    let reseeded = read(&run(
+        tmp.path(),
+        "s6",
+        &file,
+        &["--draws", "37", "--seed", "6", "--draws-csv"],
+    ));
+    assert!(
+        one.0 != reseeded.0 && one.1 != reseeded.1,
+        "a different seed gave the same numbers"
+    );
+}
+
+/// A draw's numbers do not depend on which other draws were run beside it.
+#[test]
+fn a_draw_is_the_same_whatever_the_number_of_draws() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = fixture("uncertain.toml");
+    let few = draws(&run(
+        tmp.path(),
+        "few",
+        &file,
+        &["--draws", "6", "--seed", "3", "--draws-csv"],
+    ));
+    let many = draws(&run(
+        tmp.path(),
+        "many",
+        &file,
+        &["--draws", "41", "--seed", "3", "--draws-csv"],
+    ));
+    for (name, values) in &few {
+        assert_eq!(values[..], many[name][..6], "column {name}");
+    }
+}
+
+/// Probabilities are reported per year and are proportions of the draws.
+#[test]
+fn probabilities_of_breaking_even_are_proportions_and_never_fall() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = run(
+        tmp.path(),
+        "r",
+        &fixture("uncertain.toml"),
+        &["--draws", "120", "--seed", "9"],
+    );
+    let s = summary(&dir);
+    let mut previous = 0.0;
+    for year in 2025..=2029 {
+        let p = stat(
+            &s,
+            "coaching-cheap",
+            &year.to_string(),
+            "prob_break_even_by_year",
+            "value",
+        );
+        assert!((0.0..=1.0).contains(&p));
+        assert_eq!((p * 120.0).round(), p * 120.0, "{p} is not a share of 120 draws");
+        assert!(p >= previous, "P(break-even by {year}) fell");
+        previous = p;
+        let q = stat(
+            &s,
+            "coaching-cheap",
+            &year.to_string(),
+            "prob_net_saving_positive",
+            "value",
+        );
+        assert!((0.0..=1.0).contains(&q));
+    }
+    assert!(previous > 0.5, "the cheap scenario should usually break even");
+}
