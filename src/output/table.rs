@@ -61,6 +61,14 @@ pub fn summary_table(output: &RunOutput) -> String {
         format!("return per {}1", prefix.trim()),
         "break-even".into(),
     ]);
+    if output.monte_carlo.is_some() {
+        header.push("NPV P5 to P95".into());
+        header.push(format!("P(break-even by {last})"));
+    }
+    let names = output
+        .monte_carlo
+        .as_ref()
+        .map(|_| super::csv_files::summary_rows(output));
     let mut rows = vec![header];
     for (f, a) in output.accounts.iter().enumerate() {
         let mut row = vec![a.scenario.clone()];
@@ -74,6 +82,32 @@ pub fn summary_table(output: &RunOutput) -> String {
                 row.push(money_millions(&prefix, s.npv));
                 row.push(s.return_per_pound().map_or("–".into(), |r| format!("{prefix}{r:.2}")));
                 row.push(s.break_even_year.map_or("none".into(), |y| y.to_string()));
+            }
+        }
+        if let (Some(mc), Some(names)) = (&output.monte_carlo, &names) {
+            if f == 0 {
+                row.extend(["–".into(), "–".into()]);
+            } else {
+                let npv = names
+                    .iter()
+                    .position(|r| r.scenario == a.scenario && r.year.is_none() && r.metric == "npv")
+                    .map(|i| &mc.rows[i]);
+                let at = |p: f64| {
+                    let k = mc.percentiles.iter().position(|&q| q == p)?;
+                    npv?.percentiles[k]
+                };
+                row.push(match (at(5.0), at(95.0)) {
+                    (Some(lo), Some(hi)) => {
+                        format!("{} to {}", money_millions(&prefix, lo), money_millions(&prefix, hi))
+                    }
+                    _ => "–".into(),
+                });
+                let p = mc
+                    .probabilities
+                    .iter()
+                    .find(|p| p.future == f && p.year == last && p.metric == "prob_break_even_by_year")
+                    .map_or("–".into(), |p| format!("{:.0}%", p.value * 100.0));
+                row.push(p);
             }
         }
         rows.push(row);
@@ -96,6 +130,13 @@ pub fn summary_table(output: &RunOutput) -> String {
         "People by need level at the end of {last}; spend summed over {}–{last}; net saving is against do-nothing.",
         model.start_year
     );
+    if let Some(mc) = &output.monte_carlo {
+        let _ = writeln!(
+            out,
+            "Figures are the run at the inputs' means; the last two columns are over {} draws (seed {}).",
+            mc.draws, mc.seed
+        );
+    }
     for (i, row) in rows.iter().enumerate() {
         let cells: Vec<String> = row
             .iter()
