@@ -38,7 +38,10 @@ fn engine(c: &mut Criterion) {
 fn monte_carlo(c: &mut Criterion) {
     let mut group = c.benchmark_group("monte carlo");
     group.sample_size(10);
-    for (file, draws) in [("scenarios/older-people.toml", 1000), ("scenarios/bench-national.toml", 1000)] {
+    for (file, draws) in [
+        ("scenarios/older-people.toml", 1000),
+        ("scenarios/bench-national.toml", 1000),
+    ] {
         let model = load(file);
         let futures = run_futures(&model, &[]).unwrap();
         let specs: Vec<FutureSpec> = futures

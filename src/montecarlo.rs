@@ -190,7 +190,8 @@ pub fn run(
     // The rows, and where the values the probabilities need sit among them.
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
     {
-        let lanes = run_batch(model, &layout, &base_central, &prepared, options.seed, [0; LANES]).map_err(|e| *e)?;
+        let (lanes, _) =
+            run_batch(model, &layout, &base_central, &prepared, options.seed, [0; LANES]).map_err(|e| *e)?;
         let (accounts, comparisons) = &lanes[0];
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
@@ -219,7 +220,8 @@ pub fn run(
         .enumerate()
         .try_for_each(|(batch, (chunk, batch_records))| {
             let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
-            let lanes = run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids).map_err(|e| *e)?;
+            let (lanes, mut sampled) =
+                run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids).map_err(|e| *e)?;
             for (lane, (accounts, comparisons)) in lanes.iter().enumerate() {
                 let out = &mut chunk[lane * rows..(lane + 1) * rows];
                 let mut r = 0;
@@ -229,7 +231,7 @@ pub fn run(
                 });
                 debug_assert_eq!(r, rows);
                 batch_records[lane] = DrawRecord {
-                    parameters: sample(model, options.seed, draw_ids[lane]),
+                    parameters: std::mem::take(&mut sampled[lane]),
                     headline: comparisons
                         .iter()
                         .map(|c| {
@@ -318,7 +320,8 @@ pub fn run(
 }
 
 /// Every future on the draws `draw_ids` side by side; per lane the accounts
-/// of each future and the comparisons of each scenario with the baseline.
+/// of each future and the comparisons of each scenario with the baseline,
+/// and the sampled values of the uncertain parameters.
 fn run_batch(
     model: &Model,
     layout: &Layout,
@@ -326,7 +329,7 @@ fn run_batch(
     prepared: &[Prepared],
     seed: u64,
     draw_ids: [u64; LANES],
-) -> Result<LaneResults, Box<DrawError>> {
+) -> Result<(LaneResults, Vec<Vec<f64>>), Box<DrawError>> {
     let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| sample(model, seed, d)).collect();
     let mut cache = MatrixCache::<LANES>::new(model);
     let mut baseline = LaneTrajectory::<LANES>::default();
@@ -387,7 +390,7 @@ fn run_batch(
             accounts.push(a);
         }
     }
-    Ok(per_lane)
+    Ok((per_lane, sampled))
 }
 
 /// Mean, sample standard deviation and percentiles (linear between order
