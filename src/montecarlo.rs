@@ -264,10 +264,10 @@ pub fn run(
             for d in 0..draws {
                 let at = d * rows + first;
                 for (column, &v) in columns.iter_mut().zip(&values[at..at + width]) {
-                    column.push(f64::from(v));
+                    column.push(v);
                 }
             }
-            columns.into_iter().map(|c| row_stats(&c, &options.percentiles))
+            columns.into_iter().map(|c| row_stats_f32(&c, &options.percentiles))
         })
         .collect();
 
@@ -393,6 +393,50 @@ fn run_batch(
     Ok((per_lane, sampled))
 }
 
+/// [`row_stats`] for values kept in single precision, as the draws' are:
+/// the order statistics are found on integer keys (much faster than a
+/// NaN-aware float comparison), the moments are summed in double precision.
+pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
+    let n = values.len();
+    if n == 0 || values.iter().any(|v| v.is_nan()) {
+        let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        return row_stats(&wide, percentiles);
+    }
+    let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
+    let sd = if n > 1 {
+        (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    // Order-preserving map of finite floats to unsigned integers.
+    let key = |v: f32| {
+        let bits = v.to_bits();
+        if bits >> 31 == 1 { !bits } else { bits | 0x8000_0000 }
+    };
+    let value = |k: u32| f64::from(f32::from_bits(if k >> 31 == 1 { k & 0x7FFF_FFFF } else { !k }));
+    let mut keys: Vec<u32> = values.iter().map(|&v| key(v)).collect();
+    let percentiles = percentiles
+        .iter()
+        .map(|&p| {
+            let h = (n - 1) as f64 * p / 100.0;
+            let lo = h.floor() as usize;
+            let (_, &mut a, above) = keys.select_nth_unstable(lo);
+            let b = if h > lo as f64 {
+                above.iter().copied().min().unwrap_or(a)
+            } else {
+                a
+            };
+            let (a, b) = (value(a), value(b));
+            Some(a + (h - lo as f64) * (b - a))
+        })
+        .collect();
+    RowStats {
+        mean: Some(mean),
+        sd: Some(sd),
+        percentiles,
+    }
+}
+
 /// Mean, sample standard deviation and percentiles (linear between order
 /// statistics, as a spreadsheet's PERCENTILE.INC) of `values`, where NaN
 /// means "none" and sorts above every number.
@@ -462,6 +506,14 @@ mod tests {
         assert_eq!(s.mean, None);
         assert_eq!(s.percentiles[0], Some(2028.0 + 0.75 * 2.0));
         assert_eq!(s.percentiles[1], None);
+    }
+
+    #[test]
+    fn single_precision_statistics_agree_with_double() {
+        let values: Vec<f32> = [3.5f32, -2.0, 0.0, -0.5, 7.25, 1.0, -9.0, 4.0].to_vec();
+        let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        let p = [1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
+        assert_eq!(row_stats_f32(&values, &p), row_stats(&wide, &p));
     }
 
     #[test]
