@@ -2,7 +2,7 @@
 //! each draw (common random numbers), in parallel, summarised per output.
 //!
 //! Draw `k` of a run with seed `s` samples from its own generator, seeded from
-//! `(s, k)`; draws are simulated eight at a time side by side (one lane
+//! `(s, k)`; draws are simulated `LANES` at a time side by side (one lane
 //! each), and every lane is computed exactly as it would be alone, so the
 //! numbers of a draw do not depend on thread count, scheduling, or which
 //! draws share its batch. Per draw only the summary values are kept
