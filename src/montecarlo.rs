@@ -179,6 +179,10 @@ pub fn run(
                     differences.extend(indices.iter().map(|&i| (i, central[i])));
                 }
             }
+            // One entry per number: an override that both changes a value and
+            // replaces its distribution is listed once.
+            differences.sort_by_key(|&(i, _)| i);
+            differences.dedup_by_key(|&mut (i, _)| i);
             Prepared {
                 spec: spec.clone(),
                 targets: if f == 0 { base_targets.clone() } else { Vec::new() },
@@ -348,7 +352,7 @@ fn run_batch(
     for (f, p) in prepared.iter().enumerate() {
         // A scenario's numbers: the baseline's with its differences written
         // in (and the baseline's put back afterwards).
-        for (i, v) in saved.drain(..) {
+        for (i, v) in saved.drain(..).rev() {
             base_params[i] = v;
         }
         for &(i, v) in &p.differences {

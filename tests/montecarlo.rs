@@ -250,3 +250,30 @@ fn probabilities_of_breaking_even_are_proportions_and_never_fall() {
     }
     assert!(previous > 0.5, "the cheap scenario should usually break even");
 }
+
+/// A scenario's draws do not depend on the other scenarios run beside it,
+/// even when an earlier one overrides an uncertain number (the override
+/// must not leak into later scenarios).
+#[test]
+fn a_scenario_is_the_same_whatever_else_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = fixture("mc/overrides.toml");
+    let all = draws(&run(
+        tmp.path(),
+        "all",
+        &file,
+        &["--draws", "24", "--seed", "4", "--draws-csv"],
+    ));
+    let alone = draws(&run(
+        tmp.path(),
+        "alone",
+        &file,
+        &["--draws", "24", "--seed", "4", "--draws-csv", "--scenario", "coaching"],
+    ));
+    for metric in ["npv", "return_per_pound", "break_even_year"] {
+        let column = format!("coaching:{metric}");
+        assert_eq!(all[&column], alone[&column], "{column}");
+    }
+    // And the override did take effect in its own scenario.
+    assert_ne!(all["certain-effect:npv"], all["coaching:npv"]);
+}
