@@ -44,14 +44,7 @@ fn monte_carlo(c: &mut Criterion) {
     ] {
         let model = load(file);
         let futures = run_futures(&model, &[]).unwrap();
-        let specs: Vec<FutureSpec> = futures
-            .iter()
-            .map(|f| FutureSpec {
-                name: f.name.clone(),
-                model: f.model,
-                plan: f.plan.clone(),
-            })
-            .collect();
+        let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
         let options = montecarlo::Options {
             draws,
             seed: 1,

@@ -38,6 +38,16 @@ pub struct FutureSpec<'m> {
     pub plan: Vec<usize>,
 }
 
+impl<'m> From<&crate::run::Future<'m>> for FutureSpec<'m> {
+    fn from(future: &crate::run::Future<'m>) -> Self {
+        FutureSpec {
+            name: future.name.clone(),
+            model: future.model,
+            plan: future.plan.clone(),
+        }
+    }
+}
+
 /// Statistics of one summary row over the draws. `None` where there is no
 /// value: a mean or sd when some draw has none (e.g. never breaks even), a
 /// percentile that falls on such a draw.

@@ -164,23 +164,6 @@ impl Layout {
         self.interventions[intervention] + 4 + effect
     }
 
-    /// The people in each cell at the start, from a parameter vector.
-    pub fn population(&self, params: &[f64], out: &mut [f64]) {
-        let nl = self.levels;
-        for (b, &mixed) in self.mixed_bands.iter().enumerate() {
-            let shares = &params[self.band_level + b * nl..self.band_level + (b + 1) * nl];
-            if mixed {
-                let total: f64 = shares.iter().sum();
-                let people = params[self.band_people + b];
-                for l in 0..nl {
-                    out[b * nl + l] = if total > 0.0 { people * shares[l] / total } else { 0.0 };
-                }
-            } else {
-                out[b * nl..(b + 1) * nl].copy_from_slice(shares);
-            }
-        }
-    }
-
     /// The people in each cell at the start, for `W` lanes of parameters
     /// (`params[i][lane]`).
     pub fn population_lanes<const W: usize>(&self, params: &[[f64; W]], out: &mut [[f64; W]]) {

@@ -76,14 +76,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .collect();
 
     let monte_carlo = if draws > 0 {
-        let specs: Vec<FutureSpec> = futures
-            .iter()
-            .map(|f| FutureSpec {
-                name: f.name.clone(),
-                model: f.model,
-                plan: f.plan.clone(),
-            })
-            .collect();
+        let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
         let options = montecarlo::Options {
             draws,
             seed,
