@@ -89,9 +89,11 @@ pub struct Summary {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("in draw {draw} (seed {seed}), {future}: {source}")]
+#[error("in one of draws {first_draw}–{last_draw} (seed {seed}), {future}: {source}")]
 pub struct DrawError {
-    pub draw: u64,
+    /// The batch of draws run together (the engine does not say which lane failed).
+    pub first_draw: u64,
+    pub last_draw: u64,
     pub seed: u64,
     pub future: String,
     #[source]
@@ -377,7 +379,8 @@ fn run_batch(
         };
         simulate_lanes(p.spec.model, layout, params, &p.spec.plan, calibration, &mut cache, out).map_err(|source| {
             Box::new(DrawError {
-                draw: draw_ids[0],
+                first_draw: draw_ids[0],
+                last_draw: draw_ids[LANES - 1],
                 seed,
                 future: p.spec.name.clone(),
                 source: Box::new(source),
