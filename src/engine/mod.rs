@@ -233,7 +233,7 @@ pub enum EngineError {
         cause: String,
     },
     #[error(
-        "band `{band}` in {year}: the annual probabilities of leaving `{level}` sum to {sum:.6} once intervention effects are applied, above 1"
+        "band `{band}` in {year}: the annual probabilities of leaving `{level}` (transitions plus exit, as sampled and with any intervention effects) sum to {sum:.6}, above 1; narrow the distributions or use transition_mode = \"rates\""
     )]
     RowOverflow {
         band: String,
