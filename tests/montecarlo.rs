@@ -277,3 +277,91 @@ fn a_scenario_is_the_same_whatever_else_runs() {
     // And the override did take effect in its own scenario.
     assert_ne!(all["certain-effect:npv"], all["coaching:npv"]);
 }
+
+/// The batch kernel: each of four lanes, run side by side with different
+/// draws, equals that draw run alone, bit for bit, for every future of the
+/// bundled examples (the property that makes results independent of
+/// threads and batching).
+#[test]
+fn a_lane_run_beside_others_equals_the_lane_run_alone() {
+    use upstream::engine::{LaneCalibration, LaneTrajectory, MatrixCache, simulate_lanes};
+    use upstream::params::Layout;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for file in ["older-people.toml", "early-years.toml", "bench-national.toml"] {
+        let model = upstream::scenario::load(&root.join("scenarios").join(file)).unwrap();
+        let layout = Layout::new(&model);
+        let futures = upstream::run::run_futures(&model, &[]).unwrap();
+        // Parameters of draws 0..4 for a future: its own numbers, then the draw's samples.
+        let lane_params = |m: &upstream::model::Model, draw: u64| -> Vec<f64> {
+            let mut p = layout.central(m);
+            let sampled = upstream::montecarlo::sample(&model, 99, draw);
+            for u in &m.uncertain {
+                for t in &u.targets {
+                    for i in layout.indices(m, t) {
+                        p[i] = sampled[u.id];
+                    }
+                }
+            }
+            p
+        };
+        let mut batch_baseline = LaneTrajectory::<4>::default();
+        let mut alone_baselines: Vec<LaneTrajectory<1>> = vec![LaneTrajectory::default(); 4];
+        for (f, future) in futures.iter().enumerate() {
+            let lanes: Vec<Vec<f64>> = (0..4).map(|d| lane_params(future.model, d)).collect();
+            let packed: Vec<[f64; 4]> = (0..layout.len())
+                .map(|i| std::array::from_fn(|l| lanes[l][i]))
+                .collect();
+            let mut batch = LaneTrajectory::<4>::default();
+            let calibration = if f == 0 {
+                LaneCalibration::ToProjection
+            } else {
+                LaneCalibration::Replay(&batch_baseline.migration_by_step)
+            };
+            let mut cache = MatrixCache::<4>::new(future.model);
+            simulate_lanes(
+                future.model,
+                &layout,
+                &packed,
+                &future.plan,
+                calibration,
+                &mut cache,
+                &mut batch,
+            )
+            .unwrap();
+            for lane in 0..4 {
+                let single: Vec<[f64; 1]> = lanes[lane].iter().map(|&v| [v]).collect();
+                let replay: Vec<[f64; 1]> = alone_baselines[lane].migration_by_step.clone();
+                let calibration = if f == 0 {
+                    LaneCalibration::ToProjection
+                } else {
+                    LaneCalibration::Replay(&replay)
+                };
+                let mut alone = LaneTrajectory::<1>::default();
+                let mut cache = MatrixCache::<1>::new(future.model);
+                simulate_lanes(
+                    future.model,
+                    &layout,
+                    &single,
+                    &future.plan,
+                    calibration,
+                    &mut cache,
+                    &mut alone,
+                )
+                .unwrap();
+                let a = batch.lane(future.model, lane);
+                let b = alone.lane(future.model, 0);
+                assert!(
+                    a == b,
+                    "{file}, {}: lane {lane} differs when run beside others",
+                    future.name
+                );
+                if f == 0 {
+                    alone_baselines[lane] = alone;
+                }
+            }
+            if f == 0 {
+                batch_baseline = batch;
+            }
+        }
+    }
+}
