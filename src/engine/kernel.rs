@@ -387,6 +387,7 @@ pub fn simulate_lanes<const W: usize>(
                     let share = m[from * w + to];
                     let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
                     out.flows[flows_at + (b * nl + from) * nl + to] = f;
+                    add_lanes(&mut out.level_flows[k * nl * nl + from * nl + to], f);
                     add_lanes(&mut out.moved_out[year_cells + c], f);
                     add_lanes(&mut out.moved_in[year_cells + b * nl + to], f);
                 }

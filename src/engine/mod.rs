@@ -44,6 +44,8 @@ pub struct LaneTrajectory<const W: usize> {
     pub moved_out: Vec<[f64; W]>,
     pub migration: Vec<[f64; W]>,
     pub flows: Vec<[f64; W]>,
+    /// Flows summed over bands, `[(year * levels + from) * levels + to]`.
+    pub level_flows: Vec<[f64; W]>,
     pub activity: Vec<[f64; W]>,
     pub participants: Vec<[f64; W]>,
     pub intervention_cost: Vec<[f64; W]>,
@@ -71,6 +73,7 @@ impl<const W: usize> LaneTrajectory<W> {
             (&mut self.moved_out, years * cells),
             (&mut self.migration, years * cells),
             (&mut self.flows, years * model.bands.len() * nl * nl),
+            (&mut self.level_flows, years * nl * nl),
             (&mut self.activity, years * model.services.len()),
             (&mut self.participants, years * model.interventions.len()),
             (&mut self.intervention_cost, years * model.interventions.len()),
@@ -107,6 +110,12 @@ impl<const W: usize> LaneTrajectory<W> {
             put(&mut out.moved_out, k * cells, &y.moved_out);
             put(&mut out.migration, k * cells, &y.migration);
             put(&mut out.flows, k * flows, &y.flows);
+            for (i, f) in y.flows.iter().enumerate() {
+                let slot = &mut out.level_flows[k * nl * nl + i % (nl * nl)];
+                for lane in 0..W {
+                    slot[lane] += f;
+                }
+            }
             put(&mut out.activity, k * ns, &y.activity);
             put(&mut out.participants, k * ni, &y.participants);
             put(&mut out.intervention_cost, k * ni, &y.intervention_cost);

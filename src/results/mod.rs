@@ -185,11 +185,9 @@ impl Accounts {
             a.migration.push(sum(&trajectory.migration, at, cells));
             {
                 let flows = a.flows.push_zeros();
-                let from = t * nb * nl * nl;
-                for band in trajectory.flows[from..from + nb * nl * nl].chunks_exact(nl * nl) {
-                    for (sum, f) in flows.iter_mut().zip(band) {
-                        *sum += f[lane];
-                    }
+                let from = t * nl * nl;
+                for (sum, f) in flows.iter_mut().zip(&trajectory.level_flows[from..from + nl * nl]) {
+                    *sum = f[lane];
                 }
             }
 
