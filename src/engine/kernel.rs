@@ -40,6 +40,7 @@ pub fn simulate_lanes<const W: usize>(
     let mut x = vec![zero; cells];
     layout.population_lanes(params, &mut x);
     let mut next = vec![zero; cells];
+    let mut carry = vec![zero; nl];
     let mut x_sum = vec![zero; cells];
     let mut inputs = vec![zero; nl * w];
     let mut matrices: Vec<Vec<[f64; W]>> = vec![vec![zero; nl * w]; nb];
@@ -243,45 +244,47 @@ pub fn simulate_lanes<const W: usize>(
         let ageing_out = &mut out.ageing_out[span];
 
         for step in 0..steps {
-            next.fill(zero);
-            // Need transitions and exits (exits are counted at the year end
-            // from the people each level held at the start of each step).
-            for (((m, band_next), band_x), band_sum) in matrices
+            // Need transitions and exits, then ageing, band by band from the
+            // youngest: a share of each band's people after the step moves up
+            // (carried into the next band), keeping its level. Exits are
+            // counted at the year end from the people each level held at the
+            // start of each step.
+            carry.fill(zero);
+            for (b, (((m, band_next), band_x), band_sum)) in matrices
                 .iter()
                 .zip(next.chunks_exact_mut(nl))
                 .zip(x.chunks_exact(nl))
                 .zip(x_sum.chunks_exact_mut(nl))
+                .enumerate()
             {
                 for (sum, &people) in band_sum.iter_mut().zip(band_x) {
                     add_lanes(sum, people);
                 }
-                // Each level's people after the step, summed over the levels
-                // they came from (in level order), in a register.
-                for (to, slot) in band_next.iter_mut().enumerate() {
+                let share = ageing_share[b];
+                let band_ageing = &mut ageing_out[b * nl..(b + 1) * nl];
+                for (to, ((slot, carried), aged)) in band_next
+                    .iter_mut()
+                    .zip(carry.iter_mut())
+                    .zip(band_ageing.iter_mut())
+                    .enumerate()
+                {
+                    // The level's people after the step, summed over the
+                    // levels they came from (in level order), in a register.
                     let mut acc = [0.0; W];
                     for (&people, row) in band_x.iter().zip(m.chunks_exact(w)) {
-                        let share = row[to];
+                        let s = row[to];
                         for lane in 0..W {
-                            acc[lane] += people[lane] * share[lane];
+                            acc[lane] += people[lane] * s[lane];
                         }
                     }
-                    *slot = acc;
-                }
-            }
-            // Ageing, oldest band first so that nobody moves two bands in a step.
-            for b in (0..nb).rev() {
-                let share = ageing_share[b];
-                if share == 0.0 {
-                    continue;
-                }
-                for l in 0..nl {
-                    let c = b * nl + l;
-                    let moved: [f64; W] = next[c].map(|p| p * share);
-                    add_lanes(&mut next[c], moved.map(|m| -m));
-                    add_lanes(&mut ageing_out[c], moved);
-                    if b + 1 < nb {
-                        add_lanes(&mut next[c + nl], moved);
+                    let moved: [f64; W] = acc.map(|p| p * share);
+                    let mut stock = [0.0; W];
+                    for lane in 0..W {
+                        stock[lane] = (acc[lane] - moved[lane]) + carried[lane];
                     }
+                    *slot = stock;
+                    add_lanes(aged, moved);
+                    *carried = moved;
                 }
             }
             // Entries into the first band.
