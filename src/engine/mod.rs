@@ -111,9 +111,8 @@ impl<const W: usize> LaneTrajectory<W> {
             put(&mut out.migration, k * cells, &y.migration);
             put(&mut out.flows, k * flows, &y.flows);
             for (i, f) in y.flows.iter().enumerate() {
-                let slot = &mut out.level_flows[k * nl * nl + i % (nl * nl)];
-                for lane in 0..W {
-                    slot[lane] += f;
+                for v in out.level_flows[k * nl * nl + i % (nl * nl)].iter_mut() {
+                    *v += f;
                 }
             }
             put(&mut out.activity, k * ns, &y.activity);
