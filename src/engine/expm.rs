@@ -100,20 +100,21 @@ fn identity<const W: usize>(n: usize, m: &mut Vec<[f64; W]>) {
     }
 }
 
-/// `c = a · b` per lane.
+/// `c = a · b` per lane. Each entry is summed over `k` in order in a
+/// register.
 fn matmul<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, c: &mut Vec<[f64; W]>) {
     c.clear();
     c.resize(n * n, [0.0; W]);
-    for i in 0..n {
-        for k in 0..n {
-            let aik = a[i * n + k];
-            for j in 0..n {
+    for (a_row, c_row) in a.chunks_exact(n).zip(c.chunks_exact_mut(n)) {
+        for (j, cij) in c_row.iter_mut().enumerate() {
+            let mut acc = [0.0; W];
+            for (k, &aik) in a_row.iter().enumerate() {
                 let bkj = b[k * n + j];
-                let cij = &mut c[i * n + j];
                 for l in 0..W {
-                    cij[l] += aik[l] * bkj[l];
+                    acc[l] += aik[l] * bkj[l];
                 }
             }
+            *cij = acc;
         }
     }
 }
