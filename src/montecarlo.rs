@@ -206,8 +206,16 @@ pub fn run(
     // The rows, and where the values the probabilities need sit among them.
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
     {
-        let (lanes, _) =
-            run_batch(model, &layout, &base_central, &prepared, options.seed, [0; LANES]).map_err(|e| *e)?;
+        let (lanes, _) = run_batch(
+            model,
+            &layout,
+            &base_central,
+            &prepared,
+            options.seed,
+            [0; LANES],
+            &mut Workspace::new(model),
+        )
+        .map_err(|e| *e)?;
         let (accounts, comparisons) = &lanes[0];
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
@@ -234,37 +242,40 @@ pub fn run(
         .par_chunks_mut(LANES * rows)
         .zip(records.par_chunks_mut(LANES))
         .enumerate()
-        .try_for_each(|(batch, (chunk, batch_records))| {
-            let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
-            let (lanes, mut sampled) =
-                run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids).map_err(|e| *e)?;
-            for (lane, (accounts, comparisons)) in lanes.iter().enumerate() {
-                let out = &mut chunk[lane * rows..(lane + 1) * rows];
-                let mut r = 0;
-                visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
-                    out[r] = v.map_or(f32::NAN, |x| x as f32);
-                    r += 1;
-                });
-                debug_assert_eq!(r, rows);
-                batch_records[lane] = DrawRecord {
-                    parameters: std::mem::take(&mut sampled[lane]),
-                    headline: comparisons
-                        .iter()
-                        .map(|c| {
-                            let t = &c.total;
-                            [
-                                t.npv,
-                                t.return_per_pound().unwrap_or(f64::NAN),
-                                t.break_even_year.map_or(f64::NAN, f64::from),
-                            ]
-                        })
-                        .collect(),
-                };
-            }
-            let done = (batch * LANES + LANES).min(draws) - batch * LANES;
-            progress(done as u64);
-            Ok::<(), DrawError>(())
-        })?;
+        .try_for_each_init(
+            || Workspace::new(model),
+            |ws, (batch, (chunk, batch_records))| {
+                let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
+                let (lanes, mut sampled) =
+                    run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids, ws).map_err(|e| *e)?;
+                for (lane, (accounts, comparisons)) in lanes.iter().enumerate() {
+                    let out = &mut chunk[lane * rows..(lane + 1) * rows];
+                    let mut r = 0;
+                    visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
+                        out[r] = v.map_or(f32::NAN, |x| x as f32);
+                        r += 1;
+                    });
+                    debug_assert_eq!(r, rows);
+                    batch_records[lane] = DrawRecord {
+                        parameters: std::mem::take(&mut sampled[lane]),
+                        headline: comparisons
+                            .iter()
+                            .map(|c| {
+                                let t = &c.total;
+                                [
+                                    t.npv,
+                                    t.return_per_pound().unwrap_or(f64::NAN),
+                                    t.break_even_year.map_or(f64::NAN, f64::from),
+                                ]
+                            })
+                            .collect(),
+                    };
+                }
+                let done = (batch * LANES + LANES).min(draws) - batch * LANES;
+                progress(done as u64);
+                Ok::<(), DrawError>(())
+            },
+        )?;
     records.truncate(draws);
 
     let column = |r: usize| -> Vec<f64> { (0..draws).map(|d| f64::from(values[d * rows + r])).collect() };
@@ -338,6 +349,28 @@ pub fn run(
 /// Every future on the draws `draw_ids` side by side; per lane the accounts
 /// of each future and the comparisons of each scenario with the baseline,
 /// and the sampled values of the uncertain parameters.
+/// Buffers a worker thread reuses from batch to batch. Results never depend
+/// on what they held before: each run overwrites or zeroes what it reads,
+/// and matrices are remembered only under their exact inputs.
+struct Workspace {
+    cache: MatrixCache<LANES>,
+    baseline: LaneTrajectory<LANES>,
+    other: LaneTrajectory<LANES>,
+    base_params: Vec<[f64; LANES]>,
+}
+
+impl Workspace {
+    fn new(model: &Model) -> Self {
+        Self {
+            cache: MatrixCache::new(model),
+            baseline: LaneTrajectory::default(),
+            other: LaneTrajectory::default(),
+            base_params: Vec::new(),
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn run_batch(
     model: &Model,
     layout: &Layout,
@@ -345,14 +378,19 @@ fn run_batch(
     prepared: &[Prepared],
     seed: u64,
     draw_ids: [u64; LANES],
+    ws: &mut Workspace,
 ) -> Result<(LaneResults, Vec<Vec<f64>>), Box<DrawError>> {
     let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| sample(model, seed, d)).collect();
-    let mut cache = MatrixCache::<LANES>::new(model);
-    let mut baseline = LaneTrajectory::<LANES>::default();
-    let mut other = LaneTrajectory::<LANES>::default();
+    let Workspace {
+        cache,
+        baseline,
+        other,
+        base_params,
+    } = ws;
     let mut per_lane: LaneResults = vec![(Vec::new(), Vec::new()); LANES];
     // The baseline's numbers for every lane; a scenario's are these with its differences.
-    let mut base_params: Vec<[f64; LANES]> = base_central.iter().map(|&v| [v; LANES]).collect();
+    base_params.clear();
+    base_params.extend(base_central.iter().map(|&v| [v; LANES]));
     for (id, indices) in &prepared[0].targets {
         for &i in indices {
             for (lane, values) in sampled.iter().enumerate() {
@@ -371,13 +409,13 @@ fn run_batch(
             saved.push((i, base_params[i]));
             base_params[i] = [v; LANES];
         }
-        let params: &[[f64; LANES]] = &base_params;
+        let params: &[[f64; LANES]] = base_params;
         let (out, calibration) = if f == 0 {
-            (&mut baseline, LaneCalibration::ToProjection)
+            (&mut *baseline, LaneCalibration::ToProjection)
         } else {
-            (&mut other, LaneCalibration::Replay(&baseline.migration_by_step))
+            (&mut *other, LaneCalibration::Replay(&baseline.migration_by_step))
         };
-        simulate_lanes(p.spec.model, layout, params, &p.spec.plan, calibration, &mut cache, out).map_err(|source| {
+        simulate_lanes(p.spec.model, layout, params, &p.spec.plan, calibration, cache, out).map_err(|source| {
             Box::new(DrawError {
                 first_draw: draw_ids[0],
                 last_draw: draw_ids[LANES - 1],
