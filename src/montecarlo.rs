@@ -424,7 +424,7 @@ fn run_batch(
                 source: Box::new(source),
             })
         })?;
-        let out: &LaneTrajectory<LANES> = if f == 0 { &baseline } else { &other };
+        let out: &LaneTrajectory<LANES> = if f == 0 { baseline } else { other };
         for (lane, (accounts, comparisons)) in per_lane.iter_mut().enumerate() {
             let unit_costs: Vec<f64> = (0..model.services.len())
                 .map(|s| params[layout.unit_cost(s)][lane])
