@@ -470,18 +470,23 @@ pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
     };
     let value = |k: u32| f64::from(f32::from_bits(if k >> 31 == 1 { k & 0x7FFF_FFFF } else { !k }));
     let mut keys: Vec<u32> = values.iter().map(|&v| key(v)).collect();
+    // The order statistics every percentile needs (the one at or below its
+    // position, and the next when it falls between two), found together.
+    let mut positions: Vec<usize> = Vec::with_capacity(2 * percentiles.len());
+    for &p in percentiles {
+        let h = (n - 1) as f64 * p / 100.0;
+        positions.push(h.floor() as usize);
+        positions.push((h.ceil() as usize).min(n - 1));
+    }
+    positions.sort_unstable();
+    positions.dedup();
+    select_positions(&mut keys, 0, &positions);
     let percentiles = percentiles
         .iter()
         .map(|&p| {
             let h = (n - 1) as f64 * p / 100.0;
-            let lo = h.floor() as usize;
-            let (_, &mut a, above) = keys.select_nth_unstable(lo);
-            let b = if h > lo as f64 {
-                above.iter().copied().min().unwrap_or(a)
-            } else {
-                a
-            };
-            let (a, b) = (value(a), value(b));
+            let (lo, hi) = (h.floor() as usize, (h.ceil() as usize).min(n - 1));
+            let (a, b) = (value(keys[lo]), value(keys[hi]));
             Some(a + (h - lo as f64) * (b - a))
         })
         .collect();
@@ -490,6 +495,23 @@ pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
         sd: Some(sd),
         percentiles,
     }
+}
+
+/// Rearranges `keys` (the slice starting at index `offset` of the whole)
+/// so that each of the sorted `positions` holds the value a full sort would
+/// put there: select the middle position, then recurse on each side with
+/// the positions that fall there. Far less work than one selection per
+/// position, and no full sort.
+fn select_positions(keys: &mut [u32], offset: usize, positions: &[usize]) {
+    if positions.is_empty() || keys.is_empty() {
+        return;
+    }
+    let mid = positions.len() / 2;
+    let at = positions[mid] - offset;
+    keys.select_nth_unstable(at);
+    let (left, right) = keys.split_at_mut(at);
+    select_positions(left, offset, &positions[..mid]);
+    select_positions(&mut right[1..], offset + at + 1, &positions[mid + 1..]);
 }
 
 /// Mean, sample standard deviation and percentiles (linear between order
@@ -569,6 +591,23 @@ mod tests {
         let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
         let p = [1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
         assert_eq!(row_stats_f32(&values, &p), row_stats(&wide, &p));
+    }
+
+    #[test]
+    fn many_percentiles_agree_with_a_full_sort() {
+        let values: Vec<f32> = (0..1001).map(|i| ((i * 7919) % 1001) as f32 * 0.5 - 100.0).collect();
+        let mut sorted: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        sorted.sort_by(f64::total_cmp);
+        let p = [
+            0.1, 1.0, 2.5, 5.0, 10.0, 25.0, 33.3, 50.0, 66.6, 75.0, 90.0, 95.0, 97.5, 99.0, 99.9,
+        ];
+        let stats = row_stats_f32(&values, &p);
+        for (q, got) in p.iter().zip(&stats.percentiles) {
+            let h = 1000.0 * q / 100.0;
+            let lo = h.floor() as usize;
+            let expected = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
+            assert!((got.unwrap() - expected).abs() < 1e-9, "p{q}: {got:?} vs {expected}");
+        }
     }
 
     #[test]
