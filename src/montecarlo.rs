@@ -206,17 +206,18 @@ pub fn run(
     // The rows, and where the values the probabilities need sit among them.
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
     {
-        let (lanes, _) = run_batch(
+        let mut ws = Workspace::new(model);
+        run_batch(
             model,
             &layout,
             &base_central,
             &prepared,
             options.seed,
             [0; LANES],
-            &mut Workspace::new(model),
+            &mut ws,
         )
         .map_err(|e| *e)?;
-        let (accounts, comparisons) = &lanes[0];
+        let (accounts, comparisons) = &ws.lanes[0];
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
         });
@@ -246,9 +247,9 @@ pub fn run(
             || Workspace::new(model),
             |ws, (batch, (chunk, batch_records))| {
                 let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
-                let (lanes, mut sampled) =
+                let mut sampled =
                     run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids, ws).map_err(|e| *e)?;
-                for (lane, (accounts, comparisons)) in lanes.iter().enumerate() {
+                for (lane, (accounts, comparisons)) in ws.lanes.iter().enumerate() {
                     let out = &mut chunk[lane * rows..(lane + 1) * rows];
                     let mut r = 0;
                     visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
@@ -357,6 +358,9 @@ struct Workspace {
     baseline: LaneTrajectory<LANES>,
     other: LaneTrajectory<LANES>,
     base_params: Vec<[f64; LANES]>,
+    /// The last batch's results, per lane: each future's accounts (refilled
+    /// in place) and each scenario's comparison.
+    lanes: LaneResults,
 }
 
 impl Workspace {
@@ -366,6 +370,7 @@ impl Workspace {
             baseline: LaneTrajectory::default(),
             other: LaneTrajectory::default(),
             base_params: Vec::new(),
+            lanes: vec![(Vec::new(), Vec::new()); LANES],
         }
     }
 }
@@ -379,15 +384,19 @@ fn run_batch(
     seed: u64,
     draw_ids: [u64; LANES],
     ws: &mut Workspace,
-) -> Result<(LaneResults, Vec<Vec<f64>>), Box<DrawError>> {
+) -> Result<Vec<Vec<f64>>, Box<DrawError>> {
     let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| sample(model, seed, d)).collect();
     let Workspace {
         cache,
         baseline,
         other,
         base_params,
+        lanes: per_lane,
     } = ws;
-    let mut per_lane: LaneResults = vec![(Vec::new(), Vec::new()); LANES];
+    for (accounts, comparisons) in per_lane.iter_mut() {
+        accounts.resize_with(prepared.len(), Accounts::default);
+        comparisons.clear();
+    }
     // The baseline's numbers for every lane; a scenario's are these with its differences.
     base_params.clear();
     base_params.extend(base_central.iter().map(|&v| [v; LANES]));
@@ -429,8 +438,7 @@ fn run_batch(
             let unit_costs: Vec<f64> = (0..model.services.len())
                 .map(|s| params[layout.unit_cost(s)][lane])
                 .collect();
-            let mut a = Accounts::default();
-            a.compute(
+            accounts[f].compute(
                 p.spec.model,
                 &p.spec.name,
                 &p.spec.plan,
@@ -440,12 +448,11 @@ fn run_batch(
                 params[layout.discount_rate()][lane],
             );
             if f > 0 {
-                comparisons.push(Comparison::of(model, &accounts[0], &a));
+                comparisons.push(Comparison::of(model, &accounts[0], &accounts[f]));
             }
-            accounts.push(a);
         }
     }
-    Ok((per_lane, sampled))
+    Ok(sampled)
 }
 
 /// [`row_stats`] for values kept in single precision, as the draws' are:
