@@ -6,8 +6,10 @@
 //! baseline and every scenario; [`results`] turns trajectories into the
 //! accounts planners and finance teams read; [`output`] writes them.
 
+pub mod charts;
 pub mod engine;
 pub mod error;
+pub mod format;
 pub mod linalg;
 pub mod model;
 pub mod montecarlo;

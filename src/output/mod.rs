@@ -4,6 +4,7 @@
 pub mod csv_files;
 pub mod table;
 
+use crate::charts::{Chart, Figures};
 use crate::model::Model;
 use crate::results::{Accounts, Comparison};
 use serde::Serialize;
@@ -86,6 +87,7 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
         {
             csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
         }
+        write_charts(&staging.join("charts"), output)?;
         let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;
         fs::write(staging.join("run.json"), json + "\n")?;
         Ok(())
@@ -105,6 +107,31 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
         fs::remove_dir_all(&previous)?;
     } else {
         fs::rename(&staging, dir)?;
+    }
+    Ok(())
+}
+
+/// The run's figures, as the charts, report and workbook show them.
+pub fn figures(output: &RunOutput) -> Figures {
+    Figures::new(
+        output.model,
+        &output.accounts,
+        &output.comparisons,
+        output.monte_carlo.as_ref(),
+    )
+}
+
+/// Writes every chart as `NAME.png` and `NAME.svg` into `dir`.
+fn write_charts(dir: &Path, output: &RunOutput) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let figures = figures(output);
+    for chart in Chart::ALL {
+        let stem = chart.file_stem();
+        chart
+            .write_png(&figures, &dir.join(format!("{stem}.png")))
+            .map_err(io::Error::other)?;
+        let svg = chart.svg(&figures).map_err(io::Error::other)?;
+        fs::write(dir.join(format!("{stem}.svg")), svg)?;
     }
     Ok(())
 }

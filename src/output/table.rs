@@ -1,49 +1,8 @@
 //! The short summary printed in the terminal after a run.
 
 use super::RunOutput;
+use crate::format::{currency_prefix, money_millions, people, percent};
 use std::fmt::Write;
-
-/// The currency's sign where one is well known, else its code and a space.
-pub fn currency_prefix(currency: &str) -> String {
-    match currency {
-        "GBP" | "£" => "£".into(),
-        "EUR" | "€" => "€".into(),
-        "USD" | "$" => "$".into(),
-        other => format!("{other} "),
-    }
-}
-
-/// Money in millions with one decimal (e.g. `£12.3m`, `-£0.4m`).
-pub fn money_millions(prefix: &str, x: f64) -> String {
-    let m = x / 1e6;
-    let sign = if m < -0.05 { "-" } else { "" };
-    let tenths = (m.abs() * 10.0).round();
-    format!(
-        "{sign}{prefix}{}.{}m",
-        people(tenths.div_euclid(10.0)),
-        tenths.rem_euclid(10.0)
-    )
-}
-
-/// A rate as a percentage with at most two decimals (0.035 → `3.5`).
-pub fn percent(rate: f64) -> String {
-    let text = format!("{:.2}", rate * 100.0);
-    text.trim_end_matches('0').trim_end_matches('.').to_string()
-}
-
-/// A whole number with thousands separators, for people.
-pub fn people(x: f64) -> String {
-    let n = x.round() as i64;
-    let digits = n.unsigned_abs().to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    if n < 0 { format!("-{out}") } else { out }
-}
 
 /// The table: per future, people in each need level at the horizon, acute
 /// and preventative spend over the horizon, and for scenarios the discounted
@@ -157,21 +116,4 @@ pub fn summary_table(output: &RunOutput) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn formats() {
-        assert_eq!(people(1234567.4), "1,234,567");
-        assert_eq!(people(-999.6), "-1,000");
-        assert_eq!(money_millions("£", 12_345_678.0), "£12.3m");
-        assert_eq!(money_millions("£", -2_500_000.0), "-£2.5m");
-        assert_eq!(money_millions("£", 1_387_249_000.0), "£1,387.2m");
-        assert_eq!(money_millions("£", 49_990.0), "£0.0m");
-        assert_eq!(percent(0.035), "3.5");
-        assert_eq!(percent(0.0), "0");
-    }
 }

@@ -1,0 +1,294 @@
+//! `Figures`: the numbers the charts, the report and the workbook show, taken
+//! once from a run's accounts, comparisons and (when there were draws) its
+//! Monte Carlo statistics. Series are per simulated year.
+
+use crate::format::currency_prefix;
+use crate::model::Model;
+use crate::montecarlo;
+use crate::results::rows::visit_summary;
+use crate::results::{Accounts, Comparison};
+use std::collections::HashMap;
+
+/// A range over the draws, per year (or a single value for whole-horizon figures).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    pub low: Vec<f64>,
+    pub high: Vec<f64>,
+}
+
+/// A series at the inputs' means with, when the run had draws, its outer
+/// (e.g. P5–P95) and inner (P25–P75) ranges.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Uncertain {
+    pub value: Vec<f64>,
+    pub outer: Option<Interval>,
+    pub inner: Option<Interval>,
+}
+
+/// One funder's discounted totals over the horizon in one scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunderFigures {
+    pub name: String,
+    pub investment: f64,
+    pub gross_saving: f64,
+    pub npv: f64,
+    /// The NPV's outer range over the draws.
+    pub npv_range: Option<(f64, f64)>,
+}
+
+/// A scenario against the baseline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScenarioFigures {
+    /// People in each level minus the baseline's, per level.
+    pub diff_level: Vec<Uncertain>,
+    pub net_cumulative_discounted: Uncertain,
+    pub npv: f64,
+    pub npv_range: Option<(f64, f64)>,
+    pub discounted_investment: f64,
+    pub discounted_gross_saving: f64,
+    pub return_per_pound: Option<f64>,
+    pub break_even_year: Option<i32>,
+    /// Share of draws that have broken even by each year.
+    pub prob_break_even: Option<Vec<f64>>,
+    pub funders: Vec<FunderFigures>,
+}
+
+/// One future (the baseline or a scenario).
+#[derive(Debug, Clone, PartialEq)]
+pub struct FutureFigures {
+    pub name: String,
+    /// People at the end of each year, `[level][year]`.
+    pub people_level: Vec<Vec<f64>>,
+    /// People at the end of each year, `[band][year]`.
+    pub people_band: Vec<Vec<f64>>,
+    pub spend_acute: Uncertain,
+    pub spend_preventative: Uncertain,
+    /// `None` for the baseline.
+    pub comparison: Option<ScenarioFigures>,
+}
+
+/// Everything the charts and the report draw.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figures {
+    pub model_name: String,
+    /// The currency's sign (`£`) or code and a space.
+    pub currency: String,
+    pub price_base_year: i32,
+    pub discount_rate: f64,
+    pub years: Vec<i32>,
+    pub levels: Vec<String>,
+    pub bands: Vec<String>,
+    pub funders: Vec<String>,
+    /// `futures[0]` is the baseline.
+    pub futures: Vec<FutureFigures>,
+    pub draws: u32,
+    pub seed: Option<u64>,
+    /// The percentiles of the outer and inner ranges, e.g. `(5, 95)`.
+    pub outer_percentiles: Option<(f64, f64)>,
+    pub inner_percentiles: Option<(f64, f64)>,
+}
+
+/// Where each summary row's statistics sit.
+struct Stats<'a> {
+    summary: &'a montecarlo::Summary,
+    index: HashMap<(usize, Option<i32>, String), usize>,
+    outer: Option<(usize, usize)>,
+    inner: Option<(usize, usize)>,
+}
+
+impl Stats<'_> {
+    fn percentile(&self, key: (usize, Option<i32>, &str), k: usize) -> Option<f64> {
+        let r = *self.index.get(&(key.0, key.1, key.2.to_string()))?;
+        self.summary.rows[r].percentiles[k]
+    }
+
+    fn interval(&self, future: usize, years: &[i32], metric: &str, ks: Option<(usize, usize)>) -> Option<Interval> {
+        let (lo, hi) = ks?;
+        let mut interval = Interval {
+            low: Vec::with_capacity(years.len()),
+            high: Vec::with_capacity(years.len()),
+        };
+        for &y in years {
+            interval.low.push(self.percentile((future, Some(y), metric), lo)?);
+            interval.high.push(self.percentile((future, Some(y), metric), hi)?);
+        }
+        Some(interval)
+    }
+
+    fn horizon_range(&self, future: usize, metric: &str) -> Option<(f64, f64)> {
+        let (lo, hi) = self.outer?;
+        Some((
+            self.percentile((future, None, metric), lo)?,
+            self.percentile((future, None, metric), hi)?,
+        ))
+    }
+}
+
+/// The outer range: P5–P95 when both were asked for, else the widest pair
+/// around the median; the inner: P25–P75 when asked for.
+fn ranges(percentiles: &[f64]) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+    let at = |p: f64| percentiles.iter().position(|&q| q == p);
+    let outer = match (at(5.0), at(95.0)) {
+        (Some(lo), Some(hi)) => Some((lo, hi)),
+        _ => {
+            let lo = percentiles.iter().position(|&p| p < 50.0);
+            let hi = percentiles.iter().rposition(|&p| p > 50.0);
+            lo.zip(hi)
+        }
+    };
+    let inner = at(25.0).zip(at(75.0)).filter(|&inner| Some(inner) != outer);
+    (outer, inner)
+}
+
+impl Figures {
+    pub fn new(
+        model: &Model,
+        accounts: &[Accounts],
+        comparisons: &[Comparison],
+        monte_carlo: Option<&montecarlo::Summary>,
+    ) -> Figures {
+        let stats = monte_carlo.map(|summary| {
+            let mut index = HashMap::new();
+            let mut r = 0;
+            visit_summary(model, accounts, comparisons, &mut |future, year, name, _| {
+                index.insert((future, year, name()), r);
+                r += 1;
+            });
+            let (outer, inner) = ranges(&summary.percentiles);
+            Stats {
+                summary,
+                index,
+                outer,
+                inner,
+            }
+        });
+        let years = accounts[0].years.clone();
+        let uncertain = |f: usize, value: Vec<f64>, metric: &str| Uncertain {
+            outer: stats.as_ref().and_then(|s| s.interval(f, &years, metric, s.outer)),
+            inner: stats.as_ref().and_then(|s| s.interval(f, &years, metric, s.inner)),
+            value,
+        };
+        let columns = |rows: usize, width: usize, cell: &dyn Fn(usize, usize) -> f64| -> Vec<Vec<f64>> {
+            (0..width).map(|c| (0..rows).map(|t| cell(t, c)).collect()).collect()
+        };
+        let nt = years.len();
+        let futures = accounts
+            .iter()
+            .enumerate()
+            .map(|(f, a)| {
+                let comparison = f.checked_sub(1).map(|i| {
+                    let c = &comparisons[i];
+                    let diff_level = model
+                        .levels
+                        .iter()
+                        .enumerate()
+                        .map(|(l, level)| {
+                            let value = (0..nt)
+                                .map(|t| a.people_level[t][l] - accounts[0].people_level[t][l])
+                                .collect();
+                            uncertain(f, value, &format!("diff_people_level:{level}"))
+                        })
+                        .collect();
+                    let prob_break_even = monte_carlo.map(|mc| {
+                        years
+                            .iter()
+                            .map(|&y| {
+                                mc.probabilities
+                                    .iter()
+                                    .find(|p| p.future == f && p.year == y && p.metric == "prob_break_even_by_year")
+                                    .map_or(0.0, |p| p.value)
+                            })
+                            .collect()
+                    });
+                    let range = |metric: &str| stats.as_ref().and_then(|s| s.horizon_range(f, metric));
+                    let funders = model
+                        .funders
+                        .iter()
+                        .zip(&c.by_funder)
+                        .map(|(name, s)| FunderFigures {
+                            name: name.clone(),
+                            investment: s.discounted_investment,
+                            gross_saving: s.discounted_gross_saving,
+                            npv: s.npv,
+                            npv_range: range(&format!("npv_funder:{name}")),
+                        })
+                        .collect();
+                    ScenarioFigures {
+                        diff_level,
+                        net_cumulative_discounted: uncertain(
+                            f,
+                            c.total.net_saving_cumulative_discounted.clone(),
+                            "net_saving_cumulative_discounted",
+                        ),
+                        npv: c.total.npv,
+                        npv_range: range("npv"),
+                        discounted_investment: c.total.discounted_investment,
+                        discounted_gross_saving: c.total.discounted_gross_saving,
+                        return_per_pound: c.total.return_per_pound(),
+                        break_even_year: c.total.break_even_year,
+                        prob_break_even,
+                        funders,
+                    }
+                });
+                FutureFigures {
+                    name: a.scenario.clone(),
+                    people_level: columns(nt, model.levels.len(), &|t, l| a.people_level[t][l]),
+                    people_band: columns(nt, model.bands.len(), &|t, b| a.people_band[t][b]),
+                    spend_acute: uncertain(f, a.spend_acute.clone(), "spend_acute"),
+                    spend_preventative: uncertain(f, a.spend_preventative.clone(), "spend_preventative"),
+                    comparison,
+                }
+            })
+            .collect();
+        let percentile_pair = |ks: Option<(usize, usize)>| {
+            let mc = monte_carlo?;
+            ks.map(|(lo, hi)| (mc.percentiles[lo], mc.percentiles[hi]))
+        };
+        Figures {
+            model_name: model.name.clone(),
+            currency: currency_prefix(&model.currency),
+            price_base_year: model.price_base_year,
+            discount_rate: model.discount_rate,
+            years,
+            levels: model.levels.clone(),
+            bands: model.bands.iter().map(|b| b.name.clone()).collect(),
+            funders: model.funders.clone(),
+            futures,
+            draws: monte_carlo.map_or(0, |mc| mc.draws),
+            seed: monte_carlo.map(|mc| mc.seed),
+            outer_percentiles: percentile_pair(stats.as_ref().and_then(|s| s.outer)),
+            inner_percentiles: percentile_pair(stats.as_ref().and_then(|s| s.inner)),
+        }
+    }
+
+    pub fn baseline(&self) -> &FutureFigures {
+        &self.futures[0]
+    }
+
+    pub fn last_year(&self) -> i32 {
+        self.years.last().copied().unwrap_or_default()
+    }
+
+    /// `P5–P95`, or whichever outer range the run reported.
+    pub fn outer_label(&self) -> Option<String> {
+        self.outer_percentiles.map(|(lo, hi)| format!("P{lo}–P{hi}"))
+    }
+
+    pub fn inner_label(&self) -> Option<String> {
+        self.inner_percentiles.map(|(lo, hi)| format!("P{lo}–P{hi}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_prefer_p5_p95_and_p25_p75() {
+        assert_eq!(ranges(&[5.0, 25.0, 50.0, 75.0, 95.0]), (Some((0, 4)), Some((1, 3))));
+        assert_eq!(ranges(&[10.0, 50.0, 90.0]), (Some((0, 2)), None));
+        assert_eq!(ranges(&[25.0, 75.0]), (Some((0, 1)), None));
+        assert_eq!(ranges(&[50.0]), (None, None));
+        assert_eq!(ranges(&[2.5, 5.0, 95.0, 97.5]), (Some((1, 2)), None));
+    }
+}

@@ -1,0 +1,114 @@
+//! Charts of a run (plotters): demand shift, acute and preventative spend,
+//! cumulative net saving with its uncertainty, the chance of breaking even,
+//! who pays and who saves, and the population by age band. Each chart is
+//! drawn by one function for any backend, so the PNG, the SVG and the
+//! report's inline SVG are the same picture.
+
+pub mod data;
+mod draw;
+pub mod style;
+
+pub use data::Figures;
+
+use plotters::prelude::*;
+use std::path::Path;
+
+/// The charts every run draws, in the order the report shows them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Chart {
+    DemandByLevel,
+    DemandDifference,
+    Spend,
+    NetSaving,
+    BreakEven,
+    WhoPaysWhoSaves,
+    PeopleByAge,
+}
+
+impl Chart {
+    pub const ALL: [Chart; 7] = [
+        Chart::DemandByLevel,
+        Chart::DemandDifference,
+        Chart::Spend,
+        Chart::NetSaving,
+        Chart::BreakEven,
+        Chart::WhoPaysWhoSaves,
+        Chart::PeopleByAge,
+    ];
+
+    /// The file name without extension (`charts/NAME.png`, `charts/NAME.svg`).
+    pub fn file_stem(self) -> &'static str {
+        match self {
+            Chart::DemandByLevel => "demand-by-level",
+            Chart::DemandDifference => "demand-difference",
+            Chart::Spend => "spend-acute-preventative",
+            Chart::NetSaving => "net-saving",
+            Chart::BreakEven => "break-even-probability",
+            Chart::WhoPaysWhoSaves => "who-pays-who-saves",
+            Chart::PeopleByAge => "people-by-age",
+        }
+    }
+
+    /// The chart's title (also its heading in the report).
+    pub fn title(self) -> &'static str {
+        match self {
+            Chart::DemandByLevel => "People by need level",
+            Chart::DemandDifference => "Change in people by need level against do-nothing",
+            Chart::Spend => "Acute and preventative spend",
+            Chart::NetSaving => "Cumulative net saving against do-nothing",
+            Chart::BreakEven => "Chance of having broken even",
+            Chart::WhoPaysWhoSaves => "Who pays, who saves",
+            Chart::PeopleByAge => "People by age band (do-nothing)",
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(
+        self,
+        root: &DrawingArea<DB, plotters::coord::Shift>,
+        figures: &Figures,
+    ) -> DrawResult<DB> {
+        match self {
+            Chart::DemandByLevel => draw::demand_by_level(root, figures),
+            Chart::DemandDifference => draw::demand_difference(root, figures),
+            Chart::Spend => draw::spend(root, figures),
+            Chart::NetSaving => draw::net_saving(root, figures),
+            Chart::BreakEven => draw::break_even(root, figures),
+            Chart::WhoPaysWhoSaves => draw::who_pays_who_saves(root, figures),
+            Chart::PeopleByAge => draw::people_by_age(root, figures),
+        }
+    }
+
+    /// The chart as an SVG document.
+    pub fn svg(self, figures: &Figures) -> Result<String, ChartError> {
+        style::register_fonts().map_err(ChartError)?;
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
+            self.draw(&root, figures).map_err(|e| self.error(e))?;
+            root.present().map_err(|e| self.error(e))?;
+        }
+        Ok(text.replace(
+            &format!("font-family=\"{}\"", style::FAMILY),
+            &format!("font-family=\"{}\"", style::SVG_FAMILY),
+        ))
+    }
+
+    /// Writes the chart as a PNG of `style::SIZE` pixels.
+    pub fn write_png(self, figures: &Figures, path: &Path) -> Result<(), ChartError> {
+        style::register_fonts().map_err(ChartError)?;
+        let root = BitMapBackend::new(path, style::SIZE).into_drawing_area();
+        self.draw(&root, figures).map_err(|e| self.error(e))?;
+        root.present().map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
+    fn error(self, e: impl std::fmt::Display) -> ChartError {
+        ChartError(format!("could not draw the {} chart: {e}", self.file_stem()))
+    }
+}
+
+type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ChartError(pub String);
