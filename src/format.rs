@@ -44,6 +44,28 @@ pub fn people(x: f64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// A number in a few significant digits for reading (22516 → `22,516`,
+/// 0.0351 → `0.0351`, 42 → `42`).
+pub fn short(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    if x.abs() >= 1000.0 {
+        return people(x);
+    }
+    let text = format!("{:.4}", x);
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    };
+    if text == "-0" || text.is_empty() {
+        "0".into()
+    } else {
+        text
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -58,5 +80,9 @@ mod tests {
         assert_eq!(money_millions("£", 49_990.0), "£0.0m");
         assert_eq!(percent(0.035), "3.5");
         assert_eq!(percent(0.0), "0");
+        assert_eq!(short(22516.4), "22,516");
+        assert_eq!(short(0.0351), "0.0351");
+        assert_eq!(short(42.0), "42");
+        assert_eq!(short(-0.00001), "0");
     }
 }

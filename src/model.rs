@@ -431,6 +431,9 @@ pub struct Model {
     /// Monte Carlo defaults from the file.
     pub monte_carlo: MonteCarloDefaults,
     pub sources: Vec<SourceFile>,
+    /// The scenario file's settings as written, with the author's comments
+    /// (shared by the scenarios' copies of the model).
+    pub assumptions: std::sync::Arc<Vec<crate::scenario::assumptions::Section>>,
 }
 
 /// `[monte_carlo]` defaults: draws (0 = deterministic), seed, percentiles.

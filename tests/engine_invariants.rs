@@ -428,6 +428,7 @@ fn build(raw: &Raw) -> Model {
         })
         .collect();
     Model {
+        assumptions: Default::default(),
         name: "random".into(),
         start_year: START,
         horizon_years: s.horizon,

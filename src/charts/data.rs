@@ -126,7 +126,10 @@ impl Stats<'_> {
 
 /// The outer range: P5–P95 when both were asked for, else the widest pair
 /// around the median; the inner: P25–P75 when asked for.
-fn ranges(percentiles: &[f64]) -> (Option<(usize, usize)>, Option<(usize, usize)>) {
+/// Indices of a low and a high percentile.
+type Pair = Option<(usize, usize)>;
+
+fn ranges(percentiles: &[f64]) -> (Pair, Pair) {
     let at = |p: f64| percentiles.iter().position(|&q| q == p);
     let outer = match (at(5.0), at(95.0)) {
         (Some(lo), Some(hi)) => Some((lo, hi)),

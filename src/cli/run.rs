@@ -46,6 +46,11 @@ pub struct Args {
     /// Also write draws.csv: every draw's sampled inputs and headline results.
     #[arg(long)]
     draws_csv: bool,
+    /// Also write report.html: the headline, every chart, the assumptions
+    /// with the file's comments and the run's details, in one page that
+    /// opens with no network.
+    #[arg(long)]
+    report: bool,
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
@@ -145,6 +150,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 percentiles: model.monte_carlo.percentiles.clone(),
                 threads,
                 draws_csv: args.draws_csv,
+                report: args.report,
             },
             started_unix_seconds: started,
         },
@@ -152,11 +158,15 @@ pub fn run(args: Args) -> Result<(), CliError> {
     output::write_run(&out, &output, &futures)
         .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
     print!("{}", output::table::summary_table(&output));
-    let files = if args.draws_csv {
-        "summary.csv, detail.csv, draws.csv, run.json"
-    } else {
-        "summary.csv, detail.csv, run.json"
-    };
+    let mut files = vec!["summary.csv", "detail.csv"];
+    if args.draws_csv {
+        files.push("draws.csv");
+    }
+    files.extend(["run.json", "results.xlsx", "charts/"]);
+    if args.report {
+        files.push("report.html");
+    }
+    let files = files.join(", ");
     println!("Results written to {}/ ({files})", out.display());
     Ok(())
 }

@@ -60,7 +60,7 @@ pub fn summary_rows(output: &RunOutput) -> Vec<SummaryRow> {
 }
 
 /// `x` rounded to `digits` significant digits.
-fn significant(x: f64, digits: usize) -> f64 {
+pub(crate) fn significant(x: f64, digits: usize) -> f64 {
     if x == 0.0 || !x.is_finite() {
         return x;
     }
@@ -68,7 +68,7 @@ fn significant(x: f64, digits: usize) -> f64 {
 }
 
 /// Shortest text that reads back as the same number (deterministic).
-fn number(x: f64) -> String {
+pub(crate) fn number(x: f64) -> String {
     if x == 0.0 { "0".into() } else { format!("{x}") }
 }
 

@@ -2,7 +2,9 @@
 //! read only results.
 
 pub mod csv_files;
+pub mod report;
 pub mod table;
+pub mod workbook;
 
 use crate::charts::{Chart, Figures};
 use crate::model::Model;
@@ -58,6 +60,8 @@ pub struct RunOptions {
     /// Worker threads (results do not depend on it).
     pub threads: usize,
     pub draws_csv: bool,
+    /// Also write `report.html`.
+    pub report: bool,
 }
 
 /// Writes `summary.csv`, `detail.csv` and `run.json` into `dir`. The files
@@ -87,7 +91,14 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
         {
             csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
         }
-        write_charts(&staging.join("charts"), output)?;
+        let figures = figures(output);
+        write_charts(&staging.join("charts"), &figures)?;
+        workbook::write(&staging.join("results.xlsx"), output, &figures)
+            .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
+        if output.metadata.options.report {
+            let html = report::render(output, &figures).map_err(io::Error::other)?;
+            fs::write(staging.join("report.html"), html)?;
+        }
         let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;
         fs::write(staging.join("run.json"), json + "\n")?;
         Ok(())
@@ -122,16 +133,48 @@ pub fn figures(output: &RunOutput) -> Figures {
 }
 
 /// Writes every chart as `NAME.png` and `NAME.svg` into `dir`.
-fn write_charts(dir: &Path, output: &RunOutput) -> io::Result<()> {
+fn write_charts(dir: &Path, figures: &Figures) -> io::Result<()> {
     fs::create_dir_all(dir)?;
-    let figures = figures(output);
     for chart in Chart::ALL {
         let stem = chart.file_stem();
         chart
-            .write_png(&figures, &dir.join(format!("{stem}.png")))
+            .write_png(figures, &dir.join(format!("{stem}.png")))
             .map_err(io::Error::other)?;
-        let svg = chart.svg(&figures).map_err(io::Error::other)?;
+        let svg = chart.svg(figures).map_err(io::Error::other)?;
         fs::write(dir.join(format!("{stem}.svg")), svg)?;
     }
     Ok(())
+}
+
+/// `YYYY-MM-DD HH:MM UTC` for seconds since 1970-01-01 UTC.
+pub fn utc_timestamp(seconds: u64) -> String {
+    let days = (seconds / 86_400) as i64;
+    let rem = seconds % 86_400;
+    // Civil date from days since the epoch (proleptic Gregorian calendar).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02} {:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_timestamp;
+
+    #[test]
+    fn timestamps_are_civil_dates() {
+        assert_eq!(utc_timestamp(0), "1970-01-01 00:00 UTC");
+        assert_eq!(utc_timestamp(951_782_400), "2000-02-29 00:00 UTC");
+        assert_eq!(utc_timestamp(1_795_467_000), "2026-11-23 20:50 UTC");
+    }
 }

@@ -888,6 +888,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         interventions,
         scenarios: Vec::new(),
         sources: std::mem::take(&mut v.sources),
+        assumptions: std::sync::Arc::new(super::assumptions::read(text)),
         uncertain: std::mem::take(&mut v.uncertain),
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
     };

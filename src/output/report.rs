@@ -1,0 +1,386 @@
+//! `report.html`: one self-contained page (charts as inline SVG, no network
+//! needed) with the headline per scenario, every chart, the table of
+//! assumptions with the scenario file's comments, and the run's metadata.
+//! Large type and high contrast for a meeting-room screen; prints cleanly.
+
+use super::RunOutput;
+use crate::charts::{Chart, ChartError, Figures};
+use crate::format::{currency_prefix, money_millions, people, percent};
+use std::fmt::Write;
+
+/// Escapes text for HTML.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = r#"
+:root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --good: #00643f; --bad: #a33a00; }
+* { box-sizing: border-box; }
+body { margin: 0; font-family: "DejaVu Sans", Verdana, Arial, Helvetica, sans-serif; font-size: 20px;
+       line-height: 1.45; color: var(--ink); background: #fff; }
+main { max-width: 1500px; margin: 0 auto; padding: 24px 32px 64px; }
+h1 { font-size: 2.1em; margin: 0.2em 0 0.1em; line-height: 1.15; }
+h2 { font-size: 1.5em; margin: 1.6em 0 0.4em; border-bottom: 3px solid var(--ink); padding-bottom: 0.15em; }
+h3 { font-size: 1.1em; margin: 1.2em 0 0.3em; }
+p.lede { font-size: 1.1em; color: var(--muted); margin: 0 0 0.8em; }
+nav ol { columns: 2; padding-left: 1.4em; margin: 0.4em 0; }
+a { color: #00508a; }
+table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; }
+th, td { padding: 0.35em 0.6em; border-bottom: 1px solid var(--rule); vertical-align: top; text-align: left; }
+th { background: var(--band); font-weight: bold; }
+td:first-child { white-space: nowrap; }
+table.assumptions td:first-child { white-space: normal; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+th.num { text-align: right; }
+td.pos { color: var(--good); font-weight: bold; }
+td.neg { color: var(--bad); font-weight: bold; }
+table.headline { font-size: 1.05em; }
+table.assumptions { font-size: 0.8em; }
+table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; word-break: break-word; }
+figure { margin: 0.5em 0 0.2em; }
+figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
+p.caption, p.note { color: var(--muted); margin: 0.3em 0 0.8em; }
+dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1.2em; }
+dl.meta dt { font-weight: bold; }
+dl.meta dd { margin: 0; word-break: break-all; }
+@media print {
+  body { font-size: 11pt; }
+  main { max-width: none; padding: 0; }
+  section.chart { break-inside: avoid; page-break-inside: avoid; }
+  nav { display: none; }
+  h2 { break-after: avoid; }
+  figure svg { border: none; }
+}
+"#;
+
+/// What each chart shows, under its heading.
+fn caption(chart: Chart, figures: &Figures) -> String {
+    let last = figures.last_year();
+    match chart {
+        Chart::DemandByLevel => "How many people are in each need level at the end of each year, in do-nothing and each scenario, on one scale.".to_string(),
+        Chart::DemandDifference => "The demand shift: each scenario's people in each need level minus do-nothing's. Below zero, fewer people at that level.".to_string(),
+        Chart::Spend => "Acute (crisis) spend against preventative spend, year by year; the dashed lines are do-nothing for reference.".to_string(),
+        Chart::NetSaving => format!("The running total of spend avoided minus the cost of the interventions, discounted. Above zero, the scenario has paid for itself; the dashed line marks the year from which it stays paid back to {last}."),
+        Chart::BreakEven => "How likely each scenario is to have paid back by each year, given the uncertainty in its inputs.".to_string(),
+        Chart::WhoPaysWhoSaves => "Who invests and whose budgets the savings land in: money spent by one partner can be saved by another.".to_string(),
+        Chart::PeopleByAge => "The population by age band in do-nothing: the demographic pressure behind the demand.".to_string(),
+    }
+}
+
+/// Renders the whole report.
+pub fn render(output: &RunOutput, figures: &Figures) -> Result<String, ChartError> {
+    let model = output.model;
+    let meta = &output.metadata;
+    let cur = currency_prefix(&model.currency);
+    let last = model.end_year();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"upstream {}\">\n<title>{} · upstream report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        escape(meta.version),
+        escape(&model.name)
+    );
+    let _ = writeln!(h, "<h1>{}</h1>", escape(&model.name));
+    let draws = if meta.options.draws == 0 {
+        "a deterministic run at the inputs' means".to_string()
+    } else {
+        format!("{} Monte Carlo draws (seed {})", meta.options.draws, meta.options.seed)
+    };
+    let _ = writeln!(
+        h,
+        "<p class=\"lede\">{}–{last}, {} prices, discounted at {}% a year; {draws}. Every scenario is compared with do-nothing.</p>",
+        model.start_year,
+        model.price_base_year,
+        percent(model.discount_rate)
+    );
+
+    let _ = writeln!(h, "<nav><strong>Contents</strong><ol>");
+    let _ = writeln!(h, "<li><a href=\"#headline\">Headline</a></li>");
+    for chart in Chart::ALL {
+        let _ = writeln!(
+            h,
+            "<li><a href=\"#{}\">{}</a></li>",
+            chart.file_stem(),
+            escape(chart.title())
+        );
+    }
+    let _ = writeln!(h, "<li><a href=\"#assumptions\">Assumptions</a></li>");
+    let _ = writeln!(h, "<li><a href=\"#run\">About this run</a></li></ol></nav>");
+
+    headline(&mut h, output, figures, &cur);
+
+    for chart in Chart::ALL {
+        let svg = chart.svg(figures)?;
+        let svg = svg.replacen(
+            "<svg width=\"1800\" height=\"1125\"",
+            &format!("<svg role=\"img\" aria-label=\"{}\"", escape(chart.title())),
+            1,
+        );
+        let _ = writeln!(
+            h,
+            "<section class=\"chart\" id=\"{}\">\n<h2>{}</h2>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/{}.png</code> and <code>.svg</code>.</p>\n</section>",
+            chart.file_stem(),
+            escape(chart.title()),
+            escape(&caption(chart, figures)),
+            svg,
+            chart.file_stem()
+        );
+    }
+
+    assumptions(&mut h, output);
+    about(&mut h, output);
+    let _ = writeln!(h, "</main>\n</body>\n</html>");
+    Ok(h)
+}
+
+fn signed_class(x: f64) -> &'static str {
+    if x > 0.0 {
+        "num pos"
+    } else if x < 0.0 {
+        "num neg"
+    } else {
+        "num"
+    }
+}
+
+fn headline(h: &mut String, output: &RunOutput, figures: &Figures, cur: &str) {
+    let model = output.model;
+    let last = model.end_year();
+    let mc = figures.draws > 0;
+    let _ = writeln!(h, "<section id=\"headline\">\n<h2>Headline</h2>");
+    let _ = writeln!(
+        h,
+        "<p class=\"caption\">Net saving is spend avoided minus the cost of the interventions, discounted, over {}–{last}.{}</p>",
+        model.start_year,
+        if mc {
+            " Figures are the run at the inputs' means; ranges and chances are over the draws."
+        } else {
+            ""
+        }
+    );
+    let _ = write!(
+        h,
+        "<table class=\"headline\">\n<thead><tr><th>Scenario</th><th class=\"num\">Net saving (NPV)</th>"
+    );
+    if let Some(outer) = figures.outer_label() {
+        let _ = write!(h, "<th class=\"num\">NPV {outer}</th>");
+    }
+    let _ = write!(
+        h,
+        "<th class=\"num\">Return per {}1</th><th class=\"num\">Break-even</th>",
+        cur.trim()
+    );
+    if mc {
+        let _ = write!(h, "<th class=\"num\">Chance of break-even by {last}</th>");
+    }
+    let _ = writeln!(h, "</tr></thead>\n<tbody>");
+    for future in figures.futures.iter().skip(1) {
+        let Some(c) = &future.comparison else { continue };
+        let _ = write!(
+            h,
+            "<tr><td><strong>{}</strong></td><td class=\"{}\">{}</td>",
+            escape(&future.name),
+            signed_class(c.npv),
+            money_millions(cur, c.npv)
+        );
+        if figures.outer_label().is_some() {
+            let range = c.npv_range.map_or("–".to_string(), |(lo, hi)| {
+                format!("{} to {}", money_millions(cur, lo), money_millions(cur, hi))
+            });
+            let _ = write!(h, "<td class=\"num\">{range}</td>");
+        }
+        let _ = write!(
+            h,
+            "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            c.return_per_pound.map_or("–".to_string(), |r| format!("{cur}{r:.2}")),
+            c.break_even_year.map_or(format!("not by {last}"), |y| y.to_string())
+        );
+        if mc {
+            let p = c
+                .prob_break_even
+                .as_ref()
+                .and_then(|p| p.last().copied())
+                .unwrap_or(0.0);
+            let _ = write!(h, "<td class=\"num\">{:.0}%</td>", p * 100.0);
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    // The demand shift at the horizon.
+    if figures.futures.len() > 1 {
+        let _ = write!(
+            h,
+            "<h3>Demand at the end of {last}: people in each need level against do-nothing</h3>\n<table class=\"headline\"><thead><tr><th>Scenario</th>"
+        );
+        for level in &figures.levels {
+            let _ = write!(h, "<th class=\"num\">{}</th>", escape(level));
+        }
+        let _ = writeln!(h, "</tr></thead><tbody>");
+        let baseline = figures.baseline();
+        let _ = write!(h, "<tr><td>do-nothing (people)</td>");
+        for level in &baseline.people_level {
+            let _ = write!(
+                h,
+                "<td class=\"num\">{}</td>",
+                people(level.last().copied().unwrap_or(0.0))
+            );
+        }
+        let _ = writeln!(h, "</tr>");
+        for future in figures.futures.iter().skip(1) {
+            let Some(c) = &future.comparison else { continue };
+            let _ = write!(h, "<tr><td><strong>{}</strong></td>", escape(&future.name));
+            for diff in &c.diff_level {
+                let change = diff.value.last().copied().unwrap_or(0.0);
+                let sign = if change.round() > 0.0 { "+" } else { "" };
+                let _ = write!(h, "<td class=\"num\">{sign}{}</td>", people(change));
+            }
+            let _ = writeln!(h, "</tr>");
+        }
+        let _ = writeln!(h, "</tbody></table>");
+    }
+    if figures.futures.len() == 1 {
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">This run has no scenarios, only do-nothing; add <code>[[scenarios]]</code> to the file to compare futures.</p>"
+        );
+    }
+    // Who pays, who saves, in numbers.
+    if figures.futures.len() > 1 && !figures.funders.is_empty() {
+        let _ = write!(
+            h,
+            "<h3>Net saving by funder (NPV)</h3>\n<table class=\"headline\"><thead><tr><th>Scenario</th>"
+        );
+        for funder in &figures.funders {
+            let _ = write!(
+                h,
+                "<th class=\"num\">{} invests</th><th class=\"num\">{} saves</th><th class=\"num\">{} net</th>",
+                escape(funder),
+                escape(funder),
+                escape(funder)
+            );
+        }
+        let _ = writeln!(h, "</tr></thead><tbody>");
+        for future in figures.futures.iter().skip(1) {
+            let Some(c) = &future.comparison else { continue };
+            let _ = write!(h, "<tr><td><strong>{}</strong></td>", escape(&future.name));
+            for fu in &c.funders {
+                let _ = write!(
+                    h,
+                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td>",
+                    money_millions(cur, fu.investment),
+                    money_millions(cur, fu.gross_saving),
+                    signed_class(fu.npv),
+                    money_millions(cur, fu.npv)
+                );
+            }
+            let _ = writeln!(h, "</tr>");
+        }
+        let _ = writeln!(h, "</tbody></table>");
+    }
+    let _ = writeln!(h, "</section>");
+}
+
+fn assumptions(h: &mut String, output: &RunOutput) {
+    let model = output.model;
+    let meta = &output.metadata;
+    let _ = writeln!(h, "<section id=\"assumptions\">\n<h2>Assumptions</h2>");
+    let _ = writeln!(
+        h,
+        "<p class=\"caption\">Every setting of <code>{}</code> as written, with the author's notes from the file. A value like <code>pert (min …, mode …, max …)</code> is uncertain: a plain run uses its mean, and Monte Carlo draws sample it.</p>",
+        escape(&meta.scenario_file.display().to_string())
+    );
+    let _ = writeln!(
+        h,
+        "<table class=\"assumptions\">\n<thead><tr><th>Section</th><th>Setting</th><th>Value</th><th>Note</th><th class=\"num\">Line</th></tr></thead>\n<tbody>"
+    );
+    for section in model.assumptions.iter() {
+        if !section.note.is_empty() {
+            let _ = writeln!(
+                h,
+                "<tr><td><strong>{}</strong></td><td colspan=\"3\">{}</td><td class=\"num\">{}</td></tr>",
+                escape(&section.heading),
+                escape(&section.note),
+                section.line
+            );
+        }
+        for item in &section.items {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"value\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                escape(&section.heading),
+                escape(&item.key),
+                escape(&item.value),
+                escape(&item.note),
+                item.line
+            );
+        }
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    if !model.uncertain.is_empty() {
+        let _ = writeln!(
+            h,
+            "<h3>Uncertain numbers ({})</h3>\n<table class=\"assumptions\"><thead><tr><th>Number</th><th>Distribution</th><th class=\"num\">Mean</th><th>Moves with</th><th>Where</th></tr></thead><tbody>",
+            model.uncertain.len()
+        );
+        const SHOWN: usize = 300;
+        for u in model.uncertain.iter().take(SHOWN) {
+            let _ = writeln!(
+                h,
+                "<tr><td>{}</td><td class=\"value\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&u.label),
+                escape(&u.distribution.to_string()),
+                crate::format::short(u.distribution.mean()),
+                escape(u.group.as_deref().unwrap_or("")),
+                escape(&u.source)
+            );
+        }
+        let _ = writeln!(h, "</tbody></table>");
+        if model.uncertain.len() > SHOWN {
+            let _ = writeln!(
+                h,
+                "<p class=\"note\">The first {SHOWN} of {} are shown; every one is listed in the workbook's Assumptions sheet and in <code>draws.csv</code> (with <code>--draws-csv</code>).</p>",
+                model.uncertain.len()
+            );
+        }
+    }
+    let _ = writeln!(h, "</section>");
+}
+
+fn about(h: &mut String, output: &RunOutput) {
+    let meta = &output.metadata;
+    let _ = writeln!(h, "<section id=\"run\">\n<h2>About this run</h2>\n<dl class=\"meta\">");
+    let mut item = |k: &str, v: String| {
+        let _ = writeln!(h, "<dt>{}</dt><dd>{}</dd>", escape(k), escape(&v));
+    };
+    item("Tool", format!("{} {}", meta.tool, meta.version));
+    item("Scenario file", meta.scenario_file.display().to_string());
+    item("Run started", super::utc_timestamp(meta.started_unix_seconds));
+    item(
+        "Monte Carlo",
+        if meta.options.draws == 0 {
+            "none: a run at the inputs' means".into()
+        } else {
+            format!("{} draws, seed {}", meta.options.draws, meta.options.seed)
+        },
+    );
+    item("Steps a year", meta.steps_per_year.to_string());
+    item("Futures", meta.futures.join(", "));
+    for source in &meta.inputs {
+        item(
+            &format!("Input {}", source.path.display()),
+            format!("SHA-256 {}", source.sha256),
+        );
+    }
+    let _ = writeln!(h, "</dl>\n</section>");
+}
