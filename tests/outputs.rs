@@ -202,7 +202,7 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     assert!(
         assumptions
             .rows()
-            .any(|r| r.get(1).is_some_and(|c| c.to_string() == "discount_rate"))
+            .any(|r| r.get(1).is_some_and(|c| *c == "discount_rate"))
     );
 }
 
