@@ -166,6 +166,18 @@ fn span(values: impl IntoIterator<Item = f64>, from_zero: bool) -> Range<f64> {
     lo..hi
 }
 
+/// People axes in thousands or millions when the numbers are large, so tick
+/// labels stay short: (multiplier, axis label).
+fn people_scale(largest: f64) -> (f64, &'static str) {
+    if largest >= 2e6 {
+        (1e-6, "People (millions)")
+    } else if largest >= 2e5 {
+        (1e-3, "People (thousands)")
+    } else {
+        (1.0, "People")
+    }
+}
+
 fn uncertain_values(u: &Uncertain) -> impl Iterator<Item = f64> + '_ {
     let intervals = [&u.outer, &u.inner]
         .into_iter()
@@ -320,6 +332,7 @@ fn stack<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     xs: &[f64],
     layers: &[Vec<f64>],
+    scale: f64,
     colour: impl Fn(usize) -> RGBColor,
 ) -> Result<(), Error<DB>> {
     let mut lower = vec![0.0; xs.len()];
@@ -329,8 +342,8 @@ fn stack<DB: DrawingBackend>(
             low: lower,
             high: upper.clone(),
         };
-        band_polygon(chart, xs, &interval, 1.0, colour(k).filled())?;
-        line(chart, xs, &upper, 1.0, WHITE.stroke_width(1))?;
+        band_polygon(chart, xs, &interval, scale, colour(k).filled())?;
+        line(chart, xs, &upper, scale, WHITE.stroke_width(1))?;
         lower = upper;
     }
     Ok(())
@@ -356,10 +369,12 @@ pub fn demand_by_level<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
         .futures
         .iter()
         .flat_map(|f| (0..xs.len()).map(move |t| f.people_level.iter().map(|l| l[t]).sum::<f64>()));
-    let y = span(totals, true);
+    let totals: Vec<f64> = totals.collect();
+    let (scale, axis) = people_scale(totals.iter().copied().fold(0.0, f64::max));
+    let y = span(totals.iter().map(|v| v * scale), true);
     for (area, future) in panels(&body, figures.futures.len()).iter().zip(&figures.futures) {
-        let mut chart = plot(area, &future.name, year_range(figures), y.clone(), "People")?;
-        stack(&mut chart, &xs, &future.people_level, |l| style::level(l, nl))?;
+        let mut chart = plot(area, &future.name, year_range(figures), y.clone(), axis)?;
+        stack(&mut chart, &xs, &future.people_level, scale, |l| style::level(l, nl))?;
     }
     Ok(())
 }
@@ -729,15 +744,13 @@ pub fn people_by_age<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> 
     let xs = years_f64(figures);
     let baseline = figures.baseline();
     let (left, right) = body.split_horizontally(body.dim_in_pixel().0 / 2);
-    let totals = (0..xs.len()).map(|t| baseline.people_band.iter().map(|b| b[t]).sum::<f64>());
-    let mut chart = plot(
-        &left,
-        "People by age band",
-        year_range(figures),
-        span(totals, true),
-        "People",
-    )?;
-    stack(&mut chart, &xs, &baseline.people_band, |b| style::band(b, nb))?;
+    let totals: Vec<f64> = (0..xs.len())
+        .map(|t| baseline.people_band.iter().map(|b| b[t]).sum::<f64>())
+        .collect();
+    let (scale, axis) = people_scale(totals.iter().copied().fold(0.0, f64::max));
+    let y = span(totals.iter().map(|v| v * scale), true);
+    let mut chart = plot(&left, "People by age band", year_range(figures), y, axis)?;
+    stack(&mut chart, &xs, &baseline.people_band, scale, |b| style::band(b, nb))?;
     let index: Vec<Vec<f64>> = baseline
         .people_band
         .iter()

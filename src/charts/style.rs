@@ -53,6 +53,7 @@ const WINE: RGBColor = RGBColor(0x88, 0x22, 0x55);
 const OLIVE: RGBColor = RGBColor(0x99, 0x99, 0x33);
 const TEAL: RGBColor = RGBColor(0x11, 0x77, 0x33);
 const PURPLE: RGBColor = RGBColor(0xAA, 0x44, 0x99);
+const INDIGO: RGBColor = RGBColor(0x33, 0x22, 0x88);
 
 /// Preventative spend and savings.
 pub const PREVENTATIVE: RGBColor = GREEN;
@@ -62,14 +63,18 @@ pub const SAVING: RGBColor = BLUE;
 pub const INVESTMENT: RGBColor = VERMILLION;
 
 /// Need levels, from the lowest need to the highest: green, orange,
-/// vermillion, wine (three levels skip vermillion; more add blues).
+/// vermillion, wine (three levels skip vermillion; five add indigo at the
+/// top, six and more blues at the bottom), so that more need reads warmer
+/// and then darker.
 pub fn level(l: usize, levels: usize) -> RGBColor {
-    const ORDER: [RGBColor; 4] = [GREEN, ORANGE, VERMILLION, WINE];
+    const ALL: [RGBColor; 7] = [SKY, BLUE, GREEN, ORANGE, VERMILLION, WINE, INDIGO];
     match levels {
         0..=2 => [GREEN, WINE][l.min(1)],
         3 => [GREEN, ORANGE, WINE][l],
-        4 => ORDER[l],
-        _ => [GREEN, ORANGE, VERMILLION, WINE, PURPLE, BLUE, SKY][l % 7],
+        4 => [GREEN, ORANGE, VERMILLION, WINE][l],
+        5 => [GREEN, ORANGE, VERMILLION, WINE, INDIGO][l],
+        6 => ALL[l + 1],
+        _ => ALL[l % 7],
     }
 }
 
