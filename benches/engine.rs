@@ -58,5 +58,59 @@ fn monte_carlo(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, engine, monte_carlo);
+/// Drawing: what charts add to a run, and what a live page re-draws.
+fn charts(c: &mut Criterion) {
+    use upstream::charts::{Chart, Figures};
+    use upstream::results::Comparison;
+    let mut group = c.benchmark_group("charts");
+    group.sample_size(10);
+    let model = load("scenarios/older-people.toml");
+    let futures = run_futures(&model, &[]).unwrap();
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons: Vec<Comparison> = futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
+        .collect();
+    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+    let options = montecarlo::Options {
+        draws: 1000,
+        seed: 1,
+        percentiles: vec![5.0, 25.0, 50.0, 75.0, 95.0],
+    };
+    let mc = montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    group.bench_function("older-people: figures from 1000 draws", |b| {
+        b.iter(|| Figures::new(black_box(&model), &accounts, &comparisons, Some(&mc)))
+    });
+    let figures = Figures::new(&model, &accounts, &comparisons, Some(&mc));
+    group.bench_function("older-people: all 7 charts as SVG", |b| {
+        b.iter(|| {
+            Chart::ALL
+                .iter()
+                .map(|chart| chart.svg(black_box(&figures)).unwrap().len())
+                .sum::<usize>()
+        })
+    });
+    let dir = std::env::temp_dir().join(format!("upstream-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    group.bench_function("older-people: all 7 charts as PNG files", |b| {
+        b.iter(|| {
+            for chart in Chart::ALL {
+                chart
+                    .write_png(black_box(&figures), &dir.join(format!("{}.png", chart.file_stem())))
+                    .unwrap();
+            }
+        })
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+    group.finish();
+}
+
+// Criterion's own plots are off: the crate's plotters draws text with the
+// bundled font only, which criterion's report pages do not register.
+criterion_group! {
+    name = benches;
+    config = Criterion::default().without_plots();
+    targets = engine, monte_carlo, charts
+}
 criterion_main!(benches);

@@ -67,6 +67,12 @@ fn check_charts(out: &Path) {
         // Not a blank canvas: a chart has many colours.
         let distinct: std::collections::HashSet<&[u8]> = pixels.chunks(3).collect();
         assert!(distinct.len() > 20, "{name}.png looks blank");
+        // The title is drawn (with the bundled font): dark pixels in its band.
+        let dark = (20..80)
+            .flat_map(|y| (30..700).map(move |x| (y * 1800 + x) * 3))
+            .filter(|&i| pixels[i] < 0x50 && pixels[i + 1] < 0x50 && pixels[i + 2] < 0x50)
+            .count();
+        assert!(dark > 500, "{name}.png has no title text ({dark} dark pixels)");
 
         let svg = std::fs::read_to_string(out.join("charts").join(format!("{name}.svg"))).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{name}.svg: {e}"));
@@ -271,4 +277,57 @@ fn the_report_lists_the_files_comments() {
     assert!(html.contains("HM Treasury Green Book rate"));
     assert!(html.contains("Age bands. People age out of each band"));
     assert!(html.contains("gamma (mean 42, sd 6, group &quot;unit costs&quot;)"));
+}
+
+#[test]
+fn chart_bands_are_the_monte_carlo_percentiles() {
+    use upstream::charts::Figures;
+    use upstream::montecarlo::{self, FutureSpec};
+    use upstream::results::rows::visit_summary;
+    use upstream::results::{Accounts, Comparison};
+    let model = upstream::scenario::load(&root().join("scenarios/older-people.toml")).unwrap();
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons: Vec<Comparison> = futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
+        .collect();
+    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+    let options = montecarlo::Options {
+        draws: 40,
+        seed: 7,
+        percentiles: vec![10.0, 25.0, 50.0, 75.0, 90.0],
+    };
+    let mc = montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    let figures = Figures::new(&model, &accounts, &comparisons, Some(&mc));
+    assert_eq!(figures.outer_percentiles, Some((10.0, 90.0)));
+    assert_eq!(figures.inner_percentiles, Some((25.0, 75.0)));
+    // Find each plotted row's statistics by name and compare.
+    let mut r = 0;
+    let mut checked = 0;
+    visit_summary(&model, &accounts, &comparisons, &mut |f, year, name, _| {
+        let stats = &mc.rows[r];
+        r += 1;
+        let (Some(year), "net_saving_cumulative_discounted") = (year, name().as_str()) else {
+            return;
+        };
+        let t = (year - model.start_year) as usize;
+        let c = figures.futures[f].comparison.as_ref().unwrap();
+        let u = &c.net_cumulative_discounted;
+        assert_eq!(u.value[t], comparisons[f - 1].total.net_saving_cumulative_discounted[t]);
+        assert_eq!(Some(u.outer.as_ref().unwrap().low[t]), stats.percentiles[0]);
+        assert_eq!(Some(u.outer.as_ref().unwrap().high[t]), stats.percentiles[4]);
+        assert_eq!(Some(u.inner.as_ref().unwrap().low[t]), stats.percentiles[1]);
+        checked += 1;
+    });
+    assert_eq!(checked, (futures.len() - 1) * model.horizon_years as usize);
+    // The chance of break-even is the share of draws.
+    let c = figures.futures[1].comparison.as_ref().unwrap();
+    let p = c.prob_break_even.as_ref().unwrap();
+    assert!(
+        p.windows(2).all(|w| w[0] <= w[1]),
+        "a chance of having broken even never falls"
+    );
+    assert!(p.iter().all(|v| (v * 40.0).fract() == 0.0));
 }

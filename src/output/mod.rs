@@ -132,18 +132,19 @@ pub fn figures(output: &RunOutput) -> Figures {
     )
 }
 
-/// Writes every chart as `NAME.png` and `NAME.svg` into `dir`.
+/// Writes every chart as `NAME.png` and `NAME.svg` into `dir` (the charts
+/// are drawn in parallel).
 fn write_charts(dir: &Path, figures: &Figures) -> io::Result<()> {
+    use rayon::prelude::*;
     fs::create_dir_all(dir)?;
-    for chart in Chart::ALL {
+    Chart::ALL.par_iter().try_for_each(|chart| {
         let stem = chart.file_stem();
         chart
             .write_png(figures, &dir.join(format!("{stem}.png")))
             .map_err(io::Error::other)?;
         let svg = chart.svg(figures).map_err(io::Error::other)?;
-        fs::write(dir.join(format!("{stem}.svg")), svg)?;
-    }
-    Ok(())
+        fs::write(dir.join(format!("{stem}.svg")), svg)
+    })
 }
 
 /// `YYYY-MM-DD HH:MM UTC` for seconds since 1970-01-01 UTC.
