@@ -74,6 +74,8 @@ pub struct DrawRecord {
     pub parameters: Vec<f64>,
     /// Per scenario (after the baseline): NPV, return per £1, break-even year (NaN = none).
     pub headline: Vec<[f64; 3]>,
+    /// The values of the rows asked for with [`run_keeping`] (NaN = none).
+    pub kept: Vec<f64>,
 }
 
 /// Everything a Monte Carlo run produced.
@@ -89,15 +91,54 @@ pub struct Summary {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("in one of draws {first_draw}–{last_draw} (seed {seed}), {future}: {source}")]
+#[error("{}, {future}: {source}", self.which())]
 pub struct DrawError {
     /// The batch of draws run together (the engine does not say which lane failed).
     pub first_draw: u64,
     pub last_draw: u64,
-    pub seed: u64,
+    /// `None` when the values were given rather than sampled ([`evaluate`]).
+    pub seed: Option<u64>,
     pub future: String,
     #[source]
     pub source: Box<EngineError>,
+}
+
+impl DrawError {
+    fn which(&self) -> String {
+        match self.seed {
+            Some(seed) => format!("in one of draws {}–{} (seed {seed})", self.first_draw, self.last_draw),
+            None => format!("in one of evaluations {}–{}", self.first_draw + 1, self.last_draw + 1),
+        }
+    }
+}
+
+/// A summary row: (future, year (`None` = whole horizon), metric name).
+pub type RowKey = (usize, Option<i32>, String);
+
+/// Where a batch's parameter values come from.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Sampled {
+        seed: u64,
+    },
+    /// One value per uncertain parameter of the model, per evaluation.
+    Given(&'a [Vec<f64>]),
+}
+
+impl Source<'_> {
+    fn values(&self, model: &Model, draw: u64) -> Vec<f64> {
+        match self {
+            Source::Sampled { seed } => sample(model, *seed, draw),
+            Source::Given(points) => points[draw as usize].clone(),
+        }
+    }
+
+    fn seed(&self) -> Option<u64> {
+        match self {
+            Source::Sampled { seed } => Some(*seed),
+            Source::Given(_) => None,
+        }
+    }
 }
 
 /// Per lane: the accounts of each future and each scenario's comparison.
@@ -160,6 +201,65 @@ pub fn run(
     options: &Options,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Summary, DrawError> {
+    run_keeping(model, futures, options, &[], progress)
+}
+
+/// [`run`], also keeping every draw's value of the rows `keep` (in each
+/// record's `kept`, NaN where a row has no value or does not exist).
+pub fn run_keeping(
+    model: &Model,
+    futures: &[FutureSpec],
+    options: &Options,
+    keep: &[RowKey],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, DrawError> {
+    let source = Source::Sampled { seed: options.seed };
+    let core = run_core(model, futures, options.draws as usize, source, true, keep, progress)?;
+    Ok(summarise(model, futures, options, core))
+}
+
+/// Runs `futures` once per point of `points` (each one value per uncertain
+/// parameter of `model`, in its order) and returns, per point, the values of
+/// the rows `keep` (NaN where none). Points are run side by side and in
+/// parallel; each result depends only on its point.
+pub fn evaluate(
+    model: &Model,
+    futures: &[FutureSpec],
+    points: &[Vec<f64>],
+    keep: &[RowKey],
+) -> Result<Vec<Vec<f64>>, DrawError> {
+    if points.is_empty() {
+        return Ok(Vec::new());
+    }
+    let core = run_core(
+        model,
+        futures,
+        points.len(),
+        Source::Given(points),
+        false,
+        keep,
+        &|_| {},
+    )?;
+    Ok(core.records.into_iter().map(|r| r.kept).collect())
+}
+
+/// What the draws produced before statistics.
+struct Core {
+    names: Vec<RowKey>,
+    /// Every row's value per draw (draw-major), when statistics are wanted.
+    values: Vec<f32>,
+    records: Vec<DrawRecord>,
+}
+
+fn run_core(
+    model: &Model,
+    futures: &[FutureSpec],
+    draws: usize,
+    source: Source,
+    with_values: bool,
+    keep: &[RowKey],
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Core, DrawError> {
     assert!(
         futures.first().is_some_and(|f| f.name == BASELINE && f.plan.is_empty()),
         "the first future must be the baseline"
@@ -207,40 +307,34 @@ pub fn run(
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
     {
         let mut ws = Workspace::new(model);
-        run_batch(
-            model,
-            &layout,
-            &base_central,
-            &prepared,
-            options.seed,
-            [0; LANES],
-            &mut ws,
-        )
-        .map_err(|e| *e)?;
+        run_batch(model, &layout, &base_central, &prepared, source, [0; LANES], &mut ws).map_err(|e| *e)?;
         let (accounts, comparisons) = &ws.lanes[0];
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
         });
     }
     let rows = names.len();
-    let find = |f: usize, year: Option<i32>, metric: &str| {
-        names
-            .iter()
-            .position(|(ff, y, n)| *ff == f && *y == year && n == metric)
-    };
+    // Which kept value (if any) each row is.
+    let mut kept_at: Vec<Option<usize>> = vec![None; rows];
+    for (k, key) in keep.iter().enumerate() {
+        if let Some(r) = names.iter().position(|n| n == key) {
+            kept_at[r] = Some(k);
+        }
+    }
+    let width = if with_values { rows } else { 1 };
 
-    let draws = options.draws as usize;
     let batches = draws.div_ceil(LANES);
-    let mut values = vec![0f32; batches * LANES * rows];
+    let mut values = vec![0f32; batches * LANES * width];
     let mut records: Vec<DrawRecord> = vec![
         DrawRecord {
             parameters: Vec::new(),
-            headline: Vec::new()
+            headline: Vec::new(),
+            kept: Vec::new(),
         };
         batches * LANES
     ];
     values
-        .par_chunks_mut(LANES * rows)
+        .par_chunks_mut(LANES * width)
         .zip(records.par_chunks_mut(LANES))
         .enumerate()
         .try_for_each_init(
@@ -248,12 +342,18 @@ pub fn run(
             |ws, (batch, (chunk, batch_records))| {
                 let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
                 let mut sampled =
-                    run_batch(model, &layout, &base_central, &prepared, options.seed, draw_ids, ws).map_err(|e| *e)?;
+                    run_batch(model, &layout, &base_central, &prepared, source, draw_ids, ws).map_err(|e| *e)?;
                 for (lane, (accounts, comparisons)) in ws.lanes.iter().enumerate() {
-                    let out = &mut chunk[lane * rows..(lane + 1) * rows];
+                    let out = &mut chunk[lane * width..(lane + 1) * width];
+                    let mut kept = vec![f64::NAN; keep.len()];
                     let mut r = 0;
                     visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
-                        out[r] = v.map_or(f32::NAN, |x| x as f32);
+                        if with_values {
+                            out[r] = v.map_or(f32::NAN, |x| x as f32);
+                        }
+                        if let Some(k) = kept_at[r] {
+                            kept[k] = v.unwrap_or(f64::NAN);
+                        }
                         r += 1;
                     });
                     debug_assert_eq!(r, rows);
@@ -270,6 +370,7 @@ pub fn run(
                                 ]
                             })
                             .collect(),
+                        kept,
                     };
                 }
                 let done = (batch * LANES + LANES).min(draws) - batch * LANES;
@@ -278,6 +379,19 @@ pub fn run(
             },
         )?;
     records.truncate(draws);
+    Ok(Core { names, values, records })
+}
+
+/// Statistics and probabilities of a run's draws.
+fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Core) -> Summary {
+    let Core { names, values, records } = core;
+    let rows = names.len();
+    let draws = options.draws as usize;
+    let find = |f: usize, year: Option<i32>, metric: &str| {
+        names
+            .iter()
+            .position(|(ff, y, n)| *ff == f && *y == year && n == metric)
+    };
 
     let column = |r: usize| -> Vec<f64> { (0..draws).map(|d| f64::from(values[d * rows + r])).collect() };
     // Rows are gathered a block at a time: each draw's values for a block of
@@ -337,14 +451,14 @@ pub fn run(
         }
     }
 
-    Ok(Summary {
+    Summary {
         draws: options.draws,
         seed: options.seed,
         percentiles: options.percentiles.clone(),
         rows: stats,
         probabilities,
         records,
-    })
+    }
 }
 
 /// Every future on the draws `draw_ids` side by side; per lane the accounts
@@ -381,11 +495,11 @@ fn run_batch(
     layout: &Layout,
     base_central: &[f64],
     prepared: &[Prepared],
-    seed: u64,
+    source: Source,
     draw_ids: [u64; LANES],
     ws: &mut Workspace,
 ) -> Result<Vec<Vec<f64>>, Box<DrawError>> {
-    let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| sample(model, seed, d)).collect();
+    let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| source.values(model, d)).collect();
     let Workspace {
         cache,
         baseline,
@@ -424,13 +538,13 @@ fn run_batch(
         } else {
             (&mut *other, LaneCalibration::Replay(&baseline.migration_by_step))
         };
-        simulate_lanes(p.spec.model, layout, params, &p.spec.plan, calibration, cache, out).map_err(|source| {
+        simulate_lanes(p.spec.model, layout, params, &p.spec.plan, calibration, cache, out).map_err(|error| {
             Box::new(DrawError {
                 first_draw: draw_ids[0],
                 last_draw: draw_ids[LANES - 1],
-                seed,
+                seed: source.seed(),
                 future: p.spec.name.clone(),
-                source: Box::new(source),
+                source: Box::new(error),
             })
         })?;
         let out: &LaneTrajectory<LANES> = if f == 0 { baseline } else { other };
