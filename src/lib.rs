@@ -6,6 +6,7 @@
 //! baseline and every scenario; [`results`] turns trajectories into the
 //! accounts planners and finance teams read; [`output`] writes them.
 
+pub mod analysis;
 pub mod charts;
 pub mod engine;
 pub mod error;

@@ -35,6 +35,56 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
     Ok(())
 }
 
+/// `model` with the number at `path` set to `value` in the baseline and in
+/// scenario `scenario` (so that a number both use, such as a unit cost,
+/// moves in both), checked as an override is: the value's range, and that no
+/// level's outflows overflow. For sensitivity analysis and goal seeking.
+pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Model, String> {
+    let mut varied = model.clone();
+    apply(&mut varied, path, value)?;
+    let problems = super::validate::flow_problems(&varied, &[]);
+    if let Some(p) = problems.first() {
+        return Err(format!("with {path} = {value}: {p}"));
+    }
+    if let Some(s) = varied.scenarios.iter_mut().find(|s| s.name == scenario) {
+        apply(&mut s.model, path, value)?;
+        let problems = super::validate::flow_problems(&s.model, &s.interventions);
+        if let Some(p) = problems.first() {
+            return Err(format!("with {path} = {value}: {p}"));
+        }
+    }
+    Ok(varied)
+}
+
+/// The value of the number at `path` in `model` (its first year's, when it
+/// changes by year).
+pub fn value(model: &Model, path: &str) -> Result<f64, String> {
+    let mut probe = model.clone();
+    let mut last = String::new();
+    let mut targets = None;
+    for candidate in [0.5, 0.0, 1.0, 2030.0] {
+        match set(&mut probe, path, candidate) {
+            Ok(t) => {
+                if candidate == 2030.0 {
+                    return Err(format!(
+                        "{path} is a calendar year; goal seeking needs a number that can vary continuously (compare scenarios with different years instead)"
+                    ));
+                }
+                targets = Some(t);
+                break;
+            }
+            Err(e) => last = e,
+        }
+    }
+    let targets = targets.ok_or(last)?;
+    let layout = crate::params::Layout::new(model);
+    let central = layout.central(model);
+    targets
+        .iter()
+        .find_map(|t| layout.indices(model, t).first().map(|&i| central[i]))
+        .ok_or_else(|| format!("{path} is not a number that sensitivity analysis or goal seeking can vary"))
+}
+
 /// Sets the number and returns the targets it set.
 fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String> {
     let mut set = Vec::new();

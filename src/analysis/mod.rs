@@ -1,0 +1,133 @@
+//! What drives the answer and what would it take: one-way and
+//! probabilistic sensitivity of a chosen output, and goal seeking (the value
+//! of one input at which a target is met, deterministically or with a
+//! chosen probability over the draws).
+
+pub mod goal_seek;
+pub mod sensitivity;
+
+use crate::model::{BASELINE, Model};
+use crate::montecarlo::RowKey;
+use crate::results::rows::visit_summary;
+use crate::results::{Accounts, Comparison};
+use crate::run::{Future, run_futures};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnalysisError {
+    /// A request that cannot be answered as asked (bad metric, path, target).
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
+    #[error(transparent)]
+    Draw(#[from] crate::montecarlo::DrawError),
+}
+
+/// An output of the model: a summary metric, in one year or over the horizon.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Metric {
+    pub name: String,
+    pub year: Option<i32>,
+}
+
+impl std::fmt::Display for Metric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.year {
+            Some(y) => write!(f, "{} in {y}", self.name),
+            None => write!(f, "{}", self.name),
+        }
+    }
+}
+
+/// The baseline and, unless it is the baseline itself, the scenario `name`.
+pub fn futures_for<'m>(model: &'m Model, name: &str) -> Result<Vec<Future<'m>>, AnalysisError> {
+    if name == BASELINE {
+        let mut all = run_futures(model, &[BASELINE.to_string()])?;
+        all.truncate(1);
+        Ok(all)
+    } else {
+        Ok(run_futures(model, &[name.to_string()])?)
+    }
+}
+
+/// Every summary row of a deterministic run of `futures`, with its value.
+pub fn rows_of(model: &Model, futures: &[Future]) -> Vec<(RowKey, Option<f64>)> {
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons: Vec<Comparison> = futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
+        .collect();
+    let mut rows = Vec::new();
+    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
+        rows.push(((f, year, name()), value))
+    });
+    rows
+}
+
+/// The summary row of `metric` for the last future of a run (the scenario,
+/// or the baseline when run alone), with a message naming what would be
+/// valid when there is none.
+pub fn resolve(model: &Model, rows: &[(RowKey, Option<f64>)], metric: &Metric) -> Result<RowKey, AnalysisError> {
+    let future = rows.iter().map(|((f, _, _), _)| *f).max().unwrap_or(0);
+    let key = (future, metric.year, metric.name.clone());
+    if rows.iter().any(|(k, _)| *k == key) {
+        return Ok(key);
+    }
+    let yearly = rows
+        .iter()
+        .any(|((f, y, n), _)| *f == future && y.is_some() && *n == metric.name);
+    let horizon = rows
+        .iter()
+        .any(|((f, y, n), _)| *f == future && y.is_none() && *n == metric.name);
+    let (first, last) = (model.start_year, model.end_year());
+    let message = match (yearly, horizon, metric.year) {
+        (true, _, None) => format!(
+            "`{}` is a yearly figure: say which year with --year (or `by YEAR` in a target), {first}–{last}",
+            metric.name
+        ),
+        (true, _, Some(y)) => format!("{y} is outside the run's years, {first}–{last}"),
+        (false, true, Some(_)) => format!(
+            "`{}` is over the whole horizon; drop the year",
+            metric.name
+        ),
+        _ => {
+            let mut names: Vec<&str> = rows
+                .iter()
+                .filter(|((f, _, _), _)| *f == future)
+                .map(|((_, _, n), _)| n.as_str())
+                .collect();
+            names.dedup();
+            names.sort_unstable();
+            names.dedup();
+            let wanted = metric.name.to_lowercase();
+            let stem = wanted.split([':', '_']).next().unwrap_or("").to_string();
+            let close: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| n.contains(&wanted) || (!stem.is_empty() && n.starts_with(&stem)))
+                .take(8)
+                .collect();
+            let examples = if close.is_empty() {
+                "npv, return_per_pound, break_even_year, spend_acute, spend_preventative, net_saving_cumulative_discounted, people_level:LEVEL".to_string()
+            } else {
+                close.join(", ")
+            };
+            format!(
+                "no metric `{}` for this future; try one of: {examples} (every metric is listed in the README's summary.csv table)",
+                metric.name
+            )
+        }
+    };
+    Err(AnalysisError::Invalid(message))
+}
+
+/// A metric's value for comparisons: a break-even year that never comes
+/// counts as the year after the horizon (later than any year).
+pub fn comparable(model: &Model, metric: &Metric, value: Option<f64>) -> f64 {
+    match value {
+        Some(v) => v,
+        None if metric.name.starts_with("break_even_year") => f64::from(model.end_year() + 1),
+        None => f64::NAN,
+    }
+}
