@@ -73,7 +73,12 @@ fn amount(text: &str) -> Option<f64> {
     } else {
         (lower, 1.0)
     };
-    digits.trim().parse::<f64>().ok().filter(|v| v.is_finite()).map(|v| v * scale)
+    digits
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .map(|v| v * scale)
 }
 
 impl Target {
@@ -88,7 +93,14 @@ impl Target {
             }
             None => (text, None),
         };
-        let ops = [(">=", Op::AtLeast), ("<=", Op::AtMost), ("≥", Op::AtLeast), ("≤", Op::AtMost), (">", Op::Above), ("<", Op::Below)];
+        let ops = [
+            (">=", Op::AtLeast),
+            ("<=", Op::AtMost),
+            ("≥", Op::AtLeast),
+            ("≤", Op::AtMost),
+            (">", Op::Above),
+            ("<", Op::Below),
+        ];
         let (at, symbol, op) = ops
             .iter()
             .filter_map(|(s, op)| body.find(s).map(|i| (i, *s, *op)))
@@ -233,6 +245,10 @@ fn refine(
     Ok(b)
 }
 
+/// One evaluation: whether the target is met, by how much (negative when
+/// not), and the output (or share of draws).
+type Probe = (bool, f64, Option<f64>);
+
 /// The value of `path` at which `target` is met for `scenario`:
 /// deterministically, or with `probability = Some((p, options))` in a share
 /// `p` of the draws (the same draws at every value).
@@ -263,7 +279,7 @@ pub fn goal_seek(
     let mut evaluations = 0;
     // (met, gap): gap = how far the output is past the target (positive when met) or,
     // with draws, the share of draws meeting it minus the share wanted.
-    let mut eval = |v: f64| -> Result<(bool, f64, Option<f64>), AnalysisError> {
+    let mut eval = |v: f64| -> Result<Probe, AnalysisError> {
         evaluations += 1;
         let varied = vary(model, scenario, path, v).map_err(invalid)?;
         let futures = futures_for(&varied, scenario)?;
@@ -281,8 +297,7 @@ pub fn goal_seek(
             }
             Some((p, options)) => {
                 let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-                let summary =
-                    montecarlo::run_keeping(&varied, &specs, options, std::slice::from_ref(&key), &|_| {})?;
+                let summary = montecarlo::run_keeping(&varied, &specs, options, std::slice::from_ref(&key), &|_| {})?;
                 let share = summary
                     .records
                     .iter()
@@ -321,7 +336,7 @@ pub fn goal_seek(
             results.push(eval(hi).ok());
         }
     }
-    let points: Vec<(f64, (bool, f64, Option<f64>))> = grid
+    let points: Vec<(f64, Probe)> = grid
         .iter()
         .zip(results)
         .filter_map(|(&v, r)| r.map(|r| (v, r)))
@@ -330,10 +345,7 @@ pub fn goal_seek(
         points.first().map_or(lower, |p| p.0),
         points.last().map_or(top, |p| p.0),
     );
-    let ends = (
-        points.first().and_then(|p| p.1.2),
-        points.last().and_then(|p| p.1.2),
-    );
+    let ends = (points.first().and_then(|p| p.1.2), points.last().and_then(|p| p.1.2));
     // The change of status nearest the current value.
     let changes: Vec<usize> = (1..points.len())
         .filter(|&i| points[i - 1].1.0 != points[i].1.0)
@@ -392,15 +404,11 @@ pub struct Threshold {
 /// The threshold table of `scenario`: per intervention, the highest cost
 /// per participant at which the scenario breaks even by the horizon.
 pub fn thresholds(model: &Model, scenario: &str) -> Result<Vec<Threshold>, AnalysisError> {
-    let s = model
-        .scenarios
-        .iter()
-        .find(|s| s.name == scenario)
-        .ok_or_else(|| {
-            AnalysisError::Invalid(format!(
-                "no scenario `{scenario}`; the threshold table is for a scenario with interventions"
-            ))
-        })?;
+    let s = model.scenarios.iter().find(|s| s.name == scenario).ok_or_else(|| {
+        AnalysisError::Invalid(format!(
+            "no scenario `{scenario}`; the threshold table is for a scenario with interventions"
+        ))
+    })?;
     let target = Target {
         metric: Metric {
             name: "npv".into(),
@@ -438,7 +446,10 @@ mod tests {
     #[test]
     fn targets_read_as_written() {
         let t = Target::parse("npv >= 0").unwrap();
-        assert_eq!((t.metric.name.as_str(), t.op, t.value, t.metric.year), ("npv", Op::AtLeast, 0.0, None));
+        assert_eq!(
+            (t.metric.name.as_str(), t.op, t.value, t.metric.year),
+            ("npv", Op::AtLeast, 0.0, None)
+        );
         let t = Target::parse("spend_acute <= £95m by 2035").unwrap();
         assert_eq!((t.op, t.value, t.metric.year), (Op::AtMost, 95e6, Some(2035)));
         let t = Target::parse("break_even_year<2030").unwrap();

@@ -87,10 +87,7 @@ pub fn resolve(model: &Model, rows: &[(RowKey, Option<f64>)], metric: &Metric) -
             metric.name
         ),
         (true, _, Some(y)) => format!("{y} is outside the run's years, {first}–{last}"),
-        (false, true, Some(_)) => format!(
-            "`{}` is over the whole horizon; drop the year",
-            metric.name
-        ),
+        (false, true, Some(_)) => format!("`{}` is over the whole horizon; drop the year", metric.name),
         _ => {
             let mut names: Vec<&str> = rows
                 .iter()

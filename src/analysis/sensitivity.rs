@@ -40,7 +40,12 @@ pub struct OneWay {
 /// Moves each uncertain number of `model` to its `percentiles` (e.g. 10
 /// and 90) with the others at their means, and ranks the numbers by the
 /// swing they cause in `metric` of `scenario`.
-pub fn one_way(model: &Model, scenario: &str, metric: &Metric, percentiles: (f64, f64)) -> Result<OneWay, AnalysisError> {
+pub fn one_way(
+    model: &Model,
+    scenario: &str,
+    metric: &Metric,
+    percentiles: (f64, f64),
+) -> Result<OneWay, AnalysisError> {
     let (lo, hi) = percentiles;
     if !(lo > 0.0 && lo < hi && hi < 100.0) {
         return Err(AnalysisError::Invalid(format!(
@@ -159,7 +164,11 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
         saa += (x - ma) * (x - ma);
         sbb += (y - mb) * (y - mb);
     }
-    if saa <= 0.0 || sbb <= 0.0 { 0.0 } else { sab / (saa * sbb).sqrt() }
+    if saa <= 0.0 || sbb <= 0.0 {
+        0.0
+    } else {
+        sab / (saa * sbb).sqrt()
+    }
 }
 
 /// Rank correlations of each sampled input (`inputs[draw][parameter]`) with

@@ -56,14 +56,14 @@ const KEY_WIDTH: i32 = 46;
 /// (wrapped over as many rows as it needs); returns the area left below.
 fn header<DB: DrawingBackend>(
     root: &Area<DB>,
-    chart: Chart,
+    title: &str,
     subtitle: &[String],
     legend: &[Entry],
 ) -> Result<Area<DB>, Error<DB>> {
     root.fill(&WHITE)?;
     let (width, _) = root.dim_in_pixel();
     let width = width as i32;
-    root.draw(&Text::new(chart.title(), (MARGIN, 22), bold(style::TITLE)))?;
+    root.draw(&Text::new(title.to_string(), (MARGIN, 22), bold(style::TITLE)))?;
     let mut y = 22 + style::TITLE as i32 + 12;
     for line in subtitle {
         root.draw(&Text::new(line.clone(), (MARGIN, y), muted(style::SUBTITLE)))?;
@@ -357,7 +357,7 @@ pub fn demand_by_level<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
         .collect();
     let body = header(
         root,
-        Chart::DemandByLevel,
+        Chart::DemandByLevel.title(),
         &[format!(
             "People at the end of each year by need level, in each future, on the same scale · {}",
             figures.model_name
@@ -387,7 +387,7 @@ pub fn demand_difference<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures)
         .collect();
     let mut subtitle = vec!["People in each need level at the end of each year: scenario minus do-nothing".to_string()];
     subtitle.extend(draws_note(figures, "Shaded", false));
-    let body = header(root, Chart::DemandDifference, &subtitle, &legend)?;
+    let body = header(root, Chart::DemandDifference.title(), &subtitle, &legend)?;
     let scenarios: Vec<_> = figures.futures.iter().filter(|f| f.comparison.is_some()).collect();
     if scenarios.is_empty() {
         return note(&body, "No scenarios to compare with do-nothing");
@@ -430,7 +430,7 @@ pub fn spend<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResu
         money_axis(figures, "")
     )];
     subtitle.extend(draws_note(figures, "Shaded", false));
-    let body = header(root, Chart::Spend, &subtitle, &legend)?;
+    let body = header(root, Chart::Spend.title(), &subtitle, &legend)?;
     let xs = years_f64(figures);
     let axis = money_axis(figures, " a year");
     // Lines, not bars: the axis need not start at zero, so the shift shows.
@@ -503,7 +503,7 @@ pub fn net_saving<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
         crate::format::percent(figures.discount_rate)
     )];
     subtitle.extend(draws_note(figures, "Shaded", true));
-    let body = header(root, Chart::NetSaving, &subtitle, &legend)?;
+    let body = header(root, Chart::NetSaving.title(), &subtitle, &legend)?;
     let scenarios: Vec<(usize, &super::data::FutureFigures)> = figures
         .futures
         .iter()
@@ -591,7 +591,7 @@ pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
             figures.seed.map(|s| format!(" (seed {s})")).unwrap_or_default()
         )]
     };
-    let body = header(root, Chart::BreakEven, &subtitle, &legend)?;
+    let body = header(root, Chart::BreakEven.title(), &subtitle, &legend)?;
     if scenarios.is_empty() {
         return note(&body, "No scenarios to compare with do-nothing");
     }
@@ -646,7 +646,7 @@ pub fn who_pays_who_saves<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures
         figures.last_year(),
         money_axis(figures, "")
     )];
-    let body = header(root, Chart::WhoPaysWhoSaves, &subtitle, &legend)?;
+    let body = header(root, Chart::WhoPaysWhoSaves.title(), &subtitle, &legend)?;
     let scenarios: Vec<_> = figures.futures.iter().filter(|f| f.comparison.is_some()).collect();
     if scenarios.is_empty() {
         return note(&body, "No scenarios to compare with do-nothing");
@@ -735,7 +735,7 @@ pub fn people_by_age<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> 
     let first = figures.years.first().copied().unwrap_or_default();
     let body = header(
         root,
-        Chart::PeopleByAge,
+        Chart::PeopleByAge.title(),
         &[format!(
             "The demographic pressure behind the demand: people at the end of each year, and growth against the end of {first}"
         )],
@@ -783,6 +783,128 @@ pub fn people_by_age<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> 
             .map(|(&x, &v)| (x, v))
             .collect();
         chart.draw_series(LineSeries::new(points, style::band(b, nb).stroke_width(4)))?;
+    }
+    Ok(())
+}
+
+/// Horizontal bars, one per input, largest first at the top: a tornado
+/// (low and high input around the central output) or rank correlations.
+pub fn bars<DB: DrawingBackend>(root: &Area<DB>, bars: &super::Bars) -> DrawResult<DB> {
+    use super::BarKind;
+    let legend: Vec<Entry> = match bars.kind {
+        BarKind::Tornado { .. } => vec![
+            entry(bars.low_label.clone(), style::SAVING, Key::Swatch),
+            entry(bars.high_label.clone(), style::ORANGE_KEY, Key::Swatch),
+            entry("central (all inputs at their means)", INK, Key::Line),
+        ],
+        BarKind::Correlation => {
+            let mut l = vec![entry(bars.low_label.clone(), style::SAVING, Key::Swatch)];
+            if bars.rows.iter().any(|r| r.second.is_some()) {
+                l.push(entry(bars.high_label.clone(), INK, Key::Swatch));
+            }
+            l
+        }
+    };
+    let body = header(root, &bars.title, &bars.subtitle, &legend)?;
+    if bars.rows.is_empty() {
+        return note(&body, "The file has no uncertain numbers to vary");
+    }
+    let k = bars.rows.len();
+    let (x, central) = match bars.kind {
+        BarKind::Tornado { central } => {
+            let values = bars
+                .rows
+                .iter()
+                .flat_map(|r| [Some(r.first), r.second])
+                .flatten()
+                .chain([central]);
+            (span(values, false), Some(central))
+        }
+        BarKind::Correlation => (-1.05..1.05, Some(0.0)),
+    };
+    let labels: Vec<String> = bars
+        .rows
+        .iter()
+        .map(|r| {
+            if r.label.chars().count() > 62 {
+                format!(
+                    "…{}",
+                    r.label
+                        .chars()
+                        .rev()
+                        .take(61)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<String>()
+                )
+            } else {
+                r.label.clone()
+            }
+        })
+        .collect();
+    let label_width = labels
+        .iter()
+        .map(|l| body.estimate_text_size(l, &text(style::TICK)).map_or(300, |(w, _)| w))
+        .max()
+        .unwrap_or(300)
+        .clamp(120, 820);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(12)
+        .x_label_area_size(60)
+        .y_label_area_size(label_width + 24)
+        .build_cartesian_2d(x.clone(), -0.5..k as f64 - 0.5)?;
+    let names = labels.clone();
+    let label = move |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+            names[names.len() - 1 - i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .y_labels(2 * k + 1)
+        .x_labels(9)
+        .y_label_formatter(&label)
+        .x_label_formatter(&|v| tick(*v))
+        .x_desc(bars.axis.as_str())
+        .label_style(text(style::TICK))
+        .axis_desc_style(muted(style::AXIS))
+        .axis_style(MUTED.stroke_width(1))
+        .bold_line_style(style::GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .disable_y_mesh()
+        .draw()?;
+    for (i, row) in bars.rows.iter().enumerate() {
+        let y = (k - 1 - i) as f64;
+        match (bars.kind, central) {
+            (BarKind::Tornado { central }, _) => {
+                chart.draw_series([
+                    Rectangle::new([(central, y - 0.36), (row.first, y)], style::SAVING.filled()),
+                    Rectangle::new(
+                        [(central, y), (row.second.unwrap_or(central), y + 0.36)],
+                        style::ORANGE_KEY.filled(),
+                    ),
+                ])?;
+            }
+            (BarKind::Correlation, _) => {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.34), (row.first, y + 0.34)],
+                    style::SAVING.filled(),
+                )))?;
+                if let Some(p) = row.second {
+                    chart.draw_series(std::iter::once(Circle::new((p, y), 9, INK.filled())))?;
+                }
+            }
+        }
+    }
+    if let Some(c) = central {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(c, -0.5), (c, k as f64 - 0.5)],
+            INK.stroke_width(3),
+        )))?;
     }
     Ok(())
 }

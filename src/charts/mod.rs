@@ -107,6 +107,61 @@ impl Chart {
     }
 }
 
+/// What a horizontal bar chart shows.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BarKind {
+    /// Each row: the output with the input low (`first`) and high (`second`),
+    /// around the central output.
+    Tornado { central: f64 },
+    /// Each row: Spearman's rank correlation (`first`) and the partial rank
+    /// correlation (`second`), in [−1, 1].
+    Correlation,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BarRow {
+    pub label: String,
+    pub first: f64,
+    pub second: Option<f64>,
+}
+
+/// A sensitivity chart: a tornado or rank correlations, largest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    pub title: String,
+    pub subtitle: Vec<String>,
+    pub axis: String,
+    /// Legend text of the first and second value.
+    pub low_label: String,
+    pub high_label: String,
+    pub kind: BarKind,
+    pub rows: Vec<BarRow>,
+}
+
+impl Bars {
+    pub fn svg(&self) -> Result<String, ChartError> {
+        style::register_fonts().map_err(ChartError)?;
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
+            draw::bars(&root, self).map_err(|e| ChartError(format!("could not draw {}: {e}", self.title)))?;
+            root.present().map_err(|e| ChartError(e.to_string()))?;
+        }
+        Ok(text.replace(
+            &format!("font-family=\"{}\"", style::FAMILY),
+            &format!("font-family=\"{}\"", style::SVG_FAMILY),
+        ))
+    }
+
+    pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {
+        style::register_fonts().map_err(ChartError)?;
+        let root = BitMapBackend::new(path, style::SIZE).into_drawing_area();
+        draw::bars(&root, self).map_err(|e| ChartError(format!("could not draw {}: {e}", self.title)))?;
+        root.present().map_err(|e| ChartError(e.to_string()))?;
+        Ok(())
+    }
+}
+
 type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -61,6 +61,8 @@ pub const PREVENTATIVE: RGBColor = GREEN;
 pub const ACUTE: RGBColor = VERMILLION;
 pub const SAVING: RGBColor = BLUE;
 pub const INVESTMENT: RGBColor = VERMILLION;
+/// An input at its high value, in sensitivity charts.
+pub const ORANGE_KEY: RGBColor = ORANGE;
 
 /// Need levels, from the lowest need to the highest: green, orange,
 /// vermillion, wine (three levels skip vermillion; five add indigo at the

@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand.
 
+mod analysis;
 mod check;
 mod run;
 
@@ -25,6 +26,8 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Check(check::Args),
+    Sensitivity(analysis::SensitivityArgs),
+    GoalSeek(analysis::GoalSeekArgs),
 }
 
 pub fn main() -> Result<(), CliError> {
@@ -50,6 +53,8 @@ pub fn main() -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
+        Command::Sensitivity(args) => analysis::sensitivity(args),
+        Command::GoalSeek(args) => analysis::goal_seek(args),
     }
 }
 

@@ -1,6 +1,7 @@
 //! Writing a run: tidy CSV, run metadata and the terminal summary. Outputs
 //! read only results.
 
+pub mod analysis;
 pub mod csv_files;
 pub mod report;
 pub mod table;
@@ -64,11 +65,37 @@ pub struct RunOptions {
     pub report: bool,
 }
 
-/// Writes `summary.csv`, `detail.csv` and `run.json` into `dir`. The files
-/// are written into a fresh sibling folder which then replaces `dir` whole,
-/// so `dir` never holds a half-written run and an earlier run is only
-/// replaced once the new one is complete.
+/// Writes `summary.csv`, `detail.csv`, `run.json`, the charts, the workbook
+/// and (when asked) the report into `dir`, replacing it whole (see
+/// [`replace_dir`]).
 pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future]) -> io::Result<()> {
+    replace_dir(dir, |staging| {
+        csv_files::write_summary(&staging.join("summary.csv"), output)?;
+        csv_files::write_detail(&staging.join("detail.csv"), output.model, futures)?;
+        if output.write_draws
+            && let Some(mc) = &output.monte_carlo
+        {
+            csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
+        }
+        let figures = figures(output);
+        write_charts(&staging.join("charts"), &figures)?;
+        workbook::write(&staging.join("results.xlsx"), output, &figures)
+            .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
+        if output.metadata.options.report {
+            let sensitivity = analysis::for_report(dir, &output.metadata.inputs);
+            let html = report::render(output, &figures, &sensitivity).map_err(io::Error::other)?;
+            fs::write(staging.join("report.html"), html)?;
+        }
+        let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;
+        fs::write(staging.join("run.json"), json + "\n")?;
+        Ok(())
+    })
+}
+
+/// Writes a folder of results: `write` fills a fresh sibling folder, which
+/// then replaces `dir` whole, so `dir` never holds a half-written result and
+/// an earlier one is only replaced once the new one is complete.
+pub fn replace_dir(dir: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -83,27 +110,7 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
         fs::remove_dir_all(&staging)?;
     }
     fs::create_dir(&staging)?;
-    let written = (|| -> io::Result<()> {
-        csv_files::write_summary(&staging.join("summary.csv"), output)?;
-        csv_files::write_detail(&staging.join("detail.csv"), output.model, futures)?;
-        if output.write_draws
-            && let Some(mc) = &output.monte_carlo
-        {
-            csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
-        }
-        let figures = figures(output);
-        write_charts(&staging.join("charts"), &figures)?;
-        workbook::write(&staging.join("results.xlsx"), output, &figures)
-            .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
-        if output.metadata.options.report {
-            let html = report::render(output, &figures).map_err(io::Error::other)?;
-            fs::write(staging.join("report.html"), html)?;
-        }
-        let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;
-        fs::write(staging.join("run.json"), json + "\n")?;
-        Ok(())
-    })();
-    if let Err(e) = written {
+    if let Err(e) = write(&staging) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }

@@ -4,6 +4,7 @@
 //! Large type and high contrast for a meeting-room screen; prints cleanly.
 
 use super::RunOutput;
+use super::analysis::{ForReport, describe};
 use crate::charts::{Chart, ChartError, Figures};
 use crate::format::{currency_prefix, money_millions, people, percent};
 use std::fmt::Write;
@@ -79,7 +80,7 @@ fn caption(chart: Chart, figures: &Figures) -> String {
 }
 
 /// Renders the whole report.
-pub fn render(output: &RunOutput, figures: &Figures) -> Result<String, ChartError> {
+pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) -> Result<String, ChartError> {
     let model = output.model;
     let meta = &output.metadata;
     let cur = currency_prefix(&model.currency);
@@ -115,6 +116,9 @@ pub fn render(output: &RunOutput, figures: &Figures) -> Result<String, ChartErro
             escape(chart.title())
         );
     }
+    if !sensitivity.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#sensitivity\">Sensitivity</a></li>");
+    }
     let _ = writeln!(h, "<li><a href=\"#assumptions\">Assumptions</a></li>");
     let _ = writeln!(h, "<li><a href=\"#run\">About this run</a></li></ol></nav>");
 
@@ -138,6 +142,7 @@ pub fn render(output: &RunOutput, figures: &Figures) -> Result<String, ChartErro
         );
     }
 
+    sensitivity_section(&mut h, sensitivity);
     assumptions(&mut h, output);
     about(&mut h, output);
     let _ = writeln!(h, "</main>\n</body>\n</html>");
@@ -383,4 +388,45 @@ fn about(h: &mut String, output: &RunOutput) {
         );
     }
     let _ = writeln!(h, "</dl>\n</section>");
+}
+
+/// Inline SVG made to scale with the page.
+fn inline(svg: &str, label: &str) -> String {
+    let start = svg.find("<svg").unwrap_or(0);
+    svg[start..].replacen(
+        &format!(
+            "<svg width=\"{}\" height=\"{}\"",
+            crate::charts::style::SIZE.0,
+            crate::charts::style::SIZE.1
+        ),
+        &format!("<svg role=\"img\" aria-label=\"{}\"", escape(label)),
+        1,
+    )
+}
+
+fn sensitivity_section(h: &mut String, analyses: &[ForReport]) {
+    if analyses.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<section id=\"sensitivity\">\n<h2>Sensitivity</h2>\n<p class=\"caption\">Which assumptions the answer depends on most, from <code>upstream sensitivity</code> run on these same input files. The tornado moves one input at a time; the rank correlations use every input's sampled values together.</p>"
+    );
+    for a in analyses {
+        let _ = writeln!(
+            h,
+            "<section class=\"chart\">\n<h3>{}</h3>\n<figure>\n{}</figure>",
+            escape(&describe(&a.meta)),
+            inline(&a.tornado_svg, "tornado")
+        );
+        if let Some(svg) = &a.rank_svg {
+            let _ = writeln!(h, "<figure>\n{}</figure>", inline(svg, "rank correlations"));
+        }
+        let _ = writeln!(
+            h,
+            "<p class=\"note\">Every input's figures: <code>{}</code>.</p>\n</section>",
+            escape(&a.folder.display().to_string())
+        );
+    }
+    let _ = writeln!(h, "</section>");
 }

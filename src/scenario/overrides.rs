@@ -53,6 +53,19 @@ pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Mod
             return Err(format!("with {path} = {value}: {p}"));
         }
     }
+    // The uncertain numbers left are renumbered in order (a draw samples
+    // them by position), in the baseline and in every scenario alike.
+    let renumber: std::collections::HashMap<usize, usize> =
+        varied.uncertain.iter().enumerate().map(|(i, u)| (u.id, i)).collect();
+    for u in &mut varied.uncertain {
+        u.id = renumber[&u.id];
+    }
+    for s in &mut varied.scenarios {
+        s.model.uncertain.retain(|u| renumber.contains_key(&u.id));
+        for u in &mut s.model.uncertain {
+            u.id = renumber[&u.id];
+        }
+    }
     Ok(varied)
 }
 
