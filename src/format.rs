@@ -44,6 +44,17 @@ pub fn people(x: f64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// Money to the penny with thousands separators (`£1,425.31`).
+pub fn money_exact(prefix: &str, x: f64) -> String {
+    let pennies = (x.abs() * 100.0).round();
+    let sign = if x < 0.0 && pennies > 0.0 { "-" } else { "" };
+    format!(
+        "{sign}{prefix}{}.{:02}",
+        people((pennies / 100.0).trunc()),
+        (pennies % 100.0) as u32
+    )
+}
+
 /// A number in a few significant digits for reading (22516 → `22,516`,
 /// 0.0351 → `0.0351`, 42 → `42`).
 pub fn short(x: f64) -> String {
@@ -81,6 +92,9 @@ mod tests {
         assert_eq!(percent(0.035), "3.5");
         assert_eq!(percent(0.0), "0");
         assert_eq!(short(22516.4), "22,516");
+        assert_eq!(money_exact("£", 1425.314), "£1,425.31");
+        assert_eq!(money_exact("£", -0.004), "£0.00");
+        assert_eq!(money_exact("£", 130.5154), "£130.52");
         assert_eq!(short(0.0351), "0.0351");
         assert_eq!(short(42.0), "42");
         assert_eq!(short(-0.00001), "0");

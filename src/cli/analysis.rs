@@ -5,7 +5,7 @@ use std::fmt::Write;
 use std::path::PathBuf;
 use upstream::analysis::goal_seek::{self, Side, Target};
 use upstream::analysis::{AnalysisError, Metric, sensitivity};
-use upstream::format::{currency_prefix, money_millions, short};
+use upstream::format::{currency_prefix, money_exact, money_millions, short};
 use upstream::model::Model;
 use upstream::montecarlo;
 
@@ -303,7 +303,7 @@ pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
                 (true, None) => ("none: not even at zero cost".into(), "–".into()),
                 (true, Some(c)) if c.is_infinite() => ("any".into(), "–".into()),
                 (true, Some(c)) => (
-                    format!("{cur}{}", short(c)),
+                    money_exact(&cur, c),
                     if t.cost_per_participant > 0.0 {
                         format!("{:+.0}%", 100.0 * (c / t.cost_per_participant - 1.0))
                     } else {
@@ -313,7 +313,7 @@ pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
             };
             rows.push(vec![
                 t.intervention.clone(),
-                format!("{cur}{}", short(t.cost_per_participant)),
+                money_exact(&cur, t.cost_per_participant),
                 threshold,
                 headroom,
             ]);
