@@ -19,5 +19,6 @@ pub mod params;
 pub mod results;
 pub mod run;
 pub mod scenario;
+pub mod serve;
 pub mod uncertainty;
 pub mod units;

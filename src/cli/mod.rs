@@ -3,6 +3,7 @@
 mod analysis;
 mod check;
 mod run;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::fmt;
@@ -28,6 +29,7 @@ enum Command {
     Check(check::Args),
     Sensitivity(analysis::SensitivityArgs),
     GoalSeek(analysis::GoalSeekArgs),
+    Serve(serve::Args),
 }
 
 pub fn main() -> Result<(), CliError> {
@@ -55,6 +57,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Check(args) => check::run(args),
         Command::Sensitivity(args) => analysis::sensitivity(args),
         Command::GoalSeek(args) => analysis::goal_seek(args),
+        Command::Serve(args) => serve::run(args),
     }
 }
 

@@ -159,15 +159,23 @@ fn signed_class(x: f64) -> &'static str {
     }
 }
 
-fn headline(h: &mut String, output: &RunOutput, figures: &Figures, cur: &str) {
-    let model = output.model;
-    let last = model.end_year();
-    let mc = figures.draws > 0;
+fn headline(h: &mut String, _output: &RunOutput, figures: &Figures, cur: &str) {
     let _ = writeln!(h, "<section id=\"headline\">\n<h2>Headline</h2>");
+    h.push_str(&headline_tables(figures, cur));
+    let _ = writeln!(h, "</section>");
+}
+
+/// The headline tables (money, demand at the horizon, funders), shared by
+/// the report and the workshop page.
+pub fn headline_tables(figures: &Figures, cur: &str) -> String {
+    let mut text = String::new();
+    let h = &mut text;
+    let first = figures.years.first().copied().unwrap_or_default();
+    let last = figures.last_year();
+    let mc = figures.draws > 0;
     let _ = writeln!(
         h,
-        "<p class=\"caption\">Net saving is spend avoided minus the cost of the interventions, discounted, over {}–{last}.{}</p>",
-        model.start_year,
+        "<p class=\"caption\">Net saving is spend avoided minus the cost of the interventions, discounted, over {first}–{last}.{}</p>",
         if mc {
             " Figures are the run at the inputs' means; ranges and chances are over the draws."
         } else {
@@ -293,7 +301,7 @@ fn headline(h: &mut String, output: &RunOutput, figures: &Figures, cur: &str) {
         }
         let _ = writeln!(h, "</tbody></table>");
     }
-    let _ = writeln!(h, "</section>");
+    text
 }
 
 fn assumptions(h: &mut String, output: &RunOutput) {

@@ -69,6 +69,12 @@ pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Mod
     Ok(varied)
 }
 
+/// Why a model's levels would overflow with `interventions` applied: no
+/// level's yearly outflows may sum past 1 (see the scenario file's checks).
+pub fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<String> {
+    super::validate::flow_problems(model, interventions)
+}
+
 /// The value of the number at `path` in `model` (its first year's, when it
 /// changes by year).
 pub fn value(model: &Model, path: &str) -> Result<f64, String> {

@@ -1,0 +1,325 @@
+//! What the workshop page can change, and turning its edits into a model:
+//! per scenario, which interventions are on and the values of their
+//! numbers (reach, effects, cost, start year, ramp), checked as the scenario
+//! file's own overrides are. The page keeps the whole edit state and sends
+//! it with every request, so the server holds nothing that tabs could share.
+
+use crate::model::{BASELINE, Effect, Model, Reach, Scenario};
+use crate::scenario::overrides;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One scenario as the page has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioEdit {
+    pub name: String,
+    #[serde(default)]
+    pub description: String,
+    /// The file's scenario this one starts from (its own name, or the
+    /// original of a copy); `None` for one built from do-nothing.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Names of the interventions switched on.
+    pub interventions: Vec<String>,
+    /// Values by override path, e.g. `intervention.Falls prevention.reach`.
+    #[serde(default)]
+    pub values: BTreeMap<String, f64>,
+}
+
+/// The page's request to re-run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunRequest {
+    pub draws: u32,
+    pub scenarios: Vec<ScenarioEdit>,
+}
+
+/// Most draws a workshop re-run may ask for.
+pub const MAX_DRAWS: u32 = 20_000;
+/// Most scenarios on the page at once.
+pub const MAX_SCENARIOS: usize = 12;
+
+/// One number the page shows as a slider.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Control {
+    pub path: String,
+    pub label: String,
+    pub min: f64,
+    pub max: f64,
+    pub step: f64,
+    /// `share`, `money`, `year`, `years` or `factor`, for how the page shows it.
+    pub kind: &'static str,
+}
+
+/// An intervention and its controls.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct InterventionControls {
+    pub name: String,
+    pub description: String,
+    pub controls: Vec<Control>,
+}
+
+/// What the page needs to draw its controls.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ModelInfo {
+    pub name: String,
+    pub start_year: i32,
+    pub end_year: i32,
+    pub currency: String,
+    pub draws: u32,
+    pub max_draws: u32,
+    pub interventions: Vec<InterventionControls>,
+    /// The file's scenarios as edits (every control's value filled in).
+    pub scenarios: Vec<ScenarioEdit>,
+}
+
+fn controls(model: &Model) -> Vec<InterventionControls> {
+    let (first, last) = (model.start_year, model.end_year());
+    model
+        .interventions
+        .iter()
+        .map(|i| {
+            let p = |field: &str| format!("intervention.{}.{field}", i.name);
+            let mut controls = Vec::new();
+            match i.reach {
+                Reach::Share(_) => controls.push(Control {
+                    path: p("reach"),
+                    label: "reach (share of the target group)".into(),
+                    min: 0.0,
+                    max: 1.0,
+                    step: 0.01,
+                    kind: "share",
+                }),
+                Reach::Places(v) => controls.push(Control {
+                    path: p("places"),
+                    label: "places".into(),
+                    min: 0.0,
+                    max: (v * 3.0).max(10.0).ceil(),
+                    step: 1.0,
+                    kind: "count",
+                }),
+            }
+            for effect in &i.effects {
+                let (path, label) = match *effect {
+                    Effect::Transition { from, to, .. } => {
+                        let to_name = to.map_or("exit".to_string(), |t| model.levels[t].clone());
+                        (
+                            p(&format!("relative_risk.{}.{to_name}", model.levels[from])),
+                            format!("relative risk {} → {to_name}", model.levels[from]),
+                        )
+                    }
+                    Effect::Service { service, .. } => {
+                        let s = &model.services[service].name;
+                        (p(&format!("multiplier.{s}")), format!("use of {s} (multiplier)"))
+                    }
+                };
+                let value = match *effect {
+                    Effect::Transition { relative_risk, .. } => relative_risk,
+                    Effect::Service { multiplier, .. } => multiplier,
+                };
+                controls.push(Control {
+                    path,
+                    label,
+                    min: 0.0,
+                    max: (value * 2.0).max(1.5),
+                    step: 0.01,
+                    kind: "factor",
+                });
+            }
+            controls.push(Control {
+                path: p("cost_per_participant"),
+                label: "cost per participant a year".into(),
+                min: 0.0,
+                max: (i.cost_per_participant * 3.0).max(100.0).ceil(),
+                step: if i.cost_per_participant >= 1000.0 { 10.0 } else { 1.0 },
+                kind: "money",
+            });
+            controls.push(Control {
+                path: p("start_year"),
+                label: "start year".into(),
+                min: f64::from(first),
+                max: f64::from(last),
+                step: 1.0,
+                kind: "year",
+            });
+            controls.push(Control {
+                path: p("ramp_years"),
+                label: "ramp-up (years)".into(),
+                min: 0.0,
+                max: 10.0,
+                step: 0.5,
+                kind: "years",
+            });
+            InterventionControls {
+                name: i.name.clone(),
+                description: i.description.clone(),
+                controls,
+            }
+        })
+        .collect()
+}
+
+/// A control's value in `model`: start year and ramp are read from the
+/// intervention (they are not numbers a draw varies), the rest as overrides read them.
+fn control_value(model: &Model, path: &str) -> Result<f64, String> {
+    for (field, read) in [
+        (
+            ".start_year",
+            (|i: &crate::model::Intervention| f64::from(i.start_year)) as fn(&_) -> f64,
+        ),
+        (".ramp_years", |i| i.ramp_years),
+    ] {
+        if let Some(name) = path.strip_prefix("intervention.").and_then(|p| p.strip_suffix(field)) {
+            return model
+                .interventions
+                .iter()
+                .find(|i| i.name == name)
+                .map(read)
+                .ok_or_else(|| format!("the file has no intervention `{name}`"));
+        }
+    }
+    overrides::value(model, path)
+}
+
+/// Every control's value in `model` (a scenario's or the baseline's).
+fn values(model: &Model, controls: &[InterventionControls]) -> BTreeMap<String, f64> {
+    controls
+        .iter()
+        .flat_map(|i| &i.controls)
+        .filter_map(|c| control_value(model, &c.path).ok().map(|v| (c.path.clone(), v)))
+        .collect()
+}
+
+pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
+    let controls = controls(model);
+    let scenarios = model
+        .scenarios
+        .iter()
+        .map(|s| ScenarioEdit {
+            name: s.name.clone(),
+            description: s.description.clone(),
+            from: Some(s.name.clone()),
+            interventions: s
+                .interventions
+                .iter()
+                .map(|&i| model.interventions[i].name.clone())
+                .collect(),
+            values: values(&s.model, &controls),
+        })
+        .collect();
+    ModelInfo {
+        name: model.name.clone(),
+        start_year: model.start_year,
+        end_year: model.end_year(),
+        currency: model.currency.clone(),
+        draws: draws.min(MAX_DRAWS),
+        max_draws: MAX_DRAWS,
+        interventions: controls,
+        scenarios,
+    }
+}
+
+/// A scenario built from an edit, with the overrides (relative to the
+/// file's baseline model) that reproduce it.
+pub struct Built {
+    pub scenario: Scenario,
+}
+
+/// The model with the page's scenarios in place of the file's. Every
+/// problem is a message for the page naming the scenario and the number.
+pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
+    if request.draws > MAX_DRAWS {
+        return Err(format!(
+            "{} draws is more than a workshop re-run allows ({MAX_DRAWS}); ask for fewer",
+            request.draws
+        ));
+    }
+    if request.scenarios.len() > MAX_SCENARIOS {
+        return Err(format!(
+            "{} scenarios is more than the page shows at once ({MAX_SCENARIOS}); remove some",
+            request.scenarios.len()
+        ));
+    }
+    let mut model = base.clone();
+    model.scenarios = Vec::new();
+    let mut names: Vec<&str> = Vec::new();
+    for edit in &request.scenarios {
+        let name = edit.name.trim();
+        if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
+            return Err(format!(
+                "a scenario name must be 1 to 80 characters with no line breaks; `{}` is not",
+                edit.name.escape_debug()
+            ));
+        }
+        if name == BASELINE {
+            return Err(format!(
+                "`{BASELINE}` is the baseline's name; call the scenario something else"
+            ));
+        }
+        if names.contains(&name) {
+            return Err(format!("two scenarios are called `{name}`; rename one"));
+        }
+        names.push(name);
+        model.scenarios.push(build_one(base, edit)?.scenario);
+    }
+    Ok(model)
+}
+
+fn build_one(base: &Model, edit: &ScenarioEdit) -> Result<Built, String> {
+    let name = edit.name.trim();
+    let origin = match &edit.from {
+        Some(from) => Some(
+            base.scenarios
+                .iter()
+                .find(|s| &s.name == from)
+                .ok_or_else(|| format!("scenario `{name}` starts from `{from}`, which the file does not have"))?,
+        ),
+        None => None,
+    };
+    let mut scenario_model = match origin {
+        Some(o) => (*o.model).clone(),
+        None => {
+            let mut m = base.clone();
+            m.scenarios = Vec::new();
+            m
+        }
+    };
+    let mut overrides_written: Vec<(String, f64)> = origin.map(|o| o.overrides.clone()).unwrap_or_default();
+    for (path, &value) in &edit.values {
+        if !value.is_finite() {
+            return Err(format!("in `{name}`, {path} is not a number"));
+        }
+        let current = control_value(&scenario_model, path).map_err(|e| format!("in `{name}`: {e}"))?;
+        if (value - current).abs() <= 1e-12 * current.abs().max(1.0) {
+            continue;
+        }
+        overrides::apply(&mut scenario_model, path, value).map_err(|e| format!("in `{name}`, {path}: {e}"))?;
+        overrides_written.retain(|(p, _)| p != path);
+        overrides_written.push((path.clone(), value));
+    }
+    let mut plan = Vec::new();
+    for intervention in &edit.interventions {
+        let i = base
+            .interventions
+            .iter()
+            .position(|x| &x.name == intervention)
+            .ok_or_else(|| format!("in `{name}`: the file has no intervention `{intervention}`"))?;
+        if !plan.contains(&i) {
+            plan.push(i);
+        }
+    }
+    plan.sort_unstable();
+    if let Some(problem) = overrides::flow_problems(&scenario_model, &plan).first() {
+        return Err(format!("in `{name}`: {problem}"));
+    }
+    Ok(Built {
+        scenario: Scenario {
+            name: name.to_string(),
+            description: edit.description.clone(),
+            interventions: plan,
+            model: Box::new(scenario_model),
+            overrides: overrides_written,
+        },
+    })
+}

@@ -1,0 +1,402 @@
+//! `upstream serve`: the workshop page. A local web server (axum on tokio)
+//! that serves one self-contained page and three endpoints: the model's
+//! controls, a re-run of the page's scenarios (headline and the report's
+//! charts as SVG), and "save as". The server keeps no edit state (the page
+//! sends its whole state with each request), so browser tabs cannot
+//! disturb each other. Safe by default: loopback only unless told, requests
+//! naming another host or coming from another site refused, bodies limited.
+
+pub mod edit;
+pub mod save;
+
+use crate::charts::{Chart, Figures};
+use crate::format::currency_prefix;
+use crate::model::Model;
+use crate::montecarlo::{self, FutureSpec};
+use crate::results::{Accounts, Comparison};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use edit::RunRequest;
+use serde::{Deserialize, Serialize};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Largest request body accepted (the page's whole state is a few KiB).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+const PAGE: &str = include_str!("page.html");
+
+/// The loaded scenario file and where the page may save.
+pub struct App {
+    pub model: Model,
+    pub path: PathBuf,
+    pub text: String,
+    pub save_dir: PathBuf,
+    /// `Host` header values the server answers to (`127.0.0.1:8080`, …).
+    pub hosts: Vec<String>,
+    /// Draws the page starts with.
+    pub draws: u32,
+}
+
+impl App {
+    /// Loads `path`; `save_dir` defaults to the scenario file's folder.
+    pub fn load(path: &Path, save_dir: Option<PathBuf>) -> Result<App, String> {
+        let model = crate::scenario::load(path).map_err(|e| e.to_string())?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let folder = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let save_dir = save_dir.unwrap_or_else(|| folder.to_path_buf());
+        if !save_dir.is_dir() {
+            return Err(format!("the save folder {} does not exist", save_dir.display()));
+        }
+        Ok(App {
+            model,
+            path: path.to_path_buf(),
+            text,
+            save_dir,
+            hosts: Vec::new(),
+            draws: 1000,
+        })
+    }
+
+    /// Answer to these `Host` names at `addr`'s port.
+    pub fn allow_hosts(&mut self, addr: SocketAddr, extra: Option<&str>) {
+        let port = addr.port();
+        self.hosts = vec![
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ];
+        if let Some(h) = extra {
+            if addr.ip().is_unspecified() {
+                // Listening on every interface: any name this machine has.
+                self.hosts.push("*".into());
+            } else {
+                self.hosts.push(format!("{h}:{port}"));
+            }
+        }
+        self.hosts.push(addr.to_string());
+    }
+
+    fn same_folder(&self) -> bool {
+        let folder = self
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        match (folder.canonicalize(), self.save_dir.canonicalize()) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => false,
+        }
+    }
+}
+
+/// A message for the page, with its status.
+struct Problem(StatusCode, String);
+
+impl IntoResponse for Problem {
+    fn into_response(self) -> Response {
+        #[derive(Serialize)]
+        struct Body {
+            error: String,
+        }
+        (self.0, axum::Json(Body { error: self.1 })).into_response()
+    }
+}
+
+fn json<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Problem> {
+    serde_json::from_slice(body).map_err(|e| {
+        Problem(
+            StatusCode::BAD_REQUEST,
+            format!("the request is not what the page sends: {e}"),
+        )
+    })
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/", get(page))
+        .route("/api/model", get(model_info))
+        .route("/api/run", post(run))
+        .route("/api/save", post(save_as))
+        .fallback(|| async { Problem(StatusCode::NOT_FOUND, "no such page; the workshop is at /".into()) })
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(app.clone(), guard))
+        .with_state(app)
+}
+
+/// Refuses requests for another host (a page elsewhere reaching this
+/// server through DNS) and posts from another site.
+async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("");
+    let any = app.hosts.iter().any(|h| h == "*");
+    if host.is_empty() || (!any && !app.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))) {
+        return Problem(
+            StatusCode::FORBIDDEN,
+            format!(
+                "this workshop server answers only at {}",
+                app.hosts.first().map_or("its own address", String::as_str)
+            ),
+        )
+        .into_response();
+    }
+    if let Some(origin) = request.headers().get(header::ORIGIN) {
+        let origin = origin.to_str().unwrap_or("");
+        // Same origin only: the page this server served.
+        if !origin.eq_ignore_ascii_case(&format!("http://{host}")) {
+            return Problem(
+                StatusCode::FORBIDDEN,
+                "requests from other web pages are refused".into(),
+            )
+            .into_response();
+        }
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+async fn page() -> Response {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src 'self' data:",
+        ),
+    );
+    (headers, PAGE).into_response()
+}
+
+async fn model_info(State(app): State<Arc<App>>) -> Response {
+    axum::Json(edit::model_info(&app.model, app.draws)).into_response()
+}
+
+/// One chart of a re-run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ChartSvg {
+    pub id: String,
+    pub title: String,
+    pub svg: String,
+}
+
+/// The page's re-run.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct RunResponse {
+    /// The headline tables, as in the report.
+    pub headline_html: String,
+    pub charts: Vec<ChartSvg>,
+    /// Each scenario's NPV at the inputs' means.
+    pub npv: Vec<(String, f64)>,
+    pub draws: u32,
+    /// Time to build, run and draw, in milliseconds.
+    pub compute_ms: f64,
+}
+
+/// Builds the page's scenarios, runs them (with draws if asked) and draws
+/// the headline and charts.
+pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String> {
+    let started = Instant::now();
+    let model = edit::build(base, request)?;
+    let futures = crate::run::run_futures(&model, &[]).map_err(|e| e.to_string())?;
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons: Vec<Comparison> = futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
+        .collect();
+    let mc = if request.draws > 0 {
+        let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+        let options = montecarlo::Options {
+            draws: request.draws,
+            seed: model.monte_carlo.seed,
+            percentiles: model.monte_carlo.percentiles.clone(),
+        };
+        Some(montecarlo::run(&model, &specs, &options, &|_| {}).map_err(|e| e.to_string())?)
+    } else {
+        None
+    };
+    let figures = Figures::new(&model, &accounts, &comparisons, mc.as_ref());
+    let headline_html = crate::output::report::headline_tables(&figures, &currency_prefix(&model.currency));
+    use rayon::prelude::*;
+    let charts = Chart::ALL
+        .par_iter()
+        .map(|c| {
+            c.svg(&figures).map(|svg| ChartSvg {
+                id: c.file_stem().to_string(),
+                title: c.title().to_string(),
+                svg,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok(RunResponse {
+        headline_html,
+        charts,
+        npv: comparisons.iter().map(|c| (c.scenario.clone(), c.total.npv)).collect(),
+        draws: request.draws,
+        compute_ms: started.elapsed().as_secs_f64() * 1000.0,
+    })
+}
+
+async fn run(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request: RunRequest = match json(&body) {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    let result = tokio::task::spawn_blocking(move || compute(&app.model, &request)).await;
+    match result {
+        Ok(Ok(response)) => axum::Json(response).into_response(),
+        Ok(Err(message)) => Problem(StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
+        Err(e) => Problem(StatusCode::INTERNAL_SERVER_ERROR, format!("the re-run failed: {e}")).into_response(),
+    }
+}
+
+/// "Save as": the file name, whether to replace an existing file, and the page's state.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SaveRequest {
+    pub file: String,
+    #[serde(default)]
+    pub overwrite: bool,
+    pub draws: u32,
+    pub scenarios: Vec<edit::ScenarioEdit>,
+}
+
+async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request: SaveRequest = match json(&body) {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    let result = tokio::task::spawn_blocking(move || -> Result<PathBuf, Problem> {
+        save::check_name(&request.file).map_err(|e| Problem(StatusCode::BAD_REQUEST, e.to_string()))?;
+        let run = RunRequest {
+            draws: request.draws,
+            scenarios: request.scenarios,
+        };
+        let model = edit::build(&app.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        let folder = app
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let csv_base = (!app.same_folder()).then(|| folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf()));
+        let text = save::document(&app.text, &model, request.draws, csv_base.as_deref())
+            .map_err(|e| Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        save::write(&app.save_dir, &request.file, &text, request.overwrite).map_err(|e| match e {
+            save::SaveError::Refused(m) => Problem(StatusCode::BAD_REQUEST, m),
+            save::SaveError::Conflict(m) => Problem(StatusCode::CONFLICT, m),
+            save::SaveError::Failed(m) => Problem(StatusCode::INTERNAL_SERVER_ERROR, m),
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(path)) => {
+            #[derive(Serialize)]
+            struct Saved {
+                saved: String,
+            }
+            axum::Json(Saved {
+                saved: path.display().to_string(),
+            })
+            .into_response()
+        }
+        Ok(Err(p)) => p.into_response(),
+        Err(e) => Problem(StatusCode::INTERNAL_SERVER_ERROR, format!("saving failed: {e}")).into_response(),
+    }
+}
+
+/// A server running on its own thread (for the command and for tests).
+pub struct Running {
+    pub addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Running {
+    /// Stops the server and waits for it.
+    pub fn stop(mut self) -> std::io::Result<()> {
+        self.finish()
+    }
+
+    /// Waits until the server stops (it stops on Ctrl-C when `ctrl_c` was set).
+    pub fn wait(mut self) -> std::io::Result<()> {
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+
+    fn finish(&mut self) -> std::io::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        match self.thread.take() {
+            Some(t) => t
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the server thread panicked"))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.finish();
+    }
+}
+
+/// Binds `addr` (port 0 for any free port) and serves `app` on a thread of
+/// its own; with `ctrl_c`, also stops on Ctrl-C. `extra_host` is a host
+/// name the server also answers to (from --host).
+pub fn start(mut app: App, addr: SocketAddr, extra_host: Option<&str>, ctrl_c: bool) -> std::io::Result<Running> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
+    let bound = listener.local_addr()?;
+    app.allow_hosts(bound, extra_host);
+    let router = router(Arc::new(app));
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        runtime.block_on(async move {
+            let stop = async move {
+                if ctrl_c {
+                    tokio::select! {
+                        _ = rx => {}
+                        _ = tokio::signal::ctrl_c() => {}
+                    }
+                } else {
+                    let _ = rx.await;
+                }
+            };
+            axum::serve(listener, router).with_graceful_shutdown(stop).await
+        })
+    });
+    Ok(Running {
+        addr: bound,
+        shutdown: Some(tx),
+        thread: Some(thread),
+    })
+}

@@ -1,0 +1,378 @@
+//! The workshop server over HTTP, on an ephemeral loopback port: the API's
+//! answers equal the model's own, bad and hostile requests get clear 4xx
+//! answers, concurrent tabs do not disturb each other, and "save as" writes
+//! a file that reproduces the page, never over an existing one unasked and
+//! never outside its folder.
+
+use serde_json::{Value, json};
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::{Path, PathBuf};
+use upstream::serve::{App, Running, start};
+
+fn example() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml")
+}
+
+fn server(file: &Path, save_dir: Option<PathBuf>) -> Running {
+    let app = App::load(file, save_dir).unwrap();
+    start(app, "127.0.0.1:0".parse().unwrap(), None, false).unwrap()
+}
+
+fn url(s: &Running, path: &str) -> String {
+    format!("http://{}{path}", s.addr)
+}
+
+/// (status, JSON body) of a POST.
+fn post(s: &Running, path: &str, body: &Value) -> (u16, Value) {
+    match ureq::post(&url(s, path)).send_json(body.clone()) {
+        Ok(r) => (r.status(), r.into_json().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (code, r.into_json().unwrap_or(Value::Null)),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// A raw request, for headers the client would not send; returns the status line.
+fn raw(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or("").to_string()
+}
+
+/// The page's starting state, as it would send it.
+fn page_state(s: &Running, draws: u32) -> Value {
+    let info: Value = ureq::get(&url(s, "/api/model")).call().unwrap().into_json().unwrap();
+    let scenarios: Vec<Value> = info["scenarios"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|sc| {
+            json!({"name": sc["name"], "description": sc["description"], "from": sc["from"],
+                   "interventions": sc["interventions"], "values": sc["values"]})
+        })
+        .collect();
+    json!({"draws": draws, "scenarios": scenarios})
+}
+
+fn npv_of(answer: &Value, scenario: &str) -> f64 {
+    answer["npv"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == scenario)
+        .unwrap()[1]
+        .as_f64()
+        .unwrap()
+}
+
+/// The file's own NPVs, run directly.
+fn file_npvs(file: &Path) -> Vec<(String, f64)> {
+    let model = upstream::scenario::load(file).unwrap();
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let accounts: Vec<_> = futures.iter().map(upstream::results::Accounts::of).collect();
+    futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| {
+            let c = upstream::results::Comparison::of(f.model, &accounts[0], a);
+            (c.scenario.clone(), c.total.npv)
+        })
+        .collect()
+}
+
+#[test]
+fn the_page_and_the_model_are_served() {
+    let s = server(&example(), None);
+    let page = ureq::get(&url(&s, "/")).call().unwrap();
+    assert_eq!(page.content_type(), "text/html");
+    assert!(
+        page.header("content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = page.into_string().unwrap();
+    assert!(
+        html.contains("<script>") && !html.contains("src=\"http"),
+        "all assets inline"
+    );
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    assert_eq!(info["scenarios"].as_array().unwrap().len(), 6);
+    let falls = &info["interventions"][0];
+    assert_eq!(falls["name"], "Falls prevention");
+    let paths: Vec<&str> = falls["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["path"].as_str().unwrap())
+        .collect();
+    for p in [
+        "reach",
+        "cost_per_participant",
+        "start_year",
+        "ramp_years",
+        "relative_risk.At risk.Substantial",
+    ] {
+        assert!(
+            paths.contains(&format!("intervention.Falls prevention.{p}").as_str()),
+            "{p}"
+        );
+    }
+    let (code, _) = post(&s, "/api/nothing", &json!({}));
+    assert_eq!(code, 404);
+}
+
+#[test]
+fn a_rerun_equals_the_model_and_follows_the_sliders() {
+    let s = server(&example(), None);
+    let state = page_state(&s, 0);
+    let (code, answer) = post(&s, "/api/run", &state);
+    assert_eq!(code, 200, "{answer}");
+    for (name, npv) in file_npvs(&example()) {
+        assert_eq!(npv_of(&answer, &name), npv, "{name}");
+    }
+    assert_eq!(answer["charts"].as_array().unwrap().len(), 7);
+    assert!(answer["charts"][3]["svg"].as_str().unwrap().starts_with("<svg"));
+    assert!(
+        answer["headline_html"]
+            .as_str()
+            .unwrap()
+            .contains("falls-and-reablement")
+    );
+
+    // More reach for falls prevention changes that scenario, and only that one.
+    let mut moved = state.clone();
+    moved["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(0.6);
+    let (code, after) = post(&s, "/api/run", &moved);
+    assert_eq!(code, 200);
+    assert_ne!(
+        npv_of(&after, "falls-and-reablement"),
+        npv_of(&answer, "falls-and-reablement")
+    );
+    assert_eq!(npv_of(&after, "popp-cautious"), npv_of(&answer, "popp-cautious"));
+
+    // Switching an intervention off, and a copy of a scenario.
+    let mut copy = state.clone();
+    let mut what_if = copy["scenarios"][0].clone();
+    what_if["name"] = json!("falls-and-reablement (what if 2)");
+    what_if["interventions"] = json!(["Reablement expansion"]);
+    copy["scenarios"].as_array_mut().unwrap().push(what_if);
+    let (code, answer) = post(&s, "/api/run", &copy);
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(answer["npv"].as_array().unwrap().len(), 7);
+
+    // With draws: the same scenarios, and the headline gains the ranges.
+    let (code, answer) = post(&s, "/api/run", &page_state(&s, 200));
+    assert_eq!(code, 200);
+    assert!(answer["headline_html"].as_str().unwrap().contains("NPV P5–P95"));
+}
+
+#[test]
+fn bad_input_from_the_page_gets_a_message_not_a_crash() {
+    let s = server(&example(), None);
+    let state = page_state(&s, 0);
+    let with = |f: &dyn Fn(&mut Value)| {
+        let mut v = state.clone();
+        f(&mut v);
+        post(&s, "/api/run", &v)
+    };
+    let (code, a) = with(&|v| v["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(1.5));
+    assert_eq!(code, 422);
+    assert!(a["error"].as_str().unwrap().contains("falls-and-reablement"), "{a}");
+    assert!(a["error"].as_str().unwrap().contains("reach"), "{a}");
+    let (code, a) = with(&|v| v["scenarios"][0]["interventions"] = json!(["Nothing"]));
+    assert_eq!((code, a["error"].as_str().unwrap().contains("Nothing")), (422, true));
+    let (code, _) = with(&|v| v["scenarios"][1]["name"] = v["scenarios"][0]["name"].clone());
+    assert_eq!(code, 422);
+    let (code, _) = with(&|v| v["scenarios"][0]["name"] = json!("do-nothing"));
+    assert_eq!(code, 422);
+    let (code, _) = with(&|v| v["draws"] = json!(1_000_000));
+    assert_eq!(code, 422);
+    let (code, _) = with(&|v| v["scenarios"][0]["values"]["intervention.Falls prevention.start_year"] = json!(2025.5));
+    assert_eq!(code, 422);
+    let (code, a) = with(&|v| v["scenarios"][0]["values"]["no.such.path"] = json!(1));
+    assert_eq!(code, 422, "{a}");
+    // Malformed or foreign requests.
+    let (code, a) = with(&|v| v["extra"] = json!(1));
+    assert_eq!(code, 400, "{a}");
+    let r = ureq::post(&url(&s, "/api/run"))
+        .set("Content-Type", "application/json")
+        .send_string("{not json");
+    assert!(matches!(r, Err(ureq::Error::Status(400, _))));
+    let big = "x".repeat(upstream::serve::BODY_LIMIT + 10);
+    let r = ureq::post(&url(&s, "/api/run")).send_string(&big);
+    assert!(matches!(r, Err(ureq::Error::Status(413, _))));
+    // The server still answers properly afterwards.
+    assert_eq!(post(&s, "/api/run", &state).0, 200);
+}
+
+#[test]
+fn requests_for_other_hosts_or_from_other_sites_are_refused() {
+    let s = server(&example(), None);
+    let port = s.addr.port();
+    assert!(
+        raw(
+            s.addr,
+            &format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")
+        )
+        .contains("200")
+    );
+    assert!(
+        raw(
+            s.addr,
+            &format!("GET /api/model HTTP/1.1\r\nHost: localhost:{port}\r\nConnection: close\r\n\r\n")
+        )
+        .contains("200")
+    );
+    assert!(
+        raw(
+            s.addr,
+            "GET /api/model HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n"
+        )
+        .contains("403")
+    );
+    assert!(raw(s.addr, "GET / HTTP/1.0\r\n\r\n").contains("403"), "no Host header");
+    let state = page_state(&s, 0).to_string();
+    let post_from = |origin: &str| {
+        raw(
+            s.addr,
+            &format!(
+                "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: {origin}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{state}",
+                state.len()
+            ),
+        )
+    };
+    assert!(post_from("http://evil.example").contains("403"));
+    assert!(post_from(&format!("http://127.0.0.1:{port}")).contains("200"));
+    // Garbage is answered, and the server goes on.
+    let garbage = raw(s.addr, "\x16\x03\x01 not http at all\r\n\r\n");
+    assert!(garbage.is_empty() || garbage.contains("400"), "{garbage:?}");
+    assert_eq!(ureq::get(&url(&s, "/api/model")).call().unwrap().status(), 200);
+}
+
+#[test]
+fn concurrent_tabs_get_their_own_answers() {
+    let s = server(&example(), None);
+    let state = page_state(&s, 0);
+    let reaches = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6];
+    let expected: Vec<f64> = reaches
+        .iter()
+        .map(|&r| {
+            let mut v = state.clone();
+            v["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(r);
+            npv_of(&post(&s, "/api/run", &v).1, "falls-and-reablement")
+        })
+        .collect();
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..24)
+            .map(|k| {
+                let (state, s) = (&state, &s);
+                scope.spawn(move || {
+                    let i = k % reaches.len();
+                    let mut v = state.clone();
+                    v["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(reaches[i]);
+                    let (code, answer) = post(s, "/api/run", &v);
+                    assert_eq!(code, 200);
+                    (i, npv_of(&answer, "falls-and-reablement"))
+                })
+            })
+            .collect();
+        for h in handles {
+            let (i, npv) = h.join().unwrap();
+            assert_eq!(
+                npv, expected[i],
+                "tab with reach {} got another tab's answer",
+                reaches[i]
+            );
+        }
+    });
+}
+
+#[test]
+fn save_as_writes_a_file_that_reproduces_the_page() {
+    // The example copied into a folder of its own, saving beside it.
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("older-people") {
+            std::fs::copy(&p, tmp.path().join(&name)).unwrap();
+        }
+    }
+    let file = tmp.path().join("older-people.toml");
+    let original = std::fs::read(&file).unwrap();
+    let s = server(&file, None);
+    let mut state = page_state(&s, 0);
+    state["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(0.45);
+    state["scenarios"][0]["values"]["intervention.Falls prevention.start_year"] = json!(2027);
+    state["scenarios"][2]["interventions"] = json!([]);
+    let (_, shown) = post(&s, "/api/run", &state);
+
+    let mut save = state.clone();
+    save["file"] = json!("workshop.toml");
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 200, "{answer}");
+    let saved = tmp.path().join("workshop.toml");
+    let text = std::fs::read_to_string(&saved).unwrap();
+    assert!(text.contains("Band totals each year"), "the file's comments are kept");
+    for (name, npv) in file_npvs(&saved) {
+        let page = npv_of(&shown, &name);
+        assert!(
+            (npv - page).abs() <= 1e-9 * page.abs().max(1.0),
+            "{name}: file {npv}, page {page}"
+        );
+    }
+    // Not over an existing file unasked; yes when asked.
+    let before = std::fs::read(&saved).unwrap();
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 409, "{answer}");
+    assert_eq!(std::fs::read(&saved).unwrap(), before);
+    save["overwrite"] = json!(true);
+    assert_eq!(post(&s, "/api/save", &save).0, 200);
+    // Never outside the folder, whatever the name.
+    for name in [
+        "../escape.toml",
+        "/tmp/escape.toml",
+        "sub/escape.toml",
+        ".hidden.toml",
+        "x.txt",
+    ] {
+        save["file"] = json!(name);
+        let (code, answer) = post(&s, "/api/save", &save);
+        assert_eq!(code, 400, "{name}: {answer}");
+    }
+    assert!(!tmp.path().parent().unwrap().join("escape.toml").exists());
+    // An invalid page state is not saved.
+    save["file"] = json!("broken.toml");
+    save["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(7);
+    assert_eq!(post(&s, "/api/save", &save).0, 422);
+    assert!(!tmp.path().join("broken.toml").exists());
+    // The original is untouched, and no temporary files are left.
+    assert_eq!(std::fs::read(&file).unwrap(), original);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn save_into_another_folder_keeps_the_tables_reachable() {
+    let out = tempfile::tempdir().unwrap();
+    let s = server(&example(), Some(out.path().to_path_buf()));
+    let mut save = page_state(&s, 0);
+    save["file"] = json!("elsewhere.toml");
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 200, "{answer}");
+    let saved = out.path().join("elsewhere.toml");
+    for ((a, x), (b, y)) in file_npvs(&saved).into_iter().zip(file_npvs(&example())) {
+        assert_eq!(a, b);
+        assert!((x - y).abs() <= 1e-9 * y.abs().max(1.0));
+    }
+}
