@@ -103,6 +103,16 @@ fn charts(c: &mut Criterion) {
         })
     });
     let _ = std::fs::remove_dir_all(&dir);
+    // The workshop page's re-run: build the page's scenarios, 1000 draws, headline and 7 SVG charts.
+    let info = upstream::serve::edit::model_info(&model, 1000);
+    let request = upstream::serve::edit::RunRequest {
+        draws: 1000,
+        scenarios: info.scenarios,
+    };
+    group.bench_function(
+        "older-people: workshop re-run (1000 draws, headline, 7 SVG charts)",
+        |b| b.iter(|| upstream::serve::compute(black_box(&model), &request).unwrap()),
+    );
     group.finish();
 }
 
