@@ -53,11 +53,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
             save_dir.display()
         );
     }
-    let shown = if loopback {
+    let shown = if loopback || args.host.is_unspecified() {
         format!("http://127.0.0.1:{}/", running.addr.port())
     } else {
         format!("http://{}/", running.addr)
     };
+    if args.host.is_unspecified() {
+        eprintln!(
+            "listening on every network interface: other machines use this machine's address with port {}",
+            running.addr.port()
+        );
+    }
     println!(
         "Workshop page: {shown}  (Ctrl-C to stop; Save as writes into {})",
         save_dir.display()
