@@ -35,6 +35,7 @@ pub fn simulate_lanes<const W: usize>(
     let ageing_share: Vec<f64> = model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)).collect();
     let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
     let lanes = |index: usize| -> [f64; W] { params[index] };
+    let step_band = band_step_for::<W>(nl);
 
     out.reset(model);
     let mut x = vec![zero; cells];
@@ -257,35 +258,8 @@ pub fn simulate_lanes<const W: usize>(
                 .zip(x_sum.chunks_exact_mut(nl))
                 .enumerate()
             {
-                for (sum, &people) in band_sum.iter_mut().zip(band_x) {
-                    add_lanes(sum, people);
-                }
-                let share = ageing_share[b];
                 let band_ageing = &mut ageing_out[b * nl..(b + 1) * nl];
-                for (to, ((slot, carried), aged)) in band_next
-                    .iter_mut()
-                    .zip(carry.iter_mut())
-                    .zip(band_ageing.iter_mut())
-                    .enumerate()
-                {
-                    // The level's people after the step, summed over the
-                    // levels they came from (in level order), in a register.
-                    let mut acc = [0.0; W];
-                    for (&people, row) in band_x.iter().zip(m.chunks_exact(w)) {
-                        let s = row[to];
-                        for lane in 0..W {
-                            acc[lane] += people[lane] * s[lane];
-                        }
-                    }
-                    let moved: [f64; W] = acc.map(|p| p * share);
-                    let mut stock = [0.0; W];
-                    for lane in 0..W {
-                        stock[lane] = (acc[lane] - moved[lane]) + carried[lane];
-                    }
-                    *slot = stock;
-                    add_lanes(aged, moved);
-                    *carried = moved;
-                }
+                step_band(m, band_x, band_next, &mut carry, band_ageing, band_sum, ageing_share[b]);
             }
             // Entries into the first band.
             for l in 0..nl {
@@ -449,6 +423,110 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) 
     let mut out = LaneTrajectory::<1>::default();
     simulate_lanes(model, &layout, &params, plan, calibration, &mut cache, &mut out)?;
     Ok(out.lane(model, 0))
+}
+
+/// One band's step: need transitions and exits (`m`, from × (to, exit)),
+/// then ageing: a `share` of each level's people after the step moves up
+/// (`carry`, into the next band; `carry` holds what came up from the band
+/// below), keeping its level. `sum` gathers the step-start stocks.
+type BandStep<const W: usize> = fn(
+    m: &[[f64; W]],
+    x: &[[f64; W]],
+    next: &mut [[f64; W]],
+    carry: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    sum: &mut [[f64; W]],
+    share: f64,
+);
+
+/// The band step for `nl` levels: unrolled for 2–8 levels (the loop
+/// bookkeeping otherwise costs as much as the arithmetic), a loop beyond.
+/// Every version does the same operations in the same order.
+fn band_step_for<const W: usize>(nl: usize) -> BandStep<W> {
+    match nl {
+        1 => band_step::<W, 1>,
+        2 => band_step::<W, 2>,
+        3 => band_step::<W, 3>,
+        4 => band_step::<W, 4>,
+        5 => band_step::<W, 5>,
+        6 => band_step::<W, 6>,
+        7 => band_step::<W, 7>,
+        8 => band_step::<W, 8>,
+        _ => band_step_any::<W>,
+    }
+}
+
+#[inline(always)]
+fn band_step<const W: usize, const NL: usize>(
+    m: &[[f64; W]],
+    x: &[[f64; W]],
+    next: &mut [[f64; W]],
+    carry: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    sum: &mut [[f64; W]],
+    share: f64,
+) {
+    let w = NL + 1;
+    let m = &m[..NL * w];
+    let x: [[f64; W]; NL] = std::array::from_fn(|l| x[l]);
+    let (next, carry, aged, sum) = (&mut next[..NL], &mut carry[..NL], &mut aged[..NL], &mut sum[..NL]);
+    for l in 0..NL {
+        add_lanes(&mut sum[l], x[l]);
+    }
+    // Each level's people after the step, summed over the levels they came
+    // from in level order: row by row of the matrix (contiguous in memory).
+    let mut acc = [[0.0; W]; NL];
+    for from in 0..NL {
+        let row = &m[from * w..from * w + NL];
+        for to in 0..NL {
+            for lane in 0..W {
+                acc[to][lane] += x[from][lane] * row[to][lane];
+            }
+        }
+    }
+    for to in 0..NL {
+        let moved: [f64; W] = acc[to].map(|p| p * share);
+        let mut stock = [0.0; W];
+        for lane in 0..W {
+            stock[lane] = (acc[to][lane] - moved[lane]) + carry[to][lane];
+        }
+        next[to] = stock;
+        add_lanes(&mut aged[to], moved);
+        carry[to] = moved;
+    }
+}
+
+fn band_step_any<const W: usize>(
+    m: &[[f64; W]],
+    x: &[[f64; W]],
+    next: &mut [[f64; W]],
+    carry: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    sum: &mut [[f64; W]],
+    share: f64,
+) {
+    let nl = x.len();
+    let w = nl + 1;
+    for (s, &people) in sum.iter_mut().zip(x) {
+        add_lanes(s, people);
+    }
+    for to in 0..nl {
+        let mut acc = [0.0; W];
+        for (&people, row) in x.iter().zip(m.chunks_exact(w)) {
+            let s = row[to];
+            for lane in 0..W {
+                acc[lane] += people[lane] * s[lane];
+            }
+        }
+        let moved: [f64; W] = acc.map(|p| p * share);
+        let mut stock = [0.0; W];
+        for lane in 0..W {
+            stock[lane] = (acc[lane] - moved[lane]) + carry[to][lane];
+        }
+        next[to] = stock;
+        add_lanes(&mut aged[to], moved);
+        carry[to] = moved;
+    }
 }
 
 /// `sum += value`, lane by lane. Taking the operands by value tells the

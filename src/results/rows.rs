@@ -12,7 +12,12 @@ pub type Visit<'a> = dyn FnMut(usize, Option<i32>, &dyn Fn() -> String, Option<f
 /// the fixed order of `summary_rows`. The name is built only when asked for,
 /// so a Monte Carlo draw can collect values without formatting names; the
 /// rows depend only on the model and the futures, never on the numbers.
-pub fn visit_summary(model: &Model, accounts: &[Accounts], comparisons: &[Comparison], visit: &mut Visit<'_>) {
+/// Generic over the visitor so that a Monte Carlo draw's value collection
+/// compiles to a plain loop (a `&mut Visit` works too).
+pub fn visit_summary<V>(model: &Model, accounts: &[Accounts], comparisons: &[Comparison], visit: &mut V)
+where
+    V: FnMut(usize, Option<i32>, &dyn Fn() -> String, Option<f64>) + ?Sized,
+{
     let baseline = &accounts[0];
     for (f, a) in accounts.iter().enumerate() {
         let comparison = f.checked_sub(1).map(|i| &comparisons[i]);
