@@ -481,8 +481,14 @@ impl Workspace {
     fn new(model: &Model) -> Self {
         Self {
             cache: MatrixCache::new(model),
-            baseline: LaneTrajectory::default(),
-            other: LaneTrajectory::default(),
+            baseline: LaneTrajectory {
+                totals_only: true,
+                ..Default::default()
+            },
+            other: LaneTrajectory {
+                totals_only: true,
+                ..Default::default()
+            },
             base_params: Vec::new(),
             lanes: vec![(Vec::new(), Vec::new()); LANES],
         }

@@ -336,8 +336,11 @@ pub fn simulate_lanes<const W: usize>(
             });
         }
         // Ageing in is the band below's ageing out; out of a closed last band it leaves.
-        for c in nl..cells {
-            out.ageing_in[year_cells + c] = out.ageing_out[year_cells + c - nl];
+        let detail = !out.totals_only;
+        if detail {
+            for c in nl..cells {
+                out.ageing_in[year_cells + c] = out.ageing_out[year_cells + c - nl];
+            }
         }
         if last_band_closed {
             for c in cells - nl..cells {
@@ -363,10 +366,12 @@ pub fn simulate_lanes<const W: usize>(
                     }
                     let share = m[from * w + to];
                     let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
-                    out.flows[flows_at + (b * nl + from) * nl + to] = f;
                     add_lanes(&mut out.level_flows[k * nl * nl + from * nl + to], f);
-                    add_lanes(&mut out.moved_out[year_cells + c], f);
-                    add_lanes(&mut out.moved_in[year_cells + b * nl + to], f);
+                    if detail {
+                        out.flows[flows_at + (b * nl + from) * nl + to] = f;
+                        add_lanes(&mut out.moved_out[year_cells + c], f);
+                        add_lanes(&mut out.moved_in[year_cells + b * nl + to], f);
+                    }
                 }
             }
         }

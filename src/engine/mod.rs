@@ -51,6 +51,10 @@ pub struct LaneTrajectory<const W: usize> {
     pub intervention_cost: Vec<[f64; W]>,
     /// Net migration per step × band (empty without calibration).
     pub migration_by_step: Vec<[f64; W]>,
+    /// Leave out what only `detail.csv` reads (`ageing_in`, `moved_in`,
+    /// `moved_out` and the per-band `flows` stay empty): Monte Carlo draws
+    /// need only the totals.
+    pub totals_only: bool,
 }
 
 impl<const W: usize> LaneTrajectory<W> {
@@ -60,6 +64,7 @@ impl<const W: usize> LaneTrajectory<W> {
         let cells = model.cells();
         let nl = model.levels.len();
         let zero = [0.0; W];
+        let detail = if self.totals_only { 0 } else { 1 };
         for (v, n) in [
             (&mut self.people_start, years * cells),
             (&mut self.people_end, years * cells),
@@ -67,12 +72,12 @@ impl<const W: usize> LaneTrajectory<W> {
             (&mut self.entries, years * cells),
             (&mut self.exits, years * cells),
             (&mut self.aged_out, years * cells),
-            (&mut self.ageing_in, years * cells),
+            (&mut self.ageing_in, detail * years * cells),
             (&mut self.ageing_out, years * cells),
-            (&mut self.moved_in, years * cells),
-            (&mut self.moved_out, years * cells),
+            (&mut self.moved_in, detail * years * cells),
+            (&mut self.moved_out, detail * years * cells),
             (&mut self.migration, years * cells),
-            (&mut self.flows, years * model.bands.len() * nl * nl),
+            (&mut self.flows, detail * years * model.bands.len() * nl * nl),
             (&mut self.level_flows, years * nl * nl),
             (&mut self.activity, years * model.services.len()),
             (&mut self.participants, years * model.interventions.len()),
