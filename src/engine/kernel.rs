@@ -35,7 +35,7 @@ pub fn simulate_lanes<const W: usize>(
     let ageing_share: Vec<f64> = model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)).collect();
     let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
     let lanes = |index: usize| -> [f64; W] { params[index] };
-    let step_band = band_step_for::<W>(nl);
+    let step_bands = bands_step_for::<W>(nl);
 
     out.reset(model);
     let mut x = vec![zero; cells];
@@ -251,16 +251,7 @@ pub fn simulate_lanes<const W: usize>(
             // counted at the year end from the people each level held at the
             // start of each step.
             carry.fill(zero);
-            for (b, (((m, band_next), band_x), band_sum)) in matrices
-                .iter()
-                .zip(next.chunks_exact_mut(nl))
-                .zip(x.chunks_exact(nl))
-                .zip(x_sum.chunks_exact_mut(nl))
-                .enumerate()
-            {
-                let band_ageing = &mut ageing_out[b * nl..(b + 1) * nl];
-                step_band(m, band_x, band_next, &mut carry, band_ageing, band_sum, ageing_share[b]);
-            }
+            step_bands(&matrices, &x, &mut next, &mut x_sum, &mut carry, ageing_out, &ageing_share);
             // Entries into the first band.
             for l in 0..nl {
                 for lane in 0..W {
@@ -430,37 +421,83 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) 
     Ok(out.lane(model, 0))
 }
 
+/// One step of every band, youngest first (`carry` passes each band's
+/// ageing to the next): `matrices[b]`, stocks `x` → `next`, step-start sums
+/// `x_sum`, ageing out `aged`, each band's ageing share.
+type BandsStep<const W: usize> = fn(
+    matrices: &[Vec<[f64; W]>],
+    x: &[[f64; W]],
+    next: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    carry: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+);
+
+/// The step for `nl` levels: unrolled for 1–8 levels (the loop
+/// bookkeeping otherwise costs as much as the arithmetic), a loop beyond.
+/// Every version does the same operations in the same order.
+fn bands_step_for<const W: usize>(nl: usize) -> BandsStep<W> {
+    match nl {
+        1 => bands_step::<W, 1>,
+        2 => bands_step::<W, 2>,
+        3 => bands_step::<W, 3>,
+        4 => bands_step::<W, 4>,
+        5 => bands_step::<W, 5>,
+        6 => bands_step::<W, 6>,
+        7 => bands_step::<W, 7>,
+        8 => bands_step::<W, 8>,
+        _ => bands_step_any::<W>,
+    }
+}
+
+fn bands_step<const W: usize, const NL: usize>(
+    matrices: &[Vec<[f64; W]>],
+    x: &[[f64; W]],
+    next: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    carry: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+) {
+    for (b, (((m, band_next), band_x), band_sum)) in matrices
+        .iter()
+        .zip(next.chunks_exact_mut(NL))
+        .zip(x.chunks_exact(NL))
+        .zip(x_sum.chunks_exact_mut(NL))
+        .enumerate()
+    {
+        let band_aged = &mut aged[b * NL..(b + 1) * NL];
+        band_step::<W, NL>(m, band_x, band_next, carry, band_aged, band_sum, ageing_share[b]);
+    }
+}
+
+fn bands_step_any<const W: usize>(
+    matrices: &[Vec<[f64; W]>],
+    x: &[[f64; W]],
+    next: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    carry: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+) {
+    let nl = carry.len();
+    for (b, (((m, band_next), band_x), band_sum)) in matrices
+        .iter()
+        .zip(next.chunks_exact_mut(nl))
+        .zip(x.chunks_exact(nl))
+        .zip(x_sum.chunks_exact_mut(nl))
+        .enumerate()
+    {
+        let band_aged = &mut aged[b * nl..(b + 1) * nl];
+        band_step_any::<W>(m, band_x, band_next, carry, band_aged, band_sum, ageing_share[b]);
+    }
+}
+
 /// One band's step: need transitions and exits (`m`, from × (to, exit)),
 /// then ageing: a `share` of each level's people after the step moves up
 /// (`carry`, into the next band; `carry` holds what came up from the band
 /// below), keeping its level. `sum` gathers the step-start stocks.
-type BandStep<const W: usize> = fn(
-    m: &[[f64; W]],
-    x: &[[f64; W]],
-    next: &mut [[f64; W]],
-    carry: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    sum: &mut [[f64; W]],
-    share: f64,
-);
-
-/// The band step for `nl` levels: unrolled for 2–8 levels (the loop
-/// bookkeeping otherwise costs as much as the arithmetic), a loop beyond.
-/// Every version does the same operations in the same order.
-fn band_step_for<const W: usize>(nl: usize) -> BandStep<W> {
-    match nl {
-        1 => band_step::<W, 1>,
-        2 => band_step::<W, 2>,
-        3 => band_step::<W, 3>,
-        4 => band_step::<W, 4>,
-        5 => band_step::<W, 5>,
-        6 => band_step::<W, 6>,
-        7 => band_step::<W, 7>,
-        8 => band_step::<W, 8>,
-        _ => band_step_any::<W>,
-    }
-}
-
 #[inline(always)]
 fn band_step<const W: usize, const NL: usize>(
     m: &[[f64; W]],
