@@ -285,7 +285,7 @@ pub struct Scenario {
 }
 
 /// An input file and the SHA-256 of its bytes.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct SourceFile {
     pub path: PathBuf,
     pub sha256: String,

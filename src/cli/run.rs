@@ -27,7 +27,12 @@ use upstream::results::{Accounts, Comparison};
 #[command(long_about = None)]
 pub struct Args {
     /// The scenario file (TOML) to run.
-    scenario: PathBuf,
+    #[arg(required_unless_present = "replay")]
+    scenario: Option<PathBuf>,
+    /// Run again exactly as recorded in a run's run.json (same file, scenarios,
+    /// draws, seed and outputs), refusing if any input file has changed since.
+    #[arg(long, value_name = "RUN.JSON", conflicts_with_all = ["scenario", "scenarios", "draws", "seed", "draws_csv", "report"])]
+    replay: Option<PathBuf>,
     /// Folder for the results [default: out/<scenario file name without .toml>]
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
@@ -53,9 +58,89 @@ pub struct Args {
     report: bool,
 }
 
+/// What `--replay` reads back from run.json.
+#[derive(Debug, serde::Deserialize)]
+struct Recorded {
+    version: String,
+    scenario_file: PathBuf,
+    inputs: Vec<upstream::model::SourceFile>,
+    options: RecordedOptions,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct RecordedOptions {
+    scenarios: Vec<String>,
+    out: PathBuf,
+    draws: u32,
+    seed: u64,
+    draws_csv: bool,
+    #[serde(default)]
+    report: bool,
+}
+
+/// The arguments of the run recorded in `path`, after checking that every
+/// input file is still byte for byte the one that run read.
+fn replayed(path: &std::path::Path, args: &Args) -> Result<Args, CliError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| CliError::Invalid(format!("{}: cannot read it: {e}", path.display())))?;
+    let recorded: Recorded = serde_json::from_str(&text).map_err(|e| {
+        CliError::Invalid(format!(
+            "{}: not a run.json written by `upstream run` ({e})",
+            path.display()
+        ))
+    })?;
+    for input in &recorded.inputs {
+        let bytes = std::fs::read(&input.path).map_err(|e| {
+            CliError::Invalid(format!(
+                "{}: the run read {}, which cannot be read now ({e}); replay from the folder the run was made in",
+                path.display(),
+                input.path.display()
+            ))
+        })?;
+        let now = upstream::scenario::sha256_hex(&bytes);
+        if now != input.sha256 {
+            return Err(CliError::Invalid(format!(
+                "{} has changed since the run recorded in {} (SHA-256 then {}, now {}); a replay needs the same inputs",
+                input.path.display(),
+                path.display(),
+                input.sha256,
+                now
+            )));
+        }
+    }
+    if recorded.version != env!("CARGO_PKG_VERSION") {
+        eprintln!(
+            "warning: the run was made with upstream {}, this is {}; its numbers may differ",
+            recorded.version,
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let o = recorded.options;
+    Ok(Args {
+        scenario: Some(recorded.scenario_file),
+        replay: None,
+        out: args.out.clone().or(Some(o.out)),
+        scenarios: o.scenarios,
+        draws: Some(o.draws),
+        seed: Some(o.seed),
+        threads: args.threads,
+        draws_csv: o.draws_csv,
+        report: o.report,
+    })
+}
+
 pub fn run(args: Args) -> Result<(), CliError> {
+    let args = match &args.replay {
+        Some(path) => replayed(path, &args)?,
+        None => args,
+    };
+    let Some(scenario) = args.scenario.clone() else {
+        return Err(CliError::Invalid(
+            "give the scenario file to run (or --replay RUN.JSON)".into(),
+        ));
+    };
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-    let model = upstream::scenario::load(&args.scenario)?;
+    let model = upstream::scenario::load(&scenario)?;
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
     let threads = match args.threads {
@@ -116,8 +201,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
 
     let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .scenario
+        let stem = scenario
             .file_stem()
             .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("out").join(stem)
@@ -132,7 +216,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         metadata: RunMetadata {
             tool: "upstream",
             version: env!("CARGO_PKG_VERSION"),
-            scenario_file: args.scenario.clone(),
+            scenario_file: scenario.clone(),
             inputs: model.sources.clone(),
             model_name: model.name.clone(),
             start_year: model.start_year,

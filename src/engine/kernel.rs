@@ -251,7 +251,15 @@ pub fn simulate_lanes<const W: usize>(
             // counted at the year end from the people each level held at the
             // start of each step.
             carry.fill(zero);
-            step_bands(&matrices, &x, &mut next, &mut x_sum, &mut carry, ageing_out, &ageing_share);
+            step_bands(
+                &matrices,
+                &x,
+                &mut next,
+                &mut x_sum,
+                &mut carry,
+                ageing_out,
+                &ageing_share,
+            );
             // Entries into the first band.
             for l in 0..nl {
                 for lane in 0..W {

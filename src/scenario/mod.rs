@@ -12,7 +12,7 @@ use crate::model::Model;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 
-pub(crate) fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
 }
 
