@@ -52,6 +52,14 @@ pub fn main() -> Result<(), CliError> {
             };
         }
     };
+    if matches!(cli.command, Command::Run(_) | Command::Sensitivity(_)) {
+        // Ctrl-C: remove the half-written results folder, keep any earlier one.
+        let _ = ctrlc::set_handler(|| {
+            upstream::output::interrupted();
+            eprintln!("interrupted: nothing was written, and earlier results are as they were");
+            std::process::exit(130);
+        });
+    }
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),

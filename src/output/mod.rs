@@ -95,6 +95,27 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
 /// Writes a folder of results: `write` fills a fresh sibling folder, which
 /// then replaces `dir` whole, so `dir` never holds a half-written result and
 /// an earlier one is only replaced once the new one is complete.
+/// Staging folders being written, so that an interrupted run can remove
+/// them (see [`interrupted`]); the lock is also held while a finished run is
+/// swapped in, so an interruption never lands between the two renames.
+static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+    PENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// For a Ctrl-C handler: removes every staging folder still being written
+/// (waiting for a swap in progress to finish), leaving earlier results as
+/// they were. The caller then exits.
+pub fn interrupted() {
+    let mut pending = pending();
+    for dir in pending.drain(..) {
+        let _ = fs::remove_dir_all(dir);
+    }
+    // Hold the lock until the process exits: no swap may start now.
+    std::mem::forget(pending);
+}
+
 pub fn replace_dir(dir: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
     let parent = match dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -109,8 +130,12 @@ pub fn replace_dir(dir: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> i
     if staging.exists() {
         fs::remove_dir_all(&staging)?;
     }
-    fs::create_dir(&staging)?;
-    if let Err(e) = write(&staging) {
+    pending().push(staging.clone());
+    let created = fs::create_dir(&staging);
+    let written = created.and_then(|()| write(&staging));
+    let mut pending = pending();
+    pending.retain(|p| p != &staging);
+    if let Err(e) = written {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }

@@ -1,0 +1,63 @@
+//! Ctrl-C during a run leaves no half-written folder and the earlier
+//! results as they were.
+#![cfg(unix)]
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+#[test]
+fn an_interrupted_run_leaves_earlier_results_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
+    let run = |draws: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_upstream"));
+        command
+            .current_dir(tmp.path())
+            .args(["run", file.to_str().unwrap(), "--draws", draws, "--out", "res"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        command
+    };
+    assert!(run("8").status().unwrap().success());
+    let before = std::fs::read(tmp.path().join("res/summary.csv")).unwrap();
+    // A long run, interrupted while it computes.
+    let child = run("50000").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+    assert_eq!(std::fs::read(tmp.path().join("res/summary.csv")).unwrap(), before);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+#[test]
+fn a_run_too_big_for_memory_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .current_dir(tmp.path())
+        .args(["run", file.to_str().unwrap(), "--draws", "4000000000", "--out", "res"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let message = String::from_utf8_lossy(&out.stderr);
+    if std::path::Path::new("/proc/meminfo").exists() {
+        assert!(
+            message.contains("would need about") && message.contains("run at most"),
+            "{message}"
+        );
+    }
+    assert!(!tmp.path().join("res").exists());
+}
