@@ -154,7 +154,7 @@ fn bad_input_never_touches_earlier_results() {
     assert_eq!(out.status.code(), Some(0));
     let before = std::fs::read(dir.join("summary.csv")).unwrap();
     let out = run_in(
-        &fixtures().join("bad"),
+        &bad_inputs(),
         &["run", "percentage.toml", "--out", dir.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -163,25 +163,32 @@ fn bad_input_never_touches_earlier_results() {
     // And a fresh output folder is not even created.
     let fresh = tmp.path().join("fresh");
     let out = run_in(
-        &fixtures().join("bad"),
+        &bad_inputs(),
         &["run", "percentage.toml", "--out", fresh.to_str().unwrap()],
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(!fresh.exists());
 }
 
-/// Every file in `tests/fixtures/bad/` is refused with exit code 1 (never a
-/// panic) and exactly the message in `tests/golden/bad/<name>.txt`.
+fn bad_inputs() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/bad-inputs")
+}
+
+/// Every scenario file in `tests/bad-inputs/` is refused, by `check` and by
+/// `run`, with exit code 1 (never a panic, 101), nothing written, and
+/// exactly the message in `tests/bad-inputs/expected/<name>.txt` (rewritten
+/// with `UPSTREAM_UPDATE_GOLDEN=1`), which names the file.
 #[test]
 fn bad_inputs_get_clear_messages() {
-    let dir = fixtures().join("bad");
+    let dir = bad_inputs();
     let mut names: Vec<String> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.ends_with(".toml"))
         .collect();
     names.sort();
-    assert!(names.len() >= 15);
+    assert!(names.len() >= 35, "the corpus has {} files", names.len());
+    let tmp = tempfile::tempdir().unwrap();
     for name in names {
         let out = run_in(&dir, &["check", &name]);
         let stderr = text(&out.stderr);
@@ -191,8 +198,42 @@ fn bad_inputs_get_clear_messages() {
             stderr.contains(&name) || stderr.contains(".csv"),
             "{name} is not named: {stderr}"
         );
-        golden(&format!("bad/{}.txt", name.trim_end_matches(".toml")), &stderr);
+        let stem = name.trim_end_matches(".toml");
+        let expected = dir.join("expected").join(format!("{stem}.txt"));
+        if std::env::var_os("UPSTREAM_UPDATE_GOLDEN").is_some() {
+            std::fs::write(&expected, &stderr).unwrap();
+        } else {
+            let want = std::fs::read_to_string(&expected)
+                .unwrap_or_else(|_| panic!("missing {}; run with UPSTREAM_UPDATE_GOLDEN=1", expected.display()));
+            assert_eq!(stderr, want, "message for {name} differs from {}", expected.display());
+        }
+        let out_dir = tmp.path().join(stem);
+        let run = run_in(&dir, &["run", &name, "--out", out_dir.to_str().unwrap()]);
+        assert_eq!(run.status.code(), Some(1), "run {name}: {}", text(&run.stderr));
+        assert!(!out_dir.exists(), "run {name} wrote output");
     }
+}
+
+/// Files in `tests/bad-inputs/accepted/` look odd but are fine (a BOM,
+/// Windows line endings): they check and run.
+#[test]
+fn odd_but_valid_inputs_are_accepted() {
+    let dir = bad_inputs().join("accepted");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".toml") {
+            continue;
+        }
+        n += 1;
+        let out = run_in(&dir, &["check", &name]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+        let out_dir = tmp.path().join(&name);
+        let out = run_in(&dir, &["run", &name, "--out", out_dir.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(0), "{name}: {}", text(&out.stderr));
+    }
+    assert!(n >= 2);
 }
 
 #[test]

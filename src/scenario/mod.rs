@@ -49,9 +49,54 @@ pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Model, InputErro
             Some(span) => Location::Line(path.to_path_buf(), lines.line_of(span.start)),
             None => Location::File(path.to_path_buf()),
         };
-        InputError::new(location, plain_type_names(e.message().trim()))
+        let mut message = plain_type_names(e.message().trim());
+        if message == "duplicate key"
+            && let Some(span) = e.span()
+        {
+            let line = text[..span.start.min(text.len())].rsplit('\n').next().unwrap_or("");
+            let rest = &text[span.start.min(text.len())..];
+            let key = rest.split(['=', '\n']).next().unwrap_or("").trim();
+            let key = if key.is_empty() { line.trim() } else { key };
+            message = format!("`{key}` is set twice in the same table; keep one");
+        }
+        if let Some(suggestion) = did_you_mean(&message) {
+            message.push_str(&suggestion);
+        }
+        InputError::new(location, message)
     })?;
     validate::validate(file, path, text, sha256)
+}
+
+/// For serde's "unknown field `x`, expected one of `a`, `b`", the closest
+/// expected name, as " (did you mean `a`?)".
+fn did_you_mean(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (wrong, rest) = rest.split_once('`')?;
+    let choices = rest.split_once("expected ")?.1;
+    let best = choices
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|c| (edit_distance(&wrong.to_lowercase(), &c.to_lowercase()), c))
+        .min_by_key(|(d, _)| *d)?;
+    let limit = (wrong.chars().count() / 3).max(2);
+    (best.0 <= limit).then(|| format!(" (did you mean `{}`?)", best.1))
+}
+
+/// Levenshtein distance between two short names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitute = previous + usize::from(ca != cb);
+            previous = row[j + 1];
+            row[j + 1] = substitute.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
 }
 
 /// Serde names Rust types in its messages; say what a planner would write.

@@ -289,10 +289,18 @@ pub(crate) fn non_negative_problem(v: f64, what: &str) -> Option<String> {
         Some(format!("{what} is {v}; it must be a finite number ≥ 0"))
     } else if v < 0.0 {
         Some(format!("{what} is {v}; it must be ≥ 0"))
+    } else if v > LARGEST {
+        Some(format!(
+            "{what} is {v:e}, more than 10^12: beyond any population, cost or rate this tool models (sums of such numbers overflow); is it a typo?"
+        ))
     } else {
         None
     }
 }
+
+/// The largest people count, cost or rate accepted: far beyond any real
+/// one, and small enough that the model's sums stay finite.
+pub(crate) const LARGEST: f64 = 1e12;
 
 /// Names must be non-empty, unique, and free of dots (which separate the parts of override paths).
 fn check_names<'n>(v: &mut Validator, kind: &str, names: impl Iterator<Item = (&'n str, Span)>) {
