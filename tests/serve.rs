@@ -44,6 +44,19 @@ fn raw(addr: SocketAddr, request: &str) -> String {
     answer.lines().next().unwrap_or("").to_string()
 }
 
+/// A raw request whose body is cut short: the client closes its side.
+fn raw_then_close(addr: SocketAddr, request: &str) -> String {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let _ = stream.shutdown(std::net::Shutdown::Write);
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or("").to_string()
+}
+
 /// The page's starting state, as it would send it.
 fn page_state(s: &Running, draws: u32) -> Value {
     let info: Value = ureq::get(&url(s, "/api/model")).call().unwrap().into_json().unwrap();
@@ -375,4 +388,69 @@ fn save_into_another_folder_keeps_the_tables_reachable() {
         assert_eq!(a, b);
         assert!((x - y).abs() <= 1e-9 * y.abs().max(1.0));
     }
+}
+
+/// A few thousand requests from several threads on loopback, valid and
+/// garbage mixed, bounded in count and time: every answer is a proper
+/// status, and the server answers correctly afterwards.
+#[test]
+fn the_server_survives_a_burst_of_good_and_bad_requests() {
+    let s = server(&example(), None);
+    let good = page_state(&s, 0);
+    let (_, reference) = post(&s, "/api/run", &good);
+    let expected = npv_of(&reference, "falls-and-reablement");
+    let port = s.addr.port();
+    let started = std::time::Instant::now();
+    let counts: Vec<(usize, usize)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..8)
+            .map(|t| {
+                let (s, good) = (&s, &good);
+                scope.spawn(move || {
+                    let (mut answered, mut server_errors) = (0, 0);
+                    for i in 0..400 {
+                        if started.elapsed() > std::time::Duration::from_secs(120) {
+                            break;
+                        }
+                        let line = match (t + i) % 8 {
+                            0 => raw(s.addr, &format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")),
+                            1 => raw_then_close(s.addr, "GARBAGE \u{0}\u{1}\u{2}\r\n\r\n"),
+                            2 => raw(s.addr, &format!("POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 5\r\nConnection: close\r\n\r\n{{{{{{{{{{")),
+                            3 => raw(s.addr, &format!("GET /../../etc/passwd HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n")),
+                            4 => raw(s.addr, &format!("POST /api/save HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: 40\r\nConnection: close\r\n\r\n{{\"file\":\"../x.toml\",\"draws\":0,\"scenarios\":[]}}")),
+                            5 => raw(s.addr, "GET / HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+                            6 => raw_then_close(s.addr, &format!("POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 99999999\r\nConnection: close\r\n\r\n{{\"draws\"")),
+                            _ => {
+                                if i % 5 == 0 {
+                                    let (code, answer) = post(s, "/api/run", good);
+                                    assert_eq!(code, 200);
+                                    assert_eq!(npv_of(&answer, "falls-and-reablement"), expected);
+                                    "HTTP/1.1 200 OK".to_string()
+                                } else {
+                                    raw(s.addr, &format!("GET /nothing HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"))
+                                }
+                            }
+                        };
+                        if line.starts_with("HTTP/1.1 5") {
+                            server_errors += 1;
+                        }
+                        answered += 1;
+                    }
+                    (answered, server_errors)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let total: usize = counts.iter().map(|c| c.0).sum();
+    let errors: usize = counts.iter().map(|c| c.1).sum();
+    assert!(total >= 1000, "only {total} requests in the time allowed");
+    assert_eq!(errors, 0, "server errors under load");
+    // Still answering, and correctly.
+    let (code, answer) = post(&s, "/api/run", &good);
+    assert_eq!(code, 200);
+    assert_eq!(npv_of(&answer, "falls-and-reablement"), expected);
+    eprintln!(
+        "{total} requests from 8 threads in {:.1} s, no server errors",
+        started.elapsed().as_secs_f64()
+    );
 }

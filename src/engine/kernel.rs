@@ -55,7 +55,11 @@ pub fn simulate_lanes<const W: usize>(
     let years = model.horizon_years as usize;
     let mut band_changes = vec![false; years * nb];
     let mut use_changes = vec![false; years];
-    let year_of = |y: i32| usize::try_from(y - model.start_year).ok().filter(|&k| k < years);
+    let year_of = |y: i32| {
+        usize::try_from(i64::from(y) - i64::from(model.start_year))
+            .ok()
+            .filter(|&k| k < years)
+    };
     for b in 0..nb {
         for from in 0..nl {
             let series = (0..nl)
