@@ -17,7 +17,8 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario)?;
-    upstream::run::run_futures(&model, &[])?;
+    upstream::run::run_futures(&model, &[])
+        .map_err(|e| CliError::Invalid(format!("{}: {e}", args.scenario.display())))?;
     let tables = model.sources.len() - 1;
     let mut parts = vec![
         format!(

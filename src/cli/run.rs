@@ -157,7 +157,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ));
     }
 
-    let futures = upstream::run::run_futures(&model, &args.scenarios)?;
+    let futures = upstream::run::run_futures(&model, &args.scenarios).map_err(|e| match e {
+        upstream::run::RunError::Engine { .. } => CliError::Invalid(format!("{}: {e}", scenario.display())),
+        other => other.into(),
+    })?;
     let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
     let comparisons: Vec<Comparison> = futures[1..]
         .iter()
@@ -196,7 +199,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         };
         let summary = pool
             .install(|| montecarlo::run(&model, &specs, &options, &progress))
-            .map_err(|e| CliError::Invalid(e.to_string()))?;
+            .map_err(|e| CliError::Invalid(format!("{}: {e}", scenario.display())))?;
         bar.finish_and_clear();
         Some(summary)
     } else {
