@@ -118,3 +118,35 @@ impl From<upstream::run::RunError> for CliError {
         CliError::Invalid(e.to_string())
     }
 }
+
+/// Memory the machine can give now (Linux `MemAvailable`), if known.
+fn available_memory() -> Option<u64> {
+    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// Refuses, before any work, a Monte Carlo run whose per-draw values (every
+/// summary row in single precision, plus `per_draw_numbers` doubles: the
+/// sampled inputs and headline figures) would not fit in the memory
+/// available, with the estimate and the number of draws that would fit.
+pub(crate) fn check_memory(rows: u64, per_draw_numbers: usize, draws: u32) -> Result<(), CliError> {
+    let per_draw = rows * 4 + per_draw_numbers as u64 * 8 + 64;
+    let needed = per_draw * u64::from(draws) + 64 * 1024 * 1024;
+    let Some(available) = available_memory() else {
+        return Ok(());
+    };
+    let usable = available / 10 * 8;
+    if needed <= usable {
+        return Ok(());
+    }
+    let fits = (usable.saturating_sub(64 * 1024 * 1024) / per_draw).max(1);
+    let gib = |b: u64| b as f64 / (1024.0 * 1024.0 * 1024.0);
+    Err(CliError::Invalid(format!(
+        "{draws} draws would need about {:.1} GiB ({rows} summary rows per draw), and this machine has {:.1} GiB free; \
+         run at most {fits} draws, or fewer scenarios with --scenario",
+        gib(needed),
+        gib(available)
+    )))
+}

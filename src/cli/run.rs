@@ -169,7 +169,9 @@ pub fn run(args: Args) -> Result<(), CliError> {
         .collect();
 
     if draws > 0 {
-        check_memory(&model, &accounts, &comparisons, draws, args.draws_csv)?;
+        let mut rows = 0u64;
+        upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, _, _| rows += 1);
+        super::check_memory(rows, model.uncertain.len() + 3 * comparisons.len(), draws)?;
     }
     let monte_carlo = if draws > 0 {
         let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
@@ -259,45 +261,4 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let files = files.join(", ");
     println!("Results written to {}/ ({files})", out.display());
     Ok(())
-}
-
-/// Memory the machine can give now (Linux `MemAvailable`), if known.
-fn available_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
-
-/// Refuses, before any work, a Monte Carlo run whose per-draw values would
-/// not fit in the memory available, with the estimate and what would fit.
-fn check_memory(
-    model: &upstream::model::Model,
-    accounts: &[Accounts],
-    comparisons: &[Comparison],
-    draws: u32,
-    draws_csv: bool,
-) -> Result<(), CliError> {
-    let mut rows = 0u64;
-    upstream::results::rows::visit_summary(model, accounts, comparisons, &mut |_, _, _, _| rows += 1);
-    // Every row's value per draw (single precision), the draw's sampled
-    // inputs and headline figures, and room for the statistics' work.
-    let per_draw = rows * 4 + (model.uncertain.len() as u64 + 3 * comparisons.len() as u64) * 8 + 64;
-    let needed = per_draw * u64::from(draws) + 64 * 1024 * 1024;
-    let Some(available) = available_memory() else {
-        return Ok(());
-    };
-    let usable = available / 10 * 8;
-    if needed <= usable {
-        return Ok(());
-    }
-    let fits = (usable.saturating_sub(64 * 1024 * 1024) / per_draw).max(1);
-    let gib = |b: u64| b as f64 / (1024.0 * 1024.0 * 1024.0);
-    Err(CliError::Invalid(format!(
-        "{draws} draws would need about {:.1} GiB ({rows} summary rows per draw{}), and this machine has {:.1} GiB free; \
-         run at most {fits} draws, or fewer scenarios with --scenario",
-        gib(needed),
-        if draws_csv { ", plus draws.csv" } else { "" },
-        gib(available)
-    )))
 }
