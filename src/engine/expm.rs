@@ -100,11 +100,44 @@ fn identity<const W: usize>(n: usize, m: &mut Vec<[f64; W]>) {
     }
 }
 
-/// `c = a · b` per lane. Each entry is summed over `k` in order in a
-/// register.
+/// `c = a · b` per lane. Each entry is summed over `k` in order. Unrolled
+/// for the sizes the model uses (2 to 9: levels plus the exit), where the
+/// loop bookkeeping would otherwise cost as much as the arithmetic; the
+/// same operations in the same order either way.
 fn matmul<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, c: &mut Vec<[f64; W]>) {
-    c.clear();
     c.resize(n * n, [0.0; W]);
+    match n {
+        2 => matmul_n::<W, 2>(a, b, c),
+        3 => matmul_n::<W, 3>(a, b, c),
+        4 => matmul_n::<W, 4>(a, b, c),
+        5 => matmul_n::<W, 5>(a, b, c),
+        6 => matmul_n::<W, 6>(a, b, c),
+        7 => matmul_n::<W, 7>(a, b, c),
+        8 => matmul_n::<W, 8>(a, b, c),
+        9 => matmul_n::<W, 9>(a, b, c),
+        _ => matmul_any(a, b, n, c),
+    }
+}
+
+fn matmul_n<const W: usize, const N: usize>(a: &[[f64; W]], b: &[[f64; W]], c: &mut [[f64; W]]) {
+    let (a, b) = (&a[..N * N], &b[..N * N]);
+    for i in 0..N {
+        // Row i of the product, one `k` at a time (b's rows are contiguous).
+        let mut acc = [[0.0; W]; N];
+        for k in 0..N {
+            let aik = a[i * N + k];
+            let row = &b[k * N..k * N + N];
+            for j in 0..N {
+                for l in 0..W {
+                    acc[j][l] += aik[l] * row[j][l];
+                }
+            }
+        }
+        c[i * N..i * N + N].copy_from_slice(&acc);
+    }
+}
+
+fn matmul_any<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, c: &mut [[f64; W]]) {
     for (a_row, c_row) in a.chunks_exact(n).zip(c.chunks_exact_mut(n)) {
         for (j, cij) in c_row.iter_mut().enumerate() {
             let mut acc = [0.0; W];
