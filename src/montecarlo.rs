@@ -214,7 +214,38 @@ pub fn run_keeping(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Summary, DrawError> {
     let source = Source::Sampled { seed: options.seed };
-    let core = run_core(model, futures, options.draws as usize, source, true, keep, progress)?;
+    let core = run_core(
+        model,
+        futures,
+        options.draws as usize,
+        source,
+        Some(&|_| true),
+        keep,
+        progress,
+    )?;
+    Ok(summarise(model, futures, options, core))
+}
+
+/// [`run`] with statistics only for the rows whose metric names `wanted`
+/// accepts (the others' statistics are empty): for callers that read a few
+/// rows, such as the workshop page, it saves most of the statistics' work.
+pub fn run_rows(
+    model: &Model,
+    futures: &[FutureSpec],
+    options: &Options,
+    wanted: &(dyn Fn(&str) -> bool + Sync),
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, DrawError> {
+    let source = Source::Sampled { seed: options.seed };
+    let core = run_core(
+        model,
+        futures,
+        options.draws as usize,
+        source,
+        Some(wanted),
+        &[],
+        progress,
+    )?;
     Ok(summarise(model, futures, options, core))
 }
 
@@ -231,22 +262,17 @@ pub fn evaluate(
     if points.is_empty() {
         return Ok(Vec::new());
     }
-    let core = run_core(
-        model,
-        futures,
-        points.len(),
-        Source::Given(points),
-        false,
-        keep,
-        &|_| {},
-    )?;
+    let core = run_core(model, futures, points.len(), Source::Given(points), None, keep, &|_| {})?;
     Ok(core.records.into_iter().map(|r| r.kept).collect())
 }
 
 /// What the draws produced before statistics.
 struct Core {
     names: Vec<RowKey>,
-    /// Every row's value per draw (draw-major), when statistics are wanted.
+    /// Where each row's values sit among `width` per draw (`None`: not kept).
+    slots: Vec<Option<usize>>,
+    width: usize,
+    /// The kept rows' values per draw (draw-major), when statistics are wanted.
     values: Vec<f32>,
     records: Vec<DrawRecord>,
 }
@@ -256,7 +282,7 @@ fn run_core(
     futures: &[FutureSpec],
     draws: usize,
     source: Source,
-    with_values: bool,
+    statistics_for: Option<&(dyn Fn(&str) -> bool + Sync)>,
     keep: &[RowKey],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Core, DrawError> {
@@ -321,7 +347,19 @@ fn run_core(
             kept_at[r] = Some(k);
         }
     }
-    let width = if with_values { rows } else { 1 };
+    // The rows whose values are kept for statistics, packed.
+    let mut slots: Vec<Option<usize>> = vec![None; rows];
+    let mut kept_rows = 0;
+    if let Some(wanted) = statistics_for {
+        for (slot, (_, _, name)) in slots.iter_mut().zip(&names) {
+            if wanted(name) {
+                *slot = Some(kept_rows);
+                kept_rows += 1;
+            }
+        }
+    }
+    let with_values = kept_rows > 0;
+    let width = kept_rows.max(1);
 
     let batches = draws.div_ceil(LANES);
     let mut values = vec![0f32; batches * LANES * width];
@@ -348,8 +386,8 @@ fn run_core(
                     let mut kept = vec![f64::NAN; keep.len()];
                     let mut r = 0;
                     visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
-                        if with_values {
-                            out[r] = v.map_or(f32::NAN, |x| x as f32);
+                        if with_values && let Some(k) = slots[r] {
+                            out[k] = v.map_or(f32::NAN, |x| x as f32);
                         }
                         if let Some(k) = kept_at[r] {
                             kept[k] = v.unwrap_or(f64::NAN);
@@ -379,13 +417,25 @@ fn run_core(
             },
         )?;
     records.truncate(draws);
-    Ok(Core { names, values, records })
+    Ok(Core {
+        names,
+        slots,
+        width,
+        values,
+        records,
+    })
 }
 
 /// Statistics and probabilities of a run's draws.
 fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Core) -> Summary {
-    let Core { names, values, records } = core;
-    let rows = names.len();
+    let Core {
+        names,
+        slots,
+        width,
+        values,
+        records,
+    } = core;
+    let kept_rows = slots.iter().flatten().count();
     let draws = options.draws as usize;
     let find = |f: usize, year: Option<i32>, metric: &str| {
         names
@@ -393,30 +443,42 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
             .position(|(ff, y, n)| *ff == f && *y == year && n == metric)
     };
 
-    let column = |r: usize| -> Vec<f64> { (0..draws).map(|d| f64::from(values[d * rows + r])).collect() };
+    let column = |r: usize| -> Option<Vec<f64>> {
+        let k = slots[r]?;
+        Some((0..draws).map(|d| f64::from(values[d * width + k])).collect())
+    };
     // Rows are gathered a block at a time: each draw's values for a block of
     // rows sit together, so the gather reads memory in order.
     const BLOCK: usize = 64;
-    let stats: Vec<RowStats> = (0..rows.div_ceil(BLOCK))
+    let packed: Vec<RowStats> = (0..kept_rows.div_ceil(BLOCK))
         .into_par_iter()
         .flat_map_iter(|block| {
             let first = block * BLOCK;
-            let width = BLOCK.min(rows - first);
-            let mut columns = vec![Vec::with_capacity(draws); width];
+            let n = BLOCK.min(kept_rows - first);
+            let mut columns = vec![Vec::with_capacity(draws); n];
             for d in 0..draws {
-                let at = d * rows + first;
-                for (column, &v) in columns.iter_mut().zip(&values[at..at + width]) {
+                let at = d * width + first;
+                for (column, &v) in columns.iter_mut().zip(&values[at..at + n]) {
                     column.push(v);
                 }
             }
             columns.into_iter().map(|c| row_stats_f32(&c, &options.percentiles))
         })
         .collect();
+    let empty = RowStats {
+        mean: None,
+        sd: None,
+        percentiles: vec![None; options.percentiles.len()],
+    };
+    let stats: Vec<RowStats> = slots
+        .iter()
+        .map(|slot| slot.map_or_else(|| empty.clone(), |k| packed[k].clone()))
+        .collect();
 
     let mut probabilities = Vec::new();
     for (f, spec) in futures.iter().enumerate().skip(1) {
         let _ = spec;
-        let break_even = find(f, None, "break_even_year").map(column);
+        let break_even = find(f, None, "break_even_year").and_then(column);
         for year in model.years() {
             let mut metrics = vec![(
                 "prob_net_saving_positive".to_string(),
@@ -429,8 +491,8 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
                 ));
             }
             for (metric, source) in metrics {
-                if let Some(r) = find(f, Some(year), &source) {
-                    let positive = column(r).iter().filter(|&&v| v > 0.0).count();
+                if let Some(values) = find(f, Some(year), &source).and_then(column) {
+                    let positive = values.iter().filter(|&&v| v > 0.0).count();
                     probabilities.push(Probability {
                         future: f,
                         year,

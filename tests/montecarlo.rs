@@ -365,3 +365,51 @@ fn a_lane_run_beside_others_equals_the_lane_run_alone() {
         }
     }
 }
+
+/// Statistics for chosen rows only are the same as in a full run, and the
+/// other rows are left empty.
+#[test]
+fn statistics_for_chosen_rows_equal_the_full_run() {
+    let model =
+        upstream::scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml"))
+            .unwrap();
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let specs: Vec<upstream::montecarlo::FutureSpec> =
+        futures.iter().map(upstream::montecarlo::FutureSpec::from).collect();
+    let options = upstream::montecarlo::Options {
+        draws: 40,
+        seed: 5,
+        percentiles: vec![5.0, 50.0, 95.0],
+    };
+    let full = upstream::montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    let wanted = |m: &str| m == "npv" || m.starts_with("spend_acute");
+    let some = upstream::montecarlo::run_rows(&model, &specs, &options, &wanted, &|_| {}).unwrap();
+    let accounts: Vec<_> = futures.iter().map(upstream::results::Accounts::of).collect();
+    let comparisons: Vec<_> = futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| upstream::results::Comparison::of(f.model, &accounts[0], a))
+        .collect();
+    let mut r = 0;
+    let mut kept = 0;
+    upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, name, _| {
+        let name = name();
+        if wanted(&name) {
+            assert_eq!(some.rows[r], full.rows[r], "{name}");
+            kept += 1;
+        } else {
+            assert_eq!(some.rows[r].mean, None, "{name}");
+        }
+        r += 1;
+    });
+    assert!(kept > 10);
+    let chance = |s: &upstream::montecarlo::Summary| {
+        s.probabilities
+            .iter()
+            .filter(|p| p.metric == "prob_break_even_by_year")
+            .map(|p| p.value)
+            .collect::<Vec<_>>()
+    };
+    assert!(chance(&some).is_empty(), "break-even years were not kept");
+    assert!(!chance(&full).is_empty());
+}

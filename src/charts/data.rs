@@ -144,6 +144,17 @@ fn ranges(percentiles: &[f64]) -> (Pair, Pair) {
 }
 
 impl Figures {
+    /// Whether `Figures::new` reads the Monte Carlo statistics of `metric`
+    /// (so a run for figures alone may skip the others': see
+    /// `montecarlo::run_rows`).
+    pub fn reads(metric: &str) -> bool {
+        matches!(
+            metric,
+            "spend_acute" | "spend_preventative" | "npv" | "break_even_year" | "net_saving_cumulative_discounted"
+        ) || metric.starts_with("diff_people_level:")
+            || metric.starts_with("npv_funder:")
+    }
+
     pub fn new(
         model: &Model,
         accounts: &[Accounts],

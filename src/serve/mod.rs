@@ -230,7 +230,8 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
             seed: model.monte_carlo.seed,
             percentiles: model.monte_carlo.percentiles.clone(),
         };
-        Some(montecarlo::run(&model, &specs, &options, &|_| {}).map_err(|e| e.to_string())?)
+        // Statistics only for what the page draws.
+        Some(montecarlo::run_rows(&model, &specs, &options, &Figures::reads, &|_| {}).map_err(|e| e.to_string())?)
     } else {
         None
     };
