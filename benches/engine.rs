@@ -61,17 +61,11 @@ fn monte_carlo(c: &mut Criterion) {
 /// Drawing: what charts add to a run, and what a live page re-draws.
 fn charts(c: &mut Criterion) {
     use upstream::charts::{Chart, Figures};
-    use upstream::results::Comparison;
     let mut group = c.benchmark_group("charts");
     group.sample_size(10);
     let model = load("scenarios/older-people.toml");
     let futures = run_futures(&model, &[]).unwrap();
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
-        .collect();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
     let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
     let options = montecarlo::Options {
         draws: 1000,

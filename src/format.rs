@@ -44,6 +44,22 @@ pub fn people(x: f64) -> String {
     if n < 0 { format!("-{out}") } else { out }
 }
 
+/// Whether a summary metric is money (shown in millions of the currency):
+/// spend, savings, investment, NPV and their differences.
+pub fn is_money_metric(metric: &str) -> bool {
+    const MONEY: [&str; 8] = [
+        "npv",
+        "spend",
+        "gross_saving",
+        "investment",
+        "net_saving",
+        "discounted_",
+        "intervention_cost",
+        "diff_spend",
+    ];
+    MONEY.iter().any(|m| metric.starts_with(m))
+}
+
 /// Money to the penny with thousands separators (`£1,425.31`).
 pub fn money_exact(prefix: &str, x: f64) -> String {
     let pennies = (x.abs() * 100.0).round();

@@ -384,12 +384,7 @@ fn statistics_for_chosen_rows_equal_the_full_run() {
     let full = upstream::montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
     let wanted = |m: &str| m == "npv" || m.starts_with("spend_acute");
     let some = upstream::montecarlo::run_rows(&model, &specs, &options, &wanted, &|_| {}).unwrap();
-    let accounts: Vec<_> = futures.iter().map(upstream::results::Accounts::of).collect();
-    let comparisons: Vec<_> = futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| upstream::results::Comparison::of(f.model, &accounts[0], a))
-        .collect();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
     let mut r = 0;
     let mut kept = 0;
     upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, name, _| {

@@ -284,15 +284,9 @@ fn chart_bands_are_the_monte_carlo_percentiles() {
     use upstream::charts::Figures;
     use upstream::montecarlo::{self, FutureSpec};
     use upstream::results::rows::visit_summary;
-    use upstream::results::{Accounts, Comparison};
     let model = upstream::scenario::load(&root().join("scenarios/older-people.toml")).unwrap();
     let futures = upstream::run::run_futures(&model, &[]).unwrap();
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
-        .collect();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
     let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
     let options = montecarlo::Options {
         draws: 40,

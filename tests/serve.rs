@@ -87,15 +87,8 @@ fn npv_of(answer: &Value, scenario: &str) -> f64 {
 fn file_npvs(file: &Path) -> Vec<(String, f64)> {
     let model = upstream::scenario::load(file).unwrap();
     let futures = upstream::run::run_futures(&model, &[]).unwrap();
-    let accounts: Vec<_> = futures.iter().map(upstream::results::Accounts::of).collect();
-    futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| {
-            let c = upstream::results::Comparison::of(f.model, &accounts[0], a);
-            (c.scenario.clone(), c.total.npv)
-        })
-        .collect()
+    let (_, comparisons) = upstream::results::account_futures(&futures);
+    comparisons.into_iter().map(|c| (c.scenario, c.total.npv)).collect()
 }
 
 #[test]

@@ -9,7 +9,6 @@ pub mod sensitivity;
 use crate::model::{BASELINE, Model};
 use crate::montecarlo::RowKey;
 use crate::results::rows::visit_summary;
-use crate::results::{Accounts, Comparison};
 use crate::run::{Future, run_futures};
 
 #[derive(Debug, thiserror::Error)]
@@ -52,12 +51,7 @@ pub fn futures_for<'m>(model: &'m Model, name: &str) -> Result<Vec<Future<'m>>, 
 
 /// Every summary row of a deterministic run of `futures`, with its value.
 pub fn rows_of(model: &Model, futures: &[Future]) -> Vec<(RowKey, Option<f64>)> {
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
-        .collect();
+    let (accounts, comparisons) = crate::results::account_futures(futures);
     let mut rows = Vec::new();
     visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
         rows.push(((f, year, name()), value))

@@ -80,31 +80,65 @@ impl Chart {
 
     /// The chart as an SVG document.
     pub fn svg(self, figures: &Figures) -> Result<String, ChartError> {
-        style::register_fonts().map_err(ChartError)?;
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
-            self.draw(&root, figures).map_err(|e| self.error(e))?;
-            root.present().map_err(|e| self.error(e))?;
-        }
-        Ok(text.replace(
-            &format!("font-family=\"{}\"", style::FAMILY),
-            &format!("font-family=\"{}\"", style::SVG_FAMILY),
-        ))
+        svg_of(&(self, figures))
     }
 
     /// Writes the chart as a PNG of `style::SIZE` pixels.
     pub fn write_png(self, figures: &Figures, path: &Path) -> Result<(), ChartError> {
-        style::register_fonts().map_err(ChartError)?;
-        let root = BitMapBackend::new(path, style::SIZE).into_drawing_area();
-        self.draw(&root, figures).map_err(|e| self.error(e))?;
-        root.present().map_err(|e| self.error(e))?;
-        Ok(())
+        png_of(&(self, figures), path)
+    }
+}
+
+/// Something drawn on a chart canvas, for any backend.
+trait Picture {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB>;
+    /// Names it in an error message.
+    fn name(&self) -> String;
+}
+
+impl Picture for (Chart, &Figures) {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB> {
+        self.0.draw(root, self.1)
     }
 
-    fn error(self, e: impl std::fmt::Display) -> ChartError {
-        ChartError(format!("could not draw the {} chart: {e}", self.file_stem()))
+    fn name(&self) -> String {
+        format!("the {} chart", self.0.file_stem())
     }
+}
+
+impl Picture for Bars {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB> {
+        draw::bars(root, self)
+    }
+
+    fn name(&self) -> String {
+        self.title.clone()
+    }
+}
+
+/// The picture as an SVG document whose text asks for DejaVu Sans first.
+fn svg_of(picture: &impl Picture) -> Result<String, ChartError> {
+    style::register_fonts().map_err(ChartError)?;
+    let error = |e: &dyn std::fmt::Display| ChartError(format!("could not draw {}: {e}", picture.name()));
+    let mut text = String::new();
+    {
+        let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
+        picture.draw(&root).map_err(|e| error(&e))?;
+        root.present().map_err(|e| error(&e))?;
+    }
+    Ok(text.replace(
+        &format!("font-family=\"{}\"", style::FAMILY),
+        &format!("font-family=\"{}\"", style::SVG_FAMILY),
+    ))
+}
+
+/// Writes the picture as a PNG of `style::SIZE` pixels.
+fn png_of(picture: &impl Picture, path: &Path) -> Result<(), ChartError> {
+    style::register_fonts().map_err(ChartError)?;
+    let error = |e: &dyn std::fmt::Display| ChartError(format!("could not draw {}: {e}", picture.name()));
+    let root = BitMapBackend::new(path, style::SIZE).into_drawing_area();
+    picture.draw(&root).map_err(|e| error(&e))?;
+    root.present().map_err(|e| error(&e))
 }
 
 /// What a horizontal bar chart shows.
@@ -140,25 +174,11 @@ pub struct Bars {
 
 impl Bars {
     pub fn svg(&self) -> Result<String, ChartError> {
-        style::register_fonts().map_err(ChartError)?;
-        let mut text = String::new();
-        {
-            let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
-            draw::bars(&root, self).map_err(|e| ChartError(format!("could not draw {}: {e}", self.title)))?;
-            root.present().map_err(|e| ChartError(e.to_string()))?;
-        }
-        Ok(text.replace(
-            &format!("font-family=\"{}\"", style::FAMILY),
-            &format!("font-family=\"{}\"", style::SVG_FAMILY),
-        ))
+        svg_of(self)
     }
 
     pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {
-        style::register_fonts().map_err(ChartError)?;
-        let root = BitMapBackend::new(path, style::SIZE).into_drawing_area();
-        draw::bars(&root, self).map_err(|e| ChartError(format!("could not draw {}: {e}", self.title)))?;
-        root.present().map_err(|e| ChartError(e.to_string()))?;
-        Ok(())
+        png_of(self, path)
     }
 }
 

@@ -15,17 +15,6 @@ impl From<AnalysisError> for CliError {
     }
 }
 
-fn pool(threads: Option<u16>) -> Result<rayon::ThreadPool, CliError> {
-    let threads = threads.map_or_else(
-        || std::thread::available_parallelism().map_or(1, |n| n.get()),
-        usize::from,
-    );
-    rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::Internal(format!("could not start {threads} worker threads: {e}")))
-}
-
 fn stem(path: &std::path::Path) -> String {
     path.file_stem()
         .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned())
@@ -36,22 +25,7 @@ fn shown(model: &Model, metric: &str, v: Option<f64>) -> String {
     match v {
         None if metric.starts_with("break_even_year") => "none".into(),
         None => "–".into(),
-        Some(x)
-            if [
-                "npv",
-                "spend",
-                "gross_saving",
-                "investment",
-                "net_saving",
-                "discounted_",
-                "intervention_cost",
-                "diff_spend",
-            ]
-            .iter()
-            .any(|m| metric.starts_with(m)) =>
-        {
-            money_millions(&currency_prefix(&model.currency), x)
-        }
+        Some(x) if upstream::format::is_money_metric(metric) => money_millions(&currency_prefix(&model.currency), x),
         Some(x) if metric.starts_with("break_even_year") => format!("{x:.0}"),
         Some(x) => short(x),
     }
@@ -124,7 +98,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     }
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
-    let pool = pool(args.threads)?;
+    let (_, pool) = super::worker_pool(args.threads)?;
     if draws > 0 {
         let futures = upstream::analysis::futures_for(&model, &args.scenario)?;
         let rows = upstream::analysis::rows_of(&model, &futures).len() as u64;
@@ -287,7 +261,7 @@ pub struct GoalSeekArgs {
 
 pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario_file)?;
-    let pool = pool(args.threads)?;
+    let (_, pool) = super::worker_pool(args.threads)?;
     let cur = currency_prefix(&model.currency);
     if args.thresholds {
         let table_rows = pool.install(|| goal_seek::thresholds(&model, &args.scenario))?;

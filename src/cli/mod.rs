@@ -150,3 +150,16 @@ pub(crate) fn check_memory(rows: u64, per_draw_numbers: usize, draws: u32) -> Re
         gib(available)
     )))
 }
+
+/// The worker threads of a run: `threads`, or one per core.
+fn worker_pool(threads: Option<u16>) -> Result<(usize, rayon::ThreadPool), CliError> {
+    let threads = threads.map_or_else(
+        || std::thread::available_parallelism().map_or(1, |n| n.get()),
+        usize::from,
+    );
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map(|pool| (threads, pool))
+        .map_err(|e| CliError::Internal(format!("could not start {threads} worker threads: {e}")))
+}

@@ -7,7 +7,6 @@ use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 use upstream::montecarlo::{self, FutureSpec};
 use upstream::output::{self, RunMetadata, RunOptions, RunOutput};
-use upstream::results::{Accounts, Comparison};
 
 /// Run the do-nothing baseline and every scenario (or those named with
 /// --scenario), write summary.csv, detail.csv and run.json into the output
@@ -143,14 +142,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let model = upstream::scenario::load(&scenario)?;
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
-    let threads = match args.threads {
-        Some(t) => usize::from(t),
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .map_err(|e| CliError::Internal(format!("could not start {threads} worker threads: {e}")))?;
+    let (threads, pool) = super::worker_pool(args.threads)?;
     if args.draws_csv && draws == 0 {
         return Err(CliError::Invalid(
             "--draws-csv needs Monte Carlo draws; add --draws N (or `[monte_carlo] draws` in the file)".into(),
@@ -161,12 +153,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         upstream::run::RunError::Engine { .. } => CliError::Invalid(format!("{}: {e}", scenario.display())),
         other => other.into(),
     })?;
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
-        .collect();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
 
     if draws > 0 {
         let mut rows = 0u64;

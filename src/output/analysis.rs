@@ -17,18 +17,7 @@ pub const CHART_ROWS: usize = 15;
 
 /// How a metric's numbers read on an axis: money in millions, others as they are.
 fn scale(model: &Model, metric: &Metric) -> (f64, String) {
-    const MONEY: [&str; 9] = [
-        "npv",
-        "spend",
-        "gross_saving",
-        "investment",
-        "net_saving",
-        "discounted_",
-        "intervention_cost",
-        "diff_spend",
-        "spend_service",
-    ];
-    if MONEY.iter().any(|m| metric.name.starts_with(m)) {
+    if crate::format::is_money_metric(&metric.name) {
         let cur = currency_prefix(&model.currency);
         (
             1e-6,

@@ -305,6 +305,18 @@ fn running_sum(xs: &[f64]) -> Vec<f64> {
         .collect()
 }
 
+/// Every future's accounts (the baseline first) and each scenario's
+/// comparison with the baseline: what a deterministic run reports.
+pub fn account_futures(futures: &[Future]) -> (Vec<Accounts>, Vec<Comparison>) {
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons = futures[1..]
+        .iter()
+        .zip(&accounts[1..])
+        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
+        .collect();
+    (accounts, comparisons)
+}
+
 /// A scenario against the baseline: in all, and per funder.
 #[derive(Debug, Clone)]
 pub struct Comparison {

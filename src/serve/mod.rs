@@ -13,7 +13,6 @@ use crate::charts::{Chart, Figures};
 use crate::format::currency_prefix;
 use crate::model::Model;
 use crate::montecarlo::{self, FutureSpec};
-use crate::results::{Accounts, Comparison};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -217,12 +216,7 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     let started = Instant::now();
     let model = edit::build(base, request)?;
     let futures = crate::run::run_futures(&model, &[]).map_err(|e| e.to_string())?;
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = futures[1..]
-        .iter()
-        .zip(&accounts[1..])
-        .map(|(f, a)| Comparison::of(f.model, &accounts[0], a))
-        .collect();
+    let (accounts, comparisons) = crate::results::account_futures(&futures);
     let mc = if request.draws > 0 {
         let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
         let options = montecarlo::Options {
