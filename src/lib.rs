@@ -10,6 +10,7 @@ pub mod analysis;
 pub mod charts;
 pub mod engine;
 pub mod error;
+pub mod evidence;
 pub mod format;
 pub mod linalg;
 pub mod model;

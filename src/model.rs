@@ -221,6 +221,35 @@ pub enum Effect {
     Service { service: usize, multiplier: f64 },
 }
 
+impl Effect {
+    /// The relative risk or multiplier.
+    pub fn value(&self) -> f64 {
+        match *self {
+            Effect::Transition { relative_risk, .. } => relative_risk,
+            Effect::Service { multiplier, .. } => multiplier,
+        }
+    }
+
+    /// Its path after `intervention.NAME.` (as in overrides, e.g.
+    /// `relative_risk.Targeted.Specialist`) and a label for people
+    /// (`relative risk Targeted → Specialist`).
+    pub fn names(&self, model: &Model) -> (String, String) {
+        match *self {
+            Effect::Transition { from, to, .. } => {
+                let to_name = to.map_or("exit".to_string(), |t| model.levels[t].clone());
+                (
+                    format!("relative_risk.{}.{to_name}", model.levels[from]),
+                    format!("relative risk {} → {to_name}", model.levels[from]),
+                )
+            }
+            Effect::Service { service, .. } => {
+                let s = &model.services[service].name;
+                (format!("multiplier.{s}"), format!("use of {s} (multiplier)"))
+            }
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Intervention {
     pub name: String,
@@ -228,6 +257,18 @@ pub struct Intervention {
     pub funder: usize,
     pub tier: Tier,
     pub evidence: String,
+    /// Evidence rating on the model's scale (`Model::evidence_scale`).
+    pub rating: Option<u8>,
+    /// The ages the evidence covers.
+    pub evidence_ages: Option<AgeWindow>,
+    /// Outcome domains (indices into `Model::domains`).
+    pub domains: Vec<usize>,
+    /// Share of each effect size removed for optimism bias (effects given as one number).
+    pub optimism_bias: f64,
+    /// Who delivers it; `None`: fully qualified practitioners.
+    pub workforce: Option<Workforce>,
+    /// Per effect: the value as written when the rating set its distribution.
+    pub stated_effects: Vec<Option<f64>>,
     pub target_bands: Vec<usize>,
     pub target_levels: Vec<usize>,
     pub reach: Reach,
@@ -246,7 +287,40 @@ pub struct Intervention {
     pub effects: Vec<Effect>,
 }
 
+/// Delivery by practitioners with and without the qualification a programme needs.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Workforce {
+    /// Share of delivery by qualified practitioners.
+    pub qualified: f64,
+    /// Fidelity of the rest, relative to qualified delivery.
+    pub unqualified_fidelity: f64,
+}
+
+impl Workforce {
+    /// The factor on fidelity: qualified + (1 − qualified) × unqualified fidelity.
+    pub fn factor(&self) -> f64 {
+        self.qualified + (1.0 - self.qualified) * self.unqualified_fidelity
+    }
+}
+
+/// An age range, in years: `from` inclusive, `to` exclusive; either open.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct AgeWindow {
+    pub from: Option<f64>,
+    pub to: Option<f64>,
+}
+
 impl Intervention {
+    /// Fidelity as delivered: the fidelity figure × the workforce factor.
+    pub fn effective_fidelity(&self) -> f64 {
+        self.fidelity * self.workforce_factor()
+    }
+
+    /// The factor the workforce puts on fidelity (1 when fully qualified).
+    pub fn workforce_factor(&self) -> f64 {
+        self.workforce.map_or(1.0, |w| w.factor())
+    }
+
     pub fn targets(&self, band: usize, level: usize) -> bool {
         self.target_bands.contains(&band) && self.target_levels.contains(&level)
     }
@@ -394,6 +468,10 @@ pub struct UncertainParameter {
     pub distribution: Distribution,
     /// Parameters in the same group share one random quantile per draw.
     pub group: Option<String>,
+    /// Takes the group's quantile reversed (1 − q): an effect stated below 1
+    /// whose distribution an evidence rating set, so that a draw in which a
+    /// programme works well is good for all of its effects.
+    pub reversed: bool,
     pub targets: Vec<Target>,
 }
 
@@ -423,6 +501,13 @@ pub struct Model {
     pub funders: Vec<String>,
     pub services: Vec<Service>,
     pub interventions: Vec<Intervention>,
+    /// Outcome domains interventions may declare.
+    pub domains: Vec<String>,
+    /// The evidence scale ratings refer to.
+    pub evidence_scale: std::sync::Arc<crate::evidence::EvidenceScale>,
+    /// Things in the file that are allowed but worth a planner's attention
+    /// (e.g. an intervention applied outside the ages its evidence covers).
+    pub warnings: Vec<crate::error::InputError>,
     /// Named scenarios (the baseline, `do-nothing`, is implicit).
     pub scenarios: Vec<Scenario>,
     /// Numbers given as distributions; the fields above hold their means.
@@ -508,6 +593,12 @@ mod tests {
             funder: 0,
             tier: Tier::Secondary,
             evidence: String::new(),
+            rating: None,
+            evidence_ages: None,
+            domains: vec![],
+            optimism_bias: 0.0,
+            workforce: None,
+            stated_effects: vec![],
             target_bands: vec![0],
             target_levels: vec![0],
             reach: Reach::Share(1.0),

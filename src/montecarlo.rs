@@ -76,6 +76,16 @@ pub struct DrawRecord {
     pub headline: Vec<[f64; 3]>,
     /// The values of the rows asked for with [`run_keeping`] (NaN = none).
     pub kept: Vec<f64>,
+    /// What [`Extra::figures`] computed from this draw's accounts.
+    pub figures: Vec<f64>,
+}
+
+/// More to do with each draw than the summary rows: futures run on every
+/// draw but not reported as rows (those after the first `reported`), and
+/// figures computed from every future's accounts, kept per draw.
+pub struct Extra<'a> {
+    pub reported: usize,
+    pub figures: &'a (dyn Fn(&[Accounts]) -> Vec<f64> + Sync),
 }
 
 /// Everything a Monte Carlo run produced.
@@ -174,7 +184,7 @@ pub fn sample(model: &Model, seed: u64, draw: u64) -> Vec<f64> {
         .map(|u| match &u.group {
             Some(g) => {
                 let q = groups.iter().find(|(name, _)| name == g).map_or(0.5, |(_, q)| *q);
-                u.distribution.quantile(q)
+                u.distribution.quantile(if u.reversed { 1.0 - q } else { q })
             }
             None => u.distribution.sample(&mut rng),
         })
@@ -221,9 +231,33 @@ pub fn run_keeping(
         source,
         Some(&|_| true),
         keep,
+        None,
         progress,
     )?;
     Ok(summarise(model, futures, options, core))
+}
+
+/// [`run`] with [`Extra`] work per draw: the statistics cover the first
+/// `extra.reported` futures, and each record carries the extra figures.
+pub fn run_extra(
+    model: &Model,
+    futures: &[FutureSpec],
+    options: &Options,
+    extra: &Extra,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Summary, DrawError> {
+    let source = Source::Sampled { seed: options.seed };
+    let core = run_core(
+        model,
+        futures,
+        options.draws as usize,
+        source,
+        Some(&|_| true),
+        &[],
+        Some(extra),
+        progress,
+    )?;
+    Ok(summarise(model, &futures[..extra.reported], options, core))
 }
 
 /// [`run`] with statistics only for the rows whose metric names `wanted`
@@ -244,6 +278,7 @@ pub fn run_rows(
         source,
         Some(wanted),
         &[],
+        None,
         progress,
     )?;
     Ok(summarise(model, futures, options, core))
@@ -262,7 +297,16 @@ pub fn evaluate(
     if points.is_empty() {
         return Ok(Vec::new());
     }
-    let core = run_core(model, futures, points.len(), Source::Given(points), None, keep, &|_| {})?;
+    let core = run_core(
+        model,
+        futures,
+        points.len(),
+        Source::Given(points),
+        None,
+        keep,
+        None,
+        &|_| {},
+    )?;
     Ok(core.records.into_iter().map(|r| r.kept).collect())
 }
 
@@ -277,6 +321,7 @@ struct Core {
     records: Vec<DrawRecord>,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn run_core(
     model: &Model,
     futures: &[FutureSpec],
@@ -284,8 +329,10 @@ fn run_core(
     source: Source,
     statistics_for: Option<&(dyn Fn(&str) -> bool + Sync)>,
     keep: &[RowKey],
+    extra: Option<&Extra>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Core, DrawError> {
+    let reported = extra.map_or(futures.len(), |e| e.reported);
     assert!(
         futures.first().is_some_and(|f| f.name == BASELINE && f.plan.is_empty()),
         "the first future must be the baseline"
@@ -335,6 +382,7 @@ fn run_core(
         let mut ws = Workspace::new(model);
         run_batch(model, &layout, &base_central, &prepared, source, [0; LANES], &mut ws).map_err(|e| *e)?;
         let (accounts, comparisons) = &ws.lanes[0];
+        let (accounts, comparisons) = (&accounts[..reported], &comparisons[..reported - 1]);
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
         });
@@ -368,6 +416,7 @@ fn run_core(
             parameters: Vec::new(),
             headline: Vec::new(),
             kept: Vec::new(),
+            figures: Vec::new(),
         };
         batches * LANES
     ];
@@ -381,7 +430,8 @@ fn run_core(
                 let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
                 let mut sampled =
                     run_batch(model, &layout, &base_central, &prepared, source, draw_ids, ws).map_err(|e| *e)?;
-                for (lane, (accounts, comparisons)) in ws.lanes.iter().enumerate() {
+                for (lane, (all_accounts, comparisons)) in ws.lanes.iter().enumerate() {
+                    let (accounts, comparisons) = (&all_accounts[..reported], &comparisons[..reported - 1]);
                     let out = &mut chunk[lane * width..(lane + 1) * width];
                     let mut kept = vec![f64::NAN; keep.len()];
                     let mut r = 0;
@@ -409,6 +459,7 @@ fn run_core(
                             })
                             .collect(),
                         kept,
+                        figures: extra.map_or_else(Vec::new, |e| (e.figures)(all_accounts)),
                     };
                 }
                 let done = (batch * LANES + LANES).min(draws) - batch * LANES;

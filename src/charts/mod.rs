@@ -116,6 +116,32 @@ impl Picture for Bars {
     }
 }
 
+/// The pathway gap map of a model's interventions.
+pub struct PathwayChart<'a> {
+    pub map: &'a crate::evidence::pathways::PathwayMap,
+    pub model: &'a crate::model::Model,
+}
+
+impl Picture for PathwayChart<'_> {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB> {
+        draw::pathway_map(root, self.map, self.model)
+    }
+
+    fn name(&self) -> String {
+        "the pathway map".into()
+    }
+}
+
+impl PathwayChart<'_> {
+    pub fn svg(&self) -> Result<String, ChartError> {
+        svg_of(self)
+    }
+
+    pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {
+        png_of(self, path)
+    }
+}
+
 /// The picture as an SVG document whose text asks for DejaVu Sans first.
 fn svg_of(picture: &impl Picture) -> Result<String, ChartError> {
     style::register_fonts().map_err(ChartError)?;

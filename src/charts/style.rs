@@ -61,6 +61,15 @@ pub const PREVENTATIVE: RGBColor = GREEN;
 pub const ACUTE: RGBColor = VERMILLION;
 pub const SAVING: RGBColor = BLUE;
 pub const INVESTMENT: RGBColor = VERMILLION;
+/// Pathway map cells: strong evidence, weak evidence only, gap.
+pub fn coverage(c: crate::evidence::pathways::Coverage) -> RGBColor {
+    use crate::evidence::pathways::Coverage;
+    match c {
+        Coverage::Strong => GREEN,
+        Coverage::Weak => ORANGE,
+        Coverage::Gap => WINE,
+    }
+}
 /// An input at its high value, in sensitivity charts.
 pub const ORANGE_KEY: RGBColor = ORANGE;
 

@@ -85,6 +85,7 @@ fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
 
 pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario_file)?;
+    super::print_warnings(&model);
     let range = parse_range(&args.range)?;
     let metric = Metric {
         name: args.metric.clone(),
@@ -153,7 +154,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
             swing,
         ]);
     }
-    text.push_str(&table(&rows));
+    text.push_str(&upstream::output::table::plain(&rows));
     if one_way.rows.len() > 10 {
         let _ = writeln!(text, "… and {} more in one-way.csv", one_way.rows.len() - 10);
     }
@@ -171,7 +172,7 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
                 r.prcc.map_or("–".into(), |p| format!("{p:+.2}")),
             ]);
         }
-        text.push_str(&table(&rows));
+        text.push_str(&upstream::output::table::plain(&rows));
         if let Some(note) = &rc.prcc_note {
             let _ = writeln!(text, "({note})");
         }
@@ -189,34 +190,6 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     );
     print!("{text}");
     Ok(())
-}
-
-/// A plain text table, first column left-aligned.
-fn table(rows: &[Vec<String>]) -> String {
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for (i, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, t)| {
-                let pad = " ".repeat(widths[c] - t.chars().count());
-                if c == 0 {
-                    format!("{t}{pad}")
-                } else {
-                    format!("{pad}{t}")
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
-        if i == 0 {
-            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-            let _ = writeln!(out, "{}", rule.join("  "));
-        }
-    }
-    out
 }
 
 /// Find the value of one input at which a target is met, e.g. the reach
@@ -261,6 +234,7 @@ pub struct GoalSeekArgs {
 
 pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario_file)?;
+    super::print_warnings(&model);
     let (_, pool) = super::worker_pool(args.threads)?;
     let cur = currency_prefix(&model.currency);
     if args.thresholds {
@@ -297,7 +271,7 @@ pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
                 headroom,
             ]);
         }
-        print!("{}", table(&rows));
+        print!("{}", upstream::output::table::plain(&rows));
         return Ok(());
     }
     let (Some(path), Some(target_text)) = (&args.vary, &args.target) else {

@@ -17,9 +17,14 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario)?;
+    super::print_warnings(&model);
     upstream::run::run_futures(&model, &[])
         .map_err(|e| CliError::Invalid(format!("{}: {e}", args.scenario.display())))?;
-    let tables = model.sources.len() - 1;
+    let tables = model
+        .sources
+        .iter()
+        .filter(|s| s.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))
+        .count();
     let mut parts = vec![
         format!(
             "{} × {}",

@@ -2,6 +2,7 @@
 
 mod analysis;
 mod check;
+mod evidence;
 mod run;
 mod serve;
 
@@ -29,6 +30,7 @@ enum Command {
     Check(check::Args),
     Sensitivity(analysis::SensitivityArgs),
     GoalSeek(analysis::GoalSeekArgs),
+    Pathways(evidence::PathwaysArgs),
     Serve(serve::Args),
 }
 
@@ -52,7 +54,10 @@ pub fn main() -> Result<(), CliError> {
             };
         }
     };
-    if matches!(cli.command, Command::Run(_) | Command::Sensitivity(_)) {
+    if matches!(
+        cli.command,
+        Command::Run(_) | Command::Sensitivity(_) | Command::Pathways(_)
+    ) {
         // Ctrl-C: remove the half-written results folder, keep any earlier one.
         let _ = ctrlc::set_handler(|| {
             upstream::output::interrupted();
@@ -65,6 +70,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Check(args) => check::run(args),
         Command::Sensitivity(args) => analysis::sensitivity(args),
         Command::GoalSeek(args) => analysis::goal_seek(args),
+        Command::Pathways(args) => evidence::pathways(args),
         Command::Serve(args) => serve::run(args),
     }
 }
@@ -162,4 +168,11 @@ fn worker_pool(threads: Option<u16>) -> Result<(usize, rayon::ThreadPool), CliEr
         .build()
         .map(|pool| (threads, pool))
         .map_err(|e| CliError::Internal(format!("could not start {threads} worker threads: {e}")))
+}
+
+/// Prints the model's warnings (allowed, but worth a look) on stderr.
+pub fn print_warnings(model: &upstream::model::Model) {
+    for w in &model.warnings {
+        eprintln!("warning: {w}");
+    }
 }

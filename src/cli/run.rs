@@ -5,6 +5,7 @@ use super::CliError;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
+use upstream::evidence::costs;
 use upstream::montecarlo::{self, FutureSpec};
 use upstream::output::{self, RunMetadata, RunOptions, RunOutput};
 
@@ -30,7 +31,7 @@ pub struct Args {
     scenario: Option<PathBuf>,
     /// Run again exactly as recorded in a run's run.json (same file, scenarios,
     /// draws, seed and outputs), refusing if any input file has changed since.
-    #[arg(long, value_name = "RUN.JSON", conflicts_with_all = ["scenario", "scenarios", "draws", "seed", "draws_csv", "report"])]
+    #[arg(long, value_name = "RUN.JSON", conflicts_with_all = ["scenario", "scenarios", "draws", "seed", "draws_csv", "report", "attribute"])]
     replay: Option<PathBuf>,
     /// Folder for the results [default: out/<scenario file name without .toml>]
     #[arg(long, value_name = "DIR")]
@@ -50,6 +51,12 @@ pub struct Args {
     /// Also write draws.csv: every draw's sampled inputs and headline results.
     #[arg(long)]
     draws_csv: bool,
+    /// With draws, also run each scenario of several interventions without
+    /// each of them, so that every intervention's figures in interventions.csv
+    /// carry uncertainty (adds one future per intervention of such a
+    /// scenario); without it those rows are at the inputs' means only.
+    #[arg(long)]
+    attribute: bool,
     /// Also write report.html: the headline, every chart, the assumptions
     /// with the file's comments and the run's details, in one page that
     /// opens with no network.
@@ -75,6 +82,8 @@ struct RecordedOptions {
     draws_csv: bool,
     #[serde(default)]
     report: bool,
+    #[serde(default)]
+    attribute: bool,
 }
 
 /// The arguments of the run recorded in `path`, after checking that every
@@ -125,6 +134,7 @@ fn replayed(path: &std::path::Path, args: &Args) -> Result<Args, CliError> {
         threads: args.threads,
         draws_csv: o.draws_csv,
         report: o.report,
+        attribute: o.attribute,
     })
 }
 
@@ -140,6 +150,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     let model = upstream::scenario::load(&scenario)?;
+    super::print_warnings(&model);
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
     let (threads, pool) = super::worker_pool(args.threads)?;
@@ -154,6 +165,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
         other => other.into(),
     })?;
     let (accounts, comparisons) = upstream::results::account_futures(&futures);
+    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+    let (extra, pairs) = costs::attributions(&specs);
+    let central = {
+        let extra_accounts = costs::account_extra(&futures[0], &extra)
+            .map_err(|e| CliError::Invalid(format!("{}: {e}", scenario.display())))?;
+        let all: Vec<_> = accounts.iter().cloned().chain(extra_accounts).collect();
+        costs::values_of(&model, &pairs, &all)
+    };
+    // Pairs drawn: every one with --attribute, else those against do-nothing.
+    let drawn = |p: &costs::Attribution| args.attribute || p.without == 0;
+    let drawn_pairs: Vec<costs::Attribution> = pairs.iter().filter(|p| drawn(p)).cloned().collect();
 
     if draws > 0 {
         let mut rows = 0u64;
@@ -161,7 +183,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
         super::check_memory(rows, model.uncertain.len() + 3 * comparisons.len(), draws)?;
     }
     let monte_carlo = if draws > 0 {
-        let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+        let mut specs = specs.clone();
+        if args.attribute {
+            specs.extend(extra.iter().cloned());
+        }
         let options = montecarlo::Options {
             draws,
             seed,
@@ -186,8 +211,13 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
             }
         };
+        let figures = |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
+        let work = montecarlo::Extra {
+            reported: futures.len(),
+            figures: &figures,
+        };
         let summary = pool
-            .install(|| montecarlo::run(&model, &specs, &options, &progress))
+            .install(|| montecarlo::run_extra(&model, &specs, &options, &work, &progress))
             .map_err(|e| CliError::Invalid(format!("{}: {e}", scenario.display())))?;
         bar.finish_and_clear();
         Some(summary)
@@ -201,8 +231,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
             .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
         PathBuf::from("out").join(stem)
     });
+    let per_draw: Option<Vec<Vec<f64>>> = monte_carlo
+        .as_ref()
+        .map(|mc| mc.records.iter().map(|r| r.figures.clone()).collect());
+    let cost_table = costs::CostTable::new(
+        &model,
+        &specs,
+        &extra,
+        &pairs,
+        &central,
+        per_draw
+            .as_deref()
+            .map(|d| (d, model.monte_carlo.percentiles.as_slice())),
+        &drawn,
+    );
     let output = RunOutput {
         model: &model,
+        costs: cost_table,
         accounts,
         comparisons,
         monte_carlo,
@@ -230,6 +275,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
                 threads,
                 draws_csv: args.draws_csv,
                 report: args.report,
+                attribute: args.attribute,
             },
             started_unix_seconds: started,
         },
@@ -237,7 +283,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     output::write_run(&out, &output, &futures)
         .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
     print!("{}", output::table::summary_table(&output));
-    let mut files = vec!["summary.csv", "detail.csv"];
+    let mut files = vec!["summary.csv", "detail.csv", "interventions.csv"];
     if args.draws_csv {
         files.push("draws.csv");
     }

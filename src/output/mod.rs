@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod csv_files;
+pub mod evidence;
 pub mod report;
 pub mod table;
 pub mod workbook;
@@ -18,6 +19,8 @@ use std::path::{Path, PathBuf};
 /// Everything a run produced, ready to write.
 pub struct RunOutput<'a> {
     pub model: &'a Model,
+    /// Per intervention and scenario: cost, reach, what it avoids, return.
+    pub costs: crate::evidence::costs::CostTable,
     pub accounts: Vec<Accounts>,
     /// One per scenario after the baseline (same order as `accounts[1..]`).
     pub comparisons: Vec<Comparison>,
@@ -63,6 +66,8 @@ pub struct RunOptions {
     pub draws_csv: bool,
     /// Also write `report.html`.
     pub report: bool,
+    /// Leave-one-out futures joined the draws (`--attribute`).
+    pub attribute: bool,
 }
 
 /// Writes `summary.csv`, `detail.csv`, `run.json`, the charts, the workbook
@@ -72,6 +77,7 @@ pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future])
     replace_dir(dir, |staging| {
         csv_files::write_summary(&staging.join("summary.csv"), output)?;
         csv_files::write_detail(&staging.join("detail.csv"), output.model, futures)?;
+        evidence::write_costs(&staging.join("interventions.csv"), output.model, &output.costs)?;
         if output.write_draws
             && let Some(mc) = &output.monte_carlo
         {

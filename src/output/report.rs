@@ -47,6 +47,11 @@ th.num { text-align: right; }
 td.pos { color: var(--good); font-weight: bold; }
 td.neg { color: var(--bad); font-weight: bold; }
 table.headline { font-size: 1.05em; }
+table.wide { font-size: 0.8em; }
+table.wide th, table.wide td { padding: 0.3em 0.35em; }
+table.wide td:first-child { white-space: normal; }
+span.range { color: var(--muted); font-size: 0.9em; }
+div.warnings { border-left: 4px solid var(--bad); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
 table.assumptions { font-size: 0.8em; }
 table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; word-break: break-word; }
 figure { margin: 0.5em 0 0.2em; }
@@ -116,6 +121,11 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
             escape(chart.title())
         );
     }
+    let _ = writeln!(
+        h,
+        "<li><a href=\"#interventions\">Interventions: cost, effect and evidence</a></li>"
+    );
+    let _ = writeln!(h, "<li><a href=\"#evidence\">Evidence and pathway map</a></li>");
     if !sensitivity.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#sensitivity\">Sensitivity</a></li>");
     }
@@ -142,6 +152,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         );
     }
 
+    h.push_str(&super::evidence::report_sections(model, &output.costs)?);
     sensitivity_section(&mut h, sensitivity);
     assumptions(&mut h, output);
     about(&mut h, output);

@@ -117,3 +117,31 @@ pub fn summary_table(output: &RunOutput) -> String {
     }
     out
 }
+
+/// A plain text table, first column left-aligned, the others right-aligned, a rule under the header.
+pub fn plain(rows: &[Vec<String>]) -> String {
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for (i, row) in rows.iter().enumerate() {
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(c, t)| {
+                let pad = " ".repeat(widths[c] - t.chars().count());
+                if c == 0 {
+                    format!("{t}{pad}")
+                } else {
+                    format!("{pad}{t}")
+                }
+            })
+            .collect();
+        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
+        if i == 0 {
+            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+            let _ = writeln!(out, "{}", rule.join("  "));
+        }
+    }
+    out
+}

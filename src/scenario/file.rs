@@ -55,6 +55,10 @@ pub struct RawModel {
     pub occupancy: Option<Occupancy>,
     pub transition_mode: Option<TransitionMode>,
     pub levels: Spanned<Vec<Spanned<String>>>,
+    /// Outcome domains interventions may declare (pathway maps by domain).
+    pub domains: Option<Spanned<Vec<String>>>,
+    /// A file with the model's own evidence scale (default: the bundled one).
+    pub evidence_scale: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -111,6 +115,32 @@ pub struct RawService {
     pub use_csv: Option<Spanned<String>>,
 }
 
+/// The ages an intervention's evidence covers: from (inclusive) to (exclusive).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAges {
+    pub from: Option<f64>,
+    pub to: Option<f64>,
+}
+
+/// `optimism_bias = true` (the rating's figure) or a share.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum RawOptimism {
+    Rating(bool),
+    Share(f64),
+}
+
+/// Delivery by qualified practitioners.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWorkforce {
+    /// Share of delivery by practitioners with the qualification the programme needs.
+    pub qualified: f64,
+    /// Fidelity of the rest, relative to qualified delivery.
+    pub unqualified_fidelity: Option<f64>,
+}
+
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawIntervention {
@@ -119,6 +149,11 @@ pub struct RawIntervention {
     pub funder: String,
     pub tier: Tier,
     pub evidence: Option<String>,
+    pub evidence_rating: Option<Spanned<i64>>,
+    pub evidence_ages: Option<Spanned<RawAges>>,
+    pub optimism_bias: Option<Spanned<RawOptimism>>,
+    pub domains: Option<Spanned<Vec<String>>>,
+    pub workforce: Option<Spanned<RawWorkforce>>,
     pub target_bands: Option<Vec<String>>,
     pub target_levels: Vec<String>,
     pub reach: Option<Spanned<RawNumber>>,

@@ -11,7 +11,7 @@ pub const PATH_FORMS: &str = "discount_rate, entries.people, transition.BAND.FRO
 service.NAME.unit_cost, service.NAME.use.LEVEL, intervention.NAME.FIELD, \
 intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE (BAND may be `*`)";
 
-const INTERVENTION_FIELDS: [&str; 9] = [
+const INTERVENTION_FIELDS: [&str; 10] = [
     "reach",
     "places",
     "start_year",
@@ -21,6 +21,7 @@ const INTERVENTION_FIELDS: [&str; 9] = [
     "cost_per_participant",
     "fixed_cost",
     "lag_years",
+    "qualified",
 ];
 
 /// Sets the number at `path` in `model` to `value`, checking it as the file's
@@ -209,6 +210,7 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
         }
         ["intervention", name, field] => {
             let i = intervention(model, name)?;
+            let model_unqualified = model.evidence_scale.unqualified_fidelity;
             match *field {
                 "reach" | "places" => set.push(Target::Reach { intervention: i }),
                 "fidelity" => set.push(Target::Fidelity { intervention: i }),
@@ -226,6 +228,15 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
                 "fidelity" => iv.fidelity = probability("fidelity")?.value(),
                 "cost_per_participant" => iv.cost_per_participant = non_negative("cost_per_participant")?,
                 "fixed_cost" => iv.fixed_cost = non_negative("fixed_cost")?,
+                "qualified" => {
+                    let qualified =
+                        probability("qualified (the share of delivery by qualified practitioners)")?.value();
+                    let unqualified_fidelity = iv.workforce.map_or(model_unqualified, |w| w.unqualified_fidelity);
+                    iv.workforce = Some(crate::model::Workforce {
+                        qualified,
+                        unqualified_fidelity,
+                    });
+                }
                 "lag_years" => {
                     if value.fract() != 0.0 || !(0.0..=100.0).contains(&value) {
                         return Err(format!(

@@ -4,7 +4,8 @@
 use super::file::*;
 use super::overrides;
 use super::tables::{Table, TableRow};
-use crate::error::{ErrorSink, InputErrors, Location};
+use crate::error::{ErrorSink, InputError, InputErrors, Location};
+use crate::evidence::EvidenceScale;
 use crate::model::*;
 use crate::uncertainty::{Distribution, Support};
 use crate::units::AnnualProbability;
@@ -110,6 +111,7 @@ impl Validator<'_> {
                     source: location.to_string(),
                     distribution,
                     group,
+                    reversed: false,
                     targets,
                 });
                 Some(distribution.mean())
@@ -865,10 +867,20 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         file.interventions.iter().map(|i| (i.get_ref().name.as_str(), i.span())),
     );
     let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let evidence_scale = evidence_scale_from(&mut v, m.evidence_scale.as_ref());
+    let domains = domains_from(&mut v, m.domains.as_ref());
+    let mut warnings = Vec::new();
     let mut interventions = Vec::new();
     for i in &file.interventions {
         let index = interventions.len();
-        if let Some(iv) = intervention_from(&mut v, &names, &service_names, i, index, &mut funder_index) {
+        let context = InterventionContext {
+            names: &names,
+            services: &service_names,
+            scale: &evidence_scale,
+            domains: &domains,
+            bands: &bands,
+        };
+        if let Some(iv) = intervention_from(&mut v, &context, i, index, &mut funder_index, &mut warnings) {
             interventions.push(iv);
         }
     }
@@ -894,6 +906,9 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         funders,
         services,
         interventions,
+        domains,
+        evidence_scale: std::sync::Arc::new(evidence_scale),
+        warnings,
         scenarios: Vec::new(),
         sources: std::mem::take(&mut v.sources),
         assumptions: std::sync::Arc::new(super::assumptions::read(text)),
@@ -1326,14 +1341,88 @@ fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>, servic
     rates
 }
 
+/// What an intervention is checked against besides its own keys.
+struct InterventionContext<'a> {
+    names: &'a Names,
+    services: &'a [String],
+    scale: &'a EvidenceScale,
+    domains: &'a [String],
+    bands: &'a [AgeBand],
+}
+
+/// The model's evidence scale: its own file, or the bundled one.
+fn evidence_scale_from(v: &mut Validator, file: Option<&Spanned<String>>) -> EvidenceScale {
+    let Some(file) = file else {
+        return EvidenceScale::default();
+    };
+    let path = v.dir.join(file.get_ref());
+    let text = match std::fs::read(&path) {
+        Err(e) => {
+            v.err(
+                &file.span(),
+                format!(
+                    "cannot read the evidence scale `{}` ({}: {e}); paths are relative to the scenario file's folder",
+                    file.get_ref(),
+                    path.display()
+                ),
+            );
+            return EvidenceScale::default();
+        }
+        Ok(bytes) => bytes,
+    };
+    let sha256 = super::sha256_hex(&text);
+    let Ok(text) = String::from_utf8(text) else {
+        v.err(
+            &file.span(),
+            format!("the evidence scale {} is not UTF-8 text", path.display()),
+        );
+        return EvidenceScale::default();
+    };
+    match EvidenceScale::parse(Some(&path), &text) {
+        Ok(scale) => {
+            v.sources.push(SourceFile { path, sha256 });
+            scale
+        }
+        Err(e) => {
+            v.errors.extend(e);
+            EvidenceScale::default()
+        }
+    }
+}
+
+fn domains_from(v: &mut Validator, raw: Option<&Spanned<Vec<String>>>) -> Vec<String> {
+    let Some(raw) = raw else {
+        return Vec::new();
+    };
+    let mut domains: Vec<String> = Vec::new();
+    for d in raw.get_ref() {
+        if d.trim().is_empty() || domains.contains(d) {
+            v.err(
+                &raw.span(),
+                format!("domains: `{d}` is empty or listed twice; give each domain once"),
+            );
+        } else {
+            domains.push(d.clone());
+        }
+    }
+    domains
+}
+
 fn intervention_from(
     v: &mut Validator,
-    names: &Names,
-    services: &[String],
+    context: &InterventionContext,
     i: &Spanned<RawIntervention>,
     intervention: usize,
     funder_index: &mut impl FnMut(&str) -> usize,
+    warnings: &mut Vec<InputError>,
 ) -> Option<Intervention> {
+    let InterventionContext {
+        names,
+        services,
+        scale,
+        domains: model_domains,
+        bands,
+    } = *context;
     let raw = i.get_ref();
     let span = i.span();
     let name = &raw.name;
@@ -1443,6 +1532,162 @@ fn intervention_from(
             }
         },
     };
+    let rating = raw.evidence_rating.as_ref().and_then(|r| {
+        let highest = scale.highest();
+        match u8::try_from(*r.get_ref()) {
+            Ok(x) if x <= highest => Some(x),
+            _ => {
+                let labels: Vec<String> = scale
+                    .ratings
+                    .iter()
+                    .map(|r| format!("{} {}", r.rating, r.label))
+                    .collect();
+                fail(
+                    v,
+                    &r.span(),
+                    format!(
+                        "evidence_rating is {}; give a whole number from 0 to {highest} on the evidence scale ({})",
+                        r.get_ref(),
+                        labels.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    });
+    let optimism_bias = match raw.optimism_bias.as_ref() {
+        None => 0.0,
+        Some(o) => match (o.get_ref(), rating) {
+            (RawOptimism::Rating(false), _) => 0.0,
+            (RawOptimism::Rating(true), Some(r)) => scale.rating(r).optimism_bias,
+            (RawOptimism::Rating(true), None) => {
+                fail(v, &o.span(), "optimism_bias = true takes its share from the evidence rating; give evidence_rating, or a share such as optimism_bias = 0.2".into());
+                0.0
+            }
+            (RawOptimism::Share(x), _) if (0.0..1.0).contains(x) => *x,
+            (RawOptimism::Share(x), _) => {
+                fail(
+                    v,
+                    &o.span(),
+                    format!(
+                        "optimism_bias is {x}; give a share from 0 up to (not including) 1, or true for the evidence rating's figure"
+                    ),
+                );
+                0.0
+            }
+        },
+    };
+    let workforce = match raw.workforce.as_ref() {
+        None => None,
+        Some(w) => {
+            let RawWorkforce {
+                qualified,
+                unqualified_fidelity,
+            } = w.get_ref();
+            let unqualified = unqualified_fidelity.unwrap_or(scale.unqualified_fidelity);
+            for (key, x) in [("qualified", *qualified), ("unqualified_fidelity", unqualified)] {
+                if !(0.0..=1.0).contains(&x) {
+                    fail(
+                        v,
+                        &w.span(),
+                        format!("workforce.{key} is {x}; give a share from 0 to 1"),
+                    );
+                }
+            }
+            Some(Workforce {
+                qualified: *qualified,
+                unqualified_fidelity: unqualified,
+            })
+        }
+    };
+    let domains: Vec<usize> = match raw.domains.as_ref() {
+        None => Vec::new(),
+        Some(d) => d
+            .get_ref()
+            .iter()
+            .filter_map(|name| match model_domains.iter().position(|x| x == name) {
+                Some(i) => Some(i),
+                None if model_domains.is_empty() => {
+                    fail(v, &d.span(), format!("domain `{name}` is not declared; list the model's outcome domains in [model] domains = [...]"));
+                    None
+                }
+                None => {
+                    fail(v, &d.span(), format!("unknown domain `{name}`; the model's domains are {}", list(model_domains)));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let evidence_ages = raw.evidence_ages.as_ref().map(|a| {
+        let RawAges { from, to } = a.get_ref();
+        let window = AgeWindow { from: *from, to: *to };
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            fail(v, &a.span(), format!("evidence_ages from {f} to {t} is empty; `from` must be below `to`"));
+        }
+        if from.is_none() && to.is_none() {
+            fail(v, &a.span(), "evidence_ages needs `from`, `to` or both (in years)".into());
+        }
+        let loc = v.loc(&a.span());
+        for &b in &target_bands {
+            let band = &bands[b];
+            let below = from.filter(|&f| band.lower < f);
+            let above = to.filter(|&t| band.upper.is_none_or(|u| u > t));
+            let problem = match (below, above) {
+                (Some(f), _) => Some(format!("starts at {}, below the {f} years", band.lower)),
+                (None, Some(t)) => Some(match band.upper {
+                    Some(u) => format!("runs to {u}, above the {t} years"),
+                    None => format!("is open-ended, above the {t} years"),
+                }),
+                _ => None,
+            };
+            if let Some(p) = problem {
+                warnings.push(InputError::new(
+                    loc.clone(),
+                    format!(
+                        "intervention `{name}` is applied to band `{}`, which {p} its evidence covers (evidence_ages); its effect there is an assumption the evidence does not support",
+                        band.name
+                    ),
+                ));
+            }
+        }
+        window
+    });
+    let mut stated_effects: Vec<Option<f64>> = Vec::new();
+    // An effect's number: as written, or (a single value with a rating) the
+    // distribution the evidence scale gives it, one draw for all of them.
+    let mut effect_number = |v: &mut Validator,
+                             number: &RawNumber,
+                             loc: Location,
+                             what: &str,
+                             label: String,
+                             targets: Vec<Target>|
+     -> Option<f64> {
+        match (number, rating) {
+            (RawNumber::Value(x), Some(r)) if x.is_finite() && *x >= 0.0 => {
+                let distribution = scale.effect(*x, r, optimism_bias);
+                stated_effects.push(Some(*x));
+                if let Distribution::Fixed(value) = distribution {
+                    return Some(value);
+                }
+                v.uncertain.push(UncertainParameter {
+                    id: v.uncertain.len(),
+                    label,
+                    source: loc.to_string(),
+                    distribution,
+                    group: Some(format!("{name} evidence")),
+                    reversed: *x < 1.0,
+                    targets,
+                });
+                Some(distribution.mean())
+            }
+            _ => {
+                stated_effects.push(None);
+                v.resolve(number, loc, Support::NonNegative, what, label, targets)
+            }
+        }
+    };
     let mut effects = Vec::new();
     if raw.effects.is_empty() {
         v.err(&span, format!("intervention `{name}` has no [[interventions.effects]]; give at least one (a relative risk of 1 or multiplier of 1 means no effect)"));
@@ -1486,7 +1731,7 @@ fn intervention_from(
                         let what = format!("intervention `{name}`: the relative risk of `{from}` → `{to}`");
                         let label = format!("intervention.{name}.relative_risk.{from}.{to}");
                         let targets = vec![Target::Effect { intervention, effect }];
-                        let Some(rr) = v.resolve(rr, loc, Support::NonNegative, &what, label, targets) else {
+                        let Some(rr) = effect_number(v, rr, loc, &what, label, targets) else {
                             continue;
                         };
                         if effects
@@ -1528,7 +1773,7 @@ fn intervention_from(
                     let what = format!("intervention `{name}`: the multiplier on `{service}`");
                     let label = format!("intervention.{name}.multiplier.{service}");
                     let targets = vec![Target::Effect { intervention, effect }];
-                    let Some(m) = v.resolve(m, loc, Support::NonNegative, &what, label, targets) else {
+                    let Some(m) = effect_number(v, m, loc, &what, label, targets) else {
                         continue;
                     };
                     if effects
@@ -1556,6 +1801,12 @@ fn intervention_from(
         funder,
         tier: raw.tier,
         evidence: raw.evidence.clone().unwrap_or_default(),
+        rating,
+        evidence_ages,
+        domains,
+        optimism_bias,
+        workforce,
+        stated_effects,
         target_bands,
         target_levels,
         reach,
@@ -1600,7 +1851,7 @@ pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<Strin
                                 && *f == from
                                 && *t == to
                             {
-                                factor *= 1.0 - iv.fidelity * (1.0 - relative_risk);
+                                factor *= 1.0 - iv.effective_fidelity() * (1.0 - relative_risk);
                             }
                         }
                     }

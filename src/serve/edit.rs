@@ -4,7 +4,7 @@
 //! file's own overrides are. The page keeps the whole edit state and sends
 //! it with every request, so the server holds nothing that tabs could share.
 
-use crate::model::{BASELINE, Effect, Model, Reach, Scenario};
+use crate::model::{BASELINE, Model, Reach, Scenario};
 use crate::scenario::overrides;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -101,23 +101,9 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 }),
             }
             for effect in &i.effects {
-                let (path, label) = match *effect {
-                    Effect::Transition { from, to, .. } => {
-                        let to_name = to.map_or("exit".to_string(), |t| model.levels[t].clone());
-                        (
-                            p(&format!("relative_risk.{}.{to_name}", model.levels[from])),
-                            format!("relative risk {} → {to_name}", model.levels[from]),
-                        )
-                    }
-                    Effect::Service { service, .. } => {
-                        let s = &model.services[service].name;
-                        (p(&format!("multiplier.{s}")), format!("use of {s} (multiplier)"))
-                    }
-                };
-                let value = match *effect {
-                    Effect::Transition { relative_risk, .. } => relative_risk,
-                    Effect::Service { multiplier, .. } => multiplier,
-                };
+                let (suffix, label) = effect.names(model);
+                let path = p(&suffix);
+                let value = effect.value();
                 controls.push(Control {
                     path,
                     label,
