@@ -297,7 +297,8 @@ fn sensitivity_files_and_the_report_section() {
     assert_eq!(out.status.code(), Some(0));
     let html = std::fs::read_to_string(tmp.path().join("out/linear/report.html")).unwrap();
     assert!(html.contains("id=\"sensitivity\"") && html.contains("npv in coaching"));
-    assert_eq!(html.matches("<svg ").count(), 9);
+    // Seven charts, the pathway map and the tornado.
+    assert_eq!(html.matches("<svg ").count(), 10);
     // …and not once the inputs have changed.
     let text = std::fs::read_to_string(&file)
         .unwrap()

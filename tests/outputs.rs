@@ -95,7 +95,10 @@ fn check_report(out: &Path, scenarios: &[&str]) {
             "report lacks the {name} chart"
         );
     }
-    assert_eq!(html.matches("<svg ").count(), CHARTS.len());
+    // Every chart and the pathway map.
+    assert_eq!(html.matches("<svg ").count(), CHARTS.len() + 1);
+    assert!(html.contains("id=\"pathways\"") && html.contains("aria-label=\"Pathway map\""));
+    assert!(html.contains("id=\"interventions\"") && html.contains("id=\"evidence\""));
     assert!(html.contains("id=\"headline\"") && html.contains("<table class=\"headline\">"));
     for s in scenarios {
         assert!(html.contains(&format!("<strong>{s}</strong>")), "headline lacks {s}");
@@ -162,6 +165,7 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
             "Spend by tier",
             "Spend by funder",
             "People by level",
+            "Interventions",
             "Assumptions",
             "Run"
         ]
@@ -203,6 +207,35 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     }
     let people = book.worksheet_range("People by level").unwrap();
     assert_eq!(people.rows().count(), 1 + futures * years);
+
+    // Interventions: the same ranked rows and central figures as interventions.csv.
+    let table: Vec<Vec<String>> = csv::Reader::from_path(out.join("interventions.csv"))
+        .unwrap()
+        .records()
+        .map(|r| r.unwrap().iter().map(String::from).collect())
+        .collect();
+    let header: Vec<String> = csv::Reader::from_path(out.join("interventions.csv"))
+        .unwrap()
+        .headers()
+        .unwrap()
+        .iter()
+        .map(String::from)
+        .collect();
+    let sheet = book.worksheet_range("Interventions").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let net = header.iter().position(|h| h == "net_saving").unwrap();
+    let sheet_net = rows[0].iter().position(|c| c.to_string() == "net saving").unwrap();
+    for (k, record) in table.iter().enumerate() {
+        let row = rows[k + 1];
+        assert_eq!(row[1].to_string(), record[1], "scenario of row {k}");
+        assert_eq!(row[2].to_string(), record[2], "intervention of row {k}");
+        let expected: f64 = record[net].parse().unwrap();
+        let got = number(&row[sheet_net]).unwrap();
+        assert!(
+            (got - expected).abs() <= 1e-6 * expected.abs().max(1.0),
+            "net saving of row {k}"
+        );
+    }
     let assumptions = book.worksheet_range("Assumptions").unwrap();
     assert!(assumptions.rows().count() > 20);
     assert!(

@@ -141,7 +141,9 @@ fn a_rerun_equals_the_model_and_follows_the_sliders() {
     for (name, npv) in file_npvs(&example()) {
         assert_eq!(npv_of(&answer, &name), npv, "{name}");
     }
-    assert_eq!(answer["charts"].as_array().unwrap().len(), 7);
+    // Seven charts and the pathway map of the interventions switched on.
+    assert_eq!(answer["charts"].as_array().unwrap().len(), 8);
+    assert_eq!(answer["charts"][7]["id"], "pathway-map");
     assert!(answer["charts"][3]["svg"].as_str().unwrap().starts_with("<svg"));
     assert!(
         answer["headline_html"]

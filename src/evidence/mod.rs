@@ -11,6 +11,12 @@ pub use scale::{EvidenceScale, Rating};
 
 use crate::uncertainty::Distribution;
 
+/// The text of the bundled evidence scale (`data/evidence-scale.toml`),
+/// for a user to copy and adapt.
+pub fn scale_text() -> &'static str {
+    scale::BUNDLED
+}
+
 /// How far the harmful side of "no effect" (1) an effect can go: the
 /// probability that an effect stated as `stated` (a relative risk or
 /// multiplier; 1 = no effect) turns out on the other side of 1 from it.

@@ -234,7 +234,7 @@ mod tests {
         }
         // A rise (relative risk 1.5) at rating 0 is centred on no effect.
         match s.effect(1.5, 0, 0.0) {
-            Distribution::Normal { mean, sd, .. } => assert!((mean - 1.0).abs() < 1e-12 && (sd - 0.25).abs() < 1e-12),
+            Distribution::Normal { mean, sd, .. } => assert!((mean - 1.0).abs() < 1e-12 && (sd - 0.3).abs() < 1e-12),
             d => panic!("{d:?}"),
         }
         assert_eq!(s.effect(1.0, 3, 0.0), Distribution::Fixed(1.0));

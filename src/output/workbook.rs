@@ -1,5 +1,5 @@
 //! `results.xlsx` for finance teams (rust_xlsxwriter): Summary, Spend by
-//! tier, Spend by funder, People by level, Assumptions and Run. Numbers are
+//! tier, Spend by funder, People by level, Interventions, Assumptions and Run. Numbers are
 //! written as numbers with formats (money to the pound, people whole,
 //! returns to the penny), headers are frozen and columns sized. The
 //! Summary's figures are exactly those of `summary.csv`.
@@ -11,11 +11,12 @@ use crate::model::Tier;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
-pub const SHEETS: [&str; 6] = [
+pub const SHEETS: [&str; 7] = [
     "Summary",
     "Spend by tier",
     "Spend by funder",
     "People by level",
+    "Interventions",
     "Assumptions",
     "Run",
 ];
@@ -83,8 +84,9 @@ pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), X
     spend_by_tier(book.add_worksheet().set_name(SHEETS[1])?, &f, output)?;
     spend_by_funder(book.add_worksheet().set_name(SHEETS[2])?, &f, output)?;
     people_by_level(book.add_worksheet().set_name(SHEETS[3])?, &f, output)?;
-    assumptions(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
-    run(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
+    interventions(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
+    assumptions(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
+    run(book.add_worksheet().set_name(SHEETS[6])?, &f, output)?;
     book.save(path)
 }
 
@@ -335,6 +337,96 @@ fn people_by_level(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Re
         }
     }
     sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
+    Ok(())
+}
+
+/// The intervention cost table (`interventions.csv`'s central figures and,
+/// with draws, the range of net saving and return per £1), ranked.
+fn interventions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), XlsxError> {
+    let model = output.model;
+    let table = &output.costs;
+    let cur = crate::format::currency_prefix(&model.currency);
+    let drawn = table.rows.iter().any(|r| r.stats.is_some());
+    let (lo, hi) = (
+        table.percentiles.first().copied().unwrap_or(5.0),
+        table.percentiles.last().copied().unwrap_or(95.0),
+    );
+    let p = |x: f64| super::csv_files::number(x);
+    let money_columns = [
+        "cost",
+        "cost_discounted",
+        "acute_spend_avoided",
+        "gross_saving",
+        "net_saving",
+    ];
+    let mut header: Vec<(String, f64)> = vec![
+        ("Rank".into(), 6.0),
+        ("Scenario".into(), 24.0),
+        ("Intervention".into(), 28.0),
+        ("Measured against".into(), 30.0),
+        ("Evidence rating".into(), 10.0),
+        ("Reaches (ages × levels)".into(), 30.0),
+        ("Funder".into(), 12.0),
+    ];
+    header.extend(table.names.iter().map(|n| (n.replace('_', " "), 14.0)));
+    if drawn {
+        header.push(("Chance of net harm".into(), 12.0));
+        for name in ["net_saving", "return_per_pound"] {
+            header.push((format!("{} P{}", name.replace('_', " "), p(lo)), 14.0));
+            header.push((format!("{} P{}", name.replace('_', " "), p(hi)), 14.0));
+        }
+    }
+    headers(sheet, f, &header, 3)?;
+    let mut r = 1;
+    for (rank, row) in table.ranked().into_iter().enumerate() {
+        let i = row.intervention;
+        sheet.write_number(r, 0, (rank + 1) as f64)?;
+        sheet.write_string(r, 1, &row.scenario)?;
+        sheet.write_string(r, 2, &model.interventions[i].name)?;
+        sheet.write_string(r, 3, &row.against)?;
+        sheet.write_string(r, 4, super::evidence::rating_text(model, i))?;
+        sheet.write_string(r, 5, super::evidence::position(model, i))?;
+        sheet.write_string(r, 6, &model.funders[model.interventions[i].funder])?;
+        let format_of = |name: &str| {
+            if money_columns.contains(&name) || name.starts_with("cost_per") {
+                &f.money
+            } else if name.starts_with("return") {
+                &f.ratio
+            } else {
+                &f.people
+            }
+        };
+        for (j, name) in table.names.iter().enumerate() {
+            number(sheet, r, 7 + j as u16, Some(row.central[j]), format_of(name))?;
+        }
+        if drawn {
+            let mut c = 7 + table.names.len() as u16;
+            number(sheet, r, c, row.prob_net_harm, &f.share)?;
+            c += 1;
+            for name in ["net_saving", "return_per_pound"] {
+                let stats = row.stats.as_ref().map(|s| &s[table.index(name)]);
+                for end in [
+                    stats.and_then(|s| s.percentiles.first().copied().flatten()),
+                    stats.and_then(|s| s.percentiles.last().copied().flatten()),
+                ] {
+                    number(sheet, r, c, end, format_of(name))?;
+                    c += 1;
+                }
+            }
+        }
+        r += 1;
+    }
+    if r > 1 {
+        sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
+    }
+    sheet.write_string(
+        r + 1,
+        0,
+        format!(
+            "Money in {cur}, {} prices, discounted except `cost`. Alone in a scenario an intervention is measured against do-nothing; in a package, against the package without it.",
+            model.price_base_year
+        ),
+    )?;
     Ok(())
 }
 

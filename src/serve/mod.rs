@@ -243,6 +243,26 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
+    // The pathway map of every intervention switched on in some scenario.
+    let mut on: Vec<usize> = model
+        .scenarios
+        .iter()
+        .flat_map(|s| s.interventions.iter().copied())
+        .collect();
+    on.sort_unstable();
+    on.dedup();
+    let map = crate::evidence::pathways::PathwayMap::new(&model, &on, "the interventions switched on");
+    let mut charts = charts;
+    charts.push(ChartSvg {
+        id: "pathway-map".into(),
+        title: "Pathway map".into(),
+        svg: crate::charts::PathwayChart {
+            map: &map,
+            model: &model,
+        }
+        .svg()
+        .map_err(|e| e.to_string())?,
+    });
     Ok(RunResponse {
         headline_html,
         charts,
