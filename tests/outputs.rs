@@ -224,7 +224,7 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     let sheet = book.worksheet_range("Interventions").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();
     let net = header.iter().position(|h| h == "net_saving").unwrap();
-    let sheet_net = rows[0].iter().position(|c| c.to_string() == "net saving").unwrap();
+    let sheet_net = rows[0].iter().position(|c| *c == "net saving").unwrap();
     for (k, record) in table.iter().enumerate() {
         let row = rows[k + 1];
         assert_eq!(row[1].to_string(), record[1], "scenario of row {k}");
