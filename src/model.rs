@@ -505,6 +505,12 @@ pub struct Model {
     pub domains: Vec<String>,
     /// The evidence scale ratings refer to.
     pub evidence_scale: std::sync::Arc<crate::evidence::EvidenceScale>,
+    /// Localities (`[areas]`): each a whole model of its own people and
+    /// local figures; everything not overridden is shared. Empty: one area.
+    pub areas: Vec<Area>,
+    /// In an area's model: numbers scaled from the file's (by-year points
+    /// alike), so that sampled values are scaled too.
+    pub area_scales: Vec<(Target, f64)>,
     /// Things in the file that are allowed but worth a planner's attention
     /// (e.g. an intervention applied outside the ages its evidence covers).
     pub warnings: Vec<crate::error::InputError>,
@@ -519,6 +525,18 @@ pub struct Model {
     /// The scenario file's settings as written, with the author's comments
     /// (shared by the scenarios' copies of the model).
     pub assumptions: std::sync::Arc<Vec<crate::scenario::assumptions::Section>>,
+}
+
+/// One locality of a model with `[areas]`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Area {
+    pub code: String,
+    pub name: String,
+    /// The area it rolls up into (a label; parents are sums of their areas).
+    pub parent: Option<String>,
+    /// The file's model with this area's people and local figures, and its
+    /// scenarios likewise.
+    pub model: Model,
 }
 
 /// `[monte_carlo]` defaults: draws (0 = deterministic), seed, percentiles.

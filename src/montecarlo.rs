@@ -195,11 +195,68 @@ pub fn sample(model: &Model, seed: u64, draw: u64) -> Vec<f64> {
 /// sampled value goes.
 struct Prepared<'m> {
     spec: FutureSpec<'m>,
-    /// The baseline: every uncertain parameter's (id, parameter indices).
-    targets: Vec<(usize, Vec<usize>)>,
+    /// The baseline: every uncertain parameter's id and the parameter indices
+    /// it writes to, each with a factor (an area's scaling; 1 otherwise).
+    targets: Vec<(usize, Vec<(usize, f64)>)>,
     /// A scenario: the numbers where it differs from the baseline (its
     /// overrides, including those that replace a distribution) as (index, value).
     differences: Vec<(usize, f64)>,
+}
+
+/// The baseline's central parameters and each future ready for draws.
+fn prepare<'m>(layout: &Layout, futures: &[FutureSpec<'m>]) -> (Vec<f64>, Vec<Prepared<'m>>) {
+    let base_central = layout.central(futures[0].model);
+    let targets_of = |m: &Model| -> Vec<(usize, Vec<(usize, f64)>)> {
+        m.uncertain
+            .iter()
+            .map(|u| {
+                let indices = u
+                    .targets
+                    .iter()
+                    .flat_map(|t| {
+                        let factor = m
+                            .area_scales
+                            .iter()
+                            .find(|(s, _)| s.same_quantity(t))
+                            .map_or(1.0, |(_, f)| *f);
+                        layout.indices(m, t).into_iter().map(move |i| (i, factor))
+                    })
+                    .collect();
+                (u.id, indices)
+            })
+            .collect()
+    };
+    let base_targets = targets_of(futures[0].model);
+    let prepared: Vec<Prepared> = futures
+        .iter()
+        .enumerate()
+        .map(|(f, spec)| {
+            let central = layout.central(spec.model);
+            let kept: Vec<usize> = spec.model.uncertain.iter().map(|u| u.id).collect();
+            let mut differences: Vec<(usize, f64)> = central
+                .iter()
+                .zip(&base_central)
+                .enumerate()
+                .filter(|(_, (a, b))| a.to_bits() != b.to_bits())
+                .map(|(i, (a, _))| (i, *a))
+                .collect();
+            for (id, indices) in &base_targets {
+                if !kept.contains(id) {
+                    differences.extend(indices.iter().map(|&(i, _)| (i, central[i])));
+                }
+            }
+            // One entry per number: an override that both changes a value and
+            // replaces its distribution is listed once.
+            differences.sort_by_key(|&(i, _)| i);
+            differences.dedup_by_key(|&mut (i, _)| i);
+            Prepared {
+                spec: spec.clone(),
+                targets: if f == 0 { base_targets.clone() } else { Vec::new() },
+                differences,
+            }
+        })
+        .collect();
+    (base_central, prepared)
 }
 
 /// Runs `futures` (the baseline first) on `options.draws` draws of `model`'s
@@ -338,44 +395,7 @@ fn run_core(
         "the first future must be the baseline"
     );
     let layout = Layout::new(model);
-    let base_central = layout.central(futures[0].model);
-    let targets_of = |m: &Model| -> Vec<(usize, Vec<usize>)> {
-        m.uncertain
-            .iter()
-            .map(|u| (u.id, u.targets.iter().flat_map(|t| layout.indices(m, t)).collect()))
-            .collect()
-    };
-    let base_targets = targets_of(futures[0].model);
-    let prepared: Vec<Prepared> = futures
-        .iter()
-        .enumerate()
-        .map(|(f, spec)| {
-            let central = layout.central(spec.model);
-            let kept: Vec<usize> = spec.model.uncertain.iter().map(|u| u.id).collect();
-            let mut differences: Vec<(usize, f64)> = central
-                .iter()
-                .zip(&base_central)
-                .enumerate()
-                .filter(|(_, (a, b))| a.to_bits() != b.to_bits())
-                .map(|(i, (a, _))| (i, *a))
-                .collect();
-            for (id, indices) in &base_targets {
-                if !kept.contains(id) {
-                    differences.extend(indices.iter().map(|&i| (i, central[i])));
-                }
-            }
-            // One entry per number: an override that both changes a value and
-            // replaces its distribution is listed once.
-            differences.sort_by_key(|&(i, _)| i);
-            differences.dedup_by_key(|&mut (i, _)| i);
-            Prepared {
-                spec: spec.clone(),
-                targets: if f == 0 { base_targets.clone() } else { Vec::new() },
-                differences,
-            }
-        })
-        .collect();
-
+    let (base_central, prepared) = prepare(&layout, futures);
     // The rows, and where the values the probabilities need sit among them.
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
     {
@@ -634,9 +654,9 @@ fn run_batch(
     base_params.clear();
     base_params.extend(base_central.iter().map(|&v| [v; LANES]));
     for (id, indices) in &prepared[0].targets {
-        for &i in indices {
+        for &(i, factor) in indices {
             for (lane, values) in sampled.iter().enumerate() {
-                base_params[i][lane] = values[*id];
+                base_params[i][lane] = values[*id] * factor;
             }
         }
     }
@@ -855,4 +875,144 @@ mod tests {
         assert_ne!(draw_seed(1, 0), draw_seed(1, 1));
         assert_ne!(draw_seed(1, 0), draw_seed(2, 0));
     }
+}
+
+/// Monte Carlo for a model with areas: every area's futures (`areas[a]`,
+/// baseline first, each with the area's own models) on the same draws of
+/// `model`'s uncertain numbers, and statistics for every unit of `units`
+/// (its areas' accounts summed draw by draw, so a roll-up's range comes
+/// from per-draw sums, not from adding percentiles). The records (for
+/// `draws.csv`) carry the last unit's headline figures.
+pub fn run_areas(
+    model: &Model,
+    areas: &[Vec<FutureSpec>],
+    units: &[(String, Vec<usize>)],
+    options: &Options,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<Summary>, DrawError> {
+    let draws = options.draws as usize;
+    let source = Source::Sampled { seed: options.seed };
+    let layouts: Vec<Layout> = areas.iter().map(|fs| Layout::new(fs[0].model)).collect();
+    let prepared: Vec<(Vec<f64>, Vec<Prepared>)> = areas.iter().zip(&layouts).map(|(fs, l)| prepare(l, fs)).collect();
+    let run_area = |a: usize, draw_ids: [u64; LANES], ws: &mut Workspace| {
+        let (central, prep) = &prepared[a];
+        run_batch(areas[a][0].model, &layouts[a], central, prep, source, draw_ids, ws).map_err(|e| {
+            let mut e = *e;
+            e.future = format!("area `{}`, {}", model.areas[a].code, e.future);
+            e
+        })
+    };
+    // The rows (the same for every unit).
+    let mut names: Vec<RowKey> = Vec::new();
+    {
+        let mut ws = Workspace::new(model);
+        run_area(0, [0; LANES], &mut ws)?;
+        let (accounts, comparisons) = &ws.lanes[0];
+        visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
+            names.push((f, year, name()))
+        });
+    }
+    let rows = names.len();
+    let nu = units.len();
+    let batches = draws.div_ceil(LANES);
+    // Batch-major: [batch][unit][lane][row].
+    let block = nu * LANES * rows;
+    let mut values = vec![0f32; batches * block];
+    let mut records: Vec<DrawRecord> = vec![
+        DrawRecord {
+            parameters: Vec::new(),
+            headline: Vec::new(),
+            kept: Vec::new(),
+            figures: Vec::new(),
+        };
+        batches * LANES
+    ];
+    values
+        .par_chunks_mut(block)
+        .zip(records.par_chunks_mut(LANES))
+        .enumerate()
+        .try_for_each_init(
+            || (Workspace::new(model), Vec::<Vec<Accounts>>::new()),
+            |(ws, sums), (batch, (chunk, batch_records))| {
+                let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
+                // sums[unit * LANES + lane][future]
+                sums.clear();
+                sums.resize_with(nu * LANES, Vec::new);
+                let mut sampled = Vec::new();
+                for a in 0..areas.len() {
+                    sampled = run_area(a, draw_ids, ws)?;
+                    for (u, (_, members)) in units.iter().enumerate() {
+                        if !members.contains(&a) {
+                            continue;
+                        }
+                        for (lane, (accounts, _)) in ws.lanes.iter().enumerate() {
+                            let sum = &mut sums[u * LANES + lane];
+                            sum.resize_with(accounts.len(), Accounts::default);
+                            for (s, acc) in sum.iter_mut().zip(accounts) {
+                                s.add(acc);
+                            }
+                        }
+                    }
+                }
+                for u in 0..nu {
+                    for lane in 0..LANES {
+                        let accounts = &sums[u * LANES + lane];
+                        let comparisons: Vec<Comparison> = accounts[1..]
+                            .iter()
+                            .map(|s| Comparison::of(model, &accounts[0], s))
+                            .collect();
+                        let out = &mut chunk[(u * LANES + lane) * rows..(u * LANES + lane + 1) * rows];
+                        let mut r = 0;
+                        visit_summary(model, accounts, &comparisons, &mut |_, _, _, v| {
+                            out[r] = v.map_or(f32::NAN, |x| x as f32);
+                            r += 1;
+                        });
+                        if u == nu - 1 {
+                            batch_records[lane] = DrawRecord {
+                                parameters: std::mem::take(&mut sampled[lane]),
+                                headline: comparisons
+                                    .iter()
+                                    .map(|c| {
+                                        let t = &c.total;
+                                        [
+                                            t.npv,
+                                            t.return_per_pound().unwrap_or(f64::NAN),
+                                            t.break_even_year.map_or(f64::NAN, f64::from),
+                                        ]
+                                    })
+                                    .collect(),
+                                kept: Vec::new(),
+                                figures: Vec::new(),
+                            };
+                        }
+                    }
+                }
+                let done = (batch * LANES + LANES).min(draws) - batch * LANES;
+                progress(done as u64);
+                Ok::<(), DrawError>(())
+            },
+        )?;
+    records.truncate(draws);
+    let mut summaries = Vec::with_capacity(nu);
+    for u in 0..nu {
+        // Draw-major values of this unit.
+        let mut unit_values = Vec::with_capacity(batches * LANES * rows);
+        for batch in 0..batches {
+            let at = batch * block + u * LANES * rows;
+            unit_values.extend_from_slice(&values[at..at + LANES * rows]);
+        }
+        let core = Core {
+            names: names.clone(),
+            slots: (0..rows).map(Some).collect(),
+            width: rows.max(1),
+            values: unit_values,
+            records: if u == nu - 1 {
+                std::mem::take(&mut records)
+            } else {
+                Vec::new()
+            },
+        };
+        summaries.push(summarise(model, &areas[0], options, core));
+    }
+    Ok(summaries)
 }

@@ -461,6 +461,8 @@ fn build(raw: &Raw) -> Model {
         interventions,
         domains: Vec::new(),
         evidence_scale: Default::default(),
+        areas: Vec::new(),
+        area_scales: Vec::new(),
         warnings: Vec::new(),
         scenarios: Vec::new(),
         sources: Vec::new(),

@@ -160,70 +160,150 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ));
     }
 
-    let futures = upstream::run::run_futures(&model, &args.scenarios).map_err(|e| match e {
+    let engine_error = |e: upstream::run::RunError| match e {
         upstream::run::RunError::Engine { .. } => CliError::Invalid(format!("{}: {e}", scenario.display())),
         other => other.into(),
-    })?;
-    let (accounts, comparisons) = upstream::results::account_futures(&futures);
-    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+    };
+    // With areas: every area's futures; the whole model's accounts are their sums.
+    let area_futures = upstream::run::run_areas(&model, &args.scenarios).map_err(engine_error)?;
+    let futures = if area_futures.is_empty() {
+        upstream::run::run_futures(&model, &args.scenarios).map_err(engine_error)?
+    } else {
+        Vec::new()
+    };
+    let names_of: &[upstream::run::Future] = if area_futures.is_empty() {
+        &futures
+    } else {
+        &area_futures[0]
+    };
+    let per_area: Vec<Vec<upstream::results::Accounts>> = area_futures
+        .iter()
+        .map(|fs| upstream::results::account_futures(fs).0)
+        .collect();
+    let units = if model.areas.is_empty() {
+        Vec::new()
+    } else {
+        upstream::results::area_units(&model)
+    };
+    let (accounts, comparisons) = if units.is_empty() {
+        upstream::results::account_futures(&futures)
+    } else {
+        upstream::results::sum_areas(&model, &per_area, &units[units.len() - 1].1)
+    };
+    let specs: Vec<FutureSpec> = names_of.iter().map(FutureSpec::from).collect();
     let (extra, pairs) = costs::attributions(&specs);
     let central = {
-        let extra_accounts = costs::account_extra(&futures[0], &extra)
-            .map_err(|e| CliError::Invalid(format!("{}: {e}", scenario.display())))?;
-        let all: Vec<_> = accounts.iter().cloned().chain(extra_accounts).collect();
+        let run_error = |e| CliError::Invalid(format!("{}: {e}", scenario.display()));
+        let mut all: Vec<upstream::results::Accounts> = accounts.clone();
+        if area_futures.is_empty() {
+            all.extend(costs::account_extra(&futures[0], &extra).map_err(run_error)?);
+        } else {
+            // Each area's leave-one-out futures, summed over the areas.
+            let mut sums = vec![upstream::results::Accounts::default(); extra.len()];
+            for fs in &area_futures {
+                let area_specs: Vec<FutureSpec> = fs.iter().map(FutureSpec::from).collect();
+                let (area_extra, _) = costs::attributions(&area_specs);
+                for (sum, a) in sums
+                    .iter_mut()
+                    .zip(costs::account_extra(&fs[0], &area_extra).map_err(run_error)?)
+                {
+                    sum.add(&a);
+                }
+            }
+            all.extend(sums);
+        }
         costs::values_of(&model, &pairs, &all)
     };
-    // Pairs drawn: every one with --attribute, else those against do-nothing.
-    let drawn = |p: &costs::Attribution| args.attribute || p.without == 0;
+    // Pairs drawn: every one with --attribute, else those against do-nothing
+    // (none with areas: their intervention figures are at the means).
+    let with_areas = !units.is_empty();
+    let drawn = |p: &costs::Attribution| !with_areas && (args.attribute || p.without == 0);
     let drawn_pairs: Vec<costs::Attribution> = pairs.iter().filter(|p| drawn(p)).cloned().collect();
 
     if draws > 0 {
         let mut rows = 0u64;
         upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, _, _| rows += 1);
-        super::check_memory(rows, model.uncertain.len() + 3 * comparisons.len(), draws)?;
+        super::check_memory(
+            rows * units.len().max(1) as u64,
+            model.uncertain.len() + 3 * comparisons.len(),
+            draws,
+        )?;
     }
-    let monte_carlo = if draws > 0 {
+    let options = montecarlo::Options {
+        draws,
+        seed,
+        percentiles: model.monte_carlo.percentiles.clone(),
+    };
+    let bar = ProgressBar::new(u64::from(draws));
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} draws, {eta} left")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    // Shown only on a terminal, and only once the run has taken a moment.
+    let shown = std::time::Instant::now();
+    bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
+    let progress = |n: u64| {
+        bar.inc(n);
+        if bar.is_hidden() && shown.elapsed().as_millis() > 300 && std::io::IsTerminal::is_terminal(&std::io::stderr())
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+    };
+    let draw_error = |e: montecarlo::DrawError| CliError::Invalid(format!("{}: {e}", scenario.display()));
+    let mut unit_summaries: Vec<Option<montecarlo::Summary>> = vec![None; units.len()];
+    let monte_carlo = if draws > 0 && with_areas {
+        bar.set_message(format!("{} areas × {} futures", model.areas.len(), specs.len()));
+        let area_specs: Vec<Vec<FutureSpec>> = area_futures
+            .iter()
+            .map(|fs| fs.iter().map(FutureSpec::from).collect())
+            .collect();
+        let summaries = pool
+            .install(|| montecarlo::run_areas(&model, &area_specs, &units, &options, &progress))
+            .map_err(draw_error)?;
+        bar.finish_and_clear();
+        unit_summaries = summaries.into_iter().map(Some).collect();
+        unit_summaries.last().cloned().flatten()
+    } else if draws > 0 {
         let mut specs = specs.clone();
         if args.attribute {
             specs.extend(extra.iter().cloned());
         }
-        let options = montecarlo::Options {
-            draws,
-            seed,
-            percentiles: model.monte_carlo.percentiles.clone(),
-        };
-        let bar = ProgressBar::new(u64::from(draws));
-        bar.set_style(
-            ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} draws, {eta} left")
-                .unwrap_or_else(|_| ProgressStyle::default_bar())
-                .progress_chars("=> "),
-        );
         bar.set_message(format!("{} futures", specs.len()));
-        // Shown only on a terminal, and only once the run has taken a moment.
-        let shown = std::time::Instant::now();
-        bar.set_draw_target(indicatif::ProgressDrawTarget::hidden());
-        let progress = |n: u64| {
-            bar.inc(n);
-            if bar.is_hidden()
-                && shown.elapsed().as_millis() > 300
-                && std::io::IsTerminal::is_terminal(&std::io::stderr())
-            {
-                bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-            }
-        };
         let figures = |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
         let work = montecarlo::Extra {
-            reported: futures.len(),
+            reported: names_of.len(),
             figures: &figures,
         };
         let summary = pool
             .install(|| montecarlo::run_extra(&model, &specs, &options, &work, &progress))
-            .map_err(|e| CliError::Invalid(format!("{}: {e}", scenario.display())))?;
+            .map_err(draw_error)?;
         bar.finish_and_clear();
         Some(summary)
     } else {
         None
     };
+    let areas: Vec<output::AreaOutput> = units
+        .iter()
+        .zip(unit_summaries)
+        .map(|((label, members), mc)| {
+            let (accounts, comparisons) = upstream::results::sum_areas(&model, &per_area, members);
+            let one = (members.len() == 1 && model.areas[members[0]].code == *label).then(|| &model.areas[members[0]]);
+            output::AreaOutput {
+                label: label.clone(),
+                name: one.map_or_else(|| label.clone(), |a| a.name.clone()),
+                parent: one.and_then(|a| a.parent.clone()),
+                is_area: one.is_some(),
+                people_start: members
+                    .iter()
+                    .map(|&a| model.areas[a].model.population.iter().sum::<f64>())
+                    .sum(),
+                accounts,
+                comparisons,
+                monte_carlo: mc,
+            }
+        })
+        .collect();
 
     let out = args.out.clone().unwrap_or_else(|| {
         let stem = scenario
@@ -247,6 +327,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     );
     let output = RunOutput {
         model: &model,
+        areas,
         costs: cost_table,
         accounts,
         comparisons,
@@ -265,7 +346,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
             currency: model.currency.clone(),
             price_base_year: model.price_base_year,
             discount_rate: model.discount_rate,
-            futures: futures.iter().map(|f| f.name.clone()).collect(),
+            futures: names_of.iter().map(|f| f.name.clone()).collect(),
             options: RunOptions {
                 scenarios: args.scenarios.clone(),
                 out: out.clone(),
@@ -280,10 +361,23 @@ pub fn run(args: Args) -> Result<(), CliError> {
             started_unix_seconds: started,
         },
     };
-    output::write_run(&out, &output, &futures)
+    let detail: Vec<(Option<&str>, &[upstream::run::Future])> = if area_futures.is_empty() {
+        vec![(None, &futures[..])]
+    } else {
+        model
+            .areas
+            .iter()
+            .zip(&area_futures)
+            .map(|(a, fs)| (Some(a.code.as_str()), &fs[..]))
+            .collect()
+    };
+    output::write_run(&out, &output, &detail)
         .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
     print!("{}", output::table::summary_table(&output));
     let mut files = vec!["summary.csv", "detail.csv", "interventions.csv"];
+    if !output.areas.is_empty() {
+        files.push("areas.csv");
+    }
     if args.draws_csv {
         files.push("draws.csv");
     }

@@ -2,9 +2,10 @@
 //! (band × level stocks and flows). Column and metric names are stable and
 //! documented in the README.
 
-use super::RunOutput;
+use super::{AreaOutput, RunOutput};
 use crate::model::Model;
 use crate::results::rows::visit_summary;
+use crate::results::{Accounts, Comparison};
 use crate::run::Future;
 use std::io;
 use std::path::Path;
@@ -40,22 +41,18 @@ pub struct SummaryRow {
     pub value: Option<f64>,
 }
 
-/// Every summary row of a run, in a fixed order: by future, then year, then metric.
-pub fn summary_rows(output: &RunOutput) -> Vec<SummaryRow> {
+/// Every summary row of a set of futures, in a fixed order: by future, then
+/// year, then metric.
+pub fn summary_rows_of(model: &Model, accounts: &[Accounts], comparisons: &[Comparison]) -> Vec<SummaryRow> {
     let mut rows = Vec::new();
-    visit_summary(
-        output.model,
-        &output.accounts,
-        &output.comparisons,
-        &mut |future, year, name, value| {
-            rows.push(SummaryRow {
-                scenario: output.accounts[future].scenario.clone(),
-                year,
-                metric: name(),
-                value,
-            })
-        },
-    );
+    visit_summary(model, accounts, comparisons, &mut |future, year, name, value| {
+        rows.push(SummaryRow {
+            scenario: accounts[future].scenario.clone(),
+            year,
+            metric: name(),
+            value,
+        })
+    });
     rows
 }
 
@@ -72,44 +69,166 @@ pub(crate) fn number(x: f64) -> String {
     if x == 0.0 { "0".into() } else { format!("{x}") }
 }
 
-/// Writes `summary.csv`. A deterministic run has one `value` row per
-/// metric; a run with draws adds `mean`, `sd` and the percentiles (`p5`, …)
-/// of each metric over the draws, and the probability metrics.
+/// Every summary row of a run (the whole model's).
+pub fn summary_rows(output: &RunOutput) -> Vec<SummaryRow> {
+    summary_rows_of(output.model, &output.accounts, &output.comparisons)
+}
+
+/// Writes `summary.csv`: one `value` row per scenario × year × metric; a run
+/// with draws adds `mean`, `sd` and the percentiles (`p5`, …) of each metric
+/// over the draws, and the probability metrics. A model with areas has an
+/// `area` column first and the rows of every area, parent and `all`.
 pub fn write_summary(path: &Path, output: &RunOutput) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record(SUMMARY_HEADER)?;
-    let rows = summary_rows(output);
+    if output.areas.is_empty() {
+        w.write_record(SUMMARY_HEADER)?;
+        summary_block(
+            &mut w,
+            None,
+            output.model,
+            &output.accounts,
+            &output.comparisons,
+            output.monte_carlo.as_ref(),
+        )?;
+    } else {
+        let mut header = vec!["area"];
+        header.extend(SUMMARY_HEADER);
+        w.write_record(&header)?;
+        for a in &output.areas {
+            summary_block(
+                &mut w,
+                Some(&a.label),
+                output.model,
+                &a.accounts,
+                &a.comparisons,
+                a.monte_carlo.as_ref(),
+            )?;
+        }
+    }
+    w.flush()
+}
+
+fn summary_block(
+    w: &mut csv::Writer<std::fs::File>,
+    area: Option<&str>,
+    model: &Model,
+    accounts: &[Accounts],
+    comparisons: &[Comparison],
+    mc: Option<&crate::montecarlo::Summary>,
+) -> io::Result<()> {
+    let rows = summary_rows_of(model, accounts, comparisons);
     let optional = |v: Option<f64>| v.map(number).unwrap_or_default();
     // Per-draw values are kept in single precision: say no more than that.
     let statistic = |v: Option<f64>| v.map(|x| number(significant(x, 7))).unwrap_or_default();
-    let stat_names: Vec<String> = output
-        .monte_carlo
-        .as_ref()
+    let stat_names: Vec<String> = mc
         .map(|mc| mc.percentiles.iter().map(|p| format!("p{}", number(*p))).collect())
         .unwrap_or_default();
+    let mut record = |fields: [&str; 5]| -> io::Result<()> {
+        match area {
+            None => w.write_record(fields),
+            Some(a) => w.write_record(std::iter::once(a).chain(fields)),
+        }
+        .map_err(io::Error::from)
+    };
     for (r, row) in rows.iter().enumerate() {
         let year = row.year.map_or_else(|| "all".to_string(), |y| y.to_string());
-        w.write_record([row.scenario.as_str(), &year, &row.metric, "value", &optional(row.value)])?;
-        if let Some(mc) = &output.monte_carlo {
+        record([row.scenario.as_str(), &year, &row.metric, "value", &optional(row.value)])?;
+        if let Some(mc) = mc {
             let stats = &mc.rows[r];
-            w.write_record([
+            record([
                 row.scenario.as_str(),
                 &year,
                 &row.metric,
                 "mean",
                 &statistic(stats.mean),
             ])?;
-            w.write_record([row.scenario.as_str(), &year, &row.metric, "sd", &statistic(stats.sd)])?;
+            record([row.scenario.as_str(), &year, &row.metric, "sd", &statistic(stats.sd)])?;
             for (name, value) in stat_names.iter().zip(&stats.percentiles) {
-                w.write_record([row.scenario.as_str(), &year, &row.metric, name, &statistic(*value)])?;
+                record([row.scenario.as_str(), &year, &row.metric, name, &statistic(*value)])?;
             }
         }
     }
-    if let Some(mc) = &output.monte_carlo {
+    if let Some(mc) = mc {
         for p in &mc.probabilities {
-            let scenario = &output.accounts[p.future].scenario;
-            w.write_record([scenario, &p.year.to_string(), &p.metric, "value", &number(p.value)])?;
+            let scenario = &accounts[p.future].scenario;
+            record([scenario, &p.year.to_string(), &p.metric, "value", &number(p.value)])?;
         }
+    }
+    Ok(())
+}
+
+/// `areas.csv`: per area and roll-up, the pressure (do-nothing acute spend
+/// in the first and last year, and its growth) and each scenario's NPV,
+/// with ranks among the areas.
+pub fn write_areas(path: &Path, output: &RunOutput) -> io::Result<()> {
+    let mut w = csv::Writer::from_path(path)?;
+    let scenarios: Vec<&str> = output.accounts[1..].iter().map(|a| a.scenario.as_str()).collect();
+    let mut header: Vec<String> = [
+        "area",
+        "name",
+        "parent",
+        "kind",
+        "people_start",
+        "people_end",
+        "acute_spend_first_year",
+        "acute_spend_last_year",
+        "acute_spend_growth",
+        "pressure_rank",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for s in &scenarios {
+        header.push(format!("npv:{s}"));
+        header.push(format!("npv_rank:{s}"));
+    }
+    w.write_record(&header)?;
+    let growth = |a: &AreaOutput| {
+        let b = &a.accounts[0];
+        let first = b.spend_acute[0];
+        let last = b.spend_acute[b.spend_acute.len() - 1];
+        if first > 0.0 { last / first - 1.0 } else { f64::NAN }
+    };
+    let areas: Vec<&AreaOutput> = output.areas.iter().filter(|a| a.is_area).collect();
+    // Rank 1 = most pressure, or the largest NPV.
+    let rank = |value: &dyn Fn(&AreaOutput) -> f64, a: &AreaOutput| -> usize {
+        1 + areas.iter().filter(|b| value(b) > value(a)).count()
+    };
+    for a in &output.areas {
+        let b = &a.accounts[0];
+        let mut record = vec![
+            a.label.clone(),
+            a.name.clone(),
+            a.parent.clone().unwrap_or_default(),
+            if a.is_area {
+                "area"
+            } else if a.label == crate::results::ALL_AREAS {
+                "all"
+            } else {
+                "parent"
+            }
+            .to_string(),
+            number(a.people_start),
+            number(*b.people_total.last().unwrap_or(&0.0)),
+            number(b.spend_acute[0]),
+            number(*b.spend_acute.last().unwrap_or(&0.0)),
+            number(growth(a)),
+            if a.is_area {
+                rank(&growth, a).to_string()
+            } else {
+                String::new()
+            },
+        ];
+        for (k, _) in scenarios.iter().enumerate() {
+            let npv = |x: &AreaOutput| x.comparisons[k].total.npv;
+            record.push(number(npv(a)));
+            record.push(if a.is_area {
+                rank(&npv, a).to_string()
+            } else {
+                String::new()
+            });
+        }
+        w.write_record(&record)?;
     }
     w.flush()
 }
@@ -139,36 +258,48 @@ pub fn write_draws(path: &Path, output: &RunOutput, mc: &crate::montecarlo::Summ
     w.flush()
 }
 
-pub fn write_detail(path: &Path, model: &Model, futures: &[Future]) -> io::Result<()> {
+/// `detail.csv`; with areas, an `area` column first and every area's rows.
+pub fn write_detail(path: &Path, model: &Model, detail: &[(Option<&str>, &[Future])]) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path)?;
-    w.write_record(DETAIL_HEADER)?;
+    let with_area = detail.iter().any(|(a, _)| a.is_some());
+    if with_area {
+        w.write_record(std::iter::once("area").chain(DETAIL_HEADER))?;
+    } else {
+        w.write_record(DETAIL_HEADER)?;
+    }
     let nl = model.levels.len();
-    for f in futures {
-        for y in &f.trajectory.years {
-            let year = y.year.to_string();
-            for (c, _) in y.people_end.iter().enumerate() {
-                let (b, l) = (c / nl, c % nl);
-                let values = [
-                    y.people_start[c],
-                    y.people_end[c],
-                    y.person_years[c],
-                    y.entries[c],
-                    y.exits[c],
-                    y.aged_out[c],
-                    y.ageing_in[c],
-                    y.ageing_out[c],
-                    y.moved_in[c],
-                    y.moved_out[c],
-                    y.migration[c],
-                ];
-                let mut record = vec![
-                    f.name.clone(),
-                    year.clone(),
-                    model.bands[b].name.clone(),
-                    model.levels[l].clone(),
-                ];
-                record.extend(values.into_iter().map(number));
-                w.write_record(&record)?;
+    for (area, futures) in detail {
+        for f in futures.iter() {
+            for y in &f.trajectory.years {
+                let year = y.year.to_string();
+                for (c, _) in y.people_end.iter().enumerate() {
+                    let (b, l) = (c / nl, c % nl);
+                    let values = [
+                        y.people_start[c],
+                        y.people_end[c],
+                        y.person_years[c],
+                        y.entries[c],
+                        y.exits[c],
+                        y.aged_out[c],
+                        y.ageing_in[c],
+                        y.ageing_out[c],
+                        y.moved_in[c],
+                        y.moved_out[c],
+                        y.migration[c],
+                    ];
+                    let mut record = Vec::with_capacity(16);
+                    if let Some(a) = area {
+                        record.push(a.to_string());
+                    }
+                    record.extend([
+                        f.name.clone(),
+                        year.clone(),
+                        model.bands[b].name.clone(),
+                        model.levels[l].clone(),
+                    ]);
+                    record.extend(values.into_iter().map(number));
+                    w.write_record(&record)?;
+                }
             }
         }
     }

@@ -31,6 +31,25 @@ pub struct RunOutput<'a> {
     /// Write `draws.csv` (per-draw headline figures and sampled values).
     pub write_draws: bool,
     pub metadata: RunMetadata,
+    /// With `[areas]`: every area, parent and the whole model (`accounts`,
+    /// `comparisons` and `monte_carlo` above are the whole model's).
+    pub areas: Vec<AreaOutput>,
+}
+
+/// One area or roll-up of a model with areas.
+pub struct AreaOutput {
+    /// The `area` column: an area's code, a parent's name, or `all`.
+    pub label: String,
+    /// An area's name (a roll-up's label).
+    pub name: String,
+    pub parent: Option<String>,
+    /// Whether it is one area (not a roll-up).
+    pub is_area: bool,
+    /// People at the start.
+    pub people_start: f64,
+    pub accounts: Vec<Accounts>,
+    pub comparisons: Vec<Comparison>,
+    pub monte_carlo: Option<crate::montecarlo::Summary>,
 }
 
 /// `run.json`: what is needed to know how a run was made.
@@ -73,10 +92,13 @@ pub struct RunOptions {
 /// Writes `summary.csv`, `detail.csv`, `run.json`, the charts, the workbook
 /// and (when asked) the report into `dir`, replacing it whole (see
 /// [`replace_dir`]).
-pub fn write_run(dir: &Path, output: &RunOutput, futures: &[crate::run::Future]) -> io::Result<()> {
+pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crate::run::Future])]) -> io::Result<()> {
     replace_dir(dir, |staging| {
         csv_files::write_summary(&staging.join("summary.csv"), output)?;
-        csv_files::write_detail(&staging.join("detail.csv"), output.model, futures)?;
+        csv_files::write_detail(&staging.join("detail.csv"), output.model, detail)?;
+        if !output.areas.is_empty() {
+            csv_files::write_areas(&staging.join("areas.csv"), output)?;
+        }
         evidence::write_costs(&staging.join("interventions.csv"), output.model, &output.costs)?;
         if output.write_draws
             && let Some(mc) = &output.monte_carlo

@@ -38,6 +38,14 @@ impl Grid {
     pub fn rows(&self) -> usize {
         self.data.len().checked_div(self.width).unwrap_or(0)
     }
+
+    /// Adds `other` (of the same shape) cell by cell.
+    fn add(&mut self, other: &Grid) {
+        debug_assert_eq!((self.width, self.data.len()), (other.width, other.data.len()));
+        for (a, b) in self.data.iter_mut().zip(&other.data) {
+            *a += b;
+        }
+    }
 }
 
 impl std::ops::Index<usize> for Grid {
@@ -227,6 +235,96 @@ impl Accounts {
             a.spend_tier.push(tier);
         }
     }
+}
+
+impl Accounts {
+    /// Adds another area's accounts of the same future (people, flows,
+    /// activity and money are sums over areas; years, plan and discount
+    /// factors are the same). Empty accounts become a copy.
+    pub fn add(&mut self, other: &Accounts) {
+        if self.years.is_empty() {
+            *self = other.clone();
+            return;
+        }
+        let add = |a: &mut Vec<f64>, b: &Vec<f64>| {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        };
+        for (a, b) in [
+            (&mut self.people_total, &other.people_total),
+            (&mut self.entries, &other.entries),
+            (&mut self.exits, &other.exits),
+            (&mut self.aged_out, &other.aged_out),
+            (&mut self.migration, &other.migration),
+            (&mut self.spend_services_total, &other.spend_services_total),
+            (&mut self.intervention_cost_total, &other.intervention_cost_total),
+            (&mut self.spend_preventative, &other.spend_preventative),
+            (&mut self.spend_acute, &other.spend_acute),
+            (&mut self.spend_total, &other.spend_total),
+        ] {
+            add(a, b);
+        }
+        for (a, b) in [
+            (&mut self.people_level, &other.people_level),
+            (&mut self.people_band, &other.people_band),
+            (&mut self.flows, &other.flows),
+            (&mut self.activity, &other.activity),
+            (&mut self.spend_service, &other.spend_service),
+            (&mut self.participants, &other.participants),
+            (&mut self.intervention_cost, &other.intervention_cost),
+            (&mut self.spend_funder, &other.spend_funder),
+            (&mut self.investment_funder, &other.investment_funder),
+        ] {
+            a.add(b);
+        }
+        for (a, b) in self.spend_tier.iter_mut().zip(&other.spend_tier) {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// The roll-ups of a model with areas: every area (file order), then every
+/// parent (first-appearance order), then the whole model: (label, the areas
+/// it sums).
+pub fn area_units(model: &Model) -> Vec<(String, Vec<usize>)> {
+    let mut units: Vec<(String, Vec<usize>)> = model
+        .areas
+        .iter()
+        .enumerate()
+        .map(|(a, area)| (area.code.clone(), vec![a]))
+        .collect();
+    let mut parents: Vec<(String, Vec<usize>)> = Vec::new();
+    for (a, area) in model.areas.iter().enumerate() {
+        if let Some(p) = &area.parent {
+            match parents.iter_mut().find(|(name, _)| name == p) {
+                Some((_, members)) => members.push(a),
+                None => parents.push((p.clone(), vec![a])),
+            }
+        }
+    }
+    units.extend(parents);
+    units.push((ALL_AREAS.to_string(), (0..model.areas.len()).collect()));
+    units
+}
+
+/// The `area` of the whole model's rows.
+pub const ALL_AREAS: &str = "all";
+
+/// The futures' accounts summed over `members` (per-area accounts, area-major),
+/// and each scenario's comparison with the summed baseline.
+pub fn sum_areas(model: &Model, per_area: &[Vec<Accounts>], members: &[usize]) -> (Vec<Accounts>, Vec<Comparison>) {
+    let futures = per_area[members[0]].len();
+    let mut sums = vec![Accounts::default(); futures];
+    for &a in members {
+        for (sum, acc) in sums.iter_mut().zip(&per_area[a]) {
+            sum.add(acc);
+        }
+    }
+    let comparisons = sums[1..].iter().map(|s| Comparison::of(model, &sums[0], s)).collect();
+    (sums, comparisons)
 }
 
 /// Savings of one funder (or of everyone) against the baseline.

@@ -31,6 +31,23 @@ pub struct ScenarioFile {
     #[serde(default)]
     pub scenarios: Vec<Spanned<RawScenario>>,
     pub monte_carlo: Option<RawMonteCarlo>,
+    pub areas: Option<Spanned<RawAreas>>,
+}
+
+/// `[areas]`: localities, each with its own people and local figures.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAreas {
+    /// `code,name[,parent]`.
+    pub csv: Spanned<String>,
+    /// `area,band,level,people`.
+    pub population_csv: Spanned<String>,
+    /// `area,people[,year]`: entries per area (default: the file's entries
+    /// split by each area's share of the first band's people).
+    pub entries_csv: Option<Spanned<String>>,
+    /// `area,path,value,scale`: per-area settings (`value`) or multipliers
+    /// (`scale`) of any parameter path.
+    pub parameters_csv: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -1,6 +1,7 @@
 //! Reading scenario files: TOML (and the CSV tables it points at) into a
 //! checked [`Model`]. Nothing past this module sees unchecked input.
 
+mod areas;
 pub mod assumptions;
 pub mod file;
 pub mod overrides;

@@ -362,3 +362,147 @@ fn intervention(model: &Model, name: &str) -> Result<usize, String> {
         )
     })
 }
+
+/// For an area: sets the number at `path` like [`apply`], but keeps every
+/// uncertain parameter in the list (a draw samples the same list in every
+/// area, so shared numbers get the same value) and only stops it writing
+/// to the numbers the area sets.
+pub fn apply_keeping(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
+    let set = set(model, path, value)?;
+    for u in &mut model.uncertain {
+        u.targets.retain(|t| !set.iter().any(|s| s.same_quantity(t)));
+    }
+    Ok(())
+}
+
+/// For an area: multiplies the number(s) at `path` by `factor` (each band's
+/// and year's value of a transition, exit or use rate; a unit cost, entries
+/// or an intervention's cost) and records the factor, so that sampled
+/// values are scaled too. Scaled probabilities must stay at most 1.
+pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
+    if !(factor.is_finite() && factor >= 0.0) {
+        return Err(format!(
+            "scale is {factor}; give a factor of 0 or more, e.g. 1.2 for 20% more"
+        ));
+    }
+    let parts: Vec<&str> = path.split('.').collect();
+    let mut scaled: Vec<Target> = Vec::new();
+    let probability = |s: &Series<AnnualProbability>, what: &str| -> Result<Series<AnnualProbability>, String> {
+        let mut out = Vec::new();
+        for &(year, p) in s.points() {
+            let x = p.value() * factor;
+            let Some(q) = AnnualProbability::new(x) else {
+                return Err(format!(
+                    "scaling {what} by {factor} gives {x}, above 1; a probability must stay in [0, 1]"
+                ));
+            };
+            out.push((year, q));
+        }
+        Ok(Series::by_year(out))
+    };
+    match parts.as_slice() {
+        ["transition", band, from, to] => {
+            let f = level(model, from)?;
+            let t = if *to == "exit" { None } else { Some(level(model, to)?) };
+            for b in bands(model, band)? {
+                match t {
+                    Some(t) if t == f => return Err("a transition from a level to itself cannot be scaled".into()),
+                    Some(t) => {
+                        let i = model.transition_index(b, f, t);
+                        model.transitions[i] = probability(&model.transitions[i], "a transition probability")?;
+                        scaled.push(Target::Transition {
+                            band: b,
+                            from: f,
+                            to: t,
+                            point: 0,
+                        });
+                    }
+                    None => {
+                        let c = model.cell(b, f);
+                        model.exits[c] = probability(&model.exits[c], "an exit probability")?;
+                        scaled.push(Target::Exit {
+                            band: b,
+                            level: f,
+                            point: 0,
+                        });
+                    }
+                }
+            }
+        }
+        ["exit", band, lvl] => {
+            let l = level(model, lvl)?;
+            for b in bands(model, band)? {
+                let c = model.cell(b, l);
+                model.exits[c] = probability(&model.exits[c], "an exit probability")?;
+                scaled.push(Target::Exit {
+                    band: b,
+                    level: l,
+                    point: 0,
+                });
+            }
+        }
+        ["service", name, "use", lvl] => {
+            let s = service(model, name)?;
+            let l = level(model, lvl)?;
+            for b in 0..model.bands.len() {
+                let c = model.cell(b, l);
+                model.services[s].use_rate[c] = model.services[s].use_rate[c].map(|x| x * factor);
+                scaled.push(Target::UseRate {
+                    service: s,
+                    band: b,
+                    level: l,
+                    point: 0,
+                });
+            }
+        }
+        ["service", name, "unit_cost"] => {
+            let s = service(model, name)?;
+            model.services[s].unit_cost *= factor;
+            scaled.push(Target::UnitCost { service: s });
+        }
+        ["entries", "people"] => match &mut model.entries {
+            Some(e) => {
+                e.people = e.people.map(|x| x * factor);
+                scaled.push(Target::EntriesPeople { point: 0 });
+            }
+            None => return Err("the model has no [entries] to scale".into()),
+        },
+        [
+            "intervention",
+            name,
+            field @ ("cost_per_participant" | "fixed_cost" | "places"),
+        ] => {
+            let i = intervention(model, name)?;
+            let iv = &mut model.interventions[i];
+            match *field {
+                "cost_per_participant" => {
+                    iv.cost_per_participant *= factor;
+                    scaled.push(Target::CostPerParticipant { intervention: i });
+                }
+                "fixed_cost" => {
+                    iv.fixed_cost *= factor;
+                    scaled.push(Target::FixedCost { intervention: i });
+                }
+                _ => match iv.reach {
+                    Reach::Places(p) => {
+                        iv.reach = Reach::Places(p * factor);
+                        scaled.push(Target::Reach { intervention: i });
+                    }
+                    Reach::Share(_) => return Err(format!("intervention `{name}` is given by reach, not places")),
+                },
+            }
+        }
+        _ => {
+            return Err(format!(
+                "`{path}` cannot be scaled; scale transition.BAND.FROM.TO, exit.BAND.LEVEL, service.NAME.use.LEVEL, service.NAME.unit_cost, entries.people or intervention.NAME.cost_per_participant / fixed_cost / places (or set any path with `value`)"
+            ));
+        }
+    }
+    for t in scaled {
+        match model.area_scales.iter_mut().find(|(s, _)| s.same_quantity(&t)) {
+            Some((_, f)) => *f *= factor,
+            None => model.area_scales.push((t, factor)),
+        }
+    }
+    Ok(())
+}

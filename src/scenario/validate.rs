@@ -47,7 +47,7 @@ impl Validator<'_> {
         Location::Line(self.path.to_path_buf(), self.lines.line_of(span.start))
     }
 
-    fn err(&mut self, span: &Span, message: impl Into<String>) {
+    pub(crate) fn err(&mut self, span: &Span, message: impl Into<String>) {
         let loc = self.loc(span);
         self.errors.at(loc, message);
     }
@@ -119,7 +119,7 @@ impl Validator<'_> {
         }
     }
 
-    fn table(&mut self, file: &Spanned<String>, required: &[&str], optional: &[&str]) -> Option<Table> {
+    pub(crate) fn table(&mut self, file: &Spanned<String>, required: &[&str], optional: &[&str]) -> Option<Table> {
         let path = self.dir.join(file.get_ref());
         if !path.is_file() {
             self.err(
@@ -908,6 +908,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         interventions,
         domains,
         evidence_scale: std::sync::Arc::new(evidence_scale),
+        areas: Vec::new(),
+        area_scales: Vec::new(),
         warnings,
         scenarios: Vec::new(),
         sources: std::mem::take(&mut v.sources),
@@ -998,6 +1000,19 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         });
     }
     model.scenarios = scenarios;
+    if let Some(areas) = &file.areas
+        && v.errors.is_empty()
+    {
+        model.areas = super::areas::areas_from(&mut v, areas, &model);
+        model.sources.extend(std::mem::take(&mut v.sources));
+        let nl = model.levels.len();
+        model.population = vec![0.0; model.bands.len() * nl];
+        for a in &model.areas {
+            for (p, x) in model.population.iter_mut().zip(&a.model.population) {
+                *p += x;
+            }
+        }
+    }
     v.errors.finish(model)
 }
 
@@ -1070,6 +1085,15 @@ fn shares(
 }
 
 fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Names, population: &mut [f64]) {
+    if let Some(areas) = &file.areas {
+        if !file.population.is_empty() || file.population_csv.is_some() {
+            v.err(
+                &areas.span(),
+                "with [areas], each area's people are in [areas] population_csv; remove [[population]] / population_csv",
+            );
+        }
+        return;
+    }
     let nl = names.levels.len();
     let mut given = vec![false; names.bands.len()];
     if !file.population.is_empty() && file.population_csv.is_some() {

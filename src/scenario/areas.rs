@@ -1,0 +1,282 @@
+//! `[areas]`: localities of one model. Each area is the file's model with
+//! the area's own people, entries and local figures (set or scaled through
+//! parameter paths), and its scenarios are the file's scenarios applied to
+//! it. Every area keeps the file's list of uncertain numbers, so one draw
+//! gives a shared number the same value in every area.
+
+use super::file::RawAreas;
+use super::overrides;
+use super::validate::{Validator, flow_problems};
+use crate::error::Location;
+use crate::model::{Area, Model, Series};
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Model) -> Vec<Area> {
+    let raw_areas = raw.get_ref();
+    let Some(list) = v.table(&raw_areas.csv, &["code", "name"], &["parent"]) else {
+        return Vec::new();
+    };
+    let mut areas: Vec<Area> = Vec::new();
+    for row in &list.rows {
+        let code = list.text(row, "code").trim().to_string();
+        let name = list.text(row, "name").trim().to_string();
+        let parent = Some(list.text(row, "parent").trim().to_string()).filter(|p| !p.is_empty());
+        if code.is_empty() || name.is_empty() {
+            v.errors.at(
+                list.location(row, if code.is_empty() { "code" } else { "name" }),
+                "every area needs a code and a name",
+            );
+            continue;
+        }
+        if let Some(first) = areas.iter().position(|a| a.code == code) {
+            v.errors.at(
+                list.location(row, "code"),
+                format!("area `{code}` is listed twice (first as `{}`)", areas[first].name),
+            );
+            continue;
+        }
+        if parent.as_deref() == Some(code.as_str()) {
+            v.errors
+                .at(list.location(row, "parent"), format!("area `{code}` is its own parent"));
+        }
+        let mut model = base.clone();
+        model.scenarios.clear();
+        model.population = vec![0.0; base.population.len()];
+        areas.push(Area {
+            code,
+            name,
+            parent,
+            model,
+        });
+    }
+    if areas.is_empty() {
+        v.errors.at(
+            Location::File(list.path.clone()),
+            "[areas] lists no areas; give one row per area (code,name[,parent])",
+        );
+        return Vec::new();
+    }
+    if let Some(a) = areas
+        .iter()
+        .find(|a| areas.iter().any(|b| a.parent.as_deref() == Some(b.code.as_str())))
+    {
+        v.errors.at(
+            Location::File(list.path.clone()),
+            format!(
+                "area `{}` has another area as its parent; parents are roll-up labels (e.g. a county or region), not areas with people of their own",
+                a.code
+            ),
+        );
+    }
+    let codes: Vec<String> = areas.iter().map(|a| a.code.clone()).collect();
+    let area_of = |code: &str| codes.iter().position(|c| c == code);
+    let known = || {
+        let shown: Vec<&str> = codes.iter().map(String::as_str).take(8).collect();
+        format!("`{}`{}", shown.join("`, `"), if codes.len() > 8 { ", …" } else { "" })
+    };
+
+    // People.
+    let nl = base.levels.len();
+    if let Some(table) = v.table(&raw_areas.population_csv, &["area", "band", "level", "people"], &[]) {
+        let mut seen: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        let mut given = vec![false; areas.len()];
+        for row in &table.rows {
+            let code = table.text(row, "area").trim();
+            let Some(a) = area_of(code) else {
+                v.errors.at(
+                    table.location(row, "area"),
+                    format!("unknown area `{code}`; the areas are {}", known()),
+                );
+                continue;
+            };
+            let band = table.text(row, "band").trim();
+            let level = table.text(row, "level").trim();
+            let (Some(b), Some(l)) = (base.band_index(band), base.level_index(level)) else {
+                let (column, name, kind) = if base.band_index(band).is_none() {
+                    ("band", band, "band")
+                } else {
+                    ("level", level, "level")
+                };
+                v.errors
+                    .at(table.location(row, column), format!("unknown {kind} `{name}`"));
+                continue;
+            };
+            let people = match table.number(row, "people") {
+                Ok(x) if x >= 0.0 => x,
+                Ok(x) => {
+                    v.errors
+                        .at(table.location(row, "people"), format!("{x} people; give 0 or more"));
+                    continue;
+                }
+                Err(e) => {
+                    v.errors.extend(e.into());
+                    continue;
+                }
+            };
+            let cell = b * nl + l;
+            if let Some(first) = seen.insert((a, cell), row.line) {
+                v.errors.at(
+                    Location::Row(table.path.clone(), row.line, None),
+                    format!("area `{code}`, band `{band}`, level `{level}` is given twice (first at line {first})"),
+                );
+            }
+            given[a] = true;
+            areas[a].model.population[cell] = people;
+        }
+        for (a, g) in given.iter().enumerate() {
+            if !g {
+                v.errors.at(
+                    Location::File(table.path.clone()),
+                    format!(
+                        "area `{}` has no people in this table; give its people by band and level",
+                        areas[a].code
+                    ),
+                );
+            }
+        }
+    }
+
+    // Entries: the area's own, or the file's split by first-band people.
+    if let Some(entries) = &base.entries {
+        match &raw_areas.entries_csv {
+            Some(csv) => {
+                if let Some(table) = v.table(csv, &["area", "people"], &["year"]) {
+                    let mut points: Vec<Vec<(i32, f64)>> = vec![Vec::new(); areas.len()];
+                    for row in &table.rows {
+                        let code = table.text(row, "area").trim();
+                        let Some(a) = area_of(code) else {
+                            v.errors.at(
+                                table.location(row, "area"),
+                                format!("unknown area `{code}`; the areas are {}", known()),
+                            );
+                            continue;
+                        };
+                        let year = if table.has_column("year") {
+                            match table.year(row, "year") {
+                                Ok(y) => y,
+                                Err(e) => {
+                                    v.errors.extend(e.into());
+                                    continue;
+                                }
+                            }
+                        } else {
+                            i32::MIN
+                        };
+                        match table.number(row, "people") {
+                            Ok(x) if x >= 0.0 => points[a].push((year, x)),
+                            Ok(x) => v
+                                .errors
+                                .at(table.location(row, "people"), format!("{x} entries; give 0 or more")),
+                            Err(e) => v.errors.extend(e.into()),
+                        }
+                    }
+                    for (a, p) in points.into_iter().enumerate() {
+                        if p.is_empty() {
+                            v.errors.at(
+                                Location::File(table.path.clone()),
+                                format!("area `{}` has no entries in this table", areas[a].code),
+                            );
+                        } else if let Some(e) = &mut areas[a].model.entries {
+                            e.people = Series::by_year(p);
+                        }
+                    }
+                }
+            }
+            None => {
+                let first_band = |m: &Model| m.population[..nl].iter().sum::<f64>();
+                let total: f64 = areas.iter().map(|a| first_band(&a.model)).sum();
+                let n = areas.len() as f64;
+                for a in &mut areas {
+                    let share = if total > 0.0 {
+                        first_band(&a.model) / total
+                    } else {
+                        1.0 / n
+                    };
+                    a.model.entries = Some(crate::model::Entries {
+                        people: entries.people.map(|x| x * share),
+                        mix: entries.mix.clone(),
+                    });
+                    // Entries are the file's, scaled: a sampled value is scaled alike.
+                    a.model
+                        .area_scales
+                        .push((crate::model::Target::EntriesPeople { point: 0 }, share));
+                }
+            }
+        }
+    } else if let Some(csv) = &raw_areas.entries_csv {
+        v.err(&csv.span(), "the model has no [entries] for areas to have their own of");
+    }
+
+    // Local figures.
+    if let Some(csv) = &raw_areas.parameters_csv
+        && let Some(table) = v.table(csv, &["area", "path"], &["value", "scale"])
+    {
+        for row in &table.rows {
+            let code = table.text(row, "area").trim();
+            let Some(a) = area_of(code) else {
+                v.errors.at(
+                    table.location(row, "area"),
+                    format!("unknown area `{code}`; the areas are {}", known()),
+                );
+                continue;
+            };
+            let path = table.text(row, "path").trim();
+            let (value, scale) = (table.text(row, "value").trim(), table.text(row, "scale").trim());
+            let result = match (value.is_empty(), scale.is_empty()) {
+                (false, true) => table
+                    .number(row, "value")
+                    .map_err(|e| e.message)
+                    .and_then(|x| overrides::apply_keeping(&mut areas[a].model, path, x)),
+                (true, false) => table
+                    .number(row, "scale")
+                    .map_err(|e| e.message)
+                    .and_then(|x| overrides::scale(&mut areas[a].model, path, x)),
+                _ => Err(
+                    "give exactly one of `value` (the area's own figure) or `scale` (a multiplier on the file's)"
+                        .into(),
+                ),
+            };
+            if let Err(problem) = result {
+                v.errors.at(
+                    Location::Row(table.path.clone(), row.line, None),
+                    format!("area `{code}`, `{path}`: {problem}"),
+                );
+            }
+        }
+    }
+
+    // Each area's scenarios, and its flows checked as the file's are.
+    for area in &mut areas {
+        let where_ = Location::File(list.path.clone());
+        for problem in flow_problems(&area.model, &[]) {
+            v.errors.at(where_.clone(), format!("area `{}`: {problem}", area.code));
+        }
+        let mut scenarios = Vec::new();
+        for s in &base.scenarios {
+            let mut m = area.model.clone();
+            for (key, value) in &s.overrides {
+                if let Err(problem) = overrides::apply(&mut m, key, *value) {
+                    v.errors.at(
+                        where_.clone(),
+                        format!(
+                            "area `{}`, scenario `{}`, override `{key}`: {problem}",
+                            area.code, s.name
+                        ),
+                    );
+                }
+            }
+            for problem in flow_problems(&m, &s.interventions) {
+                v.errors.at(
+                    where_.clone(),
+                    format!("area `{}`, scenario `{}`: {problem}", area.code, s.name),
+                );
+            }
+            let mut s = s.clone();
+            s.model = Box::new(m);
+            scenarios.push(s);
+        }
+        area.model.scenarios = scenarios;
+    }
+    areas
+}
