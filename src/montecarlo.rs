@@ -824,59 +824,6 @@ pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
     RowStats { mean, sd, percentiles }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_interpolate_like_a_spreadsheet() {
-        let s = row_stats(&[4.0, 1.0, 3.0, 2.0], &[0.0001, 50.0, 75.0]);
-        assert_eq!(s.mean, Some(2.5));
-        assert!((s.sd.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
-        assert_eq!(s.percentiles[1], Some(2.5));
-        assert_eq!(s.percentiles[2], Some(3.25));
-    }
-
-    #[test]
-    fn none_sorts_last_and_blanks_the_mean() {
-        let s = row_stats(&[2030.0, f64::NAN, 2028.0, f64::NAN], &[25.0, 75.0]);
-        assert_eq!(s.mean, None);
-        assert_eq!(s.percentiles[0], Some(2028.0 + 0.75 * 2.0));
-        assert_eq!(s.percentiles[1], None);
-    }
-
-    #[test]
-    fn single_precision_statistics_agree_with_double() {
-        let values: Vec<f32> = [3.5f32, -2.0, 0.0, -0.5, 7.25, 1.0, -9.0, 4.0].to_vec();
-        let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
-        let p = [1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
-        assert_eq!(row_stats_f32(&values, &p), row_stats(&wide, &p));
-    }
-
-    #[test]
-    fn many_percentiles_agree_with_a_full_sort() {
-        let values: Vec<f32> = (0..1001).map(|i| ((i * 7919) % 1001) as f32 * 0.5 - 100.0).collect();
-        let mut sorted: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
-        sorted.sort_by(f64::total_cmp);
-        let p = [
-            0.1, 1.0, 2.5, 5.0, 10.0, 25.0, 33.3, 50.0, 66.6, 75.0, 90.0, 95.0, 97.5, 99.0, 99.9,
-        ];
-        let stats = row_stats_f32(&values, &p);
-        for (q, got) in p.iter().zip(&stats.percentiles) {
-            let h = 1000.0 * q / 100.0;
-            let lo = h.floor() as usize;
-            let expected = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
-            assert!((got.unwrap() - expected).abs() < 1e-9, "p{q}: {got:?} vs {expected}");
-        }
-    }
-
-    #[test]
-    fn draw_seeds_differ() {
-        assert_ne!(draw_seed(1, 0), draw_seed(1, 1));
-        assert_ne!(draw_seed(1, 0), draw_seed(2, 0));
-    }
-}
-
 /// Monte Carlo for a model with areas: every area's futures (`areas[a]`,
 /// baseline first, each with the area's own models) on the same draws of
 /// `model`'s uncertain numbers, and statistics for every unit of `units`
@@ -1015,4 +962,57 @@ pub fn run_areas(
         summaries.push(summarise(model, &areas[0], options, core));
     }
     Ok(summaries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate_like_a_spreadsheet() {
+        let s = row_stats(&[4.0, 1.0, 3.0, 2.0], &[0.0001, 50.0, 75.0]);
+        assert_eq!(s.mean, Some(2.5));
+        assert!((s.sd.unwrap() - (5.0f64 / 3.0).sqrt()).abs() < 1e-15);
+        assert_eq!(s.percentiles[1], Some(2.5));
+        assert_eq!(s.percentiles[2], Some(3.25));
+    }
+
+    #[test]
+    fn none_sorts_last_and_blanks_the_mean() {
+        let s = row_stats(&[2030.0, f64::NAN, 2028.0, f64::NAN], &[25.0, 75.0]);
+        assert_eq!(s.mean, None);
+        assert_eq!(s.percentiles[0], Some(2028.0 + 0.75 * 2.0));
+        assert_eq!(s.percentiles[1], None);
+    }
+
+    #[test]
+    fn single_precision_statistics_agree_with_double() {
+        let values: Vec<f32> = [3.5f32, -2.0, 0.0, -0.5, 7.25, 1.0, -9.0, 4.0].to_vec();
+        let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        let p = [1.0, 5.0, 25.0, 50.0, 75.0, 95.0, 99.0];
+        assert_eq!(row_stats_f32(&values, &p), row_stats(&wide, &p));
+    }
+
+    #[test]
+    fn many_percentiles_agree_with_a_full_sort() {
+        let values: Vec<f32> = (0..1001).map(|i| ((i * 7919) % 1001) as f32 * 0.5 - 100.0).collect();
+        let mut sorted: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
+        sorted.sort_by(f64::total_cmp);
+        let p = [
+            0.1, 1.0, 2.5, 5.0, 10.0, 25.0, 33.3, 50.0, 66.6, 75.0, 90.0, 95.0, 97.5, 99.0, 99.9,
+        ];
+        let stats = row_stats_f32(&values, &p);
+        for (q, got) in p.iter().zip(&stats.percentiles) {
+            let h = 1000.0 * q / 100.0;
+            let lo = h.floor() as usize;
+            let expected = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
+            assert!((got.unwrap() - expected).abs() < 1e-9, "p{q}: {got:?} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn draw_seeds_differ() {
+        assert_ne!(draw_seed(1, 0), draw_seed(1, 1));
+        assert_ne!(draw_seed(1, 0), draw_seed(2, 0));
+    }
 }
