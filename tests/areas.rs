@@ -1,0 +1,261 @@
+//! Localities: a model with `[areas]` against the same model without them,
+//! roll-ups from per-draw sums, and local figures (set and scaled).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn small() -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.toml")).unwrap()
+}
+
+/// small.toml with its population replaced by `[areas]` (people per area
+/// as `small.toml`'s times `shares`), plus `extra` appended to the
+/// parameters table; the Admission unit cost made uncertain.
+fn area_file(dir: &Path, shares: &[(&str, &str, f64)], parameters: &str) -> PathBuf {
+    let text = small();
+    let start = text.find("[[population]]").unwrap();
+    let end = text.find("[[transitions]]").unwrap();
+    let local = if parameters.is_empty() {
+        ""
+    } else {
+        "parameters_csv = \"local.csv\"\n"
+    };
+    let mut text = format!(
+        "[areas]\ncsv = \"areas.csv\"\npopulation_csv = \"people.csv\"\n{local}\n{}{}",
+        &text[..start],
+        &text[end..]
+    );
+    // The [areas] table must come after the top-level keys: move it to the end.
+    let areas = text[..text.find("[model]").unwrap()].to_string();
+    text = text.replacen(&areas, "", 1) + "\n" + &areas;
+    text = text.replace(
+        "unit_cost = 3000",
+        "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
+    );
+    std::fs::write(dir.join("areas.toml"), text).unwrap();
+    let mut list = String::from("code,name,parent\n");
+    let mut people = String::from("area,band,level,people\n");
+    for (code, parent, share) in shares {
+        list.push_str(&format!("{code},Area {code},{parent}\n"));
+        for (band, level, n) in [
+            ("young", "Well", 800.0),
+            ("young", "Unwell", 200.0),
+            ("old", "Well", 500.0),
+            ("old", "Unwell", 500.0),
+        ] {
+            people.push_str(&format!("{code},{band},{level},{}\n", n * share));
+        }
+    }
+    std::fs::write(dir.join("areas.csv"), list).unwrap();
+    std::fs::write(dir.join("people.csv"), people).unwrap();
+    std::fs::write(dir.join("local.csv"), format!("area,path,value,scale\n{parameters}")).unwrap();
+    dir.join("areas.toml")
+}
+
+fn run(file: &Path, out: &Path, extra: &[&str]) -> std::process::Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("run")
+        .arg(file)
+        .arg("--out")
+        .arg(out)
+        .args(extra)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+/// summary.csv as (area, scenario, year, metric, stat) → value.
+fn summary(out: &Path) -> BTreeMap<(String, String, String, String, String), f64> {
+    let mut r = csv::Reader::from_path(out.join("summary.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let with_area = &headers[0] == "area";
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            let f: Vec<&str> = rec.iter().collect();
+            let (area, rest) = if with_area {
+                (f[0].to_string(), &f[1..])
+            } else {
+                (String::new(), &f[..])
+            };
+            (
+                (area, rest[0].into(), rest[1].into(), rest[2].into(), rest[3].into()),
+                rest[4].parse().unwrap_or(f64::NAN),
+            )
+        })
+        .collect()
+}
+
+fn close(a: f64, b: f64, rel: f64) -> bool {
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= rel * a.abs().max(b.abs()).max(1.0)
+}
+
+#[test]
+fn one_area_gives_the_file_without_areas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    let plain = tmp.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        small().replace(
+            "unit_cost = 3000",
+            "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
+        ),
+    )
+    .unwrap();
+    run(&file, &tmp.path().join("a"), &[]);
+    run(&plain, &tmp.path().join("p"), &[]);
+    let a = summary(&tmp.path().join("a"));
+    let p = summary(&tmp.path().join("p"));
+    let mut compared = 0;
+    for ((_, s, y, m, stat), v) in &p {
+        for area in ["A1", "all"] {
+            let got = a[&(area.to_string(), s.clone(), y.clone(), m.clone(), stat.clone())];
+            assert!(close(got, *v, 1e-12), "{area} {s} {y} {m}: {got} vs {v}");
+            compared += 1;
+        }
+    }
+    assert!(compared > 500);
+    // detail.csv: the same rows with the area first.
+    let da = std::fs::read_to_string(tmp.path().join("a/detail.csv")).unwrap();
+    let dp = std::fs::read_to_string(tmp.path().join("p/detail.csv")).unwrap();
+    assert_eq!(da.lines().count(), dp.lines().count());
+    assert!(da.lines().nth(1).unwrap().starts_with("A1,"));
+}
+
+#[test]
+fn roll_ups_are_per_draw_sums_of_shared_draws() {
+    // Two identical areas: every draw gives both the same numbers, so the
+    // whole is exactly twice an area, spread included (independent draws
+    // would give √2 times the spread).
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "R", 1.0), ("B2", "R", 1.0)], "");
+    let out = tmp.path().join("o");
+    run(&file, &out, &["--draws", "200"]);
+    let s = summary(&out);
+    let key = |area: &str, stat: &str| {
+        (
+            area.to_string(),
+            "coaching".to_string(),
+            "all".to_string(),
+            "npv".to_string(),
+            stat.to_string(),
+        )
+    };
+    for stat in ["value", "mean", "sd", "p5", "p50", "p95"] {
+        let a = s[&key("A1", stat)];
+        assert!(close(s[&key("B2", stat)], a, 1e-6), "{stat}");
+        assert!(
+            close(s[&key("R", stat)], 2.0 * a, 1e-6),
+            "{stat}: {} vs 2 × {a}",
+            s[&key("R", stat)]
+        );
+        assert!(close(s[&key("all", stat)], 2.0 * a, 1e-6), "{stat}");
+    }
+    let areas = std::fs::read_to_string(out.join("areas.csv")).unwrap();
+    assert!(areas.starts_with("area,name,parent,kind,people_start"));
+    assert_eq!(areas.lines().count(), 1 + 2 + 1 + 1, "{areas}");
+}
+
+#[test]
+fn local_figures_are_set_or_scaled_and_scaling_reaches_the_draws() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(
+        tmp.path(),
+        &[("A1", "", 1.0), ("B2", "", 1.0)],
+        "B2,service.Admission.unit_cost,,2\nB2,service.GP.unit_cost,50,\n",
+    );
+    let out = tmp.path().join("o");
+    run(&file, &out, &["--draws", "200"]);
+    let s = summary(&out);
+    let key = |area: &str, metric: &str, stat: &str| {
+        (
+            area.to_string(),
+            "do-nothing".to_string(),
+            "2027".to_string(),
+            metric.to_string(),
+            stat.to_string(),
+        )
+    };
+    // The uncertain unit cost is doubled in B2 in every draw…
+    for stat in ["value", "mean", "sd", "p5", "p95"] {
+        let a = s[&key("A1", "spend_service:Admission", stat)];
+        let b = s[&key("B2", "spend_service:Admission", stat)];
+        assert!(close(b, 2.0 * a, 1e-6), "{stat}: {b} vs 2 × {a}");
+    }
+    // …and the GP's fixed cost is B2's own (50 against 40).
+    let a = s[&key("A1", "spend_service:GP", "value")];
+    let b = s[&key("B2", "spend_service:GP", "value")];
+    assert!(close(b, a * 50.0 / 40.0, 1e-12));
+}
+
+#[test]
+fn bad_area_tables_are_refused_with_their_rows() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "A1,service.Admission.unit_cost,5,2\n",
+            "local.csv: row at line 2: area `A1`, `service.Admission.unit_cost`: give exactly one of `value`",
+        ),
+        (
+            "A1,transition.*.Well.Unwell,,20\n",
+            "area `A1`, `transition.*.Well.Unwell`: scaling a transition probability by 20 gives 2, above 1",
+        ),
+        (
+            "Z9,service.GP.unit_cost,50,\n",
+            "local.csv: row at line 2, column `area`: unknown area `Z9`; the areas are `A1`",
+        ),
+        ("A1,service.GP.colour,,2\n", "`service.GP.colour` cannot be scaled"),
+    ];
+    for (parameters, expected) in cases {
+        let file = area_file(tmp.path(), &[("A1", "", 1.0)], parameters);
+        let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+            .arg("check")
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        let e = String::from_utf8_lossy(&o.stderr);
+        assert!(e.contains(expected), "{e}\n  expected: {expected}");
+    }
+    // An unknown area in the people table.
+    let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    let people = std::fs::read_to_string(tmp.path().join("people.csv")).unwrap();
+    std::fs::write(tmp.path().join("people.csv"), people + "B7,young,Well,5\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        e.contains("people.csv: row at line 6, column `area`: unknown area `B7`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_three_area_example_rolls_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-areas.toml");
+    let out = tmp.path().join("o");
+    run(&file, &out, &[]);
+    let s = summary(&out);
+    for scenario in ["falls-and-reablement", "whole-system"] {
+        let get = |area: &str| {
+            s[&(
+                area.to_string(),
+                scenario.to_string(),
+                "all".to_string(),
+                "npv".to_string(),
+                "value".to_string(),
+            )]
+        };
+        let sum = get("N01") + get("S02") + get("E03");
+        assert!(close(get("all"), sum, 1e-9), "{scenario}");
+        assert!(close(get("West"), get("N01") + get("S02"), 1e-9));
+        assert!(close(get("East"), get("E03"), 1e-12));
+    }
+}
