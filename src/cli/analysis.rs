@@ -86,6 +86,7 @@ fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
 pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario_file)?;
     super::print_warnings(&model);
+    super::refuse_areas(&model, &args.scenario_file)?;
     let range = parse_range(&args.range)?;
     let metric = Metric {
         name: args.metric.clone(),
@@ -235,6 +236,7 @@ pub struct GoalSeekArgs {
 pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario_file)?;
     super::print_warnings(&model);
+    super::refuse_areas(&model, &args.scenario_file)?;
     let (_, pool) = super::worker_pool(args.threads)?;
     let cur = currency_prefix(&model.currency);
     if args.thresholds {

@@ -39,6 +39,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     }
     let mut app = upstream::serve::App::load(&args.scenario, args.save_dir.clone()).map_err(CliError::Invalid)?;
     super::print_warnings(&app.model);
+    super::refuse_areas(&app.model, &args.scenario)?;
     app.draws = args.draws;
     let loopback = args.host.is_loopback();
     let extra = (!loopback || args.host != IpAddr::V4(Ipv4Addr::LOCALHOST)).then(|| args.host.to_string());

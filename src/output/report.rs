@@ -121,6 +121,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
             escape(chart.title())
         );
     }
+    if !output.areas.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#areas\">Areas</a></li>");
+    }
     let _ = writeln!(
         h,
         "<li><a href=\"#interventions\">Interventions: cost, effect and evidence</a></li>"
@@ -152,12 +155,71 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         );
     }
 
+    areas_section(&mut h, output, &cur);
     h.push_str(&super::evidence::report_sections(model, &output.costs)?);
     sensitivity_section(&mut h, sensitivity);
     assumptions(&mut h, output);
     about(&mut h, output);
     let _ = writeln!(h, "</main>\n</body>\n</html>");
     Ok(h)
+}
+
+/// With areas: every area ranked by pressure (growth of do-nothing acute
+/// spend over the horizon), with each scenario's NPV there, and the roll-ups.
+fn areas_section(h: &mut String, output: &RunOutput, cur: &str) {
+    if output.areas.is_empty() {
+        return;
+    }
+    let scenarios: Vec<&str> = output.accounts[1..].iter().map(|a| a.scenario.as_str()).collect();
+    let _ = writeln!(
+        h,
+        "<section id=\"areas\">\n<h2>Areas</h2>\n<p class=\"caption\">The charts and headline above are the whole model: the sum of its {} areas, with ranges from per-draw sums. Here each area is ranked by pressure (the growth of its acute spend if nothing is done), with each scenario's net saving (NPV) there; then the roll-ups. Every figure by area is in <code>summary.csv</code> (column <code>area</code>) and <code>areas.csv</code>.</p>",
+        output.areas.iter().filter(|a| a.is_area).count()
+    );
+    let _ = write!(
+        h,
+        "<table class=\"wide\"><thead><tr><th>area</th><th>part of</th><th class=\"num\">people at the start</th><th class=\"num\">acute spend growth, do-nothing</th>"
+    );
+    for s in &scenarios {
+        let _ = write!(h, "<th class=\"num\">NPV {}</th>", escape(s));
+    }
+    let _ = writeln!(h, "</tr></thead><tbody>");
+    let growth = |a: &super::AreaOutput| {
+        let b = &a.accounts[0].spend_acute;
+        if b[0] > 0.0 {
+            b[b.len() - 1] / b[0] - 1.0
+        } else {
+            f64::NAN
+        }
+    };
+    let mut rows: Vec<&super::AreaOutput> = output.areas.iter().filter(|a| a.is_area).collect();
+    rows.sort_by(|a, b| growth(b).total_cmp(&growth(a)));
+    rows.extend(output.areas.iter().filter(|a| !a.is_area));
+    for a in rows {
+        let name = if a.is_area {
+            format!("{} ({})", a.name, a.label)
+        } else {
+            format!("<strong>{}</strong>", escape(&a.label))
+        };
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}%</td>",
+            if a.is_area { escape(&name) } else { name },
+            escape(a.parent.as_deref().unwrap_or("")),
+            crate::format::people(a.people_start),
+            percent(growth(a))
+        );
+        for c in &a.comparisons {
+            let _ = write!(
+                h,
+                "<td class=\"num {}\">{}</td>",
+                signed_class(c.total.npv),
+                money_millions(cur, c.total.npv)
+            );
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table>\n</section>");
 }
 
 fn signed_class(x: f64) -> &'static str {
