@@ -259,3 +259,40 @@ fn the_three_area_example_rolls_up() {
         assert!(close(get("East"), get("E03"), 1e-12));
     }
 }
+
+#[test]
+fn area_draws_do_not_depend_on_threads() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(
+        tmp.path(),
+        &[("A1", "R", 1.0), ("B2", "R", 0.5)],
+        "B2,transition.*.Well.Unwell,,1.5\n",
+    );
+    let one = tmp.path().join("one");
+    let two = tmp.path().join("two");
+    run(&file, &one, &["--draws", "61", "--threads", "1"]);
+    run(&file, &two, &["--draws", "61", "--threads", "2"]);
+    let a = std::fs::read(one.join("summary.csv")).unwrap();
+    let b = std::fs::read(two.join("summary.csv")).unwrap();
+    assert!(a == b, "summary.csv differs between 1 and 2 threads");
+}
+
+#[test]
+fn a_projection_with_areas_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    std::fs::write(
+        tmp.path().join("proj.csv"),
+        "year,band,people\n2025,young,1000\n2025,old,1000\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("projection_csv = \"proj.csv\"\n{text}")).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with [areas] yet"));
+}

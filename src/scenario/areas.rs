@@ -14,6 +14,13 @@ use toml::Spanned;
 
 pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Model) -> Vec<Area> {
     let raw_areas = raw.get_ref();
+    if base.projection.is_some() {
+        v.err(
+            &raw.span(),
+            "a population projection (projection_csv) cannot be used with [areas] yet: it would calibrate every area to the whole; remove it (areas then follow their own entries, ageing and exits)",
+        );
+        return Vec::new();
+    }
     let Some(list) = v.table(&raw_areas.csv, &["code", "name"], &["parent"]) else {
         return Vec::new();
     };
