@@ -284,7 +284,7 @@ pub fn run_keeping(
     let core = run_core(
         model,
         futures,
-        options.draws as usize,
+        0..options.draws as usize,
         source,
         Some(&|_| true),
         keep,
@@ -303,18 +303,275 @@ pub fn run_extra(
     extra: &Extra,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Summary, DrawError> {
+    let raw = run_extra_raw(
+        model,
+        futures,
+        options,
+        extra,
+        draw_range(options.draws, 1, 1),
+        progress,
+    )?;
+    Ok(summarise_raw(model, &futures[..extra.reported], options, raw).remove(0))
+}
+
+/// [`run_extra`] for the draws `range` only, before statistics (one shard
+/// of a run split over machines; see [`Raw::join`]).
+pub fn run_extra_raw(
+    model: &Model,
+    futures: &[FutureSpec],
+    options: &Options,
+    extra: &Extra,
+    range: std::ops::Range<usize>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Raw, DrawError> {
     let source = Source::Sampled { seed: options.seed };
+    let first = range.start as u64;
     let core = run_core(
         model,
         futures,
-        options.draws as usize,
+        range,
         source,
         Some(&|_| true),
         &[],
         Some(extra),
         progress,
     )?;
-    Ok(summarise(model, &futures[..extra.reported], options, core))
+    Ok(Raw {
+        first_draw: first,
+        names: core.names,
+        units: vec![RawUnit {
+            slots: core.slots,
+            width: core.width,
+            values: core.values,
+        }],
+        records: core.records,
+    })
+}
+
+/// The draws of shard `shard` (1-based) of `shards` in a run of `draws`
+/// draws: whole batches of [`LANES`] draws, shared out evenly, so that every
+/// draw is computed exactly as in the run made in one go.
+pub fn draw_range(draws: u32, shard: u32, shards: u32) -> std::ops::Range<usize> {
+    let batches = (draws as usize).div_ceil(LANES);
+    let (k, n) = (shard as usize - 1, shards as usize);
+    let start = (batches * k / n * LANES).min(draws as usize);
+    let end = (batches * (k + 1) / n * LANES).min(draws as usize);
+    start..end
+}
+
+/// Draws before statistics: per unit (the whole model, or every area and
+/// roll-up) the values of its statistics rows, draw by draw, and each draw's
+/// record. The parts of one run made as shards join into the whole
+/// ([`Raw::join`]), from which [`summarise_raw`] gives exactly the
+/// statistics of the run made in one go.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Raw {
+    pub first_draw: u64,
+    pub names: Vec<RowKey>,
+    pub units: Vec<RawUnit>,
+    pub records: Vec<DrawRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawUnit {
+    /// Where each row's values sit among `width` per draw (`None`: no statistics).
+    pub slots: Vec<Option<usize>>,
+    pub width: usize,
+    /// Draw-major values, single precision.
+    pub values: Vec<f32>,
+}
+
+impl Raw {
+    pub fn draws(&self) -> usize {
+        self.records.len()
+    }
+
+    /// The parts of one run, in any order, joined into the whole: they must
+    /// have the same rows and cover the draws from 0 exactly once.
+    pub fn join(mut parts: Vec<Raw>) -> Result<Raw, String> {
+        parts.sort_by_key(|p| p.first_draw);
+        let mut whole = parts.first().cloned().ok_or("no parts to join")?;
+        if whole.first_draw != 0 {
+            return Err(format!(
+                "the first part starts at draw {}, not 0: a part is missing",
+                whole.first_draw
+            ));
+        }
+        for part in &parts[1..] {
+            let expected = whole.first_draw + whole.draws() as u64;
+            if part.first_draw != expected {
+                return Err(format!(
+                    "a part starts at draw {} where draw {expected} was due: parts overlap or one is missing",
+                    part.first_draw
+                ));
+            }
+            if part.names != whole.names
+                || part.units.len() != whole.units.len()
+                || part
+                    .units
+                    .iter()
+                    .zip(&whole.units)
+                    .any(|(a, b)| a.slots != b.slots || a.width != b.width)
+            {
+                return Err(
+                    "the parts have different summary rows: they were not made from the same inputs and options".into(),
+                );
+            }
+            for (w, p) in whole.units.iter_mut().zip(&part.units) {
+                w.values.extend_from_slice(&p.values);
+            }
+            whole.records.extend(part.records.iter().cloned());
+        }
+        Ok(whole)
+    }
+
+    /// Writes the draws to `path` (a small JSON header, then the numbers in
+    /// little-endian binary).
+    pub fn write(&self, path: &std::path::Path) -> std::io::Result<()> {
+        let shape = |r: &DrawRecord| (r.parameters.len(), r.headline.len(), r.kept.len(), r.figures.len());
+        let record_shape = self.records.first().map_or((0, 0, 0, 0), shape);
+        if self.records.iter().any(|r| shape(r) != record_shape) {
+            return Err(std::io::Error::other("draw records of different shapes"));
+        }
+        let header = serde_json::json!({
+            "first_draw": self.first_draw,
+            "draws": self.draws(),
+            "names": self.names.iter().map(|(f, y, n)| serde_json::json!([f, y, n])).collect::<Vec<_>>(),
+            "units": self.units.iter().map(|u| serde_json::json!({
+                "width": u.width,
+                "slots": u.slots.iter().map(|s| s.map_or(-1, |k| k as i64)).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+            "record": [record_shape.0, record_shape.1, record_shape.2, record_shape.3],
+        });
+        let header = serde_json::to_vec(&header).map_err(std::io::Error::other)?;
+        let mut out = Vec::with_capacity(header.len() + 16);
+        out.extend_from_slice(RAW_MAGIC);
+        out.extend_from_slice(&(header.len() as u64).to_le_bytes());
+        out.extend_from_slice(&header);
+        for u in &self.units {
+            for v in &u.values {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        for r in &self.records {
+            let numbers = r
+                .parameters
+                .iter()
+                .chain(r.headline.iter().flatten())
+                .chain(&r.kept)
+                .chain(&r.figures);
+            for v in numbers {
+                out.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        std::fs::write(path, out)
+    }
+
+    /// Reads draws written by [`Raw::write`].
+    pub fn read(path: &std::path::Path) -> Result<Raw, String> {
+        let bytes = std::fs::read(path).map_err(|e| format!("cannot read it: {e}"))?;
+        let bad = || "not a part written by `upstream run --shard` (or it is damaged)".to_string();
+        let rest = bytes.strip_prefix(RAW_MAGIC).ok_or_else(bad)?;
+        let (len, rest) = rest.split_at_checked(8).ok_or_else(bad)?;
+        let len = u64::from_le_bytes(len.try_into().map_err(|_| bad())?) as usize;
+        let (header, mut body) = rest.split_at_checked(len).ok_or_else(bad)?;
+        let header: serde_json::Value = serde_json::from_slice(header).map_err(|_| bad())?;
+        let number = |v: &serde_json::Value| v.as_u64().ok_or_else(bad);
+        let draws = number(&header["draws"])? as usize;
+        let names = header["names"]
+            .as_array()
+            .ok_or_else(bad)?
+            .iter()
+            .map(|n| {
+                Ok((
+                    number(&n[0])? as usize,
+                    n[1].as_i64().map(|y| y as i32),
+                    n[2].as_str().ok_or_else(bad)?.to_string(),
+                ))
+            })
+            .collect::<Result<Vec<RowKey>, String>>()?;
+        let mut take = |n: usize| -> Result<&[u8], String> {
+            let (a, b) = body.split_at_checked(n).ok_or_else(bad)?;
+            body = b;
+            Ok(a)
+        };
+        let mut units = Vec::new();
+        for u in header["units"].as_array().ok_or_else(bad)? {
+            let width = number(&u["width"])? as usize;
+            let slots = u["slots"]
+                .as_array()
+                .ok_or_else(bad)?
+                .iter()
+                .map(|s| s.as_i64().map(|k| usize::try_from(k).ok()).ok_or_else(bad))
+                .collect::<Result<Vec<_>, String>>()?;
+            let values = take(draws * width * 4)?
+                .chunks_exact(4)
+                .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+                .collect();
+            units.push(RawUnit { slots, width, values });
+        }
+        let shape: Vec<usize> = (0..4)
+            .map(|k| number(&header["record"][k]).map(|x| x as usize))
+            .collect::<Result<_, _>>()?;
+        let per_record = shape[0] + 3 * shape[1] + shape[2] + shape[3];
+        let mut records = Vec::with_capacity(draws);
+        for _ in 0..draws {
+            let v: Vec<f64> = take(per_record * 8)?
+                .chunks_exact(8)
+                .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+                .collect();
+            let (parameters, rest) = v.split_at(shape[0]);
+            let (headline, rest) = rest.split_at(3 * shape[1]);
+            let (kept, figures) = rest.split_at(shape[2]);
+            records.push(DrawRecord {
+                parameters: parameters.to_vec(),
+                headline: headline.chunks_exact(3).map(|h| [h[0], h[1], h[2]]).collect(),
+                kept: kept.to_vec(),
+                figures: figures.to_vec(),
+            });
+        }
+        if !body.is_empty() {
+            return Err(bad());
+        }
+        Ok(Raw {
+            first_draw: number(&header["first_draw"])?,
+            names,
+            units,
+            records,
+        })
+    }
+}
+
+const RAW_MAGIC: &[u8] = b"UPSTREAM-DRAWS-1\n";
+
+/// Statistics of every unit of `raw` (which must hold all `options.draws`
+/// draws); `futures` are the reported futures. The last unit keeps the records.
+pub fn summarise_raw(model: &Model, futures: &[FutureSpec], options: &Options, raw: Raw) -> Vec<Summary> {
+    let Raw {
+        names,
+        units,
+        mut records,
+        ..
+    } = raw;
+    let n = units.len();
+    units
+        .into_iter()
+        .enumerate()
+        .map(|(u, unit)| {
+            let core = Core {
+                names: names.clone(),
+                slots: unit.slots,
+                width: unit.width,
+                values: unit.values,
+                records: if u == n - 1 {
+                    std::mem::take(&mut records)
+                } else {
+                    Vec::new()
+                },
+            };
+            summarise(model, futures, options, core)
+        })
+        .collect()
 }
 
 /// [`run`] with statistics only for the rows whose metric names `wanted`
@@ -331,7 +588,7 @@ pub fn run_rows(
     let core = run_core(
         model,
         futures,
-        options.draws as usize,
+        0..options.draws as usize,
         source,
         Some(wanted),
         &[],
@@ -357,7 +614,7 @@ pub fn evaluate(
     let core = run_core(
         model,
         futures,
-        points.len(),
+        0..points.len(),
         Source::Given(points),
         None,
         keep,
@@ -382,7 +639,7 @@ struct Core {
 fn run_core(
     model: &Model,
     futures: &[FutureSpec],
-    draws: usize,
+    range: std::ops::Range<usize>,
     source: Source,
     statistics_for: Option<&(dyn Fn(&str) -> bool + Sync)>,
     keep: &[RowKey],
@@ -390,6 +647,8 @@ fn run_core(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Core, DrawError> {
     let reported = extra.map_or(futures.len(), |e| e.reported);
+    let draws = range.len();
+    let first = range.start;
     assert!(
         futures.first().is_some_and(|f| f.name == BASELINE && f.plan.is_empty()),
         "the first future must be the baseline"
@@ -447,7 +706,8 @@ fn run_core(
         .try_for_each_init(
             || Workspace::new(model),
             |ws, (batch, (chunk, batch_records))| {
-                let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
+                let draw_ids: [u64; LANES] =
+                    std::array::from_fn(|l| (first + (batch * LANES + l).min(draws - 1)) as u64);
                 let mut sampled =
                     run_batch(model, &layout, &base_central, &prepared, source, draw_ids, ws).map_err(|e| *e)?;
                 for (lane, (all_accounts, comparisons)) in ws.lanes.iter().enumerate() {
@@ -488,6 +748,7 @@ fn run_core(
             },
         )?;
     records.truncate(draws);
+    values.truncate(draws * width);
     Ok(Core {
         names,
         slots,
@@ -828,16 +1089,35 @@ pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
 /// baseline first, each with the area's own models) on the same draws of
 /// `model`'s uncertain numbers, and statistics for every unit of `units`
 /// (its areas' accounts summed draw by draw, so a roll-up's range comes
-/// from per-draw sums, not from adding percentiles). The records (for
-/// `draws.csv`) carry the last unit's headline figures.
+/// from per-draw sums, not from adding percentiles). A unit of one area
+/// gets statistics for every row when `every_row(unit)`, else only for the
+/// whole-horizon rows. The records (for `draws.csv`) carry the last unit's
+/// headline figures.
 pub fn run_areas(
     model: &Model,
     areas: &[Vec<FutureSpec>],
     units: &[(String, Vec<usize>)],
     options: &Options,
+    every_row: &(dyn Fn(usize) -> bool + Sync),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Summary>, DrawError> {
-    let draws = options.draws as usize;
+    let range = draw_range(options.draws, 1, 1);
+    let raw = run_areas_raw(model, areas, units, options, every_row, range, progress)?;
+    Ok(summarise_raw(model, &areas[0], options, raw))
+}
+
+/// [`run_areas`] for the draws `range` only, before statistics.
+pub fn run_areas_raw(
+    model: &Model,
+    areas: &[Vec<FutureSpec>],
+    units: &[(String, Vec<usize>)],
+    options: &Options,
+    every_row: &(dyn Fn(usize) -> bool + Sync),
+    range: std::ops::Range<usize>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Raw, DrawError> {
+    let draws = range.len();
+    let first = range.start;
     let source = Source::Sampled { seed: options.seed };
     let layouts: Vec<Layout> = areas.iter().map(|fs| Layout::new(fs[0].model)).collect();
     let prepared: Vec<(Vec<f64>, Vec<Prepared>)> = areas.iter().zip(&layouts).map(|(fs, l)| prepare(l, fs)).collect();
@@ -853,17 +1133,47 @@ pub fn run_areas(
     let mut names: Vec<RowKey> = Vec::new();
     {
         let mut ws = Workspace::new(model);
-        run_area(0, [0; LANES], &mut ws)?;
+        run_area(0, [first as u64; LANES], &mut ws)?;
         let (accounts, comparisons) = &ws.lanes[0];
         visit_summary(model, accounts, comparisons, &mut |f, year, name, _| {
             names.push((f, year, name()))
         });
     }
-    let rows = names.len();
+
     let nu = units.len();
+    // Per unit: which rows get statistics, packed.
+    let unit_slots: Vec<Vec<Option<usize>>> = (0..nu)
+        .map(|u| {
+            let all = units[u].1.len() > 1 || every_row(u);
+            let mut k = 0;
+            names
+                .iter()
+                .map(|(_, year, _)| {
+                    (all || year.is_none()).then(|| {
+                        k += 1;
+                        k - 1
+                    })
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = unit_slots.iter().map(|s| s.iter().flatten().count().max(1)).collect();
+    let offsets: Vec<usize> = widths
+        .iter()
+        .scan(0, |at, w| {
+            let here = *at;
+            *at += w * LANES;
+            Some(here)
+        })
+        .collect();
+    let block: usize = widths.iter().map(|w| w * LANES).sum();
+    // The unit of each single area, and the roll-ups each area is part of.
+    let own_unit: Vec<Option<usize>> = (0..areas.len())
+        .map(|a| units.iter().position(|(_, m)| m.len() == 1 && m[0] == a))
+        .collect();
+    let rollups: Vec<usize> = (0..nu).filter(|&u| own_unit.iter().all(|o| *o != Some(u))).collect();
     let batches = draws.div_ceil(LANES);
-    // Batch-major: [batch][unit][lane][row].
-    let block = nu * LANES * rows;
+    // Batch-major: [batch][unit][lane][slot].
     let mut values = vec![0f32; batches * block];
     let mut records: Vec<DrawRecord> = vec![
         DrawRecord {
@@ -874,6 +1184,18 @@ pub fn run_areas(
         };
         batches * LANES
     ];
+    let collect = |chunk: &mut [f32], u: usize, lane: usize, accounts: &[Accounts], comparisons: &[Comparison]| {
+        let w = widths[u];
+        let out = &mut chunk[offsets[u] + lane * w..offsets[u] + (lane + 1) * w];
+        let slots = &unit_slots[u];
+        let mut r = 0;
+        visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
+            if let Some(k) = slots[r] {
+                out[k] = v.map_or(f32::NAN, |x| x as f32);
+            }
+            r += 1;
+        });
+    };
     values
         .par_chunks_mut(block)
         .zip(records.par_chunks_mut(LANES))
@@ -881,39 +1203,37 @@ pub fn run_areas(
         .try_for_each_init(
             || (Workspace::new(model), Vec::<Vec<Accounts>>::new()),
             |(ws, sums), (batch, (chunk, batch_records))| {
-                let draw_ids: [u64; LANES] = std::array::from_fn(|l| (batch * LANES + l).min(draws - 1) as u64);
-                // sums[unit * LANES + lane][future]
+                let draw_ids: [u64; LANES] =
+                    std::array::from_fn(|l| (first + (batch * LANES + l).min(draws - 1)) as u64);
+                // sums[roll-up k * LANES + lane][future]
                 sums.clear();
-                sums.resize_with(nu * LANES, Vec::new);
+                sums.resize_with(rollups.len() * LANES, Vec::new);
                 let mut sampled = Vec::new();
                 for a in 0..areas.len() {
                     sampled = run_area(a, draw_ids, ws)?;
-                    for (u, (_, members)) in units.iter().enumerate() {
-                        if !members.contains(&a) {
-                            continue;
+                    for (lane, (accounts, comparisons)) in ws.lanes.iter().enumerate() {
+                        if let Some(u) = own_unit[a] {
+                            collect(chunk, u, lane, accounts, comparisons);
                         }
-                        for (lane, (accounts, _)) in ws.lanes.iter().enumerate() {
-                            let sum = &mut sums[u * LANES + lane];
-                            sum.resize_with(accounts.len(), Accounts::default);
-                            for (s, acc) in sum.iter_mut().zip(accounts) {
-                                s.add(acc);
+                        for (k, &u) in rollups.iter().enumerate() {
+                            if units[u].1.contains(&a) {
+                                let sum = &mut sums[k * LANES + lane];
+                                sum.resize_with(accounts.len(), Accounts::default);
+                                for (s, acc) in sum.iter_mut().zip(accounts) {
+                                    s.add(acc);
+                                }
                             }
                         }
                     }
                 }
-                for u in 0..nu {
+                for (k, &u) in rollups.iter().enumerate() {
                     for lane in 0..LANES {
-                        let accounts = &sums[u * LANES + lane];
+                        let accounts = &sums[k * LANES + lane];
                         let comparisons: Vec<Comparison> = accounts[1..]
                             .iter()
                             .map(|s| Comparison::of(model, &accounts[0], s))
                             .collect();
-                        let out = &mut chunk[(u * LANES + lane) * rows..(u * LANES + lane + 1) * rows];
-                        let mut r = 0;
-                        visit_summary(model, accounts, &comparisons, &mut |_, _, _, v| {
-                            out[r] = v.map_or(f32::NAN, |x| x as f32);
-                            r += 1;
-                        });
+                        collect(chunk, u, lane, accounts, &comparisons);
                         if u == nu - 1 {
                             batch_records[lane] = DrawRecord {
                                 parameters: std::mem::take(&mut sampled[lane]),
@@ -940,28 +1260,28 @@ pub fn run_areas(
             },
         )?;
     records.truncate(draws);
-    let mut summaries = Vec::with_capacity(nu);
-    for u in 0..nu {
-        // Draw-major values of this unit.
-        let mut unit_values = Vec::with_capacity(batches * LANES * rows);
-        for batch in 0..batches {
-            let at = batch * block + u * LANES * rows;
-            unit_values.extend_from_slice(&values[at..at + LANES * rows]);
-        }
-        let core = Core {
-            names: names.clone(),
-            slots: (0..rows).map(Some).collect(),
-            width: rows.max(1),
-            values: unit_values,
-            records: if u == nu - 1 {
-                std::mem::take(&mut records)
-            } else {
-                Vec::new()
-            },
-        };
-        summaries.push(summarise(model, &areas[0], options, core));
-    }
-    Ok(summaries)
+    let units = (0..nu)
+        .map(|u| {
+            let w = widths[u];
+            let mut unit_values = Vec::with_capacity(draws * w);
+            for batch in 0..batches {
+                let at = batch * block + offsets[u];
+                unit_values.extend_from_slice(&values[at..at + LANES * w]);
+            }
+            unit_values.truncate(draws * w);
+            RawUnit {
+                slots: unit_slots[u].clone(),
+                width: w,
+                values: unit_values,
+            }
+        })
+        .collect();
+    Ok(Raw {
+        first_draw: first as u64,
+        names,
+        units,
+        records,
+    })
 }
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ enum Command {
     Sensitivity(analysis::SensitivityArgs),
     GoalSeek(analysis::GoalSeekArgs),
     Pathways(evidence::PathwaysArgs),
+    Merge(run::MergeArgs),
     Serve(serve::Args),
 }
 
@@ -56,7 +57,7 @@ pub fn main() -> Result<(), CliError> {
     };
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Sensitivity(_) | Command::Pathways(_)
+        Command::Run(_) | Command::Sensitivity(_) | Command::Pathways(_) | Command::Merge(_)
     ) {
         // Ctrl-C: remove the half-written results folder, keep any earlier one.
         let _ = ctrlc::set_handler(|| {
@@ -71,6 +72,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Sensitivity(args) => analysis::sensitivity(args),
         Command::GoalSeek(args) => analysis::goal_seek(args),
         Command::Pathways(args) => evidence::pathways(args),
+        Command::Merge(args) => run::merge(args),
         Command::Serve(args) => serve::run(args),
     }
 }

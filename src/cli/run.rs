@@ -31,7 +31,7 @@ pub struct Args {
     scenario: Option<PathBuf>,
     /// Run again exactly as recorded in a run's run.json (same file, scenarios,
     /// draws, seed and outputs), refusing if any input file has changed since.
-    #[arg(long, value_name = "RUN.JSON", conflicts_with_all = ["scenario", "scenarios", "draws", "seed", "draws_csv", "report", "attribute"])]
+    #[arg(long, value_name = "RUN.JSON", conflicts_with_all = ["scenario", "scenarios", "draws", "seed", "draws_csv", "report", "attribute", "shard"])]
     replay: Option<PathBuf>,
     /// Folder for the results [default: out/<scenario file name without .toml>]
     #[arg(long, value_name = "DIR")]
@@ -57,6 +57,11 @@ pub struct Args {
     /// scenario); without it those rows are at the inputs' means only.
     #[arg(long)]
     attribute: bool,
+    /// Run only shard I of N of the draws (e.g. 3/8) and write a part into
+    /// --out, to be joined with the other parts by `upstream merge` into
+    /// exactly the result of the whole run (see README, "Scale-out").
+    #[arg(long, value_name = "I/N", conflicts_with_all = ["report", "draws_csv"])]
+    shard: Option<String>,
     /// Also write report.html: the headline, every chart, the assumptions
     /// with the file's comments and the run's details, in one page that
     /// opens with no network.
@@ -135,7 +140,31 @@ fn replayed(path: &std::path::Path, args: &Args) -> Result<Args, CliError> {
         draws_csv: o.draws_csv,
         report: o.report,
         attribute: o.attribute,
+        shard: None,
     })
+}
+
+/// What a run does with its draws.
+enum Mode {
+    /// All the draws, then the results.
+    Whole,
+    /// One shard of the draws, written as a part.
+    Shard { shard: u32, shards: u32 },
+    /// The draws of joined parts, then the results.
+    Merge(montecarlo::Raw),
+}
+
+fn parse_shard(text: &str) -> Result<(u32, u32), CliError> {
+    let bad = || CliError::Invalid(format!("--shard {text} is not I/N with 1 ≤ I ≤ N (e.g. 3/8)"));
+    let (i, n) = text.split_once('/').ok_or_else(bad)?;
+    let (i, n): (u32, u32) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
@@ -143,6 +172,17 @@ pub fn run(args: Args) -> Result<(), CliError> {
         Some(path) => replayed(path, &args)?,
         None => args,
     };
+    let mode = match &args.shard {
+        None => Mode::Whole,
+        Some(text) => {
+            let (shard, shards) = parse_shard(text)?;
+            Mode::Shard { shard, shards }
+        }
+    };
+    execute(args, mode)
+}
+
+fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     let Some(scenario) = args.scenario.clone() else {
         return Err(CliError::Invalid(
             "give the scenario file to run (or --replay RUN.JSON)".into(),
@@ -251,37 +291,111 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     let draw_error = |e: montecarlo::DrawError| CliError::Invalid(format!("{}: {e}", scenario.display()));
-    let mut unit_summaries: Vec<Option<montecarlo::Summary>> = vec![None; units.len()];
-    let monte_carlo = if draws > 0 && with_areas {
-        bar.set_message(format!("{} areas × {} futures", model.areas.len(), specs.len()));
-        let area_specs: Vec<Vec<FutureSpec>> = area_futures
-            .iter()
-            .map(|fs| fs.iter().map(FutureSpec::from).collect())
-            .collect();
-        let summaries = pool
-            .install(|| montecarlo::run_areas(&model, &area_specs, &units, &options, &progress))
-            .map_err(draw_error)?;
-        bar.finish_and_clear();
-        unit_summaries = summaries.into_iter().map(Some).collect();
-        unit_summaries.last().cloned().flatten()
-    } else if draws > 0 {
-        let mut specs = specs.clone();
-        if args.attribute {
-            specs.extend(extra.iter().cloned());
+    let area_specs: Vec<Vec<FutureSpec>> = area_futures
+        .iter()
+        .map(|fs| fs.iter().map(FutureSpec::from).collect())
+        .collect();
+    // Up to this many areas, every metric gets statistics in every area;
+    // beyond, an area's statistics are its whole-horizon metrics (roll-ups
+    // always get every metric's), so memory stays bounded.
+    const FULL_AREA_STATISTICS: usize = 10;
+    let every_row = |_: usize| model.areas.len() <= FULL_AREA_STATISTICS;
+    let draw = |range: std::ops::Range<usize>| -> Result<montecarlo::Raw, CliError> {
+        bar.set_length(range.len() as u64);
+        let raw = if with_areas {
+            bar.set_message(format!("{} areas × {} futures", model.areas.len(), specs.len()));
+            pool.install(|| {
+                montecarlo::run_areas_raw(&model, &area_specs, &units, &options, &every_row, range, &progress)
+            })
+        } else {
+            let mut specs = specs.clone();
+            if args.attribute {
+                specs.extend(extra.iter().cloned());
+            }
+            bar.set_message(format!("{} futures", specs.len()));
+            let figures = |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
+            let work = montecarlo::Extra {
+                reported: names_of.len(),
+                figures: &figures,
+            };
+            pool.install(|| montecarlo::run_extra_raw(&model, &specs, &options, &work, range, &progress))
         }
-        bar.set_message(format!("{} futures", specs.len()));
-        let figures = |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
-        let work = montecarlo::Extra {
-            reported: names_of.len(),
-            figures: &figures,
-        };
-        let summary = pool
-            .install(|| montecarlo::run_extra(&model, &specs, &options, &work, &progress))
-            .map_err(draw_error)?;
+        .map_err(draw_error)?;
         bar.finish_and_clear();
-        Some(summary)
+        Ok(raw)
+    };
+    let raw = match mode {
+        Mode::Whole => (draws > 0)
+            .then(|| draw(montecarlo::draw_range(draws, 1, 1)))
+            .transpose()?,
+        Mode::Merge(raw) => Some(raw),
+        Mode::Shard { shard, shards } => {
+            if draws == 0 {
+                return Err(CliError::Invalid(
+                    "--shard splits the Monte Carlo draws; add --draws N (or `[monte_carlo] draws` in the file)".into(),
+                ));
+            }
+            let range = montecarlo::draw_range(draws, shard, shards);
+            let (first, last) = (range.start, range.end);
+            let raw = draw(range)?;
+            let out = args.out.clone().unwrap_or_else(|| {
+                let stem = scenario
+                    .file_stem()
+                    .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+                PathBuf::from("out").join(format!("{stem}-part-{shard}-of-{shards}"))
+            });
+            let part = Part {
+                tool: "upstream".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                scenario_file: scenario.clone(),
+                inputs: model.sources.clone(),
+                shard,
+                shards,
+                first_draw: first as u64,
+                draws_in_part: (last - first) as u64,
+                options: PartOptions {
+                    scenarios: args.scenarios.clone(),
+                    draws,
+                    seed,
+                    attribute: args.attribute,
+                },
+            };
+            output::replace_dir(&out, |staging| {
+                raw.write(&staging.join("draws.bin"))?;
+                let json = serde_json::to_string_pretty(&part).map_err(std::io::Error::other)?;
+                std::fs::write(staging.join("part.json"), json + "\n")
+            })
+            .map_err(|e| CliError::Internal(format!("could not write the part to {}: {e}", out.display())))?;
+            println!(
+                "Shard {shard} of {shards}: draws {}–{} of {draws} written to {}/ (part.json, draws.bin); join the parts with `upstream merge PART-FOLDERS... --out DIR`.",
+                first + 1,
+                last,
+                out.display()
+            );
+            return Ok(());
+        }
+    };
+    let summaries: Vec<montecarlo::Summary> = match raw {
+        None => Vec::new(),
+        Some(raw) => {
+            if raw.draws() != draws as usize {
+                return Err(CliError::Invalid(format!(
+                    "the parts hold {} draws, not the {draws} they were made for",
+                    raw.draws()
+                )));
+            }
+            let reported: &[FutureSpec] = if with_areas { &area_specs[0] } else { &specs };
+            montecarlo::summarise_raw(&model, reported, &options, raw)
+        }
+    };
+    let mut unit_summaries: Vec<Option<montecarlo::Summary>> = vec![None; units.len()];
+    let monte_carlo = if with_areas {
+        if !summaries.is_empty() {
+            unit_summaries = summaries.into_iter().map(Some).collect();
+        }
+        unit_summaries.last().cloned().flatten()
     } else {
-        None
+        summaries.into_iter().next()
     };
     let areas: Vec<output::AreaOutput> = units
         .iter()
@@ -388,4 +502,166 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let files = files.join(", ");
     println!("Results written to {}/ ({files})", out.display());
     Ok(())
+}
+
+/// `part.json`: what a shard was made from, for `upstream merge` to check.
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq)]
+pub struct Part {
+    tool: String,
+    version: String,
+    scenario_file: PathBuf,
+    inputs: Vec<upstream::model::SourceFile>,
+    shard: u32,
+    shards: u32,
+    first_draw: u64,
+    draws_in_part: u64,
+    options: PartOptions,
+}
+
+#[derive(Debug, serde::Serialize, serde::Deserialize, PartialEq, Clone)]
+struct PartOptions {
+    scenarios: Vec<String>,
+    draws: u32,
+    seed: u64,
+    attribute: bool,
+}
+
+/// Join the parts made by `upstream run ... --shard I/N` (one folder per
+/// shard, in any order) into exactly the results the whole run would write:
+/// the same summary.csv byte for byte. Refuses parts made from different
+/// inputs or options, a missing or repeated shard, and input files that
+/// have changed since.
+#[derive(Debug, clap::Args)]
+#[command(long_about = None)]
+pub struct MergeArgs {
+    /// The part folders (each with part.json and draws.bin).
+    #[arg(required = true, value_name = "PART")]
+    parts: Vec<PathBuf>,
+    /// Folder for the results [default: out/<scenario file name without .toml>]
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Also write draws.csv.
+    #[arg(long)]
+    draws_csv: bool,
+    /// Also write report.html.
+    #[arg(long)]
+    report: bool,
+    /// Worker threads [default: one per core].
+    #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    threads: Option<u16>,
+}
+
+pub fn merge(args: MergeArgs) -> Result<(), CliError> {
+    let mut parts: Vec<(Part, montecarlo::Raw)> = Vec::new();
+    for dir in &args.parts {
+        let meta = dir.join("part.json");
+        let text = std::fs::read_to_string(&meta).map_err(|e| {
+            CliError::Invalid(format!(
+                "{}: cannot read it ({e}); give the folders `upstream run --shard` wrote",
+                meta.display()
+            ))
+        })?;
+        let part: Part = serde_json::from_str(&text).map_err(|e| {
+            CliError::Invalid(format!(
+                "{}: not a part.json written by `upstream run --shard` ({e})",
+                meta.display()
+            ))
+        })?;
+        let raw = montecarlo::Raw::read(&dir.join("draws.bin"))
+            .map_err(|e| CliError::Invalid(format!("{}: {e}", dir.join("draws.bin").display())))?;
+        if raw.first_draw != part.first_draw || raw.draws() as u64 != part.draws_in_part {
+            return Err(CliError::Invalid(format!(
+                "{}: draws.bin does not hold the draws part.json says",
+                dir.display()
+            )));
+        }
+        parts.push((part, raw));
+    }
+    let first = &parts[0].0;
+    for (p, _) in &parts[1..] {
+        let same = p.tool == first.tool
+            && p.version == first.version
+            && p.scenario_file == first.scenario_file
+            && p.inputs == first.inputs
+            && p.options == first.options
+            && p.shards == first.shards;
+        if !same {
+            return Err(CliError::Invalid(format!(
+                "shard {} and shard {} were made from different inputs, options or versions of upstream; merge only the parts of one run",
+                first.shard, p.shard
+            )));
+        }
+    }
+    let mut seen: Vec<u32> = parts.iter().map(|(p, _)| p.shard).collect();
+    seen.sort_unstable();
+    let expected: Vec<u32> = (1..=first.shards).collect();
+    if seen != expected {
+        let missing: Vec<String> = expected
+            .iter()
+            .filter(|s| !seen.contains(s))
+            .map(|s| s.to_string())
+            .collect();
+        let mut repeated: Vec<String> = seen
+            .windows(2)
+            .filter(|w| w[0] == w[1])
+            .map(|w| w[0].to_string())
+            .collect();
+        repeated.dedup();
+        return Err(CliError::Invalid(format!(
+            "the parts are not shards 1 to {} once each (missing: {}; repeated: {})",
+            first.shards,
+            if missing.is_empty() {
+                "none".into()
+            } else {
+                missing.join(", ")
+            },
+            if repeated.is_empty() {
+                "none".into()
+            } else {
+                repeated.join(", ")
+            }
+        )));
+    }
+    if first.version != env!("CARGO_PKG_VERSION") {
+        return Err(CliError::Invalid(format!(
+            "the parts were made with upstream {}, this is {}; merge with the same version",
+            first.version,
+            env!("CARGO_PKG_VERSION")
+        )));
+    }
+    for input in &first.inputs {
+        let bytes = std::fs::read(&input.path).map_err(|e| {
+            CliError::Invalid(format!(
+                "the parts read {}, which cannot be read now ({e}); merge from the folder the parts were made in",
+                input.path.display()
+            ))
+        })?;
+        let now = upstream::scenario::sha256_hex(&bytes);
+        if now != input.sha256 {
+            return Err(CliError::Invalid(format!(
+                "{} has changed since the parts were made (SHA-256 then {}, now {now}); make the parts again",
+                input.path.display(),
+                input.sha256
+            )));
+        }
+    }
+    let scenario_file = first.scenario_file.clone();
+    let options = first.options.clone();
+    let raw = montecarlo::Raw::join(parts.into_iter().map(|(_, r)| r).collect()).map_err(CliError::Invalid)?;
+    execute(
+        Args {
+            scenario: Some(scenario_file),
+            replay: None,
+            out: args.out,
+            scenarios: options.scenarios,
+            draws: Some(options.draws),
+            seed: Some(options.seed),
+            threads: args.threads,
+            draws_csv: args.draws_csv,
+            attribute: options.attribute,
+            report: args.report,
+            shard: None,
+        },
+        Mode::Merge(raw),
+    )
 }
