@@ -1209,10 +1209,10 @@ pub fn run_areas_raw(
                 sums.clear();
                 sums.resize_with(rollups.len() * LANES, Vec::new);
                 let mut sampled = Vec::new();
-                for a in 0..areas.len() {
+                for (a, own) in own_unit.iter().enumerate() {
                     sampled = run_area(a, draw_ids, ws)?;
                     for (lane, (accounts, comparisons)) in ws.lanes.iter().enumerate() {
-                        if let Some(u) = own_unit[a] {
+                        if let Some(u) = *own {
                             collect(chunk, u, lane, accounts, comparisons);
                         }
                         for (k, &u) in rollups.iter().enumerate() {
