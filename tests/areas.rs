@@ -296,3 +296,72 @@ fn a_projection_with_areas_is_refused() {
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with [areas] yet"));
 }
+
+/// Runs `upstream` with `args`, expecting `code`.
+fn upstream(args: &[&std::ffi::OsStr], code: i32) -> std::process::Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream")).args(args).output().unwrap();
+    assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
+    o
+}
+
+#[test]
+fn shards_run_as_separate_processes_merge_into_the_whole_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (file, draws, shards) in [("scenarios/older-people.toml", "203", 4), ("scenarios/three-areas.toml", "61", 3)] {
+        let file = root.join(file);
+        let whole = tmp.path().join("whole");
+        let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), file.as_os_str(), "--draws".as_ref(), draws.as_ref()];
+        args.extend(["--draws-csv".as_ref(), "--out".as_ref(), whole.as_os_str()]);
+        upstream(&args, 0);
+        // Shards in separate processes, merged in a scrambled order.
+        let parts: Vec<PathBuf> = (1..=shards).map(|i| tmp.path().join(format!("part{i}"))).collect();
+        for (i, part) in parts.iter().enumerate() {
+            let shard = format!("{}/{shards}", i + 1);
+            upstream(
+                &[
+                    "run".as_ref(),
+                    file.as_os_str(),
+                    "--draws".as_ref(),
+                    draws.as_ref(),
+                    "--shard".as_ref(),
+                    shard.as_ref(),
+                    "--out".as_ref(),
+                    part.as_os_str(),
+                ],
+                0,
+            );
+        }
+        let merged = tmp.path().join("merged");
+        let mut args: Vec<&std::ffi::OsStr> = vec!["merge".as_ref()];
+        args.extend(parts.iter().rev().map(|p| p.as_os_str()));
+        args.extend(["--draws-csv".as_ref(), "--out".as_ref(), merged.as_os_str()]);
+        upstream(&args, 0);
+        for f in ["summary.csv", "detail.csv", "interventions.csv", "draws.csv"] {
+            let a = std::fs::read(whole.join(f)).unwrap();
+            let b = std::fs::read(merged.join(f)).unwrap();
+            assert!(a == b, "{f} of the merged shards differs from the whole run's ({})", file.display());
+        }
+        // A missing shard, and a part of another run, are refused.
+        let o = upstream(&["merge".as_ref(), parts[0].as_os_str(), "--out".as_ref(), merged.as_os_str()], 1);
+        assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("are not shards 1 to {shards} once each")));
+        assert!(merged.join("summary.csv").exists(), "the earlier merge is kept");
+    }
+}
+
+#[test]
+fn a_changed_input_stops_a_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    let part = tmp.path().join("p");
+    upstream(
+        &["run".as_ref(), file.as_os_str(), "--draws".as_ref(), "8".as_ref(), "--shard".as_ref(), "1/1".as_ref(), "--out".as_ref(), part.as_os_str()],
+        0,
+    );
+    let people = std::fs::read_to_string(tmp.path().join("people.csv")).unwrap();
+    std::fs::write(tmp.path().join("people.csv"), people.replace("A1,young,Well,800", "A1,young,Well,801")).unwrap();
+    let o = upstream(&["merge".as_ref(), part.as_os_str(), "--out".as_ref(), tmp.path().join("m").as_os_str()], 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("people.csv has changed since the parts were made"));
+    let o = upstream(&["run".as_ref(), file.as_os_str(), "--shard".as_ref(), "2/1".as_ref()], 1);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--shard 2/1 is not I/N"));
+}
