@@ -365,3 +365,90 @@ fn a_changed_input_stops_a_merge() {
     let o = upstream(&["run".as_ref(), file.as_os_str(), "--shard".as_ref(), "2/1".as_ref()], 1);
     assert!(String::from_utf8_lossy(&o.stderr).contains("--shard 2/1 is not I/N"));
 }
+
+#[test]
+fn the_slurm_and_kubernetes_scripts_run_the_shards_and_the_merge() {
+    // A stand-in `sbatch` that runs an array job's tasks one after another
+    // (as Slurm would in parallel) and then the dependent merge job.
+    let tmp = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let bin = tmp.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let fake = r#"#!/bin/sh
+array=""; wrap=""
+for a in "$@"; do
+  case "$a" in
+    --array=*) array="${a#--array=}" ;;
+    --wrap=*) wrap="${a#--wrap=}" ;;
+  esac
+done
+if [ -n "$array" ]; then
+  n="${array#1-}"
+  i=1
+  while [ "$i" -le "$n" ]; do
+    SLURM_ARRAY_TASK_ID=$i SLURM_ARRAY_TASK_COUNT=$n sh -c "$wrap" >/dev/null || exit 1
+    i=$((i + 1))
+  done
+else
+  sh -c "$wrap" >/dev/null || exit 1
+fi
+echo 4242
+"#;
+    std::fs::write(bin.join("sbatch"), fake).unwrap();
+    Command::new("chmod").arg("+x").arg(bin.join("sbatch")).status().unwrap();
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let exe = env!("CARGO_BIN_EXE_upstream");
+    let slurm_out = tmp.path().join("slurm-out");
+    let o = Command::new(root.join("deploy/slurm/submit.sh"))
+        .current_dir(root)
+        .env("PATH", &path)
+        .env("UPSTREAM", exe)
+        .env("SCENARIO", "scenarios/older-people.toml")
+        .env("DRAWS", "40")
+        .env("SHARDS", "3")
+        .env("PARTS", tmp.path().join("slurm-parts"))
+        .env("OUT", &slurm_out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    // Kubernetes: the Indexed Job's pods run run-shard.sh with JOB_COMPLETION_INDEX.
+    let k8s_parts = tmp.path().join("k8s-parts");
+    for index in 0..2 {
+        let o = Command::new(root.join("deploy/run-shard.sh"))
+            .current_dir(root)
+            .env("UPSTREAM", exe)
+            .env("JOB_COMPLETION_INDEX", index.to_string())
+            .env("SCENARIO", "scenarios/older-people.toml")
+            .env("DRAWS", "40")
+            .env("SHARDS", "2")
+            .env("PARTS", &k8s_parts)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let k8s_out = tmp.path().join("k8s-out");
+    let o = Command::new(root.join("deploy/merge.sh"))
+        .current_dir(root)
+        .env("UPSTREAM", exe)
+        .env("PARTS", &k8s_parts)
+        .env("OUT", &k8s_out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let whole = tmp.path().join("whole");
+    let o = Command::new(exe)
+        .current_dir(root)
+        .args(["run", "scenarios/older-people.toml", "--draws", "40", "--out"])
+        .arg(&whole)
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let expected = std::fs::read(whole.join("summary.csv")).unwrap();
+    assert!(std::fs::read(slurm_out.join("summary.csv")).unwrap() == expected, "Slurm path");
+    assert!(std::fs::read(k8s_out.join("summary.csv")).unwrap() == expected, "Kubernetes path");
+    // The manifests run the same scripts.
+    let job = std::fs::read_to_string(root.join("deploy/kubernetes/upstream-shards.yaml")).unwrap();
+    assert!(job.contains("completionMode: Indexed") && job.contains("deploy/run-shard.sh"));
+    let merge = std::fs::read_to_string(root.join("deploy/kubernetes/upstream-merge.yaml")).unwrap();
+    assert!(merge.contains("deploy/merge.sh"));
+}
