@@ -83,21 +83,3 @@ pub fn run_futures<'m>(model: &'m Model, selected: &[String]) -> Result<Vec<Futu
     );
     Ok(futures)
 }
-
-/// A model with areas: each area's futures (the baseline and the chosen
-/// scenarios of the area's own model), area by area.
-pub fn run_areas<'m>(model: &'m Model, selected: &[String]) -> Result<Vec<Vec<Future<'m>>>, RunError> {
-    model
-        .areas
-        .iter()
-        .map(|area| {
-            run_futures(&area.model, selected).map_err(|e| match e {
-                RunError::Engine { future, source } => RunError::Engine {
-                    future: format!("area `{}`, {future}", area.code),
-                    source,
-                },
-                other => other,
-            })
-        })
-        .collect()
-}

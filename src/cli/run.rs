@@ -57,6 +57,10 @@ pub struct Args {
     /// scenario); without it those rows are at the inputs' means only.
     #[arg(long)]
     attribute: bool,
+    /// With [areas]: write detail.csv even when there are more than 10 areas
+    /// (it has a row per area, future, year, band and level).
+    #[arg(long)]
+    detail: bool,
     /// Run only shard I of N of the draws (e.g. 3/8) and write a part into
     /// --out, to be joined with the other parts by `upstream merge` into
     /// exactly the result of the whole run (see README, "Scale-out").
@@ -89,6 +93,8 @@ struct RecordedOptions {
     report: bool,
     #[serde(default)]
     attribute: bool,
+    #[serde(default)]
+    detail: bool,
 }
 
 /// The arguments of the run recorded in `path`, after checking that every
@@ -141,8 +147,15 @@ fn replayed(path: &std::path::Path, args: &Args) -> Result<Args, CliError> {
         report: o.report,
         attribute: o.attribute,
         shard: None,
+        detail: o.detail,
     })
 }
+
+/// Up to this many areas, every metric gets statistics in every area and
+/// detail.csv is written; beyond, an area's statistics are its whole-horizon
+/// metrics (roll-ups always get every metric's) and detail.csv is written
+/// on request (`--detail`), so memory and files stay bounded.
+const FULL_AREA_STATISTICS: usize = 10;
 
 /// What a run does with its draws.
 enum Mode {
@@ -204,22 +217,43 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         upstream::run::RunError::Engine { .. } => CliError::Invalid(format!("{}: {e}", scenario.display())),
         other => other.into(),
     };
-    // With areas: every area's futures; the whole model's accounts are their sums.
-    let area_futures = upstream::run::run_areas(&model, &args.scenarios).map_err(engine_error)?;
-    let futures = if area_futures.is_empty() {
+    // With many areas detail.csv is large (a row per area, future, year,
+    // band and level): written on request only, and then the areas'
+    // trajectories are kept for it.
+    let write_detail = model.areas.len() <= FULL_AREA_STATISTICS || args.detail;
+    let run_error = |e| CliError::Invalid(format!("{}: {e}", scenario.display()));
+    // With areas: area by area, each one's futures, accounts and leave-one-out
+    // accounts; the whole model's accounts are their sums.
+    let mut area_futures: Vec<Vec<upstream::run::Future>> = Vec::new();
+    let mut area_specs: Vec<Vec<FutureSpec>> = Vec::new();
+    let mut per_area: Vec<Vec<upstream::results::Accounts>> = Vec::new();
+    let mut area_extra_sums: Vec<upstream::results::Accounts> = Vec::new();
+    for area in &model.areas {
+        let fs = upstream::run::run_futures(&area.model, &args.scenarios).map_err(|e| match e {
+            upstream::run::RunError::Engine { future, source } => engine_error(upstream::run::RunError::Engine {
+                future: format!("area `{}`, {future}", area.code),
+                source,
+            }),
+            other => engine_error(other),
+        })?;
+        per_area.push(upstream::results::account_futures(&fs).0);
+        let specs: Vec<FutureSpec> = fs.iter().map(FutureSpec::from).collect();
+        let (area_extra, _) = costs::attributions(&specs);
+        let extra_accounts = costs::account_extra(&fs[0], &area_extra).map_err(run_error)?;
+        area_extra_sums.resize_with(extra_accounts.len(), Default::default);
+        for (sum, a) in area_extra_sums.iter_mut().zip(&extra_accounts) {
+            sum.add(a);
+        }
+        area_specs.push(specs);
+        if write_detail {
+            area_futures.push(fs);
+        }
+    }
+    let futures = if model.areas.is_empty() {
         upstream::run::run_futures(&model, &args.scenarios).map_err(engine_error)?
     } else {
         Vec::new()
     };
-    let names_of: &[upstream::run::Future] = if area_futures.is_empty() {
-        &futures
-    } else {
-        &area_futures[0]
-    };
-    let per_area: Vec<Vec<upstream::results::Accounts>> = area_futures
-        .iter()
-        .map(|fs| upstream::results::account_futures(fs).0)
-        .collect();
     let units = if model.areas.is_empty() {
         Vec::new()
     } else {
@@ -230,27 +264,18 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     } else {
         upstream::results::sum_areas(&model, &per_area, &units[units.len() - 1].1)
     };
-    let specs: Vec<FutureSpec> = names_of.iter().map(FutureSpec::from).collect();
+    let specs: Vec<FutureSpec> = if units.is_empty() {
+        futures.iter().map(FutureSpec::from).collect()
+    } else {
+        area_specs[0].clone()
+    };
     let (extra, pairs) = costs::attributions(&specs);
     let central = {
-        let run_error = |e| CliError::Invalid(format!("{}: {e}", scenario.display()));
         let mut all: Vec<upstream::results::Accounts> = accounts.clone();
-        if area_futures.is_empty() {
+        if units.is_empty() {
             all.extend(costs::account_extra(&futures[0], &extra).map_err(run_error)?);
         } else {
-            // Each area's leave-one-out futures, summed over the areas.
-            let mut sums = vec![upstream::results::Accounts::default(); extra.len()];
-            for fs in &area_futures {
-                let area_specs: Vec<FutureSpec> = fs.iter().map(FutureSpec::from).collect();
-                let (area_extra, _) = costs::attributions(&area_specs);
-                for (sum, a) in sums
-                    .iter_mut()
-                    .zip(costs::account_extra(&fs[0], &area_extra).map_err(run_error)?)
-                {
-                    sum.add(&a);
-                }
-            }
-            all.extend(sums);
+            all.extend(area_extra_sums);
         }
         costs::values_of(&model, &pairs, &all)
     };
@@ -291,14 +316,6 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         }
     };
     let draw_error = |e: montecarlo::DrawError| CliError::Invalid(format!("{}: {e}", scenario.display()));
-    let area_specs: Vec<Vec<FutureSpec>> = area_futures
-        .iter()
-        .map(|fs| fs.iter().map(FutureSpec::from).collect())
-        .collect();
-    // Up to this many areas, every metric gets statistics in every area;
-    // beyond, an area's statistics are its whole-horizon metrics (roll-ups
-    // always get every metric's), so memory stays bounded.
-    const FULL_AREA_STATISTICS: usize = 10;
     let every_row = |_: usize| model.areas.len() <= FULL_AREA_STATISTICS;
     let draw = |range: std::ops::Range<usize>| -> Result<montecarlo::Raw, CliError> {
         bar.set_length(range.len() as u64);
@@ -315,7 +332,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             bar.set_message(format!("{} futures", specs.len()));
             let figures = |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
             let work = montecarlo::Extra {
-                reported: names_of.len(),
+                reported: specs.len(),
                 figures: &figures,
             };
             pool.install(|| montecarlo::run_extra_raw(&model, &specs, &options, &work, range, &progress))
@@ -460,7 +477,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             currency: model.currency.clone(),
             price_base_year: model.price_base_year,
             discount_rate: model.discount_rate,
-            futures: names_of.iter().map(|f| f.name.clone()).collect(),
+            futures: specs.iter().map(|f| f.name.clone()).collect(),
             options: RunOptions {
                 scenarios: args.scenarios.clone(),
                 out: out.clone(),
@@ -471,11 +488,14 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 draws_csv: args.draws_csv,
                 report: args.report,
                 attribute: args.attribute,
+                detail: args.detail,
             },
             started_unix_seconds: started,
         },
     };
-    let detail: Vec<(Option<&str>, &[upstream::run::Future])> = if area_futures.is_empty() {
+    let detail: Vec<(Option<&str>, &[upstream::run::Future])> = if !write_detail {
+        Vec::new()
+    } else if model.areas.is_empty() {
         vec![(None, &futures[..])]
     } else {
         model
@@ -488,7 +508,11 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     output::write_run(&out, &output, &detail)
         .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
     print!("{}", output::table::summary_table(&output));
-    let mut files = vec!["summary.csv", "detail.csv", "interventions.csv"];
+    let mut files = vec!["summary.csv"];
+    if write_detail {
+        files.push("detail.csv");
+    }
+    files.push("interventions.csv");
     if !output.areas.is_empty() {
         files.push("areas.csv");
     }
@@ -501,6 +525,12 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     }
     let files = files.join(", ");
     println!("Results written to {}/ ({files})", out.display());
+    if !write_detail {
+        println!(
+            "(detail.csv left out: {} areas would give a row per area, future, year, band and level; add --detail to write it)",
+            model.areas.len()
+        );
+    }
     Ok(())
 }
 
@@ -546,6 +576,9 @@ pub struct MergeArgs {
     /// Also write report.html.
     #[arg(long)]
     report: bool,
+    /// With [areas]: write detail.csv even with more than 10 areas.
+    #[arg(long)]
+    detail: bool,
     /// Worker threads [default: one per core].
     #[arg(long, value_name = "T", value_parser = clap::value_parser!(u16).range(1..=1024))]
     threads: Option<u16>,
@@ -661,6 +694,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
             attribute: options.attribute,
             report: args.report,
             shard: None,
+            detail: args.detail,
         },
         Mode::Merge(raw),
     )

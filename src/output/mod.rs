@@ -87,6 +87,8 @@ pub struct RunOptions {
     pub report: bool,
     /// Leave-one-out futures joined the draws (`--attribute`).
     pub attribute: bool,
+    /// detail.csv asked for with many areas (`--detail`).
+    pub detail: bool,
 }
 
 /// Writes `summary.csv`, `detail.csv`, `run.json`, the charts, the workbook
@@ -95,7 +97,9 @@ pub struct RunOptions {
 pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crate::run::Future])]) -> io::Result<()> {
     replace_dir(dir, |staging| {
         csv_files::write_summary(&staging.join("summary.csv"), output)?;
-        csv_files::write_detail(&staging.join("detail.csv"), output.model, detail)?;
+        if !detail.is_empty() {
+            csv_files::write_detail(&staging.join("detail.csv"), output.model, detail)?;
+        }
         if !output.areas.is_empty() {
             csv_files::write_areas(&staging.join("areas.csv"), output)?;
         }
