@@ -241,7 +241,13 @@ fn the_three_area_example_rolls_up() {
     let tmp = tempfile::tempdir().unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-areas.toml");
     let out = tmp.path().join("o");
-    run(&file, &out, &[]);
+    run(&file, &out, &["--report"]);
+    // The small multiples, as a file and in the report's Areas section.
+    assert!(std::fs::metadata(out.join("charts/areas.png")).unwrap().len() > 10_000);
+    let svg = std::fs::read_to_string(out.join("charts/areas.svg")).unwrap();
+    assert!(svg.contains("Northtown") && svg.contains("Net saving by area"));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("id=\"areas\"") && html.contains("aria-label=\"Net saving by area\""));
     let s = summary(&out);
     for scenario in ["falls-and-reablement", "whole-system"] {
         let get = |area: &str| {
@@ -299,7 +305,10 @@ fn a_projection_with_areas_is_refused() {
 
 /// Runs `upstream` with `args`, expecting `code`.
 fn upstream(args: &[&std::ffi::OsStr], code: i32) -> std::process::Output {
-    let o = Command::new(env!("CARGO_BIN_EXE_upstream")).args(args).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(args)
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(code), "{}", String::from_utf8_lossy(&o.stderr));
     o
 }
@@ -308,10 +317,14 @@ fn upstream(args: &[&std::ffi::OsStr], code: i32) -> std::process::Output {
 fn shards_run_as_separate_processes_merge_into_the_whole_run() {
     let tmp = tempfile::tempdir().unwrap();
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for (file, draws, shards) in [("scenarios/older-people.toml", "203", 4), ("scenarios/three-areas.toml", "61", 3)] {
+    for (file, draws, shards) in [
+        ("scenarios/older-people.toml", "203", 4),
+        ("scenarios/three-areas.toml", "61", 3),
+    ] {
         let file = root.join(file);
         let whole = tmp.path().join("whole");
-        let mut args: Vec<&std::ffi::OsStr> = vec!["run".as_ref(), file.as_os_str(), "--draws".as_ref(), draws.as_ref()];
+        let mut args: Vec<&std::ffi::OsStr> =
+            vec!["run".as_ref(), file.as_os_str(), "--draws".as_ref(), draws.as_ref()];
         args.extend(["--draws-csv".as_ref(), "--out".as_ref(), whole.as_os_str()]);
         upstream(&args, 0);
         // Shards in separate processes, merged in a scrambled order.
@@ -340,10 +353,22 @@ fn shards_run_as_separate_processes_merge_into_the_whole_run() {
         for f in ["summary.csv", "detail.csv", "interventions.csv", "draws.csv"] {
             let a = std::fs::read(whole.join(f)).unwrap();
             let b = std::fs::read(merged.join(f)).unwrap();
-            assert!(a == b, "{f} of the merged shards differs from the whole run's ({})", file.display());
+            assert!(
+                a == b,
+                "{f} of the merged shards differs from the whole run's ({})",
+                file.display()
+            );
         }
         // A missing shard, and a part of another run, are refused.
-        let o = upstream(&["merge".as_ref(), parts[0].as_os_str(), "--out".as_ref(), merged.as_os_str()], 1);
+        let o = upstream(
+            &[
+                "merge".as_ref(),
+                parts[0].as_os_str(),
+                "--out".as_ref(),
+                merged.as_os_str(),
+            ],
+            1,
+        );
         assert!(String::from_utf8_lossy(&o.stderr).contains(&format!("are not shards 1 to {shards} once each")));
         assert!(merged.join("summary.csv").exists(), "the earlier merge is kept");
     }
@@ -355,14 +380,38 @@ fn a_changed_input_stops_a_merge() {
     let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
     let part = tmp.path().join("p");
     upstream(
-        &["run".as_ref(), file.as_os_str(), "--draws".as_ref(), "8".as_ref(), "--shard".as_ref(), "1/1".as_ref(), "--out".as_ref(), part.as_os_str()],
+        &[
+            "run".as_ref(),
+            file.as_os_str(),
+            "--draws".as_ref(),
+            "8".as_ref(),
+            "--shard".as_ref(),
+            "1/1".as_ref(),
+            "--out".as_ref(),
+            part.as_os_str(),
+        ],
         0,
     );
     let people = std::fs::read_to_string(tmp.path().join("people.csv")).unwrap();
-    std::fs::write(tmp.path().join("people.csv"), people.replace("A1,young,Well,800", "A1,young,Well,801")).unwrap();
-    let o = upstream(&["merge".as_ref(), part.as_os_str(), "--out".as_ref(), tmp.path().join("m").as_os_str()], 1);
+    std::fs::write(
+        tmp.path().join("people.csv"),
+        people.replace("A1,young,Well,800", "A1,young,Well,801"),
+    )
+    .unwrap();
+    let o = upstream(
+        &[
+            "merge".as_ref(),
+            part.as_os_str(),
+            "--out".as_ref(),
+            tmp.path().join("m").as_os_str(),
+        ],
+        1,
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("people.csv has changed since the parts were made"));
-    let o = upstream(&["run".as_ref(), file.as_os_str(), "--shard".as_ref(), "2/1".as_ref()], 1);
+    let o = upstream(
+        &["run".as_ref(), file.as_os_str(), "--shard".as_ref(), "2/1".as_ref()],
+        1,
+    );
     assert!(String::from_utf8_lossy(&o.stderr).contains("--shard 2/1 is not I/N"));
 }
 
@@ -395,7 +444,11 @@ fi
 echo 4242
 "#;
     std::fs::write(bin.join("sbatch"), fake).unwrap();
-    Command::new("chmod").arg("+x").arg(bin.join("sbatch")).status().unwrap();
+    Command::new("chmod")
+        .arg("+x")
+        .arg(bin.join("sbatch"))
+        .status()
+        .unwrap();
     let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
     let exe = env!("CARGO_BIN_EXE_upstream");
     let slurm_out = tmp.path().join("slurm-out");
@@ -444,8 +497,14 @@ echo 4242
         .unwrap();
     assert!(o.status.success());
     let expected = std::fs::read(whole.join("summary.csv")).unwrap();
-    assert!(std::fs::read(slurm_out.join("summary.csv")).unwrap() == expected, "Slurm path");
-    assert!(std::fs::read(k8s_out.join("summary.csv")).unwrap() == expected, "Kubernetes path");
+    assert!(
+        std::fs::read(slurm_out.join("summary.csv")).unwrap() == expected,
+        "Slurm path"
+    );
+    assert!(
+        std::fs::read(k8s_out.join("summary.csv")).unwrap() == expected,
+        "Kubernetes path"
+    );
     // The manifests run the same scripts.
     let job = std::fs::read_to_string(root.join("deploy/kubernetes/upstream-shards.yaml")).unwrap();
     assert!(job.contains("completionMode: Indexed") && job.contains("deploy/run-shard.sh"));

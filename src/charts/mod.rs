@@ -142,6 +142,39 @@ impl PathwayChart<'_> {
     }
 }
 
+/// Small multiples of a model's areas (see `draw::areas`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AreasChart {
+    pub subtitle: Vec<String>,
+    /// The money axis's label.
+    pub axis: String,
+    pub years: Vec<i32>,
+    pub scenarios: Vec<String>,
+    /// Per area shown: its label and, per scenario, the cumulative
+    /// discounted net saving of each year.
+    pub areas: Vec<(String, Vec<Vec<f64>>)>,
+}
+
+impl Picture for AreasChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB> {
+        draw::areas(root, self)
+    }
+
+    fn name(&self) -> String {
+        "the areas chart".into()
+    }
+}
+
+impl AreasChart {
+    pub fn svg(&self) -> Result<String, ChartError> {
+        svg_of(self)
+    }
+
+    pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {
+        png_of(self, path)
+    }
+}
+
 /// The picture as an SVG document whose text asks for DejaVu Sans first.
 fn svg_of(picture: &impl Picture) -> Result<String, ChartError> {
     style::register_fonts().map_err(ChartError)?;

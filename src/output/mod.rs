@@ -111,6 +111,13 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
         }
         let figures = figures(output);
         write_charts(&staging.join("charts"), &figures)?;
+        if !output.areas.is_empty() {
+            let chart = areas_chart(output);
+            chart
+                .write_png(&staging.join("charts/areas.png"))
+                .map_err(io::Error::other)?;
+            fs::write(staging.join("charts/areas.svg"), chart.svg().map_err(io::Error::other)?)?;
+        }
         workbook::write(&staging.join("results.xlsx"), output, &figures)
             .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
         if output.metadata.options.report {
@@ -122,6 +129,53 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
         fs::write(staging.join("run.json"), json + "\n")?;
         Ok(())
     })
+}
+
+/// The small multiples of a model's areas: up to 12 areas, else the 6 under
+/// most pressure (fastest growth of do-nothing acute spend) and the 6 under
+/// least.
+pub fn areas_chart(output: &RunOutput) -> crate::charts::AreasChart {
+    let growth = |a: &AreaOutput| {
+        let b = &a.accounts[0].spend_acute;
+        if b[0] > 0.0 { b[b.len() - 1] / b[0] - 1.0 } else { 0.0 }
+    };
+    let mut areas: Vec<&AreaOutput> = output.areas.iter().filter(|a| a.is_area).collect();
+    areas.sort_by(|a, b| growth(b).total_cmp(&growth(a)));
+    let n = areas.len();
+    let shown: Vec<&AreaOutput> = if n <= 12 {
+        areas
+    } else {
+        areas[..6].iter().chain(&areas[n - 6..]).copied().collect()
+    };
+    let model = output.model;
+    let cur = crate::format::currency_prefix(&model.currency);
+    let mut subtitle = vec![format!(
+        "Cumulative net saving against do-nothing, discounted at {}% a year, at the inputs' means; one scale for every area",
+        crate::format::percent(model.discount_rate)
+    )];
+    subtitle.push(if n <= 12 {
+        "Areas in order of pressure (growth of acute spend if nothing is done), most first".to_string()
+    } else {
+        format!("The 6 of {n} areas under most pressure (growth of acute spend if nothing is done), then the 6 under least; every area is in areas.csv")
+    });
+    crate::charts::AreasChart {
+        subtitle,
+        axis: format!("{} million, {} prices", cur.trim(), model.price_base_year),
+        years: output.accounts[0].years.clone(),
+        scenarios: output.accounts[1..].iter().map(|a| a.scenario.clone()).collect(),
+        areas: shown
+            .iter()
+            .map(|a| {
+                (
+                    format!("{} ({:+.0}%)", a.name, growth(a) * 100.0),
+                    a.comparisons
+                        .iter()
+                        .map(|c| c.total.net_saving_cumulative_discounted.clone())
+                        .collect(),
+                )
+            })
+            .collect(),
+    }
 }
 
 /// Writes a folder of results: `write` fills a fresh sibling folder, which

@@ -155,7 +155,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         );
     }
 
-    areas_section(&mut h, output, &cur);
+    areas_section(&mut h, output, &cur)?;
     h.push_str(&super::evidence::report_sections(model, &output.costs)?);
     sensitivity_section(&mut h, sensitivity);
     assumptions(&mut h, output);
@@ -166,9 +166,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
 
 /// With areas: every area ranked by pressure (growth of do-nothing acute
 /// spend over the horizon), with each scenario's NPV there, and the roll-ups.
-fn areas_section(h: &mut String, output: &RunOutput, cur: &str) {
+fn areas_section(h: &mut String, output: &RunOutput, cur: &str) -> Result<(), ChartError> {
     if output.areas.is_empty() {
-        return;
+        return Ok(());
     }
     let scenarios: Vec<&str> = output.accounts[1..].iter().map(|a| a.scenario.as_str()).collect();
     let _ = writeln!(
@@ -219,7 +219,14 @@ fn areas_section(h: &mut String, output: &RunOutput, cur: &str) {
         }
         let _ = writeln!(h, "</tr>");
     }
-    let _ = writeln!(h, "</tbody></table>\n</section>");
+    let _ = writeln!(h, "</tbody></table>");
+    let svg = super::areas_chart(output).svg()?;
+    let _ = writeln!(
+        h,
+        "<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/areas.png</code> and <code>.svg</code>.</p>\n</section>",
+        inline(&svg, "Net saving by area")
+    );
+    Ok(())
 }
 
 fn signed_class(x: f64) -> &'static str {
