@@ -1173,8 +1173,9 @@ pub fn run_areas_raw(
         .collect();
     let rollups: Vec<usize> = (0..nu).filter(|&u| own_unit.iter().all(|o| *o != Some(u))).collect();
     let batches = draws.div_ceil(LANES);
-    // Batch-major: [batch][unit][lane][slot].
-    let mut values = vec![0f32; batches * block];
+    // Per batch: [unit][lane][slot] (one block per batch, so that the units'
+    // arrays can be gathered while the blocks are freed).
+    let mut values: Vec<Vec<f32>> = (0..batches).map(|_| vec![0f32; block]).collect();
     let mut records: Vec<DrawRecord> = vec![
         DrawRecord {
             parameters: Vec::new(),
@@ -1197,7 +1198,7 @@ pub fn run_areas_raw(
         });
     };
     values
-        .par_chunks_mut(block)
+        .par_iter_mut()
         .zip(records.par_chunks_mut(LANES))
         .enumerate()
         .try_for_each_init(
@@ -1260,19 +1261,21 @@ pub fn run_areas_raw(
             },
         )?;
     records.truncate(draws);
-    let units = (0..nu)
-        .map(|u| {
-            let w = widths[u];
-            let mut unit_values = Vec::with_capacity(draws * w);
-            for batch in 0..batches {
-                let at = batch * block + offsets[u];
-                unit_values.extend_from_slice(&values[at..at + LANES * w]);
-            }
-            unit_values.truncate(draws * w);
+    let mut unit_values: Vec<Vec<f32>> = widths.iter().map(|w| Vec::with_capacity(batches * LANES * w)).collect();
+    for block in values {
+        for (u, out) in unit_values.iter_mut().enumerate() {
+            out.extend_from_slice(&block[offsets[u]..offsets[u] + LANES * widths[u]]);
+        }
+    }
+    let units = unit_values
+        .into_iter()
+        .enumerate()
+        .map(|(u, mut v)| {
+            v.truncate(draws * widths[u]);
             RawUnit {
                 slots: unit_slots[u].clone(),
-                width: w,
-                values: unit_values,
+                width: widths[u],
+                values: v,
             }
         })
         .collect();

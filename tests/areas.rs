@@ -284,6 +284,58 @@ fn area_draws_do_not_depend_on_threads() {
 }
 
 #[test]
+fn each_area_is_calibrated_to_its_own_projection() {
+    // One area with the projection of the file without areas gives the same
+    // numbers; the file-level projection is refused with areas.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    std::fs::write(
+        tmp.path().join("proj.csv"),
+        "year,band,people\n2025,young,1000\n2025,old,1000\n2028,young,1100\n2028,old,1300\n",
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.path().join("area-proj.csv"),
+        "area,year,band,people\nA1,2025,young,1000\nA1,2025,old,1000\nA1,2028,young,1100\nA1,2028,old,1300\n",
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replace("[areas]\n", "[areas]\nprojection_csv = \"area-proj.csv\"\n"),
+    )
+    .unwrap();
+    let plain = tmp.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        format!(
+            "projection_csv = \"proj.csv\"\n{}",
+            small().replace(
+                "unit_cost = 3000",
+                "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }"
+            )
+        ),
+    )
+    .unwrap();
+    run(&file, &tmp.path().join("a"), &[]);
+    run(&plain, &tmp.path().join("p"), &[]);
+    let a = summary(&tmp.path().join("a"));
+    let p = summary(&tmp.path().join("p"));
+    for ((_, s, y, m, stat), v) in &p {
+        let got = a[&("A1".to_string(), s.clone(), y.clone(), m.clone(), stat.clone())];
+        assert!(close(got, *v, 1e-12), "{s} {y} {m}: {got} vs {v}");
+    }
+    let migration = p[&(
+        "".into(),
+        "do-nothing".into(),
+        "2027".into(),
+        "migration".into(),
+        "value".into(),
+    )];
+    assert!(migration > 10.0, "the projection calibrates ({migration})");
+}
+
+#[test]
 fn a_projection_with_areas_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
@@ -300,7 +352,7 @@ fn a_projection_with_areas_is_refused() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("cannot be used with [areas] yet"));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("with [areas], a population projection is per area"));
 }
 
 /// Runs `upstream` with `args`, expecting `code`.

@@ -17,7 +17,7 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
     if base.projection.is_some() {
         v.err(
             &raw.span(),
-            "a population projection (projection_csv) cannot be used with [areas] yet: it would calibrate every area to the whole; remove it (areas then follow their own entries, ageing and exits)",
+            "with [areas], a population projection is per area: give [areas] projection_csv (area,year,band,people) instead of the file's projection_csv, which would calibrate every area to the whole",
         );
         return Vec::new();
     }
@@ -213,6 +213,91 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
         }
     } else if let Some(csv) = &raw_areas.entries_csv {
         v.err(&csv.span(), "the model has no [entries] for areas to have their own of");
+    }
+
+    // Projections: each area's band totals by year.
+    if let Some(csv) = &raw_areas.projection_csv
+        && let Some(table) = v.table(csv, &["area", "year", "band", "people"], &[])
+    {
+        let nb = base.bands.len();
+        let mut by_area: Vec<BTreeMap<i32, Vec<Option<f64>>>> = vec![BTreeMap::new(); areas.len()];
+        for row in &table.rows {
+            let code = table.text(row, "area").trim();
+            let Some(a) = area_of(code) else {
+                v.errors.at(
+                    table.location(row, "area"),
+                    format!("unknown area `{code}`; the areas are {}", known()),
+                );
+                continue;
+            };
+            let year = match table.year(row, "year") {
+                Ok(y) => y,
+                Err(e) => {
+                    v.errors.extend(e.into());
+                    continue;
+                }
+            };
+            let band = table.text(row, "band").trim();
+            let Some(b) = base.band_index(band) else {
+                v.errors
+                    .at(table.location(row, "band"), format!("unknown band `{band}`"));
+                continue;
+            };
+            let people = match table.number(row, "people") {
+                Ok(x) if x >= 0.0 => x,
+                Ok(x) => {
+                    v.errors
+                        .at(table.location(row, "people"), format!("{x} people; give 0 or more"));
+                    continue;
+                }
+                Err(e) => {
+                    v.errors.extend(e.into());
+                    continue;
+                }
+            };
+            let slot = &mut by_area[a].entry(year).or_insert_with(|| vec![None; nb])[b];
+            if slot.is_some() {
+                v.errors.at(
+                    Location::Row(table.path.clone(), row.line, None),
+                    format!("area `{code}`, year {year}, band `{band}` is given twice"),
+                );
+            }
+            *slot = Some(people);
+        }
+        for (a, years) in by_area.into_iter().enumerate() {
+            if years.is_empty() {
+                v.errors.at(
+                    Location::File(table.path.clone()),
+                    format!(
+                        "area `{}` has no projection in this table; give every area's band totals by year",
+                        areas[a].code
+                    ),
+                );
+                continue;
+            }
+            let mut points = Vec::new();
+            for (year, totals) in years {
+                let missing: Vec<String> = totals
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, t)| t.is_none())
+                    .map(|(b, _)| format!("`{}`", base.bands[b].name))
+                    .collect();
+                if missing.is_empty() {
+                    points.push((year, totals.into_iter().map(|t| t.unwrap_or(0.0)).collect()));
+                } else {
+                    v.errors.at(
+                        Location::File(table.path.clone()),
+                        format!(
+                            "area `{}`, year {year} has no row for band(s) {}; every year needs every band",
+                            areas[a].code,
+                            missing.join(", ")
+                        ),
+                    );
+                }
+            }
+            areas[a].model.projection = Some(crate::model::Projection { points });
+        }
     }
 
     // Local figures.

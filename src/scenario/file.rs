@@ -48,6 +48,9 @@ pub struct RawAreas {
     /// `area,path,value,scale`: per-area settings (`value`) or multipliers
     /// (`scale`) of any parameter path.
     pub parameters_csv: Option<Spanned<String>>,
+    /// `area,year,band,people`: each area's population projection (its
+    /// do-nothing run is calibrated to it).
+    pub projection_csv: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
