@@ -282,6 +282,11 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     // Pairs drawn: every one with --attribute, else those against do-nothing
     // (none with areas: their intervention figures are at the means).
     let with_areas = !units.is_empty();
+    if with_areas && args.attribute && draws > 0 {
+        eprintln!(
+            "warning: --attribute is not used with [areas]: interventions.csv holds the whole model's figures at the inputs' means"
+        );
+    }
     let drawn = |p: &costs::Attribution| !with_areas && (args.attribute || p.without == 0);
     let drawn_pairs: Vec<costs::Attribution> = pairs.iter().filter(|p| drawn(p)).cloned().collect();
 
