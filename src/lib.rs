@@ -13,6 +13,7 @@ pub mod error;
 pub mod evidence;
 pub mod format;
 pub mod linalg;
+pub mod maturity;
 pub mod model;
 pub mod montecarlo;
 pub mod output;

@@ -175,6 +175,40 @@ impl AreasChart {
     }
 }
 
+/// Maturity levels: one row per rated unit, one bar per assessment (a
+/// person, a group, or a baseline and its follow-up), 0–4.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaturityChart {
+    pub title: String,
+    pub subtitle: Vec<String>,
+    /// Names of levels 1–4.
+    pub level_names: Vec<String>,
+    /// Per unit: its label and its dimension's name.
+    pub units: Vec<(String, String)>,
+    /// Per assessment: its name and each unit's level.
+    pub series: Vec<(String, Vec<u8>)>,
+}
+
+impl Picture for MaturityChart {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB> {
+        draw::maturity(root, self)
+    }
+
+    fn name(&self) -> String {
+        "the maturity chart".into()
+    }
+}
+
+impl MaturityChart {
+    pub fn svg(&self) -> Result<String, ChartError> {
+        svg_of(self)
+    }
+
+    pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {
+        png_of(self, path)
+    }
+}
+
 /// The picture as an SVG document whose text asks for DejaVu Sans first.
 fn svg_of(picture: &impl Picture) -> Result<String, ChartError> {
     style::register_fonts().map_err(ChartError)?;

@@ -3,6 +3,7 @@
 mod analysis;
 mod check;
 mod evidence;
+mod maturity;
 mod run;
 mod serve;
 
@@ -32,6 +33,7 @@ enum Command {
     GoalSeek(analysis::GoalSeekArgs),
     Pathways(evidence::PathwaysArgs),
     Merge(run::MergeArgs),
+    Maturity(maturity::Args),
     Serve(serve::Args),
 }
 
@@ -73,6 +75,7 @@ pub fn main() -> Result<(), CliError> {
         Command::GoalSeek(args) => analysis::goal_seek(args),
         Command::Pathways(args) => evidence::pathways(args),
         Command::Merge(args) => run::merge(args),
+        Command::Maturity(args) => maturity::run(args),
         Command::Serve(args) => serve::run(args),
     }
 }
