@@ -257,7 +257,7 @@ fn rate(
         .filter(|(u, _)| {
             tick.iter()
                 .chain(untick)
-                .any(|c| matrix.criteria.iter().any(|x| &x.code == c.trim() && x.unit == u.code))
+                .any(|c| matrix.criteria.iter().any(|x| x.code == c.trim() && x.unit == u.code))
         })
         .map(|(u, &l)| format!("{} → {}", u.code, matrix.level_name(l)))
         .collect();
