@@ -269,6 +269,9 @@ pub struct Intervention {
     pub workforce: Option<Workforce>,
     /// Per effect: the value as written when the rating set its distribution.
     pub stated_effects: Vec<Option<f64>>,
+    /// Factor on fidelity from the system's maturity (`[maturity]`
+    /// `fidelity_by_level`; 1 when not linked).
+    pub maturity_factor: f64,
     pub target_bands: Vec<usize>,
     pub target_levels: Vec<usize>,
     pub reach: Reach,
@@ -313,7 +316,12 @@ pub struct AgeWindow {
 impl Intervention {
     /// Fidelity as delivered: the fidelity figure × the workforce factor.
     pub fn effective_fidelity(&self) -> f64 {
-        self.fidelity * self.workforce_factor()
+        self.fidelity * self.delivery_factor()
+    }
+
+    /// The factor delivery puts on fidelity: workforce × system maturity.
+    pub fn delivery_factor(&self) -> f64 {
+        self.workforce_factor() * self.maturity_factor
     }
 
     /// The factor the workforce puts on fidelity (1 when fully qualified).
@@ -511,6 +519,8 @@ pub struct Model {
     /// In an area's model: numbers scaled from the file's (by-year points
     /// alike), so that sampled values are scaled too.
     pub area_scales: Vec<(Target, f64)>,
+    /// `[maturity]`: the self-assessments read beside the model.
+    pub maturity: Option<MaturityLink>,
     /// Things in the file that are allowed but worth a planner's attention
     /// (e.g. an intervention applied outside the ages its evidence covers).
     pub warnings: Vec<crate::error::InputError>,
@@ -525,6 +535,17 @@ pub struct Model {
     /// The scenario file's settings as written, with the author's comments
     /// (shared by the scenarios' copies of the model).
     pub assumptions: std::sync::Arc<Vec<crate::scenario::assumptions::Section>>,
+}
+
+/// Self-assessments on the maturity matrix beside the model, and their
+/// optional link to fidelity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaturityLink {
+    /// (file, assessment), oldest first.
+    pub assessments: Vec<(PathBuf, crate::maturity::Assessment)>,
+    /// When linked: the factor put on every intervention's fidelity, and the
+    /// (unit, level) pairs of the current assessment it came from.
+    pub fidelity: Option<(f64, Vec<(String, u8)>)>,
 }
 
 /// One locality of a model with `[areas]`.
@@ -617,6 +638,7 @@ mod tests {
             optimism_bias: 0.0,
             workforce: None,
             stated_effects: vec![],
+            maturity_factor: 1.0,
             target_bands: vec![0],
             target_levels: vec![0],
             reach: Reach::Share(1.0),

@@ -416,6 +416,7 @@ fn build(raw: &Raw) -> Model {
                 optimism_bias: 0.0,
                 workforce: None,
                 stated_effects: vec![],
+                maturity_factor: 1.0,
                 target_bands: from_mask(ri.band_mask, nb),
                 target_levels,
                 reach: match ri.places {
@@ -463,6 +464,7 @@ fn build(raw: &Raw) -> Model {
         evidence_scale: Default::default(),
         areas: Vec::new(),
         area_scales: Vec::new(),
+        maturity: None,
         warnings: Vec::new(),
         scenarios: Vec::new(),
         sources: Vec::new(),

@@ -117,7 +117,7 @@ pub fn simulate_lanes<const W: usize>(
         for &i in plan {
             let lag = model.interventions[i].lag_years as usize;
             let fidelity = lanes(layout.fidelity(i));
-            let workforce = model.interventions[i].workforce_factor();
+            let workforce = model.interventions[i].delivery_factor();
             shares_now[i] = if k >= lag {
                 std::array::from_fn(|lane| delivered[i][k - lag][lane] * (fidelity[lane] * workforce))
             } else {

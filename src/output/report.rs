@@ -129,6 +129,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         "<li><a href=\"#interventions\">Interventions: cost, effect and evidence</a></li>"
     );
     let _ = writeln!(h, "<li><a href=\"#evidence\">Evidence and pathway map</a></li>");
+    if model.maturity.is_some() {
+        let _ = writeln!(h, "<li><a href=\"#maturity\">System maturity</a></li>");
+    }
     if !sensitivity.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#sensitivity\">Sensitivity</a></li>");
     }
@@ -156,6 +159,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     }
 
     areas_section(&mut h, output, &cur)?;
+    maturity_section(&mut h, output)?;
     h.push_str(&super::evidence::report_sections(model, &output.costs)?);
     sensitivity_section(&mut h, sensitivity);
     assumptions(&mut h, output);
@@ -226,6 +230,97 @@ fn areas_section(h: &mut String, output: &RunOutput, cur: &str) -> Result<(), Ch
         "<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/areas.png</code> and <code>.svg</code>.</p>\n</section>",
         inline(&svg, "Net saving by area")
     );
+    Ok(())
+}
+
+/// `[maturity]`: the self-assessments beside the model (levels per unit,
+/// each dimension's mean, barriers and priority actions of the current
+/// one) and, when linked, the factor it puts on fidelity.
+fn maturity_section(h: &mut String, output: &RunOutput) -> Result<(), ChartError> {
+    let Some(link) = &output.model.maturity else {
+        return Ok(());
+    };
+    let matrix = crate::maturity::Matrix::default();
+    let summaries: Vec<crate::maturity::Summary> = link
+        .assessments
+        .iter()
+        .map(|(_, a)| crate::maturity::summarise(&matrix, a))
+        .collect();
+    let _ = writeln!(
+        h,
+        "<section id=\"maturity\">\n<h2>System maturity</h2>\n<p class=\"caption\">Self-assessments on the maternity &amp; early years maturity matrix ({}), oldest first: the level each unit has reached (every criterion of that level and the ones below ticked).</p>",
+        escape(&matrix.source)
+    );
+    let chart = crate::charts::MaturityChart {
+        title: "Maturity by unit".into(),
+        subtitle: vec!["Level reached per unit at each assessment".into()],
+        level_names: matrix.levels.iter().map(|l| l.name.clone()).collect(),
+        units: matrix
+            .units
+            .iter()
+            .map(|u| (matrix.unit_label(u), matrix.dimension_of(u).name.clone()))
+            .collect(),
+        series: summaries
+            .iter()
+            .map(|s| (format!("{} ({})", s.who, s.date), s.levels.clone()))
+            .collect(),
+    };
+    let _ = writeln!(h, "<figure>\n{}</figure>", inline(&chart.svg()?, "Maturity by unit"));
+    let _ = write!(h, "<table><thead><tr><th>dimension</th>");
+    for s in &summaries {
+        let _ = write!(h, "<th class=\"num\">{} {}</th>", escape(&s.who), escape(&s.date));
+    }
+    let _ = writeln!(h, "</tr></thead><tbody>");
+    for (d, dim) in matrix.dimensions.iter().enumerate() {
+        let _ = write!(h, "<tr><td>{}</td>", escape(&dim.name));
+        for s in &summaries {
+            let _ = write!(h, "<td class=\"num\">{:.1} of 4</td>", s.dimension_means[d]);
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    if let Some((_, current)) = link.assessments.last()
+        && !(current.barriers.is_empty() && current.actions.is_empty())
+    {
+        let _ = writeln!(
+            h,
+            "<h3>Barriers and priority actions ({} {})</h3><ul>",
+            escape(&current.who),
+            escape(&current.date)
+        );
+        for b in &current.barriers {
+            let _ = writeln!(h, "<li>Barrier, {}: {}</li>", escape(&b.unit), escape(&b.text));
+        }
+        for a in &current.actions {
+            let _ = writeln!(
+                h,
+                "<li>Action, {} ({}): {}</li>",
+                escape(&a.unit),
+                escape(&a.horizon),
+                escape(&a.text)
+            );
+        }
+        let _ = writeln!(h, "</ul>");
+    }
+    let _ = match &link.fidelity {
+        Some((factor, levels)) => {
+            let levels: Vec<String> = levels
+                .iter()
+                .map(|(u, l)| format!("{u} at {}", matrix.level_name(*l)))
+                .collect();
+            writeln!(
+                h,
+                "<div class=\"warnings\"><strong>Assumption: maturity sets fidelity.</strong> Every intervention's fidelity is multiplied by {} (<code>[maturity] fidelity_by_level</code>), from the lowest level of {} in the current assessment. Remove <code>fidelity_by_level</code> to unlink.</div>",
+                crate::format::short(*factor),
+                escape(&levels.join(" and "))
+            )
+        }
+        None => writeln!(
+            h,
+            "<p class=\"note\">Not linked to the model: the interventions' fidelity is as the file gives it.</p>"
+        ),
+    };
+    let _ = writeln!(h, "</section>");
     Ok(())
 }
 

@@ -32,6 +32,20 @@ pub struct ScenarioFile {
     pub scenarios: Vec<Spanned<RawScenario>>,
     pub monte_carlo: Option<RawMonteCarlo>,
     pub areas: Option<Spanned<RawAreas>>,
+    pub maturity: Option<Spanned<RawMaturity>>,
+}
+
+/// `[maturity]`: self-assessments shown beside the model, and (optional,
+/// off by default) their link to the interventions' fidelity.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawMaturity {
+    /// Assessment files, oldest first (the last is the current one).
+    pub assessments: Vec<String>,
+    /// Units whose lowest level sets the fidelity factor (default 7.2 and 3).
+    pub fidelity_from: Option<Vec<String>>,
+    /// The factor on every intervention's fidelity at levels 0–4; absent: no link.
+    pub fidelity_by_level: Option<Vec<f64>>,
 }
 
 /// `[areas]`: localities, each with its own people and local figures.

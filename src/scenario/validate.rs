@@ -910,6 +910,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         evidence_scale: std::sync::Arc::new(evidence_scale),
         areas: Vec::new(),
         area_scales: Vec::new(),
+        maturity: None,
         warnings,
         scenarios: Vec::new(),
         sources: std::mem::take(&mut v.sources),
@@ -917,6 +918,17 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         uncertain: std::mem::take(&mut v.uncertain),
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
     };
+    if let Some(raw) = &file.maturity {
+        model.maturity = maturity_from(&mut v, raw);
+        model.sources.extend(std::mem::take(&mut v.sources));
+        if let Some(link) = &model.maturity
+            && let Some((factor, _)) = link.fidelity
+        {
+            for iv in &mut model.interventions {
+                iv.maturity_factor = factor;
+            }
+        }
+    }
     let earlier_problems = !v.errors.is_empty();
 
     // Whole-model checks that need everything resolved.
@@ -1831,6 +1843,7 @@ fn intervention_from(
         optimism_bias,
         workforce,
         stated_effects,
+        maturity_factor: 1.0,
         target_bands,
         target_levels,
         reach,
@@ -1921,6 +1934,75 @@ pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<Strin
         }
     }
     problems
+}
+
+/// `[maturity]`: the assessments (checked against the bundled matrix) and
+/// the optional fidelity link.
+fn maturity_from(v: &mut Validator, raw: &Spanned<RawMaturity>) -> Option<MaturityLink> {
+    let matrix = crate::maturity::Matrix::default();
+    let r = raw.get_ref();
+    let span = raw.span();
+    if r.assessments.is_empty() {
+        v.err(
+            &span,
+            "[maturity] assessments is empty; list the assessment files, oldest first",
+        );
+        return None;
+    }
+    let mut assessments = Vec::new();
+    for file in &r.assessments {
+        let path = v.dir.join(file);
+        match crate::maturity::Assessment::load(&path, &matrix) {
+            Ok(a) => {
+                if let Ok(bytes) = std::fs::read(&path) {
+                    v.sources.push(SourceFile {
+                        sha256: super::sha256_hex(&bytes),
+                        path: path.clone(),
+                    });
+                }
+                assessments.push((path, a));
+            }
+            Err(e) => v.errors.extend(e),
+        }
+    }
+    let fidelity = match &r.fidelity_by_level {
+        None => {
+            if r.fidelity_from.is_some() {
+                v.err(
+                    &span,
+                    "[maturity] fidelity_from needs fidelity_by_level (the factor at levels 0 to 4)",
+                );
+            }
+            None
+        }
+        Some(by_level) => {
+            if by_level.len() != 5 || by_level.iter().any(|f| !(0.0..=1.0).contains(f)) {
+                v.err(
+                    &span,
+                    "[maturity] fidelity_by_level needs five factors from 0 to 1, for levels 0 (not yet basic) to 4 (mature)",
+                );
+                return None;
+            }
+            let units = r
+                .fidelity_from
+                .clone()
+                .unwrap_or_else(|| vec!["7.2".into(), "3".into()]);
+            for u in &units {
+                if matrix.unit(u).is_none() {
+                    v.err(
+                        &span,
+                        format!("[maturity] fidelity_from names `{u}`, not a unit of the matrix"),
+                    );
+                    return None;
+                }
+            }
+            let (_, current) = assessments.last()?;
+            let levels: Vec<(String, u8)> = units.iter().map(|u| (u.clone(), current.level(&matrix, u))).collect();
+            let lowest = levels.iter().map(|(_, l)| *l).min().unwrap_or(0);
+            Some((by_level[usize::from(lowest)], levels))
+        }
+    };
+    Some(MaturityLink { assessments, fidelity })
 }
 
 fn monte_carlo_from(v: &mut Validator, raw: Option<&RawMonteCarlo>) -> MonteCarloDefaults {
