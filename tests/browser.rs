@@ -208,6 +208,35 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     std::fs::write(&shot, &bytes).unwrap();
     assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
     eprintln!("screenshot: {}", shot.display());
+
+    // The maturity tab: the room ticks a unit's basic criterion and sees its level.
+    driver.script("document.querySelector(\"#tabs button[data-id='maturity']\").click(); return 1");
+    let level = "return [...document.querySelectorAll('#maturity .unit')].find(u => u.textContent.startsWith('2 Commissioning')).querySelector('.unit-level').textContent";
+    assert_eq!(driver.script(level), json!("not yet basic"));
+    let tick = driver.call(
+        "POST",
+        "/element",
+        Some(json!({"using": "css selector", "value": "#maturity input[data-code='2a']"})),
+    );
+    let tick = tick
+        .as_object()
+        .unwrap()
+        .values()
+        .next()
+        .unwrap()
+        .as_str()
+        .unwrap()
+        .to_string();
+    driver.call("POST", &format!("/element/{tick}/click"), Some(json!({})));
+    assert_eq!(
+        driver.script(level),
+        json!("Basic"),
+        "ticking 2a reaches the basic level"
+    );
+    let png = driver.call("GET", "/screenshot", None);
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("maturity-tab.png");
+    std::fs::write(&shot, base64_decode(png.as_str().unwrap())).unwrap();
+    eprintln!("screenshot: {}", shot.display());
     drop(driver);
     server.stop().unwrap();
 }

@@ -449,3 +449,44 @@ fn the_server_survives_a_burst_of_good_and_bad_requests() {
         started.elapsed().as_secs_f64()
     );
 }
+
+#[test]
+fn the_maturity_tab_rates_together_and_saves_an_assessment() {
+    let ey = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/early-years.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let s = server(&ey, Some(dir.path().to_path_buf()));
+    let info: Value = ureq::get(&url(&s, "/api/maturity"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(info["units"].as_array().unwrap().len(), 17);
+    assert_eq!(info["levels"].as_array().unwrap().len(), 4);
+    // The page starts from the file's current assessment (2026).
+    assert_eq!(info["current"]["date"], "2026-11-19");
+    let mut assessment = info["current"].clone();
+    assessment["date"] = json!("2026-12-01");
+    assessment["ticked"] = json!(["1.1a", "2a", "7.2a", "7.2b"]);
+    let body = json!({ "file": "room.toml", "assessment": assessment });
+    let (code, answer) = post(&s, "/api/maturity/save", &body);
+    assert_eq!(code, 200, "{answer}");
+    let matrix = upstream::maturity::Matrix::default();
+    let saved = upstream::maturity::Assessment::load(&dir.path().join("room.toml"), &matrix).unwrap();
+    assert_eq!(saved.ticked, ["1.1a", "2a", "7.2a", "7.2b"]);
+    assert_eq!(saved.level(&matrix, "7.2"), 2);
+    // Not over an existing file unasked; not an unknown criterion; not a path.
+    let (code, _) = post(&s, "/api/maturity/save", &body);
+    assert_eq!(code, 409);
+    let mut bad = body.clone();
+    bad["file"] = json!("other.toml");
+    bad["assessment"]["ticked"] = json!(["7.2q"]);
+    let (code, answer) = post(&s, "/api/maturity/save", &bad);
+    assert_eq!(code, 422);
+    assert!(answer["error"].as_str().unwrap().contains("`7.2q` is not a criterion"));
+    let mut escape = body.clone();
+    escape["file"] = json!("../room.toml");
+    assert_eq!(post(&s, "/api/maturity/save", &escape).0, 400);
+    // The page carries the tab.
+    let page = ureq::get(&url(&s, "/")).call().unwrap().into_string().unwrap();
+    assert!(page.contains("/api/maturity") && page.contains("\"maturity\": \"Maturity\""));
+}

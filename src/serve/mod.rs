@@ -127,6 +127,8 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/model", get(model_info))
         .route("/api/run", post(run))
         .route("/api/save", post(save_as))
+        .route("/api/maturity", get(maturity_info))
+        .route("/api/maturity/save", post(maturity_save))
         .fallback(|| async { Problem(StatusCode::NOT_FOUND, "no such page; the workshop is at /".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
@@ -414,4 +416,86 @@ pub fn start(mut app: App, addr: SocketAddr, extra_host: Option<&str>, ctrl_c: b
         shutdown: Some(tx),
         thread: Some(thread),
     })
+}
+
+/// The maturity matrix for the page's rating tab, and the assessment to
+/// start from (the file's current one, if `[maturity]` lists any).
+async fn maturity_info(State(app): State<Arc<App>>) -> Response {
+    let matrix = crate::maturity::Matrix::default();
+    let units: Vec<serde_json::Value> = matrix
+        .units
+        .iter()
+        .map(|u| {
+            serde_json::json!({
+                "code": u.code,
+                "label": matrix.unit_label(u),
+                "dimension": matrix.dimension_of(u).name,
+                "criteria": matrix.criteria_of(&u.code).map(|c| serde_json::json!({
+                    "code": c.code, "level": c.level, "summary": c.summary,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let current = app
+        .model
+        .maturity
+        .as_ref()
+        .and_then(|m| m.assessments.last())
+        .map(|(_, a)| a.clone());
+    axum::Json(serde_json::json!({
+        "source": matrix.source,
+        "levels": matrix.levels.iter().map(|l| l.name.clone()).collect::<Vec<_>>(),
+        "units": units,
+        "current": current,
+    }))
+    .into_response()
+}
+
+/// "Save the rating": the page's group rating as an assessment file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MaturitySave {
+    pub file: String,
+    #[serde(default)]
+    pub overwrite: bool,
+    pub assessment: crate::maturity::Assessment,
+}
+
+async fn maturity_save(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request: MaturitySave = match json(&body) {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    let result = tokio::task::spawn_blocking(move || -> Result<PathBuf, Problem> {
+        let matrix = crate::maturity::Matrix::default();
+        let problems = request.assessment.problems(&matrix);
+        if !problems.is_empty() {
+            return Err(Problem(StatusCode::UNPROCESSABLE_ENTITY, problems.join("; ")));
+        }
+        let text = format!(
+            "# A maturity matrix self-assessment saved from an `upstream serve` workshop.\n{}",
+            toml::to_string(&request.assessment)
+                .map_err(|e| Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?
+        );
+        // The text must read back as the same assessment.
+        let check = |_: &Path, text: &str| -> Result<(), String> {
+            let a: crate::maturity::Assessment = toml::from_str(text).map_err(|e| e.to_string())?;
+            if a == request.assessment {
+                Ok(())
+            } else {
+                Err("the saved assessment would not read back the same".into())
+            }
+        };
+        save::write_checked(&app.save_dir, &request.file, &text, request.overwrite, &check).map_err(|e| match e {
+            save::SaveError::Refused(m) => Problem(StatusCode::BAD_REQUEST, m),
+            save::SaveError::Conflict(m) => Problem(StatusCode::CONFLICT, m),
+            save::SaveError::Failed(m) => Problem(StatusCode::INTERNAL_SERVER_ERROR, m),
+        })
+    })
+    .await;
+    match result {
+        Ok(Ok(path)) => axum::Json(serde_json::json!({ "saved": path.display().to_string() })).into_response(),
+        Ok(Err(p)) => p.into_response(),
+        Err(e) => Problem(StatusCode::INTERNAL_SERVER_ERROR, format!("saving failed: {e}")).into_response(),
+    }
 }

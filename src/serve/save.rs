@@ -111,6 +111,21 @@ fn absolute_tables(table: &mut Table, base: &Path) {
 /// then renamed in); refuses an existing file unless `overwrite`. Checks the
 /// result loads as a scenario file before it is put in place.
 pub fn write(dir: &Path, name: &str, text: &str, overwrite: bool) -> Result<PathBuf, SaveError> {
+    write_checked(dir, name, text, overwrite, &|target, text| {
+        crate::scenario::parse(target, text, String::new())
+            .map(|_| ())
+            .map_err(|e| format!("the saved scenarios would not load: {e}"))
+    })
+}
+
+/// [`write`] with the check of the text given (`check(target, text)`).
+pub fn write_checked(
+    dir: &Path,
+    name: &str,
+    text: &str,
+    overwrite: bool,
+    check: &dyn Fn(&Path, &str) -> Result<(), String>,
+) -> Result<PathBuf, SaveError> {
     check_name(name)?;
     let target = dir.join(name);
     if target.exists() && !overwrite {
@@ -132,10 +147,9 @@ pub fn write(dir: &Path, name: &str, text: &str, overwrite: bool) -> Result<Path
         )));
     }
     // The copy must load as the original did (tables are looked for beside it).
-    let checked = crate::scenario::parse(&target, text, String::new());
-    if let Err(e) = checked {
+    if let Err(e) = check(&target, text) {
         let _ = fs::remove_file(&temp);
-        return Err(SaveError::Failed(format!("the saved scenarios would not load: {e}")));
+        return Err(SaveError::Failed(e));
     }
     let placed = if overwrite {
         fs::rename(&temp, &target)
