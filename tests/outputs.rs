@@ -95,8 +95,9 @@ fn check_report(out: &Path, scenarios: &[&str]) {
             "report lacks the {name} chart"
         );
     }
-    // Every chart and the pathway map.
-    assert_eq!(html.matches("<svg ").count(), CHARTS.len() + 1);
+    // Every chart, the pathway map and (with [maturity]) the maturity chart.
+    let maturity = usize::from(html.contains("id=\"maturity\""));
+    assert_eq!(html.matches("<svg ").count(), CHARTS.len() + 1 + maturity);
     assert!(html.contains("id=\"pathways\"") && html.contains("aria-label=\"Pathway map\""));
     assert!(html.contains("id=\"interventions\"") && html.contains("id=\"evidence\""));
     assert!(html.contains("id=\"headline\"") && html.contains("<table class=\"headline\">"));
