@@ -389,7 +389,9 @@ impl Raw {
     /// The parts of one run, in any order, joined into the whole: they must
     /// have the same rows and cover the draws from 0 exactly once.
     pub fn join(mut parts: Vec<Raw>) -> Result<Raw, String> {
-        parts.sort_by_key(|p| p.first_draw);
+        // An empty part (more shards than batches) sorts before the part
+        // that starts where it does.
+        parts.sort_by_key(|p| (p.first_draw, p.draws()));
         let mut whole = parts.first().cloned().ok_or("no parts to join")?;
         if whole.first_draw != 0 {
             return Err(format!(
@@ -498,13 +500,18 @@ impl Raw {
         let mut units = Vec::new();
         for u in header["units"].as_array().ok_or_else(bad)? {
             let width = number(&u["width"])? as usize;
+
             let slots = u["slots"]
                 .as_array()
                 .ok_or_else(bad)?
                 .iter()
                 .map(|s| s.as_i64().map(|k| usize::try_from(k).ok()).ok_or_else(bad))
                 .collect::<Result<Vec<_>, String>>()?;
-            let values = take(draws * width * 4)?
+            let bytes = draws
+                .checked_mul(width)
+                .and_then(|n| n.checked_mul(4))
+                .ok_or_else(bad)?;
+            let values = take(bytes)?
                 .chunks_exact(4)
                 .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
@@ -513,10 +520,16 @@ impl Raw {
         let shape: Vec<usize> = (0..4)
             .map(|k| number(&header["record"][k]).map(|x| x as usize))
             .collect::<Result<_, _>>()?;
-        let per_record = shape[0] + 3 * shape[1] + shape[2] + shape[3];
-        let mut records = Vec::with_capacity(draws);
+        let per_record = shape[1]
+            .checked_mul(3)
+            .and_then(|h| h.checked_add(shape[0]))
+            .and_then(|n| n.checked_add(shape[2]))
+            .and_then(|n| n.checked_add(shape[3]))
+            .ok_or_else(bad)?;
+        let record_bytes = per_record.checked_mul(8).ok_or_else(bad)?;
+        let mut records = Vec::with_capacity(draws.min(1 << 16));
         for _ in 0..draws {
-            let v: Vec<f64> = take(per_record * 8)?
+            let v: Vec<f64> = take(record_bytes)?
                 .chunks_exact(8)
                 .map(|c| f64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
                 .collect();
@@ -1141,10 +1154,18 @@ pub fn run_areas_raw(
     }
 
     let nu = units.len();
+    // The unit of each single area.
+    let own_unit: Vec<Option<usize>> = (0..areas.len())
+        .map(|a| {
+            units
+                .iter()
+                .position(|(label, m)| m.len() == 1 && m[0] == a && *label == model.areas[a].code)
+        })
+        .collect();
     // Per unit: which rows get statistics, packed.
     let unit_slots: Vec<Vec<Option<usize>>> = (0..nu)
         .map(|u| {
-            let all = units[u].1.len() > 1 || every_row(u);
+            let all = !own_unit.contains(&Some(u)) || every_row(u);
             let mut k = 0;
             names
                 .iter()
@@ -1167,10 +1188,7 @@ pub fn run_areas_raw(
         })
         .collect();
     let block: usize = widths.iter().map(|w| w * LANES).sum();
-    // The unit of each single area, and the roll-ups each area is part of.
-    let own_unit: Vec<Option<usize>> = (0..areas.len())
-        .map(|a| units.iter().position(|(_, m)| m.len() == 1 && m[0] == a))
-        .collect();
+    // The roll-ups each area is part of.
     let rollups: Vec<usize> = (0..nu).filter(|&u| own_unit.iter().all(|o| *o != Some(u))).collect();
     let batches = draws.div_ceil(LANES);
     // Per batch: [unit][lane][slot] (one block per batch, so that the units'

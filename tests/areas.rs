@@ -563,3 +563,117 @@ echo 4242
     let merge = std::fs::read_to_string(root.join("deploy/kubernetes/upstream-merge.yaml")).unwrap();
     assert!(merge.contains("deploy/merge.sh"));
 }
+
+#[test]
+fn an_areas_own_entries_are_not_overwritten_by_draws_of_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "", 1.0), ("B2", "", 1.0)], "");
+    let text = std::fs::read_to_string(&file)
+        .unwrap()
+        .replace(
+            "people = 120\n",
+            "people = { dist = \"uniform\", min = 100, max = 140 }\n",
+        )
+        .replace("[areas]\n", "[areas]\nentries_csv = \"entries.csv\"\n");
+    std::fs::write(&file, text).unwrap();
+    std::fs::write(tmp.path().join("entries.csv"), "area,people\nA1,10\nB2,30\n").unwrap();
+    let out = tmp.path().join("o");
+    run(&file, &out, &["--draws", "40"]);
+    let s = summary(&out);
+    let key = |area: &str, stat: &str| {
+        (
+            area.to_string(),
+            "do-nothing".to_string(),
+            "2026".to_string(),
+            "entries".to_string(),
+            stat.to_string(),
+        )
+    };
+    // Each area's own entries in every draw: no spread, the value the table gives.
+    assert!(close(s[&key("A1", "mean")], 10.0, 1e-6), "{}", s[&key("A1", "mean")]);
+    assert!(close(s[&key("B2", "mean")], 30.0, 1e-6));
+    assert_eq!(s[&key("A1", "sd")], 0.0);
+    // Two rows for one area are refused.
+    std::fs::write(tmp.path().join("entries.csv"), "area,people\nA1,10\nA1,12\nB2,30\n").unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&o.stderr).contains("area `A1` has two rows for its entries"));
+}
+
+#[test]
+fn all_is_not_an_area_or_parent_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "all", 1.0)], "");
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("check")
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("column `parent`: `all` is the name of the whole model's rows")
+    );
+}
+
+#[test]
+fn an_empty_shard_merges_in_any_order() {
+    // 4 draws in 2 shards: one batch of 4, so shard 1 is empty.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
+    let p1 = tmp.path().join("p1");
+    let p2 = tmp.path().join("p2");
+    let whole = tmp.path().join("whole");
+    let merged = tmp.path().join("merged");
+    let o = upstream(
+        &[
+            "run".as_ref(),
+            file.as_os_str(),
+            "--draws".as_ref(),
+            "4".as_ref(),
+            "--shard".as_ref(),
+            "1/2".as_ref(),
+            "--out".as_ref(),
+            p1.as_os_str(),
+        ],
+        0,
+    );
+    assert!(String::from_utf8_lossy(&o.stdout).contains("no draws (more shards than batches"));
+    upstream(
+        &[
+            "run".as_ref(),
+            file.as_os_str(),
+            "--draws".as_ref(),
+            "4".as_ref(),
+            "--shard".as_ref(),
+            "2/2".as_ref(),
+            "--out".as_ref(),
+            p2.as_os_str(),
+        ],
+        0,
+    );
+    upstream(
+        &[
+            "merge".as_ref(),
+            p2.as_os_str(),
+            p1.as_os_str(),
+            "--out".as_ref(),
+            merged.as_os_str(),
+        ],
+        0,
+    );
+    upstream(
+        &[
+            "run".as_ref(),
+            file.as_os_str(),
+            "--draws".as_ref(),
+            "4".as_ref(),
+            "--out".as_ref(),
+            whole.as_os_str(),
+        ],
+        0,
+    );
+    assert!(std::fs::read(whole.join("summary.csv")).unwrap() == std::fs::read(merged.join("summary.csv")).unwrap());
+}

@@ -445,3 +445,34 @@ fn pathways_command_writes_its_files() {
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no scenario named `nope`; the scenarios are `strong-only`"));
     assert!(out.join("pathways.csv").exists(), "an earlier map is kept");
 }
+
+#[test]
+fn attributed_draws_write_draws_csv_for_the_reported_futures_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/early-years.toml");
+    let out = tmp.path().join("o");
+    let run = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("run")
+        .arg(&file)
+        .args(["--draws", "24", "--attribute", "--draws-csv", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let draws = std::fs::read_to_string(out.join("draws.csv")).unwrap();
+    let header = draws.lines().next().unwrap();
+    assert!(!header.contains(" without "), "no leave-one-out futures in draws.csv");
+    assert!(draws.lines().all(|l| l.split(',').count() == header.split(',').count()));
+    // The package's rows now carry ranges.
+    let csv = std::fs::read_to_string(out.join("interventions.csv")).unwrap();
+    let row = csv
+        .lines()
+        .find(|l| l.contains(",best-start,Parent-infant psychotherapy,"))
+        .unwrap();
+    assert!(!row.ends_with(",,"), "{row}");
+    let summary = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    assert!(
+        !summary.contains(" without "),
+        "no leave-one-out futures in summary.csv"
+    );
+}

@@ -266,3 +266,31 @@ fn the_link_to_fidelity_is_off_by_default_and_stated_when_on() {
     assert!(html.contains("id=\"maturity\"") && html.contains("Assumption: maturity sets fidelity."));
     assert!(html.contains("multiplied by 0.8"));
 }
+
+#[test]
+fn rate_adds_barriers_to_a_file_the_workshop_saved() {
+    // A saved file writes empty lists inline (`barriers = []`).
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    std::fs::write(
+        d.join("room.toml"),
+        "who = \"Room\"\ndate = \"2026-12-01\"\nkind = \"group\"\narea = \"\"\nticked = [\"2a\"]\nbarriers = []\nactions = []\n\n[notes]\n",
+    )
+    .unwrap();
+    ok(&upstream(
+        &[
+            "maturity",
+            "rate",
+            "room.toml",
+            "--barrier",
+            "3=no audit",
+            "--action",
+            "3:short=do one",
+        ],
+        d,
+    ));
+    let a = Assessment::load(&d.join("room.toml"), &Matrix::default()).unwrap();
+    assert_eq!(a.barriers.len(), 1);
+    assert_eq!(a.actions.len(), 1);
+    assert_eq!(a.ticked, ["2a"]);
+}

@@ -20,6 +20,10 @@ pub fn run(args: Args) -> Result<(), CliError> {
     super::print_warnings(&model);
     upstream::run::run_futures(&model, &[])
         .map_err(|e| CliError::Invalid(format!("{}: {e}", args.scenario.display())))?;
+    for area in &model.areas {
+        upstream::run::run_futures(&area.model, &[])
+            .map_err(|e| CliError::Invalid(format!("{}: area `{}`: {e}", args.scenario.display(), area.code)))?;
+    }
     let tables = model
         .sources
         .iter()

@@ -52,7 +52,7 @@ pub fn pathways(args: PathwaysArgs) -> Result<(), CliError> {
             .join(args.scenario.as_deref().unwrap_or("all"))
     });
     upstream::output::evidence::write_pathways(&out, &model, &map)
-        .map_err(|e| CliError::Invalid(format!("could not write the results into {}: {e}", out.display())))?;
+        .map_err(|e| CliError::Internal(format!("could not write the results into {}: {e}", out.display())))?;
     print!("{}", upstream::output::evidence::pathways_text(&model, &map));
     println!(
         "Results written to {}/ (pathways.csv, pathways.png, pathways.svg).",

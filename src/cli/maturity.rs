@@ -142,7 +142,13 @@ fn new(matrix: &Matrix, file: &Path, who: &str, date: Option<String>, group: boo
             problems.join("; ")
         )));
     }
-    std::fs::write(file, text).map_err(|e| CliError::Internal(format!("could not write {}: {e}", file.display())))?;
+    use std::io::Write as _;
+    std::fs::File::create_new(file)
+        .and_then(|mut f| f.write_all(text.as_bytes()))
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::AlreadyExists => CliError::Invalid(format!("{} already exists", file.display())),
+            _ => CliError::Internal(format!("could not write {}: {e}", file.display())),
+        })?;
     println!(
         "Wrote {}: {} units, {} criteria to tick. Next: upstream maturity rate {} --tick 1.1a,...",
         file.display(),
@@ -208,8 +214,19 @@ fn rate(
         doc["notes"][unit.as_str()] = toml_edit::value(text);
     }
     let mut push = |key: &str, fields: Vec<(&str, String)>| {
-        if doc.get(key).is_none() {
-            doc[key] = toml_edit::Item::ArrayOfTables(toml_edit::ArrayOfTables::new());
+        // Absent, or an inline array (e.g. `barriers = []` in a file the
+        // workshop page saved): an array of tables, keeping what it held.
+        if !doc.get(key).is_some_and(|i| i.is_array_of_tables()) {
+            let mut tables = toml_edit::ArrayOfTables::new();
+            if let Some(a) = doc.get(key).and_then(|i| i.as_array()) {
+                for v in a.iter() {
+                    if let Some(t) = v.as_inline_table() {
+                        tables.push(t.clone().into_table());
+                    }
+                }
+            }
+            doc.remove(key);
+            doc[key] = toml_edit::Item::ArrayOfTables(tables);
         }
         let mut t = toml_edit::Table::new();
         for (k, v) in fields {

@@ -291,13 +291,30 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     let drawn_pairs: Vec<costs::Attribution> = pairs.iter().filter(|p| drawn(p)).cloned().collect();
 
     if draws > 0 {
-        let mut rows = 0u64;
-        upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, _, _| rows += 1);
-        super::check_memory(
-            rows * units.len().max(1) as u64,
-            model.uncertain.len() + 3 * comparisons.len(),
-            draws,
-        )?;
+        // Values kept per draw: every row of each roll-up (or of the model),
+        // and an area's rows (only its whole-horizon ones beyond 10 areas).
+        let (mut rows, mut horizon_rows) = (0u64, 0u64);
+        upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, year, _, _| {
+            rows += 1;
+            horizon_rows += u64::from(year.is_none());
+        });
+        let areas = model.areas.len() as u64;
+        let per_draw = if units.is_empty() {
+            rows
+        } else {
+            let area_rows = if model.areas.len() <= FULL_AREA_STATISTICS {
+                rows
+            } else {
+                horizon_rows
+            };
+            rows * (units.len() as u64 - areas) + area_rows * areas
+        };
+        // A shard keeps only its own draws.
+        let kept = match &mode {
+            Mode::Shard { shard, shards } => montecarlo::draw_range(draws, *shard, *shards).len() as u32,
+            _ => draws,
+        };
+        super::check_memory(per_draw, model.uncertain.len() + 3 * comparisons.len(), kept)?;
     }
     let options = montecarlo::Options {
         draws,
@@ -330,6 +347,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 montecarlo::run_areas_raw(&model, &area_specs, &units, &options, &every_row, range, &progress)
             })
         } else {
+            let reported = specs.len();
             let mut specs = specs.clone();
             if args.attribute {
                 specs.extend(extra.iter().cloned());
@@ -337,7 +355,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             bar.set_message(format!("{} futures", specs.len()));
             let figures = |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
             let work = montecarlo::Extra {
-                reported: specs.len(),
+                reported,
                 figures: &figures,
             };
             pool.install(|| montecarlo::run_extra_raw(&model, &specs, &options, &work, range, &progress))
@@ -388,10 +406,16 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 std::fs::write(staging.join("part.json"), json + "\n")
             })
             .map_err(|e| CliError::Internal(format!("could not write the part to {}: {e}", out.display())))?;
+            let which = if last > first {
+                format!("draws {}–{} of {draws}", first + 1, last)
+            } else {
+                format!(
+                    "no draws (more shards than batches of {} of the {draws} draws)",
+                    montecarlo::LANES
+                )
+            };
             println!(
-                "Shard {shard} of {shards}: draws {}–{} of {draws} written to {}/ (part.json, draws.bin); join the parts with `upstream merge PART-FOLDERS... --out DIR`.",
-                first + 1,
-                last,
+                "Shard {shard} of {shards}: {which} written to {}/ (part.json, draws.bin); join the parts with `upstream merge PART-FOLDERS... --out DIR`.",
                 out.display()
             );
             return Ok(());

@@ -111,11 +111,15 @@ impl EvidenceScale {
             let finite = [r.effect_share, r.spread, r.optimism_bias]
                 .iter()
                 .all(|x| x.is_finite());
-            if !finite || r.spread < 0.0 || !(0.0..1.0).contains(&r.optimism_bias) {
+            if !finite
+                || !(0.0..=1.0).contains(&r.effect_share)
+                || r.spread < 0.0
+                || !(0.0..1.0).contains(&r.optimism_bias)
+            {
                 errors.push(at(
                     start,
                     format!(
-                        "rating {}: effect_share must be a number, spread at least 0 and optimism_bias from 0 up to (not including) 1",
+                        "rating {}: effect_share must be from 0 to 1, spread at least 0 and optimism_bias from 0 up to (not including) 1",
                         r.rating
                     ),
                 ));

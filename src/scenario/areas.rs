@@ -47,6 +47,17 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
             v.errors
                 .at(list.location(row, "parent"), format!("area `{code}` is its own parent"));
         }
+        for (column, name) in [("code", Some(code.as_str())), ("parent", parent.as_deref())] {
+            if name == Some(crate::results::ALL_AREAS) {
+                v.errors.at(
+                    list.location(row, column),
+                    format!(
+                        "`{}` is the name of the whole model's rows; give the area or parent another name",
+                        crate::results::ALL_AREAS
+                    ),
+                );
+            }
+        }
         let mut model = base.clone();
         model.scenarios.clear();
         model.population = vec![0.0; base.population.len()];
@@ -170,6 +181,21 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                         } else {
                             i32::MIN
                         };
+                        if points[a].iter().any(|(y, _)| *y == year) {
+                            v.errors.at(
+                                Location::Row(table.path.clone(), row.line, None),
+                                format!(
+                                    "area `{code}` has two rows for {}; give one per area{}",
+                                    if year == i32::MIN {
+                                        "its entries".to_string()
+                                    } else {
+                                        format!("year {year}")
+                                    },
+                                    if year == i32::MIN { "" } else { " and year" }
+                                ),
+                            );
+                            continue;
+                        }
                         match table.number(row, "people") {
                             Ok(x) if x >= 0.0 => points[a].push((year, x)),
                             Ok(x) => v
@@ -186,6 +212,11 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                             );
                         } else if let Some(e) = &mut areas[a].model.entries {
                             e.people = Series::by_year(p);
+                            // The area's own figure: a draw of the file's entries must not overwrite it.
+                            for u in &mut areas[a].model.uncertain {
+                                u.targets
+                                    .retain(|t| !matches!(t, crate::model::Target::EntriesPeople { .. }));
+                            }
                         }
                     }
                 }
@@ -314,6 +345,13 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                 continue;
             };
             let path = table.text(row, "path").trim();
+            if path == "discount_rate" {
+                v.errors.at(
+                    table.location(row, "path"),
+                    "the discount rate is the whole model's: areas cannot have their own (their roll-ups discount alike)",
+                );
+                continue;
+            }
             let (value, scale) = (table.text(row, "value").trim(), table.text(row, "scale").trim());
             let result = match (value.is_empty(), scale.is_empty()) {
                 (false, true) => table
@@ -348,7 +386,17 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
         for s in &base.scenarios {
             let mut m = area.model.clone();
             for (key, value) in &s.overrides {
-                if let Err(problem) = overrides::apply(&mut m, key, *value) {
+                // A scenario's figure for a number the area scales is scaled alike.
+                let factor = overrides::targets(&m, key, *value)
+                    .ok()
+                    .and_then(|set| {
+                        m.area_scales
+                            .iter()
+                            .find(|(t, _)| set.iter().any(|s| s.same_quantity(t)))
+                            .map(|(_, f)| *f)
+                    })
+                    .unwrap_or(1.0);
+                if let Err(problem) = overrides::apply(&mut m, key, *value * factor) {
                     v.errors.at(
                         where_.clone(),
                         format!(

@@ -498,6 +498,32 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
             ));
         }
     }
+    // Sampled values are scaled too: a probability's largest possible draw
+    // must stay a probability.
+    for u in &model.uncertain {
+        let scaled_here = u.targets.iter().any(|t| {
+            scaled.iter().any(|s| s.same_quantity(t)) && matches!(t, Target::Transition { .. } | Target::Exit { .. })
+        });
+        let before = model
+            .area_scales
+            .iter()
+            .filter(|(s, _)| u.targets.iter().any(|t| s.same_quantity(t)))
+            .map(|(_, f)| *f)
+            .product::<f64>();
+        // The largest value a draw can practically take (a beta's support
+        // runs to 1, but not its draws).
+        let hi = if scaled_here {
+            u.distribution.quantile(1.0 - 1e-9)
+        } else {
+            0.0
+        };
+        if scaled_here && hi * before * factor > 1.0 {
+            return Err(format!(
+                "scaling by {factor} would let draws of `{}` ({}, up to {hi:.4}) exceed 1; narrow its distribution or scale less",
+                u.label, u.distribution
+            ));
+        }
+    }
     for t in scaled {
         match model.area_scales.iter_mut().find(|(s, _)| s.same_quantity(&t)) {
             Some((_, f)) => *f *= factor,
@@ -505,4 +531,9 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// The numbers `path` names in `model` (as an override of `value` would set them).
+pub fn targets(model: &Model, path: &str, value: f64) -> Result<Vec<Target>, String> {
+    set(&mut model.clone(), path, value)
 }

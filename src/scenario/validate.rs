@@ -1600,6 +1600,10 @@ fn intervention_from(
                 fail(v, &o.span(), "optimism_bias = true takes its share from the evidence rating; give evidence_rating, or a share such as optimism_bias = 0.2".into());
                 0.0
             }
+            (RawOptimism::Share(_), None) => {
+                fail(v, &o.span(), "optimism_bias cuts the effects that evidence_rating shapes; give evidence_rating too (effects given as distributions are used as written)".into());
+                0.0
+            }
             (RawOptimism::Share(x), _) if (0.0..1.0).contains(x) => *x,
             (RawOptimism::Share(x), _) => {
                 fail(
@@ -1987,6 +1991,13 @@ fn maturity_from(v: &mut Validator, raw: &Spanned<RawMaturity>) -> Option<Maturi
                 .fidelity_from
                 .clone()
                 .unwrap_or_else(|| vec!["7.2".into(), "3".into()]);
+            if units.is_empty() {
+                v.err(
+                    &span,
+                    "[maturity] fidelity_from is empty; name the units whose level sets the factor, e.g. [\"7.2\", \"3\"]",
+                );
+                return None;
+            }
             for u in &units {
                 if matrix.unit(u).is_none() {
                     v.err(

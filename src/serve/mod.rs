@@ -472,6 +472,15 @@ async fn maturity_save(State(app): State<Arc<App>>, body: Bytes) -> Response {
         if !problems.is_empty() {
             return Err(Problem(StatusCode::UNPROCESSABLE_ENTITY, problems.join("; ")));
         }
+        // "Overwrite" replaces an assessment, never another kind of file
+        // (such as the scenario file itself).
+        let target = app.save_dir.join(&request.file);
+        if request.overwrite && target.exists() && crate::maturity::Assessment::load(&target, &matrix).is_err() {
+            return Err(Problem(
+                StatusCode::CONFLICT,
+                format!("{} exists and is not an assessment; choose another name", request.file),
+            ));
+        }
         let text = format!(
             "# A maturity matrix self-assessment saved from an `upstream serve` workshop.\n{}",
             toml::to_string(&request.assessment)
