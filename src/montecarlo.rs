@@ -922,7 +922,7 @@ fn run_batch(
     } = ws;
     for (accounts, comparisons) in per_lane.iter_mut() {
         accounts.resize_with(prepared.len(), Accounts::default);
-        comparisons.clear();
+        comparisons.resize_with(prepared.len() - 1, Comparison::default);
     }
     // The baseline's numbers for every lane; a scenario's are these with its differences.
     base_params.clear();
@@ -975,7 +975,8 @@ fn run_batch(
                 params[layout.discount_rate()][lane],
             );
             if f > 0 {
-                comparisons.push(Comparison::of(model, &accounts[0], &accounts[f]));
+                let (base, rest) = accounts.split_at(f);
+                comparisons[f - 1].fill(model, &base[0], &rest[0]);
             }
         }
     }

@@ -328,7 +328,7 @@ pub fn sum_areas(model: &Model, per_area: &[Vec<Accounts>], members: &[usize]) -
 }
 
 /// Savings of one funder (or of everyone) against the baseline.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Savings {
     /// Baseline service spend − scenario service spend, per year.
     pub gross_saving: Vec<f64>,
@@ -350,17 +350,42 @@ pub struct Savings {
 }
 
 impl Savings {
+    #[cfg(test)]
     fn new(years: &[i32], discount: &[f64], gross: Vec<f64>, investment: Vec<f64>, scale: f64) -> Savings {
-        let net: Vec<f64> = gross.iter().zip(&investment).map(|(g, i)| g - i).collect();
-        let net_d: Vec<f64> = net.iter().zip(discount).map(|(n, d)| n * d).collect();
-        let cumulative = running_sum(&net);
-        let cumulative_d = running_sum(&net_d);
-        let discounted_gross_saving = gross.iter().zip(discount).map(|(g, d)| g * d).sum();
-        let discounted_investment = investment.iter().zip(discount).map(|(i, d)| i * d).sum();
+        let mut s = Savings::default();
+        s.fill(years, discount, gross.into_iter(), investment.into_iter(), scale);
+        s
+    }
+
+    /// Computes these savings in place (reusing their memory) from each
+    /// year's gross saving and investment.
+    fn fill(
+        &mut self,
+        years: &[i32],
+        discount: &[f64],
+        gross: impl Iterator<Item = f64>,
+        investment: impl Iterator<Item = f64>,
+        scale: f64,
+    ) {
+        self.gross_saving.clear();
+        self.gross_saving.extend(gross);
+        self.investment.clear();
+        self.investment.extend(investment);
+        self.net_saving.clear();
+        self.net_saving
+            .extend(self.gross_saving.iter().zip(&self.investment).map(|(g, i)| g - i));
+        self.net_saving_discounted.clear();
+        self.net_saving_discounted
+            .extend(self.net_saving.iter().zip(discount).map(|(n, d)| n * d));
+        running_sum_into(&self.net_saving, &mut self.net_saving_cumulative);
+        running_sum_into(&self.net_saving_discounted, &mut self.net_saving_cumulative_discounted);
+        self.discounted_gross_saving = self.gross_saving.iter().zip(discount).map(|(g, d)| g * d).sum();
+        self.discounted_investment = self.investment.iter().zip(discount).map(|(i, d)| i * d).sum();
         // Sums of large spends leave rounding of about 1e-12 of them.
         let tolerance = 1e-9 * (1.0 + scale);
-        let first_investment = investment.iter().position(|&i| i > 0.0);
-        let break_even_year = first_investment.and_then(|start| {
+        let first_investment = self.investment.iter().position(|&i| i > 0.0);
+        let cumulative_d = &self.net_saving_cumulative_discounted;
+        self.break_even_year = first_investment.and_then(|start| {
             let last_negative = cumulative_d.iter().rposition(|&c| c < -tolerance);
             let from = match last_negative {
                 None => start,
@@ -368,18 +393,7 @@ impl Savings {
             };
             years.get(from).copied()
         });
-        Savings {
-            npv: cumulative_d.last().copied().unwrap_or(0.0),
-            gross_saving: gross,
-            investment,
-            net_saving: net,
-            net_saving_discounted: net_d,
-            net_saving_cumulative: cumulative,
-            net_saving_cumulative_discounted: cumulative_d,
-            discounted_gross_saving,
-            discounted_investment,
-            break_even_year,
-        }
+        self.npv = cumulative_d.last().copied().unwrap_or(0.0);
     }
 
     /// Discounted gross saving per pound of discounted investment.
@@ -394,13 +408,12 @@ impl Savings {
     }
 }
 
-fn running_sum(xs: &[f64]) -> Vec<f64> {
-    xs.iter()
-        .scan(0.0, |acc, x| {
-            *acc += x;
-            Some(*acc)
-        })
-        .collect()
+fn running_sum_into(xs: &[f64], out: &mut Vec<f64>) {
+    out.clear();
+    out.extend(xs.iter().scan(0.0, |acc, x| {
+        *acc += x;
+        Some(*acc)
+    }));
 }
 
 /// Every future's accounts (the baseline first) and each scenario's
@@ -416,7 +429,7 @@ pub fn account_futures(futures: &[Future]) -> (Vec<Accounts>, Vec<Comparison>) {
 }
 
 /// A scenario against the baseline: in all, and per funder.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Comparison {
     pub scenario: String,
     pub total: Savings,
@@ -431,40 +444,38 @@ impl Comparison {
     /// Compares `scenario` with `baseline`, discounting by the scenario
     /// model's rate and timing.
     pub fn of(model: &Model, baseline: &Accounts, scenario: &Accounts) -> Comparison {
-        let diff = |b: &[f64], s: &[f64]| -> Vec<f64> { b.iter().zip(s).map(|(b, s)| b - s).collect() };
+        let mut c = Comparison::default();
+        c.fill(model, baseline, scenario);
+        c
+    }
+
+    /// [`Comparison::of`] in place, reusing the memory of an earlier one.
+    pub fn fill(&mut self, model: &Model, baseline: &Accounts, scenario: &Accounts) {
         let years = &scenario.years;
         let discount = &scenario.discount_factor;
         let scale = baseline.spend_total.iter().map(|x| x.abs()).sum::<f64>();
-        let total = Savings::new(
+        self.scenario.clone_from(&scenario.scenario);
+        self.total.fill(
             years,
             discount,
-            diff(&baseline.spend_services_total, &scenario.spend_services_total),
-            scenario.intervention_cost_total.clone(),
+            baseline
+                .spend_services_total
+                .iter()
+                .zip(&scenario.spend_services_total)
+                .map(|(b, s)| b - s),
+            scenario.intervention_cost_total.iter().copied(),
             scale,
         );
-        let by_funder = (0..model.funders.len())
-            .map(|f| {
-                let column = |a: &Accounts| -> Vec<f64> {
-                    (0..a.years.len())
-                        .map(|t| a.spend_funder[t][f] - a.investment_funder[t][f])
-                        .collect()
-                };
-                let investment: Vec<f64> = (0..scenario.years.len())
-                    .map(|t| scenario.investment_funder[t][f])
-                    .collect();
-                Savings::new(
-                    years,
-                    discount,
-                    diff(&column(baseline), &column(scenario)),
-                    investment,
-                    scale,
-                )
-            })
-            .collect();
-        Comparison {
-            scenario: scenario.scenario.clone(),
-            total,
-            by_funder,
+        self.by_funder.resize_with(model.funders.len(), Savings::default);
+        for (f, savings) in self.by_funder.iter_mut().enumerate() {
+            let column = |a: &Accounts, t: usize| a.spend_funder[t][f] - a.investment_funder[t][f];
+            savings.fill(
+                years,
+                discount,
+                (0..baseline.years.len().min(scenario.years.len())).map(|t| column(baseline, t) - column(scenario, t)),
+                (0..scenario.years.len()).map(|t| scenario.investment_funder[t][f]),
+                scale,
+            );
         }
     }
 }
