@@ -699,6 +699,8 @@ fn run_core(
         }
     }
     let with_values = kept_rows > 0;
+    // Statistics for every row, in row order, and none kept aside.
+    let every_row_plain = keep.is_empty() && kept_rows == rows && slots.iter().enumerate().all(|(r, s)| *s == Some(r));
     let width = kept_rows.max(1);
 
     let batches = draws.div_ceil(LANES);
@@ -728,15 +730,23 @@ fn run_core(
                     let out = &mut chunk[lane * width..(lane + 1) * width];
                     let mut kept = vec![f64::NAN; keep.len()];
                     let mut r = 0;
-                    visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
-                        if with_values && let Some(k) = slots[r] {
-                            out[k] = v.map_or(f32::NAN, |x| x as f32);
-                        }
-                        if let Some(k) = kept_at[r] {
-                            kept[k] = v.unwrap_or(f64::NAN);
-                        }
-                        r += 1;
-                    });
+                    if every_row_plain {
+                        // Every row in order, nothing kept aside: the common case.
+                        visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
+                            out[r] = v.map_or(f32::NAN, |x| x as f32);
+                            r += 1;
+                        });
+                    } else {
+                        visit_summary(model, accounts, comparisons, &mut |_, _, _, v| {
+                            if with_values && let Some(k) = slots[r] {
+                                out[k] = v.map_or(f32::NAN, |x| x as f32);
+                            }
+                            if let Some(k) = kept_at[r] {
+                                kept[k] = v.unwrap_or(f64::NAN);
+                            }
+                            r += 1;
+                        });
+                    }
                     debug_assert_eq!(r, rows);
                     batch_records[lane] = DrawRecord {
                         parameters: std::mem::take(&mut sampled[lane]),
