@@ -1126,17 +1126,21 @@ pub fn run_areas(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<Summary>, DrawError> {
     let range = draw_range(options.draws, 1, 1);
-    let raw = run_areas_raw(model, areas, units, options, every_row, range, progress)?;
+    let raw = run_areas_raw(model, areas, units, options, every_row, None, range, progress)?;
     Ok(summarise_raw(model, &areas[0], options, raw))
 }
 
-/// [`run_areas`] for the draws `range` only, before statistics.
+/// [`run_areas`] for the draws `range` only, before statistics; `figures`
+/// (if given) is computed from the last unit's accounts in every draw and
+/// kept in its record.
+#[allow(clippy::too_many_arguments)]
 pub fn run_areas_raw(
     model: &Model,
     areas: &[Vec<FutureSpec>],
     units: &[(String, Vec<usize>)],
     options: &Options,
     every_row: &(dyn Fn(usize) -> bool + Sync),
+    figures: Option<&(dyn Fn(&[Accounts]) -> Vec<f64> + Sync)>,
     range: std::ops::Range<usize>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Raw, DrawError> {
@@ -1279,7 +1283,7 @@ pub fn run_areas_raw(
                                     })
                                     .collect(),
                                 kept: Vec::new(),
-                                figures: Vec::new(),
+                                figures: figures.map_or_else(Vec::new, |f| f(accounts)),
                             };
                         }
                     }

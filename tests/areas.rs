@@ -677,3 +677,24 @@ fn an_empty_shard_merges_in_any_order() {
     );
     assert!(std::fs::read(whole.join("summary.csv")).unwrap() == std::fs::read(merged.join("summary.csv")).unwrap());
 }
+
+#[test]
+fn one_areas_intervention_ranges_equal_the_files_without_areas() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    let plain = tmp.path().join("plain.toml");
+    std::fs::write(
+        &plain,
+        small().replace(
+            "unit_cost = 3000",
+            "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
+        ),
+    )
+    .unwrap();
+    run(&file, &tmp.path().join("a"), &["--draws", "40"]);
+    run(&plain, &tmp.path().join("p"), &["--draws", "40"]);
+    let a = std::fs::read_to_string(tmp.path().join("a/interventions.csv")).unwrap();
+    let p = std::fs::read_to_string(tmp.path().join("p/interventions.csv")).unwrap();
+    assert!(a.lines().next().unwrap().contains("prob_net_harm"), "with ranges");
+    assert_eq!(a, p);
+}

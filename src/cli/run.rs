@@ -284,10 +284,12 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     let with_areas = !units.is_empty();
     if with_areas && args.attribute && draws > 0 {
         eprintln!(
-            "warning: --attribute is not used with [areas]: interventions.csv holds the whole model's figures at the inputs' means"
+            "warning: --attribute is not used with [areas]: an intervention's figures within a package are at the inputs' means"
         );
     }
-    let drawn = |p: &costs::Attribution| !with_areas && (args.attribute || p.without == 0);
+    // With areas, the pairs against do-nothing are drawn from the whole
+    // model's per-draw sums; leave-one-out futures are not run per area.
+    let drawn = |p: &costs::Attribution| p.without == 0 || (args.attribute && !with_areas);
     let drawn_pairs: Vec<costs::Attribution> = pairs.iter().filter(|p| drawn(p)).cloned().collect();
 
     if draws > 0 {
@@ -344,7 +346,18 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         let raw = if with_areas {
             bar.set_message(format!("{} areas × {} futures", model.areas.len(), specs.len()));
             pool.install(|| {
-                montecarlo::run_areas_raw(&model, &area_specs, &units, &options, &every_row, range, &progress)
+                let figures =
+                    |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
+                montecarlo::run_areas_raw(
+                    &model,
+                    &area_specs,
+                    &units,
+                    &options,
+                    &every_row,
+                    Some(&figures),
+                    range,
+                    &progress,
+                )
             })
         } else {
             let reported = specs.len();
