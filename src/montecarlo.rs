@@ -81,14 +81,14 @@ pub struct DrawRecord {
 }
 
 /// Figures computed from a draw's accounts (every future's), kept per draw.
-pub type Figures = dyn Fn(&[Accounts]) -> Vec<f64> + Sync;
+pub type Figures<'f> = dyn Fn(&[Accounts]) -> Vec<f64> + Sync + 'f;
 
 /// More to do with each draw than the summary rows: futures run on every
 /// draw but not reported as rows (those after the first `reported`), and
 /// figures computed from every future's accounts, kept per draw.
 pub struct Extra<'a> {
     pub reported: usize,
-    pub figures: &'a Figures,
+    pub figures: &'a Figures<'a>,
 }
 
 /// Everything a Monte Carlo run produced.
@@ -1143,7 +1143,7 @@ pub fn run_areas_raw(
     units: &[(String, Vec<usize>)],
     options: &Options,
     every_row: &(dyn Fn(usize) -> bool + Sync),
-    figures: Option<&Figures>,
+    figures: Option<&Figures<'_>>,
     range: std::ops::Range<usize>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Raw, DrawError> {
