@@ -55,6 +55,19 @@ impl fmt::Display for InputError {
     }
 }
 
+/// 1-based line of byte `offset` in `text`.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+/// A TOML file that does not read as `what`: the problem at its line.
+pub fn toml_problem(path: &Path, text: &str, e: &toml::de::Error, what: &str) -> InputError {
+    let location = e.span().map_or(Location::File(path.to_path_buf()), |s| {
+        Location::Line(path.to_path_buf(), line_of(text, s.start))
+    });
+    InputError::new(location, format!("not a valid {what}: {}", e.message()))
+}
+
 /// Every problem found in a set of inputs, in the order found. Never empty.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub struct InputErrors(pub Vec<InputError>);

@@ -80,6 +80,22 @@ pub struct DrawRecord {
     pub figures: Vec<f64>,
 }
 
+/// Each scenario's headline figures of one draw, for `draws.csv`: NPV,
+/// return per £1 and break-even year (NaN where there is none).
+fn headline(comparisons: &[Comparison]) -> Vec<[f64; 3]> {
+    comparisons
+        .iter()
+        .map(|c| {
+            let t = &c.total;
+            [
+                t.npv,
+                t.return_per_pound().unwrap_or(f64::NAN),
+                t.break_even_year.map_or(f64::NAN, f64::from),
+            ]
+        })
+        .collect()
+}
+
 /// Figures computed from a draw's accounts (every future's), kept per draw.
 pub type Figures<'f> = dyn Fn(&[Accounts]) -> Vec<f64> + Sync + 'f;
 
@@ -753,17 +769,7 @@ fn run_core(
                     debug_assert_eq!(r, rows);
                     batch_records[lane] = DrawRecord {
                         parameters: std::mem::take(&mut sampled[lane]),
-                        headline: comparisons
-                            .iter()
-                            .map(|c| {
-                                let t = &c.total;
-                                [
-                                    t.npv,
-                                    t.return_per_pound().unwrap_or(f64::NAN),
-                                    t.break_even_year.map_or(f64::NAN, f64::from),
-                                ]
-                            })
-                            .collect(),
+                        headline: headline(comparisons),
                         kept,
                         figures: extra.map_or_else(Vec::new, |e| (e.figures)(all_accounts)),
                     };
@@ -1274,17 +1280,7 @@ pub fn run_areas_raw(
                         if u == nu - 1 {
                             batch_records[lane] = DrawRecord {
                                 parameters: std::mem::take(&mut sampled[lane]),
-                                headline: comparisons
-                                    .iter()
-                                    .map(|c| {
-                                        let t = &c.total;
-                                        [
-                                            t.npv,
-                                            t.return_per_pound().unwrap_or(f64::NAN),
-                                            t.break_even_year.map_or(f64::NAN, f64::from),
-                                        ]
-                                    })
-                                    .collect(),
+                                headline: headline(&comparisons),
                                 kept: Vec::new(),
                                 figures: figures.map_or_else(Vec::new, |f| f(accounts)),
                             };

@@ -200,6 +200,26 @@ impl Picture for MaturityChart {
 }
 
 impl MaturityChart {
+    /// The chart of `matrix`'s units, with a bar per named series of levels.
+    pub fn of(
+        matrix: &crate::maturity::Matrix,
+        title: &str,
+        subtitle: Vec<String>,
+        series: Vec<(String, Vec<u8>)>,
+    ) -> MaturityChart {
+        MaturityChart {
+            title: title.into(),
+            subtitle,
+            level_names: matrix.levels.iter().map(|l| l.name.clone()).collect(),
+            units: matrix
+                .units
+                .iter()
+                .map(|u| (matrix.unit_label(u), matrix.dimension_of(u).name.clone()))
+                .collect(),
+            series,
+        }
+    }
+
     pub fn svg(&self) -> Result<String, ChartError> {
         svg_of(self)
     }

@@ -342,20 +342,6 @@ fn load_all(matrix: &Matrix, files: &[PathBuf]) -> Result<Vec<Assessment>, CliEr
     }
 }
 
-fn chart(matrix: &Matrix, title: &str, subtitle: Vec<String>, series: Vec<(String, Vec<u8>)>) -> MaturityChart {
-    MaturityChart {
-        title: title.into(),
-        subtitle,
-        level_names: matrix.levels.iter().map(|l| l.name.clone()).collect(),
-        units: matrix
-            .units
-            .iter()
-            .map(|u| (matrix.unit_label(u), matrix.dimension_of(u).name.clone()))
-            .collect(),
-        series,
-    }
-}
-
 fn write_results(out: &Path, name: &str, csv_rows: Vec<Vec<String>>, picture: &MaturityChart) -> Result<(), CliError> {
     upstream::output::replace_dir(out, |staging| {
         let mut w = csv::Writer::from_path(staging.join(format!("{name}.csv")))?;
@@ -452,7 +438,7 @@ fn summary(matrix: &Matrix, files: &[PathBuf], out: Option<PathBuf>) -> Result<(
             "one assessment"
         }
     )];
-    let picture = chart(matrix, "Maturity by unit", subtitle, series);
+    let picture = MaturityChart::of(matrix, "Maturity by unit", subtitle, series);
     write_results(&out, "maturity", csv_rows, &picture)?;
     print!("{text}");
     println!(
@@ -515,7 +501,7 @@ fn compare(matrix: &Matrix, baseline: &Path, follow_up: &Path, out: Option<PathB
         .iter()
         .map(|x| (format!("{} ({})", x.who, x.date), x.levels.clone()))
         .collect();
-    let picture = chart(
+    let picture = MaturityChart::of(
         matrix,
         "Maturity: baseline and follow-up",
         vec!["Level reached per unit at each assessment".into()],

@@ -1,7 +1,7 @@
 //! The evidence scale: read from data (`data/evidence-scale.toml`, built in,
 //! or a model's own file), never written into code.
 
-use crate::error::{InputError, InputErrors, Location};
+use crate::error::{InputError, InputErrors, Location, line_of, toml_problem};
 use crate::uncertainty::Distribution;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -76,14 +76,8 @@ impl EvidenceScale {
             || PathBuf::from("data/evidence-scale.toml (built in)"),
             Path::to_path_buf,
         );
-        let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let at = |offset: usize, m: String| InputError::new(Location::Line(shown.clone(), line(offset)), m);
-        let raw: RawScale = toml::from_str(text).map_err(|e| {
-            let loc = e.span().map_or(Location::File(shown.clone()), |s| {
-                Location::Line(shown.clone(), line(s.start))
-            });
-            InputError::new(loc, format!("not a valid evidence scale: {}", e.message()))
-        })?;
+        let at = |offset: usize, m: String| InputError::new(Location::Line(shown.clone(), line_of(text, offset)), m);
+        let raw: RawScale = toml::from_str(text).map_err(|e| toml_problem(&shown, text, &e, "evidence scale"))?;
         let mut errors = Vec::new();
         if *raw.version.get_ref() != 1 {
             errors.push(at(

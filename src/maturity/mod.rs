@@ -5,7 +5,7 @@
 //! priority actions); summaries give each unit's level, and comparisons show
 //! change between assessments and disagreement between people.
 
-use crate::error::{InputError, InputErrors, Location};
+use crate::error::{InputError, InputErrors, toml_problem};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -107,13 +107,7 @@ impl Matrix {
             || PathBuf::from("data/maturity-matrix.toml (built in)"),
             Path::to_path_buf,
         );
-        let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let m: Matrix = toml::from_str(text).map_err(|e| {
-            let loc = e.span().map_or(Location::File(shown.clone()), |s| {
-                Location::Line(shown.clone(), line(s.start))
-            });
-            InputError::new(loc, format!("not a valid maturity matrix: {}", e.message()))
-        })?;
+        let m: Matrix = toml::from_str(text).map_err(|e| toml_problem(&shown, text, &e, "maturity matrix"))?;
         let mut problems = Vec::new();
         let levels: Vec<u8> = m.levels.iter().map(|l| l.level).collect();
         if levels != [1, 2, 3, 4] {
@@ -250,13 +244,7 @@ impl Assessment {
     pub fn load(path: &Path, matrix: &Matrix) -> Result<Assessment, InputErrors> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| InputError::in_file(path, format!("cannot read the assessment: {e}")))?;
-        let line = |offset: usize| text[..offset.min(text.len())].matches('\n').count() + 1;
-        let a: Assessment = toml::from_str(&text).map_err(|e| {
-            let loc = e.span().map_or(Location::File(path.to_path_buf()), |s| {
-                Location::Line(path.to_path_buf(), line(s.start))
-            });
-            InputError::new(loc, format!("not a valid assessment: {}", e.message()))
-        })?;
+        let a: Assessment = toml::from_str(&text).map_err(|e| toml_problem(path, &text, &e, "assessment"))?;
         let problems = a.problems(matrix);
         if problems.is_empty() {
             Ok(a)

@@ -251,20 +251,15 @@ fn maturity_section(h: &mut String, output: &RunOutput) -> Result<(), ChartError
         "<section id=\"maturity\">\n<h2>System maturity</h2>\n<p class=\"caption\">Self-assessments on the maternity &amp; early years maturity matrix ({}), oldest first: the level each unit has reached (every criterion of that level and the ones below ticked).</p>",
         escape(&matrix.source)
     );
-    let chart = crate::charts::MaturityChart {
-        title: "Maturity by unit".into(),
-        subtitle: vec!["Level reached per unit at each assessment".into()],
-        level_names: matrix.levels.iter().map(|l| l.name.clone()).collect(),
-        units: matrix
-            .units
-            .iter()
-            .map(|u| (matrix.unit_label(u), matrix.dimension_of(u).name.clone()))
-            .collect(),
-        series: summaries
+    let chart = crate::charts::MaturityChart::of(
+        &matrix,
+        "Maturity by unit",
+        vec!["Level reached per unit at each assessment".into()],
+        summaries
             .iter()
             .map(|s| (format!("{} ({})", s.who, s.date), s.levels.clone()))
             .collect(),
-    };
+    );
     let _ = writeln!(h, "<figure>\n{}</figure>", inline(&chart.svg()?, "Maturity by unit"));
     let _ = write!(h, "<table><thead><tr><th>dimension</th>");
     for s in &summaries {

@@ -71,9 +71,6 @@ pub fn summary_table(output: &RunOutput) -> String {
         }
         rows.push(row);
     }
-    let widths: Vec<usize> = (0..rows[0].len())
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -96,25 +93,7 @@ pub fn summary_table(output: &RunOutput) -> String {
             mc.draws, mc.seed
         );
     }
-    for (i, row) in rows.iter().enumerate() {
-        let cells: Vec<String> = row
-            .iter()
-            .enumerate()
-            .map(|(c, text)| {
-                let pad = widths[c] - text.chars().count();
-                if c == 0 {
-                    format!("{text}{}", " ".repeat(pad))
-                } else {
-                    format!("{}{text}", " ".repeat(pad))
-                }
-            })
-            .collect();
-        let _ = writeln!(out, "{}", cells.join("  ").trim_end());
-        if i == 0 {
-            let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-            let _ = writeln!(out, "{}", rule.join("  "));
-        }
-    }
+    out.push_str(&plain(&rows));
     out
 }
 

@@ -6,7 +6,8 @@
 
 use super::file::RawAreas;
 use super::overrides;
-use super::validate::{Validator, flow_problems};
+use super::tables::{Table, TableRow};
+use super::validate::{Validator, flow_problems, projection_points};
 use crate::error::Location;
 use crate::model::{Area, Model, Series};
 use std::collections::BTreeMap;
@@ -88,10 +89,37 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
         );
     }
     let codes: Vec<String> = areas.iter().map(|a| a.code.clone()).collect();
-    let area_of = |code: &str| codes.iter().position(|c| c == code);
-    let known = || {
-        let shown: Vec<&str> = codes.iter().map(String::as_str).take(8).collect();
-        format!("`{}`{}", shown.join("`, `"), if codes.len() > 8 { ", …" } else { "" })
+    // The area a table row names, or `None` with the problem recorded.
+    let area_in = |v: &mut Validator, table: &Table, row: &TableRow| -> Option<usize> {
+        let code = table.text(row, "area").trim();
+        let found = codes.iter().position(|c| c == code);
+        if found.is_none() {
+            let shown: Vec<&str> = codes.iter().map(String::as_str).take(8).collect();
+            v.errors.at(
+                table.location(row, "area"),
+                format!(
+                    "unknown area `{code}`; the areas are `{}`{}",
+                    shown.join("`, `"),
+                    if codes.len() > 8 { ", …" } else { "" }
+                ),
+            );
+        }
+        found
+    };
+    // A count of people in `column` (0 or more), or `None` with the problem recorded.
+    let people_in = |v: &mut Validator, table: &Table, row: &TableRow, column: &str, what: &str| -> Option<f64> {
+        match table.number(row, column) {
+            Ok(x) if x >= 0.0 => Some(x),
+            Ok(x) => {
+                v.errors
+                    .at(table.location(row, column), format!("{x} {what}; give 0 or more"));
+                None
+            }
+            Err(e) => {
+                v.errors.extend(e.into());
+                None
+            }
+        }
     };
 
     // People.
@@ -101,11 +129,7 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
         let mut given = vec![false; areas.len()];
         for row in &table.rows {
             let code = table.text(row, "area").trim();
-            let Some(a) = area_of(code) else {
-                v.errors.at(
-                    table.location(row, "area"),
-                    format!("unknown area `{code}`; the areas are {}", known()),
-                );
+            let Some(a) = area_in(v, &table, row) else {
                 continue;
             };
             let band = table.text(row, "band").trim();
@@ -120,17 +144,8 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                     .at(table.location(row, column), format!("unknown {kind} `{name}`"));
                 continue;
             };
-            let people = match table.number(row, "people") {
-                Ok(x) if x >= 0.0 => x,
-                Ok(x) => {
-                    v.errors
-                        .at(table.location(row, "people"), format!("{x} people; give 0 or more"));
-                    continue;
-                }
-                Err(e) => {
-                    v.errors.extend(e.into());
-                    continue;
-                }
+            let Some(people) = people_in(v, &table, row, "people", "people") else {
+                continue;
             };
             let cell = b * nl + l;
             if let Some(first) = seen.insert((a, cell), row.line) {
@@ -163,11 +178,7 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                     let mut points: Vec<Vec<(i32, f64)>> = vec![Vec::new(); areas.len()];
                     for row in &table.rows {
                         let code = table.text(row, "area").trim();
-                        let Some(a) = area_of(code) else {
-                            v.errors.at(
-                                table.location(row, "area"),
-                                format!("unknown area `{code}`; the areas are {}", known()),
-                            );
+                        let Some(a) = area_in(v, &table, row) else {
                             continue;
                         };
                         let year = if table.has_column("year") {
@@ -196,12 +207,8 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                             );
                             continue;
                         }
-                        match table.number(row, "people") {
-                            Ok(x) if x >= 0.0 => points[a].push((year, x)),
-                            Ok(x) => v
-                                .errors
-                                .at(table.location(row, "people"), format!("{x} entries; give 0 or more")),
-                            Err(e) => v.errors.extend(e.into()),
+                        if let Some(x) = people_in(v, &table, row, "people", "entries") {
+                            points[a].push((year, x));
                         }
                     }
                     for (a, p) in points.into_iter().enumerate() {
@@ -254,11 +261,7 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
         let mut by_area: Vec<BTreeMap<i32, Vec<Option<f64>>>> = vec![BTreeMap::new(); areas.len()];
         for row in &table.rows {
             let code = table.text(row, "area").trim();
-            let Some(a) = area_of(code) else {
-                v.errors.at(
-                    table.location(row, "area"),
-                    format!("unknown area `{code}`; the areas are {}", known()),
-                );
+            let Some(a) = area_in(v, &table, row) else {
                 continue;
             };
             let year = match table.year(row, "year") {
@@ -274,17 +277,8 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                     .at(table.location(row, "band"), format!("unknown band `{band}`"));
                 continue;
             };
-            let people = match table.number(row, "people") {
-                Ok(x) if x >= 0.0 => x,
-                Ok(x) => {
-                    v.errors
-                        .at(table.location(row, "people"), format!("{x} people; give 0 or more"));
-                    continue;
-                }
-                Err(e) => {
-                    v.errors.extend(e.into());
-                    continue;
-                }
+            let Some(people) = people_in(v, &table, row, "people", "people") else {
+                continue;
             };
             let slot = &mut by_area[a].entry(year).or_insert_with(|| vec![None; nb])[b];
             if slot.is_some() {
@@ -306,27 +300,9 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
                 );
                 continue;
             }
-            let mut points = Vec::new();
-            for (year, totals) in years {
-                let missing: Vec<String> = totals
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, t)| t.is_none())
-                    .map(|(b, _)| format!("`{}`", base.bands[b].name))
-                    .collect();
-                if missing.is_empty() {
-                    points.push((year, totals.into_iter().map(|t| t.unwrap_or(0.0)).collect()));
-                } else {
-                    v.errors.at(
-                        Location::File(table.path.clone()),
-                        format!(
-                            "area `{}`, year {year} has no row for band(s) {}; every year needs every band",
-                            areas[a].code,
-                            missing.join(", ")
-                        ),
-                    );
-                }
-            }
+            let band_names: Vec<String> = base.bands.iter().map(|b| b.name.clone()).collect();
+            let what = format!("area `{}`, ", areas[a].code);
+            let points = projection_points(v, &table.path, &what, years, &band_names);
             areas[a].model.projection = Some(crate::model::Projection { points });
         }
     }
@@ -337,11 +313,7 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
     {
         for row in &table.rows {
             let code = table.text(row, "area").trim();
-            let Some(a) = area_of(code) else {
-                v.errors.at(
-                    table.location(row, "area"),
-                    format!("unknown area `{code}`; the areas are {}", known()),
-                );
+            let Some(a) = area_in(v, &table, row) else {
                 continue;
             };
             let path = table.text(row, "path").trim();

@@ -1252,28 +1252,41 @@ fn projection_from(v: &mut Validator, csv: &Spanned<String>, names: &Names) -> O
         }
         *slot = Some(n);
     }
+    let points = projection_points(v, &table.path, "", by_year, &names.bands);
+    (ok && !points.is_empty()).then_some(Projection { points })
+}
+
+/// A projection's years, each with every band's total; a year missing a
+/// band is a problem (`what` prefixes its message, e.g. "area `N01`, ")
+/// and is left out.
+pub(crate) fn projection_points(
+    v: &mut Validator,
+    file: &Path,
+    what: &str,
+    by_year: BTreeMap<i32, Vec<Option<f64>>>,
+    bands: &[String],
+) -> Vec<(i32, Vec<f64>)> {
     let mut points = Vec::new();
     for (year, totals) in by_year {
         let missing: Vec<String> = totals
             .iter()
             .enumerate()
             .filter(|(_, t)| t.is_none())
-            .map(|(b, _)| format!("`{}`", names.bands[b]))
+            .map(|(b, _)| format!("`{}`", bands[b]))
             .collect();
-        if !missing.is_empty() {
+        if missing.is_empty() {
+            points.push((year, totals.into_iter().map(|t| t.unwrap_or(0.0)).collect()));
+        } else {
             v.errors.at(
-                Location::File(table.path.clone()),
+                Location::File(file.to_path_buf()),
                 format!(
-                    "year {year} has no row for band(s) {}; every year needs every band",
+                    "{what}year {year} has no row for band(s) {}; every year needs every band",
                     missing.join(", ")
                 ),
             );
-            ok = false;
-            continue;
         }
-        points.push((year, totals.into_iter().map(|t| t.unwrap_or(0.0)).collect()));
     }
-    (ok && !points.is_empty()).then_some(Projection { points })
+    points
 }
 
 fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>, service: usize) -> Vec<Series<f64>> {
