@@ -22,5 +22,6 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod serve;
+pub mod timing;
 pub mod uncertainty;
 pub mod units;

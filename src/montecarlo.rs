@@ -790,6 +790,26 @@ fn run_core(
     })
 }
 
+/// How many draws ahead the statistics' gather asks for its next values.
+const AHEAD: usize = 16;
+
+/// Asks for the cache lines holding the first `n` of `values` (a hint: the
+/// gather's reads are a draw's width apart, a stride the processor does not
+/// foresee on its own).
+#[inline(always)]
+fn prefetch(values: &[f32], n: usize) {
+    #[cfg(target_arch = "x86_64")]
+    for k in (0..n.min(values.len())).step_by(16) {
+        // SAFETY: a prefetch never faults and reads nothing; the address
+        // lies within `values`.
+        unsafe {
+            std::arch::x86_64::_mm_prefetch::<{ std::arch::x86_64::_MM_HINT_T0 }>(values[k..].as_ptr().cast());
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (values, n);
+}
+
 /// Statistics and probabilities of a run's draws.
 fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Core) -> Summary {
     let Core {
@@ -807,10 +827,6 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
             .position(|(ff, y, n)| *ff == f && *y == year && n == metric)
     };
 
-    let column = |r: usize| -> Option<Vec<f64>> {
-        let k = slots[r]?;
-        Some((0..draws).map(|d| f64::from(values[d * width + k])).collect())
-    };
     // Rows are gathered a block at a time: each draw's values for a block of
     // rows sit together, so the gather reads memory in order.
     const BLOCK: usize = 64;
@@ -819,14 +835,21 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
         .flat_map_iter(|block| {
             let first = block * BLOCK;
             let n = BLOCK.min(kept_rows - first);
-            let mut columns = vec![Vec::with_capacity(draws); n];
+            // Row j's values at `columns[j * draws..(j + 1) * draws]`. Each
+            // read is independent of the last (no growing vector), so the
+            // processor keeps many of these scattered reads in flight.
+            let mut columns = vec![0f32; n * draws];
             for d in 0..draws {
                 let at = d * width + first;
-                for (column, &v) in columns.iter_mut().zip(&values[at..at + n]) {
-                    column.push(v);
+                prefetch(&values[(at + AHEAD * width).min(values.len() - 1)..], n);
+                for (j, &v) in values[at..at + n].iter().enumerate() {
+                    columns[j * draws + d] = v;
                 }
             }
-            columns.into_iter().map(|c| row_stats_f32(&c, &options.percentiles))
+            let percentiles = &options.percentiles;
+            (0..n)
+                .map(|j| row_stats_f32(&columns[j * draws..(j + 1) * draws], percentiles))
+                .collect::<Vec<_>>()
         })
         .collect();
     let empty = RowStats {
@@ -839,10 +862,15 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
         .map(|slot| slot.map_or_else(|| empty.clone(), |k| packed[k].clone()))
         .collect();
 
-    let mut probabilities = Vec::new();
-    for (f, spec) in futures.iter().enumerate().skip(1) {
-        let _ = spec;
-        let break_even = find(f, None, "break_even_year").and_then(column);
+    // The probabilities: first which row each one counts in, then those
+    // rows' values gathered in one pass over the draws (in memory order).
+    enum Count {
+        Positive,
+        BrokenEvenBy(i32),
+    }
+    let mut wanted: Vec<(usize, i32, String, usize, Count)> = Vec::new();
+    for f in 1..futures.len() {
+        let break_even = find(f, None, "break_even_year").and_then(|r| slots[r]);
         for year in model.years() {
             let mut metrics = vec![(
                 "prob_net_saving_positive".to_string(),
@@ -855,27 +883,44 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
                 ));
             }
             for (metric, source) in metrics {
-                if let Some(values) = find(f, Some(year), &source).and_then(column) {
-                    let positive = values.iter().filter(|&&v| v > 0.0).count();
-                    probabilities.push(Probability {
-                        future: f,
-                        year,
-                        metric,
-                        value: positive as f64 / draws as f64,
-                    });
+                if let Some(k) = find(f, Some(year), &source).and_then(|r| slots[r]) {
+                    wanted.push((f, year, metric, k, Count::Positive));
                 }
             }
-            if let Some(be) = &break_even {
-                let by = be.iter().filter(|&&v| v.is_finite() && v <= f64::from(year)).count();
-                probabilities.push(Probability {
-                    future: f,
-                    year,
-                    metric: "prob_break_even_by_year".into(),
-                    value: by as f64 / draws as f64,
-                });
+            if let Some(k) = break_even {
+                wanted.push((f, year, "prob_break_even_by_year".into(), k, Count::BrokenEvenBy(year)));
             }
         }
     }
+    let mut needed: Vec<usize> = wanted.iter().map(|w| w.3).collect();
+    needed.sort_unstable();
+    needed.dedup();
+    let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(draws); needed.len()];
+    for d in 0..draws {
+        let row = &values[d * width..(d + 1) * width];
+        for (column, &k) in columns.iter_mut().zip(&needed) {
+            column.push(f64::from(row[k]));
+        }
+    }
+    let probabilities = wanted
+        .into_iter()
+        .map(|(future, year, metric, k, count)| {
+            let values = &columns[needed.binary_search(&k).unwrap_or(0)];
+            let n = match count {
+                Count::Positive => values.iter().filter(|&&v| v > 0.0).count(),
+                Count::BrokenEvenBy(year) => values
+                    .iter()
+                    .filter(|&&v| v.is_finite() && v <= f64::from(year))
+                    .count(),
+            };
+            Probability {
+                future,
+                year,
+                metric,
+                value: n as f64 / draws as f64,
+            }
+        })
+        .collect();
 
     Summary {
         draws: options.draws,
@@ -1003,27 +1048,15 @@ fn run_batch(
 }
 
 /// [`row_stats`] for values kept in single precision, as the draws' are:
-/// the order statistics are found on integer keys (much faster than a
-/// NaN-aware float comparison), the moments are summed in double precision.
+/// the order statistics are found by bucketing (see [`order_statistics`]),
+/// the moments are summed in double precision.
 pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
     let n = values.len();
     if n == 0 || values.iter().any(|v| v.is_nan()) {
         let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
         return row_stats(&wide, percentiles);
     }
-    let mean = values.iter().map(|&v| f64::from(v)).sum::<f64>() / n as f64;
-    let sd = if n > 1 {
-        (values.iter().map(|&v| (f64::from(v) - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-    } else {
-        0.0
-    };
-    // Order-preserving map of finite floats to unsigned integers.
-    let key = |v: f32| {
-        let bits = v.to_bits();
-        if bits >> 31 == 1 { !bits } else { bits | 0x8000_0000 }
-    };
-    let value = |k: u32| f64::from(f32::from_bits(if k >> 31 == 1 { k & 0x7FFF_FFFF } else { !k }));
-    let mut keys: Vec<u32> = values.iter().map(|&v| key(v)).collect();
+    let (mean, sd) = mean_sd(values);
     // The order statistics every percentile needs (the one at or below its
     // position, and the next when it falls between two), found together.
     let mut positions: Vec<usize> = Vec::with_capacity(2 * percentiles.len());
@@ -1034,13 +1067,14 @@ pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
     }
     positions.sort_unstable();
     positions.dedup();
-    select_positions(&mut keys, 0, &positions);
+    let found = order_statistics(values, &positions);
+    let at = |k: usize| f64::from(found[positions.binary_search(&k).unwrap_or(0)]);
     let percentiles = percentiles
         .iter()
         .map(|&p| {
             let h = (n - 1) as f64 * p / 100.0;
             let (lo, hi) = (h.floor() as usize, (h.ceil() as usize).min(n - 1));
-            let (a, b) = (value(keys[lo]), value(keys[hi]));
+            let (a, b) = (at(lo), at(hi));
             Some(a + (h - lo as f64) * (b - a))
         })
         .collect();
@@ -1051,21 +1085,137 @@ pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
     }
 }
 
-/// Rearranges `keys` (the slice starting at index `offset` of the whole)
-/// so that each of the sorted `positions` holds the value a full sort would
-/// put there: select the middle position, then recurse on each side with
-/// the positions that fall there. Far less work than one selection per
-/// position, and no full sort.
-fn select_positions(keys: &mut [u32], offset: usize, positions: &[usize]) {
-    if positions.is_empty() || keys.is_empty() {
-        return;
+/// Mean and sample standard deviation of the `n` values `value(i)`, each
+/// sum kept in eight partial sums (so that it runs at the machine's vector
+/// width rather than one addition's latency at a time) added at the end.
+fn mean_sd<T: Copy + Into<f64>>(values: &[T]) -> (f64, f64) {
+    let n = values.len();
+    let mean = sum_in_parts(values, |v| v) / n as f64;
+    let sd = if n > 1 {
+        (sum_in_parts(values, |v| (v - mean).powi(2)) / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    (mean, sd)
+}
+
+/// `Σ term(v)` over `values`, in eight partial sums added at the end.
+#[inline(always)]
+fn sum_in_parts<T: Copy + Into<f64>>(values: &[T], term: impl Fn(f64) -> f64) -> f64 {
+    const PARTS: usize = 8;
+    let mut parts = [0.0; PARTS];
+    let mut chunks = values.chunks_exact(PARTS);
+    for chunk in &mut chunks {
+        for k in 0..PARTS {
+            parts[k] += term(chunk[k].into());
+        }
     }
-    let mid = positions.len() / 2;
-    let at = positions[mid] - offset;
-    keys.select_nth_unstable(at);
-    let (left, right) = keys.split_at_mut(at);
-    select_positions(left, offset, &positions[..mid]);
-    select_positions(&mut right[1..], offset + at + 1, &positions[mid + 1..]);
+    for (part, &v) in parts.iter_mut().zip(chunks.remainder()) {
+        *part += term(v.into());
+    }
+    parts.iter().sum::<f64>()
+}
+
+/// The values a full sort of `values` (all finite) would put at each of the
+/// sorted `positions`, without sorting: every value is put in one of a
+/// couple of thousand equal-width buckets between the least and the
+/// greatest (an order-keeping map), the buckets are counted, and only the
+/// few buckets that hold a wanted position are gathered and sorted. Ties
+/// and -0.0/+0.0 order as `f32::total_cmp`, so the result is exactly the
+/// sorted values'.
+pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
+    const BUCKETS: usize = 2048;
+    // Least and greatest, in sixteen running pairs (so the loop vectorises).
+    let (mut low, mut high) = ([f32::INFINITY; 16], [f32::NEG_INFINITY; 16]);
+    let mut chunks = values.chunks_exact(16);
+    for chunk in &mut chunks {
+        for k in 0..16 {
+            low[k] = if chunk[k] < low[k] { chunk[k] } else { low[k] };
+            high[k] = if chunk[k] > high[k] { chunk[k] } else { high[k] };
+        }
+    }
+    for (k, &v) in chunks.remainder().iter().enumerate() {
+        low[k] = low[k].min(v);
+        high[k] = high[k].max(v);
+    }
+    let lo = low.iter().fold(f32::INFINITY, |a, &b| a.min(b));
+    let hi = high.iter().fold(f32::NEG_INFINITY, |a, &b| a.max(b));
+    if lo == hi && lo != 0.0 {
+        return vec![lo; positions.len()];
+    }
+    let scale = (BUCKETS - 1) as f32 / (hi - lo);
+    if !(scale.is_finite() && scale > 0.0 && (hi - lo).is_finite()) {
+        // A range too narrow or too wide to bucket (or only zeros, which
+        // may carry either sign): sort.
+        let mut sorted = values.to_vec();
+        sorted.sort_unstable_by(f32::total_cmp);
+        return positions.iter().map(|&p| sorted[p]).collect();
+    }
+    // x = (v - lo) · scale never decreases as v grows and lies within
+    // 0..=BUCKETS - 1 (give or take a rounding); adding 2^23 leaves x
+    // rounded to a whole number in the low bits of the sum, an order-keeping
+    // bucket number found without a conversion instruction.
+    const SHIFT: f32 = 8_388_608.0;
+    let bucket = |v: f32| ((((v - lo) * scale) + SHIFT).to_bits() - SHIFT.to_bits()).min(BUCKETS as u32 - 1) as u16;
+    let index: Vec<u16> = values.iter().map(|&v| bucket(v)).collect();
+    // Counted in four interleaved tallies, so that neighbours in the same
+    // bucket do not wait on each other's count.
+    let mut tallies = vec![[0u32; 4]; BUCKETS];
+    let mut quads = index.chunks_exact(4);
+    for q in &mut quads {
+        for k in 0..4 {
+            tallies[usize::from(q[k])][k] += 1;
+        }
+    }
+    for &b in quads.remainder() {
+        tallies[usize::from(b)][0] += 1;
+    }
+    let counts: Vec<u32> = tallies.iter().map(|t| t.iter().sum()).collect();
+    // Each wanted position's bucket, and the rank of that bucket's first value.
+    let mut wanted: Vec<(usize, usize)> = Vec::with_capacity(positions.len());
+    let (mut b, mut before) = (0, 0usize);
+    for &p in positions {
+        while before + counts[b] as usize <= p {
+            before += counts[b] as usize;
+            b += 1;
+        }
+        wanted.push((b, before));
+    }
+    const NONE: u16 = u16::MAX;
+    let mut slot_of = vec![NONE; BUCKETS];
+    let mut gathered: Vec<Vec<f32>> = Vec::new();
+    for &(b, _) in &wanted {
+        if slot_of[b] == NONE {
+            slot_of[b] = gathered.len() as u16;
+            gathered.push(Vec::with_capacity(counts[b] as usize));
+        }
+    }
+    for (&b, &v) in index.iter().zip(values) {
+        let s = slot_of[usize::from(b)];
+        if s != NONE {
+            gathered[usize::from(s)].push(v);
+        }
+    }
+    // A crowded bucket (values bunched by a few far outliers) is bucketed
+    // again over its own narrower range; a small one is sorted.
+    let mut found = vec![0.0; positions.len()];
+    let mut k = 0;
+    while k < positions.len() {
+        let (b, before) = wanted[k];
+        let end = k + wanted[k..].iter().take_while(|w| w.0 == b).count();
+        let g = &mut gathered[usize::from(slot_of[b])];
+        let local: Vec<usize> = positions[k..end].iter().map(|&p| p - before).collect();
+        if g.len() > 256 {
+            found[k..end].copy_from_slice(&order_statistics(g, &local));
+        } else {
+            g.sort_unstable_by(f32::total_cmp);
+            for (slot, &p) in found[k..end].iter_mut().zip(&local) {
+                *slot = g[p];
+            }
+        }
+        k = end;
+    }
+    found
 }
 
 /// Mean, sample standard deviation and percentiles (linear between order
@@ -1077,12 +1227,7 @@ pub fn row_stats(values: &[f64], percentiles: &[f64]) -> RowStats {
     let (mean, sd) = if any_none || n == 0 {
         (None, None)
     } else {
-        let mean = values.iter().sum::<f64>() / n as f64;
-        let sd = if n > 1 {
-            (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
-        } else {
-            0.0
-        };
+        let (mean, sd) = mean_sd(values);
         (Some(mean), Some(sd))
     };
     // NaN ("none") sorts above every number. Each percentile needs only the
@@ -1362,6 +1507,34 @@ mod tests {
             let lo = h.floor() as usize;
             let expected = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
             assert!((got.unwrap() - expected).abs() < 1e-9, "p{q}: {got:?} vs {expected}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Bucketed order statistics are exactly a full sort's, for spread,
+        /// clustered, tied and signed-zero values alike.
+        #[test]
+        fn order_statistics_equal_a_full_sort(
+            values in proptest::collection::vec(
+                proptest::prop_oneof![
+                    -1.0e6f32..1.0e6,
+                    0.0f32..1.0e-3,
+                    proptest::sample::select(vec![0.0f32, -0.0, 1.0, 1.0e-30, -7.5, 3.0e30]),
+                ],
+                1..3000,
+            ),
+            picks in proptest::collection::vec(0.0f64..1.0, 1..12),
+        ) {
+            let n = values.len();
+            let mut positions: Vec<usize> = picks.iter().map(|p| (p * n as f64) as usize % n).collect();
+            positions.sort_unstable();
+            positions.dedup();
+            let mut sorted = values.clone();
+            sorted.sort_unstable_by(f32::total_cmp);
+            let found = order_statistics(&values, &positions);
+            for (&p, got) in positions.iter().zip(&found) {
+                proptest::prop_assert_eq!(got.to_bits(), sorted[p].to_bits(), "position {}", p);
+            }
         }
     }
 

@@ -202,7 +202,9 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         ));
     };
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    upstream::timing::mark("start");
     let model = upstream::scenario::load(&scenario)?;
+    upstream::timing::mark("load");
     super::print_warnings(&model);
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
@@ -318,6 +320,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         };
         super::check_memory(per_draw, model.uncertain.len() + 3 * comparisons.len(), kept)?;
     }
+    upstream::timing::mark("deterministic futures");
     let options = montecarlo::Options {
         draws,
         seed,
@@ -434,6 +437,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             return Ok(());
         }
     };
+    upstream::timing::mark("draws");
     let summaries: Vec<montecarlo::Summary> = match raw {
         None => Vec::new(),
         Some(raw) => {
@@ -444,9 +448,10 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 )));
             }
             let reported: &[FutureSpec] = if with_areas { &area_specs[0] } else { &specs };
-            montecarlo::summarise_raw(&model, reported, &options, raw)
+            pool.install(|| montecarlo::summarise_raw(&model, reported, &options, raw))
         }
     };
+    upstream::timing::mark("statistics");
     let mut unit_summaries: Vec<Option<montecarlo::Summary>> = vec![None; units.len()];
     let monte_carlo = if with_areas {
         if !summaries.is_empty() {
@@ -549,6 +554,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     };
     output::write_run(&out, &output, &detail)
         .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
+    upstream::timing::mark("outputs written");
     print!("{}", output::table::summary_table(&output));
     let mut files = vec!["summary.csv"];
     if write_detail {

@@ -97,6 +97,7 @@ pub struct RunOptions {
 pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crate::run::Future])]) -> io::Result<()> {
     replace_dir(dir, |staging| {
         csv_files::write_summary(&staging.join("summary.csv"), output)?;
+        crate::timing::mark("summary.csv");
         if !detail.is_empty() {
             csv_files::write_detail(&staging.join("detail.csv"), output.model, detail)?;
         }
@@ -109,8 +110,10 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
         {
             csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
         }
+        crate::timing::mark("other csv");
         let figures = figures(output);
         write_charts(&staging.join("charts"), &figures)?;
+        crate::timing::mark("charts");
         if !output.areas.is_empty() {
             let chart = areas_chart(output);
             chart
@@ -120,6 +123,7 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
         }
         workbook::write(&staging.join("results.xlsx"), output, &figures)
             .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
+        crate::timing::mark("workbook");
         if output.metadata.options.report {
             let sensitivity = analysis::for_report(dir, &output.metadata.inputs);
             let html = report::render(output, &figures, &sensitivity).map_err(io::Error::other)?;

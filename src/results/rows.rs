@@ -43,18 +43,18 @@ where
                     &|| "diff_spend_preventative".into(),
                     a.spend_preventative[t] - baseline.spend_preventative[t],
                 );
-                saving_metrics(&c.total, t, "", &mut push);
+                saving_metrics(&c.total, t, None, &mut push);
                 for (fi, funder) in model.funders.iter().enumerate() {
-                    saving_metrics(&c.by_funder[fi], t, &format!("_funder:{funder}"), &mut push);
+                    saving_metrics(&c.by_funder[fi], t, Some(funder), &mut push);
                 }
             }
         }
         if let Some(c) = comparison {
             let mut push = |name: &dyn Fn() -> String, value: Option<f64>| visit(f, None, name, value);
             let invested = c.total.discounted_investment;
-            horizon_metrics(&c.total, invested, "", &mut push);
+            horizon_metrics(&c.total, invested, None, &mut push);
             for (fi, funder) in model.funders.iter().enumerate() {
-                horizon_metrics(&c.by_funder[fi], invested, &format!("_funder:{funder}"), &mut push);
+                horizon_metrics(&c.by_funder[fi], invested, Some(funder), &mut push);
             }
         }
     }
@@ -103,30 +103,44 @@ fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dy
     push(&|| "discount_factor".into(), a.discount_factor[t]);
 }
 
-fn saving_metrics(s: &Savings, t: usize, suffix: &str, push: &mut impl FnMut(&dyn Fn() -> String, f64)) {
-    push(&|| format!("gross_saving{suffix}"), s.gross_saving[t]);
-    push(&|| format!("investment{suffix}"), s.investment[t]);
-    push(&|| format!("net_saving{suffix}"), s.net_saving[t]);
-    push(&|| format!("net_saving_discounted{suffix}"), s.net_saving_discounted[t]);
-    push(&|| format!("net_saving_cumulative{suffix}"), s.net_saving_cumulative[t]);
+/// A metric's name for the whole scenario (`funder` none) or one funder's
+/// share (`name_funder:NAME`). Built only when a name is asked for.
+fn named(metric: &str, funder: Option<&str>) -> String {
+    match funder {
+        None => metric.to_string(),
+        Some(f) => format!("{metric}_funder:{f}"),
+    }
+}
+
+fn saving_metrics(s: &Savings, t: usize, funder: Option<&str>, push: &mut impl FnMut(&dyn Fn() -> String, f64)) {
+    push(&|| named("gross_saving", funder), s.gross_saving[t]);
+    push(&|| named("investment", funder), s.investment[t]);
+    push(&|| named("net_saving", funder), s.net_saving[t]);
+    push(&|| named("net_saving_discounted", funder), s.net_saving_discounted[t]);
+    push(&|| named("net_saving_cumulative", funder), s.net_saving_cumulative[t]);
     push(
-        &|| format!("net_saving_cumulative_discounted{suffix}"),
+        &|| named("net_saving_cumulative_discounted", funder),
         s.net_saving_cumulative_discounted[t],
     );
 }
 
 /// `invested`: the scenario's whole discounted investment, the denominator of
 /// every return per £1 (so the funders' returns add up to the total).
-fn horizon_metrics(s: &Savings, invested: f64, suffix: &str, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
-    push(&|| format!("npv{suffix}"), Some(s.npv));
+fn horizon_metrics(
+    s: &Savings,
+    invested: f64,
+    funder: Option<&str>,
+    push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>),
+) {
+    push(&|| named("npv", funder), Some(s.npv));
     push(
-        &|| format!("discounted_gross_saving{suffix}"),
+        &|| named("discounted_gross_saving", funder),
         Some(s.discounted_gross_saving),
     );
     push(
-        &|| format!("discounted_investment{suffix}"),
+        &|| named("discounted_investment", funder),
         Some(s.discounted_investment),
     );
-    push(&|| format!("return_per_pound{suffix}"), s.return_per_pound_of(invested));
-    push(&|| format!("break_even_year{suffix}"), s.break_even_year.map(f64::from));
+    push(&|| named("return_per_pound", funder), s.return_per_pound_of(invested));
+    push(&|| named("break_even_year", funder), s.break_even_year.map(f64::from));
 }
