@@ -1117,14 +1117,14 @@ fn sum_in_parts<T: Copy + Into<f64>>(values: &[T], term: impl Fn(f64) -> f64) ->
 }
 
 /// The values a full sort of `values` (all finite) would put at each of the
-/// sorted `positions`, without sorting: every value is put in one of a
-/// couple of thousand equal-width buckets between the least and the
+/// sorted `positions`, without sorting: every value is put in one of
+/// up to a couple of thousand equal-width buckets between the least and the
 /// greatest (an order-keeping map), the buckets are counted, and only the
 /// few buckets that hold a wanted position are gathered and sorted. Ties
 /// and -0.0/+0.0 order as `f32::total_cmp`, so the result is exactly the
 /// sorted values'.
 pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
-    const BUCKETS: usize = 2048;
+    let n = values.len();
     // Least and greatest, in sixteen running pairs (so the loop vectorises).
     let (mut low, mut high) = ([f32::INFINITY; 16], [f32::NEG_INFINITY; 16]);
     let mut chunks = values.chunks_exact(16);
@@ -1143,7 +1143,9 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
     if lo == hi && lo != 0.0 {
         return vec![lo; positions.len()];
     }
-    let scale = (BUCKETS - 1) as f32 / (hi - lo);
+    // About four values a bucket, from 16 to 2048 buckets.
+    let buckets = (n / 4).next_power_of_two().clamp(16, 2048);
+    let scale = (buckets - 1) as f32 / (hi - lo);
     if !(scale.is_finite() && scale > 0.0 && (hi - lo).is_finite()) {
         // A range too narrow or too wide to bucket (or only zeros, which
         // may carry either sign): sort.
@@ -1152,15 +1154,15 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
         return positions.iter().map(|&p| sorted[p]).collect();
     }
     // x = (v - lo) · scale never decreases as v grows and lies within
-    // 0..=BUCKETS - 1 (give or take a rounding); adding 2^23 leaves x
+    // 0..=buckets - 1 (give or take a rounding); adding 2^23 leaves x
     // rounded to a whole number in the low bits of the sum, an order-keeping
     // bucket number found without a conversion instruction.
     const SHIFT: f32 = 8_388_608.0;
-    let bucket = |v: f32| ((((v - lo) * scale) + SHIFT).to_bits() - SHIFT.to_bits()).min(BUCKETS as u32 - 1) as u16;
+    let bucket = |v: f32| ((((v - lo) * scale) + SHIFT).to_bits() - SHIFT.to_bits()).min(buckets as u32 - 1) as u16;
     let index: Vec<u16> = values.iter().map(|&v| bucket(v)).collect();
     // Counted in four interleaved tallies, so that neighbours in the same
     // bucket do not wait on each other's count.
-    let mut tallies = vec![[0u32; 4]; BUCKETS];
+    let mut tallies = vec![[0u32; 4]; buckets];
     let mut quads = index.chunks_exact(4);
     for q in &mut quads {
         for k in 0..4 {
@@ -1182,7 +1184,7 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
         wanted.push((b, before));
     }
     const NONE: u16 = u16::MAX;
-    let mut slot_of = vec![NONE; BUCKETS];
+    let mut slot_of = vec![NONE; buckets];
     let mut gathered: Vec<Vec<f32>> = Vec::new();
     for &(b, _) in &wanted {
         if slot_of[b] == NONE {
