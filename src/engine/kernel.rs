@@ -411,6 +411,7 @@ pub fn simulate_lanes<const W: usize>(
                 std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
         }
     }
+    out.fill_totals(model);
     Ok(())
 }
 

@@ -51,6 +51,16 @@ pub struct LaneTrajectory<const W: usize> {
     pub intervention_cost: Vec<[f64; W]>,
     /// Net migration per step × band (empty without calibration).
     pub migration_by_step: Vec<[f64; W]>,
+    /// Year totals the accounts read, for every lane at once (see
+    /// [`LaneTrajectory::fill_totals`]): people at the year end by level
+    /// `[year * levels + level]` and by band `[year * bands + band]`, and
+    /// entries, exits, ageing out of the last band and migration `[year]`.
+    pub level_end: Vec<[f64; W]>,
+    pub band_end: Vec<[f64; W]>,
+    pub entries_total: Vec<[f64; W]>,
+    pub exits_total: Vec<[f64; W]>,
+    pub aged_out_total: Vec<[f64; W]>,
+    pub migration_total: Vec<[f64; W]>,
     /// Leave out what only `detail.csv` reads (`ageing_in`, `moved_in`,
     /// `moved_out` and the per-band `flows` stay empty): Monte Carlo draws
     /// need only the totals.
@@ -89,6 +99,49 @@ impl<const W: usize> LaneTrajectory<W> {
         self.migration_by_step.clear();
     }
 
+    /// Sums the year totals (`level_end`, `band_end`, `entries_total`, …)
+    /// from the per-cell stocks and flows: the same additions, in the same
+    /// order, as summing one lane at a time, done for all lanes together.
+    pub fn fill_totals(&mut self, model: &Model) {
+        let years = model.horizon_years as usize;
+        let (nb, nl) = (model.bands.len(), model.levels.len());
+        let cells = nb * nl;
+        // An empty float sum is -0.0, as `Iterator::sum` gives.
+        let sum = |v: &[[f64; W]]| {
+            let mut total = [-0.0; W];
+            for x in v {
+                for lane in 0..W {
+                    total[lane] += x[lane];
+                }
+            }
+            total
+        };
+        self.level_end.clear();
+        self.band_end.clear();
+        self.entries_total.clear();
+        self.exits_total.clear();
+        self.aged_out_total.clear();
+        self.migration_total.clear();
+        for k in 0..years {
+            let span = k * cells..(k + 1) * cells;
+            let end = &self.people_end[span.clone()];
+            let at = self.level_end.len();
+            self.level_end.resize(at + nl, [0.0; W]);
+            for band in end.chunks_exact(nl) {
+                for (total, people) in self.level_end[at..].iter_mut().zip(band) {
+                    for lane in 0..W {
+                        total[lane] += people[lane];
+                    }
+                }
+            }
+            self.band_end.extend(end.chunks_exact(nl).map(sum));
+            self.entries_total.push(sum(&self.entries[span.clone()]));
+            self.exits_total.push(sum(&self.exits[span.clone()]));
+            self.aged_out_total.push(sum(&self.aged_out[span.clone()]));
+            self.migration_total.push(sum(&self.migration[span]));
+        }
+    }
+
     /// A single trajectory as one lane (every lane a copy).
     pub fn from_trajectory(model: &Model, trajectory: &Trajectory) -> Self {
         let mut out = Self::default();
@@ -125,6 +178,7 @@ impl<const W: usize> LaneTrajectory<W> {
             put(&mut out.intervention_cost, k * ni, &y.intervention_cost);
         }
         out.migration_by_step = trajectory.migration_by_step.iter().map(|&x| [x; W]).collect();
+        out.fill_totals(model);
         out
     }
 

@@ -128,7 +128,6 @@ impl Accounts {
     ) {
         let nl = model.levels.len();
         let nb = model.bands.len();
-        let cells = nb * nl;
         let nf = model.funders.len();
         let ns = model.services.len();
         let ni = model.interventions.len();
@@ -163,34 +162,23 @@ impl Accounts {
         a.intervention_cost.reset(ni);
         a.spend_funder.reset(nf);
         a.investment_funder.reset(nf);
-        let sum = |v: &[[f64; W]], from: usize, n: usize| -> f64 { v[from..from + n].iter().map(|x| x[lane]).sum() };
         for (t, year) in model.years().enumerate() {
-            let at = t * cells;
             a.years.push(year);
             a.discount_factor
                 .push(model.discount_timing.factor(discount_rate, t as u32 + 1));
-            {
-                let by_level = a.people_level.push_zeros();
-                for band in trajectory.people_end[at..at + cells].chunks_exact(nl) {
-                    for (sum, p) in by_level.iter_mut().zip(band) {
-                        *sum += p[lane];
-                    }
-                }
+            let by_level = a.people_level.push_zeros();
+            for (sum, p) in by_level.iter_mut().zip(&trajectory.level_end[t * nl..(t + 1) * nl]) {
+                *sum = p[lane];
             }
-            {
-                let by_band = a.people_band.push_zeros();
-                for (sum, band) in by_band
-                    .iter_mut()
-                    .zip(trajectory.people_end[at..at + cells].chunks_exact(nl))
-                {
-                    *sum = band.iter().map(|p| p[lane]).sum();
-                }
+            let by_band = a.people_band.push_zeros();
+            for (sum, p) in by_band.iter_mut().zip(&trajectory.band_end[t * nb..(t + 1) * nb]) {
+                *sum = p[lane];
             }
             a.people_total.push(a.people_level[t].iter().sum());
-            a.entries.push(sum(&trajectory.entries, at, cells));
-            a.exits.push(sum(&trajectory.exits, at, cells));
-            a.aged_out.push(sum(&trajectory.aged_out, at, cells));
-            a.migration.push(sum(&trajectory.migration, at, cells));
+            a.entries.push(trajectory.entries_total[t][lane]);
+            a.exits.push(trajectory.exits_total[t][lane]);
+            a.aged_out.push(trajectory.aged_out_total[t][lane]);
+            a.migration.push(trajectory.migration_total[t][lane]);
             {
                 let flows = a.flows.push_zeros();
                 let from = t * nl * nl;
