@@ -149,22 +149,23 @@ pub type RowKey = (usize, Option<i32>, String);
 enum Source<'a> {
     Sampled {
         seed: u64,
+        sampling: &'a Sampling,
     },
     /// One value per uncertain parameter of the model, per evaluation.
     Given(&'a [Vec<f64>]),
 }
 
 impl Source<'_> {
-    fn values(&self, model: &Model, draw: u64) -> Vec<f64> {
+    fn values(&self, draw: u64) -> Vec<f64> {
         match self {
-            Source::Sampled { seed } => sample(model, *seed, draw),
+            Source::Sampled { seed, sampling } => sampling.values(*seed, draw),
             Source::Given(points) => points[draw as usize].clone(),
         }
     }
 
     fn seed(&self) -> Option<u64> {
         match self {
-            Source::Sampled { seed } => Some(*seed),
+            Source::Sampled { seed, .. } => Some(*seed),
             Source::Given(_) => None,
         }
     }
@@ -188,26 +189,65 @@ pub fn draw_seed(seed: u64, draw: u64) -> u64 {
 /// The values of `model`'s uncertain parameters in draw `draw`. Parameters
 /// sharing a group take the quantile of one shared uniform draw.
 pub fn sample(model: &Model, seed: u64, draw: u64) -> Vec<f64> {
-    let mut rng = StdRng::seed_from_u64(draw_seed(seed, draw));
-    let mut groups: Vec<(&str, f64)> = Vec::new();
-    for u in &model.uncertain {
-        if let Some(g) = &u.group
-            && !groups.iter().any(|(name, _)| name == g)
-        {
-            groups.push((g, rand_distr::Open01.sample(&mut rng)));
+    Sampling::new(model).values(seed, draw)
+}
+
+/// A model's uncertain parameters ready to be sampled draw after draw:
+/// each one's sampler built once, and its group (if any) by number.
+pub struct Sampling {
+    samplers: Vec<crate::uncertainty::Sampler>,
+    /// Per parameter: its group's number (groups numbered in order of first
+    /// appearance), and whether it takes the reversed quantile.
+    groups: Vec<Option<usize>>,
+    reversed: Vec<bool>,
+    distributions: Vec<crate::uncertainty::Distribution>,
+    group_count: usize,
+}
+
+impl Sampling {
+    pub fn new(model: &Model) -> Self {
+        let mut names: Vec<&str> = Vec::new();
+        let groups = model
+            .uncertain
+            .iter()
+            .map(|u| {
+                u.group.as_deref().map(|g| match names.iter().position(|n| *n == g) {
+                    Some(k) => k,
+                    None => {
+                        names.push(g);
+                        names.len() - 1
+                    }
+                })
+            })
+            .collect();
+        Sampling {
+            samplers: model.uncertain.iter().map(|u| u.distribution.sampler()).collect(),
+            groups,
+            reversed: model.uncertain.iter().map(|u| u.reversed).collect(),
+            distributions: model.uncertain.iter().map(|u| u.distribution.clone()).collect(),
+            group_count: names.len(),
         }
     }
-    model
-        .uncertain
-        .iter()
-        .map(|u| match &u.group {
-            Some(g) => {
-                let q = groups.iter().find(|(name, _)| name == g).map_or(0.5, |(_, q)| *q);
-                u.distribution.quantile(if u.reversed { 1.0 - q } else { q })
-            }
-            None => u.distribution.sample(&mut rng),
-        })
-        .collect()
+
+    /// Draw `draw`'s values: first one uniform per group (in order of first
+    /// appearance), then every ungrouped parameter in the model's order.
+    pub fn values(&self, seed: u64, draw: u64) -> Vec<f64> {
+        let mut rng = StdRng::seed_from_u64(draw_seed(seed, draw));
+        let shared: Vec<f64> = (0..self.group_count)
+            .map(|_| rand_distr::Open01.sample(&mut rng))
+            .collect();
+        self.samplers
+            .iter()
+            .enumerate()
+            .map(|(i, sampler)| match self.groups[i] {
+                Some(g) => {
+                    let q = shared[g];
+                    self.distributions[i].quantile(if self.reversed[i] { 1.0 - q } else { q })
+                }
+                None => sampler.sample(&mut rng),
+            })
+            .collect()
+    }
 }
 
 /// A future ready to receive draws: its central parameters and where each
@@ -299,7 +339,11 @@ pub fn run_keeping(
     keep: &[RowKey],
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Summary, DrawError> {
-    let source = Source::Sampled { seed: options.seed };
+    let sampling = Sampling::new(model);
+    let source = Source::Sampled {
+        seed: options.seed,
+        sampling: &sampling,
+    };
     let core = run_core(
         model,
         futures,
@@ -343,7 +387,11 @@ pub fn run_extra_raw(
     range: std::ops::Range<usize>,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Raw, DrawError> {
-    let source = Source::Sampled { seed: options.seed };
+    let sampling = Sampling::new(model);
+    let source = Source::Sampled {
+        seed: options.seed,
+        sampling: &sampling,
+    };
     let first = range.start as u64;
     let core = run_core(
         model,
@@ -616,7 +664,11 @@ pub fn run_rows(
     wanted: &(dyn Fn(&str) -> bool + Sync),
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Summary, DrawError> {
-    let source = Source::Sampled { seed: options.seed };
+    let sampling = Sampling::new(model);
+    let source = Source::Sampled {
+        seed: options.seed,
+        sampling: &sampling,
+    };
     let core = run_core(
         model,
         futures,
@@ -976,7 +1028,7 @@ fn run_batch(
     draw_ids: [u64; LANES],
     ws: &mut Workspace,
 ) -> Result<Vec<Vec<f64>>, Box<DrawError>> {
-    let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| source.values(model, d)).collect();
+    let sampled: Vec<Vec<f64>> = draw_ids.iter().map(|&d| source.values(d)).collect();
     let Workspace {
         cache,
         baseline,
@@ -1302,7 +1354,11 @@ pub fn run_areas_raw(
 ) -> Result<Raw, DrawError> {
     let draws = range.len();
     let first = range.start;
-    let source = Source::Sampled { seed: options.seed };
+    let sampling = Sampling::new(model);
+    let source = Source::Sampled {
+        seed: options.seed,
+        sampling: &sampling,
+    };
     let layouts: Vec<Layout> = areas.iter().map(|fs| Layout::new(fs[0].model)).collect();
     let prepared: Vec<(Vec<f64>, Vec<Prepared>)> = areas.iter().zip(&layouts).map(|(fs, l)| prepare(l, fs)).collect();
     let run_area = |a: usize, draw_ids: [u64; LANES], ws: &mut Workspace| {

@@ -307,38 +307,37 @@ impl Distribution {
         }
     }
 
-    /// One independent sample.
+    /// One random value.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        self.sampler().sample(rng)
+    }
+
+    /// The distribution ready to sample many times: its constants worked
+    /// out once (a Monte Carlo run samples every parameter once per draw).
+    pub fn sampler(&self) -> Sampler {
         // Parameters were validated when the distribution was built, so the
         // constructors below cannot fail; a failure would be a bug here.
         match *self {
-            Distribution::Fixed(v) => v,
-            Distribution::Uniform { min, max } => rand_distr::Uniform::new(min, max).expect("validated").sample(rng),
-            Distribution::Triangular { min, mode, max } => rand_distr::Triangular::new(min, max, mode)
-                .expect("validated")
-                .sample(rng),
-            Distribution::Pert { min, mode, max } => rand_distr::Pert::new(min, max)
-                .with_mode(mode)
-                .expect("validated")
-                .sample(rng),
-            Distribution::Normal { mean, sd, min, max } => {
-                let n = rand_distr::Normal::new(mean, sd).expect("validated");
-                // Rejection while it is cheap; the quantile otherwise.
-                for _ in 0..64 {
-                    let x = n.sample(rng);
-                    if x >= min && x <= max {
-                        return x;
-                    }
-                }
-                let u: f64 = rand_distr::Open01.sample(rng);
-                self.quantile(u)
+            Distribution::Fixed(v) => Sampler::Fixed(v),
+            Distribution::Uniform { min, max } => Sampler::Uniform(rand_distr::Uniform::new(min, max).expect("validated")),
+            Distribution::Triangular { min, mode, max } => {
+                Sampler::Triangular(rand_distr::Triangular::new(min, max, mode).expect("validated"))
             }
+            Distribution::Pert { min, mode, max } => {
+                Sampler::Pert(rand_distr::Pert::new(min, max).with_mode(mode).expect("validated"))
+            }
+            Distribution::Normal { mean, sd, min, max } => Sampler::Normal {
+                normal: rand_distr::Normal::new(mean, sd).expect("validated"),
+                min,
+                max,
+                distribution: self.clone(),
+            },
             Distribution::LogNormal { mu, sigma } => {
-                rand_distr::LogNormal::new(mu, sigma).expect("validated").sample(rng)
+                Sampler::LogNormal(rand_distr::LogNormal::new(mu, sigma).expect("validated"))
             }
-            Distribution::Beta { alpha, beta } => rand_distr::Beta::new(alpha, beta).expect("validated").sample(rng),
+            Distribution::Beta { alpha, beta } => Sampler::Beta(rand_distr::Beta::new(alpha, beta).expect("validated")),
             Distribution::Gamma { shape, scale } => {
-                rand_distr::Gamma::new(shape, scale).expect("validated").sample(rng)
+                Sampler::Gamma(rand_distr::Gamma::new(shape, scale).expect("validated"))
             }
         }
     }
@@ -369,6 +368,57 @@ impl Distribution {
             Distribution::Gamma { shape, scale } => {
                 sd::Gamma::new(shape, 1.0 / scale).expect("validated").inverse_cdf(u)
             }
+        }
+    }
+}
+
+/// A [`Distribution`] ready to sample: see [`Distribution::sampler`].
+/// Sampling it draws exactly the numbers the distribution's `sample` does.
+#[derive(Debug, Clone)]
+pub enum Sampler {
+    Fixed(f64),
+    Uniform(rand_distr::Uniform<f64>),
+    Triangular(rand_distr::Triangular<f64>),
+    Pert(rand_distr::Pert<f64>),
+    Normal {
+        normal: rand_distr::Normal<f64>,
+        min: f64,
+        max: f64,
+        /// For the quantile when rejection fails.
+        distribution: Distribution,
+    },
+    LogNormal(rand_distr::LogNormal<f64>),
+    Beta(rand_distr::Beta<f64>),
+    Gamma(rand_distr::Gamma<f64>),
+}
+
+impl Sampler {
+    /// One random value.
+    pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> f64 {
+        match self {
+            Sampler::Fixed(v) => *v,
+            Sampler::Uniform(d) => d.sample(rng),
+            Sampler::Triangular(d) => d.sample(rng),
+            Sampler::Pert(d) => d.sample(rng),
+            Sampler::Normal {
+                normal,
+                min,
+                max,
+                distribution,
+            } => {
+                // Rejection while it is cheap; the quantile otherwise.
+                for _ in 0..64 {
+                    let x = normal.sample(rng);
+                    if x >= *min && x <= *max {
+                        return x;
+                    }
+                }
+                let u: f64 = rand_distr::Open01.sample(rng);
+                distribution.quantile(u)
+            }
+            Sampler::LogNormal(d) => d.sample(rng),
+            Sampler::Beta(d) => d.sample(rng),
+            Sampler::Gamma(d) => d.sample(rng),
         }
     }
 }

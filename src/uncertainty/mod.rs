@@ -3,4 +3,4 @@
 
 mod distribution;
 
-pub use distribution::{Distribution, Support};
+pub use distribution::{Distribution, Sampler, Support};
