@@ -30,6 +30,9 @@ pub struct MatrixCache<const W: usize> {
     scratch: Scratch<W>,
     q: Vec<[f64; W]>,
     e: Vec<[f64; W]>,
+    /// Per band, the last annual probabilities turned into intensities, and
+    /// those intensities (the futures of a batch mostly share them).
+    rates: Vec<Remembered<W>>,
 }
 
 impl<const W: usize> MatrixCache<W> {
@@ -41,7 +44,22 @@ impl<const W: usize> MatrixCache<W> {
             scratch: Scratch::default(),
             q: Vec::new(),
             e: Vec::new(),
+            rates: vec![(Vec::new(), Vec::new()); model.bands.len()],
         }
+    }
+
+    /// The intensities `−ln(1 − p)` of `band`'s annual probabilities
+    /// `probabilities`, worked out again only when they differ from the
+    /// band's last.
+    pub fn intensities(&mut self, band: usize, probabilities: &[[f64; W]]) -> &[[f64; W]] {
+        let (key, rates) = &mut self.rates[band];
+        if key.as_slice() != probabilities {
+            key.clear();
+            key.extend_from_slice(probabilities);
+            rates.clear();
+            rates.extend(probabilities.iter().map(|p| p.map(|p| -(-p).ln_1p())));
+        }
+        rates
     }
 
     /// The per-step matrix of `band` for `inputs` (`levels × (levels + 1)`,

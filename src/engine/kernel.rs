@@ -87,6 +87,7 @@ pub fn simulate_lanes<const W: usize>(
     };
     let mut shares_now: Vec<[f64; W]> = vec![zero; model.interventions.len()];
     let mut shares_before: Vec<[f64; W]> = vec![zero; model.interventions.len()];
+    let mut shares_changed = vec![false; model.interventions.len()];
 
     for (k, year) in model.years().enumerate() {
         // --- how much of each intervention is delivered this year
@@ -124,7 +125,9 @@ pub fn simulate_lanes<const W: usize>(
                 zero
             };
         }
-        let shares_changed = |i: usize| k == 0 || shares_now[i] != shares_before[i];
+        for &i in plan {
+            shares_changed[i] = k == 0 || shares_now[i] != shares_before[i];
+        }
         let effect_share = |i: usize| shares_now[i];
 
         // --- per-step matrices with effects folded in. A band's matrix is
@@ -134,7 +137,7 @@ pub fn simulate_lanes<const W: usize>(
         for b in 0..nb {
             let touched = plan
                 .iter()
-                .any(|&i| model.interventions[i].target_bands.contains(&b) && shares_changed(i));
+                .any(|&i| shares_changed[i] && model.interventions[i].target_bands.contains(&b));
             if k > 0 && !band_changes[k * nb + b] && !touched {
                 continue;
             }
@@ -175,14 +178,14 @@ pub fn simulate_lanes<const W: usize>(
             }
             // `rates` mode: a relative risk multiplies the intensity −ln(1 − p);
             // `annual_matrix` mode: it multiplies the probability.
-            for ((input, figure), factor) in inputs.iter_mut().zip(figures.iter()).zip(factors.iter()) {
+            let base: &[[f64; W]] = if intensities {
+                cache.intensities(b, figures)
+            } else {
+                figures
+            };
+            for ((input, base), factor) in inputs.iter_mut().zip(base).zip(factors.iter()) {
                 for lane in 0..W {
-                    let base = if intensities {
-                        -(-figure[lane]).ln_1p()
-                    } else {
-                        figure[lane]
-                    };
-                    input[lane] = base * factor[lane];
+                    input[lane] = base[lane] * factor[lane];
                 }
             }
             let m = cache.matrix(model, b, year, &inputs)?;
@@ -191,7 +194,7 @@ pub fn simulate_lanes<const W: usize>(
 
         // --- use rates with effects folded in (re-read only when they or the
         // effects change)
-        let use_touched = plan.iter().any(|&i| shares_changed(i));
+        let use_touched = plan.iter().any(|&i| shares_changed[i]);
         if k == 0 || use_changes[k] || use_touched {
             for s in 0..model.services.len() {
                 for c in 0..cells {
