@@ -737,7 +737,7 @@ fn run_core(
         futures.first().is_some_and(|f| f.name == BASELINE && f.plan.is_empty()),
         "the first future must be the baseline"
     );
-    let layout = Layout::new(model);
+    let layout = Layout::for_models(model, futures.iter().map(|f| f.model));
     let (base_central, prepared) = prepare(&layout, futures);
     // The rows, and where the values the probabilities need sit among them.
     let mut names: Vec<(usize, Option<i32>, String)> = Vec::new();
@@ -1359,7 +1359,10 @@ pub fn run_areas_raw(
         seed: options.seed,
         sampling: &sampling,
     };
-    let layouts: Vec<Layout> = areas.iter().map(|fs| Layout::new(fs[0].model)).collect();
+    let layouts: Vec<Layout> = areas
+        .iter()
+        .map(|fs| Layout::for_models(fs[0].model, fs.iter().map(|f| f.model)))
+        .collect();
     let prepared: Vec<(Vec<f64>, Vec<Prepared>)> = areas.iter().zip(&layouts).map(|(fs, l)| prepare(l, fs)).collect();
     let run_area = |a: usize, draw_ids: [u64; LANES], ws: &mut Workspace| {
         let (central, prep) = &prepared[a];

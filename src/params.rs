@@ -1,6 +1,7 @@
 //! Every number a Monte Carlo draw may change, laid out flat so that a draw
 //! is one `Vec<f64>`: by-year values are expanded to one entry per simulated
-//! year. The engine reads its numbers from here, never from `Model` fields.
+//! year when some series of their kind changes over time (else one entry
+//! serves every year). The engine reads its numbers from here, never from `Model` fields.
 
 use crate::model::{Effect, Model, Reach, Target};
 
@@ -8,6 +9,13 @@ use crate::model::{Effect, Model, Reach, Target};
 #[derive(Debug, Clone)]
 pub struct Layout {
     years: usize,
+    /// Whether each kind of by-year number takes one entry per simulated
+    /// year (some series of that kind changes over time in one of the
+    /// models) or one entry for all years (every series is one value).
+    transitions_by_year: bool,
+    exits_by_year: bool,
+    entries_by_year: bool,
+    use_rates_by_year: bool,
     levels: usize,
     cells: usize,
     start_year: i32,
@@ -30,10 +38,29 @@ pub struct Layout {
 }
 
 impl Layout {
+    /// The layout of `model`'s numbers.
     pub fn new(model: &Model) -> Layout {
+        Layout::for_models(model, std::iter::empty())
+    }
+
+    /// The layout of `model`'s numbers that also holds those of `others`
+    /// (the same model's scenarios, which may make more numbers change by year).
+    pub fn for_models<'m>(model: &'m Model, others: impl Iterator<Item = &'m Model>) -> Layout {
         let years = model.horizon_years as usize;
         let (nb, nl, ns) = (model.bands.len(), model.levels.len(), model.services.len());
         let cells = nb * nl;
+        let (mut transitions_by_year, mut exits_by_year, mut entries_by_year, mut use_rates_by_year) =
+            (false, false, false, false);
+        for m in std::iter::once(model).chain(others) {
+            transitions_by_year |= m.transitions.iter().any(|s| !s.is_constant());
+            exits_by_year |= m.exits.iter().any(|s| !s.is_constant());
+            entries_by_year |= m.entries.as_ref().is_some_and(|e| !e.people.is_constant());
+            use_rates_by_year |= m
+                .services
+                .iter()
+                .any(|service| service.use_rate.iter().any(|s| !s.is_constant()));
+        }
+        let span = |by_year: bool| if by_year { years } else { 1 };
         let mut next = 0;
         let mut take = |n: usize| {
             let at = next;
@@ -41,14 +68,14 @@ impl Layout {
             at
         };
         let discount_rate = take(1);
-        let transitions = take(years * nb * nl * nl);
-        let exits = take(years * cells);
+        let transitions = take(span(transitions_by_year) * nb * nl * nl);
+        let exits = take(span(exits_by_year) * cells);
         let band_people = take(nb);
         let band_level = take(cells);
-        let entries = take(years);
+        let entries = take(span(entries_by_year));
         let entry_share = take(nl);
         let unit_cost = take(ns);
-        let use_rate = take(years * ns * cells);
+        let use_rate = take(span(use_rates_by_year) * ns * cells);
         let interventions = model
             .interventions
             .iter()
@@ -64,6 +91,10 @@ impl Layout {
         }
         Layout {
             years,
+            transitions_by_year,
+            exits_by_year,
+            entries_by_year,
+            use_rates_by_year,
             levels: nl,
             cells,
             start_year: model.start_year,
@@ -99,11 +130,13 @@ impl Layout {
     /// Annual probability of `from → to` in band `band`, simulated year `y` (0-based).
     #[inline]
     pub fn transition(&self, y: usize, band: usize, from: usize, to: usize) -> usize {
+        let y = if self.transitions_by_year { y } else { 0 };
         self.transitions + ((y * self.cells + band * self.levels + from) * self.levels) + to
     }
 
     #[inline]
     pub fn exit(&self, y: usize, cell: usize) -> usize {
+        let y = if self.exits_by_year { y } else { 0 };
         self.exits + y * self.cells + cell
     }
 
@@ -121,7 +154,7 @@ impl Layout {
 
     #[inline]
     pub fn entries(&self, y: usize) -> usize {
-        self.entries + y
+        self.entries + if self.entries_by_year { y } else { 0 }
     }
 
     #[inline]
@@ -136,6 +169,7 @@ impl Layout {
 
     #[inline]
     pub fn use_rate(&self, y: usize, service: usize, cell: usize) -> usize {
+        let y = if self.use_rates_by_year { y } else { 0 };
         self.use_rate + (y * self.services + service) * self.cells + cell
     }
 
@@ -252,6 +286,13 @@ impl Layout {
     /// The entries of a parameter vector that hold `target` (a by-year point
     /// covers the simulated years in which it is the value in force).
     pub fn indices(&self, model: &Model, target: &Target) -> Vec<usize> {
+        let mut found = self.indices_by_year(model, target);
+        // A series held once for all years gives one entry, not one per year.
+        found.dedup();
+        found
+    }
+
+    fn indices_by_year(&self, model: &Model, target: &Target) -> Vec<usize> {
         let years = |series_point_at: &dyn Fn(i32) -> i32, point: i32| -> Vec<usize> {
             (0..self.years)
                 .filter(|&y| series_point_at(self.start_year + y as i32) == point)
