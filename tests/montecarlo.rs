@@ -289,8 +289,8 @@ fn a_lane_run_beside_others_equals_the_lane_run_alone() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for file in ["older-people.toml", "early-years.toml", "bench-national.toml"] {
         let model = upstream::scenario::load(&root.join("scenarios").join(file)).unwrap();
-        let layout = Layout::new(&model);
         let futures = upstream::run::run_futures(&model, &[]).unwrap();
+        let layout = Layout::for_models(&model, futures.iter().map(|f| f.model));
         // Parameters of draws 0..4 for a future: its own numbers, then the draw's samples.
         let lane_params = |m: &upstream::model::Model, draw: u64| -> Vec<f64> {
             let mut p = layout.central(m);
@@ -407,4 +407,29 @@ fn statistics_for_chosen_rows_equal_the_full_run() {
     };
     assert!(chance(&some).is_empty(), "break-even years were not kept");
     assert!(!chance(&full).is_empty());
+}
+
+/// A kind of by-year number takes one slot per simulated year only when some
+/// series of that kind changes over time; one slot serves every year otherwise.
+#[test]
+fn by_year_numbers_take_a_slot_per_year_only_when_they_change() {
+    use upstream::params::Layout;
+    let model = upstream::scenario::load(&fixture("uncertain.toml")).unwrap();
+    let layout = Layout::new(&model);
+    // Transitions never change over time in this model: one slot.
+    assert_eq!(layout.transition(0, 0, 0, 1), layout.transition(4, 0, 0, 1));
+    // The old band's Unwell exit does (0.08, then 0.1 from 2027): a slot a year.
+    let old_unwell = 3;
+    assert_ne!(layout.exit(0, old_unwell), layout.exit(4, old_unwell));
+    let central = layout.central(&model);
+    assert_eq!(central[layout.exit(1, old_unwell)], 0.08);
+    assert_eq!(central[layout.exit(2, old_unwell)], 0.1);
+    // An uncertain transition's draw is written once, to its one slot.
+    let target = model
+        .uncertain
+        .iter()
+        .flat_map(|u| &u.targets)
+        .find(|t| matches!(t, upstream::model::Target::Transition { .. }))
+        .expect("the fixture has an uncertain transition");
+    assert_eq!(layout.indices(&model, target).len(), 1);
 }
