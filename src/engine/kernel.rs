@@ -66,7 +66,8 @@ pub fn simulate_lanes<const W: usize>(
                 .map(|to| model.transition_index(b, from, to))
                 .map(|i| model.transitions[i].points())
                 .chain(std::iter::once(model.exits[b * nl + from].points()));
-            for points in series {
+            // A single point (a constant) never changes after the first year.
+            for points in series.filter(|points| points.len() > 1) {
                 for k in points.iter().filter_map(|p| year_of(p.0)) {
                     band_changes[k * nb + b] = true;
                 }
@@ -74,7 +75,7 @@ pub fn simulate_lanes<const W: usize>(
         }
     }
     for service in &model.services {
-        for series in &service.use_rate {
+        for series in service.use_rate.iter().filter(|s| !s.is_constant()) {
             for k in series.points().iter().filter_map(|p| year_of(p.0)) {
                 use_changes[k] = true;
             }
