@@ -279,7 +279,8 @@ pub fn simulate_lanes<const W: usize>(
             // Net migration to or from the projection.
             let time_end = f64::from(year) + (step + 1) as f64 * dt;
             let step_index = k * steps + step;
-            for b in 0..nb {
+            // (Nothing to do without a projection or a recorded migration.)
+            for b in (0..nb).filter(|_| calibrating) {
                 let net: [f64; W] = match calibration {
                     LaneCalibration::None => continue,
                     LaneCalibration::ToProjection => match &model.projection {
