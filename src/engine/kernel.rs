@@ -479,6 +479,8 @@ fn bands_step<const W: usize, const NL: usize>(
     aged: &mut [[f64; W]],
     ageing_share: &[f64],
 ) {
+    // What ages from one band into the next stays in registers.
+    let mut moving: [[f64; W]; NL] = std::array::from_fn(|l| carry[l]);
     for (b, (((m, band_next), band_x), band_sum)) in matrices
         .iter()
         .zip(next.chunks_exact_mut(NL))
@@ -487,8 +489,9 @@ fn bands_step<const W: usize, const NL: usize>(
         .enumerate()
     {
         let band_aged = &mut aged[b * NL..(b + 1) * NL];
-        band_step::<W, NL>(m, band_x, band_next, carry, band_aged, band_sum, ageing_share[b]);
+        band_step::<W, NL>(m, band_x, band_next, &mut moving, band_aged, band_sum, ageing_share[b]);
     }
+    carry[..NL].copy_from_slice(&moving);
 }
 
 fn bands_step_any<const W: usize>(
@@ -522,7 +525,7 @@ fn band_step<const W: usize, const NL: usize>(
     m: &[[f64; W]],
     x: &[[f64; W]],
     next: &mut [[f64; W]],
-    carry: &mut [[f64; W]],
+    carry: &mut [[f64; W]; NL],
     aged: &mut [[f64; W]],
     sum: &mut [[f64; W]],
     share: f64,
@@ -530,7 +533,7 @@ fn band_step<const W: usize, const NL: usize>(
     let w = NL + 1;
     let m = &m[..NL * w];
     let x: [[f64; W]; NL] = std::array::from_fn(|l| x[l]);
-    let (next, carry, aged, sum) = (&mut next[..NL], &mut carry[..NL], &mut aged[..NL], &mut sum[..NL]);
+    let (next, aged, sum) = (&mut next[..NL], &mut aged[..NL], &mut sum[..NL]);
     for l in 0..NL {
         add_lanes(&mut sum[l], x[l]);
     }
