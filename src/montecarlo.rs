@@ -873,11 +873,13 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
     } = core;
     let kept_rows = slots.iter().flatten().count();
     let draws = options.draws as usize;
-    let find = |f: usize, year: Option<i32>, metric: &str| {
-        names
-            .iter()
-            .position(|(ff, y, n)| *ff == f && *y == year && n == metric)
-    };
+    // Rows by (future, year, metric), first occurrence kept.
+    let mut index: std::collections::HashMap<(usize, Option<i32>, &str), usize> =
+        std::collections::HashMap::with_capacity(names.len());
+    for (r, (f, year, name)) in names.iter().enumerate() {
+        index.entry((*f, *year, name.as_str())).or_insert(r);
+    }
+    let find = |f: usize, year: Option<i32>, metric: &str| index.get(&(f, year, metric)).copied();
 
     // Rows are gathered a block at a time: each draw's values for a block of
     // rows sit together, so the gather reads memory in order.
