@@ -36,6 +36,8 @@ pub fn simulate_lanes<const W: usize>(
     let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
     let lanes = |index: usize| -> [f64; W] { params[index] };
     let step_bands = bands_step_for::<W>(nl);
+    let year_band_major = year_band_major_for::<W>(nl);
+    let mut carries = vec![zero; steps * nl];
 
     out.reset(model);
     let mut x = vec![zero; cells];
@@ -253,7 +255,25 @@ pub fn simulate_lanes<const W: usize>(
         let entries = &mut out.entries[span.clone()];
         let ageing_out = &mut out.ageing_out[span];
 
-        for step in 0..steps {
+        // Without calibration each band's year depends only on its own
+        // people and on what ages in from the band below, step by step: the
+        // year runs band by band (each band's matrix and people stay in the
+        // fastest memory for all its steps), the same operations in the same
+        // order per band and step as the step-by-step loop below.
+        let band_major = if calibrating { None } else { year_band_major };
+        if let Some(run_year) = band_major {
+            run_year(
+                &matrices,
+                &mut x,
+                &mut x_sum,
+                ageing_out,
+                &ageing_share,
+                &entries_per_step,
+                entries,
+                &mut carries,
+            );
+        }
+        for step in (0..steps).filter(|_| band_major.is_none()) {
             // Need transitions and exits, then ageing, band by band from the
             // youngest: a share of each band's people after the step moves up
             // (carried into the next band), keeping its level. Exits are
@@ -513,6 +533,84 @@ fn bands_step_any<const W: usize>(
     {
         let band_aged = &mut aged[b * nl..(b + 1) * nl];
         band_step_any::<W>(m, band_x, band_next, carry, band_aged, band_sum, ageing_share[b]);
+    }
+}
+
+/// A year of `carries.len() / levels` steps, band by band (see
+/// [`year_band_major_for`]): stocks `x` (updated in place), step-start sums
+/// `x_sum`, ageing out `aged`, each band's ageing share, the entries per step
+/// into the first band and their year sum `entries` (first band's cells);
+/// `carries` is room for what ages out of a band at each step.
+type YearBandMajor<const W: usize> = fn(
+    matrices: &[Vec<[f64; W]>],
+    x: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+    entries_per_step: &[[f64; W]],
+    entries: &mut [[f64; W]],
+    carries: &mut [[f64; W]],
+);
+
+/// The band-by-band year for `nl` levels (1–8; none beyond, where the
+/// step-by-step loop serves).
+fn year_band_major_for<const W: usize>(nl: usize) -> Option<YearBandMajor<W>> {
+    Some(match nl {
+        1 => year_band_major::<W, 1>,
+        2 => year_band_major::<W, 2>,
+        3 => year_band_major::<W, 3>,
+        4 => year_band_major::<W, 4>,
+        5 => year_band_major::<W, 5>,
+        6 => year_band_major::<W, 6>,
+        7 => year_band_major::<W, 7>,
+        8 => year_band_major::<W, 8>,
+        _ => return None,
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+fn year_band_major<const W: usize, const NL: usize>(
+    matrices: &[Vec<[f64; W]>],
+    x: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+    entries_per_step: &[[f64; W]],
+    entries: &mut [[f64; W]],
+    carries: &mut [[f64; W]],
+) {
+    // Nothing ages into the first band.
+    carries.fill([0.0; W]);
+    let entering: [[f64; W]; NL] = std::array::from_fn(|l| entries_per_step[l]);
+    for (b, (((m, band_x), band_sum), band_aged)) in matrices
+        .iter()
+        .zip(x.chunks_exact_mut(NL))
+        .zip(x_sum.chunks_exact_mut(NL))
+        .zip(aged.chunks_exact_mut(NL))
+        .enumerate()
+    {
+        let mut people: [[f64; W]; NL] = std::array::from_fn(|l| band_x[l]);
+        let mut sum: [[f64; W]; NL] = std::array::from_fn(|l| band_sum[l]);
+        let mut out: [[f64; W]; NL] = std::array::from_fn(|l| band_aged[l]);
+        let mut added: [[f64; W]; NL] = std::array::from_fn(|l| entries[l]);
+        for carry in carries.chunks_exact_mut(NL) {
+            let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
+            let mut next = [[0.0; W]; NL];
+            band_step::<W, NL>(m, &people, &mut next, carry, &mut out, &mut sum, ageing_share[b]);
+            if b == 0 {
+                for l in 0..NL {
+                    add_lanes(&mut next[l], entering[l]);
+                    add_lanes(&mut added[l], entering[l]);
+                }
+            }
+            people = next;
+        }
+        band_x.copy_from_slice(&people);
+        band_sum.copy_from_slice(&sum);
+        band_aged.copy_from_slice(&out);
+        if b == 0 {
+            entries[..NL].copy_from_slice(&added);
+        }
     }
 }
 
