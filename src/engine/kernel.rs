@@ -40,6 +40,7 @@ pub fn simulate_lanes<const W: usize>(
     let mut carries = vec![zero; steps * nl];
 
     out.reset(model);
+    out.clear_totals();
     let mut x = vec![zero; cells];
     layout.population_lanes(params, &mut x);
     let mut next = vec![zero; cells];
@@ -247,7 +248,14 @@ pub fn simulate_lanes<const W: usize>(
                 .collect()
         };
 
-        let year_cells = k * cells;
+        // Where this year's per-cell figures go (always the start when only
+        // totals are kept: they are summed at the year end).
+        let year_cells = if out.totals_only { 0 } else { k * cells };
+        if out.totals_only {
+            for v in [&mut out.entries, &mut out.aged_out, &mut out.ageing_out, &mut out.migration] {
+                v.fill(zero);
+            }
+        }
         out.people_start[year_cells..year_cells + cells].copy_from_slice(&x);
         x_sum.fill(zero);
         let span = year_cells..year_cells + cells;
@@ -435,8 +443,8 @@ pub fn simulate_lanes<const W: usize>(
             out.intervention_cost[k * ni + i] =
                 std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
         }
+        out.add_year_totals(model, year_cells);
     }
-    out.fill_totals(model);
     Ok(())
 }
 

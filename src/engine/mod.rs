@@ -52,7 +52,7 @@ pub struct LaneTrajectory<const W: usize> {
     /// Net migration per step × band (empty without calibration).
     pub migration_by_step: Vec<[f64; W]>,
     /// Year totals the accounts read, for every lane at once (see
-    /// [`LaneTrajectory::fill_totals`]): people at the year end by level
+    /// [`LaneTrajectory::add_year_totals`]): people at the year end by level
     /// `[year * levels + level]` and by band `[year * bands + band]`, and
     /// entries, exits, ageing out of the last band and migration `[year]`.
     pub level_end: Vec<[f64; W]>,
@@ -62,8 +62,9 @@ pub struct LaneTrajectory<const W: usize> {
     pub aged_out_total: Vec<[f64; W]>,
     pub migration_total: Vec<[f64; W]>,
     /// Leave out what only `detail.csv` reads (`ageing_in`, `moved_in`,
-    /// `moved_out` and the per-band `flows` stay empty): Monte Carlo draws
-    /// need only the totals.
+    /// `moved_out` and the per-band `flows` stay empty, and the per-cell
+    /// stocks and flows hold only the year being simulated, at index 0):
+    /// Monte Carlo draws need only the year totals.
     pub totals_only: bool,
 }
 
@@ -75,18 +76,20 @@ impl<const W: usize> LaneTrajectory<W> {
         let nl = model.levels.len();
         let zero = [0.0; W];
         let detail = if self.totals_only { 0 } else { 1 };
+        // Per-cell stocks and flows: every year's, or only the current one's.
+        let kept = if self.totals_only { 1 } else { years };
         for (v, n) in [
-            (&mut self.people_start, years * cells),
-            (&mut self.people_end, years * cells),
-            (&mut self.person_years, years * cells),
-            (&mut self.entries, years * cells),
-            (&mut self.exits, years * cells),
-            (&mut self.aged_out, years * cells),
+            (&mut self.people_start, kept * cells),
+            (&mut self.people_end, kept * cells),
+            (&mut self.person_years, kept * cells),
+            (&mut self.entries, kept * cells),
+            (&mut self.exits, kept * cells),
+            (&mut self.aged_out, kept * cells),
             (&mut self.ageing_in, detail * years * cells),
-            (&mut self.ageing_out, years * cells),
+            (&mut self.ageing_out, kept * cells),
             (&mut self.moved_in, detail * years * cells),
             (&mut self.moved_out, detail * years * cells),
-            (&mut self.migration, years * cells),
+            (&mut self.migration, kept * cells),
             (&mut self.flows, detail * years * model.bands.len() * nl * nl),
             (&mut self.level_flows, years * nl * nl),
             (&mut self.activity, years * model.services.len()),
@@ -99,13 +102,23 @@ impl<const W: usize> LaneTrajectory<W> {
         self.migration_by_step.clear();
     }
 
-    /// Sums the year totals (`level_end`, `band_end`, `entries_total`, …)
-    /// from the per-cell stocks and flows: the same additions, in the same
-    /// order, as summing one lane at a time, done for all lanes together.
-    pub fn fill_totals(&mut self, model: &Model) {
-        let years = model.horizon_years as usize;
+    /// Empties the year totals (`level_end`, `band_end`, `entries_total`, …)
+    /// before a run adds them year by year with [`LaneTrajectory::add_year_totals`].
+    pub fn clear_totals(&mut self) {
+        self.level_end.clear();
+        self.band_end.clear();
+        self.entries_total.clear();
+        self.exits_total.clear();
+        self.aged_out_total.clear();
+        self.migration_total.clear();
+    }
+
+    /// Appends the totals of the year whose per-cell stocks and flows start
+    /// at cell index `at`: the same additions, in the same order, as summing
+    /// one lane at a time, done for all lanes together.
+    pub fn add_year_totals(&mut self, model: &Model, at: usize) {
         let (nb, nl) = (model.bands.len(), model.levels.len());
-        let cells = nb * nl;
+        let span = at..at + nb * nl;
         // An empty float sum is -0.0, as `Iterator::sum` gives.
         let sum = |v: &[[f64; W]]| {
             let mut total = [-0.0; W];
@@ -116,30 +129,21 @@ impl<const W: usize> LaneTrajectory<W> {
             }
             total
         };
-        self.level_end.clear();
-        self.band_end.clear();
-        self.entries_total.clear();
-        self.exits_total.clear();
-        self.aged_out_total.clear();
-        self.migration_total.clear();
-        for k in 0..years {
-            let span = k * cells..(k + 1) * cells;
-            let end = &self.people_end[span.clone()];
-            let at = self.level_end.len();
-            self.level_end.resize(at + nl, [0.0; W]);
-            for band in end.chunks_exact(nl) {
-                for (total, people) in self.level_end[at..].iter_mut().zip(band) {
-                    for lane in 0..W {
-                        total[lane] += people[lane];
-                    }
+        let end = &self.people_end[span.clone()];
+        let first = self.level_end.len();
+        self.level_end.resize(first + nl, [0.0; W]);
+        for band in end.chunks_exact(nl) {
+            for (total, people) in self.level_end[first..].iter_mut().zip(band) {
+                for lane in 0..W {
+                    total[lane] += people[lane];
                 }
             }
-            self.band_end.extend(end.chunks_exact(nl).map(sum));
-            self.entries_total.push(sum(&self.entries[span.clone()]));
-            self.exits_total.push(sum(&self.exits[span.clone()]));
-            self.aged_out_total.push(sum(&self.aged_out[span.clone()]));
-            self.migration_total.push(sum(&self.migration[span]));
         }
+        self.band_end.extend(end.chunks_exact(nl).map(sum));
+        self.entries_total.push(sum(&self.entries[span.clone()]));
+        self.exits_total.push(sum(&self.exits[span.clone()]));
+        self.aged_out_total.push(sum(&self.aged_out[span.clone()]));
+        self.migration_total.push(sum(&self.migration[span]));
     }
 
     /// A single trajectory as one lane (every lane a copy).
@@ -178,12 +182,16 @@ impl<const W: usize> LaneTrajectory<W> {
             put(&mut out.intervention_cost, k * ni, &y.intervention_cost);
         }
         out.migration_by_step = trajectory.migration_by_step.iter().map(|&x| [x; W]).collect();
-        out.fill_totals(model);
+        out.clear_totals();
+        for k in 0..trajectory.years.len() {
+            out.add_year_totals(model, k * cells);
+        }
         out
     }
 
-    /// One lane as a [`Trajectory`].
+    /// One lane as a [`Trajectory`] (of a trajectory that keeps every year).
     pub fn lane(&self, model: &Model, lane: usize) -> Trajectory {
+        assert!(!self.totals_only, "a totals-only trajectory keeps one year of cells");
         let cells = model.cells();
         let nl = model.levels.len();
         let flows = model.bands.len() * nl * nl;
