@@ -59,10 +59,17 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
     // what it would be alone.
     let terms: [usize; W] = std::array::from_fn(|l| terms_for(norm[l] * 0.5f64.powi(squarings[l] as i32)));
     let most_terms = terms.iter().copied().max().unwrap_or(0);
+    // A last row of zeros (an absorbing state, as the exit is) stays zeros
+    // in every power of `a` and the identity's row in the result and its
+    // squares, exactly: those rows are set once and not recomputed.
+    let absorbing = n > 1 && q[(n - 1) * n..].iter().all(|x| x.iter().all(|&v| v == 0.0));
+    let rows = if absorbing { n - 1 } else { n };
     identity(n, out);
     identity(n, term);
+    next.clear();
+    next.resize(n * n, [0.0; W]);
     for k in 1..=most_terms {
-        matmul(term, a, n, next);
+        matmul(term, a, n, rows, next);
         let inv_k = 1.0 / k as f64;
         let take: [f64; W] = std::array::from_fn(|l| if k <= terms[l] { 1.0 } else { 0.0 });
         for ((t, x), o) in term.iter_mut().zip(next.iter()).zip(out.iter_mut()) {
@@ -72,8 +79,11 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
             }
         }
     }
+    if absorbing {
+        next[(n - 1) * n..].copy_from_slice(&out[(n - 1) * n..]);
+    }
     for round in 0..most {
-        matmul(out, out, n, next);
+        matmul(out, out, n, rows, next);
         for (o, x) in out.iter_mut().zip(next.iter()) {
             for l in 0..W {
                 if round < squarings[l] {
@@ -100,28 +110,29 @@ fn identity<const W: usize>(n: usize, m: &mut Vec<[f64; W]>) {
     }
 }
 
-/// `c = a · b` per lane. Each entry is summed over `k` in order. Unrolled
-/// for the sizes the model uses (2 to 9: levels plus the exit), where the
-/// loop bookkeeping would otherwise cost as much as the arithmetic; the
-/// same operations in the same order either way.
-fn matmul<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, c: &mut Vec<[f64; W]>) {
+/// The first `rows` rows of `c = a · b` per lane (`c`'s other rows are left
+/// as they are). Each entry is summed over `k` in order. Unrolled for the
+/// sizes the model uses (2 to 9: levels plus the exit), where the loop
+/// bookkeeping would otherwise cost as much as the arithmetic; the same
+/// operations in the same order either way.
+fn matmul<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, rows: usize, c: &mut Vec<[f64; W]>) {
     c.resize(n * n, [0.0; W]);
     match n {
-        2 => matmul_n::<W, 2>(a, b, c),
-        3 => matmul_n::<W, 3>(a, b, c),
-        4 => matmul_n::<W, 4>(a, b, c),
-        5 => matmul_n::<W, 5>(a, b, c),
-        6 => matmul_n::<W, 6>(a, b, c),
-        7 => matmul_n::<W, 7>(a, b, c),
-        8 => matmul_n::<W, 8>(a, b, c),
-        9 => matmul_n::<W, 9>(a, b, c),
-        _ => matmul_any(a, b, n, c),
+        2 => matmul_n::<W, 2>(a, b, rows, c),
+        3 => matmul_n::<W, 3>(a, b, rows, c),
+        4 => matmul_n::<W, 4>(a, b, rows, c),
+        5 => matmul_n::<W, 5>(a, b, rows, c),
+        6 => matmul_n::<W, 6>(a, b, rows, c),
+        7 => matmul_n::<W, 7>(a, b, rows, c),
+        8 => matmul_n::<W, 8>(a, b, rows, c),
+        9 => matmul_n::<W, 9>(a, b, rows, c),
+        _ => matmul_any(a, b, n, rows, c),
     }
 }
 
-fn matmul_n<const W: usize, const N: usize>(a: &[[f64; W]], b: &[[f64; W]], c: &mut [[f64; W]]) {
+fn matmul_n<const W: usize, const N: usize>(a: &[[f64; W]], b: &[[f64; W]], rows: usize, c: &mut [[f64; W]]) {
     let (a, b) = (&a[..N * N], &b[..N * N]);
-    for i in 0..N {
+    for i in 0..rows.min(N) {
         // Row i of the product, one `k` at a time (b's rows are contiguous).
         let mut acc = [[0.0; W]; N];
         for k in 0..N {
@@ -137,8 +148,8 @@ fn matmul_n<const W: usize, const N: usize>(a: &[[f64; W]], b: &[[f64; W]], c: &
     }
 }
 
-fn matmul_any<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, c: &mut [[f64; W]]) {
-    for (a_row, c_row) in a.chunks_exact(n).zip(c.chunks_exact_mut(n)) {
+fn matmul_any<const W: usize>(a: &[[f64; W]], b: &[[f64; W]], n: usize, rows: usize, c: &mut [[f64; W]]) {
+    for (a_row, c_row) in a.chunks_exact(n).zip(c.chunks_exact_mut(n)).take(rows) {
         for (j, cij) in c_row.iter_mut().enumerate() {
             let mut acc = [0.0; W];
             for (k, &aik) in a_row.iter().enumerate() {
