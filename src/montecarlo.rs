@@ -105,6 +105,9 @@ pub type Figures<'f> = dyn Fn(&[Accounts]) -> Vec<f64> + Sync + 'f;
 pub struct Extra<'a> {
     pub reported: usize,
     pub figures: &'a Figures<'a>,
+    /// Keep each draw's sampled values in its record (for `draws.csv`); a
+    /// big run that will not write them saves their memory.
+    pub keep_parameters: bool,
 }
 
 /// Everything a Monte Carlo run produced.
@@ -820,7 +823,11 @@ fn run_core(
                     }
                     debug_assert_eq!(r, rows);
                     batch_records[lane] = DrawRecord {
-                        parameters: std::mem::take(&mut sampled[lane]),
+                        parameters: if extra.is_none_or(|e| e.keep_parameters) {
+                            std::mem::take(&mut sampled[lane])
+                        } else {
+                            Vec::new()
+                        },
                         headline: headline(comparisons),
                         kept,
                         figures: extra.map_or_else(Vec::new, |e| (e.figures)(all_accounts)),

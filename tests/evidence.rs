@@ -310,6 +310,7 @@ fn weak_evidence_can_do_net_harm_and_the_table_says_how_often() {
     let extra_work = montecarlo::Extra {
         reported: specs.len(),
         figures: &figures,
+        keep_parameters: true,
     };
     let mc = montecarlo::run_extra(&model, &specs, &options, &extra_work, &|_| {}).unwrap();
     let per_draw: Vec<Vec<f64>> = mc.records.iter().map(|r| r.figures.clone()).collect();

@@ -373,6 +373,8 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             let work = montecarlo::Extra {
                 reported,
                 figures: &figures,
+                // A shard keeps them: the merge may be asked for draws.csv.
+                keep_parameters: args.draws_csv || matches!(mode, Mode::Shard { .. }),
             };
             pool.install(|| montecarlo::run_extra_raw(&model, &specs, &options, &work, range, &progress))
         }
