@@ -888,43 +888,8 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
     }
     let find = |f: usize, year: Option<i32>, metric: &str| index.get(&(f, year, metric)).copied();
 
-    // Rows are gathered a block at a time: each draw's values for a block of
-    // rows sit together, so the gather reads memory in order.
-    const BLOCK: usize = 64;
-    let packed: Vec<RowStats> = (0..kept_rows.div_ceil(BLOCK))
-        .into_par_iter()
-        .flat_map_iter(|block| {
-            let first = block * BLOCK;
-            let n = BLOCK.min(kept_rows - first);
-            // Row j's values at `columns[j * draws..(j + 1) * draws]`. Each
-            // read is independent of the last (no growing vector), so the
-            // processor keeps many of these scattered reads in flight.
-            let mut columns = vec![0f32; n * draws];
-            for d in 0..draws {
-                let at = d * width + first;
-                prefetch(&values[(at + AHEAD * width).min(values.len() - 1)..], n);
-                for (j, &v) in values[at..at + n].iter().enumerate() {
-                    columns[j * draws + d] = v;
-                }
-            }
-            let percentiles = &options.percentiles;
-            (0..n)
-                .map(|j| row_stats_f32(&columns[j * draws..(j + 1) * draws], percentiles))
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let empty = RowStats {
-        mean: None,
-        sd: None,
-        percentiles: vec![None; options.percentiles.len()],
-    };
-    let stats: Vec<RowStats> = slots
-        .iter()
-        .map(|slot| slot.map_or_else(|| empty.clone(), |k| packed[k].clone()))
-        .collect();
-
-    // The probabilities: first which row each one counts in, then those
-    // rows' values gathered in one pass over the draws (in memory order).
+    // The probabilities: which row each one counts in (counted below, with
+    // the rows' statistics, while each row's values are at hand).
     enum Count {
         Positive,
         BrokenEvenBy(i32),
@@ -953,33 +918,79 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
             }
         }
     }
-    let mut needed: Vec<usize> = wanted.iter().map(|w| w.3).collect();
-    needed.sort_unstable();
-    needed.dedup();
-    let mut columns: Vec<Vec<f64>> = vec![Vec::with_capacity(draws); needed.len()];
-    for d in 0..draws {
-        let row = &values[d * width..(d + 1) * width];
-        for (column, &k) in columns.iter_mut().zip(&needed) {
-            column.push(f64::from(row[k]));
+    // Per kept row, the probabilities counted in it.
+    let mut counted_in: Vec<Vec<usize>> = vec![Vec::new(); kept_rows];
+    for (w, want) in wanted.iter().enumerate() {
+        counted_in[want.3].push(w);
+    }
+
+    // Rows are gathered a block at a time: each draw's values for a block of
+    // rows sit together, so the gather reads memory in order.
+    const BLOCK: usize = 64;
+    let blocks: Vec<(Vec<RowStats>, Vec<(usize, usize)>)> = (0..kept_rows.div_ceil(BLOCK))
+        .into_par_iter()
+        .map(|block| {
+            let first = block * BLOCK;
+            let n = BLOCK.min(kept_rows - first);
+            // Row j's values at `columns[j * draws..(j + 1) * draws]`. Each
+            // read is independent of the last (no growing vector), so the
+            // processor keeps many of these scattered reads in flight.
+            let mut columns = vec![0f32; n * draws];
+            for d in 0..draws {
+                let at = d * width + first;
+                prefetch(&values[(at + AHEAD * width).min(values.len() - 1)..], n);
+                for (j, &v) in values[at..at + n].iter().enumerate() {
+                    columns[j * draws + d] = v;
+                }
+            }
+            let mut counts = Vec::new();
+            let stats = (0..n)
+                .map(|j| {
+                    let column = &columns[j * draws..(j + 1) * draws];
+                    for &w in &counted_in[first + j] {
+                        let n = match wanted[w].4 {
+                            Count::Positive => column.iter().filter(|&&v| f64::from(v) > 0.0).count(),
+                            Count::BrokenEvenBy(year) => column
+                                .iter()
+                                .filter(|&&v| v.is_finite() && f64::from(v) <= f64::from(year))
+                                .count(),
+                        };
+                        counts.push((w, n));
+                    }
+                    row_stats_f32(column, &options.percentiles)
+                })
+                .collect();
+            (stats, counts)
+        })
+        .collect();
+    // The draws' values are no longer needed: hand the (large) buffer to
+    // another thread to free, off the way to the output files.
+    std::thread::spawn(move || drop(values));
+    let mut packed: Vec<Option<RowStats>> = Vec::with_capacity(kept_rows);
+    let mut counts = vec![0; wanted.len()];
+    for (stats, block_counts) in blocks {
+        packed.extend(stats.into_iter().map(Some));
+        for (w, n) in block_counts {
+            counts[w] = n;
         }
     }
+    let empty = RowStats {
+        mean: None,
+        sd: None,
+        percentiles: vec![None; options.percentiles.len()],
+    };
+    let stats: Vec<RowStats> = slots
+        .iter()
+        .map(|slot| slot.and_then(|k| packed[k].take()).unwrap_or_else(|| empty.clone()))
+        .collect();
     let probabilities = wanted
         .into_iter()
-        .map(|(future, year, metric, k, count)| {
-            let values = &columns[needed.binary_search(&k).unwrap_or(0)];
-            let n = match count {
-                Count::Positive => values.iter().filter(|&&v| v > 0.0).count(),
-                Count::BrokenEvenBy(year) => values
-                    .iter()
-                    .filter(|&&v| v.is_finite() && v <= f64::from(year))
-                    .count(),
-            };
-            Probability {
-                future,
-                year,
-                metric,
-                value: n as f64 / draws as f64,
-            }
+        .zip(counts)
+        .map(|((future, year, metric, _, _), n)| Probability {
+            future,
+            year,
+            metric,
+            value: n as f64 / draws as f64,
         })
         .collect();
 
