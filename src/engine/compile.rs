@@ -50,10 +50,12 @@ impl<const W: usize> MatrixCache<W> {
 
     /// The intensities `−ln(1 − p)` of `band`'s annual probabilities
     /// `probabilities`, worked out again only when they differ from the
-    /// band's last.
-    pub fn intensities(&mut self, band: usize, probabilities: &[[f64; W]]) -> &[[f64; W]] {
+    /// band's last (`unchanged`: the caller knows they are the band's last,
+    /// which then need not be compared).
+    pub fn intensities(&mut self, band: usize, probabilities: &[[f64; W]], unchanged: bool) -> &[[f64; W]] {
         let (key, rates) = &mut self.rates[band];
-        if key.as_slice() != probabilities {
+        debug_assert!(!unchanged || key.as_slice() == probabilities);
+        if !unchanged && key.as_slice() != probabilities {
             key.clear();
             key.extend_from_slice(probabilities);
             rates.clear();

@@ -183,7 +183,10 @@ pub fn simulate_lanes<const W: usize>(
             // `rates` mode: a relative risk multiplies the intensity −ln(1 − p);
             // `annual_matrix` mode: it multiplies the probability.
             let base: &[[f64; W]] = if intensities {
-                cache.intensities(b, figures)
+                // After the first year, unless the band's figures changed, the
+                // cache holds this band's intensities from this run's last build.
+                let unchanged = k > 0 && !band_changes[k * nb + b];
+                cache.intensities(b, figures, unchanged)
             } else {
                 figures
             };
