@@ -227,7 +227,7 @@ impl Sampling {
             samplers: model.uncertain.iter().map(|u| u.distribution.sampler()).collect(),
             groups,
             reversed: model.uncertain.iter().map(|u| u.reversed).collect(),
-            distributions: model.uncertain.iter().map(|u| u.distribution.clone()).collect(),
+            distributions: model.uncertain.iter().map(|u| u.distribution).collect(),
             group_count: names.len(),
         }
     }
@@ -927,7 +927,9 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
     // Rows are gathered a block at a time: each draw's values for a block of
     // rows sit together, so the gather reads memory in order.
     const BLOCK: usize = 64;
-    let blocks: Vec<(Vec<RowStats>, Vec<(usize, usize)>)> = (0..kept_rows.div_ceil(BLOCK))
+    // Per block: its rows' statistics, and (probability, count) pairs.
+    type Block = (Vec<RowStats>, Vec<(usize, usize)>);
+    let blocks: Vec<Block> = (0..kept_rows.div_ceil(BLOCK))
         .into_par_iter()
         .map(|block| {
             let first = block * BLOCK;

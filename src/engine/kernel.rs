@@ -255,7 +255,12 @@ pub fn simulate_lanes<const W: usize>(
         // totals are kept: they are summed at the year end).
         let year_cells = if out.totals_only { 0 } else { k * cells };
         if out.totals_only {
-            for v in [&mut out.entries, &mut out.aged_out, &mut out.ageing_out, &mut out.migration] {
+            for v in [
+                &mut out.entries,
+                &mut out.aged_out,
+                &mut out.ageing_out,
+                &mut out.migration,
+            ] {
                 v.fill(zero);
             }
         }

@@ -319,7 +319,9 @@ impl Distribution {
         // constructors below cannot fail; a failure would be a bug here.
         match *self {
             Distribution::Fixed(v) => Sampler::Fixed(v),
-            Distribution::Uniform { min, max } => Sampler::Uniform(rand_distr::Uniform::new(min, max).expect("validated")),
+            Distribution::Uniform { min, max } => {
+                Sampler::Uniform(rand_distr::Uniform::new(min, max).expect("validated"))
+            }
             Distribution::Triangular { min, mode, max } => {
                 Sampler::Triangular(rand_distr::Triangular::new(min, max, mode).expect("validated"))
             }
@@ -330,7 +332,7 @@ impl Distribution {
                 normal: rand_distr::Normal::new(mean, sd).expect("validated"),
                 min,
                 max,
-                distribution: self.clone(),
+                distribution: *self,
             },
             Distribution::LogNormal { mu, sigma } => {
                 Sampler::LogNormal(rand_distr::LogNormal::new(mu, sigma).expect("validated"))
