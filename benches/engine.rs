@@ -1,6 +1,8 @@
 //! Kernel and whole-run timings: `cargo bench --bench engine`.
-//! The reference Monte Carlo run (10,000 draws) takes seconds, so it is
-//! measured here at 1,000 draws; `benches/compare.sh` times the full run.
+//! The Monte Carlo group measures the library at 1,000 draws; the
+//! "reference run" group times the whole command on the reference workload
+//! (10,000 draws, every output written), as a user runs it;
+//! `benches/compare.sh` sets that beside the NumPy peer.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
@@ -110,11 +112,36 @@ fn charts(c: &mut Criterion) {
     group.finish();
 }
 
+/// The reference run as a user makes it: the release binary on
+/// `scenarios/bench-national.toml` with 10,000 draws, every file written.
+fn reference_run(c: &mut Criterion) {
+    let mut group = c.benchmark_group("reference run");
+    group.sample_size(10);
+    group.measurement_time(std::time::Duration::from_secs(30));
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::env::temp_dir().join(format!("upstream-bench-{}", std::process::id()));
+    group.bench_function("upstream run scenarios/bench-national.toml --draws 10000", |b| {
+        b.iter(|| {
+            let status = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+                .arg("run")
+                .arg(root.join("scenarios/bench-national.toml"))
+                .args(["--draws", "10000", "--out"])
+                .arg(&out)
+                .stdout(std::process::Stdio::null())
+                .status()
+                .expect("the upstream binary runs");
+            assert!(status.success());
+        })
+    });
+    group.finish();
+    let _ = std::fs::remove_dir_all(&out);
+}
+
 // Criterion's own plots are off: the crate's plotters draws text with the
 // bundled font only, which criterion's report pages do not register.
 criterion_group! {
     name = benches;
     config = Criterion::default().without_plots();
-    targets = engine, monte_carlo, charts
+    targets = engine, monte_carlo, charts, reference_run
 }
 criterion_main!(benches);
