@@ -420,17 +420,35 @@ pub fn simulate_lanes<const W: usize>(
                 }
             }
         }
+        // Activity per service: Σ over cells (in cell order) of use rate ×
+        // person-years. Four services at a time advance together, each its
+        // own chain of additions, so one sum does not wait on another's.
         let ns = model.services.len();
-        for s in 0..ns {
-            let mut activity = zero;
-            for c in 0..cells {
-                let u = use_rate[s * cells + c];
-                let py = out.person_years[year_cells + c];
-                for lane in 0..W {
-                    activity[lane] += u[lane] * py[lane];
+        let person_years = &out.person_years[year_cells..year_cells + cells];
+        let activity = &mut out.activity[k * ns..(k + 1) * ns];
+        let mut four = use_rate.chunks_exact(4 * cells);
+        for (group, rates) in (&mut four).enumerate() {
+            let rates: [&[[f64; W]]; 4] = std::array::from_fn(|j| &rates[j * cells..(j + 1) * cells]);
+            let mut sums = [zero; 4];
+            for (c, py) in person_years.iter().enumerate() {
+                for j in 0..4 {
+                    let u = rates[j][c];
+                    for lane in 0..W {
+                        sums[j][lane] += u[lane] * py[lane];
+                    }
                 }
             }
-            out.activity[k * ns + s] = activity;
+            activity[4 * group..4 * group + 4].copy_from_slice(&sums);
+        }
+        let done = ns - ns % 4;
+        for (sum, rates) in activity[done..].iter_mut().zip(four.remainder().chunks_exact(cells)) {
+            let mut total = zero;
+            for (u, py) in rates.iter().zip(person_years) {
+                for lane in 0..W {
+                    total[lane] += u[lane] * py[lane];
+                }
+            }
+            *sum = total;
         }
         let ni = model.interventions.len();
         for &i in plan {
