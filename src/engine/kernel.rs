@@ -494,6 +494,24 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) 
     Ok(out.lane(model, 0))
 }
 
+/// `$f::<W, NL>` for `$nl` levels from 1 to 8 (the versions unrolled for
+/// the number of levels), else `$beyond`.
+macro_rules! by_levels {
+    ($nl:expr, $f:ident, $beyond:expr) => {
+        match $nl {
+            1 => $f::<W, 1>,
+            2 => $f::<W, 2>,
+            3 => $f::<W, 3>,
+            4 => $f::<W, 4>,
+            5 => $f::<W, 5>,
+            6 => $f::<W, 6>,
+            7 => $f::<W, 7>,
+            8 => $f::<W, 8>,
+            _ => $beyond,
+        }
+    };
+}
+
 /// One step of every band, youngest first (`carry` passes each band's
 /// ageing to the next): `matrices[b]`, stocks `x` → `next`, step-start sums
 /// `x_sum`, ageing out `aged`, each band's ageing share.
@@ -511,17 +529,7 @@ type BandsStep<const W: usize> = fn(
 /// bookkeeping otherwise costs as much as the arithmetic), a loop beyond.
 /// Every version does the same operations in the same order.
 fn bands_step_for<const W: usize>(nl: usize) -> BandsStep<W> {
-    match nl {
-        1 => bands_step::<W, 1>,
-        2 => bands_step::<W, 2>,
-        3 => bands_step::<W, 3>,
-        4 => bands_step::<W, 4>,
-        5 => bands_step::<W, 5>,
-        6 => bands_step::<W, 6>,
-        7 => bands_step::<W, 7>,
-        8 => bands_step::<W, 8>,
-        _ => bands_step_any::<W>,
-    }
+    by_levels!(nl, bands_step, bands_step_any::<W>)
 }
 
 fn bands_step<const W: usize, const NL: usize>(
@@ -589,17 +597,7 @@ type YearBandMajor<const W: usize> = fn(
 /// The band-by-band year for `nl` levels (1–8; none beyond, where the
 /// step-by-step loop serves).
 fn year_band_major_for<const W: usize>(nl: usize) -> Option<YearBandMajor<W>> {
-    Some(match nl {
-        1 => year_band_major::<W, 1>,
-        2 => year_band_major::<W, 2>,
-        3 => year_band_major::<W, 3>,
-        4 => year_band_major::<W, 4>,
-        5 => year_band_major::<W, 5>,
-        6 => year_band_major::<W, 6>,
-        7 => year_band_major::<W, 7>,
-        8 => year_band_major::<W, 8>,
-        _ => return None,
-    })
+    Some(by_levels!(nl, year_band_major, return None))
 }
 
 #[allow(clippy::too_many_arguments)]
