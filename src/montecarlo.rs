@@ -68,7 +68,7 @@ pub struct Probability {
 }
 
 /// The headline figures of one draw, for `draws.csv`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct DrawRecord {
     /// The sampled value of each uncertain parameter (as `Model::uncertain`).
     pub parameters: Vec<f64>,
@@ -779,15 +779,7 @@ fn run_core(
 
     let batches = draws.div_ceil(LANES);
     let mut values = vec![0f32; batches * LANES * width];
-    let mut records: Vec<DrawRecord> = vec![
-        DrawRecord {
-            parameters: Vec::new(),
-            headline: Vec::new(),
-            kept: Vec::new(),
-            figures: Vec::new(),
-        };
-        batches * LANES
-    ];
+    let mut records: Vec<DrawRecord> = vec![DrawRecord::default(); batches * LANES];
     values
         .par_chunks_mut(LANES * width)
         .zip(records.par_chunks_mut(LANES))
@@ -1446,15 +1438,7 @@ pub fn run_areas_raw(
     // Per batch: [unit][lane][slot] (one block per batch, so that the units'
     // arrays can be gathered while the blocks are freed).
     let mut values: Vec<Vec<f32>> = (0..batches).map(|_| vec![0f32; block]).collect();
-    let mut records: Vec<DrawRecord> = vec![
-        DrawRecord {
-            parameters: Vec::new(),
-            headline: Vec::new(),
-            kept: Vec::new(),
-            figures: Vec::new(),
-        };
-        batches * LANES
-    ];
+    let mut records: Vec<DrawRecord> = vec![DrawRecord::default(); batches * LANES];
     let collect = |chunk: &mut [f32], u: usize, lane: usize, accounts: &[Accounts], comparisons: &[Comparison]| {
         let w = widths[u];
         let out = &mut chunk[offsets[u] + lane * w..offsets[u] + (lane + 1) * w];

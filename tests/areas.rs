@@ -29,10 +29,7 @@ fn area_file(dir: &Path, shares: &[(&str, &str, f64)], parameters: &str) -> Path
     // The [areas] table must come after the top-level keys: move it to the end.
     let areas = text[..text.find("[model]").unwrap()].to_string();
     text = text.replacen(&areas, "", 1) + "\n" + &areas;
-    text = text.replace(
-        "unit_cost = 3000",
-        "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
-    );
+    text = uncertain_cost(&text);
     std::fs::write(dir.join("areas.toml"), text).unwrap();
     let mut list = String::from("code,name,parent\n");
     let mut people = String::from("area,band,level,people\n");
@@ -88,6 +85,14 @@ fn summary(out: &Path) -> BTreeMap<(String, String, String, String, String), f64
         .collect()
 }
 
+/// `text` with the small model's unit cost made uncertain (a gamma).
+fn uncertain_cost(text: &str) -> String {
+    text.replace(
+        "unit_cost = 3000",
+        "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
+    )
+}
+
 fn close(a: f64, b: f64, rel: f64) -> bool {
     (a.is_nan() && b.is_nan()) || (a - b).abs() <= rel * a.abs().max(b.abs()).max(1.0)
 }
@@ -97,14 +102,7 @@ fn one_area_gives_the_file_without_areas() {
     let tmp = tempfile::tempdir().unwrap();
     let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
     let plain = tmp.path().join("plain.toml");
-    std::fs::write(
-        &plain,
-        small().replace(
-            "unit_cost = 3000",
-            "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
-        ),
-    )
-    .unwrap();
+    std::fs::write(&plain, uncertain_cost(&small())).unwrap();
     run(&file, &tmp.path().join("a"), &[]);
     run(&plain, &tmp.path().join("p"), &[]);
     let a = summary(&tmp.path().join("a"));
@@ -308,13 +306,7 @@ fn each_area_is_calibrated_to_its_own_projection() {
     let plain = tmp.path().join("plain.toml");
     std::fs::write(
         &plain,
-        format!(
-            "projection_csv = \"proj.csv\"\n{}",
-            small().replace(
-                "unit_cost = 3000",
-                "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }"
-            )
-        ),
+        format!("projection_csv = \"proj.csv\"\n{}", uncertain_cost(&small())),
     )
     .unwrap();
     run(&file, &tmp.path().join("a"), &[]);
@@ -683,14 +675,7 @@ fn one_areas_intervention_ranges_equal_the_files_without_areas() {
     let tmp = tempfile::tempdir().unwrap();
     let file = area_file(tmp.path(), &[("A1", "", 1.0)], "");
     let plain = tmp.path().join("plain.toml");
-    std::fs::write(
-        &plain,
-        small().replace(
-            "unit_cost = 3000",
-            "unit_cost = { dist = \"gamma\", mean = 3000, sd = 600 }",
-        ),
-    )
-    .unwrap();
+    std::fs::write(&plain, uncertain_cost(&small())).unwrap();
     run(&file, &tmp.path().join("a"), &["--draws", "40"]);
     run(&plain, &tmp.path().join("p"), &["--draws", "40"]);
     let a = std::fs::read_to_string(tmp.path().join("a/interventions.csv")).unwrap();

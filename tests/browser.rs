@@ -56,6 +56,21 @@ impl Driver {
         }
     }
 
+    /// The WebDriver id of the element that CSS `selector` finds.
+    fn element(&self, selector: &str) -> String {
+        let found = self.call(
+            "POST",
+            "/element",
+            Some(json!({"using": "css selector", "value": selector})),
+        );
+        found
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .unwrap_or_else(|| panic!("no element for {selector}: {found}"))
+            .to_string()
+    }
+
     fn script(&self, code: &str) -> Value {
         self.call("POST", "/execute/sync", Some(json!({"script": code, "args": []})))
     }
@@ -156,21 +171,7 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     );
 
     // Move the falls-prevention reach slider of the first scenario with the keyboard.
-    let slider = driver.call(
-        "POST",
-        "/element",
-        Some(json!({"using": "css selector",
-                    "value": ".card[data-scenario='0'] input[data-path='intervention.Falls prevention.reach']"})),
-    );
-    let element = slider
-        .as_object()
-        .unwrap()
-        .values()
-        .next()
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let element = driver.element(".card[data-scenario='0'] input[data-path='intervention.Falls prevention.reach']");
     driver.call("POST", &format!("/element/{element}/click"), Some(json!({})));
     let right = "\u{E014}".repeat(15);
     driver.call(
@@ -213,20 +214,7 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     driver.script("document.querySelector(\"#tabs button[data-id='maturity']\").click(); return 1");
     let level = "return [...document.querySelectorAll('#maturity .unit')].find(u => u.textContent.startsWith('2 Commissioning')).querySelector('.unit-level').textContent";
     assert_eq!(driver.script(level), json!("not yet basic"));
-    let tick = driver.call(
-        "POST",
-        "/element",
-        Some(json!({"using": "css selector", "value": "#maturity input[data-code='2a']"})),
-    );
-    let tick = tick
-        .as_object()
-        .unwrap()
-        .values()
-        .next()
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_string();
+    let tick = driver.element("#maturity input[data-code='2a']");
     driver.call("POST", &format!("/element/{tick}/click"), Some(json!({})));
     assert_eq!(
         driver.script(level),

@@ -149,42 +149,22 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
             let bands = bands(model, band)?;
             let f = level(model, from)?;
             let t = if *to == "exit" { None } else { Some(level(model, to)?) };
+            if t == Some(f) {
+                return Err("a transition from a level to itself cannot be set".into());
+            }
             for b in bands {
-                match t {
-                    Some(t) if t == f => return Err("a transition from a level to itself cannot be set".into()),
-                    Some(t) => {
-                        let i = model.transition_index(b, f, t);
-                        model.transitions[i] = Series::constant(p);
-                        set.push(Target::Transition {
-                            band: b,
-                            from: f,
-                            to: t,
-                            point: 0,
-                        });
-                    }
-                    None => {
-                        let c = model.cell(b, f);
-                        model.exits[c] = Series::constant(p);
-                        set.push(Target::Exit {
-                            band: b,
-                            level: f,
-                            point: 0,
-                        });
-                    }
-                }
+                let (series, target) = move_series(model, b, f, t);
+                *series = Series::constant(p);
+                set.push(target);
             }
         }
         ["exit", band, lvl] => {
             let p = probability("an exit probability")?;
             let l = level(model, lvl)?;
             for b in bands(model, band)? {
-                let c = model.cell(b, l);
-                model.exits[c] = Series::constant(p);
-                set.push(Target::Exit {
-                    band: b,
-                    level: l,
-                    point: 0,
-                });
+                let (series, target) = move_series(model, b, l, None);
+                *series = Series::constant(p);
+                set.push(target);
             }
         }
         ["service", name, "unit_cost"] => {
@@ -320,6 +300,37 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
     Ok(set)
 }
 
+/// The annual probability series of a move out of level `from` in band
+/// `band` (to level `to`, or `None`: the exit), and the target it is.
+fn move_series(
+    model: &mut Model,
+    band: usize,
+    from: usize,
+    to: Option<usize>,
+) -> (&mut Series<crate::units::AnnualProbability>, Target) {
+    match to {
+        Some(to) => {
+            let i = model.transition_index(band, from, to);
+            let target = Target::Transition {
+                band,
+                from,
+                to,
+                point: 0,
+            };
+            (&mut model.transitions[i], target)
+        }
+        None => {
+            let c = model.cell(band, from);
+            let target = Target::Exit {
+                band,
+                level: from,
+                point: 0,
+            };
+            (&mut model.exits[c], target)
+        }
+    }
+}
+
 fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
@@ -404,41 +415,27 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
         ["transition", band, from, to] => {
             let f = level(model, from)?;
             let t = if *to == "exit" { None } else { Some(level(model, to)?) };
-            for b in bands(model, band)? {
-                match t {
-                    Some(t) if t == f => return Err("a transition from a level to itself cannot be scaled".into()),
-                    Some(t) => {
-                        let i = model.transition_index(b, f, t);
-                        model.transitions[i] = probability(&model.transitions[i], "a transition probability")?;
-                        scaled.push(Target::Transition {
-                            band: b,
-                            from: f,
-                            to: t,
-                            point: 0,
-                        });
-                    }
-                    None => {
-                        let c = model.cell(b, f);
-                        model.exits[c] = probability(&model.exits[c], "an exit probability")?;
-                        scaled.push(Target::Exit {
-                            band: b,
-                            level: f,
-                            point: 0,
-                        });
-                    }
-                }
+            let bands = bands(model, band)?;
+            if t == Some(f) {
+                return Err("a transition from a level to itself cannot be scaled".into());
+            }
+            let what = if t.is_some() {
+                "a transition probability"
+            } else {
+                "an exit probability"
+            };
+            for b in bands {
+                let (series, target) = move_series(model, b, f, t);
+                *series = probability(series, what)?;
+                scaled.push(target);
             }
         }
         ["exit", band, lvl] => {
             let l = level(model, lvl)?;
             for b in bands(model, band)? {
-                let c = model.cell(b, l);
-                model.exits[c] = probability(&model.exits[c], "an exit probability")?;
-                scaled.push(Target::Exit {
-                    band: b,
-                    level: l,
-                    point: 0,
-                });
+                let (series, target) = move_series(model, b, l, None);
+                *series = probability(series, "an exit probability")?;
+                scaled.push(target);
             }
         }
         ["service", name, "use", lvl] => {
