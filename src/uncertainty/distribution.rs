@@ -367,8 +367,10 @@ impl Distribution {
             }
             Distribution::LogNormal { mu, sigma } => sd::LogNormal::new(mu, sigma).expect("validated").inverse_cdf(u),
             Distribution::Beta { alpha, beta } => sd::Beta::new(alpha, beta).expect("validated").inverse_cdf(u),
+            // The standard gamma's quantile, scaled: its search for the
+            // quantile starts from [1, 2], near the standard gamma's bulk.
             Distribution::Gamma { shape, scale } => {
-                sd::Gamma::new(shape, 1.0 / scale).expect("validated").inverse_cdf(u)
+                sd::Gamma::new(shape, 1.0).expect("validated").inverse_cdf(u) * scale
             }
         }
     }
