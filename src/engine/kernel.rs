@@ -336,27 +336,32 @@ pub fn simulate_lanes<const W: usize>(
                 if net == zero {
                     continue;
                 }
-                for lane in 0..W {
-                    if net[lane] == 0.0 {
-                        continue;
-                    }
-                    // Spread over levels in proportion to the band's people (or
-                    // by its starting mix if it is empty).
-                    let band = &mut next[b * nl..(b + 1) * nl];
-                    let total: f64 = band.iter().map(|v| v[lane]).sum();
-                    let start = &out.people_start[year_cells + b * nl..year_cells + (b + 1) * nl];
-                    let start_total: f64 = start.iter().map(|v| v[lane]).sum();
-                    for l in 0..nl {
-                        let weight = if total > 0.0 {
-                            band[l][lane] / total
-                        } else if start_total > 0.0 {
-                            start[l][lane] / start_total
+                // Spread over levels in proportion to the band's people (or by
+                // its starting mix if it is empty); a lane with no net
+                // migration is left as it is. All lanes at once.
+                let band = &mut next[b * nl..(b + 1) * nl];
+                let start = &out.people_start[year_cells + b * nl..year_cells + (b + 1) * nl];
+                let (mut total, mut start_total) = ([-0.0; W], [-0.0; W]);
+                for (people, first) in band.iter().zip(start) {
+                    add_lanes(&mut total, *people);
+                    add_lanes(&mut start_total, *first);
+                }
+                let even = 1.0 / nl as f64;
+                for (l, (people, first)) in band.iter_mut().zip(start).enumerate() {
+                    let moved = &mut migration[b * nl + l];
+                    for lane in 0..W {
+                        let weight = if total[lane] > 0.0 {
+                            people[lane] / total[lane]
+                        } else if start_total[lane] > 0.0 {
+                            first[lane] / start_total[lane]
                         } else {
-                            1.0 / nl as f64
+                            even
                         };
                         let add = net[lane] * weight;
-                        band[l][lane] += add;
-                        migration[b * nl + l][lane] += add;
+                        if net[lane] != 0.0 {
+                            people[lane] += add;
+                            moved[lane] += add;
+                        }
                     }
                 }
             }
