@@ -743,6 +743,7 @@ fn add_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
 /// rounding (compared with `before`, the same cells a step earlier), and
 /// clears rounding-sized negatives. Checked in bulk; the cell-by-cell pass
 /// runs only when something is wrong.
+#[inline(always)]
 fn guard<const W: usize>(
     model: &Model,
     year: i32,
@@ -760,6 +761,18 @@ fn guard<const W: usize>(
     if (0..W).all(|lane| lowest[lane] >= 0.0 && total[lane].is_finite()) {
         return Ok(());
     }
+    guard_cells(model, year, stocks, before)
+}
+
+/// [`guard`]'s cell-by-cell pass, when something is wrong.
+#[cold]
+#[inline(never)]
+fn guard_cells<const W: usize>(
+    model: &Model,
+    year: i32,
+    stocks: &mut [[f64; W]],
+    before: &[[f64; W]],
+) -> Result<(), EngineError> {
     let nl = model.levels.len();
     for (c, v) in stocks.iter_mut().enumerate() {
         for lane in 0..W {

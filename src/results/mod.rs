@@ -65,6 +65,9 @@ pub struct Accounts {
     pub years: Vec<i32>,
     /// Discount factor of each year (by the future's model's rate and timing).
     pub discount_factor: Vec<f64>,
+    /// The rate and timing `discount_factor` was worked out for (refilled
+    /// accounts keep their factors when these are unchanged).
+    discounted_at: Option<(u64, crate::model::DiscountTiming)>,
     /// People at the end of each year, by level / band / in all.
     pub people_level: Grid,
     pub people_band: Grid,
@@ -136,8 +139,15 @@ impl Accounts {
         a.scenario.push_str(name);
         a.plan.clear();
         a.plan.extend_from_slice(plan);
+        // The factors are worked out again only for another rate, timing or horizon.
+        let at = Some((discount_rate.to_bits(), model.discount_timing));
+        if a.discounted_at != at || a.discount_factor.len() != model.horizon_years as usize {
+            a.discounted_at = at;
+            a.discount_factor.clear();
+            a.discount_factor
+                .extend((0..model.horizon_years).map(|t| model.discount_timing.factor(discount_rate, t + 1)));
+        }
         for v in [
-            &mut a.discount_factor,
             &mut a.people_total,
             &mut a.entries,
             &mut a.exits,
@@ -164,8 +174,6 @@ impl Accounts {
         a.investment_funder.reset(nf);
         for (t, year) in model.years().enumerate() {
             a.years.push(year);
-            a.discount_factor
-                .push(model.discount_timing.factor(discount_rate, t as u32 + 1));
             let by_level = a.people_level.push_zeros();
             for (sum, p) in by_level.iter_mut().zip(&trajectory.level_end[t * nl..(t + 1) * nl]) {
                 *sum = p[lane];
