@@ -79,30 +79,43 @@ pub fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<String> {
 /// The value of the number at `path` in `model` (its first year's, when it
 /// changes by year).
 pub fn value(model: &Model, path: &str) -> Result<f64, String> {
+    values(model, &[path]).pop().expect("one path, one value")
+}
+
+/// [`value`] of each of `paths`, with the model copied and its numbers laid
+/// out once for all of them.
+pub fn values(model: &Model, paths: &[&str]) -> Vec<Result<f64, String>> {
+    // Setting a number on a copy finds what the path names (each setting
+    // checks only its own number, so one copy serves every path).
     let mut probe = model.clone();
-    let mut last = String::new();
-    let mut targets = None;
-    for candidate in [0.5, 0.0, 1.0, 2030.0] {
-        match set(&mut probe, path, candidate) {
-            Ok(t) => {
-                if candidate == 2030.0 {
-                    return Err(format!(
-                        "{path} is a calendar year; goal seeking needs a number that can vary continuously (compare scenarios with different years instead)"
-                    ));
-                }
-                targets = Some(t);
-                break;
-            }
-            Err(e) => last = e,
-        }
-    }
-    let targets = targets.ok_or(last)?;
     let layout = crate::params::Layout::new(model);
     let central = layout.central(model);
-    targets
+    paths
         .iter()
-        .find_map(|t| layout.indices(model, t).first().map(|&i| central[i]))
-        .ok_or_else(|| format!("{path} is not a number that sensitivity analysis or goal seeking can vary"))
+        .map(|path| {
+            let mut last = String::new();
+            let mut targets = None;
+            for candidate in [0.5, 0.0, 1.0, 2030.0] {
+                match set(&mut probe, path, candidate) {
+                    Ok(t) => {
+                        if candidate == 2030.0 {
+                            return Err(format!(
+                                "{path} is a calendar year; goal seeking needs a number that can vary continuously (compare scenarios with different years instead)"
+                            ));
+                        }
+                        targets = Some(t);
+                        break;
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            let targets = targets.ok_or(last)?;
+            targets
+                .iter()
+                .find_map(|t| layout.indices(model, t).first().map(|&i| central[i]))
+                .ok_or_else(|| format!("{path} is not a number that sensitivity analysis or goal seeking can vary"))
+        })
+        .collect()
 }
 
 /// Sets the number and returns the targets it set.

@@ -146,34 +146,55 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
         .collect()
 }
 
-/// A control's value in `model`: start year and ramp are read from the
-/// intervention (they are not numbers a draw varies), the rest as overrides read them.
-fn control_value(model: &Model, path: &str) -> Result<f64, String> {
-    for (field, read) in [
-        (
-            ".start_year",
-            (|i: &crate::model::Intervention| f64::from(i.start_year)) as fn(&_) -> f64,
-        ),
-        (".ramp_years", |i| i.ramp_years),
-    ] {
-        if let Some(name) = path.strip_prefix("intervention.").and_then(|p| p.strip_suffix(field)) {
-            return model
-                .interventions
-                .iter()
-                .find(|i| i.name == name)
-                .map(read)
-                .ok_or_else(|| format!("the file has no intervention `{name}`"));
+/// Each control's value in `model`: start year and ramp are read from the
+/// intervention (they are not numbers a draw varies), the rest as overrides
+/// read them (all at once).
+fn control_values(model: &Model, paths: &[&str]) -> Vec<Result<f64, String>> {
+    let read = |path: &str| {
+        for (field, read) in [
+            (
+                ".start_year",
+                (|i: &crate::model::Intervention| f64::from(i.start_year)) as fn(&_) -> f64,
+            ),
+            (".ramp_years", |i| i.ramp_years),
+        ] {
+            if let Some(name) = path.strip_prefix("intervention.").and_then(|p| p.strip_suffix(field)) {
+                return Some(
+                    model
+                        .interventions
+                        .iter()
+                        .find(|i| i.name == name)
+                        .map(read)
+                        .ok_or_else(|| format!("the file has no intervention `{name}`")),
+                );
+            }
         }
-    }
-    overrides::value(model, path)
+        None
+    };
+    let own: Vec<Option<Result<f64, String>>> = paths.iter().map(|p| read(p)).collect();
+    let others: Vec<&str> = paths
+        .iter()
+        .zip(&own)
+        .filter(|(_, o)| o.is_none())
+        .map(|(p, _)| *p)
+        .collect();
+    let mut others = overrides::values(model, &others).into_iter();
+    own.into_iter()
+        .map(|o| o.unwrap_or_else(|| others.next().expect("a value per path")))
+        .collect()
 }
 
 /// Every control's value in `model` (a scenario's or the baseline's).
 fn values(model: &Model, controls: &[InterventionControls]) -> BTreeMap<String, f64> {
-    controls
+    let paths: Vec<&str> = controls
         .iter()
         .flat_map(|i| &i.controls)
-        .filter_map(|c| control_value(model, &c.path).ok().map(|v| (c.path.clone(), v)))
+        .map(|c| c.path.as_str())
+        .collect();
+    paths
+        .iter()
+        .zip(control_values(model, &paths))
+        .filter_map(|(p, v)| v.ok().map(|v| (p.to_string(), v)))
         .collect()
 }
 
@@ -272,11 +293,14 @@ fn build_one(base: &Model, edit: &ScenarioEdit) -> Result<Built, String> {
         }
     };
     let mut overrides_written: Vec<(String, f64)> = origin.map(|o| o.overrides.clone()).unwrap_or_default();
-    for (path, &value) in &edit.values {
+    // The values the scenario has before the page's are applied.
+    let paths: Vec<&str> = edit.values.keys().map(String::as_str).collect();
+    let currents = control_values(&scenario_model, &paths);
+    for ((path, &value), current) in edit.values.iter().zip(currents) {
         if !value.is_finite() {
             return Err(format!("in `{name}`, {path} is not a number"));
         }
-        let current = control_value(&scenario_model, path).map_err(|e| format!("in `{name}`: {e}"))?;
+        let current = current.map_err(|e| format!("in `{name}`: {e}"))?;
         if (value - current).abs() <= 1e-12 * current.abs().max(1.0) {
             continue;
         }
