@@ -37,6 +37,7 @@ pub fn simulate_lanes<const W: usize>(
     let lanes = |index: usize| -> [f64; W] { params[index] };
     let step_bands = bands_step_for::<W>(nl);
     let year_band_major = year_band_major_for::<W>(nl);
+    let year_flows = year_flows_for::<W>(nl);
     let mut carries = vec![zero; steps * nl];
 
     out.reset(model);
@@ -401,14 +402,20 @@ pub fn simulate_lanes<const W: usize>(
         // --- flows over the year: the matrix is constant within a year, so
         // each flow is (people at the start of each step, summed) × share.
         let flows_at = k * nb * nl * nl;
-        for b in 0..nb {
+        let level_flows = &mut out.level_flows[k * nl * nl..(k + 1) * nl * nl];
+        let exits = &mut out.exits[year_cells..year_cells + cells];
+        if let (false, Some(flows)) = (detail, year_flows) {
+            // Only the flows summed over bands (unrolled for the levels).
+            flows(&matrices, &x_sum, exits, level_flows);
+        }
+        for b in (0..nb).filter(|_| detail || year_flows.is_none()) {
             let m = &matrices[b];
             for from in 0..nl {
                 let c = b * nl + from;
                 let sum = x_sum[c];
                 let exit_share = m[from * w + nl];
                 for lane in 0..W {
-                    out.exits[year_cells + c][lane] = sum[lane] * exit_share[lane];
+                    exits[c][lane] = sum[lane] * exit_share[lane];
                 }
                 for to in 0..nl {
                     if to == from {
@@ -416,7 +423,7 @@ pub fn simulate_lanes<const W: usize>(
                     }
                     let share = m[from * w + to];
                     let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
-                    add_lanes(&mut out.level_flows[k * nl * nl + from * nl + to], f);
+                    add_lanes(&mut level_flows[from * nl + to], f);
                     if detail {
                         out.flows[flows_at + (b * nl + from) * nl + to] = f;
                         add_lanes(&mut out.moved_out[year_cells + c], f);
@@ -648,6 +655,49 @@ fn year_band_major<const W: usize, const NL: usize>(
         if b == 0 {
             entries[..NL].copy_from_slice(&added);
         }
+    }
+}
+
+/// A year's exits per cell and flows summed over bands (`level_flows`,
+/// from × to, added to), from the step-start sums `x_sum` and each band's
+/// matrix: what the flows loop in [`simulate_lanes`] works out when per-band
+/// flows are not kept, in the same order.
+type YearFlows<const W: usize> =
+    fn(matrices: &[Vec<[f64; W]>], x_sum: &[[f64; W]], exits: &mut [[f64; W]], level_flows: &mut [[f64; W]]);
+
+fn year_flows_for<const W: usize>(nl: usize) -> Option<YearFlows<W>> {
+    Some(by_levels!(nl, year_flows, return None))
+}
+
+fn year_flows<const W: usize, const NL: usize>(
+    matrices: &[Vec<[f64; W]>],
+    x_sum: &[[f64; W]],
+    exits: &mut [[f64; W]],
+    level_flows: &mut [[f64; W]],
+) {
+    let w = NL + 1;
+    let mut totals: [[[f64; W]; NL]; NL] =
+        std::array::from_fn(|from| std::array::from_fn(|to| level_flows[from * NL + to]));
+    for ((m, sums), band_exits) in matrices
+        .iter()
+        .zip(x_sum.chunks_exact(NL))
+        .zip(exits.chunks_exact_mut(NL))
+    {
+        let m = &m[..NL * w];
+        for from in 0..NL {
+            let sum = sums[from];
+            let row = &m[from * w..(from + 1) * w];
+            band_exits[from] = std::array::from_fn(|lane| sum[lane] * row[NL][lane]);
+            for to in 0..NL {
+                if to != from {
+                    let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * row[to][lane]);
+                    add_lanes(&mut totals[from][to], f);
+                }
+            }
+        }
+    }
+    for from in 0..NL {
+        level_flows[from * NL..(from + 1) * NL].copy_from_slice(&totals[from]);
     }
 }
 

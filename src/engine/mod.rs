@@ -140,10 +140,22 @@ impl<const W: usize> LaneTrajectory<W> {
             }
         }
         self.band_end.extend(end.chunks_exact(nl).map(sum));
-        self.entries_total.push(sum(&self.entries[span.clone()]));
-        self.exits_total.push(sum(&self.exits[span.clone()]));
-        self.aged_out_total.push(sum(&self.aged_out[span.clone()]));
-        self.migration_total.push(sum(&self.migration[span]));
+        // Four sums in one pass: each its own chain of additions, in cell
+        // order, so that one does not wait on another.
+        let mut totals = [[-0.0; W]; 4];
+        for c in span {
+            let cells = [self.entries[c], self.exits[c], self.aged_out[c], self.migration[c]];
+            for (total, x) in totals.iter_mut().zip(cells) {
+                for lane in 0..W {
+                    total[lane] += x[lane];
+                }
+            }
+        }
+        let [entries, exits, aged_out, migration] = totals;
+        self.entries_total.push(entries);
+        self.exits_total.push(exits);
+        self.aged_out_total.push(aged_out);
+        self.migration_total.push(migration);
     }
 
     /// A single trajectory as one lane (every lane a copy).
