@@ -255,29 +255,29 @@ pub fn simulate_lanes<const W: usize>(
         // Where this year's per-cell figures go (always the start when only
         // totals are kept: they are summed at the year end).
         let year_cells = if out.totals_only { 0 } else { k * cells };
-        if out.totals_only {
-            for v in [
-                &mut out.entries,
-                &mut out.aged_out,
-                &mut out.ageing_out,
-                &mut out.migration,
-            ] {
-                v.fill(zero);
-            }
-        }
-        out.people_start[year_cells..year_cells + cells].copy_from_slice(&x);
-        x_sum.fill(zero);
-        let span = year_cells..year_cells + cells;
-        let migration = &mut out.migration[span.clone()];
-        let entries = &mut out.entries[span.clone()];
-        let ageing_out = &mut out.ageing_out[span];
-
         // Without calibration each band's year depends only on its own
         // people and on what ages in from the band below, step by step: the
         // year runs band by band (each band's matrix and people stay in the
         // fastest memory for all its steps), the same operations in the same
         // order per band and step as the step-by-step loop below.
         let band_major = if calibrating { None } else { year_band_major };
+        // The step-by-step loop adds into the year's step sums, entries,
+        // ageing and migration; the band-by-band year writes them whole (and
+        // the rest stay zero, as `reset` left them).
+        if band_major.is_none() {
+            if out.totals_only {
+                for v in [&mut out.entries, &mut out.ageing_out, &mut out.migration] {
+                    v.fill(zero);
+                }
+            }
+            x_sum.fill(zero);
+        }
+        out.people_start[year_cells..year_cells + cells].copy_from_slice(&x);
+        let span = year_cells..year_cells + cells;
+        let migration = &mut out.migration[span.clone()];
+        let entries = &mut out.entries[span.clone()];
+        let ageing_out = &mut out.ageing_out[span];
+
         if let Some(run_year) = band_major {
             run_year(
                 &matrices,
@@ -592,9 +592,10 @@ fn bands_step_any<const W: usize>(
 
 /// A year of `carries.len() / levels` steps, band by band (see
 /// [`year_band_major_for`]): stocks `x` (updated in place), step-start sums
-/// `x_sum`, ageing out `aged`, each band's ageing share, the entries per step
-/// into the first band and their year sum `entries` (first band's cells);
-/// `carries` is room for what ages out of a band at each step.
+/// `x_sum` and ageing out `aged` (both written whole), each band's ageing
+/// share, the entries per step into the first band and their year sum
+/// `entries` (the first band's cells, written); `carries` is room for what
+/// ages out of a band at each step.
 type YearBandMajor<const W: usize> = fn(
     matrices: &[Vec<[f64; W]>],
     x: &mut [[f64; W]],
@@ -634,9 +635,9 @@ fn year_band_major<const W: usize, const NL: usize>(
         .enumerate()
     {
         let mut people: [[f64; W]; NL] = std::array::from_fn(|l| band_x[l]);
-        let mut sum: [[f64; W]; NL] = std::array::from_fn(|l| band_sum[l]);
-        let mut out: [[f64; W]; NL] = std::array::from_fn(|l| band_aged[l]);
-        let mut added: [[f64; W]; NL] = std::array::from_fn(|l| entries[l]);
+        let mut sum = [[0.0; W]; NL];
+        let mut out = [[0.0; W]; NL];
+        let mut added = [[0.0; W]; NL];
         for carry in carries.chunks_exact_mut(NL) {
             let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
             let mut next = [[0.0; W]; NL];
