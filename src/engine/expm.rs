@@ -64,10 +64,11 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
     }
     // Horner over the blocks, highest first: out = B3, then
     // out = out·A⁴ + Bi for i = 2, 1, 0 (B3 = c12·I, so its product is c12·A⁴).
-    let coefficient = |k: usize| (1..=k).fold(1.0, |c, j| c / j as f64);
+    // 1/k!, each by k divisions from 1.
+    let coefficient: [f64; DEGREE + 1] = std::array::from_fn(|k| (1..=k).fold(1.0, |c, j| c / j as f64));
     let blocks = DEGREE / BLOCK;
     out.clear();
-    out.extend(powers[BLOCK].iter().map(|x| x.map(|v| v * coefficient(DEGREE))));
+    out.extend(powers[BLOCK].iter().map(|x| x.map(|v| v * coefficient[DEGREE])));
     next.clear();
     next.resize(n * n, [0.0; W]);
     for block in (0..blocks).rev() {
@@ -80,7 +81,7 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
             std::mem::swap(out, next);
         }
         for j in 0..BLOCK {
-            let c = coefficient(block * BLOCK + j);
+            let c = coefficient[block * BLOCK + j];
             for (o, p) in out.iter_mut().zip(&powers[j]) {
                 for l in 0..W {
                     o[l] += c * p[l];

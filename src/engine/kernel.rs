@@ -404,30 +404,32 @@ pub fn simulate_lanes<const W: usize>(
         let flows_at = k * nb * nl * nl;
         let level_flows = &mut out.level_flows[k * nl * nl..(k + 1) * nl * nl];
         let exits = &mut out.exits[year_cells..year_cells + cells];
-        if let (false, Some(flows)) = (detail, year_flows) {
+        match (detail, year_flows) {
             // Only the flows summed over bands (unrolled for the levels).
-            flows(&matrices, &x_sum, exits, level_flows);
-        }
-        for b in (0..nb).filter(|_| detail || year_flows.is_none()) {
-            let m = &matrices[b];
-            for from in 0..nl {
-                let c = b * nl + from;
-                let sum = x_sum[c];
-                let exit_share = m[from * w + nl];
-                for lane in 0..W {
-                    exits[c][lane] = sum[lane] * exit_share[lane];
-                }
-                for to in 0..nl {
-                    if to == from {
-                        continue;
-                    }
-                    let share = m[from * w + to];
-                    let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
-                    add_lanes(&mut level_flows[from * nl + to], f);
-                    if detail {
-                        out.flows[flows_at + (b * nl + from) * nl + to] = f;
-                        add_lanes(&mut out.moved_out[year_cells + c], f);
-                        add_lanes(&mut out.moved_in[year_cells + b * nl + to], f);
+            (false, Some(flows)) => flows(&matrices, &x_sum, exits, level_flows),
+            _ => {
+                for b in 0..nb {
+                    let m = &matrices[b];
+                    for from in 0..nl {
+                        let c = b * nl + from;
+                        let sum = x_sum[c];
+                        let exit_share = m[from * w + nl];
+                        for lane in 0..W {
+                            exits[c][lane] = sum[lane] * exit_share[lane];
+                        }
+                        for to in 0..nl {
+                            if to == from {
+                                continue;
+                            }
+                            let share = m[from * w + to];
+                            let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * share[lane]);
+                            add_lanes(&mut level_flows[from * nl + to], f);
+                            if detail {
+                                out.flows[flows_at + (b * nl + from) * nl + to] = f;
+                                add_lanes(&mut out.moved_out[year_cells + c], f);
+                                add_lanes(&mut out.moved_in[year_cells + b * nl + to], f);
+                            }
+                        }
                     }
                 }
             }
