@@ -96,34 +96,43 @@ pub struct RunOptions {
 /// [`replace_dir`]).
 pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crate::run::Future])]) -> io::Result<()> {
     replace_dir(dir, |staging| {
-        csv_files::write_summary(&staging.join("summary.csv"), output)?;
-        crate::timing::mark("summary.csv");
-        if !detail.is_empty() {
-            csv_files::write_detail(&staging.join("detail.csv"), output.model, detail)?;
-        }
-        if !output.areas.is_empty() {
-            csv_files::write_areas(&staging.join("areas.csv"), output)?;
-        }
-        evidence::write_costs(&staging.join("interventions.csv"), output.model, &output.costs)?;
-        if output.write_draws
-            && let Some(mc) = &output.monte_carlo
-        {
-            csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
-        }
-        crate::timing::mark("other csv");
-        let figures = figures(output);
-        write_charts(&staging.join("charts"), &figures)?;
-        crate::timing::mark("charts");
-        if !output.areas.is_empty() {
-            let chart = areas_chart(output);
-            chart
-                .write_png(&staging.join("charts/areas.png"))
-                .map_err(io::Error::other)?;
-            fs::write(staging.join("charts/areas.svg"), chart.svg().map_err(io::Error::other)?)?;
-        }
-        workbook::write(&staging.join("results.xlsx"), output, &figures)
-            .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
-        crate::timing::mark("workbook");
+        // The CSV files on one side, the charts and the workbook on the
+        // other: they read the same results and write different files.
+        let (tables, pictures) = rayon::join(
+            || -> io::Result<()> {
+                csv_files::write_summary(&staging.join("summary.csv"), output)?;
+                if !detail.is_empty() {
+                    csv_files::write_detail(&staging.join("detail.csv"), output.model, detail)?;
+                }
+                if !output.areas.is_empty() {
+                    csv_files::write_areas(&staging.join("areas.csv"), output)?;
+                }
+                evidence::write_costs(&staging.join("interventions.csv"), output.model, &output.costs)?;
+                if output.write_draws
+                    && let Some(mc) = &output.monte_carlo
+                {
+                    csv_files::write_draws(&staging.join("draws.csv"), output, mc)?;
+                }
+                Ok(())
+            },
+            || -> io::Result<Figures> {
+                let figures = figures(output);
+                write_charts(&staging.join("charts"), &figures)?;
+                if !output.areas.is_empty() {
+                    let chart = areas_chart(output);
+                    chart
+                        .write_png(&staging.join("charts/areas.png"))
+                        .map_err(io::Error::other)?;
+                    fs::write(staging.join("charts/areas.svg"), chart.svg().map_err(io::Error::other)?)?;
+                }
+                workbook::write(&staging.join("results.xlsx"), output, &figures)
+                    .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
+                Ok(figures)
+            },
+        );
+        tables?;
+        let figures = pictures?;
+        crate::timing::mark("CSV, charts, workbook");
         if output.metadata.options.report {
             let sensitivity = analysis::for_report(dir, &output.metadata.inputs);
             let html = report::render(output, &figures, &sensitivity).map_err(io::Error::other)?;
