@@ -435,35 +435,25 @@ pub fn simulate_lanes<const W: usize>(
             }
         }
         // Activity per service: Σ over cells (in cell order) of use rate ×
-        // person-years. Four services at a time advance together, each its
-        // own chain of additions, so one sum does not wait on another's.
+        // person-years. Eight services at a time advance together (then
+        // four, then one), each its own chain of additions, so that one sum
+        // does not wait on another's.
         let ns = model.services.len();
         let person_years = &out.person_years[year_cells..year_cells + cells];
         let activity = &mut out.activity[k * ns..(k + 1) * ns];
-        let mut four = use_rate.chunks_exact(4 * cells);
-        for (group, rates) in (&mut four).enumerate() {
-            let rates: [&[[f64; W]]; 4] = std::array::from_fn(|j| &rates[j * cells..(j + 1) * cells]);
-            let mut sums = [zero; 4];
-            for (c, py) in person_years.iter().enumerate() {
-                for j in 0..4 {
-                    let u = rates[j][c];
-                    for lane in 0..W {
-                        sums[j][lane] += u[lane] * py[lane];
-                    }
-                }
-            }
-            activity[4 * group..4 * group + 4].copy_from_slice(&sums);
-        }
-        let done = ns - ns % 4;
-        for (sum, rates) in activity[done..].iter_mut().zip(four.remainder().chunks_exact(cells)) {
-            let mut total = zero;
-            for (u, py) in rates.iter().zip(person_years) {
-                for lane in 0..W {
-                    total[lane] += u[lane] * py[lane];
-                }
-            }
-            *sum = total;
-        }
+        let eights = ns / 8 * 8;
+        let fours = eights + (ns - eights) / 4 * 4;
+        activity_sums::<W, 8>(&use_rate[..eights * cells], person_years, &mut activity[..eights]);
+        activity_sums::<W, 4>(
+            &use_rate[eights * cells..fours * cells],
+            person_years,
+            &mut activity[eights..fours],
+        );
+        activity_sums::<W, 1>(
+            &use_rate[fours * cells..ns * cells],
+            person_years,
+            &mut activity[fours..],
+        );
         let ni = model.interventions.len();
         for &i in plan {
             let iv = &model.interventions[i];
@@ -701,6 +691,30 @@ fn year_flows<const W: usize, const NL: usize>(
     }
     for from in 0..NL {
         level_flows[from * NL..(from + 1) * NL].copy_from_slice(&totals[from]);
+    }
+}
+
+/// Each service's Σ over cells (in cell order) of use rate × person-years,
+/// `G` services at a time: `rates` holds the services' use rates one after
+/// another (`person_years.len()` cells each), `activity` their sums.
+fn activity_sums<const W: usize, const G: usize>(
+    rates: &[[f64; W]],
+    person_years: &[[f64; W]],
+    activity: &mut [[f64; W]],
+) {
+    let cells = person_years.len();
+    for (rates, out) in rates.chunks_exact(G * cells).zip(activity.chunks_exact_mut(G)) {
+        let rates: [&[[f64; W]]; G] = std::array::from_fn(|j| &rates[j * cells..(j + 1) * cells]);
+        let mut sums = [[0.0; W]; G];
+        for (c, py) in person_years.iter().enumerate() {
+            for j in 0..G {
+                let u = rates[j][c];
+                for lane in 0..W {
+                    sums[j][lane] += u[lane] * py[lane];
+                }
+            }
+        }
+        out.copy_from_slice(&sums);
     }
 }
 
