@@ -378,13 +378,28 @@ pub fn simulate_lanes<const W: usize>(
         out.people_end[year_cells..year_cells + cells].copy_from_slice(&x);
         // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
         // the end-of-step or half-cycle count by the year's first and last stocks.
-        for c in 0..cells {
-            let (sum, first, last) = (x_sum[c], out.people_start[year_cells + c], x[c]);
-            out.person_years[year_cells + c] = std::array::from_fn(|lane| match model.occupancy {
-                Occupancy::Start => sum[lane] * dt,
-                Occupancy::End => (sum[lane] - first[lane] + last[lane]) * dt,
-                Occupancy::HalfCycle => sum[lane] * dt + 0.5 * dt * (last[lane] - first[lane]),
-            });
+        // (The convention chosen once, outside the loop over cells.)
+        let span = year_cells..year_cells + cells;
+        let cells_of = (out.person_years[span.clone()].iter_mut())
+            .zip(&x_sum)
+            .zip(&out.people_start[span])
+            .zip(&x);
+        match model.occupancy {
+            Occupancy::Start => {
+                for (((py, sum), _), _) in cells_of {
+                    *py = std::array::from_fn(|lane| sum[lane] * dt);
+                }
+            }
+            Occupancy::End => {
+                for (((py, sum), first), last) in cells_of {
+                    *py = std::array::from_fn(|lane| (sum[lane] - first[lane] + last[lane]) * dt);
+                }
+            }
+            Occupancy::HalfCycle => {
+                for (((py, sum), first), last) in cells_of {
+                    *py = std::array::from_fn(|lane| sum[lane] * dt + 0.5 * dt * (last[lane] - first[lane]));
+                }
+            }
         }
         // Ageing in is the band below's ageing out; out of a closed last band it leaves.
         let detail = !out.totals_only;
