@@ -926,13 +926,15 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
     type Block = (Vec<RowStats>, Vec<(usize, usize)>);
     let blocks: Vec<Block> = (0..kept_rows.div_ceil(BLOCK))
         .into_par_iter()
-        .map(|block| {
+        .map_init(Vec::new, |columns: &mut Vec<f32>, block| {
             let first = block * BLOCK;
             let n = BLOCK.min(kept_rows - first);
             // Row j's values at `columns[j * draws..(j + 1) * draws]`. Each
             // read is independent of the last (no growing vector), so the
-            // processor keeps many of these scattered reads in flight.
-            let mut columns = vec![0f32; n * draws];
+            // processor keeps many of these scattered reads in flight. The
+            // room is reused from block to block (a fresh megabytes-large
+            // allocation would fault its pages in again).
+            columns.resize(n * draws, 0.0);
             for d in 0..draws {
                 let at = d * width + first;
                 prefetch(&values[(at + AHEAD * width).min(values.len() - 1)..], n);
