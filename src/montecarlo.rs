@@ -1123,11 +1123,13 @@ fn run_batch(
 /// the moments are summed in double precision.
 pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
     let n = values.len();
-    if n == 0 || values.iter().any(|v| v.is_nan()) {
+    // A NaN anywhere makes the mean NaN, so only then are the values searched.
+    let mean = if n == 0 { f64::NAN } else { mean_of(values) };
+    if mean.is_nan() && (n == 0 || values.iter().any(|v| v.is_nan())) {
         let wide: Vec<f64> = values.iter().map(|&v| f64::from(v)).collect();
         return row_stats(&wide, percentiles);
     }
-    let (mean, sd) = mean_sd(values);
+    let sd = sd_about(values, mean);
     // The order statistics every percentile needs (the one at or below its
     // position, and the next when it falls between two), found together.
     let mut positions: Vec<usize> = Vec::with_capacity(2 * percentiles.len());
@@ -1160,14 +1162,23 @@ pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
 /// sum kept in eight partial sums (so that it runs at the machine's vector
 /// width rather than one addition's latency at a time) added at the end.
 fn mean_sd<T: Copy + Into<f64>>(values: &[T]) -> (f64, f64) {
+    let mean = mean_of(values);
+    (mean, sd_about(values, mean))
+}
+
+/// The mean of [`mean_sd`].
+fn mean_of<T: Copy + Into<f64>>(values: &[T]) -> f64 {
+    sum_in_parts(values, |v| v) / values.len() as f64
+}
+
+/// The sample standard deviation of [`mean_sd`], about `mean`.
+fn sd_about<T: Copy + Into<f64>>(values: &[T], mean: f64) -> f64 {
     let n = values.len();
-    let mean = sum_in_parts(values, |v| v) / n as f64;
-    let sd = if n > 1 {
+    if n > 1 {
         (sum_in_parts(values, |v| (v - mean).powi(2)) / (n - 1) as f64).sqrt()
     } else {
         0.0
-    };
-    (mean, sd)
+    }
 }
 
 /// `Σ term(v)` over `values`, in eight partial sums added at the end.
