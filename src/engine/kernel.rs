@@ -90,6 +90,11 @@ pub fn simulate_lanes<const W: usize>(
         LaneCalibration::ToProjection => model.projection.is_some(),
         LaneCalibration::Replay(recorded) => !recorded.is_empty(),
     };
+    // The entry mix does not change from year to year: its shares and their
+    // sum (per lane) are read once.
+    let entry_shares: Vec<[f64; W]> = (0..nl).map(|l| lanes(layout.entry_share(l))).collect();
+    let entry_total: [f64; W] = std::array::from_fn(|lane| entry_shares.iter().map(|s| s[lane]).sum());
+    let mut entries_per_step = vec![zero; nl];
     let mut shares_now: Vec<[f64; W]> = vec![zero; model.interventions.len()];
     let mut shares_before: Vec<[f64; W]> = vec![zero; model.interventions.len()];
     let mut shares_changed = vec![false; model.interventions.len()];
@@ -235,22 +240,17 @@ pub fn simulate_lanes<const W: usize>(
         }
 
         // --- entries per step, by level (the mix is rescaled to sum to 1)
-        let entries_per_step: Vec<[f64; W]> = {
-            let people = lanes(layout.entries(k));
-            let shares: Vec<[f64; W]> = (0..nl).map(|l| lanes(layout.entry_share(l))).collect();
-            (0..nl)
-                .map(|l| {
-                    std::array::from_fn(|lane| {
-                        let total: f64 = shares.iter().map(|s| s[lane]).sum();
-                        if total > 0.0 {
-                            people[lane] * dt * shares[l][lane] / total
-                        } else {
-                            0.0
-                        }
-                    })
-                })
-                .collect()
-        };
+        let people_entering = lanes(layout.entries(k));
+        for (l, per_step) in entries_per_step.iter_mut().enumerate() {
+            *per_step = std::array::from_fn(|lane| {
+                let total = entry_total[lane];
+                if total > 0.0 {
+                    people_entering[lane] * dt * entry_shares[l][lane] / total
+                } else {
+                    0.0
+                }
+            });
+        }
 
         // Where this year's per-cell figures go (always the start when only
         // totals are kept: they are summed at the year end).
