@@ -378,6 +378,39 @@ fn an_annual_matrix_without_a_valid_root_is_refused_naming_the_band() {
     close(t.years[0].people_end[1], 700.0, 1e-12, 1000.0, "B after the swap year");
 }
 
+#[test]
+fn a_stock_that_is_not_a_number_is_refused_naming_its_cell_and_year() {
+    // Files cannot hold such numbers (validation refuses them); a model
+    // built in code can, and the engine must still refuse it, naming the
+    // cell, whether the number starts there or reaches it by a transition.
+    for (cell, level) in [(1, "L2"), (2, "L3")] {
+        let mut model = cohort_model(12);
+        model.population[cell] = f64::NAN;
+        match simulate(&model, &[], Calibration::None) {
+            Err(EngineError::NotFinite {
+                band,
+                level: named,
+                year,
+                value,
+                ..
+            }) => {
+                assert_eq!((band.as_str(), year), ("all", 2025));
+                assert!(value.is_nan());
+                // NaN spreads to every level within the first year; the
+                // first cell holding it is named.
+                assert_eq!(named, "L1", "NaN started in {level}");
+            }
+            other => panic!("expected NotFinite, got {other:?}"),
+        }
+    }
+    let mut model = cohort_model(12);
+    model.population[0] = f64::INFINITY;
+    assert!(matches!(
+        simulate(&model, &[], Calibration::None),
+        Err(EngineError::NotFinite { year: 2025, .. })
+    ));
+}
+
 // ------------------------------------------------------------------- ageing
 
 fn ageing_model(last_closed: bool) -> Model {

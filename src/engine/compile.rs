@@ -77,24 +77,45 @@ impl<const W: usize> MatrixCache<W> {
         if let Some(i) = self.bands[band].iter().position(|(key, _)| key.as_slice() == inputs) {
             return Ok(&self.bands[band][i].1);
         }
-        let matrix = match model.transition_mode {
-            TransitionMode::Rates => self.rates_step(model, inputs),
-            TransitionMode::AnnualMatrix => annual_step(model, band, year, inputs, self.levels)?,
-        };
+        // A slot's vectors are reused when it is replaced.
         let slot = if self.bands[band].len() < REMEMBERED {
-            self.bands[band].push((inputs.to_vec(), matrix));
+            self.bands[band].push((Vec::new(), Vec::new()));
             self.bands[band].len() - 1
         } else {
             let slot = self.next_slot[band];
             self.next_slot[band] = (slot + 1) % REMEMBERED;
-            self.bands[band][slot] = (inputs.to_vec(), matrix);
             slot
         };
-        Ok(&self.bands[band][slot].1)
+        let built = match model.transition_mode {
+            TransitionMode::Rates => {
+                self.rates_step(model, inputs);
+                None
+            }
+            TransitionMode::AnnualMatrix => Some(annual_step(model, band, year, inputs, self.levels)),
+        };
+        let (key, matrix) = &mut self.bands[band][slot];
+        key.clear();
+        matrix.clear();
+        match built {
+            None => {
+                // Rounding can leave shares of −1e-17; shares are never negative.
+                let n = self.levels * (self.levels + 1);
+                matrix.extend(self.e[..n].iter().map(|x| x.map(|v| v.max(0.0))));
+            }
+            Some(Ok(m)) => *matrix = m,
+            Some(Err(e)) => {
+                // Nothing usable was built: the slot is left empty (an
+                // empty key matches no inputs).
+                return Err(e);
+            }
+        }
+        key.extend_from_slice(inputs);
+        Ok(matrix)
     }
 
-    /// `expm(Q·dt)` for the generator of the given intensities.
-    fn rates_step(&mut self, model: &Model, rates: &[[f64; W]]) -> Vec<[f64; W]> {
+    /// `expm(Q·dt)` for the generator of the given intensities, into `self.e`
+    /// (`levels + 1` rows; the last, the exit's, is not a band's).
+    fn rates_step(&mut self, model: &Model, rates: &[[f64; W]]) {
         let l = self.levels;
         let n = l + 1;
         let dt = 1.0 / f64::from(model.steps_per_year);
@@ -114,8 +135,6 @@ impl<const W: usize> MatrixCache<W> {
             self.q[from * n + from] = total.map(|t| -t);
         }
         expm_lanes(&self.q, n, &mut self.e, &mut self.scratch);
-        // Rounding can leave shares of −1e-17; shares are never negative.
-        self.e[..l * n].iter().map(|x| x.map(|v| v.max(0.0))).collect()
     }
 }
 

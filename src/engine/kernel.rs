@@ -374,7 +374,10 @@ pub fn simulate_lanes<const W: usize>(
             }
             std::mem::swap(&mut x, &mut next);
         }
-        guard(model, year, &mut x, &out.people_start[year_cells..year_cells + cells])?;
+        // (Without calibration the year-end totals serve, below.)
+        if calibrating {
+            guard(model, year, &mut x, &out.people_start[year_cells..year_cells + cells])?;
+        }
         out.people_end[year_cells..year_cells + cells].copy_from_slice(&x);
         // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
         // the end-of-step or half-cycle count by the year's first and last stocks.
@@ -489,6 +492,14 @@ pub fn simulate_lanes<const W: usize>(
                 std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
         }
         out.add_year_totals(model, year_cells);
+        // Without calibration a step only multiplies and adds numbers that
+        // are not negative (shares, people, entries), so no stock can go
+        // below zero; a number that is not finite anywhere makes its level's
+        // year-end total not finite, and then the cells are searched.
+        let level_end = &out.level_end[out.level_end.len() - nl..];
+        if !calibrating && !level_end.iter().all(|t| t.iter().all(|v| v.is_finite())) {
+            guard_cells(model, year, &mut x, &out.people_start[year_cells..year_cells + cells])?;
+        }
     }
     Ok(())
 }
