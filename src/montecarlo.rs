@@ -1140,7 +1140,7 @@ pub fn row_stats_f32(values: &[f32], percentiles: &[f64]) -> RowStats {
     }
     positions.sort_unstable();
     positions.dedup();
-    let found = order_statistics(values, &positions);
+    let found = order_statistics_near(values, &positions, mean, sd);
     let at = |k: usize| f64::from(found[positions.binary_search(&k).unwrap_or(0)]);
     let percentiles = percentiles
         .iter()
@@ -1206,7 +1206,6 @@ fn sum_in_parts<T: Copy + Into<f64>>(values: &[T], term: impl Fn(f64) -> f64) ->
 /// and -0.0/+0.0 order as `f32::total_cmp`, so the result is exactly the
 /// sorted values'.
 pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
-    let n = values.len();
     // Least and greatest, in sixteen running pairs (so the loop vectorises).
     let (mut low, mut high) = ([f32::INFINITY; 16], [f32::NEG_INFINITY; 16]);
     let mut chunks = values.chunks_exact(16);
@@ -1225,6 +1224,28 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
     if lo == hi && lo != 0.0 {
         return vec![lo; positions.len()];
     }
+    bucketed(values, positions, lo, hi)
+}
+
+/// [`order_statistics`] of values (all finite) whose mean and standard
+/// deviation are known: the buckets span five standard deviations either
+/// side of the mean (at most 4% of any values lie beyond, by Chebyshev's
+/// inequality), so the least and greatest need not be found first. Values
+/// beyond fall in the end buckets, which keeps the order; a wanted position
+/// in a crowded end bucket is found exactly all the same.
+pub fn order_statistics_near(values: &[f32], positions: &[usize], mean: f64, sd: f64) -> Vec<f32> {
+    let (lo, hi) = ((mean - 5.0 * sd) as f32, (mean + 5.0 * sd) as f32);
+    if sd > 0.0 && lo.is_finite() && hi.is_finite() && lo < hi {
+        bucketed(values, positions, lo, hi)
+    } else {
+        order_statistics(values, positions)
+    }
+}
+
+/// The bucketing of [`order_statistics`] between `lo` and `hi` (`lo` ≤ `hi`;
+/// values beyond go in the first or last bucket).
+fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
+    let n = values.len();
     // About four values a bucket, from 16 to 2048 buckets.
     let buckets = (n / 4).next_power_of_two().clamp(16, 2048);
     let scale = (buckets - 1) as f32 / (hi - lo);
@@ -1235,12 +1256,13 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
         sorted.sort_unstable_by(f32::total_cmp);
         return positions.iter().map(|&p| sorted[p]).collect();
     }
-    // x = (v - lo) · scale never decreases as v grows and lies within
-    // 0..=buckets - 1 (give or take a rounding); adding 2^23 leaves x
-    // rounded to a whole number in the low bits of the sum, an order-keeping
-    // bucket number found without a conversion instruction.
+    // x = (v - lo) · scale, at least 0, never decreases as v grows; adding
+    // 2^23 leaves x rounded to a whole number in the low bits of the sum (a
+    // larger x gives larger bits still), an order-keeping bucket number
+    // found without a conversion instruction.
     const SHIFT: f32 = 8_388_608.0;
-    let bucket = |v: f32| ((((v - lo) * scale) + SHIFT).to_bits() - SHIFT.to_bits()).min(buckets as u32 - 1) as u16;
+    let bucket =
+        |v: f32| (((((v - lo) * scale).max(0.0)) + SHIFT).to_bits() - SHIFT.to_bits()).min(buckets as u32 - 1) as u16;
     let index: Vec<u16> = values.iter().map(|&v| bucket(v)).collect();
     // Counted in four interleaved tallies, so that neighbours in the same
     // bucket do not wait on each other's count.
@@ -1274,12 +1296,36 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
             gathered.push(Vec::with_capacity(counts[b] as usize));
         }
     }
-    for (&b, &v) in index.iter().zip(values) {
-        let s = slot_of[usize::from(b)];
-        if s != NONE {
-            gathered[usize::from(s)].push(v);
+    // Few buckets are wanted: 32 values at a time are tested against each
+    // (a test that vectorises), and only a group holding one is looked at.
+    let distinct: Vec<u16> = wanted.iter().map(|&(b, _)| b as u16).fold(Vec::new(), |mut d, b| {
+        if d.last() != Some(&b) {
+            d.push(b);
+        }
+        d
+    });
+    let mut take = |index: &[u16], values: &[f32]| {
+        for (&b, &v) in index.iter().zip(values) {
+            let s = slot_of[usize::from(b)];
+            if s != NONE {
+                gathered[usize::from(s)].push(v);
+            }
+        }
+    };
+    const GROUP: usize = 32;
+    let whole = n / GROUP * GROUP;
+    for (group, vs) in index[..whole].chunks_exact(GROUP).zip(values.chunks_exact(GROUP)) {
+        let mut hit = [false; GROUP];
+        for &d in &distinct {
+            for k in 0..GROUP {
+                hit[k] |= group[k] == d;
+            }
+        }
+        if hit.iter().any(|&h| h) {
+            take(group, vs);
         }
     }
+    take(&index[whole..], &values[whole..]);
     // A crowded bucket (values bunched by a few far outliers) is bucketed
     // again over its own narrower range; a small one is sorted.
     let mut found = vec![0.0; positions.len()];
@@ -1595,7 +1641,8 @@ mod tests {
 
     proptest::proptest! {
         /// Bucketed order statistics are exactly a full sort's, for spread,
-        /// clustered, tied and signed-zero values alike.
+        /// clustered, tied and signed-zero values alike, whatever span the
+        /// buckets are given.
         #[test]
         fn order_statistics_equal_a_full_sort(
             values in proptest::collection::vec(
@@ -1607,6 +1654,8 @@ mod tests {
                 1..3000,
             ),
             picks in proptest::collection::vec(0.0f64..1.0, 1..12),
+            centre in -2.0e6f64..2.0e6,
+            spread in proptest::prop_oneof![0.0f64..1.0e-3, 0.0f64..1.0e7],
         ) {
             let n = values.len();
             let mut positions: Vec<usize> = picks.iter().map(|p| (p * n as f64) as usize % n).collect();
@@ -1614,9 +1663,17 @@ mod tests {
             positions.dedup();
             let mut sorted = values.clone();
             sorted.sort_unstable_by(f32::total_cmp);
-            let found = order_statistics(&values, &positions);
-            for (&p, got) in positions.iter().zip(&found) {
-                proptest::prop_assert_eq!(got.to_bits(), sorted[p].to_bits(), "position {}", p);
+            let (mean, sd) = mean_sd(&values);
+            // The buckets' span (the values' own, or any other, however
+            // poor a guess) changes only the speed, never the answer.
+            for found in [
+                order_statistics(&values, &positions),
+                order_statistics_near(&values, &positions, mean, sd),
+                order_statistics_near(&values, &positions, centre, spread),
+            ] {
+                for (&p, got) in positions.iter().zip(&found) {
+                    proptest::prop_assert_eq!(got.to_bits(), sorted[p].to_bits(), "position {}", p);
+                }
             }
         }
     }
