@@ -32,33 +32,69 @@ pub fn simulate_lanes<const W: usize>(
     let steps = model.steps_per_year as usize;
     let dt = 1.0 / steps as f64;
     let zero = [0.0; W];
-    let ageing_share: Vec<f64> = model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)).collect();
     let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
     let lanes = |index: usize| -> [f64; W] { params[index] };
     let step_bands = bands_step_for::<W>(nl);
     let year_band_major = year_band_major_for::<W>(nl);
     let year_flows = year_flows_for::<W>(nl);
-    let mut carries = vec![zero; steps * nl];
 
     out.reset(model);
     out.clear_totals();
-    let mut x = vec![zero; cells];
-    layout.population_lanes(params, &mut x);
-    let mut next = vec![zero; cells];
-    let mut carry = vec![zero; nl];
-    let mut x_sum = vec![zero; cells];
-    let mut inputs = vec![zero; nl * w];
-    let mut matrices: Vec<Vec<[f64; W]>> = vec![vec![zero; nl * w]; nb];
-    let mut keys: Vec<Vec<[f64; W]>> = vec![vec![zero; 2 * nl * w]; nb];
-    let mut use_rate = vec![zero; model.services.len() * cells];
+    // The working memory of the last run, sized afresh (taken while the
+    // run writes `out`'s other fields, and put back at the end).
+    let mut work = std::mem::take(&mut out.work);
+    let Work {
+        ageing_share,
+        carries,
+        x,
+        next,
+        carry,
+        x_sum,
+        inputs,
+        matrices,
+        keys,
+        use_rate,
+        delivered,
+        band_changes,
+        use_changes,
+        entry_shares,
+        entries_per_step,
+        shares_now,
+        shares_before,
+        shares_changed,
+    } = &mut work;
+    ageing_share.clear();
+    ageing_share.extend(model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)));
+    sized(carries, steps * nl, zero);
+    sized(x, cells, zero);
+    layout.population_lanes(params, x);
+    sized(next, cells, zero);
+    sized(carry, nl, zero);
+    sized(x_sum, cells, zero);
+    sized(inputs, nl * w, zero);
+    matrices.resize_with(nb, Vec::new);
+    matrices.truncate(nb);
+    for m in matrices.iter_mut() {
+        sized(m, nl * w, zero);
+    }
+    keys.resize_with(nb, Vec::new);
+    keys.truncate(nb);
+    for key in keys.iter_mut() {
+        sized(key, 2 * nl * w, zero);
+    }
+    sized(use_rate, model.services.len() * cells, zero);
     // Share of each intervention's target population reached, per year so far.
-    let mut delivered: Vec<Vec<[f64; W]>> = vec![Vec::new(); model.interventions.len()];
+    delivered.resize_with(model.interventions.len(), Vec::new);
+    delivered.truncate(model.interventions.len());
+    for d in delivered.iter_mut() {
+        d.clear();
+    }
 
     // Years in which a band's transition or exit figures, or any use rate,
     // take a new value (besides the first): only then are they re-read.
     let years = model.horizon_years as usize;
-    let mut band_changes = vec![false; years * nb];
-    let mut use_changes = vec![false; years];
+    sized(band_changes, years * nb, false);
+    sized(use_changes, years, false);
     let year_of = |y: i32| {
         usize::try_from(i64::from(y) - i64::from(model.start_year))
             .ok()
@@ -92,12 +128,13 @@ pub fn simulate_lanes<const W: usize>(
     };
     // The entry mix does not change from year to year: its shares and their
     // sum (per lane) are read once.
-    let entry_shares: Vec<[f64; W]> = (0..nl).map(|l| lanes(layout.entry_share(l))).collect();
+    entry_shares.clear();
+    entry_shares.extend((0..nl).map(|l| lanes(layout.entry_share(l))));
     let entry_total: [f64; W] = std::array::from_fn(|lane| entry_shares.iter().map(|s| s[lane]).sum());
-    let mut entries_per_step = vec![zero; nl];
-    let mut shares_now: Vec<[f64; W]> = vec![zero; model.interventions.len()];
-    let mut shares_before: Vec<[f64; W]> = vec![zero; model.interventions.len()];
-    let mut shares_changed = vec![false; model.interventions.len()];
+    sized(entries_per_step, nl, zero);
+    sized(shares_now, model.interventions.len(), zero);
+    sized(shares_before, model.interventions.len(), zero);
+    sized(shares_changed, model.interventions.len(), false);
 
     for (k, year) in model.years().enumerate() {
         // --- how much of each intervention is delivered this year
@@ -124,7 +161,7 @@ pub fn simulate_lanes<const W: usize>(
             delivered[i].push(share);
         }
         // The effect share (lagged delivery × fidelity) of each intervention.
-        std::mem::swap(&mut shares_now, &mut shares_before);
+        std::mem::swap(shares_now, shares_before);
         for &i in plan {
             let lag = model.interventions[i].lag_years as usize;
             let fidelity = lanes(layout.fidelity(i));
@@ -281,13 +318,13 @@ pub fn simulate_lanes<const W: usize>(
         if let Some(run_year) = band_major {
             run_year(
                 &matrices,
-                &mut x,
-                &mut x_sum,
+                x,
+                x_sum,
                 ageing_out,
                 &ageing_share,
                 &entries_per_step,
                 entries,
-                &mut carries,
+                carries,
             );
         }
         for step in (0..steps).filter(|_| band_major.is_none()) {
@@ -300,9 +337,9 @@ pub fn simulate_lanes<const W: usize>(
             step_bands(
                 &matrices,
                 &x,
-                &mut next,
-                &mut x_sum,
-                &mut carry,
+                next,
+                x_sum,
+                carry,
                 ageing_out,
                 &ageing_share,
             );
@@ -370,13 +407,13 @@ pub fn simulate_lanes<const W: usize>(
             // rounding-sized negatives. (Without calibration nothing can go
             // negative; non-finite numbers are caught at the year end.)
             if calibrating {
-                guard(model, year, &mut next, &x)?;
+                guard(model, year, next, &x)?;
             }
-            std::mem::swap(&mut x, &mut next);
+            std::mem::swap(x, next);
         }
         // (Without calibration the year-end totals serve, below.)
         if calibrating {
-            guard(model, year, &mut x, &out.people_start[year_cells..year_cells + cells])?;
+            guard(model, year, x, &out.people_start[year_cells..year_cells + cells])?;
         }
         out.people_end[year_cells..year_cells + cells].copy_from_slice(&x);
         // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
@@ -384,9 +421,9 @@ pub fn simulate_lanes<const W: usize>(
         // (The convention chosen once, outside the loop over cells.)
         let span = year_cells..year_cells + cells;
         let cells_of = (out.person_years[span.clone()].iter_mut())
-            .zip(&x_sum)
+            .zip(x_sum.iter())
             .zip(&out.people_start[span])
-            .zip(&x);
+            .zip(x.iter());
         match model.occupancy {
             Occupancy::Start => {
                 for (((py, sum), _), _) in cells_of {
@@ -498,10 +535,42 @@ pub fn simulate_lanes<const W: usize>(
         // year-end total not finite, and then the cells are searched.
         let level_end = &out.level_end[out.level_end.len() - nl..];
         if !calibrating && !level_end.iter().all(|t| t.iter().all(|v| v.is_finite())) {
-            guard_cells(model, year, &mut x, &out.people_start[year_cells..year_cells + cells])?;
+            guard_cells(model, year, x, &out.people_start[year_cells..year_cells + cells])?;
         }
     }
+    out.work = work;
     Ok(())
+}
+
+/// `v` emptied and filled with `n` copies of `value` (its room kept).
+fn sized<T: Clone>(v: &mut Vec<T>, n: usize, value: T) {
+    v.clear();
+    v.resize(n, value);
+}
+
+/// The kernel's working memory, kept in a [`LaneTrajectory`] between runs
+/// so that a warm run allocates nothing (every field is sized afresh by
+/// [`simulate_lanes`]; none carries a value from one run to the next).
+#[derive(Debug, Clone, Default)]
+pub struct Work<const W: usize> {
+    ageing_share: Vec<f64>,
+    carries: Vec<[f64; W]>,
+    x: Vec<[f64; W]>,
+    next: Vec<[f64; W]>,
+    carry: Vec<[f64; W]>,
+    x_sum: Vec<[f64; W]>,
+    inputs: Vec<[f64; W]>,
+    matrices: Vec<Vec<[f64; W]>>,
+    keys: Vec<Vec<[f64; W]>>,
+    use_rate: Vec<[f64; W]>,
+    delivered: Vec<Vec<[f64; W]>>,
+    band_changes: Vec<bool>,
+    use_changes: Vec<bool>,
+    entry_shares: Vec<[f64; W]>,
+    entries_per_step: Vec<[f64; W]>,
+    shares_now: Vec<[f64; W]>,
+    shares_before: Vec<[f64; W]>,
+    shares_changed: Vec<bool>,
 }
 
 /// One trajectory of `model` (its own values; the means of its

@@ -66,6 +66,8 @@ pub struct LaneTrajectory<const W: usize> {
     /// stocks and flows hold only the year being simulated, at index 0):
     /// Monte Carlo draws need only the year totals.
     pub totals_only: bool,
+    /// The kernel's working memory, reused from run to run.
+    pub work: kernel::Work<W>,
 }
 
 impl<const W: usize> LaneTrajectory<W> {
