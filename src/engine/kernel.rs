@@ -334,15 +334,7 @@ pub fn simulate_lanes<const W: usize>(
             // counted at the year end from the people each level held at the
             // start of each step.
             carry.fill(zero);
-            step_bands(
-                &matrices,
-                &x,
-                next,
-                x_sum,
-                carry,
-                ageing_out,
-                &ageing_share,
-            );
+            step_bands(&matrices, &x, next, x_sum, carry, ageing_out, &ageing_share);
             // Entries into the first band.
             for l in 0..nl {
                 for lane in 0..W {
@@ -714,35 +706,85 @@ fn year_band_major<const W: usize, const NL: usize>(
     // Nothing ages into the first band.
     carries.fill([0.0; W]);
     let entering: [[f64; W]; NL] = std::array::from_fn(|l| entries_per_step[l]);
-    for (b, (((m, band_x), band_sum), band_aged)) in matrices
-        .iter()
-        .zip(x.chunks_exact_mut(NL))
-        .zip(x_sum.chunks_exact_mut(NL))
-        .zip(aged.chunks_exact_mut(NL))
-        .enumerate()
-    {
-        let mut people: [[f64; W]; NL] = std::array::from_fn(|l| band_x[l]);
-        let mut sum = [[0.0; W]; NL];
-        let mut out = [[0.0; W]; NL];
-        let mut added = [[0.0; W]; NL];
-        for carry in carries.chunks_exact_mut(NL) {
-            let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
+    let mut added = [[0.0; W]; NL];
+    // Bands go two at a time, their steps taken in turn: the second band's
+    // step needs only what the first's same step moved up, so the two
+    // chains of steps overlap in the processor (each band's operations are
+    // those, in the order, of running it alone). Two measured best: three
+    // or four bands at a time run out of registers.
+    let nb = matrices.len();
+    let mut b = 0;
+    while b < nb {
+        if b + 1 < nb {
+            bands_year::<W, NL, 2>(
+                b,
+                matrices,
+                x,
+                x_sum,
+                aged,
+                ageing_share,
+                &entering,
+                &mut added,
+                carries,
+            );
+            b += 2;
+        } else {
+            bands_year::<W, NL, 1>(
+                b,
+                matrices,
+                x,
+                x_sum,
+                aged,
+                ageing_share,
+                &entering,
+                &mut added,
+                carries,
+            );
+            b += 1;
+        }
+    }
+    entries[..NL].copy_from_slice(&added);
+}
+
+/// `P` bands from `first`, a year of steps with the bands' steps in turn
+/// (see [`year_band_major`]).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn bands_year<const W: usize, const NL: usize, const P: usize>(
+    first: usize,
+    matrices: &[Vec<[f64; W]>],
+    x: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+    entering: &[[f64; W]; NL],
+    added: &mut [[f64; W]; NL],
+    carries: &mut [[f64; W]],
+) {
+    let mut people: [[[f64; W]; NL]; P] = std::array::from_fn(|j| std::array::from_fn(|l| x[(first + j) * NL + l]));
+    let mut sum = [[[0.0; W]; NL]; P];
+    let mut out = [[[0.0; W]; NL]; P];
+    let m: [&[[f64; W]]; P] = std::array::from_fn(|j| &matrices[first + j][..]);
+    let share: [f64; P] = std::array::from_fn(|j| ageing_share[first + j]);
+    for carry in carries.chunks_exact_mut(NL) {
+        let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
+        for j in 0..P {
             let mut next = [[0.0; W]; NL];
-            band_step::<W, NL>(m, &people, &mut next, carry, &mut out, &mut sum, ageing_share[b]);
-            if b == 0 {
+            band_step::<W, NL>(m[j], &people[j], &mut next, carry, &mut out[j], &mut sum[j], share[j]);
+            if first + j == 0 {
                 for l in 0..NL {
                     add_lanes(&mut next[l], entering[l]);
                     add_lanes(&mut added[l], entering[l]);
                 }
             }
-            people = next;
+            people[j] = next;
         }
-        band_x.copy_from_slice(&people);
-        band_sum.copy_from_slice(&sum);
-        band_aged.copy_from_slice(&out);
-        if b == 0 {
-            entries[..NL].copy_from_slice(&added);
-        }
+    }
+    for j in 0..P {
+        let cells = (first + j) * NL..(first + j + 1) * NL;
+        x[cells.clone()].copy_from_slice(&people[j]);
+        x_sum[cells.clone()].copy_from_slice(&sum[j]);
+        aged[cells].copy_from_slice(&out[j]);
     }
 }
 
