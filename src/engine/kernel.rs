@@ -238,7 +238,7 @@ pub fn simulate_lanes<const W: usize>(
                     input[lane] = base[lane] * factor[lane];
                 }
             }
-            let m = cache.matrix(model, b, year, &inputs)?;
+            let m = cache.matrix(model, b, year, inputs)?;
             matrices[b].copy_from_slice(m);
         }
 
@@ -309,7 +309,7 @@ pub fn simulate_lanes<const W: usize>(
             }
             x_sum.fill(zero);
         }
-        out.people_start[year_cells..year_cells + cells].copy_from_slice(&x);
+        out.people_start[year_cells..year_cells + cells].copy_from_slice(x);
         let span = year_cells..year_cells + cells;
         let migration = &mut out.migration[span.clone()];
         let entries = &mut out.entries[span.clone()];
@@ -317,12 +317,12 @@ pub fn simulate_lanes<const W: usize>(
 
         if let Some(run_year) = band_major {
             run_year(
-                &matrices,
+                matrices,
                 x,
                 x_sum,
                 ageing_out,
-                &ageing_share,
-                &entries_per_step,
+                ageing_share,
+                entries_per_step,
                 entries,
                 carries,
             );
@@ -334,7 +334,7 @@ pub fn simulate_lanes<const W: usize>(
             // counted at the year end from the people each level held at the
             // start of each step.
             carry.fill(zero);
-            step_bands(&matrices, &x, next, x_sum, carry, ageing_out, &ageing_share);
+            step_bands(matrices, x, next, x_sum, carry, ageing_out, ageing_share);
             // Entries into the first band.
             for l in 0..nl {
                 for lane in 0..W {
@@ -399,7 +399,7 @@ pub fn simulate_lanes<const W: usize>(
             // rounding-sized negatives. (Without calibration nothing can go
             // negative; non-finite numbers are caught at the year end.)
             if calibrating {
-                guard(model, year, next, &x)?;
+                guard(model, year, next, x)?;
             }
             std::mem::swap(x, next);
         }
@@ -407,7 +407,7 @@ pub fn simulate_lanes<const W: usize>(
         if calibrating {
             guard(model, year, x, &out.people_start[year_cells..year_cells + cells])?;
         }
-        out.people_end[year_cells..year_cells + cells].copy_from_slice(&x);
+        out.people_end[year_cells..year_cells + cells].copy_from_slice(x);
         // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
         // the end-of-step or half-cycle count by the year's first and last stocks.
         // (The convention chosen once, outside the loop over cells.)
@@ -453,7 +453,7 @@ pub fn simulate_lanes<const W: usize>(
         let exits = &mut out.exits[year_cells..year_cells + cells];
         match (detail, year_flows) {
             // Only the flows summed over bands (unrolled for the levels).
-            (false, Some(flows)) => flows(&matrices, &x_sum, exits, level_flows),
+            (false, Some(flows)) => flows(matrices, x_sum, exits, level_flows),
             _ => {
                 for b in 0..nb {
                     let m = &matrices[b];
