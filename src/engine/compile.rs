@@ -26,6 +26,9 @@ type Remembered<const W: usize> = (Vec<[f64; W]>, Vec<[f64; W]>);
 pub struct MatrixCache<const W: usize> {
     levels: usize,
     bands: Vec<Vec<Remembered<W>>>,
+    /// Per band, each remembered key's fingerprint (side by side, so that a
+    /// lookup that misses reads one cache line).
+    prints: Vec<Vec<u64>>,
     next_slot: Vec<usize>,
     scratch: Scratch<W>,
     q: Vec<[f64; W]>,
@@ -40,6 +43,7 @@ impl<const W: usize> MatrixCache<W> {
         Self {
             levels: model.levels.len(),
             bands: vec![Vec::new(); model.bands.len()],
+            prints: vec![Vec::new(); model.bands.len()],
             next_slot: vec![0; model.bands.len()],
             scratch: Scratch::default(),
             q: Vec::new(),
@@ -74,12 +78,16 @@ impl<const W: usize> MatrixCache<W> {
         year: i32,
         inputs: &[[f64; W]],
     ) -> Result<&[[f64; W]], EngineError> {
-        if let Some(i) = self.bands[band].iter().position(|(key, _)| key.as_slice() == inputs) {
+        let print = fingerprint(inputs);
+        let found = (self.prints[band].iter().zip(&self.bands[band]))
+            .position(|(&p, (key, _))| p == print && key.as_slice() == inputs);
+        if let Some(i) = found {
             return Ok(&self.bands[band][i].1);
         }
         // A slot's vectors are reused when it is replaced.
         let slot = if self.bands[band].len() < REMEMBERED {
             self.bands[band].push((Vec::new(), Vec::new()));
+            self.prints[band].push(0);
             self.bands[band].len() - 1
         } else {
             let slot = self.next_slot[band];
@@ -110,6 +118,7 @@ impl<const W: usize> MatrixCache<W> {
             }
         }
         key.extend_from_slice(inputs);
+        self.prints[band][slot] = print;
         Ok(matrix)
     }
 
@@ -136,6 +145,19 @@ impl<const W: usize> MatrixCache<W> {
         }
         expm_lanes(&self.q, n, &mut self.e, &mut self.scratch);
     }
+}
+
+/// A cheap summary of a key's bits (their wrapping sum, lane by lane, then
+/// over lanes): equal keys have equal fingerprints, and a lookup compares
+/// keys in full only where fingerprints agree.
+fn fingerprint<const W: usize>(inputs: &[[f64; W]]) -> u64 {
+    let mut sums = [0u64; W];
+    for v in inputs {
+        for lane in 0..W {
+            sums[lane] = sums[lane].wrapping_add(v[lane].to_bits());
+        }
+    }
+    sums.iter().fold(0u64, |a, &s| a.rotate_left(17) ^ s)
 }
 
 /// The per-step root of the annual matrix, lane by lane.
