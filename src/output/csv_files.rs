@@ -64,6 +64,49 @@ pub(crate) fn significant(x: f64, digits: usize) -> f64 {
     format!("{:.*e}", digits - 1, x).parse().unwrap_or(x)
 }
 
+/// `number(significant(x, digits))`, written straight from the rounded
+/// digits (`digits` ≤ 15): distinct decimals of 15 or fewer significant
+/// digits are distinct doubles, so the shortest text of the rounded number is
+/// its digits without trailing zeros, placed by the exponent. Numbers near
+/// the ends of the double range (where that may not hold) take the long way.
+pub(crate) fn significant_text(x: f64, digits: usize) -> String {
+    if x == 0.0 || !x.is_finite() || !(1e-290..1e290).contains(&x.abs()) || !(1..=15).contains(&digits) {
+        return number(significant(x, digits));
+    }
+    let scientific = format!("{:.*e}", digits - 1, x);
+    let Some((mantissa, exponent)) = scientific.split_once('e') else {
+        return number(significant(x, digits));
+    };
+    let Ok(exponent) = exponent.parse::<i32>() else {
+        return number(significant(x, digits));
+    };
+    let (sign, mantissa) = match mantissa.strip_prefix('-') {
+        Some(m) => ("-", m),
+        None => ("", mantissa),
+    };
+    let all: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let figures = all.trim_end_matches('0');
+    let mut text = String::with_capacity(figures.len() + 24);
+    text.push_str(sign);
+    if exponent >= 0 {
+        // The whole part has `exponent + 1` digits.
+        let whole = exponent as usize + 1;
+        if figures.len() <= whole {
+            text.push_str(figures);
+            text.extend(std::iter::repeat_n('0', whole - figures.len()));
+        } else {
+            text.push_str(&figures[..whole]);
+            text.push('.');
+            text.push_str(&figures[whole..]);
+        }
+    } else {
+        text.push_str("0.");
+        text.extend(std::iter::repeat_n('0', (-exponent - 1) as usize));
+        text.push_str(figures);
+    }
+    text
+}
+
 /// Shortest text that reads back as the same number (deterministic).
 pub(crate) fn number(x: f64) -> String {
     if x == 0.0 { "0".into() } else { format!("{x}") }
@@ -119,7 +162,7 @@ fn summary_block(
     let rows = summary_rows_of(model, accounts, comparisons);
     let optional = |v: Option<f64>| v.map(number).unwrap_or_default();
     // Per-draw values are kept in single precision: say no more than that.
-    let statistic = |v: Option<f64>| v.map(|x| number(significant(x, 7))).unwrap_or_default();
+    let statistic = |v: Option<f64>| v.map(|x| significant_text(x, 7)).unwrap_or_default();
     let stat_names: Vec<String> = mc
         .map(|mc| mc.percentiles.iter().map(|p| format!("p{}", number(*p))).collect())
         .unwrap_or_default();
@@ -304,4 +347,57 @@ pub fn write_detail(path: &Path, model: &Model, detail: &[(Option<&str>, &[Futur
         }
     }
     w.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slow(x: f64, digits: usize) -> String {
+        number(significant(x, digits))
+    }
+
+    #[test]
+    fn significant_text_is_the_rounded_numbers_shortest_text() {
+        for x in [
+            1.0,
+            -1.0,
+            0.5,
+            12345678.9,
+            9999999.6,
+            99999995.0,
+            0.000123456789,
+            -0.000999999951,
+            1e-7,
+            1.5e20,
+            123.0,
+            1e15,
+            7.0e-290,
+            3.0e289,
+            0.0,
+            -0.0,
+            f64::NAN,
+            f64::INFINITY,
+            1e300,
+            5e-324,
+        ] {
+            for digits in [1, 3, 7, 15] {
+                assert_eq!(significant_text(x, digits), slow(x, digits), "{x:e} to {digits} digits");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn significant_text_agrees_with_the_long_way(bits in proptest::num::u64::ANY, digits in 1usize..=15) {
+            let x = f64::from_bits(bits);
+            proptest::prop_assert_eq!(significant_text(x, digits), slow(x, digits));
+        }
+
+        #[test]
+        fn significant_text_agrees_for_everyday_sizes(x in -1.0e13f64..1.0e13, scale in -12i32..12) {
+            let x = x * 10f64.powi(scale);
+            proptest::prop_assert_eq!(significant_text(x, 7), slow(x, 7));
+        }
+    }
 }

@@ -117,16 +117,26 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
             },
             || -> io::Result<Figures> {
                 let figures = figures(output);
-                write_charts(&staging.join("charts"), &figures)?;
-                if !output.areas.is_empty() {
-                    let chart = areas_chart(output);
-                    chart
-                        .write_png(&staging.join("charts/areas.png"))
-                        .map_err(io::Error::other)?;
-                    fs::write(staging.join("charts/areas.svg"), chart.svg().map_err(io::Error::other)?)?;
-                }
-                workbook::write(&staging.join("results.xlsx"), output, &figures)
-                    .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))?;
+                // The charts (themselves drawn in parallel) beside the workbook.
+                let (charts, book) = rayon::join(
+                    || -> io::Result<()> {
+                        write_charts(&staging.join("charts"), &figures)?;
+                        if !output.areas.is_empty() {
+                            let chart = areas_chart(output);
+                            chart
+                                .write_png(&staging.join("charts/areas.png"))
+                                .map_err(io::Error::other)?;
+                            fs::write(staging.join("charts/areas.svg"), chart.svg().map_err(io::Error::other)?)?;
+                        }
+                        Ok(())
+                    },
+                    || {
+                        workbook::write(&staging.join("results.xlsx"), output, &figures)
+                            .map_err(|e| io::Error::other(format!("could not write results.xlsx: {e}")))
+                    },
+                );
+                charts?;
+                book?;
                 Ok(figures)
             },
         );
