@@ -711,37 +711,29 @@ fn year_band_major<const W: usize, const NL: usize>(
     // step needs only what the first's same step moved up, so the two
     // chains of steps overlap in the processor (each band's operations are
     // those, in the order, of running it alone). Two measured best: three
-    // or four bands at a time run out of registers.
+    // or four bands at a time run out of registers. An odd last band goes
+    // alone. (`bands!(P, first)`: `bands_year` with this year's arguments.)
+    macro_rules! bands {
+        ($p:literal, $first:expr) => {
+            bands_year::<W, NL, $p>(
+                $first,
+                matrices,
+                x,
+                x_sum,
+                aged,
+                ageing_share,
+                &entering,
+                &mut added,
+                carries,
+            )
+        };
+    }
     let nb = matrices.len();
-    let mut b = 0;
-    while b < nb {
-        if b + 1 < nb {
-            bands_year::<W, NL, 2>(
-                b,
-                matrices,
-                x,
-                x_sum,
-                aged,
-                ageing_share,
-                &entering,
-                &mut added,
-                carries,
-            );
-            b += 2;
-        } else {
-            bands_year::<W, NL, 1>(
-                b,
-                matrices,
-                x,
-                x_sum,
-                aged,
-                ageing_share,
-                &entering,
-                &mut added,
-                carries,
-            );
-            b += 1;
-        }
+    for pair in 0..nb / 2 {
+        bands!(2, 2 * pair);
+    }
+    if nb % 2 == 1 {
+        bands!(1, nb - 1);
     }
     entries[..NL].copy_from_slice(&added);
 }
