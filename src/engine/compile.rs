@@ -148,8 +148,10 @@ impl<const W: usize> MatrixCache<W> {
 }
 
 /// A cheap summary of a key's bits (their wrapping sum, lane by lane, then
-/// over lanes): equal keys have equal fingerprints, and a lookup compares
-/// keys in full only where fingerprints agree.
+/// over lanes): keys equal bit for bit have equal fingerprints, and a
+/// lookup compares keys in full only where fingerprints agree. (A key that
+/// differs from a remembered one only by a zero's sign misses, and its
+/// matrix is built again: the same numbers.)
 fn fingerprint<const W: usize>(inputs: &[[f64; W]]) -> u64 {
     let mut sums = [0u64; W];
     for v in inputs {
