@@ -1298,12 +1298,8 @@ fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
     }
     // Few buckets are wanted: 32 values at a time are tested against each
     // (a test that vectorises), and only a group holding one is looked at.
-    let distinct: Vec<u16> = wanted.iter().map(|&(b, _)| b as u16).fold(Vec::new(), |mut d, b| {
-        if d.last() != Some(&b) {
-            d.push(b);
-        }
-        d
-    });
+    let mut distinct: Vec<u16> = wanted.iter().map(|&(b, _)| b as u16).collect();
+    distinct.dedup();
     let mut take = |index: &[u16], values: &[f32]| {
         for (&b, &v) in index.iter().zip(values) {
             let s = slot_of[usize::from(b)];

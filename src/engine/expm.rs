@@ -18,6 +18,23 @@ const DEGREE: usize = 12;
 const BLOCK: usize = 4;
 /// The largest scaled infinity norm.
 const THETA: f64 = 0.125;
+/// 1/k! for k = 0..=DEGREE, each by k divisions from 1 (worked out once, when
+/// the program is built).
+const COEFFICIENT: [f64; DEGREE + 1] = {
+    let mut coefficient = [1.0; DEGREE + 1];
+    let mut k = 1;
+    while k <= DEGREE {
+        let mut c = 1.0;
+        let mut j = 1;
+        while j <= k {
+            c /= j as f64;
+            j += 1;
+        }
+        coefficient[k] = c;
+        k += 1;
+    }
+    coefficient
+};
 
 /// `out = expm(q)` for each lane; `q` and `out` are `n × n`, lane-last.
 /// `scratch` is resized as needed and reused between calls. Every lane is
@@ -51,10 +68,8 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
     identity(n, &mut powers[0]);
     let scaled = &mut powers[1];
     scaled.clear();
-    scaled.extend(
-        q.iter()
-            .map(|x| std::array::from_fn(|l| x[l] * 0.5f64.powi(squarings[l] as i32))),
-    );
+    let scale: [f64; W] = squarings.map(|s| 0.5f64.powi(s as i32));
+    scaled.extend(q.iter().map(|x| std::array::from_fn(|l| x[l] * scale[l])));
     for j in 2..=BLOCK {
         let (done, rest) = powers.split_at_mut(j);
         let power = &mut rest[0];
@@ -64,11 +79,9 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
     }
     // Horner over the blocks, highest first: out = B3, then
     // out = out·A⁴ + Bi for i = 2, 1, 0 (B3 = c12·I, so its product is c12·A⁴).
-    // 1/k!, each by k divisions from 1.
-    let coefficient: [f64; DEGREE + 1] = std::array::from_fn(|k| (1..=k).fold(1.0, |c, j| c / j as f64));
     let blocks = DEGREE / BLOCK;
     out.clear();
-    out.extend(powers[BLOCK].iter().map(|x| x.map(|v| v * coefficient[DEGREE])));
+    out.extend(powers[BLOCK].iter().map(|x| x.map(|v| v * COEFFICIENT[DEGREE])));
     next.clear();
     next.resize(n * n, [0.0; W]);
     for block in (0..blocks).rev() {
@@ -81,7 +94,7 @@ pub fn expm_lanes<const W: usize>(q: &[[f64; W]], n: usize, out: &mut Vec<[f64; 
             std::mem::swap(out, next);
         }
         for j in 0..BLOCK {
-            let c = coefficient[block * BLOCK + j];
+            let c = COEFFICIENT[block * BLOCK + j];
             for (o, p) in out.iter_mut().zip(&powers[j]) {
                 for l in 0..W {
                     o[l] += c * p[l];

@@ -73,19 +73,16 @@ pub fn simulate_lanes<const W: usize>(
     sized(x_sum, cells, zero);
     sized(inputs, nl * w, zero);
     matrices.resize_with(nb, Vec::new);
-    matrices.truncate(nb);
     for m in matrices.iter_mut() {
         sized(m, nl * w, zero);
     }
     keys.resize_with(nb, Vec::new);
-    keys.truncate(nb);
     for key in keys.iter_mut() {
         sized(key, 2 * nl * w, zero);
     }
     sized(use_rate, model.services.len() * cells, zero);
     // Share of each intervention's target population reached, per year so far.
     delivered.resize_with(model.interventions.len(), Vec::new);
-    delivered.truncate(model.interventions.len());
     for d in delivered.iter_mut() {
         d.clear();
     }
