@@ -373,6 +373,23 @@ pub fn simulate_lanes<const W: usize>(
                     add_lanes(&mut total, *people);
                     add_lanes(&mut start_total, *first);
                 }
+                if (0..W).all(|lane| total[lane] > 0.0 && net[lane] != 0.0) {
+                    // The usual case, every lane alike: in proportion to the
+                    // band's people (the same operations as below, with no
+                    // branch, so that the lanes go together).
+                    for (l, people) in band.iter_mut().enumerate() {
+                        let moved = &mut migration[b * nl + l];
+                        let (mut now, mut so_far) = (*people, *moved);
+                        for lane in 0..W {
+                            let add = net[lane] * (now[lane] / total[lane]);
+                            now[lane] += add;
+                            so_far[lane] += add;
+                        }
+                        *people = now;
+                        *moved = so_far;
+                    }
+                    continue;
+                }
                 let even = 1.0 / nl as f64;
                 for (l, (people, first)) in band.iter_mut().zip(start).enumerate() {
                     let moved = &mut migration[b * nl + l];
