@@ -1300,14 +1300,6 @@ fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
     // (a test that vectorises), and only a group holding one is looked at.
     let mut distinct: Vec<u16> = wanted.iter().map(|&(b, _)| b as u16).collect();
     distinct.dedup();
-    let mut take = |index: &[u16], values: &[f32]| {
-        for (&b, &v) in index.iter().zip(values) {
-            let s = slot_of[usize::from(b)];
-            if s != NONE {
-                gathered[usize::from(s)].push(v);
-            }
-        }
-    };
     const GROUP: usize = 32;
     let whole = n / GROUP * GROUP;
     for (group, vs) in index[..whole].chunks_exact(GROUP).zip(values.chunks_exact(GROUP)) {
@@ -1317,11 +1309,20 @@ fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
                 hit[k] |= group[k] == d;
             }
         }
-        if hit.iter().any(|&h| h) {
-            take(group, vs);
+        // Only the values that hit are taken, in order (one bit each).
+        let mut bits = hit.iter().enumerate().fold(0u32, |bits, (k, &h)| bits | (u32::from(h) << k));
+        while bits != 0 {
+            let k = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            gathered[usize::from(slot_of[usize::from(group[k])])].push(vs[k]);
         }
     }
-    take(&index[whole..], &values[whole..]);
+    for (&b, &v) in index[whole..].iter().zip(&values[whole..]) {
+        let s = slot_of[usize::from(b)];
+        if s != NONE {
+            gathered[usize::from(s)].push(v);
+        }
+    }
     // A crowded bucket (values bunched by a few far outliers) is bucketed
     // again over its own narrower range; a small one is sorted.
     let mut found = vec![0.0; positions.len()];
