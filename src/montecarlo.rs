@@ -778,7 +778,10 @@ fn run_core(
     let width = kept_rows.max(1);
 
     let batches = draws.div_ceil(LANES);
-    let mut values = vec![0f32; batches * LANES * width];
+    // Every value is written by the draws below when any row is kept (a
+    // reused buffer's old values never show), else zeros fill the one
+    // column, which is written to a shard as it is.
+    let mut values = values_buffer(batches * LANES * width, kept_rows == 0);
     let mut records: Vec<DrawRecord> = vec![DrawRecord::default(); batches * LANES];
     values
         .par_chunks_mut(LANES * width)
@@ -839,6 +842,43 @@ fn run_core(
         values,
         records,
     })
+}
+
+/// The room of the last run's draws' values, kept for the next run: a
+/// workshop re-runs the same model again and again, and reusing tens of
+/// megabytes saves faulting them in afresh and handing them back to the
+/// system each time (a tenth of the workshop run). One buffer, the largest
+/// handed back, is kept for the life of the process.
+static SPARE_VALUES: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new());
+
+/// Room for `n` values: the spare buffer when it is large enough (its old
+/// values left in place unless `zeroed`), else a fresh zeroed one.
+fn values_buffer(n: usize, zeroed: bool) -> Vec<f32> {
+    let spare = SPARE_VALUES.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
+    if spare.capacity() < n {
+        // (Give the small one back: another run may fit in it.)
+        give_back(spare);
+        return vec![0.0; n];
+    }
+    let mut values = spare;
+    if zeroed {
+        values.clear();
+    }
+    values.truncate(n);
+    values.resize(n, 0.0);
+    values
+}
+
+/// Keeps `values`' room for [`values_buffer`] if it is larger than the
+/// spare's (the smaller of the two is freed).
+fn give_back(values: Vec<f32>) {
+    if let Ok(mut spare) = SPARE_VALUES.lock()
+        && values.capacity() > spare.capacity()
+    {
+        let smaller = std::mem::replace(&mut *spare, values);
+        drop(spare);
+        drop(smaller);
+    }
 }
 
 /// How many draws ahead the statistics' gather asks for its next values.
@@ -962,9 +1002,9 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
             (stats, counts)
         })
         .collect();
-    // The draws' values are no longer needed: hand the (large) buffer to
-    // another thread to free, off the way to the output files.
-    std::thread::spawn(move || drop(values));
+    // The draws' values are no longer needed: their room is kept for the
+    // next run.
+    give_back(values);
     let mut packed: Vec<Option<RowStats>> = Vec::with_capacity(kept_rows);
     let mut counts = vec![0; wanted.len()];
     for (stats, block_counts) in blocks {
