@@ -960,15 +960,16 @@ fn guard<const W: usize>(
     stocks: &mut [[f64; W]],
     before: &[[f64; W]],
 ) -> Result<(), EngineError> {
-    let (mut lowest, mut total) = ([f64::INFINITY; W], [0.0; W]);
+    // Each cell is tested on its own (a NaN fails both comparisons, an
+    // infinity the second), the results and-ed together: no chain of
+    // dependent operations.
+    let mut fine = [true; W];
     for v in stocks.iter() {
         for lane in 0..W {
-            lowest[lane] = lowest[lane].min(v[lane]);
-            total[lane] += v[lane];
+            fine[lane] &= (v[lane] >= 0.0) & (v[lane] <= f64::MAX);
         }
     }
-    // A NaN or infinity makes the total non-finite.
-    if (0..W).all(|lane| lowest[lane] >= 0.0 && total[lane].is_finite()) {
+    if fine.iter().all(|&f| f) {
         return Ok(());
     }
     guard_cells(model, year, stocks, before)
