@@ -854,7 +854,10 @@ static SPARE_VALUES: std::sync::Mutex<Vec<f32>> = std::sync::Mutex::new(Vec::new
 /// Room for `n` values: the spare buffer when it is large enough (its old
 /// values left in place unless `zeroed`), else a fresh zeroed one.
 fn values_buffer(n: usize, zeroed: bool) -> Vec<f32> {
-    let spare = SPARE_VALUES.lock().map(|mut s| std::mem::take(&mut *s)).unwrap_or_default();
+    let spare = SPARE_VALUES
+        .lock()
+        .map(|mut s| std::mem::take(&mut *s))
+        .unwrap_or_default();
     if spare.capacity() < n {
         // (Give the small one back: another run may fit in it.)
         give_back(spare);
@@ -1350,7 +1353,10 @@ fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
             }
         }
         // Only the values that hit are taken, in order (one bit each).
-        let mut bits = hit.iter().enumerate().fold(0u32, |bits, (k, &h)| bits | (u32::from(h) << k));
+        let mut bits = hit
+            .iter()
+            .enumerate()
+            .fold(0u32, |bits, (k, &h)| bits | (u32::from(h) << k));
         while bits != 0 {
             let k = bits.trailing_zeros() as usize;
             bits &= bits - 1;

@@ -411,6 +411,41 @@ fn a_stock_that_is_not_a_number_is_refused_naming_its_cell_and_year() {
     ));
 }
 
+#[test]
+fn replayed_migration_that_empties_a_band_beyond_its_people_is_refused() {
+    // A scenario receives the baseline's recorded migration whatever its own
+    // people: more leaving than the band holds is refused, naming the cell
+    // and year; a recorded number that is not a number is refused too.
+    let model = cohort_model(4);
+    let steps = 4 * 3;
+    let mut recorded = vec![0.0; steps];
+    recorded[5] = -5000.0; // the second year's second step; the band holds about 1,000
+    match simulate(&model, &[], Calibration::Replay(&recorded)) {
+        Err(EngineError::NegativeStock { band, year, value, .. }) => {
+            assert_eq!((band.as_str(), year), ("all", 2026));
+            assert!(value < -1.0, "{value}");
+        }
+        other => panic!("expected NegativeStock, got {other:?}"),
+    }
+    for bad in [f64::NAN, f64::NEG_INFINITY] {
+        let mut recorded = vec![0.0; steps];
+        recorded[9] = bad;
+        assert!(
+            matches!(
+                simulate(&model, &[], Calibration::Replay(&recorded)),
+                Err(EngineError::NotFinite { year: 2027, .. })
+            ),
+            "{bad}"
+        );
+    }
+    // Small recorded numbers pass, and move the people recorded.
+    let mut recorded = vec![0.0; steps];
+    recorded[0] = -10.0;
+    let t = simulate(&model, &[], Calibration::Replay(&recorded)).unwrap();
+    let moved: f64 = t.years[0].migration.iter().sum();
+    assert!((moved + 10.0).abs() < 1e-9, "{moved}");
+}
+
 // ------------------------------------------------------------------- ageing
 
 fn ageing_model(last_closed: bool) -> Model {
