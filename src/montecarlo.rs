@@ -1340,19 +1340,25 @@ fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
         }
     }
     // Few buckets are wanted: 32 values at a time are tested against each
-    // (a test that vectorises), and only a group holding one is looked at.
+    // (a test that vectorises), and only the values that hit are taken, in
+    // order, one set bit at a time. The last, partial group is padded with
+    // a bucket number no bucket has.
     let mut distinct: Vec<u16> = wanted.iter().map(|&(b, _)| b as u16).collect();
     distinct.dedup();
     const GROUP: usize = 32;
     let whole = n / GROUP * GROUP;
-    for (group, vs) in index[..whole].chunks_exact(GROUP).zip(values.chunks_exact(GROUP)) {
+    let (mut last_index, mut last_values) = ([NONE; GROUP], [0.0; GROUP]);
+    last_index[..n - whole].copy_from_slice(&index[whole..]);
+    last_values[..n - whole].copy_from_slice(&values[whole..]);
+    let groups = (index[..whole].chunks_exact(GROUP).zip(values.chunks_exact(GROUP)))
+        .chain(std::iter::once((&last_index[..], &last_values[..])));
+    for (group, vs) in groups {
         let mut hit = [false; GROUP];
         for &d in &distinct {
             for k in 0..GROUP {
                 hit[k] |= group[k] == d;
             }
         }
-        // Only the values that hit are taken, in order (one bit each).
         let mut bits = hit
             .iter()
             .enumerate()
@@ -1361,12 +1367,6 @@ fn bucketed(values: &[f32], positions: &[usize], lo: f32, hi: f32) -> Vec<f32> {
             let k = bits.trailing_zeros() as usize;
             bits &= bits - 1;
             gathered[usize::from(slot_of[usize::from(group[k])])].push(vs[k]);
-        }
-    }
-    for (&b, &v) in index[whole..].iter().zip(&values[whole..]) {
-        let s = slot_of[usize::from(b)];
-        if s != NONE {
-            gathered[usize::from(s)].push(v);
         }
     }
     // A crowded bucket (values bunched by a few far outliers) is bucketed
