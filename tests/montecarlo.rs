@@ -433,3 +433,36 @@ fn by_year_numbers_take_a_slot_per_year_only_when_they_change() {
         .expect("the fixture has an uncertain transition");
     assert_eq!(layout.indices(&model, target).len(), 1);
 }
+
+/// The draws' values buffer is kept from run to run in a process and not
+/// cleared: a run in the room of a larger, different run (its old values
+/// still there) gives exactly the statistics of the same run in fresh room.
+#[test]
+fn a_run_in_an_earlier_runs_room_gives_the_same_statistics() {
+    let load =
+        |name: &str| upstream::scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    let run = |model: &upstream::model::Model, draws: u32| {
+        let futures = upstream::run::run_futures(model, &[]).unwrap();
+        let specs: Vec<upstream::montecarlo::FutureSpec> =
+            futures.iter().map(upstream::montecarlo::FutureSpec::from).collect();
+        let options = upstream::montecarlo::Options {
+            draws,
+            seed: 11,
+            percentiles: vec![5.0, 50.0, 95.0],
+        };
+        upstream::montecarlo::run(model, &specs, &options, &|_| {}).unwrap()
+    };
+    let (small, large) = (
+        load("scenarios/older-people.toml"),
+        load("scenarios/bench-national.toml"),
+    );
+    let first = run(&small, 64);
+    // About 12,800 rows × 200 draws: more room than the small run's 64
+    // draws need, full of other numbers.
+    let other = run(&large, 200);
+    assert!(other.rows.len() * 200 > 2 * first.rows.len() * 64);
+    let again = run(&small, 64);
+    assert_eq!(first.rows, again.rows);
+    let values = |s: &upstream::montecarlo::Summary| s.probabilities.iter().map(|p| p.value).collect::<Vec<_>>();
+    assert_eq!(values(&first), values(&again));
+}
