@@ -296,3 +296,49 @@ fn readme_scenario_sketch_checks() {
     let out = run_in(tmp.path(), &["check", "sketch.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
 }
+
+#[test]
+fn bench_times_the_reference_workloads_beside_their_targets() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let benches_left = || {
+        std::fs::read_dir(std::env::temp_dir())
+            .unwrap()
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("upstream-bench-"))
+            .count()
+    };
+    let before = benches_left();
+    let out = run_in(repo, &["bench", "--quick", "--threads", "2"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}{stdout}", text(&out.stderr));
+    for expected in [
+        "2 worker threads",
+        "workshop run: older-people, 1,000 draws, 7 futures, statistics for every row",
+        "target ≤ 50 ms: ",
+        "reference run: upstream run bench-national.toml --draws 1000, every output written",
+        "reference run, peak memory",
+        "--quick: the targets are for 10,000 draws",
+    ] {
+        assert!(stdout.contains(expected), "no {expected:?} in\n{stdout}");
+    }
+    // Every figure is a number with its unit.
+    let figures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("      ")).collect();
+    assert_eq!(figures.len(), 3, "{stdout}");
+    for figure in figures {
+        let number = figure.split_whitespace().next().unwrap();
+        assert!(number.parse::<f64>().is_ok_and(|x| x > 0.0), "{figure}");
+    }
+    // The reference run's results do not stay.
+    assert_eq!(benches_left(), before);
+
+    // Without the bundled models it says where it looked and what to do.
+    let empty = tempfile::tempdir().unwrap();
+    let out = run_in(empty.path(), &["bench", "--quick"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("scenarios/older-people.toml not found") && stderr.contains("--dir"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+}

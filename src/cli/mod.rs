@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand.
 
 mod analysis;
+mod bench;
 mod check;
 mod evidence;
 mod maturity;
@@ -35,6 +36,7 @@ enum Command {
     Merge(run::MergeArgs),
     Maturity(maturity::Args),
     Serve(serve::Args),
+    Bench(bench::Args),
 }
 
 pub fn main() -> Result<(), CliError> {
@@ -77,6 +79,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Merge(args) => run::merge(args),
         Command::Maturity(args) => maturity::run(args),
         Command::Serve(args) => serve::run(args),
+        Command::Bench(args) => bench::run(args),
     }
 }
 
