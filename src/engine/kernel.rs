@@ -368,10 +368,9 @@ pub fn simulate_lanes<const W: usize>(
                 // migration is left as it is. All lanes at once.
                 let band = &mut next[b * nl..(b + 1) * nl];
                 let start = &out.people_start[year_cells + b * nl..year_cells + (b + 1) * nl];
-                let (mut total, mut start_total) = ([-0.0; W], [-0.0; W]);
-                for (people, first) in band.iter().zip(start) {
+                let mut total = [-0.0; W];
+                for people in band.iter() {
                     add_lanes(&mut total, *people);
-                    add_lanes(&mut start_total, *first);
                 }
                 if (0..W).all(|lane| total[lane] > 0.0 && net[lane] != 0.0) {
                     // The usual case, every lane alike: in proportion to the
@@ -389,6 +388,11 @@ pub fn simulate_lanes<const W: usize>(
                         *moved = so_far;
                     }
                     continue;
+                }
+                // (The starting mix is needed only here, for an empty band.)
+                let mut start_total = [-0.0; W];
+                for first in start {
+                    add_lanes(&mut start_total, *first);
                 }
                 let even = 1.0 / nl as f64;
                 for (l, (people, first)) in band.iter_mut().zip(start).enumerate() {
