@@ -337,6 +337,17 @@ impl Distribution {
             Distribution::LogNormal { mu, sigma } => {
                 Sampler::LogNormal(rand_distr::LogNormal::new(mu, sigma).expect("validated"))
             }
+            // With both shapes at least 1, a beta draw is X / (X + Y) for X and
+            // Y gamma draws of those shapes: two of rand_distr's gamma samples
+            // (about 8 ns each) cost well under its beta's rejection sampler
+            // (about 40 ns at the shapes of probabilities known to ±15%), and
+            // a run samples hundreds of them per draw. Below 1, where gamma
+            // draws crowd towards 0 and the ratio loses precision, rand_distr's
+            // beta serves.
+            Distribution::Beta { alpha, beta } if alpha >= 1.0 && beta >= 1.0 => Sampler::BetaByGammas {
+                x: rand_distr::Gamma::new(alpha, 1.0).expect("validated"),
+                y: rand_distr::Gamma::new(beta, 1.0).expect("validated"),
+            },
             Distribution::Beta { alpha, beta } => Sampler::Beta(rand_distr::Beta::new(alpha, beta).expect("validated")),
             Distribution::Gamma { shape, scale } => {
                 Sampler::Gamma(rand_distr::Gamma::new(shape, scale).expect("validated"))
@@ -432,6 +443,11 @@ pub enum Sampler {
     },
     LogNormal(rand_distr::LogNormal<f64>),
     Beta(rand_distr::Beta<f64>),
+    /// A beta distribution with both shapes at least 1, as `x / (x + y)`.
+    BetaByGammas {
+        x: rand_distr::Gamma<f64>,
+        y: rand_distr::Gamma<f64>,
+    },
     Gamma(rand_distr::Gamma<f64>),
 }
 
@@ -461,6 +477,10 @@ impl Sampler {
             }
             Sampler::LogNormal(d) => d.sample(rng),
             Sampler::Beta(d) => d.sample(rng),
+            Sampler::BetaByGammas { x, y } => {
+                let (x, y) = (x.sample(rng), y.sample(rng));
+                x / (x + y)
+            }
             Sampler::Gamma(d) => d.sample(rng),
         }
     }
@@ -504,7 +524,7 @@ mod tests {
 
     #[test]
     fn samples_match_means_and_stay_in_range() {
-        let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+        let mut rng = crate::montecarlo::DrawRng::seed_from_u64(7);
         for text in [
             "dist = 'uniform'\nmin = 1\nmax = 3",
             "dist = 'triangular'\nmin = 0\nmode = 1\nmax = 5",
@@ -534,6 +554,36 @@ mod tests {
                 d.quantile(0.1) <= d.quantile(0.5) && d.quantile(0.5) <= d.quantile(0.9),
                 "{d}"
             );
+        }
+    }
+
+    #[test]
+    fn beta_samples_follow_the_beta_cdf_by_either_sampler() {
+        // Kolmogorov–Smirnov distance between 100,000 draws and statrs's CDF:
+        // at the 0.1% level the critical value is 1.95 / √n ≈ 0.0062, and a
+        // sampler off by a shape's 1% misses by far more (checked: alpha
+        // 42.42 in place of 42 gives 0.026). Shapes at least 1 take the gamma
+        // ratio, below 1 rand_distr's beta sampler.
+        use statrs::distribution::{Beta, ContinuousCDF};
+        let mut rng = crate::montecarlo::DrawRng::seed_from_u64(11);
+        for (alpha, beta) in [(42.0, 802.0), (2.0, 5.0), (1.0, 1.0), (0.5, 0.7), (3.0, 0.8)] {
+            let sampler = Distribution::Beta { alpha, beta }.sampler();
+            let n = 100_000;
+            let mut xs: Vec<f64> = (0..n).map(|_| sampler.sample(&mut rng)).collect();
+            xs.sort_by(f64::total_cmp);
+            let cdf = Beta::new(alpha, beta).unwrap();
+            let distance = xs
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| {
+                    let f = cdf.cdf(x);
+                    (f - i as f64 / n as f64)
+                        .abs()
+                        .max((f - (i + 1) as f64 / n as f64).abs())
+                })
+                .fold(0.0, f64::max);
+            assert!(distance < 0.0062, "beta({alpha}, {beta}): KS distance {distance}");
+            assert!(xs.iter().all(|&x| (0.0..=1.0).contains(&x)), "beta({alpha}, {beta})");
         }
     }
 
