@@ -176,11 +176,13 @@ impl Source<'_> {
 /// Per lane: the accounts of each future and each scenario's comparison.
 type LaneResults = Vec<(Vec<Accounts>, Vec<Comparison>)>;
 
-/// Each draw's random number generator: xoshiro256++, whose stream for a
-/// seed is fixed by its published definition (a run is reproducible from
-/// its seed across versions of this program and its libraries), and which
-/// gives a gamma sample in 8 ns against 13 ns from rand's ChaCha-based
-/// `StdRng`; a draw takes about two thousand of them.
+/// Each draw's random number generator: xoshiro256++ (rand_xoshiro, seeded
+/// through its SplitMix64 expansion of `draw_seed`), which gives a gamma
+/// sample in 8 ns against 13 ns from rand's ChaCha-based `StdRng`; a draw
+/// takes about two thousand of them. The numbers a seed gives are fixed for
+/// a build (its locked library versions): rand's `StdRng` makes no promise
+/// across versions, xoshiro256++ is fixed by its published definition, and
+/// rand_distr's algorithms could still change in a future version.
 pub type DrawRng = rand_xoshiro::Xoshiro256PlusPlus;
 
 /// The seed of draw `draw`'s generator: the run seed and the draw index

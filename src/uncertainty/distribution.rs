@@ -384,23 +384,35 @@ impl Distribution {
 }
 
 /// The `u` quantile of the standard gamma distribution (scale 1): the root
-/// of statrs's CDF minus `u`, by Halley's method from the Wilson–Hilferty
-/// approximation (see [`halley_root`]; two or three CDF evaluations, where
-/// statrs's own search takes a dozen or more). Shapes below 1, whose
-/// quantiles crowd towards 0, use statrs's.
+/// of statrs's CDF minus `u`, by Halley's method (see [`halley_root`]; two
+/// or three CDF evaluations, where statrs's own search takes a dozen or
+/// more) from the Wilson–Hilferty approximation, or from the lower bound
+/// (u·Γ(a + 1))^(1/a) where that is larger (deep in the lower tail, where
+/// Wilson–Hilferty falls towards 0: P(a, x) ≤ x^a / Γ(a + 1), so the bound
+/// is at or below the root). Shapes below 1, whose quantiles crowd towards
+/// 0, use statrs's search, as does a search that does not settle.
 fn gamma_quantile(shape: f64, u: f64) -> f64 {
     use statrs::distribution::Gamma;
     let gamma = Gamma::new(shape, 1.0).expect("validated");
     if shape < 1.0 || u <= 0.0 || u >= 1.0 {
         return gamma.inverse_cdf(u);
     }
+    let ln_gamma = statrs::function::gamma::ln_gamma(shape);
     let z = NormalCdf::standard().inverse_cdf(u);
     let c = 1.0 / (9.0 * shape);
-    let start = shape * (1.0 - c + z * c.sqrt()).powi(3);
-    if !(start.is_finite() && start > 0.0) {
-        return gamma.inverse_cdf(u);
-    }
-    let ln_gamma = statrs::function::gamma::ln_gamma(shape);
+    let wilson_hilferty = shape * (1.0 - c + z * c.sqrt()).powi(3);
+    // (The bound is worked out only deep in the lower tail, where
+    // Wilson–Hilferty can fall towards 0.)
+    let start = if wilson_hilferty.is_finite() && (u >= 0.5 || wilson_hilferty > shape / 2.0) {
+        wilson_hilferty
+    } else {
+        let bound = ((u.ln() + ln_gamma + shape.ln()) / shape).exp();
+        if wilson_hilferty.is_finite() {
+            wilson_hilferty.max(bound)
+        } else {
+            bound
+        }
+    };
     halley_root(
         start,
         (0.0, f64::INFINITY),
@@ -408,13 +420,19 @@ fn gamma_quantile(shape: f64, u: f64) -> f64 {
         // The density, and its derivative over itself.
         |x| (((shape - 1.0) * x.ln() - x - ln_gamma).exp(), (shape - 1.0) / x - 1.0),
     )
+    .unwrap_or_else(|| gamma.inverse_cdf(u))
 }
 
 /// The `u` quantile of the beta distribution with shapes `a` and `b`: the
-/// root of statrs's CDF minus `u`, by Halley's method (see [`halley_root`])
-/// from the normal approximation of Abramowitz and Stegun 26.5.22, about
-/// three CDF evaluations against statrs's search's five to seven. Shapes
-/// below 1 (densities that are infinite at an end) use statrs's search.
+/// root of statrs's CDF minus `u`, by Halley's method (see [`halley_root`];
+/// about three CDF evaluations against statrs's search's five to seven)
+/// from the normal approximation of Abramowitz and Stegun 26.5.22, kept
+/// within bounds of the root from the tails: with both shapes at least 1,
+/// I_x(a, b) ≤ x^a / (a·B(a, b)) and 1 − I_x(a, b) ≤ (1 − x)^b / (b·B(a, b)),
+/// so the root lies between (u·a·B)^(1/a) and 1 − ((1 − u)·b·B)^(1/b) (in
+/// skewed tails the approximation alone can start far off). Shapes below 1
+/// (densities that are infinite at an end) use statrs's search, as does a
+/// search that does not settle.
 fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
     use statrs::distribution::Beta;
     let beta = Beta::new(a, b).expect("validated");
@@ -428,13 +446,15 @@ fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
     let (ra, rb) = (1.0 / (2.0 * a - 1.0), 1.0 / (2.0 * b - 1.0));
     let h = 2.0 / (ra + rb);
     let w = y * (h + lambda).sqrt() / h + (rb - ra) * (lambda + 5.0 / 6.0 - 2.0 / (3.0 * h));
-    let start = a / (a + b * (-2.0 * w).exp());
-    let start = if start.is_finite() && start > 0.0 && start < 1.0 {
-        start
-    } else {
-        0.5
-    };
+    let approximation = a / (a + b * (-2.0 * w).exp());
     let ln_beta = statrs::function::beta::ln_beta(a, b);
+    let start = if approximation.is_finite() { approximation } else { 0.5 };
+    // (Each bound matters in its own tail.)
+    let start = if u < 0.5 {
+        start.max(((u.ln() + a.ln() + ln_beta) / a).exp())
+    } else {
+        start.min(-(((-u).ln_1p() + b.ln() + ln_beta) / b).exp_m1())
+    };
     halley_root(
         start,
         (0.0, 1.0),
@@ -444,23 +464,32 @@ fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
             (density, (a - 1.0) / x - (b - 1.0) / (1.0 - x))
         },
     )
+    .unwrap_or_else(|| beta.inverse_cdf(u))
 }
 
-/// The root of the increasing `error` (a CDF minus its target) within
-/// `bracket`, from `start`, by Halley's method: `slope(x)` gives the
-/// density and its derivative over itself. The bracket narrows with each
-/// evaluation, and a step that would leave it bisects instead (or doubles
-/// `x` while the bracket has no upper end). It stops once a Halley step is
-/// below 1e-7 of `x` (Halley's error shrinks with the cube of the step, so
+/// The root of the increasing `error` (a CDF minus its target) within the
+/// open `bracket`, from `start`, by Halley's method: `slope(x)` gives the
+/// density and its derivative over itself. Halley's correction to Newton's
+/// step is used only while it is moderate (its divisor between 0.5 and 2;
+/// beyond, far from the root, it would crawl), Newton's step otherwise.
+/// The bracket narrows with each evaluation, and a step that would leave it
+/// bisects instead (or doubles `x` while the bracket has no upper end). It
+/// stops once a step is below 1e-7 of the distance from `x` to the nearer
+/// end of `bracket` (Halley's error shrinks with the cube of the step, so
 /// what is left is far below the CDF's own rounding, about 1e-16) or too
-/// small to move `x` at all.
-fn halley_root(start: f64, bracket: (f64, f64), error: impl Fn(f64) -> f64, slope: impl Fn(f64) -> (f64, f64)) -> f64 {
+/// small to move `x` at all; `None` if it has not stopped in 200 steps.
+fn halley_root(
+    start: f64,
+    bracket: (f64, f64),
+    error: impl Fn(f64) -> f64,
+    slope: impl Fn(f64) -> (f64, f64),
+) -> Option<f64> {
     let (mut low, mut high) = bracket;
     let mut x = start;
-    for _ in 0..100 {
+    for _ in 0..200 {
         let e = error(x);
         if e == 0.0 {
-            break;
+            return Some(x);
         }
         if e > 0.0 {
             high = x;
@@ -469,23 +498,27 @@ fn halley_root(start: f64, bracket: (f64, f64), error: impl Fn(f64) -> f64, slop
         }
         let (density, curvature) = slope(x);
         let t = e / density;
-        let next = x - t / (1.0 - 0.5 * t * curvature).max(0.5);
+        let divisor = 1.0 - 0.5 * t * curvature;
+        let next = if (0.5..=2.0).contains(&divisor) {
+            x - t / divisor
+        } else {
+            x - t
+        };
         if next == x {
             // The step is below the rounding of `x`.
-            break;
+            return Some(x);
         }
         if next.is_finite() && next > low && next < high {
             let step = (next - x).abs();
             x = next;
-            // (Relative to the distance to the nearer end of the range.)
             if step <= 1e-7 * (x - bracket.0).min(bracket.1 - x) {
-                break;
+                return Some(x);
             }
         } else {
             x = if high.is_finite() { 0.5 * (low + high) } else { 2.0 * x };
         }
     }
-    x
+    None
 }
 
 /// A [`Distribution`] ready to sample: see [`Distribution::sampler`].
@@ -700,6 +733,81 @@ mod tests {
                     "beta({a}, {b}), u {u}: the CDF misses by {miss}"
                 );
             }
+        }
+    }
+
+    #[test]
+    fn quantiles_hold_at_the_ends_of_the_unit_interval_and_skewed_shapes() {
+        use statrs::distribution::{Beta, Gamma};
+        // The extremes an open-interval uniform draw takes ((k + ½)·2⁻⁵²
+        // and 1 minus it), and a few more far out in the tails.
+        let tiny = 1.5 * f64::EPSILON / 2.0;
+        let us = [
+            0.5 * f64::EPSILON / 2.0,
+            tiny,
+            1e-300,
+            5e-13,
+            1e-9,
+            0.5,
+            1.0 - 1e-9,
+            1.0 - f64::EPSILON / 2.0,
+            1.0 - tiny,
+        ];
+        // statrs's CDF is known to about 1e-11 of itself in the lower tail
+        // at these shapes (its logarithms of gamma functions reach 4e4 at
+        // shape 5000) and to a rounding of 1 in the upper; x moves by that
+        // over the density.
+        let cdf_error = |u: f64| {
+            if u < 0.5 {
+                1e-11 * u
+            } else {
+                1e-11 * (1.0 - u) + 2.3e-16
+            }
+        };
+        for shape in [1.0, 5.0, 100.0, 200.0, 802.0, 5000.0] {
+            for u in us {
+                // Beta(a, 1): CDF x^a, density a·x^(a−1).
+                let x = beta_quantile(shape, 1.0, u);
+                let exact = u.powf(1.0 / shape);
+                let density = shape * exact.powf(shape - 1.0);
+                let within = 1e-12 * exact + cdf_error(u) / density;
+                assert!(
+                    (x - exact).abs() <= within,
+                    "beta({shape}, 1), u {u:e}: {x} against {exact}"
+                );
+                // Beta(1, b): CDF 1 − (1 − x)^b, density b·(1 − x)^(b−1).
+                let x = beta_quantile(1.0, shape, u);
+                let exact = -((-u).ln_1p() / shape).exp_m1();
+                let density = shape * (1.0 - exact).powf(shape - 1.0);
+                let within = 1e-12 * exact + cdf_error(u) / density;
+                assert!(
+                    (x - exact).abs() <= within,
+                    "beta(1, {shape}), u {u:e}: {x} against {exact}"
+                );
+            }
+        }
+        // Skewed shapes without a closed form: the CDF at the quantile, in
+        // the lower tail where it is known to a few parts in 1e14 of u.
+        for (a, b) in [(802.0, 1.2), (1.2, 802.0), (42.0, 802.0), (802.0, 42.0), (200.0, 3.0)] {
+            let beta = Beta::new(a, b).unwrap();
+            for u in [tiny, 5e-13, 1e-9, 0.01] {
+                let x = beta_quantile(a, b, u);
+                let miss = (beta.cdf(x) - u).abs();
+                assert!(
+                    miss <= 1e-12 * u,
+                    "beta({a}, {b}), u {u:e}: {x} misses the CDF by {miss:e}"
+                );
+            }
+        }
+        // Gammas where Wilson–Hilferty's start falls to about 0.
+        for (shape, u) in [(4.0, 2.7165437398e-9), (7.0, 2.83082e-15), (1.5, tiny), (30.0, 1e-300)] {
+            let gamma = Gamma::new(shape, 1.0).unwrap();
+            let x = gamma_quantile(shape, u);
+            let miss = (gamma.cdf(x) - u).abs();
+            assert!(
+                miss <= 1e-12 * u,
+                "gamma({shape}), u {u:e}: {x} misses the CDF by {miss:e}"
+            );
         }
     }
 
