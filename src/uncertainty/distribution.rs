@@ -682,31 +682,40 @@ mod tests {
         }
     }
 
+    /// Beta(a, 1) (CDF x^a, density a·x^(a−1)) and Beta(1, b) (CDF
+    /// 1 − (1 − x)^b, density b·(1 − x)^(b−1)) against their closed-form
+    /// quantiles, within `relative` of the value plus what the CDF's error
+    /// at `u`, `cdf_error(u)`, moves x by (that error over the density).
+    fn closed_form_betas(shapes: &[f64], us: &[f64], relative: f64, cdf_error: impl Fn(f64) -> f64) {
+        for &shape in shapes {
+            for &u in us {
+                let x = beta_quantile(shape, 1.0, u);
+                let exact = u.powf(1.0 / shape);
+                let density = shape * exact.powf(shape - 1.0);
+                let within = relative * exact + cdf_error(u) / density;
+                assert!(
+                    (x - exact).abs() <= within,
+                    "beta({shape}, 1), u {u:e}: {x} against {exact}"
+                );
+                let x = beta_quantile(1.0, shape, u);
+                let exact = -((-u).ln_1p() / shape).exp_m1();
+                let density = shape * (1.0 - exact).powf(shape - 1.0);
+                let within = relative * exact + cdf_error(u) / density;
+                assert!(
+                    (x - exact).abs() <= within,
+                    "beta(1, {shape}), u {u:e}: {x} against {exact}"
+                );
+            }
+        }
+    }
+
     #[test]
     fn beta_quantiles_invert_the_cdf() {
         use statrs::distribution::Beta;
         let us = [1e-12, 1e-6, 0.001, 0.05, 0.3, 0.5, 0.77, 0.95, 0.999, 1.0 - 1e-9];
-        // Closed forms: Beta(a, 1) has CDF x^a, Beta(1, b) has 1 − (1 − x)^b.
-        // The CDF is known to about 1e-16, and moves by the density per unit
-        // of x (near 1 a CDF close to 1 pins x down only so far).
-        for shape in [1.0, 1.3, 2.0, 5.0] {
-            for u in us {
-                let x = beta_quantile(shape, 1.0, u);
-                let exact = u.powf(1.0 / shape);
-                let within = 1e-13 * exact + 4e-16 / (shape * exact.powf(shape - 1.0));
-                assert!(
-                    (x - exact).abs() <= within,
-                    "beta({shape}, 1), u {u}: {x} against {exact}"
-                );
-                let x = beta_quantile(1.0, shape, u);
-                let exact = -((-u).ln_1p() / shape).exp_m1();
-                let within = 1e-13 * exact + 4e-16 / (shape * (1.0 - exact).powf(shape - 1.0));
-                assert!(
-                    (x - exact).abs() <= within,
-                    "beta(1, {shape}), u {u}: {x} against {exact}"
-                );
-            }
-        }
+        // The CDF is known to about 1e-16 (near 1 a CDF close to 1 pins x
+        // down only so far).
+        closed_form_betas(&[1.0, 1.3, 2.0, 5.0], &us, 1e-13, |_| 4e-16);
         // PERT shapes (1 to 5) and beta distributions of probabilities.
         for (a, b) in [
             (3.0, 3.0),
@@ -764,28 +773,7 @@ mod tests {
                 1e-11 * (1.0 - u) + 2.3e-16
             }
         };
-        for shape in [1.0, 5.0, 100.0, 200.0, 802.0, 5000.0] {
-            for u in us {
-                // Beta(a, 1): CDF x^a, density a·x^(a−1).
-                let x = beta_quantile(shape, 1.0, u);
-                let exact = u.powf(1.0 / shape);
-                let density = shape * exact.powf(shape - 1.0);
-                let within = 1e-12 * exact + cdf_error(u) / density;
-                assert!(
-                    (x - exact).abs() <= within,
-                    "beta({shape}, 1), u {u:e}: {x} against {exact}"
-                );
-                // Beta(1, b): CDF 1 − (1 − x)^b, density b·(1 − x)^(b−1).
-                let x = beta_quantile(1.0, shape, u);
-                let exact = -((-u).ln_1p() / shape).exp_m1();
-                let density = shape * (1.0 - exact).powf(shape - 1.0);
-                let within = 1e-12 * exact + cdf_error(u) / density;
-                assert!(
-                    (x - exact).abs() <= within,
-                    "beta(1, {shape}), u {u:e}: {x} against {exact}"
-                );
-            }
-        }
+        closed_form_betas(&[1.0, 5.0, 100.0, 200.0, 802.0, 5000.0], &us, 1e-12, cdf_error);
         // Skewed shapes without a closed form: the CDF at the quantile, in
         // the lower tail where it is known to a few parts in 1e14 of u.
         for (a, b) in [(802.0, 1.2), (1.2, 802.0), (42.0, 802.0), (802.0, 42.0), (200.0, 3.0)] {
