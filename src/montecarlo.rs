@@ -211,7 +211,8 @@ pub struct Sampling {
     /// appearance), and whether it takes the reversed quantile.
     groups: Vec<Option<usize>>,
     reversed: Vec<bool>,
-    distributions: Vec<crate::uncertainty::Distribution>,
+    /// Each parameter's quantile function (used for grouped parameters).
+    quantiles: Vec<crate::uncertainty::Quantile>,
     group_count: usize,
 }
 
@@ -235,7 +236,7 @@ impl Sampling {
             samplers: model.uncertain.iter().map(|u| u.distribution.sampler()).collect(),
             groups,
             reversed: model.uncertain.iter().map(|u| u.reversed).collect(),
-            distributions: model.uncertain.iter().map(|u| u.distribution).collect(),
+            quantiles: model.uncertain.iter().map(|u| u.distribution.quantile_fn()).collect(),
             group_count: names.len(),
         }
     }
@@ -253,7 +254,7 @@ impl Sampling {
             .map(|(i, sampler)| match self.groups[i] {
                 Some(g) => {
                     let q = shared[g];
-                    self.distributions[i].quantile(if self.reversed[i] { 1.0 - q } else { q })
+                    self.quantiles[i].at(if self.reversed[i] { 1.0 - q } else { q })
                 }
                 None => sampler.sample(&mut rng),
             })

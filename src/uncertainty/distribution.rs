@@ -358,72 +358,152 @@ impl Distribution {
     /// The value at cumulative probability `u` (0 < u < 1): used for
     /// parameters that move together, which share one `u` per draw.
     pub fn quantile(&self, u: f64) -> f64 {
-        use statrs::distribution as sd;
+        self.quantile_fn().at(u)
+    }
+
+    /// [`quantile`](Self::quantile) ready for many values of `u`: what
+    /// depends only on the distribution worked out once (a Monte Carlo run
+    /// takes a grouped parameter's quantile once per draw).
+    pub fn quantile_fn(&self) -> Quantile {
         match *self {
-            Distribution::Fixed(v) => v,
-            Distribution::Uniform { min, max } => min + u * (max - min),
-            Distribution::Triangular { min, mode, max } => {
-                sd::Triangular::new(min, max, mode).expect("validated").inverse_cdf(u)
-            }
             Distribution::Pert { min, mode, max } => {
                 let range = max - min;
                 let alpha = 1.0 + 4.0 * (mode - min) / range;
                 let beta = 1.0 + 4.0 * (max - mode) / range;
-                min + range * beta_quantile(alpha, beta, u)
+                Quantile::Beta {
+                    standard: BetaQuantile::new(alpha, beta),
+                    min,
+                    range,
+                }
             }
-            Distribution::Normal { mean, sd: s, min, max } => {
-                let n = NormalCdf::new(mean, s).expect("validated");
-                let (lo, hi) = (n.cdf(min), n.cdf(max));
-                n.inverse_cdf(lo + u * (hi - lo)).clamp(min, max)
-            }
-            Distribution::LogNormal { mu, sigma } => sd::LogNormal::new(mu, sigma).expect("validated").inverse_cdf(u),
-            Distribution::Beta { alpha, beta } => beta_quantile(alpha, beta, u),
-            Distribution::Gamma { shape, scale } => gamma_quantile(shape, u) * scale,
+            Distribution::Beta { alpha, beta } => Quantile::Beta {
+                standard: BetaQuantile::new(alpha, beta),
+                min: 0.0,
+                range: 1.0,
+            },
+            Distribution::Gamma { shape, scale } => Quantile::Gamma {
+                standard: GammaQuantile::new(shape),
+                scale,
+            },
+            other => Quantile::Closed(other),
         }
     }
 }
 
-/// The `u` quantile of the standard gamma distribution (scale 1): the root
-/// of statrs's CDF minus `u`, by Halley's method (see [`halley_root`]; two
-/// or three CDF evaluations, where statrs's own search takes a dozen or
-/// more) from the Wilson–Hilferty approximation, or from the lower bound
-/// (u·Γ(a + 1))^(1/a) where that is larger (deep in the lower tail, where
-/// Wilson–Hilferty falls towards 0: P(a, x) ≤ x^a / Γ(a + 1), so the bound
-/// is at or below the root). Shapes below 1, whose quantiles crowd towards
-/// 0, use statrs's search, as does a search that does not settle.
-fn gamma_quantile(shape: f64, u: f64) -> f64 {
-    use statrs::distribution::Gamma;
-    let gamma = Gamma::new(shape, 1.0).expect("validated");
-    if shape < 1.0 || u <= 0.0 || u >= 1.0 {
-        return gamma.inverse_cdf(u);
+/// A distribution's quantile function (see [`Distribution::quantile_fn`]).
+#[derive(Debug, Clone)]
+pub enum Quantile {
+    /// `min + range ×` a beta quantile (a PERT; a beta itself from 0 over 1).
+    Beta {
+        standard: BetaQuantile,
+        min: f64,
+        range: f64,
+    },
+    /// `scale ×` a standard gamma quantile.
+    Gamma { standard: GammaQuantile, scale: f64 },
+    /// A quantile in closed form or by statrs.
+    Closed(Distribution),
+}
+
+impl Quantile {
+    /// The value at cumulative probability `u`.
+    pub fn at(&self, u: f64) -> f64 {
+        use statrs::distribution as sd;
+        match self {
+            Quantile::Beta { standard, min, range } => min + range * standard.at(u),
+            Quantile::Gamma { standard, scale } => standard.at(u) * scale,
+            Quantile::Closed(distribution) => match *distribution {
+                Distribution::Fixed(v) => v,
+                Distribution::Uniform { min, max } => min + u * (max - min),
+                Distribution::Triangular { min, mode, max } => {
+                    sd::Triangular::new(min, max, mode).expect("validated").inverse_cdf(u)
+                }
+                Distribution::Normal { mean, sd: s, min, max } => {
+                    let n = NormalCdf::new(mean, s).expect("validated");
+                    let (lo, hi) = (n.cdf(min), n.cdf(max));
+                    n.inverse_cdf(lo + u * (hi - lo)).clamp(min, max)
+                }
+                Distribution::LogNormal { mu, sigma } => {
+                    sd::LogNormal::new(mu, sigma).expect("validated").inverse_cdf(u)
+                }
+                // (Not kept as `Closed` by `quantile_fn`; right all the same.)
+                Distribution::Pert { .. } | Distribution::Beta { .. } | Distribution::Gamma { .. } => {
+                    distribution.quantile_fn().at(u)
+                }
+            },
+        }
     }
-    let ln_gamma = statrs::function::gamma::ln_gamma(shape);
-    let z = NormalCdf::standard().inverse_cdf(u);
-    let c = 1.0 / (9.0 * shape);
-    let wilson_hilferty = shape * (1.0 - c + z * c.sqrt()).powi(3);
-    // (The bound is worked out only deep in the lower tail, where
-    // Wilson–Hilferty can fall towards 0.)
-    let start = if wilson_hilferty.is_finite() && (u >= 0.5 || wilson_hilferty > shape / 2.0) {
-        wilson_hilferty
-    } else {
-        let bound = ((u.ln() + ln_gamma + shape.ln()) / shape).exp();
-        if wilson_hilferty.is_finite() {
-            wilson_hilferty.max(bound)
+}
+
+/// The quantiles of the standard gamma distribution (scale 1) of one shape:
+/// the root of statrs's CDF minus `u`, by Halley's method (see
+/// [`halley_root`]; two or three CDF evaluations, where statrs's own search
+/// takes a dozen or more) from the Wilson–Hilferty approximation, or from
+/// the lower bound (u·Γ(a + 1))^(1/a) where that is larger (deep in the
+/// lower tail, where Wilson–Hilferty falls towards 0: P(a, x) ≤ x^a / Γ(a + 1),
+/// so the bound is at or below the root). Shapes below 1, whose quantiles
+/// crowd towards 0, use statrs's search, as does a search that does not
+/// settle.
+#[derive(Debug, Clone)]
+pub struct GammaQuantile {
+    shape: f64,
+    gamma: statrs::distribution::Gamma,
+    ln_gamma: f64,
+    /// Wilson–Hilferty's 1/(9a) and its square root.
+    c: f64,
+    root_c: f64,
+}
+
+impl GammaQuantile {
+    fn new(shape: f64) -> Self {
+        let c = 1.0 / (9.0 * shape);
+        GammaQuantile {
+            shape,
+            gamma: statrs::distribution::Gamma::new(shape, 1.0).expect("validated"),
+            ln_gamma: statrs::function::gamma::ln_gamma(shape),
+            c,
+            root_c: c.sqrt(),
+        }
+    }
+
+    fn at(&self, u: f64) -> f64 {
+        let GammaQuantile {
+            shape,
+            ref gamma,
+            ln_gamma,
+            c,
+            root_c,
+        } = *self;
+        if shape < 1.0 || u <= 0.0 || u >= 1.0 {
+            return gamma.inverse_cdf(u);
+        }
+        let z = NormalCdf::standard().inverse_cdf(u);
+        let wilson_hilferty = shape * (1.0 - c + z * root_c).powi(3);
+        // (The bound is worked out only deep in the lower tail, where
+        // Wilson–Hilferty can fall towards 0.)
+        let start = if u >= 0.5 || wilson_hilferty > shape / 2.0 {
+            wilson_hilferty
         } else {
-            bound
-        }
-    };
-    halley_root(
-        start,
-        (0.0, f64::INFINITY),
-        |x| gamma.cdf(x) - u,
-        // The density, and its derivative over itself.
-        |x| (((shape - 1.0) * x.ln() - x - ln_gamma).exp(), (shape - 1.0) / x - 1.0),
-    )
-    .unwrap_or_else(|| gamma.inverse_cdf(u))
+            wilson_hilferty.max(((u.ln() + ln_gamma + shape.ln()) / shape).exp())
+        };
+        halley_root(
+            start,
+            (0.0, f64::INFINITY),
+            |x| gamma.cdf(x) - u,
+            // The density, and its derivative over itself.
+            |x| (((shape - 1.0) * x.ln() - x - ln_gamma).exp(), (shape - 1.0) / x - 1.0),
+        )
+        .unwrap_or_else(|| gamma.inverse_cdf(u))
+    }
 }
 
-/// The `u` quantile of the beta distribution with shapes `a` and `b`: the
+/// The `u` quantile of the standard gamma distribution of `shape`.
+#[cfg(test)]
+fn gamma_quantile(shape: f64, u: f64) -> f64 {
+    GammaQuantile::new(shape).at(u)
+}
+
+/// The quantiles of the beta distribution with shapes `a` and `b`: the
 /// root of statrs's CDF minus `u`, by Halley's method (see [`halley_root`];
 /// about three CDF evaluations against statrs's search's five to seven)
 /// from the normal approximation of Abramowitz and Stegun 26.5.22, kept
@@ -433,38 +513,74 @@ fn gamma_quantile(shape: f64, u: f64) -> f64 {
 /// skewed tails the approximation alone can start far off). Shapes below 1
 /// (densities that are infinite at an end) use statrs's search, as does a
 /// search that does not settle.
-fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
-    use statrs::distribution::Beta;
-    let beta = Beta::new(a, b).expect("validated");
-    if a < 1.0 || b < 1.0 || u <= 0.0 || u >= 1.0 {
-        return beta.inverse_cdf(u);
+#[derive(Debug, Clone)]
+pub struct BetaQuantile {
+    a: f64,
+    b: f64,
+    beta: statrs::distribution::Beta,
+    ln_beta: f64,
+    /// 26.5.22's 1/(2a − 1), 1/(2b − 1) and h.
+    ra: f64,
+    rb: f64,
+    h: f64,
+}
+
+impl BetaQuantile {
+    fn new(a: f64, b: f64) -> Self {
+        let (ra, rb) = (1.0 / (2.0 * a - 1.0), 1.0 / (2.0 * b - 1.0));
+        BetaQuantile {
+            a,
+            b,
+            beta: statrs::distribution::Beta::new(a, b).expect("validated"),
+            ln_beta: statrs::function::beta::ln_beta(a, b),
+            ra,
+            rb,
+            h: 2.0 / (ra + rb),
+        }
     }
-    // 26.5.22, written for the normal deviate y with lower tail u (the
-    // book's deviate is −y): within a few per cent for PERT's shapes.
-    let y = NormalCdf::standard().inverse_cdf(u);
-    let lambda = (y * y - 3.0) / 6.0;
-    let (ra, rb) = (1.0 / (2.0 * a - 1.0), 1.0 / (2.0 * b - 1.0));
-    let h = 2.0 / (ra + rb);
-    let w = y * (h + lambda).sqrt() / h + (rb - ra) * (lambda + 5.0 / 6.0 - 2.0 / (3.0 * h));
-    let approximation = a / (a + b * (-2.0 * w).exp());
-    let ln_beta = statrs::function::beta::ln_beta(a, b);
-    let start = if approximation.is_finite() { approximation } else { 0.5 };
-    // (Each bound matters in its own tail.)
-    let start = if u < 0.5 {
-        start.max(((u.ln() + a.ln() + ln_beta) / a).exp())
-    } else {
-        start.min(-(((-u).ln_1p() + b.ln() + ln_beta) / b).exp_m1())
-    };
-    halley_root(
-        start,
-        (0.0, 1.0),
-        |x| beta.cdf(x) - u,
-        |x| {
-            let density = ((a - 1.0) * x.ln() + (b - 1.0) * (-x).ln_1p() - ln_beta).exp();
-            (density, (a - 1.0) / x - (b - 1.0) / (1.0 - x))
-        },
-    )
-    .unwrap_or_else(|| beta.inverse_cdf(u))
+
+    fn at(&self, u: f64) -> f64 {
+        let BetaQuantile {
+            a,
+            b,
+            ref beta,
+            ln_beta,
+            ra,
+            rb,
+            h,
+        } = *self;
+        if a < 1.0 || b < 1.0 || u <= 0.0 || u >= 1.0 {
+            return beta.inverse_cdf(u);
+        }
+        // 26.5.22, written for the normal deviate y with lower tail u (the
+        // book's deviate is −y): within a few per cent for PERT's shapes.
+        let y = NormalCdf::standard().inverse_cdf(u);
+        let lambda = (y * y - 3.0) / 6.0;
+        let w = y * (h + lambda).sqrt() / h + (rb - ra) * (lambda + 5.0 / 6.0 - 2.0 / (3.0 * h));
+        let approximation = a / (a + b * (-2.0 * w).exp());
+        // (Each bound matters in its own tail.)
+        let start = if u < 0.5 {
+            approximation.max(((u.ln() + a.ln() + ln_beta) / a).exp())
+        } else {
+            approximation.min(-(((-u).ln_1p() + b.ln() + ln_beta) / b).exp_m1())
+        };
+        halley_root(
+            start,
+            (0.0, 1.0),
+            |x| beta.cdf(x) - u,
+            |x| {
+                let density = ((a - 1.0) * x.ln() + (b - 1.0) * (-x).ln_1p() - ln_beta).exp();
+                (density, (a - 1.0) / x - (b - 1.0) / (1.0 - x))
+            },
+        )
+        .unwrap_or_else(|| beta.inverse_cdf(u))
+    }
+}
+
+/// The `u` quantile of the beta distribution with shapes `a` and `b`.
+#[cfg(test)]
+fn beta_quantile(a: f64, b: f64, u: f64) -> f64 {
+    BetaQuantile::new(a, b).at(u)
 }
 
 /// The root of the increasing `error` (a CDF minus its target) within the

@@ -3,4 +3,4 @@
 
 mod distribution;
 
-pub use distribution::{Distribution, Sampler, Support};
+pub use distribution::{BetaQuantile, Distribution, GammaQuantile, Quantile, Sampler, Support};
