@@ -111,9 +111,12 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     };
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
     let save_dir = tempfile::tempdir().unwrap();
-    let app = upstream::serve::App::load(&example, Some(save_dir.path().to_path_buf())).unwrap();
-    let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), None, false).unwrap();
-    let page = format!("http://127.0.0.1:{}/", server.addr.port());
+    let mut app = upstream::serve::App::load(&example, Some(save_dir.path().to_path_buf())).unwrap();
+    // As beyond loopback: the page must carry its access token to every request.
+    let token = upstream::serve::App::new_token();
+    app.token = Some(token.clone());
+    let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let page = format!("http://127.0.0.1:{}/?token={token}", server.addr.port());
 
     let port = free_port();
     let child = Command::new(&chromedriver)

@@ -342,3 +342,65 @@ fn bench_times_the_reference_workloads_beside_their_targets() {
     );
     assert!(out.stdout.is_empty());
 }
+
+/// An `--out` that is the user's own file or folder is refused before
+/// anything is moved, by every command that writes a results folder
+/// (`run`, a shard, `merge`, `pathways`, `sensitivity`, `maturity`), and
+/// the file and folder are left exactly as they were.
+#[test]
+fn an_out_that_is_not_a_results_folder_is_refused_and_left_alone() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model = tmp.path().join("small.toml");
+    std::fs::copy(fixtures().join("small.toml"), &model).unwrap();
+    let uncertain = tmp.path().join("uncertain.toml");
+    std::fs::copy(fixtures().join("uncertain.toml"), &uncertain).unwrap();
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "keep me").unwrap();
+    let part = tmp.path().join("part");
+    let made = run_in(
+        tmp.path(),
+        &[
+            "run",
+            "uncertain.toml",
+            "--draws",
+            "8",
+            "--shard",
+            "1/1",
+            "--out",
+            "part",
+        ],
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let assessment = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/early-years-maturity-2026.toml");
+    let listing = || {
+        let mut names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    };
+    let before = listing();
+    let model_text = std::fs::read(&model).unwrap();
+    for out in ["small.toml", "mine"] {
+        let commands: Vec<Vec<&str>> = vec![
+            vec!["run", "small.toml", "--out", out],
+            vec!["run", "uncertain.toml", "--draws", "8", "--shard", "1/2", "--out", out],
+            vec!["merge", "part", "--out", out],
+            vec!["pathways", "small.toml", "--out", out],
+            vec!["sensitivity", "uncertain.toml", "--scenario", "coaching", "--out", out],
+            vec!["maturity", "summary", assessment.to_str().unwrap(), "--out", out],
+        ];
+        for args in commands {
+            let answer = run_in(tmp.path(), &args);
+            let message = text(&answer.stderr);
+            assert_eq!(answer.status.code(), Some(1), "{args:?}: {message}");
+            assert!(message.contains(&format!("--out {out}")), "{args:?}: {message}");
+            assert_eq!(listing(), before, "{args:?}");
+            assert_eq!(std::fs::read(&model).unwrap(), model_text, "{args:?}");
+            assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "keep me");
+        }
+    }
+    assert!(part.join("part.json").exists());
+}

@@ -8,6 +8,18 @@ use std::time::Duration;
 
 #[test]
 fn an_interrupted_run_leaves_earlier_results_alone() {
+    interrupted_by("-INT");
+}
+
+/// SIGTERM (what `kill`, systemd and Kubernetes send) and SIGHUP clean up
+/// as Ctrl-C does.
+#[test]
+fn a_terminated_run_leaves_earlier_results_alone() {
+    interrupted_by("-TERM");
+    interrupted_by("-HUP");
+}
+
+fn interrupted_by(signal: &str) {
     let tmp = tempfile::tempdir().unwrap();
     let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
     let run = |draws: &str| {
@@ -25,12 +37,17 @@ fn an_interrupted_run_leaves_earlier_results_alone() {
     let child = run("50000").spawn().unwrap();
     std::thread::sleep(Duration::from_millis(700));
     let status = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
+        .args([signal, &child.id().to_string()])
         .status()
         .unwrap();
     assert!(status.success());
     let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(130), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{signal}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
     assert_eq!(std::fs::read(tmp.path().join("res/summary.csv")).unwrap(), before);
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
@@ -39,7 +56,47 @@ fn an_interrupted_run_leaves_earlier_results_alone() {
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
+    assert!(leftovers.is_empty(), "{signal}: {leftovers:?}");
+}
+
+/// A run killed outright (kill -9) cannot clean up; the next run into the
+/// same folder clears what it left, and the earlier results survive both.
+#[test]
+fn what_a_killed_run_left_is_cleared_by_the_next() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
+    let run = |draws: &str| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_upstream"));
+        command
+            .current_dir(tmp.path())
+            .args(["run", file.to_str().unwrap(), "--draws", draws, "--out", "res"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        command
+    };
+    assert!(run("8").status().unwrap().success());
+    let before = std::fs::read(tmp.path().join("res/summary.csv")).unwrap();
+    let mut child = run("50000").spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let hidden = || -> Vec<String> {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect()
+    };
+    assert_eq!(std::fs::read(tmp.path().join("res/summary.csv")).unwrap(), before);
+    // Killed while it wrote, it would have left its staging folder (killed
+    // while it computed, as here, nothing yet): put one there as it would be.
+    let partial = tmp.path().join(format!(".res.partial-{}", child.id()));
+    std::fs::create_dir(&partial).unwrap();
+    std::fs::write(partial.join("summary.csv"), "half").unwrap();
+    assert_eq!(hidden().len(), 1);
+    assert!(run("8").status().unwrap().success());
+    assert!(hidden().is_empty(), "{:?}", hidden());
 }
 
 #[test]

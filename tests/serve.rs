@@ -16,7 +16,7 @@ fn example() -> PathBuf {
 
 fn server(file: &Path, save_dir: Option<PathBuf>) -> Running {
     let app = App::load(file, save_dir).unwrap();
-    start(app, "127.0.0.1:0".parse().unwrap(), None, false).unwrap()
+    start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap()
 }
 
 fn url(s: &Running, path: &str) -> String {
@@ -489,4 +489,220 @@ fn the_maturity_tab_rates_together_and_saves_an_assessment() {
     // The page carries the tab.
     let page = ureq::get(&url(&s, "/")).call().unwrap().into_string().unwrap();
     assert!(page.contains("/api/maturity") && page.contains("\"maturity\": \"Maturity\""));
+}
+
+/// Status line and body of a raw request.
+fn raw_answer(addr: SocketAddr, request: &str) -> (String, String) {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    let status = answer.lines().next().unwrap_or("").to_string();
+    let body = answer.split("\r\n\r\n").nth(1).unwrap_or("").to_string();
+    (status, body)
+}
+
+/// A POST of a JSON body with the given Host, and optionally Origin and token.
+fn post_as(
+    addr: SocketAddr,
+    path: &str,
+    host: &str,
+    origin: Option<&str>,
+    token: Option<&str>,
+    body: &str,
+) -> (String, String) {
+    let mut headers = format!("POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\n");
+    if let Some(o) = origin {
+        headers += &format!("Origin: {o}\r\n");
+    }
+    if let Some(t) = token {
+        headers += &format!("X-Upstream-Token: {t}\r\n");
+    }
+    raw_answer(
+        addr,
+        &format!(
+            "{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+}
+
+/// The maturity save looks at nothing before the name is checked: device
+/// files, pipes, files elsewhere on the machine and missing files all get
+/// the same 400 at once, which says nothing about whether they exist; and
+/// "overwrite" reads only a plain file in the save folder.
+#[cfg(unix)]
+#[test]
+fn the_maturity_save_opens_no_path_from_the_request() {
+    let ey = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/early-years.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    let fifo = elsewhere.path().join("pipe.toml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let s = server(&ey, Some(dir.path().to_path_buf()));
+    let info: Value = ureq::get(&url(&s, "/api/maturity"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let assessment = info["current"].clone();
+    let mut answers = Vec::new();
+    for file in [
+        "/dev/zero".to_string(),
+        "/etc/passwd".to_string(),
+        fifo.display().to_string(),
+        "/no/such/file.toml".to_string(),
+        "../early-years.toml".to_string(),
+    ] {
+        let started = std::time::Instant::now();
+        let body = json!({ "file": file, "overwrite": true, "assessment": assessment });
+        let (code, answer) = post(&s, "/api/maturity/save", &body);
+        assert_eq!(code, 400, "{file}: {answer}");
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(5),
+            "{file} was opened"
+        );
+        // The same words whatever the file: only the name itself is echoed.
+        answers.push(
+            answer["error"]
+                .as_str()
+                .unwrap()
+                .replace(&file.escape_debug().to_string(), "NAME"),
+        );
+    }
+    answers.dedup();
+    assert_eq!(answers.len(), 1, "{answers:?}");
+    // In the save folder: a pipe, a link to a file elsewhere, a folder.
+    let pipe = dir.path().join("pipe.toml");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&pipe)
+            .status()
+            .unwrap()
+            .success()
+    );
+    std::os::unix::fs::symlink("/etc/passwd", dir.path().join("link.toml")).unwrap();
+    std::fs::create_dir(dir.path().join("folder.toml")).unwrap();
+    for file in ["pipe.toml", "link.toml", "folder.toml"] {
+        let started = std::time::Instant::now();
+        let body = json!({ "file": file, "overwrite": true, "assessment": assessment });
+        let (code, answer) = post(&s, "/api/maturity/save", &body);
+        assert_eq!(code, 409, "{file}: {answer}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5), "{file} was read");
+    }
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("link.toml"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+/// Listening on every interface, the server answers only to loopback names
+/// and the names given, and a request without the access token is refused:
+/// a page reached through DNS rebinding can neither read nor save.
+#[test]
+fn beyond_loopback_the_page_needs_its_token_and_a_given_host() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [
+        "older-people.toml",
+        "older-people-admissions.csv",
+        "older-people-projection.csv",
+        "older-people-residential.csv",
+    ] {
+        std::fs::copy(example().with_file_name(name), tmp.path().join(name)).unwrap();
+    }
+    let file = tmp.path().join("older-people.toml");
+    let original = std::fs::read(&file).unwrap();
+    let mut app = App::load(&file, None).unwrap();
+    let token = App::new_token();
+    assert_eq!(token.len(), 32);
+    assert_ne!(token, App::new_token());
+    app.token = Some(token.clone());
+    let s = start(
+        app,
+        "0.0.0.0:0".parse().unwrap(),
+        &["workshop-pc.local".to_string()],
+        false,
+    )
+    .unwrap();
+    let port = s.addr.port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let get = |host: &str, target: &str, token: Option<&str>| {
+        let header = token.map_or(String::new(), |t| format!("X-Upstream-Token: {t}\r\n"));
+        raw_answer(
+            addr,
+            &format!("GET {target} HTTP/1.1\r\nHost: {host}\r\n{header}Connection: close\r\n\r\n"),
+        )
+        .0
+    };
+    let local = format!("127.0.0.1:{port}");
+    let given = format!("workshop-pc.local:{port}");
+    let rebound = format!("attacker.example:{port}");
+    // The page needs the token in its address, the API in its header.
+    assert!(get(&local, "/", None).contains("401"));
+    assert!(get(&local, &format!("/?token={token}"), None).contains("200"));
+    assert!(get(&given, &format!("/?token={token}"), None).contains("200"));
+    assert!(get(&local, "/api/model", None).contains("401"));
+    assert!(get(&local, "/api/model", Some("0123456789abcdef0123456789abcdef")).contains("401"));
+    assert!(get(&local, "/api/model", Some(&token)).contains("200"));
+    // Any other host is refused, token or not.
+    assert!(get(&rebound, "/api/model", Some(&token)).contains("403"));
+    assert!(get(&rebound, &format!("/?token={token}"), None).contains("403"));
+    // A rebound save over the original file: refused, and the file is as it was.
+    let body = json!({"file": "older-people.toml", "overwrite": true, "draws": 0, "scenarios": []}).to_string();
+    let origin = format!("http://{rebound}");
+    let (status, _) = post_as(addr, "/api/save", &rebound, Some(&origin), None, &body);
+    assert!(status.contains("403"), "{status}");
+    let (status, _) = post_as(addr, "/api/save", &local, None, None, &body);
+    assert!(status.contains("401"), "{status}");
+    // With the token, still not over the original without --overwrite-original.
+    let (status, answer) = post_as(addr, "/api/save", &local, None, Some(&token), &body);
+    assert!(status.contains("403"), "{status} {answer}");
+    assert!(answer.contains("--overwrite-original"), "{answer}");
+    assert_eq!(std::fs::read(&file).unwrap(), original);
+    // A new name saves.
+    let body = json!({"file": "room.toml", "draws": 0, "scenarios": []}).to_string();
+    let (status, answer) = post_as(addr, "/api/save", &local, None, Some(&token), &body);
+    assert!(status.contains("200"), "{status} {answer}");
+}
+
+/// On loopback too, "Save as" replaces the scenario file (or another input
+/// file) only when the server was started with --overwrite-original.
+#[test]
+fn saving_over_the_original_needs_the_flag_given_at_start() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in [
+        "older-people.toml",
+        "older-people-admissions.csv",
+        "older-people-projection.csv",
+        "older-people-residential.csv",
+    ] {
+        std::fs::copy(example().with_file_name(name), tmp.path().join(name)).unwrap();
+    }
+    let file = tmp.path().join("older-people.toml");
+    let original = std::fs::read(&file).unwrap();
+    let s = server(&file, None);
+    let mut save = page_state(&s, 0);
+    save["file"] = json!("older-people.toml");
+    save["overwrite"] = json!(true);
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 403, "{answer}");
+    assert_eq!(std::fs::read(&file).unwrap(), original);
+    drop(s);
+    let mut app = App::load(&file, None).unwrap();
+    app.overwrite_original = true;
+    let s = start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 200, "{answer}");
+    assert_ne!(std::fs::read(&file).unwrap(), original);
 }

@@ -92,6 +92,12 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
         name: args.metric.clone(),
         year: args.year,
     };
+    let run_dir = PathBuf::from("out").join(stem(&args.scenario_file));
+    let out = args
+        .out
+        .clone()
+        .unwrap_or_else(|| upstream::output::analysis::default_dir(&run_dir, &args.scenario, &metric));
+    upstream::output::check_out_dir(&out).map_err(CliError::Invalid)?;
     if model.uncertain.is_empty() {
         return Err(CliError::Invalid(format!(
             "{} has no uncertain numbers to vary: give some inputs a distribution (docs/scenario-file.md, Uncertainty)",
@@ -117,13 +123,8 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    let run_dir = PathBuf::from("out").join(stem(&args.scenario_file));
-    let out = args
-        .out
-        .clone()
-        .unwrap_or_else(|| upstream::output::analysis::default_dir(&run_dir, &args.scenario, &metric));
     upstream::output::analysis::write_sensitivity(&out, &model, &args.scenario_file, &one_way, rank.as_ref())
-        .map_err(|e| CliError::Internal(format!("could not write {}: {e}", out.display())))?;
+        .map_err(|e| super::write_failed(&out, e))?;
 
     let mut text = String::new();
     let (lo, hi) = range;

@@ -23,6 +23,16 @@ pub struct PathwaysArgs {
 }
 
 pub fn pathways(args: PathwaysArgs) -> Result<(), CliError> {
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = args
+            .scenario_file
+            .file_stem()
+            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+        PathBuf::from("out")
+            .join(format!("{stem}-pathways"))
+            .join(args.scenario.as_deref().unwrap_or("all"))
+    });
+    upstream::output::check_out_dir(&out).map_err(CliError::Invalid)?;
     let model = upstream::scenario::load(&args.scenario_file)?;
     super::print_warnings(&model);
     let map = match &args.scenario {
@@ -42,17 +52,7 @@ pub fn pathways(args: PathwaysArgs) -> Result<(), CliError> {
             PathwayMap::new(&model, &s.interventions, &format!("scenario {name}"))
         }
     };
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = args
-            .scenario_file
-            .file_stem()
-            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("out")
-            .join(format!("{stem}-pathways"))
-            .join(args.scenario.as_deref().unwrap_or("all"))
-    });
-    upstream::output::evidence::write_pathways(&out, &model, &map)
-        .map_err(|e| CliError::Internal(format!("could not write the results into {}: {e}", out.display())))?;
+    upstream::output::evidence::write_pathways(&out, &model, &map).map_err(|e| super::write_failed(&out, e))?;
     print!("{}", upstream::output::evidence::pathways_text(&model, &map));
     println!(
         "Results written to {}/ (pathways.csv, pathways.png, pathways.svg).",

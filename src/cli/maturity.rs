@@ -357,7 +357,7 @@ fn write_results(out: &Path, name: &str, csv_rows: Vec<Vec<String>>, picture: &M
             .write_png(&staging.join(format!("{name}.png")))
             .map_err(std::io::Error::other)
     })
-    .map_err(|e| CliError::Internal(format!("could not write the results into {}: {e}", out.display())))
+    .map_err(|e| super::write_failed(out, e))
 }
 
 fn summary(matrix: &Matrix, files: &[PathBuf], out: Option<PathBuf>) -> Result<(), CliError> {

@@ -61,9 +61,10 @@ pub fn main() -> Result<(), CliError> {
     };
     if matches!(
         cli.command,
-        Command::Run(_) | Command::Sensitivity(_) | Command::Pathways(_) | Command::Merge(_)
+        Command::Run(_) | Command::Sensitivity(_) | Command::Pathways(_) | Command::Merge(_) | Command::Maturity(_)
     ) {
-        // Ctrl-C: remove the half-written results folder, keep any earlier one.
+        // Ctrl-C, SIGTERM or SIGHUP: remove the half-written results folder,
+        // keep any earlier one.
         let _ = ctrlc::set_handler(|| {
             upstream::output::interrupted();
             eprintln!("interrupted: nothing was written, and earlier results are as they were");
@@ -176,6 +177,17 @@ fn worker_pool(threads: Option<u16>) -> Result<(usize, rayon::ThreadPool), CliEr
         .build()
         .map(|pool| (threads, pool))
         .map_err(|e| CliError::Internal(format!("could not start {threads} worker threads: {e}")))
+}
+
+/// A results folder that could not be written: an `--out` refused as not
+/// a results folder is the user's to fix (exit 1), anything else is the
+/// machine's (exit 2).
+pub(crate) fn write_failed(out: &std::path::Path, e: std::io::Error) -> CliError {
+    if e.kind() == std::io::ErrorKind::InvalidInput {
+        CliError::Invalid(e.to_string())
+    } else {
+        CliError::Internal(format!("could not write the results into {}: {e}", out.display()))
+    }
 }
 
 /// Prints the model's warnings (allowed, but worth a look) on stderr.

@@ -201,6 +201,17 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             "give the scenario file to run (or --replay RUN.JSON)".into(),
         ));
     };
+    let out = args.out.clone().unwrap_or_else(|| {
+        let stem = scenario
+            .file_stem()
+            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
+        match mode {
+            Mode::Shard { shard, shards } => PathBuf::from("out").join(format!("{stem}-part-{shard}-of-{shards}")),
+            _ => PathBuf::from("out").join(stem),
+        }
+    });
+    // Before any work: an --out that is a file or someone's folder is refused.
+    output::check_out_dir(&out).map_err(CliError::Invalid)?;
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     upstream::timing::mark("start");
     let model = upstream::scenario::load(&scenario)?;
@@ -396,12 +407,6 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             let range = montecarlo::draw_range(draws, shard, shards);
             let (first, last) = (range.start, range.end);
             let raw = draw(range)?;
-            let out = args.out.clone().unwrap_or_else(|| {
-                let stem = scenario
-                    .file_stem()
-                    .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-                PathBuf::from("out").join(format!("{stem}-part-{shard}-of-{shards}"))
-            });
             let part = Part {
                 tool: "upstream".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
@@ -423,7 +428,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 let json = serde_json::to_string_pretty(&part).map_err(std::io::Error::other)?;
                 std::fs::write(staging.join("part.json"), json + "\n")
             })
-            .map_err(|e| CliError::Internal(format!("could not write the part to {}: {e}", out.display())))?;
+            .map_err(|e| super::write_failed(&out, e))?;
             let which = if last > first {
                 format!("draws {}–{} of {draws}", first + 1, last)
             } else {
@@ -485,12 +490,6 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         })
         .collect();
 
-    let out = args.out.clone().unwrap_or_else(|| {
-        let stem = scenario
-            .file_stem()
-            .map_or_else(|| "run".into(), |s| s.to_string_lossy().into_owned());
-        PathBuf::from("out").join(stem)
-    });
     let per_draw: Option<Vec<Vec<f64>>> = monte_carlo
         .as_ref()
         .map(|mc| mc.records.iter().map(|r| r.figures.clone()).collect());
@@ -554,8 +553,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             .map(|(a, fs)| (Some(a.code.as_str()), &fs[..]))
             .collect()
     };
-    output::write_run(&out, &output, &detail)
-        .map_err(|e| CliError::Internal(format!("could not write the results to {}: {e}", out.display())))?;
+    output::write_run(&out, &output, &detail).map_err(|e| super::write_failed(&out, e))?;
     upstream::timing::mark("outputs written");
     print!("{}", output::table::summary_table(&output));
     let mut files = vec!["summary.csv"];

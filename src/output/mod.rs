@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod csv_files;
 pub mod evidence;
+pub mod folder;
 pub mod report;
 pub mod table;
 pub mod workbook;
@@ -15,6 +16,8 @@ use serde::Serialize;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
+
+pub use folder::{check_out_dir, interrupted, replace_dir};
 
 /// Everything a run produced, ready to write.
 pub struct RunOutput<'a> {
@@ -199,68 +202,6 @@ pub fn areas_chart(output: &RunOutput) -> crate::charts::AreasChart {
             })
             .collect(),
     }
-}
-
-/// Writes a folder of results: `write` fills a fresh sibling folder, which
-/// then replaces `dir` whole, so `dir` never holds a half-written result and
-/// an earlier one is only replaced once the new one is complete.
-/// Staging folders being written, so that an interrupted run can remove
-/// them (see [`interrupted`]); the lock is also held while a finished run is
-/// swapped in, so an interruption never lands between the two renames.
-static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
-
-fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
-    PENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// For a Ctrl-C handler: removes every staging folder still being written
-/// (waiting for a swap in progress to finish), leaving earlier results as
-/// they were. The caller then exits.
-pub fn interrupted() {
-    let mut pending = pending();
-    for dir in pending.drain(..) {
-        let _ = fs::remove_dir_all(dir);
-    }
-    // Hold the lock until the process exits: no swap may start now.
-    std::mem::forget(pending);
-}
-
-pub fn replace_dir(dir: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> io::Result<()> {
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)?;
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "out".into());
-    let staging = parent.join(format!(".{name}.partial-{}", std::process::id()));
-    if staging.exists() {
-        fs::remove_dir_all(&staging)?;
-    }
-    pending().push(staging.clone());
-    let created = fs::create_dir(&staging);
-    let written = created.and_then(|()| write(&staging));
-    let mut pending = pending();
-    pending.retain(|p| p != &staging);
-    if let Err(e) = written {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    if dir.exists() {
-        let previous = parent.join(format!(".{name}.previous-{}", std::process::id()));
-        fs::rename(dir, &previous)?;
-        if let Err(e) = fs::rename(&staging, dir) {
-            let _ = fs::rename(&previous, dir);
-            let _ = fs::remove_dir_all(&staging);
-            return Err(e);
-        }
-        fs::remove_dir_all(&previous)?;
-    } else {
-        fs::rename(&staging, dir)?;
-    }
-    Ok(())
 }
 
 /// The run's figures, as the charts, report and workbook show them.

@@ -42,7 +42,17 @@ pub struct App {
     pub hosts: Vec<String>,
     /// Draws the page starts with.
     pub draws: u32,
+    /// The access token every request must carry (the page's address
+    /// `?token=…`, then the `X-Upstream-Token` header), when the server
+    /// listens beyond loopback; `None` on loopback.
+    pub token: Option<String>,
+    /// Whether "Save as" may replace the scenario file itself or another of
+    /// the model's input files (`upstream serve --overwrite-original`).
+    pub overwrite_original: bool,
 }
+
+/// The header the page sends its access token in.
+pub const TOKEN_HEADER: &str = "x-upstream-token";
 
 impl App {
     /// Loads `path`; `save_dir` defaults to the scenario file's folder.
@@ -64,26 +74,52 @@ impl App {
             save_dir,
             hosts: Vec::new(),
             draws: 1000,
+            token: None,
+            overwrite_original: false,
         })
     }
 
-    /// Answer to these `Host` names at `addr`'s port.
-    pub fn allow_hosts(&mut self, addr: SocketAddr, extra: Option<&str>) {
+    /// A fresh random access token (128 bits from rand's thread generator,
+    /// a cryptographic generator seeded by the operating system, as hex),
+    /// for a server that listens beyond loopback.
+    pub fn new_token() -> String {
+        let bytes: [u8; 16] = rand::random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Whether `path` in the save folder is the scenario file itself or
+    /// another of the model's input files (tables, assessments).
+    fn is_input(&self, path: &Path) -> bool {
+        let Ok(target) = path.canonicalize() else {
+            return false;
+        };
+        std::iter::once(self.path.clone())
+            .chain(self.model.sources.iter().map(|s| s.path.clone()))
+            .any(|p| p.canonicalize().is_ok_and(|p| p == target))
+    }
+
+    /// Answer to these `Host` names at `addr`'s port: loopback's, the
+    /// address listened on (unless it is every interface) and the names
+    /// given (`--allow-host`), and no others.
+    pub fn allow_hosts(&mut self, addr: SocketAddr, extra: &[String]) {
         let port = addr.port();
         self.hosts = vec![
             format!("127.0.0.1:{port}"),
             format!("localhost:{port}"),
             format!("[::1]:{port}"),
         ];
-        if let Some(h) = extra {
-            if addr.ip().is_unspecified() {
-                // Listening on every interface: any name this machine has.
-                self.hosts.push("*".into());
-            } else {
-                self.hosts.push(format!("{h}:{port}"));
-            }
+        if !addr.ip().is_unspecified() {
+            self.hosts.push(addr.to_string());
         }
-        self.hosts.push(addr.to_string());
+        for h in extra {
+            let h = if h.contains(':') && !h.starts_with('[') {
+                format!("[{h}]")
+            } else {
+                h.clone()
+            };
+            self.hosts.push(format!("{h}:{port}"));
+        }
+        self.hosts.dedup();
     }
 
     fn same_folder(&self) -> bool {
@@ -143,8 +179,7 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("");
-    let any = app.hosts.iter().any(|h| h == "*");
-    if host.is_empty() || (!any && !app.hosts.iter().any(|h| h.eq_ignore_ascii_case(host))) {
+    if host.is_empty() || !app.hosts.iter().any(|h| h.eq_ignore_ascii_case(host)) {
         return Problem(
             StatusCode::FORBIDDEN,
             format!(
@@ -165,11 +200,43 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
             .into_response();
         }
     }
+    if let Some(token) = &app.token {
+        // The page's address carries the token; the page sends it back
+        // with each request it makes.
+        let given = if request.uri().path() == "/" {
+            request
+                .uri()
+                .query()
+                .unwrap_or("")
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+                .unwrap_or("")
+        } else {
+            request
+                .headers()
+                .get(TOKEN_HEADER)
+                .and_then(|h| h.to_str().ok())
+                .unwrap_or("")
+        };
+        if !same_secret(given, token) {
+            return Problem(
+                StatusCode::UNAUTHORIZED,
+                "this workshop page needs its access token: open the whole address `upstream serve` printed, ending ?token=…".into(),
+            )
+            .into_response();
+        }
+    }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Compares a given token with the server's in time that does not depend
+/// on where they first differ.
+fn same_secret(given: &str, token: &str) -> bool {
+    given.len() == token.len() && given.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
 async fn page() -> Response {
@@ -305,6 +372,15 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
     };
     let result = tokio::task::spawn_blocking(move || -> Result<PathBuf, Problem> {
         save::check_name(&request.file).map_err(|e| Problem(StatusCode::BAD_REQUEST, e.to_string()))?;
+        if !app.overwrite_original && app.is_input(&app.save_dir.join(&request.file)) {
+            return Err(Problem(
+                StatusCode::FORBIDDEN,
+                format!(
+                    "{} is the model's own file; save under another name (replacing it needs `upstream serve --overwrite-original`)",
+                    request.file
+                ),
+            ));
+        }
         let run = RunRequest {
             draws: request.draws,
             scenarios: request.scenarios,
@@ -384,16 +460,16 @@ impl Drop for Running {
 }
 
 /// Binds `addr` (port 0 for any free port) and serves `app` on a thread of
-/// its own; with `ctrl_c`, also stops on Ctrl-C. `extra_host` is a host
-/// name the server also answers to (from --host).
-pub fn start(mut app: App, addr: SocketAddr, extra_host: Option<&str>, ctrl_c: bool) -> std::io::Result<Running> {
+/// its own; with `ctrl_c`, also stops on Ctrl-C. `extra_hosts` are host
+/// names the server also answers to (from --allow-host).
+pub fn start(mut app: App, addr: SocketAddr, extra_hosts: &[String], ctrl_c: bool) -> std::io::Result<Running> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()?;
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let bound = listener.local_addr()?;
-    app.allow_hosts(bound, extra_host);
+    app.allow_hosts(bound, extra_hosts);
     let router = router(Arc::new(app));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -467,6 +543,8 @@ async fn maturity_save(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(p) => return p.into_response(),
     };
     let result = tokio::task::spawn_blocking(move || -> Result<PathBuf, Problem> {
+        // The name first: nothing outside the save folder is looked at.
+        save::check_name(&request.file).map_err(|e| Problem(StatusCode::BAD_REQUEST, e.to_string()))?;
         let matrix = crate::maturity::Matrix::default();
         let problems = request.assessment.problems(&matrix);
         if !problems.is_empty() {
@@ -475,7 +553,13 @@ async fn maturity_save(State(app): State<Arc<App>>, body: Bytes) -> Response {
         // "Overwrite" replaces an assessment, never another kind of file
         // (such as the scenario file itself).
         let target = app.save_dir.join(&request.file);
-        if request.overwrite && target.exists() && crate::maturity::Assessment::load(&target, &matrix).is_err() {
+        if request.overwrite && !app.overwrite_original && app.is_input(&target) && !is_assessment(&target, &matrix) {
+            return Err(Problem(
+                StatusCode::FORBIDDEN,
+                format!("{} is the model's own file; choose another name", request.file),
+            ));
+        }
+        if request.overwrite && std::fs::symlink_metadata(&target).is_ok() && !is_assessment(&target, &matrix) {
             return Err(Problem(
                 StatusCode::CONFLICT,
                 format!("{} exists and is not an assessment; choose another name", request.file),
@@ -507,4 +591,11 @@ async fn maturity_save(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Ok(Err(p)) => p.into_response(),
         Err(e) => Problem(StatusCode::INTERNAL_SERVER_ERROR, format!("saving failed: {e}")).into_response(),
     }
+}
+
+/// Whether `path` is a plain file (not a link, folder, pipe or device) of
+/// at most 1 MiB that reads as an assessment.
+fn is_assessment(path: &Path, matrix: &crate::maturity::Matrix) -> bool {
+    let plain = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
+    plain && crate::maturity::Assessment::load(path, matrix).is_ok()
 }
