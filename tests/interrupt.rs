@@ -118,3 +118,56 @@ fn a_run_too_big_for_memory_is_refused_up_front() {
     }
     assert!(!tmp.path().join("res").exists());
 }
+
+/// A disk that fills while the results are written: a clean exit 2 naming
+/// the folder, no half-written folder, and no complaint from the workbook's
+/// archive ("ZipWriter::drop: failed to finalize archive"). Needs a small
+/// tmpfs, so root; skipped loudly elsewhere.
+#[test]
+fn a_full_disk_is_a_clean_failure() {
+    struct Mounted(std::path::PathBuf);
+    impl Drop for Mounted {
+        fn drop(&mut self) {
+            let _ = Command::new("umount").arg(&self.0).status();
+        }
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let disk = tmp.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=256k", "tmpfs"])
+        .arg(&disk)
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!("\n*** SKIPPED a_full_disk_is_a_clean_failure: mounting a small tmpfs needs root ***\n");
+        return;
+    }
+    let _guard = Mounted(disk.clone());
+    // Fill it, leaving a few KiB: enough to start the run's files, not to finish them.
+    let mut filler = std::fs::File::create(disk.join("filler")).unwrap();
+    let block = vec![7u8; 4096];
+    use std::io::Write;
+    while filler.write_all(&block).is_ok() {}
+    drop(filler);
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .open(disk.join("filler"))
+        .and_then(|f| f.set_len(f.metadata()?.len() - 8192));
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["run", file.to_str().unwrap(), "--out"])
+        .arg(disk.join("res"))
+        .output()
+        .unwrap();
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{message}");
+    assert!(message.contains("could not write the results into"), "{message}");
+    assert!(!message.contains("ZipWriter"), "{message}");
+    let left: Vec<_> = std::fs::read_dir(&disk)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, vec!["filler".to_string()]);
+}

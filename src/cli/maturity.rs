@@ -332,13 +332,13 @@ fn load_all(matrix: &Matrix, files: &[PathBuf]) -> Result<Vec<Assessment>, CliEr
     for f in files {
         match Assessment::load(f, matrix) {
             Ok(a) => all.push(a),
-            Err(e) => errors.extend(e.0),
+            Err(e) => errors.extend(e.errors),
         }
     }
     if errors.is_empty() {
         Ok(all)
     } else {
-        Err(CliError::Input(upstream::error::InputErrors(errors)))
+        Err(CliError::Input(upstream::error::InputErrors::new(errors)))
     }
 }
 

@@ -112,12 +112,12 @@ impl fmt::Display for CliError {
         match self {
             CliError::Usage(m) => write!(f, "{}", m.trim_end()),
             CliError::Input(errors) => {
-                let n = errors.0.len();
+                let n = errors.count();
                 writeln!(f, "error: the input has {n} problem{}:", if n == 1 { "" } else { "s" })?;
                 write!(f, "{errors}")
             }
-            CliError::Invalid(m) => write!(f, "error: {m}"),
-            CliError::Internal(m) => write!(f, "internal error: {m}"),
+            CliError::Invalid(m) => write!(f, "error: {}", upstream::error::short_numbers(m.clone())),
+            CliError::Internal(m) => write!(f, "internal error: {}", upstream::error::short_numbers(m.clone())),
         }
     }
 }

@@ -127,6 +127,20 @@ fn replayed(path: &std::path::Path, args: &Args) -> Result<Args, CliError> {
             )));
         }
     }
+    // Every file the model reads now must be one the run recorded, with
+    // its hash: an edited run.json cannot skip the check.
+    let model = upstream::scenario::load(&recorded.scenario_file)?;
+    let mut read_now: Vec<&std::path::Path> = vec![&recorded.scenario_file];
+    read_now.extend(model.sources.iter().map(|s| s.path.as_path()));
+    for file in read_now {
+        if !recorded.inputs.iter().any(|i| i.path == file) {
+            return Err(CliError::Invalid(format!(
+                "{}: the run's inputs do not list {} with its SHA-256, so a replay cannot check it; the file was edited or damaged: run the scenario file again instead",
+                path.display(),
+                file.display()
+            )));
+        }
+    }
     if recorded.version != env!("CARGO_PKG_VERSION") {
         eprintln!(
             "warning: the run was made with upstream {}, this is {}; its numbers may differ",

@@ -156,7 +156,7 @@ impl EvidenceScale {
             ));
         }
         if !errors.is_empty() {
-            return Err(InputErrors(errors));
+            return Err(InputErrors::new(errors));
         }
         Ok(EvidenceScale {
             path: path.map(Path::to_path_buf),

@@ -154,7 +154,7 @@ impl Matrix {
         if problems.is_empty() {
             Ok(m)
         } else {
-            Err(InputErrors(
+            Err(InputErrors::new(
                 problems.into_iter().map(|p| InputError::in_file(&shown, p)).collect(),
             ))
         }
@@ -249,7 +249,7 @@ impl Assessment {
         if problems.is_empty() {
             Ok(a)
         } else {
-            Err(InputErrors(
+            Err(InputErrors::new(
                 problems.into_iter().map(|p| InputError::in_file(path, p)).collect(),
             ))
         }

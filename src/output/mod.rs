@@ -98,6 +98,10 @@ pub struct RunOptions {
 /// and (when asked) the report into `dir`, replacing it whole (see
 /// [`replace_dir`]).
 pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crate::run::Future])]) -> io::Result<()> {
+    // Never a result that is not a number: stop before anything is written.
+    if let Some(problem) = first_non_finite(output) {
+        return Err(io::Error::other(problem));
+    }
     replace_dir(dir, |staging| {
         // The CSV files on one side, the charts and the workbook on the
         // other: they read the same results and write different files.
@@ -155,6 +159,81 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
         fs::write(staging.join("run.json"), json + "\n")?;
         Ok(())
     })
+}
+
+/// The first summary figure (of the whole model, then of each area) that is
+/// not a finite number, named by area, scenario, year and metric with the
+/// inputs it came from; `None` when every figure is finite. A result is
+/// never written with NaN or infinity in it: the inputs are checked so that
+/// this cannot happen, and this check stands behind them.
+pub fn first_non_finite(output: &RunOutput) -> Option<String> {
+    let whole = (
+        None,
+        &output.accounts[..],
+        &output.comparisons[..],
+        output.monte_carlo.as_ref(),
+    );
+    let areas = output.areas.iter().map(|a| {
+        (
+            Some(a.label.as_str()),
+            &a.accounts[..],
+            &a.comparisons[..],
+            a.monte_carlo.as_ref(),
+        )
+    });
+    for (area, accounts, comparisons, mc) in std::iter::once(whole).chain(areas) {
+        if let Some(figure) = non_finite_figure(output.model, accounts, comparisons, mc) {
+            let place = area.map_or_else(String::new, |a| format!("area {a}, "));
+            let draws = output
+                .monte_carlo
+                .as_ref()
+                .map_or_else(String::new, |mc| format!(" with {} draws (seed {})", mc.draws, mc.seed));
+            return Some(format!(
+                "the result {place}{figure} from the inputs of {}{draws}; nothing was written. This is a fault in upstream, not in the file: please report it with the file",
+                output.metadata.scenario_file.display()
+            ));
+        }
+    }
+    None
+}
+
+/// The first summary figure of these futures (value, or a statistic over
+/// the draws) that is not finite, as "SCENARIO, YEAR, METRIC (STATISTIC)
+/// came out as X"; `None` when all are finite.
+pub fn non_finite_figure(
+    model: &Model,
+    accounts: &[Accounts],
+    comparisons: &[Comparison],
+    mc: Option<&crate::montecarlo::Summary>,
+) -> Option<String> {
+    let bad = |x: &Option<f64>| x.is_some_and(|x| !x.is_finite());
+    // Look first without naming rows (names cost as much as the check).
+    let mut first = None;
+    let mut r = 0;
+    crate::results::rows::visit_summary(model, accounts, comparisons, &mut |_, _, _, value| {
+        let stats = mc.and_then(|mc| mc.rows.get(r));
+        let drawn = stats.is_some_and(|s| bad(&s.mean) || bad(&s.sd) || s.percentiles.iter().any(bad));
+        if first.is_none() && (bad(&value) || drawn) {
+            first = Some(r);
+        }
+        r += 1;
+    });
+    let r = first?;
+    let row = &csv_files::summary_rows_of(model, accounts, comparisons)[r];
+    let mut figures: Vec<(&str, Option<f64>)> = vec![("value", row.value)];
+    if let Some(stats) = mc.and_then(|mc| mc.rows.get(r)) {
+        figures.push(("mean", stats.mean));
+        figures.push(("sd", stats.sd));
+        figures.extend(stats.percentiles.iter().map(|p| ("percentile", *p)));
+    }
+    let (statistic, x) = figures.into_iter().find(|(_, x)| bad(x))?;
+    let year = row.year.map_or_else(|| "all years".to_string(), |y| y.to_string());
+    Some(format!(
+        "{}, {year}, {} ({statistic}) came out as {}",
+        row.scenario,
+        row.metric,
+        x.unwrap_or(f64::NAN)
+    ))
 }
 
 /// The small multiples of a model's areas: up to 12 areas, else the 6 under

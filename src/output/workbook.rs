@@ -87,7 +87,10 @@ pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), X
     interventions(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
     assumptions(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
     run(book.add_worksheet().set_name(SHEETS[6])?, &f, output)?;
-    book.save(path)
+    // Built in memory, then written: a full disk is then a plain write
+    // error, not a half-finished archive that complains as it is dropped.
+    let bytes = book.save_to_buffer()?;
+    std::fs::write(path, bytes).map_err(XlsxError::IoError)
 }
 
 /// The Summary sheet's columns: (header, width, summary.csv metric and stat).

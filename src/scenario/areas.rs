@@ -109,12 +109,13 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
     // A count of people in `column` (0 or more), or `None` with the problem recorded.
     let people_in = |v: &mut Validator, table: &Table, row: &TableRow, column: &str, what: &str| -> Option<f64> {
         match table.number(row, column) {
-            Ok(x) if x >= 0.0 => Some(x),
-            Ok(x) => {
-                v.errors
-                    .at(table.location(row, column), format!("{x} {what}; give 0 or more"));
-                None
-            }
+            Ok(x) => match super::validate::non_negative_problem(x, what) {
+                None => Some(x),
+                Some(problem) => {
+                    v.errors.at(table.location(row, column), problem);
+                    None
+                }
+            },
             Err(e) => {
                 v.errors.extend(e.into());
                 None

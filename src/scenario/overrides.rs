@@ -409,6 +409,16 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
             "scale is {factor}; give a factor of 0 or more, e.g. 1.2 for 20% more"
         ));
     }
+    // A scaled figure, like a written one, stays within 10^12.
+    let bounded = |x: f64, what: &str| -> Result<f64, String> {
+        if x <= super::validate::LARGEST {
+            Ok(x)
+        } else {
+            Err(format!(
+                "scaling {what} by {factor:e} gives {x:e}, more than 10^12: beyond any population, cost or rate this tool models; is the scale a typo?"
+            ))
+        }
+    };
     let parts: Vec<&str> = path.split('.').collect();
     let mut scaled: Vec<Target> = Vec::new();
     let probability = |s: &Series<AnnualProbability>, what: &str| -> Result<Series<AnnualProbability>, String> {
@@ -456,7 +466,11 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
             let l = level(model, lvl)?;
             for b in 0..model.bands.len() {
                 let c = model.cell(b, l);
-                model.services[s].use_rate[c] = model.services[s].use_rate[c].map(|x| x * factor);
+                let scaled_rate = model.services[s].use_rate[c].map(|x| x * factor);
+                for &(_, x) in scaled_rate.points() {
+                    bounded(x, "a use rate")?;
+                }
+                model.services[s].use_rate[c] = scaled_rate;
                 scaled.push(Target::UseRate {
                     service: s,
                     band: b,
@@ -467,12 +481,16 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
         }
         ["service", name, "unit_cost"] => {
             let s = service(model, name)?;
-            model.services[s].unit_cost *= factor;
+            model.services[s].unit_cost = bounded(model.services[s].unit_cost * factor, "a unit cost")?;
             scaled.push(Target::UnitCost { service: s });
         }
         ["entries", "people"] => match &mut model.entries {
             Some(e) => {
-                e.people = e.people.map(|x| x * factor);
+                let people = e.people.map(|x| x * factor);
+                for &(_, x) in people.points() {
+                    bounded(x, "entries")?;
+                }
+                e.people = people;
                 scaled.push(Target::EntriesPeople { point: 0 });
             }
             None => return Err("the model has no [entries] to scale".into()),
@@ -486,16 +504,16 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
             let iv = &mut model.interventions[i];
             match *field {
                 "cost_per_participant" => {
-                    iv.cost_per_participant *= factor;
+                    iv.cost_per_participant = bounded(iv.cost_per_participant * factor, "a cost per participant")?;
                     scaled.push(Target::CostPerParticipant { intervention: i });
                 }
                 "fixed_cost" => {
-                    iv.fixed_cost *= factor;
+                    iv.fixed_cost = bounded(iv.fixed_cost * factor, "a fixed cost")?;
                     scaled.push(Target::FixedCost { intervention: i });
                 }
                 _ => match iv.reach {
                     Reach::Places(p) => {
-                        iv.reach = Reach::Places(p * factor);
+                        iv.reach = Reach::Places(bounded(p * factor, "places")?);
                         scaled.push(Target::Reach { intervention: i });
                     }
                     Reach::Share(_) => return Err(format!("intervention `{name}` is given by reach, not places")),

@@ -1,7 +1,7 @@
 //! CSV tables that a scenario file points at: read strictly, with every
 //! problem named by file, line and column.
 
-use crate::error::{InputError, InputErrors, Location};
+use crate::error::{ErrorSink, InputError, InputErrors, Location};
 use std::path::{Path, PathBuf};
 
 /// A CSV table whose header has been checked against the expected columns.
@@ -15,7 +15,7 @@ pub struct Table {
     /// Rows that could not be read at all (wrong number of fields, bad
     /// UTF-8); the other rows are still in `rows` so that their problems can
     /// be reported in the same pass.
-    pub row_errors: Vec<InputError>,
+    pub row_errors: ErrorSink,
 }
 
 #[derive(Debug)]
@@ -46,7 +46,10 @@ impl Table {
             .has_headers(true)
             .trim(csv::Trim::All)
             .from_reader(body);
-        let header = reader.byte_headers().map_err(|e| csv_error(path, body, &e))?.clone();
+        let header = reader
+            .byte_headers()
+            .map_err(|e| csv_error(path, body, &e, &mut Lines::default()))?
+            .clone();
         let mut columns = Vec::new();
         for (i, field) in header.iter().enumerate() {
             match std::str::from_utf8(field) {
@@ -94,17 +97,27 @@ impl Table {
         }
 
         let mut rows = Vec::new();
-        let mut errors = Vec::new();
+        let mut errors = ErrorSink::default();
+        let mut lines = Lines::default();
         for record in reader.byte_records() {
             let record = match record {
                 Ok(r) => r,
                 Err(e) => {
-                    errors.push(csv_error(path, body, &e));
+                    errors.push(csv_error(path, body, &e, &mut lines));
                     continue;
                 }
             };
-            let line = record.position().map_or(1, |p| line_at(body, p.byte()));
+            let line = record.position().map_or(1, |p| lines.at(body, p.byte()));
             if record.iter().all(|f| f.is_empty()) {
+                continue;
+            }
+            // A header pasted again (two files joined) is not data.
+            if record.len() == header.len() && record.iter().zip(header.iter()).all(|(a, b)| a.eq_ignore_ascii_case(b))
+            {
+                errors.at(
+                    Location::Row(path.to_path_buf(), line, None),
+                    format!("this row repeats the header `{expected}`; remove it (were two tables joined?)"),
+                );
                 continue;
             }
             let mut fields = Vec::with_capacity(record.len());
@@ -181,17 +194,34 @@ fn optional_note(optional: &[&str]) -> String {
 
 /// 1-based line of a byte offset. (The csv crate's own line count is off by
 /// one per line with Windows line endings, so lines are counted here.)
-fn line_at(body: &[u8], byte: u64) -> usize {
-    let mut end = (byte as usize).min(body.len());
-    // A record's position may point at the line ending before it.
-    while end < body.len() && matches!(body[end], b'\r' | b'\n') {
-        end += 1;
-    }
-    body[..end].iter().filter(|&&b| b == b'\n').count() + 1
+/// Lines of a file's records, counted on from the previous record rather
+/// than from the start, so that reading a table stays linear in its size.
+#[derive(Default)]
+struct Lines {
+    /// Bytes counted so far, and the newlines among them.
+    counted: usize,
+    newlines: usize,
 }
 
-fn csv_error(path: &Path, body: &[u8], e: &csv::Error) -> InputError {
-    let line = e.position().map_or(1, |p| line_at(body, p.byte()));
+impl Lines {
+    /// The 1-based line of the record at `byte`.
+    fn at(&mut self, body: &[u8], byte: u64) -> usize {
+        let mut end = (byte as usize).min(body.len());
+        // A record's position may point at the line ending before it.
+        while end < body.len() && matches!(body[end], b'\r' | b'\n') {
+            end += 1;
+        }
+        if end < self.counted {
+            *self = Lines::default();
+        }
+        self.newlines += body[self.counted..end].iter().filter(|&&b| b == b'\n').count();
+        self.counted = end;
+        self.newlines + 1
+    }
+}
+
+fn csv_error(path: &Path, body: &[u8], e: &csv::Error, lines: &mut Lines) -> InputError {
+    let line = e.position().map_or(1, |p| lines.at(body, p.byte()));
     let message = match e.kind() {
         csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
             "this row has {len} fields but the header has {expected_len}; check for a stray comma (thousands separators such as 12,000 must be written 12000)"

@@ -134,7 +134,7 @@ impl Validator<'_> {
         }
         match Table::read(&path, required, optional) {
             Ok(mut t) => {
-                self.errors.extend(InputErrors(std::mem::take(&mut t.row_errors)));
+                self.errors.absorb(std::mem::take(&mut t.row_errors));
                 self.sources.push(SourceFile {
                     path: path.clone(),
                     sha256: t.sha256.clone(),
@@ -193,6 +193,17 @@ fn cell_value(
 ) -> Option<f64> {
     let x = cell_number(v, table, row, column)?;
     let location = table.location(row, column);
+    // The cell's own value first: a distribution made from an absurd one
+    // would be refused for its parameters, less plainly.
+    let plain = match support {
+        Support::Probability => probability_problem(x, what),
+        Support::NonNegative => non_negative_problem(x, what),
+        Support::Rate => rate_problem(x, what),
+    };
+    if let Some(problem) = plain {
+        v.errors.at(location, problem);
+        return None;
+    }
     let rel_sd = if table.has_column("rel_sd") && !table.text(row, "rel_sd").trim().is_empty() {
         let r = cell_number(v, table, row, "rel_sd")?;
         if r < 0.0 {
@@ -302,7 +313,7 @@ pub(crate) fn non_negative_problem(v: f64, what: &str) -> Option<String> {
 
 /// The largest people count, cost or rate accepted: far beyond any real
 /// one, and small enough that the model's sums stay finite.
-pub(crate) const LARGEST: f64 = 1e12;
+pub(crate) const LARGEST: f64 = crate::uncertainty::LARGEST;
 
 /// Names must be non-empty, unique, and free of dots (which separate the parts of override paths).
 fn check_names<'n>(v: &mut Validator, kind: &str, names: impl Iterator<Item = (&'n str, Span)>) {
@@ -310,6 +321,14 @@ fn check_names<'n>(v: &mut Validator, kind: &str, names: impl Iterator<Item = (&
     for (name, span) in names {
         if name.trim().is_empty() {
             v.err(&span, format!("a {kind} has an empty name; give it a name"));
+        } else if name.chars().any(char::is_control) {
+            v.err(
+                &span,
+                format!(
+                    "{kind} name `{}` has a control character (such as a tab, newline or escape); use plain text",
+                    name.escape_debug()
+                ),
+            );
         } else if name.contains('.') {
             v.err(&span, format!("{kind} name `{name}` contains a dot; dots separate the parts of override paths, use another character"));
         } else if seen.contains(&name) {
@@ -391,6 +410,14 @@ impl<K: Ord + Clone> SeriesBuilder<K> {
             return;
         }
         points.push((year, value, loc));
+    }
+
+    /// Where each key's points came from, by year (`None`: every year).
+    fn places(&self) -> BTreeMap<K, Vec<(Option<i32>, Location)>> {
+        self.entries
+            .iter()
+            .map(|(k, points)| (k.clone(), points.iter().map(|(y, _, l)| (*y, l.clone())).collect()))
+            .collect()
     }
 
     fn build(self) -> BTreeMap<K, Series<f64>> {
@@ -490,6 +517,15 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             .unwrap_or(0.035)
         }
     };
+    if m.name.chars().any(char::is_control) {
+        v.errors.at(
+            Location::File(path.to_path_buf()),
+            format!(
+                "[model] name `{}` has a control character (such as a tab, newline or escape); it is shown in the terminal, charts and report: use plain text",
+                m.name.escape_debug()
+            ),
+        );
+    }
     let level_names: Vec<String> = m.levels.get_ref().iter().map(|l| l.get_ref().clone()).collect();
     if level_names.is_empty() {
         v.err(
@@ -675,6 +711,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     }
     let zero = Series::constant(AnnualProbability::default());
     let mut transitions = vec![zero.clone(); nb * nl * nl];
+    let transition_places = transitions_b.places();
     for ((b, f, t), s) in transitions_b.build() {
         transitions[(b * nl + f) * nl + t] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
     }
@@ -769,6 +806,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         }
     }
     let mut exits = vec![zero; nb * nl];
+    let exit_places = exits_b.places();
     for ((b, l), s) in exits_b.build() {
         exits[b * nl + l] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
     }
@@ -936,11 +974,24 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let base_problems = if earlier_problems {
         vec![]
     } else {
-        flow_problems(&model, &[])
+        flow_problems_at(&model, &[])
     };
     let base_flows_ok = base_problems.is_empty();
-    for problem in base_problems {
-        v.errors.at(file_loc.clone(), problem);
+    for (site, problem) in base_problems {
+        // The row or line that gave the value at fault, where one did.
+        let places = match site.to {
+            Some(to) => transition_places.get(&(site.band, site.from, to)),
+            None => exit_places.get(&(site.band, site.from)),
+        };
+        let place = places.and_then(|points| {
+            points
+                .iter()
+                .filter(|(y, _)| y.is_none_or(|y| y <= site.year))
+                .max_by_key(|(y, _)| *y)
+                .or(points.first())
+                .map(|(_, l)| l.clone())
+        });
+        v.errors.at(place.unwrap_or_else(|| file_loc.clone()), problem);
     }
 
     // ---- scenarios
@@ -1718,8 +1769,13 @@ fn intervention_from(
                              targets: Vec<Target>|
      -> Option<f64> {
         match (number, rating) {
-            (RawNumber::Value(x), Some(r)) if x.is_finite() && *x >= 0.0 => {
+            (RawNumber::Value(x), Some(r)) if x.is_finite() && *x >= 0.0 && *x <= LARGEST => {
                 let distribution = scale.effect(*x, r, optimism_bias);
+                if let Some(problem) = distribution.accuracy_problem() {
+                    v.errors
+                        .at(loc, format!("{what}, made uncertain by its evidence rating: {problem}"));
+                    return None;
+                }
                 stated_effects.push(Some(*x));
                 if let Distribution::Fixed(value) = distribution {
                     return Some(value);
@@ -1880,6 +1936,26 @@ fn intervention_from(
 /// also with the relative risks of `interventions` applied in full; `rates`
 /// mode cannot take a probability of 1 (an infinite hazard).
 pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<String> {
+    flow_problems_at(model, interventions)
+        .into_iter()
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Where a flow problem lies: a band's level in a year, and the move at
+/// fault (`Some(None)` the exit) or, for a sum above 1, the largest move
+/// out of the level (so a message can point at the table row to fix).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FlowSite {
+    pub band: usize,
+    pub from: usize,
+    /// The level moved to, `None` for the exit.
+    pub to: Option<usize>,
+    pub year: i32,
+}
+
+/// [`flow_problems`] with where each lies.
+pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(FlowSite, String)> {
     let nl = model.levels.len();
     let mut problems = Vec::new();
     for (b, band) in model.bands.iter().enumerate() {
@@ -1912,27 +1988,40 @@ pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<Strin
                     factor.max(1.0)
                 };
                 let mut infinite = None;
+                let mut largest = (f64::NEG_INFINITY, None);
                 for to in 0..nl {
                     if to != from {
                         let p = model.transitions[model.transition_index(b, from, to)].at(year).value();
                         if p >= 1.0 {
-                            infinite = Some(format!("`{}` → `{}`", model.levels[from], model.levels[to]));
+                            infinite = Some((format!("`{}` → `{}`", model.levels[from], model.levels[to]), Some(to)));
+                        }
+                        if p > largest.0 {
+                            largest = (p, Some(to));
                         }
                         sum += p * worst_rr(Some(to));
                     }
                 }
                 let exit = model.exits[model.cell(b, from)].at(year).value();
                 if exit >= 1.0 {
-                    infinite = Some(format!("the exit from `{}`", model.levels[from]));
+                    infinite = Some((format!("the exit from `{}`", model.levels[from]), None));
+                }
+                if exit > largest.0 {
+                    largest = (exit, None);
                 }
                 sum += exit * worst_rr(None);
+                let site = |to| FlowSite {
+                    band: b,
+                    from,
+                    to,
+                    year,
+                };
                 if model.transition_mode == TransitionMode::Rates
-                    && let Some(what) = infinite
+                    && let Some((what, to)) = infinite
                 {
-                    problems.push(format!(
+                    problems.push((site(to), format!(
                         "in band `{}` in {year}, {what} has probability 1, an infinite hazard in `rates` mode; give a value below 1 (e.g. 0.999) or use transition_mode = \"annual_matrix\"",
                         band.name
-                    ));
+                    )));
                     break;
                 }
                 if sum > 1.0 + 1e-12 {
@@ -1941,10 +2030,10 @@ pub(crate) fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<Strin
                     } else {
                         " with its interventions' relative risks applied in full"
                     };
-                    problems.push(format!(
+                    problems.push((site(largest.1), format!(
                         "in band `{}` in {year}, the annual probabilities of leaving `{}` (transitions plus exit) sum to {sum:.6}{with}, above 1; each row's moves and exit must sum to at most 1",
                         band.name, model.levels[from]
-                    ));
+                    )));
                     break;
                 }
             }

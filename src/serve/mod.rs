@@ -298,6 +298,11 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     } else {
         None
     };
+    if let Some(figure) = crate::output::non_finite_figure(&model, &accounts, &comparisons, mc.as_ref()) {
+        return Err(format!(
+            "the result {figure}; this is a fault in upstream, not in the page: please report it with the scenario file"
+        ));
+    }
     let figures = Figures::new(&model, &accounts, &comparisons, mc.as_ref());
     let headline_html = crate::output::report::headline_tables(&figures, &currency_prefix(&model.currency));
     use rayon::prelude::*;

@@ -49,6 +49,26 @@ pub enum Distribution {
     },
 }
 
+/// The largest size of any parameter (see [`Distribution::accuracy_problem`]).
+pub const LARGEST: f64 = 1e12;
+
+/// The smallest mean of a gamma or median of a lognormal: anything smaller
+/// is 0 for this tool's purposes, and far smaller scales fail to sample.
+pub const SMALLEST: f64 = 1e-9;
+
+/// The smallest and largest shape of a beta or gamma: within them, samples
+/// and quantiles are finite and accurate (pinned by a test at both ends).
+pub const SHAPES: (f64, f64) = (1e-2, 1e7);
+
+/// A number for a message: in full when short, else in scientific form.
+fn short(x: f64) -> String {
+    if x != 0.0 && !(1e-4..1e12).contains(&x.abs()) {
+        return format!("{x:.4e}");
+    }
+    let text = format!("{x:.6}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
+}
+
 /// What values a number may take, for checking a distribution against it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Support {
@@ -117,6 +137,18 @@ impl Distribution {
                 return Err(format!(
                     "`{key}` is not a parameter of a {kind} distribution (its parameters: {})",
                     allowed.join(", ")
+                ));
+            }
+        }
+        // Every parameter as written is a modest number (a mean or sd of
+        // 1e308 turns into infinite shapes below).
+        for key in allowed {
+            if let Some(x) = number(table, key)?
+                && x.is_finite()
+                && x.abs() > LARGEST
+            {
+                return Err(format!(
+                    "`{key}` is {x:e}, more than 10^12 in size: beyond any population, cost or rate this tool models; is it a typo?"
                 ));
             }
         }
@@ -241,7 +273,103 @@ impl Distribution {
             },
             _ => unreachable!("kinds are matched above"),
         };
+        if let Some(problem) = d.accuracy_problem() {
+            return Err(problem);
+        }
         Ok(d)
+    }
+
+    /// `None` when its parameters are in the range where sampling and
+    /// quantiles are accurate and every value it takes is a modest number,
+    /// else why not. Every parameter (and so every bound and mean) is within
+    /// ±10^12; a beta's or gamma's shapes are within [`SHAPES`] (a smaller
+    /// shape piles every value onto 0 or 1, a larger one is a spread too
+    /// small to matter and its cumulative probabilities lose their accuracy;
+    /// at 10^300 they are infinite); and a value as rare as one in a billion
+    /// is still within ±10^12.
+    pub fn accuracy_problem(&self) -> Option<String> {
+        let big = |name: &str, x: f64| {
+            (x.abs() > LARGEST || x.is_nan()).then(|| {
+                format!(
+                    "`{name}` is {x:e}, more than 10^12 in size: beyond any population, cost or rate this tool models; is it a typo?"
+                )
+            })
+        };
+        let shapes = |what: &str, a: f64, b: Option<f64>, sd_hint: &str| {
+            let bad = |x: f64| !(SHAPES.0..=SHAPES.1).contains(&x);
+            (bad(a) || b.is_some_and(bad)).then(|| {
+                let given = match b {
+                    Some(b) => format!("alpha {} and beta {}", short(a), short(b)),
+                    None => format!("shape {}", short(a)),
+                };
+                format!(
+                    "{what} with {given} is outside the shapes it can be sampled accurately with ({:e} to {:e}){sd_hint}",
+                    SHAPES.0, SHAPES.1
+                )
+            })
+        };
+        match *self {
+            Distribution::Fixed(v) => big("value", v),
+            Distribution::Uniform { min, max } => big("min", min).or_else(|| big("max", max)),
+            Distribution::Triangular { min, mode, max } | Distribution::Pert { min, mode, max } => big("min", min)
+                .or_else(|| big("mode", mode))
+                .or_else(|| big("max", max)),
+            Distribution::Normal { mean, sd, min, max } => big("mean", mean)
+                .or_else(|| big("sd", sd))
+                .or_else(|| min.is_finite().then(|| big("min", min)).flatten())
+                .or_else(|| max.is_finite().then(|| big("max", max)).flatten()),
+            Distribution::LogNormal { mu, sigma } => big("median", mu.exp())
+                .or_else(|| {
+                    (mu.exp() < SMALLEST).then(|| {
+                        format!(
+                            "lognormal with median {} is as good as 0 (below {SMALLEST:e}); give 0, or the number in other units",
+                            short(mu.exp())
+                        )
+                    })
+                })
+                .or_else(|| {
+                // One in a billion values lies 6 spreads above the median.
+                let high = (mu + 6.0 * sigma).exp();
+                (high > LARGEST || high.is_nan()).then(|| {
+                    format!(
+                        "lognormal(median {}, spread {}) reaches {high:.3e} once in a billion draws, more than 10^12; give a smaller median or spread",
+                        short(mu.exp()),
+                        short(sigma.exp())
+                    )
+                })
+            }),
+            Distribution::Beta { alpha, beta } => shapes(
+                "beta",
+                alpha,
+                Some(beta),
+                "; an sd this small is no uncertainty (give the plain value), and one this close to its limit piles the values onto 0 and 1",
+            ),
+            Distribution::Gamma { shape, scale } => shapes(
+                "gamma",
+                shape,
+                None,
+                "; an sd below 1/3000 of the mean is no uncertainty (give the plain value), and one above 10 times the mean piles the values onto 0",
+            )
+            .or_else(|| big("mean", shape * scale))
+            .or_else(|| {
+                (shape * scale < SMALLEST).then(|| {
+                    format!(
+                        "gamma with mean {} is as good as 0 (below {SMALLEST:e}); give 0, or the number in other units",
+                        short(shape * scale)
+                    )
+                })
+            })
+            .or_else(|| {
+                let high = self.quantile(1.0 - 1e-9);
+                (high > LARGEST || high.is_nan()).then(|| {
+                    format!(
+                        "gamma(mean {}, sd {}) reaches {high:.3e} once in a billion draws, more than 10^12; is the mean or sd a typo?",
+                        short(shape * scale),
+                        short(shape.sqrt() * scale)
+                    )
+                })
+            }),
+        }
     }
 
     /// The smallest and largest values it can take.
