@@ -1,5 +1,6 @@
 //! Ctrl-C during a run leaves no half-written folder and the earlier
-//! results as they were.
+//! results as they were, and a run that would not fit in memory is
+//! refused before it starts.
 #![cfg(unix)]
 
 use std::path::Path;
@@ -117,4 +118,67 @@ fn a_run_too_big_for_memory_is_refused_up_front() {
         );
     }
     assert!(!tmp.path().join("res").exists());
+}
+
+/// `upstream ARGS…` in `dir`, under the shell's `ulimit LIMIT` (e.g. `-v
+/// 2000000`): what it printed on stderr and its exit code.
+#[cfg(target_os = "linux")]
+fn limited(dir: &Path, limit: &str, args: &[&str]) -> (String, Option<i32>) {
+    let out = Command::new("sh")
+        .current_dir(dir)
+        .arg("-c")
+        .arg(format!("ulimit {limit} && exec \"$0\" \"$@\""))
+        .arg(env!("CARGO_BIN_EXE_upstream"))
+        .args(args)
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    (String::from_utf8_lossy(&out.stderr).into_owned(), out.status.code())
+}
+
+/// Hidden files and folders in `dir`: staging folders left behind.
+fn hidden(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
+/// Under `ulimit -v` (about 1.9 GiB), 60000 draws of the reference model
+/// (about 3.4 GiB of values) are refused before any work, naming the
+/// address-space limit and how many draws would fit (it used to abort with
+/// exit 134 and a backtrace once the draws filled the address space).
+#[cfg(target_os = "linux")]
+#[test]
+fn a_run_over_the_address_space_limit_is_refused_up_front() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
+    let (message, code) = limited(
+        tmp.path(),
+        "-v 2000000",
+        &["run", file.to_str().unwrap(), "--draws", "60000", "--out", "res"],
+    );
+    assert_eq!(code, Some(1), "{message}");
+    assert!(message.starts_with("error: 60000 draws would need about "), "{message}");
+    let fits: u32 = message
+        .split("run at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no number of draws that fit: {message}"));
+    assert!((1000..60000).contains(&fits), "{message}");
+    // Free memory or a container's limit below the address-space limit
+    // would be named instead.
+    let others = upstream::memory::room(1).map_or(u64::MAX, |room| room.bytes);
+    if others > 2_000_000 * 1024 {
+        assert!(
+            message.contains("the process's address-space limit (ulimit -v) leaves"),
+            "{message}"
+        );
+    }
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(!tmp.path().join("res").exists());
+    assert!(hidden(tmp.path()).is_empty());
 }
