@@ -280,6 +280,40 @@ fn cgroup() -> Option<Room> {
     least(rooms)
 }
 
+/// The line printed when an allocation fails, written into `buffer` without
+/// allocating (the allocator has just said no); its length in bytes. A
+/// buffer of 256 bytes holds it whole, a shorter one gets as much as fits.
+pub fn out_of_memory_line(size: usize, buffer: &mut [u8]) -> usize {
+    use std::fmt::Write;
+    struct Fixed<'a> {
+        buffer: &'a mut [u8],
+        len: usize,
+    }
+    impl Write for Fixed<'_> {
+        fn write_str(&mut self, s: &str) -> fmt::Result {
+            let room = self.buffer.len() - self.len;
+            let n = s.len().min(room);
+            self.buffer[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+            self.len += n;
+            if n < s.len() { Err(fmt::Error) } else { Ok(()) }
+        }
+    }
+    let mut line = Fixed { buffer, len: 0 };
+    let mib = size as f64 / (1024.0 * 1024.0);
+    let _ = if mib >= 1.0 {
+        write!(
+            line,
+            "internal error: memory ran out (could not allocate {size} bytes, {mib:.1} MiB)"
+        )
+    } else {
+        write!(line, "internal error: memory ran out (could not allocate {size} bytes)")
+    }
+    .and_then(|()| {
+        line.write_str("; run fewer draws (--draws), fewer scenarios (--scenario), or on a machine with more memory\n")
+    });
+    line.len
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -443,5 +477,26 @@ mod tests {
             "the process's address-space limit (ulimit -v)"
         );
         assert_eq!(Limit::Cgroup.to_string(), "the container's memory limit (cgroup)");
+    }
+
+    #[test]
+    fn the_out_of_memory_line_is_one_line_with_advice() {
+        let mut buffer = [0u8; 256];
+        let n = out_of_memory_line(409_600_000, &mut buffer);
+        assert_eq!(
+            std::str::from_utf8(&buffer[..n]).unwrap(),
+            "internal error: memory ran out (could not allocate 409600000 bytes, 390.6 MiB); \
+             run fewer draws (--draws), fewer scenarios (--scenario), or on a machine with more memory\n"
+        );
+        let n = out_of_memory_line(26, &mut buffer);
+        assert!(
+            std::str::from_utf8(&buffer[..n])
+                .unwrap()
+                .starts_with("internal error: memory ran out (could not allocate 26 bytes); run fewer draws")
+        );
+        // A short buffer gets as much as fits.
+        let mut short = [0u8; 20];
+        assert_eq!(out_of_memory_line(26, &mut short), 20);
+        assert_eq!(&short, b"internal error: memo");
     }
 }

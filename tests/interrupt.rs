@@ -1,6 +1,6 @@
 //! Ctrl-C during a run leaves no half-written folder and the earlier
-//! results as they were, and a run that would not fit in memory is
-//! refused before it starts.
+//! results as they were; so does running out of memory, and a run that
+//! would not fit is refused before it starts.
 #![cfg(unix)]
 
 use std::path::Path;
@@ -181,4 +181,86 @@ fn a_run_over_the_address_space_limit_is_refused_up_front() {
     assert_eq!(message.lines().count(), 1, "{message}");
     assert!(!tmp.path().join("res").exists());
     assert!(hidden(tmp.path()).is_empty());
+}
+
+/// A failed allocation is one plain line and exit code 2, not an abort
+/// with a backtrace (exit 134), and earlier results are as they were.
+///
+/// How it is made to fail: the check reads free memory, `ulimit -v` and the
+/// cgroup's limit, not `ulimit -d` (the data-size limit, rarely set), so
+/// under `ulimit -d 100000` (about 98 MiB, room to start and to run at the
+/// means) a run of 8000 draws passes the check and its 390 MiB of values
+/// cannot be allocated, every time, before anything is written.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_allocation_exits_2_with_one_line_and_no_backtrace() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
+    let file = file.to_str().unwrap();
+    let (message, code) = limited(tmp.path(), "-d 100000", &["run", file, "--draws", "8", "--out", "res"]);
+    assert_eq!(code, Some(0), "{message}");
+    let before = std::fs::read(tmp.path().join("res/summary.csv")).unwrap();
+    let (message, code) = limited(
+        tmp.path(),
+        "-d 100000",
+        &["run", file, "--draws", "8000", "--threads", "2", "--out", "res"],
+    );
+    assert_eq!(code, Some(2), "{message}");
+    assert!(
+        message.starts_with("internal error: memory ran out (could not allocate "),
+        "{message}"
+    );
+    assert!(
+        message
+            .ends_with("; run fewer draws (--draws), fewer scenarios (--scenario), or on a machine with more memory\n"),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert!(!message.contains("backtrace"), "{message}");
+    assert_eq!(std::fs::read(tmp.path().join("res/summary.csv")).unwrap(), before);
+    assert!(hidden(tmp.path()).is_empty(), "{:?}", hidden(tmp.path()));
+}
+
+/// Memory that runs out while the results are being written: the staging
+/// folder is removed, and the earlier results are as they were.
+///
+/// How it is made to fail there: a shard's `draws.bin` is put together whole
+/// in memory before it is written, a second copy of the draws' values that
+/// the check does not count. Under `ulimit -d 400000` (about 390 MiB) the
+/// 4000 draws' values (about 200 MiB) fit, and growing the copy past
+/// 128 MiB does not; the build before this test left `.res.partial-PID`
+/// behind in exactly this run (from `ulimit -d 260000` to 500000 alike).
+#[cfg(target_os = "linux")]
+#[test]
+fn memory_running_out_while_writing_leaves_no_staging_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bench-national.toml");
+    let file = file.to_str().unwrap();
+    let shard = |draws: &str| {
+        limited(
+            tmp.path(),
+            "-d 400000",
+            &[
+                "run",
+                file,
+                "--draws",
+                draws,
+                "--threads",
+                "2",
+                "--shard",
+                "1/1",
+                "--out",
+                "res",
+            ],
+        )
+    };
+    let (message, code) = shard("8");
+    assert_eq!(code, Some(0), "{message}");
+    let before = std::fs::read(tmp.path().join("res/draws.bin")).unwrap();
+    let (message, code) = shard("4000");
+    assert_eq!(code, Some(2), "{message}");
+    assert!(message.starts_with("internal error: memory ran out"), "{message}");
+    assert_eq!(message.lines().count(), 1, "{message}");
+    assert_eq!(std::fs::read(tmp.path().join("res/draws.bin")).unwrap(), before);
+    assert!(hidden(tmp.path()).is_empty(), "{:?}", hidden(tmp.path()));
 }
