@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod format;
 pub mod linalg;
 pub mod maturity;
+pub mod memory;
 pub mod model;
 pub mod montecarlo;
 pub mod output;

@@ -106,11 +106,11 @@ pub fn sensitivity(args: SensitivityArgs) -> Result<(), CliError> {
     }
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
-    let (_, pool) = super::worker_pool(args.threads)?;
+    let (threads, pool) = super::worker_pool(args.threads)?;
     if draws > 0 {
         let futures = upstream::analysis::futures_for(&model, &args.scenario)?;
         let rows = upstream::analysis::rows_of(&model, &futures).len() as u64;
-        super::check_memory(rows, model.uncertain.len() + 4, draws)?;
+        super::check_memory(rows, model.uncertain.len() + 4, draws, threads)?;
     }
     let one_way = pool.install(|| sensitivity::one_way(&model, &args.scenario, &metric, range))?;
     let rank = if draws > 0 {

@@ -134,35 +134,42 @@ impl From<upstream::run::RunError> for CliError {
     }
 }
 
-/// Memory the machine can give now (Linux `MemAvailable`), if known.
-fn available_memory() -> Option<u64> {
-    let text = std::fs::read_to_string("/proc/meminfo").ok()?;
-    let line = text.lines().find(|l| l.starts_with("MemAvailable:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
-}
+/// What a run needs besides its draws' values (the model, its futures, the
+/// output being written), in bytes.
+const RUN_OVERHEAD: u64 = 64 * 1024 * 1024;
 
 /// Refuses, before any work, a Monte Carlo run whose per-draw values (every
 /// summary row in single precision, plus `per_draw_numbers` doubles: the
-/// sampled inputs and headline figures) would not fit in the memory
-/// available, with the estimate and the number of draws that would fit.
-pub(crate) fn check_memory(rows: u64, per_draw_numbers: usize, draws: u32) -> Result<(), CliError> {
+/// sampled inputs and headline figures) would not fit in the memory it may
+/// take with `threads` workers: the least of the free memory, the address
+/// space left under `ulimit -v` and the room under the container's (cgroup)
+/// limit. The message gives the estimate, names the limit and says how many
+/// draws would fit.
+pub(crate) fn check_memory(rows: u64, per_draw_numbers: usize, draws: u32, threads: usize) -> Result<(), CliError> {
     let per_draw = rows * 4 + per_draw_numbers as u64 * 8 + 64;
-    let needed = per_draw * u64::from(draws) + 64 * 1024 * 1024;
-    let Some(available) = available_memory() else {
+    let needed = per_draw * u64::from(draws) + RUN_OVERHEAD;
+    let Some(room) = upstream::memory::room(threads) else {
         return Ok(());
     };
-    let usable = available / 10 * 8;
+    // A fifth kept back: estimates are estimates, and the system needs some.
+    let usable = room.bytes / 10 * 8;
     if needed <= usable {
         return Ok(());
     }
-    let fits = (usable.saturating_sub(64 * 1024 * 1024) / per_draw).max(1);
+    let fits = usable.saturating_sub(RUN_OVERHEAD) / per_draw;
     let gib = |b: u64| b as f64 / (1024.0 * 1024.0 * 1024.0);
+    let has = match room.limit {
+        upstream::memory::Limit::FreeMemory => format!("this machine has {:.1} GiB of free memory", gib(room.bytes)),
+        limit => format!("{limit} leaves {:.1} GiB", gib(room.bytes)),
+    };
+    let advice = if fits == 0 {
+        "too little for one draw; run fewer scenarios with --scenario, or with more memory".to_string()
+    } else {
+        format!("run at most {fits} draws, or fewer scenarios with --scenario")
+    };
     Err(CliError::Invalid(format!(
-        "{draws} draws would need about {:.1} GiB ({rows} summary rows per draw), and this machine has {:.1} GiB free; \
-         run at most {fits} draws, or fewer scenarios with --scenario",
-        gib(needed),
-        gib(available)
+        "{draws} draws would need about {:.1} GiB ({rows} summary rows per draw), and {has}; {advice}",
+        gib(needed)
     )))
 }
 

@@ -343,7 +343,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             Mode::Shard { shard, shards } => montecarlo::draw_range(draws, *shard, *shards).len() as u32,
             _ => draws,
         };
-        super::check_memory(per_draw, model.uncertain.len() + 3 * comparisons.len(), kept)?;
+        super::check_memory(per_draw, model.uncertain.len() + 3 * comparisons.len(), kept, threads)?;
     }
     upstream::timing::mark("deterministic futures");
     let options = montecarlo::Options {

@@ -21,9 +21,28 @@ const MARKER_TEXT: &str =
 /// Staging folders being written, so that an interrupted run can remove
 /// them (see [`interrupted`]); the lock is also held while a finished run is
 /// swapped in, so an interruption never lands between the two renames.
-static PENDING: std::sync::Mutex<Vec<PathBuf>> = std::sync::Mutex::new(Vec::new());
+static PENDING: std::sync::Mutex<Vec<Staging>> = std::sync::Mutex::new(Vec::new());
 
-fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
+/// A staging folder being written. On Linux its path is also kept
+/// NUL-terminated, so that [`out_of_memory`] can remove it without
+/// allocating.
+struct Staging {
+    path: PathBuf,
+    #[cfg(target_os = "linux")]
+    c_path: Option<std::ffi::CString>,
+}
+
+impl Staging {
+    fn new(path: &Path) -> Self {
+        Staging {
+            path: path.to_path_buf(),
+            #[cfg(target_os = "linux")]
+            c_path: std::ffi::CString::new(std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str())).ok(),
+        }
+    }
+}
+
+fn pending() -> std::sync::MutexGuard<'static, Vec<Staging>> {
     PENDING.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
@@ -32,11 +51,42 @@ fn pending() -> std::sync::MutexGuard<'static, Vec<PathBuf>> {
 /// results as they were. The caller then exits.
 pub fn interrupted() {
     let mut pending = pending();
-    for dir in pending.drain(..) {
-        let _ = fs::remove_dir_all(dir);
+    for staging in pending.drain(..) {
+        let _ = fs::remove_dir_all(staging.path);
     }
     // Hold the lock until the process exits: no swap may start now.
     std::mem::forget(pending);
+}
+
+/// For a failed allocation: removes every staging folder still being
+/// written, allocating nothing (the allocator has just said no), so the
+/// global allocator itself may call it; the caller then exits at once.
+/// Other threads may still be writing into a folder, so it is cleared in a
+/// few passes. When the list stays locked (this very thread ran out while
+/// adding to it, before its folder existed, or another is swapping a
+/// finished run in) nothing is removed: the next run into the same folder
+/// clears what is left. On systems other than Linux nothing is removed
+/// either, and the next run clears it in the same way.
+pub fn out_of_memory() {
+    let mut tries = 0;
+    let pending = loop {
+        match PENDING.try_lock() {
+            Ok(pending) => break pending,
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => break poisoned.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) if tries < 50 => {
+                tries += 1;
+                std::thread::sleep(std::time::Duration::from_millis(2));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return,
+        }
+    };
+    #[cfg(target_os = "linux")]
+    for staging in pending.iter() {
+        if let Some(path) = &staging.c_path {
+            without_allocating::remove_tree(path);
+        }
+    }
+    drop(pending);
 }
 
 /// Whether `dir` may be written as a results folder: it does not exist, or
@@ -118,13 +168,14 @@ pub fn replace_dir(dir: &Path, write: impl FnOnce(&Path) -> io::Result<()>) -> i
     if staging.exists() {
         fs::remove_dir_all(&staging)?;
     }
-    pending().push(staging.clone());
+    let entry = Staging::new(&staging);
+    pending().push(entry);
     let created = fs::create_dir(&staging);
     let written = created
         .and_then(|()| fs::write(staging.join(MARKER), MARKER_TEXT))
         .and_then(|()| write(&staging));
     let mut pending = pending();
-    pending.retain(|p| p != &staging);
+    pending.retain(|p| p.path != staging);
     if let Err(e) = written {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
@@ -208,6 +259,82 @@ fn process_alive(pid: u32) -> bool {
 #[cfg(not(unix))]
 fn process_alive(_pid: u32) -> bool {
     true
+}
+
+/// Removing a folder tree with system calls alone, for [`out_of_memory`].
+#[cfg(target_os = "linux")]
+mod without_allocating {
+    use std::ffi::CStr;
+    use std::io;
+
+    /// Folders deeper than this are left (a results folder has one level).
+    const DEPTH: u32 = 16;
+
+    /// Removes the file or folder tree at `path` (relative paths from the
+    /// working folder) without allocating: the listing goes through a
+    /// buffer on the stack. Up to three passes, as a thread still writing
+    /// may add a file while the folder is emptied.
+    pub fn remove_tree(path: &CStr) {
+        for _ in 0..3 {
+            if remove_at(libc::AT_FDCWD, path, 0) {
+                return;
+            }
+        }
+    }
+
+    /// Removes `name` in the folder open as `at`: a file or link at once, a
+    /// folder after what is in it. Whether it is gone.
+    fn remove_at(at: libc::c_int, name: &CStr, depth: u32) -> bool {
+        // SAFETY: `name` is NUL-terminated; unlinkat reads nothing else.
+        if unsafe { libc::unlinkat(at, name.as_ptr(), 0) } == 0 || gone() {
+            return true;
+        }
+        if depth == DEPTH {
+            return false;
+        }
+        let flags = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC;
+        // SAFETY: as above; the descriptor is closed below.
+        let folder = unsafe { libc::openat(at, name.as_ptr(), flags) };
+        if folder < 0 {
+            return gone();
+        }
+        let mut buffer = [0u8; 2048];
+        loop {
+            // SAFETY: the kernel writes at most `buffer.len()` bytes of
+            // `linux_dirent64` records into `buffer`.
+            let read = unsafe { libc::syscall(libc::SYS_getdents64, folder, buffer.as_mut_ptr(), buffer.len()) };
+            let Ok(read) = usize::try_from(read) else { break };
+            if read == 0 {
+                break;
+            }
+            let mut at_record = 0;
+            while let Some((entry, length)) = record(&buffer[at_record..read]) {
+                if entry != c"." && entry != c".." {
+                    remove_at(folder, entry, depth + 1);
+                }
+                at_record += length;
+            }
+        }
+        // SAFETY: `folder` is ours and open.
+        unsafe { libc::close(folder) };
+        // SAFETY: as above.
+        let removed = unsafe { libc::unlinkat(at, name.as_ptr(), libc::AT_REMOVEDIR) } == 0;
+        removed || gone()
+    }
+
+    /// The name and length of the `linux_dirent64` record at the start of
+    /// `bytes`: inode (8 bytes), offset (8), record length (2), type (1),
+    /// then the NUL-terminated name.
+    fn record(bytes: &[u8]) -> Option<(&CStr, usize)> {
+        let length = usize::from(u16::from_ne_bytes([*bytes.get(16)?, *bytes.get(17)?]));
+        let name = CStr::from_bytes_until_nul(bytes.get(19..length)?).ok()?;
+        Some((name, length))
+    }
+
+    /// Whether the last call failed because there was nothing there.
+    fn gone() -> bool {
+        io::Error::last_os_error().raw_os_error() == Some(libc::ENOENT)
+    }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
-pub use folder::{check_out_dir, interrupted, replace_dir};
+pub use folder::{check_out_dir, interrupted, out_of_memory, replace_dir};
 
 /// Everything a run produced, ready to write.
 pub struct RunOutput<'a> {
