@@ -706,3 +706,23 @@ fn saving_over_the_original_needs_the_flag_given_at_start() {
     assert_eq!(code, 200, "{answer}");
     assert_ne!(std::fs::read(&file).unwrap(), original);
 }
+
+/// The page's run sizes its memory by the rows the page reads: the count
+/// worked out from the model's dimensions is the count a run keeps.
+#[test]
+fn a_run_is_sized_by_the_rows_the_page_reads() {
+    for file in ["older-people.toml", "early-years.toml"] {
+        let model = upstream::scenario::load(&example().with_file_name(file)).unwrap();
+        let futures = upstream::run::run_futures(&model, &[]).unwrap();
+        let (accounts, comparisons) = upstream::results::account_futures(&futures);
+        let mut read = 0;
+        upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, name, _| {
+            read += usize::from(upstream::charts::Figures::reads(&name()));
+        });
+        assert_eq!(
+            upstream::charts::Figures::rows_read(&model, model.scenarios.len()),
+            read,
+            "{file}"
+        );
+    }
+}
