@@ -726,3 +726,95 @@ fn a_run_is_sized_by_the_rows_the_page_reads() {
         );
     }
 }
+
+/// (status, Retry-After, JSON body) of a run posted to `addr`.
+fn post_run(addr: SocketAddr, body: &Value) -> (u16, Option<String>, Value) {
+    match ureq::post(&format!("http://{addr}/api/run")).send_json(body.clone()) {
+        Ok(r) => (r.status(), None, r.into_json().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (
+            code,
+            r.header("retry-after").map(str::to_string),
+            r.into_json().unwrap_or(Value::Null),
+        ),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// With one run at a time and one waiting, runs posted together are run
+/// in turn or turned away with 503 and `Retry-After`, never all run at
+/// once; the runs admitted answer as a run on its own does, and once they
+/// are done the server runs again.
+#[test]
+fn runs_beyond_the_running_and_waiting_limits_are_turned_away() {
+    let mut app = App::load(&example(), None).unwrap();
+    app.limits.runs = 1;
+    app.limits.queued_runs = 1;
+    let s = start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let state = page_state(&s, 20_000);
+    // One running and one waiting: two together always both run.
+    let pair: Vec<(u16, Option<String>, Value)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2).map(|_| scope.spawn(|| post_run(s.addr, &state))).collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(
+        pair.iter().all(|(code, _, _)| *code == 200),
+        "{:?}",
+        pair.iter().map(|p| p.0).collect::<Vec<_>>()
+    );
+    let expected = npv_of(&pair[0].2, "falls-and-reablement");
+    // Six together: each run takes far longer than posting them all.
+    let barrier = std::sync::Barrier::new(6);
+    let answers: Vec<(u16, Option<String>, Value)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    post_run(s.addr, &state)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let codes: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    assert!(codes.iter().all(|c| [200, 503].contains(c)), "{codes:?}");
+    assert!(codes.contains(&200) && codes.contains(&503), "{codes:?}");
+    for (code, retry_after, answer) in &answers {
+        if *code == 200 {
+            assert_eq!(npv_of(answer, "falls-and-reablement"), expected);
+        } else {
+            assert_eq!(retry_after.as_deref(), Some("5"));
+            assert!(answer["error"].as_str().unwrap().contains("busy"), "{answer}");
+        }
+    }
+    let (code, _, answer) = post_run(s.addr, &state);
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(npv_of(&answer, "falls-and-reablement"), expected);
+}
+
+/// A run whose memory estimate is more than the server's whole budget for
+/// runs is refused before any work, with the draws that would fit; those
+/// draws run.
+#[test]
+fn a_run_larger_than_the_memory_budget_is_refused_with_the_draws_that_fit() {
+    let mut app = App::load(&example(), None).unwrap();
+    app.limits.run_memory = 64 * 1024 * 1024;
+    let s = start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let (code, _, answer) = post_run(s.addr, &page_state(&s, 20_000));
+    assert_eq!(code, 422, "{answer}");
+    let message = answer["error"].as_str().unwrap();
+    assert!(
+        message.contains("more than this server allows for runs (64 MiB)"),
+        "{message}"
+    );
+    let fits: u32 = message
+        .split("at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(fits > 0 && fits < 20_000, "{message}");
+    let (code, _, answer) = post_run(s.addr, &page_state(&s, fits));
+    assert_eq!(code, 200, "{answer}");
+    let (code, _, _) = post_run(s.addr, &page_state(&s, fits + 1));
+    assert_eq!(code, 422);
+}

@@ -4,9 +4,11 @@
 //! charts as SVG), and "save as". The server keeps no edit state (the page
 //! sends its whole state with each request), so browser tabs cannot
 //! disturb each other. Safe by default: loopback only unless told, requests
-//! naming another host or coming from another site refused, bodies limited.
+//! naming another host or coming from another site refused, bodies limited,
+//! runs taken in turn within a memory budget (`limits`).
 
 pub mod edit;
+pub mod limits;
 pub mod save;
 
 use crate::charts::{Chart, Figures};
@@ -21,6 +23,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use edit::RunRequest;
+use limits::{Limits, Refusal, RunGate};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,6 +52,8 @@ pub struct App {
     /// Whether "Save as" may replace the scenario file itself or another of
     /// the model's input files (`upstream serve --overwrite-original`).
     pub overwrite_original: bool,
+    /// Runs and their memory allowed at once.
+    pub limits: Limits,
 }
 
 /// The header the page sends its access token in.
@@ -76,6 +81,7 @@ impl App {
             draws: 1000,
             token: None,
             overwrite_original: false,
+            limits: Limits::default(),
         })
     }
 
@@ -158,10 +164,14 @@ fn json<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Problem> {
 }
 
 pub fn router(app: Arc<App>) -> Router {
+    let runs = Arc::new(Runs {
+        gate: RunGate::new(&app.limits),
+        app: app.clone(),
+    });
     Router::new()
         .route("/", get(page))
         .route("/api/model", get(model_info))
-        .route("/api/run", post(run))
+        .route("/api/run", post(run).with_state(runs))
         .route("/api/save", post(save_as))
         .route("/api/maturity", get(maturity_info))
         .route("/api/maturity/save", post(maturity_save))
@@ -341,12 +351,70 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     })
 }
 
-async fn run(State(app): State<Arc<App>>, body: Bytes) -> Response {
+/// The page's runs and their turns.
+struct Runs {
+    app: Arc<App>,
+    gate: RunGate,
+}
+
+/// Seconds a client turned away because runs are busy is asked to wait.
+const RETRY_AFTER_SECONDS: u32 = 5;
+
+async fn run(State(runs): State<Arc<Runs>>, body: Bytes) -> Response {
     let request: RunRequest = match json(&body) {
         Ok(r) => r,
         Err(p) => return p.into_response(),
     };
-    let result = tokio::task::spawn_blocking(move || compute(&app.model, &request)).await;
+    if let Err(message) = edit::check_size(&request) {
+        return Problem(StatusCode::UNPROCESSABLE_ENTITY, message).into_response();
+    }
+    let app = runs.app.clone();
+    let scenarios = request.scenarios.len();
+    let needed = limits::run_bytes(&app.model, scenarios, request.draws);
+    let admitted = match runs.gate.admit(needed).await {
+        Ok(a) => a,
+        Err(Refusal::Busy) => {
+            let mut response = Problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server is busy with other runs; try again in a few seconds (it runs {} at once and keeps {} waiting)",
+                    app.limits.runs.max(1),
+                    app.limits.queued_runs
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            return response;
+        }
+        Err(Refusal::TooLarge { needed, budget }) => {
+            let fits = runs.gate.draws_that_fit(&app.model, scenarios, edit::MAX_DRAWS);
+            let mib = |b: u64| b.div_ceil(1024 * 1024);
+            let advice = if fits > 0 {
+                format!("ask for at most {fits} draws, or fewer scenarios")
+            } else {
+                "remove some scenarios".to_string()
+            };
+            return Problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "{} draws of {scenarios} scenarios would need about {} MiB, more than this server allows for runs ({} MiB); {advice}",
+                    request.draws,
+                    mib(needed),
+                    mib(budget)
+                ),
+            )
+            .into_response();
+        }
+    };
+    // The admission goes with the run: it counts until the run ends, even
+    // if the page has stopped waiting for it.
+    let result = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        compute(&app.model, &request)
+    })
+    .await;
     match result {
         Ok(Ok(response)) => axum::Json(response).into_response(),
         Ok(Err(message)) => Problem(StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
