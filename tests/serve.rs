@@ -818,3 +818,167 @@ fn a_run_larger_than_the_memory_budget_is_refused_with_the_draws_that_fit() {
     let (code, _, _) = post_run(s.addr, &page_state(&s, fits + 1));
     assert_eq!(code, 422);
 }
+
+/// A server with its connection limits set for a test.
+fn server_with(limits: impl FnOnce(&mut upstream::serve::limits::Limits)) -> Running {
+    let mut app = App::load(&example(), None).unwrap();
+    limits(&mut app.limits);
+    start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap()
+}
+
+/// A loopback connection that gives up reading after 10 s.
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes the connection, or `None`
+/// if it is still open when the read gives up.
+fn until_closed(stream: &mut TcpStream) -> Option<String> {
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return Some(String::from_utf8_lossy(&answer).into_owned()),
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return None;
+            }
+            // Reset after the answer: what came before still counts.
+            Err(_) => return Some(String::from_utf8_lossy(&answer).into_owned()),
+        }
+    }
+}
+
+/// One answer on a connection kept open: its status line and body.
+fn one_answer(stream: &mut TcpStream) -> (String, String) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "closed mid-answer");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap();
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (
+        head.lines().next().unwrap().to_string(),
+        String::from_utf8(body).unwrap(),
+    )
+}
+
+/// A connection that sends half a header, or nothing, is closed after the
+/// header timeout; one that has had its answer may wait longer (the idle
+/// timeout) before its next request, and is answered again.
+#[test]
+fn a_header_that_does_not_arrive_in_time_closes_the_connection() {
+    let s = server_with(|l| {
+        l.header_timeout = std::time::Duration::from_millis(300);
+        l.idle_timeout = std::time::Duration::from_secs(30);
+    });
+    let port = s.addr.port();
+    let mut half = connect(s.addr);
+    half.write_all(format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n").as_bytes())
+        .unwrap();
+    assert_eq!(until_closed(&mut half).as_deref(), Some(""), "a half header was kept");
+    let mut silent = connect(s.addr);
+    assert_eq!(
+        until_closed(&mut silent).as_deref(),
+        Some(""),
+        "a silent connection was kept"
+    );
+    // Kept alive between requests for longer than the header timeout.
+    let mut kept = connect(s.addr);
+    let request = format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    kept.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut kept).0.contains("200"));
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    kept.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut kept).0.contains("200"));
+    // And closed once idle for the idle timeout.
+    drop(s);
+    let s = server_with(|l| l.idle_timeout = std::time::Duration::from_millis(300));
+    let mut idle = connect(s.addr);
+    let request = format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", s.addr.port());
+    idle.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut idle).0.contains("200"));
+    assert_eq!(
+        until_closed(&mut idle).as_deref(),
+        Some(""),
+        "an idle connection was kept"
+    );
+}
+
+/// Beyond the cap, connections wait unanswered until one closes, by its
+/// client or by its timeout; then they are answered.
+#[test]
+fn connections_beyond_the_cap_wait_for_a_place() {
+    let s = server_with(|l| {
+        l.connections = 2;
+        l.header_timeout = std::time::Duration::from_secs(60);
+    });
+    let request = |s: &Running| {
+        format!(
+            "GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            s.addr.port()
+        )
+    };
+    let held: Vec<TcpStream> = (0..2).map(|_| connect(s.addr)).collect();
+    let mut third = connect(s.addr);
+    third.write_all(request(&s).as_bytes()).unwrap();
+    third
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    assert_eq!(until_closed(&mut third), None, "answered beyond the cap");
+    drop(held);
+    third
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let answer = until_closed(&mut third).expect("not answered once a place was free");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Idle connections filling the cap time out, and a request behind them
+    // is answered.
+    let s = server_with(|l| {
+        l.connections = 2;
+        l.header_timeout = std::time::Duration::from_millis(300);
+    });
+    let mut held: Vec<TcpStream> = (0..2).map(|_| connect(s.addr)).collect();
+    let mut waiting = connect(s.addr);
+    waiting.write_all(request(&s).as_bytes()).unwrap();
+    let answer = until_closed(&mut waiting).expect("not answered once the idle ones timed out");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for h in &mut held {
+        assert_eq!(until_closed(h).as_deref(), Some(""));
+    }
+}
+
+/// Stopping the server closes connections waiting for a request at once,
+/// whatever their timeouts.
+#[test]
+fn stopping_the_server_does_not_wait_for_idle_connections() {
+    let s = server_with(|l| {
+        l.header_timeout = std::time::Duration::from_secs(600);
+        l.idle_timeout = std::time::Duration::from_secs(600);
+    });
+    let mut silent = connect(s.addr);
+    let mut kept = connect(s.addr);
+    let request = format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", s.addr.port());
+    kept.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut kept).0.contains("200"));
+    let (done, stopped) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(s.stop().is_ok()));
+    assert_eq!(stopped.recv_timeout(std::time::Duration::from_secs(20)), Ok(true));
+    assert_eq!(until_closed(&mut silent).as_deref(), Some(""));
+    assert_eq!(until_closed(&mut kept).as_deref(), Some(""));
+}

@@ -1,10 +1,12 @@
 //! What one workshop server lets its clients use at once: runs computing and
-//! waiting their turn, and memory for the runs' draws.
+//! waiting their turn, memory for the runs' draws, connections, and how long
+//! a client may take over a request.
 
 use crate::charts::Figures;
 use crate::model::Model;
 use crate::montecarlo;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 const MIB: u64 = 1024 * 1024;
@@ -33,6 +35,16 @@ pub struct Limits {
     /// fit (default: half the memory available when the server starts, or
     /// 1 GiB where that cannot be read).
     pub run_memory: u64,
+    /// Connections open at once; more wait, unanswered, in the system's
+    /// queue of the listening socket until one closes (default 256).
+    pub connections: usize,
+    /// Time a client has to send a request's header: from opening the
+    /// connection, or from the first byte of a later request on it
+    /// (default 10 s); then the connection is closed.
+    pub header_timeout: Duration,
+    /// Time a connection may stay open with nothing asked after an answer,
+    /// and time a client has to take an answer (default 60 s).
+    pub idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -42,6 +54,9 @@ impl Default for Limits {
             runs,
             queued_runs: (4 * runs).max(32),
             run_memory: available_memory().map_or(1024 * MIB, |b| b / 2),
+            connections: 256,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -164,6 +179,7 @@ mod tests {
             runs,
             queued_runs,
             run_memory,
+            ..Limits::default()
         })
     }
 

@@ -5,8 +5,10 @@
 //! sends its whole state with each request), so browser tabs cannot
 //! disturb each other. Safe by default: loopback only unless told, requests
 //! naming another host or coming from another site refused, bodies limited,
-//! runs taken in turn within a memory budget (`limits`).
+//! runs taken in turn within a memory budget (`limits`), connections capped
+//! and timed (`connections`).
 
+mod connections;
 pub mod edit;
 pub mod limits;
 pub mod save;
@@ -52,7 +54,8 @@ pub struct App {
     /// Whether "Save as" may replace the scenario file itself or another of
     /// the model's input files (`upstream serve --overwrite-original`).
     pub overwrite_original: bool,
-    /// Runs and their memory allowed at once.
+    /// Runs, their memory and connections allowed at once, and how long a
+    /// client may take over a request.
     pub limits: Limits,
 }
 
@@ -538,6 +541,7 @@ pub fn start(mut app: App, addr: SocketAddr, extra_hosts: &[String], ctrl_c: boo
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let bound = listener.local_addr()?;
     app.allow_hosts(bound, extra_hosts);
+    let limits = app.limits.clone();
     let router = router(Arc::new(app));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -552,7 +556,7 @@ pub fn start(mut app: App, addr: SocketAddr, extra_hosts: &[String], ctrl_c: boo
                     let _ = rx.await;
                 }
             };
-            axum::serve(listener, router).with_graceful_shutdown(stop).await
+            connections::serve(listener, router, &limits, stop).await
         })
     });
     Ok(Running {
