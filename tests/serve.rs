@@ -920,6 +920,39 @@ fn a_header_that_does_not_arrive_in_time_closes_the_connection() {
     );
 }
 
+/// A body that stalls, or trickles in slower than the body timeout allows,
+/// is answered 408 and its connection closed; the server goes on.
+#[test]
+fn a_body_that_does_not_arrive_in_time_is_cut_off() {
+    let s = server_with(|l| l.body_timeout = std::time::Duration::from_millis(300));
+    let port = s.addr.port();
+    let head = format!(
+        "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    let mut stalled = connect(s.addr);
+    stalled.write_all(format!("{head}{{\"draws\"").as_bytes()).unwrap();
+    let answer = until_closed(&mut stalled).expect("a stalled body was kept");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 0.3 s"), "{answer}");
+    // A byte every 50 ms: 5 s for the whole body.
+    let mut trickle = connect(s.addr);
+    trickle.write_all(head.as_bytes()).unwrap();
+    let mut writer = trickle.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if writer.write_all(b" ").is_err() {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        true
+    });
+    let answer = until_closed(&mut trickle).expect("a trickled body was kept");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let _ = sender.join();
+    assert_eq!(post(&s, "/api/run", &page_state(&s, 0)).0, 200);
+}
+
 /// Beyond the cap, connections wait unanswered until one closes, by its
 /// client or by its timeout; then they are answered.
 #[test]

@@ -4,8 +4,9 @@
 //! of the server's files, until one closes), and each is served by hyper's
 //! HTTP/1.1 under three clocks: a request's header must arrive within the
 //! header timeout (from the connection's opening, or from the first byte of
-//! a later request), and an answer must be taken and the next request
-//! begun within the idle timeout.
+//! a later request), an answer must be taken and the next request begun
+//! within the idle timeout, and (in the router) a body must arrive within
+//! the body timeout.
 
 use super::limits::Limits;
 use axum::Router;
@@ -81,8 +82,8 @@ enum Phase {
     /// A request's header is arriving (since the connection opened or the
     /// request's first byte came).
     Heading(Instant),
-    /// The request is read and answered: its body, a run's wait for its
-    /// turn, the run.
+    /// The request is read and answered: its body (under the body timeout,
+    /// in the router), a run's wait for its turn, the run.
     Answering,
     /// The answer is ready and being sent (since it was ready).
     Sending(Instant),

@@ -42,6 +42,10 @@ pub struct Limits {
     /// connection, or from the first byte of a later request on it
     /// (default 10 s); then the connection is closed.
     pub header_timeout: Duration,
+    /// Time a client has to send a request's body once its header is in
+    /// (default 30 s); a slower one is answered 408 and the connection
+    /// closed.
+    pub body_timeout: Duration,
     /// Time a connection may stay open with nothing asked after an answer,
     /// and time a client has to take an answer (default 60 s).
     pub idle_timeout: Duration,
@@ -56,6 +60,7 @@ impl Default for Limits {
             run_memory: available_memory().map_or(1024 * MIB, |b| b / 2),
             connections: 256,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             idle_timeout: Duration::from_secs(60),
         }
     }

@@ -18,7 +18,7 @@ use crate::format::currency_prefix;
 use crate::model::Model;
 use crate::montecarlo::{self, FutureSpec};
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
@@ -180,6 +180,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/maturity/save", post(maturity_save))
         .fallback(|| async { Problem(StatusCode::NOT_FOUND, "no such page; the workshop is at /".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(app.clone(), read_body))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
 }
@@ -244,6 +245,49 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Reads a request's whole body (at most [`BODY_LIMIT`]) within the body
+/// timeout, before any handler sees it: a client that stalls or trickles
+/// its body is answered 408 and its connection closed.
+async fn read_body(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let too_large = || {
+        Problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request is larger than the page ever sends (at most {} KiB)",
+                BODY_LIMIT / 1024
+            ),
+        )
+        .into_response()
+    };
+    // Read up to the limit even when the declared length is over it (as
+    // axum's own limit does): a client that sends its whole body before
+    // reading the answer then gets the 413 rather than a reset connection.
+    let (parts, body) = request.into_parts();
+    let reading = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, BODY_LIMIT));
+    let body = match tokio::time::timeout(app.limits.body_timeout, reading).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Ok(Err(_)) => {
+            return Problem(StatusCode::BAD_REQUEST, "the request's body could not be read".into()).into_response();
+        }
+        Err(_) => {
+            let mut response = Problem(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request's body did not arrive within {} s",
+                    app.limits.body_timeout.as_secs_f64()
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 /// Compares a given token with the server's in time that does not depend
