@@ -694,6 +694,27 @@ pub fn run_rows(
     Ok(summarise(model, futures, options, core))
 }
 
+/// Bytes a [`run_rows`] run of `draws` draws of `model` holds at its peak,
+/// by estimate, when it keeps statistics for `rows` rows of `scenarios`
+/// scenarios (and the baseline) and `threads` threads work out the
+/// statistics. Per draw: each row's value in single precision, and the
+/// draw's record (its sampled inputs and each scenario's headline, in
+/// double precision); per thread and draw, the block of rows being gathered
+/// and, for a row with draws that have no value (such as a break-even
+/// year), that row twice in double precision. Not counted: the model,
+/// each thread's working space, and the room of the largest run's values,
+/// which is kept for the next run.
+pub fn run_rows_bytes(model: &Model, scenarios: usize, rows: usize, draws: u32, threads: usize) -> u64 {
+    let draws = (draws as usize).div_ceil(LANES) * LANES;
+    let rows = rows.max(1);
+    // A record, and the two allocations it owns, with an allocator's
+    // bookkeeping for each.
+    let record = std::mem::size_of::<DrawRecord>() + model.uncertain.len() * 8 + scenarios * 24 + 2 * 16;
+    let per_draw = rows * 4 + record;
+    let gathering = threads.clamp(1, rows.div_ceil(BLOCK)) * (BLOCK.min(rows) * 4 + 16);
+    ((per_draw + gathering) as u64).saturating_mul(draws as u64)
+}
+
 /// Runs `futures` once per point of `points` (each one value per uncertain
 /// parameter of `model`, in its order) and returns, per point, the values of
 /// the rows `keep` (NaN where none). Points are run side by side and in
@@ -893,6 +914,12 @@ fn give_back(values: Vec<f32>) {
     }
 }
 
+/// Rows whose values the statistics gather at a time. 256 rows read a
+/// kilobyte of each draw's values at a visit (fewer page walks than 64 rows;
+/// 512 and more overflow the caches): measured best on the reference run
+/// and the workshop run.
+const BLOCK: usize = 256;
+
 /// How many draws ahead the statistics' gather asks for its next values.
 const AHEAD: usize = 16;
 
@@ -968,12 +995,8 @@ fn summarise(model: &Model, futures: &[FutureSpec], options: &Options, core: Cor
         counted_in[want.3].push(w);
     }
 
-    // Rows are gathered a block at a time: each draw's values for a block of
-    // rows sit together, so the gather reads memory in order. 256 rows read
-    // a kilobyte of each draw's values at a visit (fewer page walks than 64
-    // rows; 512 and more overflow the caches): measured best on the
-    // reference run and the workshop run.
-    const BLOCK: usize = 256;
+    // Rows are gathered a block at a time (`BLOCK`): each draw's values for
+    // a block of rows sit together, so the gather reads memory in order.
     // Per block: its rows' statistics, and (probability, count) pairs.
     type Block = (Vec<RowStats>, Vec<(usize, usize)>);
     let blocks: Vec<Block> = (0..kept_rows.div_ceil(BLOCK))

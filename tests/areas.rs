@@ -683,3 +683,62 @@ fn one_areas_intervention_ranges_equal_the_files_without_areas() {
     assert!(a.lines().next().unwrap().contains("prob_net_harm"), "with ranges");
     assert_eq!(a, p);
 }
+
+/// A per-area table's absurd number is refused naming its CSV file, row and
+/// column, like the file's own tables: people above 10^12 (1e13 was
+/// accepted), and a scale factor that takes a figure past it.
+#[test]
+fn absurd_numbers_in_area_tables_are_refused_at_their_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("three-areas") || name.starts_with("older-people") {
+            std::fs::copy(&p, tmp.path().join(&name)).unwrap();
+        }
+    }
+    let check = || {
+        let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
+            .current_dir(tmp.path())
+            .args(["check", "three-areas.toml"])
+            .output()
+            .unwrap();
+        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    assert_eq!(check().0, Some(0), "{}", check().1);
+    let population = tmp.path().join("three-areas-population.csv");
+    let original = std::fs::read_to_string(&population).unwrap();
+    let first = original.lines().nth(1).unwrap();
+    let mut fields: Vec<&str> = first.split(',').collect();
+    fields[3] = "1e13";
+    std::fs::write(&population, original.replacen(first, &fields.join(","), 1)).unwrap();
+    let (code, message) = check();
+    assert_eq!(code, Some(1), "{message}");
+    assert!(
+        message.contains("three-areas-population.csv: row at line 2, column `people`") && message.contains("10^12"),
+        "{message}"
+    );
+    std::fs::write(&population, &original).unwrap();
+    let parameters = tmp.path().join("three-areas-parameters.csv");
+    let text = std::fs::read_to_string(&parameters).unwrap();
+    let header = text.lines().next().unwrap().to_string();
+    let area = original.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    let columns: Vec<&str> = header.split(',').collect();
+    let row: Vec<String> = columns
+        .iter()
+        .map(|c| match *c {
+            "area" => area.clone(),
+            "path" => "service.GP appointment.unit_cost".to_string(),
+            "scale" => "1e11".to_string(),
+            _ => String::new(),
+        })
+        .collect();
+    std::fs::write(&parameters, format!("{}\n{}\n", text.trim_end(), row.join(","))).unwrap();
+    let (code, message) = check();
+    assert_eq!(code, Some(1), "{message}");
+    assert!(
+        message.contains("three-areas-parameters.csv") && message.contains("more than 10^12"),
+        "{message}"
+    );
+}

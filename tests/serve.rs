@@ -706,3 +706,312 @@ fn saving_over_the_original_needs_the_flag_given_at_start() {
     assert_eq!(code, 200, "{answer}");
     assert_ne!(std::fs::read(&file).unwrap(), original);
 }
+
+/// The page's run sizes its memory by the rows the page reads: the count
+/// worked out from the model's dimensions is the count a run keeps.
+#[test]
+fn a_run_is_sized_by_the_rows_the_page_reads() {
+    for file in ["older-people.toml", "early-years.toml"] {
+        let model = upstream::scenario::load(&example().with_file_name(file)).unwrap();
+        let futures = upstream::run::run_futures(&model, &[]).unwrap();
+        let (accounts, comparisons) = upstream::results::account_futures(&futures);
+        let mut read = 0;
+        upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, _, name, _| {
+            read += usize::from(upstream::charts::Figures::reads(&name()));
+        });
+        assert_eq!(
+            upstream::charts::Figures::rows_read(&model, model.scenarios.len()),
+            read,
+            "{file}"
+        );
+    }
+}
+
+/// (status, Retry-After, JSON body) of a run posted to `addr`.
+fn post_run(addr: SocketAddr, body: &Value) -> (u16, Option<String>, Value) {
+    match ureq::post(&format!("http://{addr}/api/run")).send_json(body.clone()) {
+        Ok(r) => (r.status(), None, r.into_json().unwrap()),
+        Err(ureq::Error::Status(code, r)) => (
+            code,
+            r.header("retry-after").map(str::to_string),
+            r.into_json().unwrap_or(Value::Null),
+        ),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// With one run at a time and one waiting, runs posted together are run
+/// in turn or turned away with 503 and `Retry-After`, never all run at
+/// once; the runs admitted answer as a run on its own does, and once they
+/// are done the server runs again.
+#[test]
+fn runs_beyond_the_running_and_waiting_limits_are_turned_away() {
+    let mut app = App::load(&example(), None).unwrap();
+    app.limits.runs = 1;
+    app.limits.queued_runs = 1;
+    let s = start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let state = page_state(&s, 20_000);
+    // One running and one waiting: two together always both run.
+    let pair: Vec<(u16, Option<String>, Value)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..2).map(|_| scope.spawn(|| post_run(s.addr, &state))).collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    assert!(
+        pair.iter().all(|(code, _, _)| *code == 200),
+        "{:?}",
+        pair.iter().map(|p| p.0).collect::<Vec<_>>()
+    );
+    let expected = npv_of(&pair[0].2, "falls-and-reablement");
+    // Six together: each run takes far longer than posting them all.
+    let barrier = std::sync::Barrier::new(6);
+    let answers: Vec<(u16, Option<String>, Value)> = std::thread::scope(|scope| {
+        let runs: Vec<_> = (0..6)
+            .map(|_| {
+                scope.spawn(|| {
+                    barrier.wait();
+                    post_run(s.addr, &state)
+                })
+            })
+            .collect();
+        runs.into_iter().map(|r| r.join().unwrap()).collect()
+    });
+    let codes: Vec<u16> = answers.iter().map(|a| a.0).collect();
+    assert!(codes.iter().all(|c| [200, 503].contains(c)), "{codes:?}");
+    assert!(codes.contains(&200) && codes.contains(&503), "{codes:?}");
+    for (code, retry_after, answer) in &answers {
+        if *code == 200 {
+            assert_eq!(npv_of(answer, "falls-and-reablement"), expected);
+        } else {
+            assert_eq!(retry_after.as_deref(), Some("5"));
+            assert!(answer["error"].as_str().unwrap().contains("busy"), "{answer}");
+        }
+    }
+    let (code, _, answer) = post_run(s.addr, &state);
+    assert_eq!(code, 200, "{answer}");
+    assert_eq!(npv_of(&answer, "falls-and-reablement"), expected);
+}
+
+/// A run whose memory estimate is more than the server's whole budget for
+/// runs is refused before any work, with the draws that would fit; those
+/// draws run.
+#[test]
+fn a_run_larger_than_the_memory_budget_is_refused_with_the_draws_that_fit() {
+    let mut app = App::load(&example(), None).unwrap();
+    app.limits.run_memory = 64 * 1024 * 1024;
+    let s = start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let (code, _, answer) = post_run(s.addr, &page_state(&s, 20_000));
+    assert_eq!(code, 422, "{answer}");
+    let message = answer["error"].as_str().unwrap();
+    assert!(
+        message.contains("more than this server allows for runs (64 MiB)"),
+        "{message}"
+    );
+    let fits: u32 = message
+        .split("at most ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{message}"));
+    assert!(fits > 0 && fits < 20_000, "{message}");
+    let (code, _, answer) = post_run(s.addr, &page_state(&s, fits));
+    assert_eq!(code, 200, "{answer}");
+    let (code, _, _) = post_run(s.addr, &page_state(&s, fits + 1));
+    assert_eq!(code, 422);
+}
+
+/// A server with its connection limits set for a test.
+fn server_with(limits: impl FnOnce(&mut upstream::serve::limits::Limits)) -> Running {
+    let mut app = App::load(&example(), None).unwrap();
+    limits(&mut app.limits);
+    start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap()
+}
+
+/// A loopback connection that gives up reading after 10 s.
+fn connect(addr: SocketAddr) -> TcpStream {
+    let stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    stream
+}
+
+/// Everything the server sends until it closes the connection, or `None`
+/// if it is still open when the read gives up.
+fn until_closed(stream: &mut TcpStream) -> Option<String> {
+    let mut answer = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => return Some(String::from_utf8_lossy(&answer).into_owned()),
+            Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            Err(e) if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) => {
+                return None;
+            }
+            // Reset after the answer: what came before still counts.
+            Err(_) => return Some(String::from_utf8_lossy(&answer).into_owned()),
+        }
+    }
+}
+
+/// One answer on a connection kept open: its status line and body.
+fn one_answer(stream: &mut TcpStream) -> (String, String) {
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(stream.read(&mut byte).unwrap(), 1, "closed mid-answer");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
+        .unwrap();
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).unwrap();
+    (
+        head.lines().next().unwrap().to_string(),
+        String::from_utf8(body).unwrap(),
+    )
+}
+
+/// A connection that sends half a header, or nothing, is closed after the
+/// header timeout; one that has had its answer may wait longer (the idle
+/// timeout) before its next request, and is answered again.
+#[test]
+fn a_header_that_does_not_arrive_in_time_closes_the_connection() {
+    let s = server_with(|l| {
+        l.header_timeout = std::time::Duration::from_millis(300);
+        l.idle_timeout = std::time::Duration::from_secs(30);
+    });
+    let port = s.addr.port();
+    let mut half = connect(s.addr);
+    half.write_all(format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n").as_bytes())
+        .unwrap();
+    assert_eq!(until_closed(&mut half).as_deref(), Some(""), "a half header was kept");
+    let mut silent = connect(s.addr);
+    assert_eq!(
+        until_closed(&mut silent).as_deref(),
+        Some(""),
+        "a silent connection was kept"
+    );
+    // Kept alive between requests for longer than the header timeout.
+    let mut kept = connect(s.addr);
+    let request = format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n");
+    kept.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut kept).0.contains("200"));
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    kept.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut kept).0.contains("200"));
+    // And closed once idle for the idle timeout.
+    drop(s);
+    let s = server_with(|l| l.idle_timeout = std::time::Duration::from_millis(300));
+    let mut idle = connect(s.addr);
+    let request = format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", s.addr.port());
+    idle.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut idle).0.contains("200"));
+    assert_eq!(
+        until_closed(&mut idle).as_deref(),
+        Some(""),
+        "an idle connection was kept"
+    );
+}
+
+/// A body that stalls, or trickles in slower than the body timeout allows,
+/// is answered 408 and its connection closed; the server goes on.
+#[test]
+fn a_body_that_does_not_arrive_in_time_is_cut_off() {
+    let s = server_with(|l| l.body_timeout = std::time::Duration::from_millis(300));
+    let port = s.addr.port();
+    let head = format!(
+        "POST /api/run HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"
+    );
+    let mut stalled = connect(s.addr);
+    stalled.write_all(format!("{head}{{\"draws\"").as_bytes()).unwrap();
+    let answer = until_closed(&mut stalled).expect("a stalled body was kept");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    assert!(answer.contains("did not arrive within 0.3 s"), "{answer}");
+    // A byte every 50 ms: 5 s for the whole body.
+    let mut trickle = connect(s.addr);
+    trickle.write_all(head.as_bytes()).unwrap();
+    let mut writer = trickle.try_clone().unwrap();
+    let sender = std::thread::spawn(move || {
+        for _ in 0..100 {
+            if writer.write_all(b" ").is_err() {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        true
+    });
+    let answer = until_closed(&mut trickle).expect("a trickled body was kept");
+    assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
+    let _ = sender.join();
+    assert_eq!(post(&s, "/api/run", &page_state(&s, 0)).0, 200);
+}
+
+/// Beyond the cap, connections wait unanswered until one closes, by its
+/// client or by its timeout; then they are answered.
+#[test]
+fn connections_beyond_the_cap_wait_for_a_place() {
+    let s = server_with(|l| {
+        l.connections = 2;
+        l.header_timeout = std::time::Duration::from_secs(60);
+    });
+    let request = |s: &Running| {
+        format!(
+            "GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nConnection: close\r\n\r\n",
+            s.addr.port()
+        )
+    };
+    let held: Vec<TcpStream> = (0..2).map(|_| connect(s.addr)).collect();
+    let mut third = connect(s.addr);
+    third.write_all(request(&s).as_bytes()).unwrap();
+    third
+        .set_read_timeout(Some(std::time::Duration::from_millis(500)))
+        .unwrap();
+    assert_eq!(until_closed(&mut third), None, "answered beyond the cap");
+    drop(held);
+    third
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let answer = until_closed(&mut third).expect("not answered once a place was free");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    // Idle connections filling the cap time out, and a request behind them
+    // is answered.
+    let s = server_with(|l| {
+        l.connections = 2;
+        l.header_timeout = std::time::Duration::from_millis(300);
+    });
+    let mut held: Vec<TcpStream> = (0..2).map(|_| connect(s.addr)).collect();
+    let mut waiting = connect(s.addr);
+    waiting.write_all(request(&s).as_bytes()).unwrap();
+    let answer = until_closed(&mut waiting).expect("not answered once the idle ones timed out");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    for h in &mut held {
+        assert_eq!(until_closed(h).as_deref(), Some(""));
+    }
+}
+
+/// Stopping the server closes connections waiting for a request at once,
+/// whatever their timeouts.
+#[test]
+fn stopping_the_server_does_not_wait_for_idle_connections() {
+    let s = server_with(|l| {
+        l.header_timeout = std::time::Duration::from_secs(600);
+        l.idle_timeout = std::time::Duration::from_secs(600);
+    });
+    let mut silent = connect(s.addr);
+    let mut kept = connect(s.addr);
+    let request = format!("GET /api/model HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n\r\n", s.addr.port());
+    kept.write_all(request.as_bytes()).unwrap();
+    assert!(one_answer(&mut kept).0.contains("200"));
+    let (done, stopped) = std::sync::mpsc::channel();
+    std::thread::spawn(move || done.send(s.stop().is_ok()));
+    assert_eq!(stopped.recv_timeout(std::time::Duration::from_secs(20)), Ok(true));
+    assert_eq!(until_closed(&mut silent).as_deref(), Some(""));
+    assert_eq!(until_closed(&mut kept).as_deref(), Some(""));
+}

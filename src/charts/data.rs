@@ -155,6 +155,19 @@ impl Figures {
             || metric.starts_with("npv_funder:")
     }
 
+    /// How many of the summary rows of a run of `model` with `scenarios`
+    /// scenarios (and the baseline) [`Figures::reads`] accepts, without
+    /// running it: each future's acute and preventative spend per year;
+    /// each scenario's difference in people per need level and its
+    /// cumulative discounted net saving per year; and each scenario's NPV,
+    /// its NPV per funder and its break-even year. (A server sizes a run's
+    /// memory by it before admitting the run.)
+    pub fn rows_read(model: &Model, scenarios: usize) -> usize {
+        let years = model.years().count();
+        let futures = scenarios + 1;
+        years * (2 * futures + scenarios * (model.levels.len() + 1)) + scenarios * (2 + model.funders.len())
+    }
+
     pub fn new(
         model: &Model,
         accounts: &[Accounts],

@@ -227,15 +227,9 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
     }
 }
 
-/// A scenario built from an edit, with the overrides (relative to the
-/// file's baseline model) that reproduce it.
-pub struct Built {
-    pub scenario: Scenario,
-}
-
-/// The model with the page's scenarios in place of the file's. Every
-/// problem is a message for the page naming the scenario and the number.
-pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
+/// Refuses more draws or scenarios than a workshop re-run allows, before
+/// any work.
+pub fn check_size(request: &RunRequest) -> Result<(), String> {
     if request.draws > MAX_DRAWS {
         return Err(format!(
             "{} draws is more than a workshop re-run allows ({MAX_DRAWS}); ask for fewer",
@@ -248,6 +242,19 @@ pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
             request.scenarios.len()
         ));
     }
+    Ok(())
+}
+
+/// A scenario built from an edit, with the overrides (relative to the
+/// file's baseline model) that reproduce it.
+pub struct Built {
+    pub scenario: Scenario,
+}
+
+/// The model with the page's scenarios in place of the file's. Every
+/// problem is a message for the page naming the scenario and the number.
+pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
+    check_size(request)?;
     let mut model = base.clone();
     model.scenarios = Vec::new();
     let mut names: Vec<&str> = Vec::new();

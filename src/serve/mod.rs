@@ -4,9 +4,13 @@
 //! charts as SVG), and "save as". The server keeps no edit state (the page
 //! sends its whole state with each request), so browser tabs cannot
 //! disturb each other. Safe by default: loopback only unless told, requests
-//! naming another host or coming from another site refused, bodies limited.
+//! naming another host or coming from another site refused, bodies limited,
+//! runs taken in turn within a memory budget (`limits`), connections capped
+//! and timed (`connections`).
 
+mod connections;
 pub mod edit;
+pub mod limits;
 pub mod save;
 
 use crate::charts::{Chart, Figures};
@@ -14,13 +18,14 @@ use crate::format::currency_prefix;
 use crate::model::Model;
 use crate::montecarlo::{self, FutureSpec};
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use edit::RunRequest;
+use limits::{Limits, Refusal, RunGate};
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -49,6 +54,9 @@ pub struct App {
     /// Whether "Save as" may replace the scenario file itself or another of
     /// the model's input files (`upstream serve --overwrite-original`).
     pub overwrite_original: bool,
+    /// Runs, their memory and connections allowed at once, and how long a
+    /// client may take over a request.
+    pub limits: Limits,
 }
 
 /// The header the page sends its access token in.
@@ -76,6 +84,7 @@ impl App {
             draws: 1000,
             token: None,
             overwrite_original: false,
+            limits: Limits::default(),
         })
     }
 
@@ -158,15 +167,20 @@ fn json<T: for<'de> Deserialize<'de>>(body: &Bytes) -> Result<T, Problem> {
 }
 
 pub fn router(app: Arc<App>) -> Router {
+    let runs = Arc::new(Runs {
+        gate: RunGate::new(&app.limits),
+        app: app.clone(),
+    });
     Router::new()
         .route("/", get(page))
         .route("/api/model", get(model_info))
-        .route("/api/run", post(run))
+        .route("/api/run", post(run).with_state(runs))
         .route("/api/save", post(save_as))
         .route("/api/maturity", get(maturity_info))
         .route("/api/maturity/save", post(maturity_save))
         .fallback(|| async { Problem(StatusCode::NOT_FOUND, "no such page; the workshop is at /".into()) })
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(middleware::from_fn_with_state(app.clone(), read_body))
         .layer(middleware::from_fn_with_state(app.clone(), guard))
         .with_state(app)
 }
@@ -231,6 +245,49 @@ async fn guard(State(app): State<Arc<App>>, request: Request, next: Next) -> Res
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// Reads a request's whole body (at most [`BODY_LIMIT`]) within the body
+/// timeout, before any handler sees it: a client that stalls or trickles
+/// its body is answered 408 and its connection closed.
+async fn read_body(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let too_large = || {
+        Problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the request is larger than the page ever sends (at most {} KiB)",
+                BODY_LIMIT / 1024
+            ),
+        )
+        .into_response()
+    };
+    // Read up to the limit even when the declared length is over it (as
+    // axum's own limit does): a client that sends its whole body before
+    // reading the answer then gets the 413 rather than a reset connection.
+    let (parts, body) = request.into_parts();
+    let reading = http_body_util::BodyExt::collect(http_body_util::Limited::new(body, BODY_LIMIT));
+    let body = match tokio::time::timeout(app.limits.body_timeout, reading).await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+        Ok(Err(_)) => {
+            return Problem(StatusCode::BAD_REQUEST, "the request's body could not be read".into()).into_response();
+        }
+        Err(_) => {
+            let mut response = Problem(
+                StatusCode::REQUEST_TIMEOUT,
+                format!(
+                    "the request's body did not arrive within {} s",
+                    app.limits.body_timeout.as_secs_f64()
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return response;
+        }
+    };
+    next.run(Request::from_parts(parts, Body::from(body))).await
 }
 
 /// Compares a given token with the server's in time that does not depend
@@ -346,12 +403,70 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     })
 }
 
-async fn run(State(app): State<Arc<App>>, body: Bytes) -> Response {
+/// The page's runs and their turns.
+struct Runs {
+    app: Arc<App>,
+    gate: RunGate,
+}
+
+/// Seconds a client turned away because runs are busy is asked to wait.
+const RETRY_AFTER_SECONDS: u32 = 5;
+
+async fn run(State(runs): State<Arc<Runs>>, body: Bytes) -> Response {
     let request: RunRequest = match json(&body) {
         Ok(r) => r,
         Err(p) => return p.into_response(),
     };
-    let result = tokio::task::spawn_blocking(move || compute(&app.model, &request)).await;
+    if let Err(message) = edit::check_size(&request) {
+        return Problem(StatusCode::UNPROCESSABLE_ENTITY, message).into_response();
+    }
+    let app = runs.app.clone();
+    let scenarios = request.scenarios.len();
+    let needed = limits::run_bytes(&app.model, scenarios, request.draws);
+    let admitted = match runs.gate.admit(needed).await {
+        Ok(a) => a,
+        Err(Refusal::Busy) => {
+            let mut response = Problem(
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!(
+                    "the server is busy with other runs; try again in a few seconds (it runs {} at once and keeps {} waiting)",
+                    app.limits.runs.max(1),
+                    app.limits.queued_runs
+                ),
+            )
+            .into_response();
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_AFTER_SECONDS));
+            return response;
+        }
+        Err(Refusal::TooLarge { needed, budget }) => {
+            let fits = runs.gate.draws_that_fit(&app.model, scenarios, edit::MAX_DRAWS);
+            let mib = |b: u64| b.div_ceil(1024 * 1024);
+            let advice = if fits > 0 {
+                format!("ask for at most {fits} draws, or fewer scenarios")
+            } else {
+                "remove some scenarios".to_string()
+            };
+            return Problem(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                format!(
+                    "{} draws of {scenarios} scenarios would need about {} MiB, more than this server allows for runs ({} MiB); {advice}",
+                    request.draws,
+                    mib(needed),
+                    mib(budget)
+                ),
+            )
+            .into_response();
+        }
+    };
+    // The admission goes with the run: it counts until the run ends, even
+    // if the page has stopped waiting for it.
+    let result = tokio::task::spawn_blocking(move || {
+        let _admitted = admitted;
+        compute(&app.model, &request)
+    })
+    .await;
     match result {
         Ok(Ok(response)) => axum::Json(response).into_response(),
         Ok(Err(message)) => Problem(StatusCode::UNPROCESSABLE_ENTITY, message).into_response(),
@@ -475,6 +590,7 @@ pub fn start(mut app: App, addr: SocketAddr, extra_hosts: &[String], ctrl_c: boo
     let listener = runtime.block_on(tokio::net::TcpListener::bind(addr))?;
     let bound = listener.local_addr()?;
     app.allow_hosts(bound, extra_hosts);
+    let limits = app.limits.clone();
     let router = router(Arc::new(app));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let thread = std::thread::spawn(move || {
@@ -489,7 +605,7 @@ pub fn start(mut app: App, addr: SocketAddr, extra_hosts: &[String], ctrl_c: boo
                     let _ = rx.await;
                 }
             };
-            axum::serve(listener, router).with_graceful_shutdown(stop).await
+            connections::serve(listener, router, &limits, stop).await
         })
     });
     Ok(Running {
