@@ -219,7 +219,7 @@ fn range_text(row: &crate::evidence::costs::Row, table: &CostTable, j: usize, sh
 pub fn report_sections(model: &Model, table: &CostTable) -> Result<String, crate::charts::ChartError> {
     use crate::evidence::harm_probability;
     use crate::format::{currency_prefix, money_exact, money_millions, people, percent};
-    use crate::output::report::escape;
+    use crate::output::html::escape;
     use std::fmt::Write;
     let cur = currency_prefix(&model.currency);
     let mut h = String::new();

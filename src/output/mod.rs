@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod csv_files;
 pub mod evidence;
 pub mod folder;
+pub mod html;
 pub mod report;
 pub mod table;
 pub mod workbook;

@@ -9,21 +9,7 @@ use crate::charts::{Chart, ChartError, Figures};
 use crate::format::{currency_prefix, money_millions, people, percent};
 use std::fmt::Write;
 
-/// Escapes text for HTML.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for ch in text.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use super::html::escape;
 
 const STYLE: &str = r#"
 :root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --good: #00643f; --bad: #a33a00; }

@@ -4,10 +4,10 @@
 //! it. Every area keeps the file's list of uncertain numbers, so one draw
 //! gives a shared number the same value in every area.
 
+use super::checks::{Validator, flow_problems, projection_points};
 use super::file::RawAreas;
 use super::overrides;
 use super::tables::{Table, TableRow};
-use super::validate::{Validator, flow_problems, projection_points};
 use crate::error::Location;
 use crate::model::{Area, Model, Series};
 use std::collections::BTreeMap;
@@ -109,7 +109,7 @@ pub(crate) fn areas_from(v: &mut Validator, raw: &Spanned<RawAreas>, base: &Mode
     // A count of people in `column` (0 or more), or `None` with the problem recorded.
     let people_in = |v: &mut Validator, table: &Table, row: &TableRow, column: &str, what: &str| -> Option<f64> {
         match table.number(row, column) {
-            Ok(x) => match super::validate::non_negative_problem(x, what) {
+            Ok(x) => match super::checks::non_negative_problem(x, what) {
                 None => Some(x),
                 Some(problem) => {
                     v.errors.at(table.location(row, column), problem);

@@ -3,6 +3,7 @@
 
 mod areas;
 pub mod assumptions;
+mod checks;
 pub mod file;
 pub mod overrides;
 pub mod tables;
@@ -45,7 +46,7 @@ pub fn load(path: &Path) -> Result<Model, InputErrors> {
 /// looked for beside `path`).
 pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Model, InputErrors> {
     let file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
-        let lines = validate::Lines::new(text);
+        let lines = checks::Lines::new(text);
         let location = match e.span() {
             Some(span) => Location::Line(path.to_path_buf(), lines.line_of(span.start)),
             None => Location::File(path.to_path_buf()),

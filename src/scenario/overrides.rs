@@ -2,7 +2,7 @@
 //! value it takes in that scenario. The same paths will name the parameters
 //! that sensitivity analysis and goal seeking vary.
 
-use super::validate::{non_negative_problem, probability_problem};
+use super::checks::{non_negative_problem, probability_problem};
 use crate::model::{Effect, Model, Reach, Series, Target};
 use crate::units::AnnualProbability;
 
@@ -43,13 +43,13 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
 pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Model, String> {
     let mut varied = model.clone();
     apply(&mut varied, path, value)?;
-    let problems = super::validate::flow_problems(&varied, &[]);
+    let problems = super::checks::flow_problems(&varied, &[]);
     if let Some(p) = problems.first() {
         return Err(format!("with {path} = {value}: {p}"));
     }
     if let Some(s) = varied.scenarios.iter_mut().find(|s| s.name == scenario) {
         apply(&mut s.model, path, value)?;
-        let problems = super::validate::flow_problems(&s.model, &s.interventions);
+        let problems = super::checks::flow_problems(&s.model, &s.interventions);
         if let Some(p) = problems.first() {
             return Err(format!("with {path} = {value}: {p}"));
         }
@@ -73,7 +73,7 @@ pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Mod
 /// Why a model's levels would overflow with `interventions` applied: no
 /// level's yearly outflows may sum past 1 (see the scenario file's checks).
 pub fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<String> {
-    super::validate::flow_problems(model, interventions)
+    super::checks::flow_problems(model, interventions)
 }
 
 /// The value of the number at `path` in `model` (its first year's, when it
@@ -411,7 +411,7 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
     }
     // A scaled figure, like a written one, stays within 10^12.
     let bounded = |x: f64, what: &str| -> Result<f64, String> {
-        if x <= super::validate::LARGEST {
+        if x <= super::checks::LARGEST {
             Ok(x)
         } else {
             Err(format!(
