@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use upstream::analysis::goal_seek::{Side, Target, goal_seek, thresholds};
+use upstream::analysis::goal_seek::{Goal, Side, goal_seek, thresholds};
 use upstream::analysis::sensitivity::{one_way, probabilistic};
 use upstream::analysis::{AnalysisError, Metric};
 use upstream::model::Model;
@@ -104,7 +104,7 @@ fn a_stated_range_moves_the_inputs_there() {
 fn goal_seek_matches_the_analytic_threshold() {
     let model = model();
     // Break-even cost per participant: use × unit_cost × (1 − multiplier) = 48.
-    let target = Target::parse("npv >= 0").unwrap();
+    let target = Goal::parse("npv >= 0").unwrap();
     let r = goal_seek(
         &model,
         "coaching",
@@ -124,7 +124,7 @@ fn goal_seek_matches_the_analytic_threshold() {
     assert!(close(r.current, COST, 1e-12));
 
     // The reach that gives an NPV of £20,000: 20000 / (N × 8 × D).
-    let target = Target::parse("npv >= 20k").unwrap();
+    let target = Goal::parse("npv >= 20k").unwrap();
     let r = goal_seek(&model, "coaching", "intervention.Coaching.reach", &target, None).unwrap();
     let found = r.found.unwrap();
     assert!(close(found.threshold, 20_000.0 / (N * 8.0 * discount()), 1e-6));
@@ -139,7 +139,7 @@ fn goal_seek_matches_the_analytic_threshold() {
 fn an_impossible_target_says_so() {
     let model = model();
     // Even everyone reached gives N × 8 × D ≈ £36,000.
-    let target = Target::parse("npv >= 1m").unwrap();
+    let target = Goal::parse("npv >= 1m").unwrap();
     let r = goal_seek(&model, "coaching", "intervention.Coaching.reach", &target, None).unwrap();
     assert!(r.found.is_none());
     assert_eq!(r.range, (0.0, 1.0));
@@ -174,7 +174,7 @@ fn bad_requests_get_clear_messages() {
     assert!(message(err).contains("no metric `nvp`"));
     let err = one_way(&model, "nobody", &npv_metric(), (10.0, 90.0)).unwrap_err();
     assert!(message(err).contains("nobody"));
-    let target = Target::parse("npv >= 0").unwrap();
+    let target = Goal::parse("npv >= 0").unwrap();
     let err = goal_seek(&model, "coaching", "intervention.Coaching.start_year", &target, None).unwrap_err();
     assert!(message(err).contains("calendar year"), "year paths are refused");
     let err = goal_seek(&model, "coaching", "intervention.Nobody.reach", &target, None).unwrap_err();
@@ -202,7 +202,7 @@ fn goal_seek_with_draws_finds_the_order_statistic() {
         seed: 11,
         percentiles: vec![5.0, 95.0],
     };
-    let target = Target::parse("npv >= 0").unwrap();
+    let target = Goal::parse("npv >= 0").unwrap();
     let path = "intervention.Coaching.cost_per_participant";
     let r = goal_seek(&model, "coaching", path, &target, Some((0.8, &options))).unwrap();
     let found = r.found.unwrap();

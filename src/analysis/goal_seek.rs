@@ -41,13 +41,13 @@ impl Op {
 /// `METRIC OP VALUE [by YEAR]`, e.g. `npv >= 0`, `break_even_year <= 2030`,
 /// `spend_acute <= 95m by 2035`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Target {
+pub struct Goal {
     pub metric: Metric,
     pub op: Op,
     pub value: f64,
 }
 
-impl std::fmt::Display for Target {
+impl std::fmt::Display for Goal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} {} {}", self.metric.name, self.op.symbol(), self.value)?;
         if let Some(y) = self.metric.year {
@@ -81,8 +81,8 @@ fn amount(text: &str) -> Option<f64> {
         .map(|v| v * scale)
 }
 
-impl Target {
-    pub fn parse(text: &str) -> Result<Target, String> {
+impl Goal {
+    pub fn parse(text: &str) -> Result<Goal, String> {
         let (body, year) = match text.rsplit_once(" by ") {
             Some((body, year)) => {
                 let year: i32 = year
@@ -112,7 +112,7 @@ impl Target {
             return Err(format!("`{name}` is not a metric name; {TARGET_FORM}"));
         }
         let value = amount(value_text).ok_or_else(|| format!("`{value_text}` is not a number; {TARGET_FORM}"))?;
-        Ok(Target {
+        Ok(Goal {
             metric: Metric {
                 name: name.to_string(),
                 year,
@@ -145,7 +145,7 @@ pub struct Found {
 pub struct GoalSeek {
     pub scenario: String,
     pub path: String,
-    pub target: Target,
+    pub target: Goal,
     /// With draws: the probability wanted, the draws and the seed.
     pub probability: Option<(f64, u32, u64)>,
     /// The input's value in the file (in the scenario).
@@ -256,7 +256,7 @@ pub fn goal_seek(
     model: &Model,
     scenario: &str,
     path: &str,
-    target: &Target,
+    target: &Goal,
     probability: Option<(f64, &montecarlo::Options)>,
 ) -> Result<GoalSeek, AnalysisError> {
     let invalid = AnalysisError::Invalid;
@@ -409,7 +409,7 @@ pub fn thresholds(model: &Model, scenario: &str) -> Result<Vec<Threshold>, Analy
             "no scenario `{scenario}`; the threshold table is for a scenario with interventions"
         ))
     })?;
-    let target = Target {
+    let target = Goal {
         metric: Metric {
             name: "npv".into(),
             year: None,
@@ -445,21 +445,21 @@ mod tests {
 
     #[test]
     fn targets_read_as_written() {
-        let t = Target::parse("npv >= 0").unwrap();
+        let t = Goal::parse("npv >= 0").unwrap();
         assert_eq!(
             (t.metric.name.as_str(), t.op, t.value, t.metric.year),
             ("npv", Op::AtLeast, 0.0, None)
         );
-        let t = Target::parse("spend_acute <= £95m by 2035").unwrap();
+        let t = Goal::parse("spend_acute <= £95m by 2035").unwrap();
         assert_eq!((t.op, t.value, t.metric.year), (Op::AtMost, 95e6, Some(2035)));
-        let t = Target::parse("break_even_year<2030").unwrap();
+        let t = Goal::parse("break_even_year<2030").unwrap();
         assert_eq!((t.op, t.value), (Op::Below, 2030.0));
-        let t = Target::parse("people_level:At risk > 1,200 by 2030").unwrap();
+        let t = Goal::parse("people_level:At risk > 1,200 by 2030").unwrap();
         assert_eq!((t.metric.name.as_str(), t.value), ("people_level:At risk", 1200.0));
-        assert!(Target::parse(">= 3").unwrap_err().contains("not a metric name"));
-        assert!(Target::parse("npv = 0").unwrap_err().contains("no comparison"));
-        assert!(Target::parse("npv >= lots").unwrap_err().contains("not a number"));
-        assert!(Target::parse("npv >= 0 by soon").unwrap_err().contains("not a year"));
+        assert!(Goal::parse(">= 3").unwrap_err().contains("not a metric name"));
+        assert!(Goal::parse("npv = 0").unwrap_err().contains("no comparison"));
+        assert!(Goal::parse("npv >= lots").unwrap_err().contains("not a number"));
+        assert!(Goal::parse("npv >= 0 by soon").unwrap_err().contains("not a year"));
         assert_eq!(amount("2.5bn"), Some(2.5e9));
         assert_eq!(amount("1,200"), Some(1200.0));
     }

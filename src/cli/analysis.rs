@@ -3,7 +3,7 @@
 use super::CliError;
 use std::fmt::Write;
 use std::path::PathBuf;
-use upstream::analysis::goal_seek::{self, Side, Target};
+use upstream::analysis::goal_seek::{self, Goal, Side};
 use upstream::analysis::{AnalysisError, Metric, sensitivity};
 use upstream::format::{currency_prefix, money_exact, money_millions, short};
 use upstream::model::Model;
@@ -282,7 +282,7 @@ pub fn goal_seek(args: GoalSeekArgs) -> Result<(), CliError> {
             "give --vary PATH and --target \"METRIC OP VALUE\" (or --thresholds)".into(),
         ));
     };
-    let target = Target::parse(target_text).map_err(CliError::Invalid)?;
+    let target = Goal::parse(target_text).map_err(CliError::Invalid)?;
     let options = montecarlo::Options {
         draws: args.draws,
         seed: args.seed.unwrap_or(model.monte_carlo.seed),

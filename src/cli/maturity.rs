@@ -5,7 +5,7 @@ use super::CliError;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use upstream::charts::MaturityChart;
-use upstream::maturity::{Assessment, Matrix, Summary, disagreements, summarise};
+use upstream::maturity::{Assessment, Matrix, MaturitySummary, disagreements, summarise};
 
 /// The maternity & early years maturity matrix: record a self-assessment
 /// (who, when, individual or group, the criteria ticked, notes, barriers and
@@ -292,7 +292,7 @@ fn rate(
 }
 
 /// Units × assessments as a text table.
-fn table(matrix: &Matrix, summaries: &[Summary], assessments: &[Assessment]) -> String {
+fn table(matrix: &Matrix, summaries: &[MaturitySummary], assessments: &[Assessment]) -> String {
     let mut rows = vec![
         std::iter::once("unit".to_string())
             .chain(summaries.iter().map(|s| format!("{} {}", s.who, s.date)))
@@ -362,7 +362,7 @@ fn write_results(out: &Path, name: &str, csv_rows: Vec<Vec<String>>, picture: &M
 
 fn summary(matrix: &Matrix, files: &[PathBuf], out: Option<PathBuf>) -> Result<(), CliError> {
     let assessments = load_all(matrix, files)?;
-    let summaries: Vec<Summary> = assessments.iter().map(|a| summarise(matrix, a)).collect();
+    let summaries: Vec<MaturitySummary> = assessments.iter().map(|a| summarise(matrix, a)).collect();
     let mut text = table(matrix, &summaries, &assessments);
     let mut csv_rows = vec![vec![
         "who".to_string(),
@@ -450,7 +450,7 @@ fn summary(matrix: &Matrix, files: &[PathBuf], out: Option<PathBuf>) -> Result<(
 
 fn compare(matrix: &Matrix, baseline: &Path, follow_up: &Path, out: Option<PathBuf>) -> Result<(), CliError> {
     let assessments = load_all(matrix, &[baseline.to_path_buf(), follow_up.to_path_buf()])?;
-    let s: Vec<Summary> = assessments.iter().map(|a| summarise(matrix, a)).collect();
+    let s: Vec<MaturitySummary> = assessments.iter().map(|a| summarise(matrix, a)).collect();
     let mut text = String::new();
     let mut rows = vec![vec![
         "unit".to_string(),

@@ -80,7 +80,7 @@ pub fn account_extra(baseline: &Future, extra: &[FutureSpec]) -> Result<Vec<Acco
 
 /// The figures of one intervention in one scenario (one draw, or the means).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Figures {
+pub struct InterventionFigures {
     /// Participant-years over the horizon.
     pub participants: f64,
     pub cost: f64,
@@ -96,7 +96,7 @@ pub struct Figures {
     pub gross_saving_funder: Vec<f64>,
 }
 
-/// The figures' names, in `Figures::values` order, for files and statistics.
+/// The figures' names, in `InterventionFigures::values` order, for files and statistics.
 pub fn figure_names(model: &Model) -> Vec<String> {
     let mut names: Vec<String> = [
         "participants",
@@ -117,9 +117,9 @@ pub fn figure_names(model: &Model) -> Vec<String> {
     names
 }
 
-impl Figures {
+impl InterventionFigures {
     /// `with` (the scenario) against `without` (the future without the intervention).
-    pub fn of(model: &Model, intervention: usize, with: &Accounts, without: &Accounts) -> Figures {
+    pub fn of(model: &Model, intervention: usize, with: &Accounts, without: &Accounts) -> InterventionFigures {
         let nl = model.levels.len();
         let years = with.years.len();
         let discount = &with.discount_factor;
@@ -154,7 +154,7 @@ impl Figures {
         let gross_saving_funder = (0..model.funders.len())
             .map(|f| sum_d(&|t| services_of(without, t, f) - services_of(with, t, f)).1)
             .collect();
-        Figures {
+        InterventionFigures {
             participants,
             cost,
             cost_discounted,
@@ -192,7 +192,9 @@ impl Figures {
 pub fn values_of(model: &Model, pairs: &[Attribution], accounts: &[Accounts]) -> Vec<f64> {
     pairs
         .iter()
-        .flat_map(|p| Figures::of(model, p.intervention, &accounts[p.scenario], &accounts[p.without]).values())
+        .flat_map(|p| {
+            InterventionFigures::of(model, p.intervention, &accounts[p.scenario], &accounts[p.without]).values()
+        })
         .collect()
 }
 
@@ -311,7 +313,7 @@ mod tests {
 
     #[test]
     fn ratios_are_undefined_without_a_denominator() {
-        let f = Figures {
+        let f = InterventionFigures {
             participants: 0.0,
             cost: 0.0,
             cost_discounted: 0.0,

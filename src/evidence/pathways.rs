@@ -42,7 +42,7 @@ pub struct Cell {
 
 /// The map for one outcome domain (or for all of them).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Grid {
+pub struct PathwayGrid {
     /// `None`: every intervention, whatever its domains.
     pub domain: Option<usize>,
     /// Band-major: `cells[band * levels + level]`.
@@ -57,7 +57,7 @@ pub struct PathwayMap {
     pub interventions: Vec<usize>,
     pub strong_from: u8,
     /// The whole map first, then one per declared domain.
-    pub grids: Vec<Grid>,
+    pub grids: Vec<PathwayGrid>,
 }
 
 impl PathwayMap {
@@ -95,7 +95,7 @@ impl PathwayMap {
                         }
                     })
                     .collect();
-                Grid { domain, cells }
+                PathwayGrid { domain, cells }
             })
             .collect();
         PathwayMap {
@@ -113,7 +113,7 @@ impl PathwayMap {
     }
 
     /// The whole map (all domains together).
-    pub fn whole(&self) -> &Grid {
+    pub fn whole(&self) -> &PathwayGrid {
         &self.grids[0]
     }
 

@@ -346,7 +346,7 @@ fn near(matrix: &Matrix, code: &str) -> String {
 
 /// One assessment summarised: each unit's level, and each dimension's mean.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Summary {
+pub struct MaturitySummary {
     pub who: String,
     pub date: String,
     /// Per unit (matrix order): level 0–4.
@@ -355,7 +355,7 @@ pub struct Summary {
     pub dimension_means: Vec<f64>,
 }
 
-pub fn summarise(matrix: &Matrix, a: &Assessment) -> Summary {
+pub fn summarise(matrix: &Matrix, a: &Assessment) -> MaturitySummary {
     let levels: Vec<u8> = matrix.units.iter().map(|u| a.level(matrix, &u.code)).collect();
     let dimension_means = matrix
         .dimensions
@@ -371,7 +371,7 @@ pub fn summarise(matrix: &Matrix, a: &Assessment) -> Summary {
             of.iter().sum::<f64>() / of.len().max(1) as f64
         })
         .collect();
-    Summary {
+    MaturitySummary {
         who: a.who.clone(),
         date: a.date.clone(),
         levels,
@@ -381,7 +381,7 @@ pub fn summarise(matrix: &Matrix, a: &Assessment) -> Summary {
 
 /// Units where several people's ratings differ, widest spread first:
 /// (unit index, lowest, highest).
-pub fn disagreements(summaries: &[Summary]) -> Vec<(usize, u8, u8)> {
+pub fn disagreements(summaries: &[MaturitySummary]) -> Vec<(usize, u8, u8)> {
     let Some(first) = summaries.first() else {
         return Vec::new();
     };
@@ -485,7 +485,7 @@ mod tests {
 
     #[test]
     fn disagreements_are_listed_widest_first() {
-        let s = |levels: Vec<u8>| Summary {
+        let s = |levels: Vec<u8>| MaturitySummary {
             who: String::new(),
             date: String::new(),
             levels,

@@ -227,7 +227,7 @@ fn maturity_section(h: &mut String, output: &RunOutput) -> Result<(), ChartError
         return Ok(());
     };
     let matrix = crate::maturity::Matrix::default();
-    let summaries: Vec<crate::maturity::Summary> = link
+    let summaries: Vec<crate::maturity::MaturitySummary> = link
         .assessments
         .iter()
         .map(|(_, a)| crate::maturity::summarise(&matrix, a))
