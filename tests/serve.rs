@@ -491,6 +491,18 @@ fn the_maturity_tab_rates_together_and_saves_an_assessment() {
     assert!(page.contains("/api/maturity") && page.contains("\"maturity\": \"Maturity\""));
 }
 
+/// The older-people example and its tables, copied into `dir`.
+fn copy_example(dir: &Path) {
+    for name in [
+        "older-people.toml",
+        "older-people-admissions.csv",
+        "older-people-projection.csv",
+        "older-people-residential.csv",
+    ] {
+        std::fs::copy(example().with_file_name(name), dir.join(name)).unwrap();
+    }
+}
+
 /// Status line and body of a raw request.
 fn raw_answer(addr: SocketAddr, request: &str) -> (String, String) {
     let mut stream = TcpStream::connect(addr).unwrap();
@@ -613,14 +625,7 @@ fn the_maturity_save_opens_no_path_from_the_request() {
 #[test]
 fn beyond_loopback_the_page_needs_its_token_and_a_given_host() {
     let tmp = tempfile::tempdir().unwrap();
-    for name in [
-        "older-people.toml",
-        "older-people-admissions.csv",
-        "older-people-projection.csv",
-        "older-people-residential.csv",
-    ] {
-        std::fs::copy(example().with_file_name(name), tmp.path().join(name)).unwrap();
-    }
+    copy_example(tmp.path());
     let file = tmp.path().join("older-people.toml");
     let original = std::fs::read(&file).unwrap();
     let mut app = App::load(&file, None).unwrap();
@@ -681,14 +686,7 @@ fn beyond_loopback_the_page_needs_its_token_and_a_given_host() {
 #[test]
 fn saving_over_the_original_needs_the_flag_given_at_start() {
     let tmp = tempfile::tempdir().unwrap();
-    for name in [
-        "older-people.toml",
-        "older-people-admissions.csv",
-        "older-people-projection.csv",
-        "older-people-residential.csv",
-    ] {
-        std::fs::copy(example().with_file_name(name), tmp.path().join(name)).unwrap();
-    }
+    copy_example(tmp.path());
     let file = tmp.path().join("older-people.toml");
     let original = std::fs::read(&file).unwrap();
     let s = server(&file, None);

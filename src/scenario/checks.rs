@@ -66,11 +66,7 @@ impl Validator<'_> {
     ) -> Option<f64> {
         match raw {
             RawNumber::Value(x) => {
-                let problem = match support {
-                    Support::Probability => probability_problem(*x, what),
-                    Support::NonNegative => non_negative_problem(*x, what),
-                    Support::Rate => rate_problem(*x, what),
-                };
+                let problem = plain_problem(*x, support, what);
                 match problem {
                     Some(p) => {
                         self.errors.at(location, p);
@@ -151,6 +147,15 @@ impl Validator<'_> {
 
 /// The cell of `column` resolved by `find` (a band or level name), or `None`
 /// with the problem recorded against the row and column.
+/// What is wrong with a plain value for a number of this `support`, if anything.
+pub(crate) fn plain_problem(x: f64, support: Support, what: &str) -> Option<String> {
+    match support {
+        Support::Probability => probability_problem(x, what),
+        Support::NonNegative => non_negative_problem(x, what),
+        Support::Rate => rate_problem(x, what),
+    }
+}
+
 /// Checks a value that must be a probability and explains the usual mistakes.
 pub(crate) fn probability_problem(p: f64, what: &str) -> Option<String> {
     if !p.is_finite() {

@@ -58,12 +58,7 @@ fn cell_value(
     let location = table.location(row, column);
     // The cell's own value first: a distribution made from an absurd one
     // would be refused for its parameters, less plainly.
-    let plain = match support {
-        Support::Probability => probability_problem(x, what),
-        Support::NonNegative => non_negative_problem(x, what),
-        Support::Rate => rate_problem(x, what),
-    };
-    if let Some(problem) = plain {
+    if let Some(problem) = plain_problem(x, support, what) {
         v.errors.at(location, problem);
         return None;
     }
