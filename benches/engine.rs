@@ -54,7 +54,12 @@ fn monte_carlo(c: &mut Criterion) {
         };
         let stem = Path::new(file).file_stem().unwrap().to_string_lossy().into_owned();
         group.bench_function(format!("{stem}: {draws} draws, all futures, statistics"), |b| {
-            b.iter(|| montecarlo::run(black_box(&model), &specs, &options, &|_| {}).unwrap())
+            b.iter(|| {
+                montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+                    .run(black_box(&model))
+                    .map(|mut s| s.remove(0))
+                    .unwrap()
+            })
         });
     }
     group.finish();
@@ -74,7 +79,10 @@ fn charts(c: &mut Criterion) {
         seed: 1,
         percentiles: vec![5.0, 25.0, 50.0, 75.0, 95.0],
     };
-    let mc = montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    let mc = montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+        .run(&model)
+        .map(|mut s| s.remove(0))
+        .unwrap();
     group.bench_function("older-people: figures from 1000 draws", |b| {
         b.iter(|| Figures::new(black_box(&model), &accounts, &comparisons, Some(&mc)))
     });

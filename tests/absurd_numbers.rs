@@ -71,7 +71,9 @@ fn check(dir: &Path, file: &str, what: &str) {
         seed: 3,
         percentiles: vec![5.0, 95.0],
     };
-    if let Ok(mc) = montecarlo::run(&model, &specs, &options, &|_| {})
+    if let Ok(mc) = montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+        .run(&model)
+        .map(|mut s| s.remove(0))
         && let Some(figure) = upstream::output::non_finite_figure(&model, &accounts, &comparisons, Some(&mc))
     {
         panic!("{what}, over draws: {figure}");

@@ -312,7 +312,13 @@ fn weak_evidence_can_do_net_harm_and_the_table_says_how_often() {
         figures: &figures,
         keep_parameters: true,
     };
-    let mc = montecarlo::run_extra(&model, &specs, &options, &extra_work, &|_| {}).unwrap();
+    let mc = montecarlo::Request {
+        extra: Some(&extra_work),
+        ..montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+    }
+    .run(&model)
+    .map(|mut s| s.remove(0))
+    .unwrap();
     let per_draw: Vec<Vec<f64>> = mc.records.iter().map(|r| r.figures.clone()).collect();
     let central = vec![0.0; pairs.len() * costs::figure_names(&model).len()];
     let t = CostTable::new(
@@ -336,7 +342,10 @@ fn weak_evidence_can_do_net_harm_and_the_table_says_how_often() {
     );
     // The summary rows are those of the reported futures only, with the
     // same statistics as a plain run.
-    let plain = montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    let plain = montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+        .run(&model)
+        .map(|mut s| s.remove(0))
+        .unwrap();
     assert_eq!(mc.rows, plain.rows);
 }
 

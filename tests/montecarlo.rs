@@ -381,9 +381,19 @@ fn statistics_for_chosen_rows_equal_the_full_run() {
         seed: 5,
         percentiles: vec![5.0, 50.0, 95.0],
     };
-    let full = upstream::montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    let full = upstream::montecarlo::Request::new(upstream::montecarlo::Futures::One(&specs), &options)
+        .run(&model)
+        .map(|mut s| s.remove(0))
+        .unwrap();
     let wanted = |m: &str| m == "npv" || m.starts_with("spend_acute");
-    let some = upstream::montecarlo::run_rows(&model, &specs, &options, &wanted, &|_| {}).unwrap();
+    let chosen = |_: usize, key: &upstream::montecarlo::RowKey| wanted(&key.2);
+    let some = upstream::montecarlo::Request {
+        rows: upstream::montecarlo::Rows::Chosen(&chosen),
+        ..upstream::montecarlo::Request::new(upstream::montecarlo::Futures::One(&specs), &options)
+    }
+    .run(&model)
+    .unwrap()
+    .remove(0);
     let (accounts, comparisons) = upstream::results::account_futures(&futures);
     let mut r = 0;
     let mut kept = 0;
@@ -450,7 +460,10 @@ fn a_run_in_an_earlier_runs_room_gives_the_same_statistics() {
             seed: 11,
             percentiles: vec![5.0, 50.0, 95.0],
         };
-        upstream::montecarlo::run(model, &specs, &options, &|_| {}).unwrap()
+        upstream::montecarlo::Request::new(upstream::montecarlo::Futures::One(&specs), &options)
+            .run(model)
+            .map(|mut s| s.remove(0))
+            .unwrap()
     };
     let (small, large) = (
         load("scenarios/older-people.toml"),

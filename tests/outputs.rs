@@ -327,7 +327,10 @@ fn chart_bands_are_the_monte_carlo_percentiles() {
         seed: 7,
         percentiles: vec![10.0, 25.0, 50.0, 75.0, 90.0],
     };
-    let mc = montecarlo::run(&model, &specs, &options, &|_| {}).unwrap();
+    let mc = montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+        .run(&model)
+        .map(|mut s| s.remove(0))
+        .unwrap();
     let figures = Figures::new(&model, &accounts, &comparisons, Some(&mc));
     assert_eq!(figures.outer_percentiles, Some((10.0, 90.0)));
     assert_eq!(figures.inner_percentiles, Some((25.0, 75.0)));

@@ -114,7 +114,7 @@ fuzz_target!(|data: &[u8]| {
         seed: 1,
         percentiles: vec![50.0],
     };
-    if let Ok(mc) = montecarlo::run(&model, &specs, &options, &|_| {})
+    if let Ok(mc) = montecarlo::Request::new(montecarlo::Futures::One(&specs), &options).run(&model).map(|mut s| s.remove(0))
         && let Some(figure) = upstream::output::non_finite_figure(&model, &accounts, &comparisons, Some(&mc))
     {
         panic!("an accepted table gave a draw's result that is not a number: {figure}");

@@ -297,7 +297,12 @@ pub fn goal_seek(
             }
             Some((p, options)) => {
                 let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-                let summary = montecarlo::run_keeping(&varied, &specs, options, std::slice::from_ref(&key), &|_| {})?;
+                let summary = montecarlo::Request {
+                    rows: montecarlo::Rows::Nothing,
+                    keep: (0, std::slice::from_ref(&key)),
+                    ..montecarlo::Request::new(montecarlo::Futures::One(&specs), options)
+                }
+                .draw(&varied)?;
                 let share = summary
                     .records
                     .iter()

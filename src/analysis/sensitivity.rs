@@ -65,7 +65,9 @@ pub fn one_way(
             points.push(point);
         }
     }
-    let values = montecarlo::evaluate(model, &specs, &points, std::slice::from_ref(&key))?;
+    let values =
+        montecarlo::Request::at_points(montecarlo::Futures::One(&specs), &points, 0, std::slice::from_ref(&key))
+            .evaluate(model)?;
     let value = |i: usize| Some(values[i][0]).filter(|v| !v.is_nan());
     let mut out: Vec<OneWayRow> = model
         .uncertain
@@ -277,7 +279,13 @@ pub fn probabilistic(
     let rows = rows_of(model, &futures);
     let key = resolve(model, &rows, metric)?;
     let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-    let summary = montecarlo::run_keeping(model, &specs, options, std::slice::from_ref(&key), progress)?;
+    let summary = montecarlo::Request {
+        rows: montecarlo::Rows::Nothing,
+        keep: (0, std::slice::from_ref(&key)),
+        progress,
+        ..montecarlo::Request::new(montecarlo::Futures::One(&specs), options)
+    }
+    .draw(model)?;
     let inputs: Vec<Vec<f64>> = summary.records.iter().map(|r| r.parameters.clone()).collect();
     let output: Vec<f64> = summary
         .records

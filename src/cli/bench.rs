@@ -76,7 +76,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         percentiles: older.monte_carlo.percentiles.clone(),
     };
     let workshop = || {
-        pool.install(|| montecarlo::run(&older, &specs, &options, &|_| {}))
+        pool.install(|| montecarlo::Request::new(montecarlo::Futures::One(&specs), &options).run(&older))
             .map(drop)
             .map_err(|e| CliError::Invalid(format!("older-people: {e}")))
     };

@@ -368,7 +368,13 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         }
     };
     let draw_error = |e: montecarlo::DrawError| CliError::Invalid(format!("{}: {e}", scenario.display()));
-    let every_row = |_: usize| model.areas.len() <= FULL_AREA_STATISTICS;
+    // A roll-up gets statistics for every row, an area for its yearly rows
+    // too only up to 10 areas.
+    let every_row = |u: usize, (_, year, _): &montecarlo::RowKey| {
+        let (label, members) = &units[u];
+        let single = members.len() == 1 && model.areas[members[0]].code == *label;
+        !single || model.areas.len() <= FULL_AREA_STATISTICS || year.is_none()
+    };
     let draw = |range: std::ops::Range<usize>| -> Result<montecarlo::Raw, CliError> {
         bar.set_length(range.len() as u64);
         let raw = if with_areas {
@@ -376,16 +382,25 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
             pool.install(|| {
                 let figures =
                     |accounts: &[upstream::results::Accounts]| costs::values_of(&model, &drawn_pairs, accounts);
-                montecarlo::run_areas_raw(
-                    &model,
-                    &area_specs,
-                    &units,
-                    &options,
-                    &every_row,
-                    Some(&figures),
+                let extra = montecarlo::Extra {
+                    reported: area_specs[0].len(),
+                    figures: &figures,
+                    keep_parameters: args.draws_csv || matches!(mode, Mode::Shard { .. }),
+                };
+                montecarlo::Request {
                     range,
-                    &progress,
-                )
+                    rows: montecarlo::Rows::Chosen(&every_row),
+                    extra: Some(&extra),
+                    progress: &progress,
+                    ..montecarlo::Request::new(
+                        montecarlo::Futures::Areas {
+                            areas: &area_specs,
+                            units: &units,
+                        },
+                        &options,
+                    )
+                }
+                .draw(&model)
             })
         } else {
             let reported = specs.len();
@@ -401,7 +416,13 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 // A shard keeps them: the merge may be asked for draws.csv.
                 keep_parameters: args.draws_csv || matches!(mode, Mode::Shard { .. }),
             };
-            pool.install(|| montecarlo::run_extra_raw(&model, &specs, &options, &work, range, &progress))
+            let request = montecarlo::Request {
+                range,
+                extra: Some(&work),
+                progress: &progress,
+                ..montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+            };
+            pool.install(|| request.draw(&model))
         }
         .map_err(draw_error)?;
         bar.finish_and_clear();
@@ -469,7 +490,7 @@ fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 )));
             }
             let reported: &[FutureSpec] = if with_areas { &area_specs[0] } else { &specs };
-            pool.install(|| montecarlo::summarise_raw(&model, reported, &options, raw))
+            pool.install(|| montecarlo::statistics(&model, reported, &options, raw))
         }
     };
     upstream::timing::mark("statistics");

@@ -351,7 +351,11 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
             percentiles: model.monte_carlo.percentiles.clone(),
         };
         // Statistics only for what the page draws.
-        Some(montecarlo::run_rows(&model, &specs, &options, &Figures::reads, &|_| {}).map_err(|e| e.to_string())?)
+        let request = montecarlo::Request {
+            rows: montecarlo::Rows::Chosen(&|_, (_, _, name)| Figures::reads(name)),
+            ..montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+        };
+        Some(request.run(&model).map_err(|e| e.to_string())?.remove(0))
     } else {
         None
     };
