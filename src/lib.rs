@@ -19,6 +19,7 @@ pub mod model;
 pub mod montecarlo;
 pub mod output;
 pub mod params;
+pub mod pipeline;
 pub mod results;
 pub mod run;
 pub mod scenario;

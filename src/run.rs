@@ -18,6 +18,9 @@ pub struct Future<'m> {
 pub enum RunError {
     #[error("there is no scenario named `{name}`; the scenarios are {known}")]
     UnknownScenario { name: String, known: String },
+    /// A run that cannot go on as asked (e.g. parts that do not add up).
+    #[error("{0}")]
+    Invalid(String),
     #[error("in {future}: {source}")]
     Engine {
         future: String,

@@ -5,6 +5,8 @@ mod bench;
 mod check;
 mod evidence;
 mod maturity;
+mod merge;
+mod progress;
 mod run;
 mod serve;
 
@@ -33,7 +35,7 @@ enum Command {
     Sensitivity(analysis::SensitivityArgs),
     GoalSeek(analysis::GoalSeekArgs),
     Pathways(evidence::PathwaysArgs),
-    Merge(run::MergeArgs),
+    Merge(merge::MergeArgs),
     Maturity(maturity::Args),
     Serve(serve::Args),
     Bench(bench::Args),
@@ -77,7 +79,7 @@ pub fn main() -> Result<(), CliError> {
         Command::Sensitivity(args) => analysis::sensitivity(args),
         Command::GoalSeek(args) => analysis::goal_seek(args),
         Command::Pathways(args) => evidence::pathways(args),
-        Command::Merge(args) => run::merge(args),
+        Command::Merge(args) => merge::merge(args),
         Command::Maturity(args) => maturity::run(args),
         Command::Serve(args) => serve::run(args),
         Command::Bench(args) => bench::run(args),

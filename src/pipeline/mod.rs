@@ -1,0 +1,383 @@
+//! A whole run in one place: a loaded model and a [`Request`] give the
+//! futures and their accounts ([`Run::new`]), the draws ([`Run::draw`],
+//! all of them or one shard's) and the results ([`Run::finish`]): every
+//! roll-up of a model with areas, the statistics and the cost table, ready
+//! for `output::write_run`. `upstream run`, `merge`, `check`, `bench`,
+//! `serve`, `sensitivity` and `goal-seek` all run models through here.
+//!
+//! A model without areas is one area: its futures run once, and its
+//! accounts are the run's.
+
+pub mod replay;
+pub mod shard;
+
+use crate::evidence::costs::{self, Attribution, CostTable};
+use crate::model::Model;
+use crate::montecarlo::{self, Extra, FutureSpec, Raw, RowKey, Rows};
+use crate::output::AreaOutput;
+use crate::results::{Accounts, Comparison};
+use crate::run::{Future, RunError, run_futures};
+
+/// Up to this many areas, every metric gets statistics in every area and
+/// detail.csv is written; beyond, an area's statistics are its whole-horizon
+/// metrics (roll-ups always get every metric's) and detail.csv is written
+/// on request, so memory and files stay bounded.
+pub const FULL_AREA_STATISTICS: usize = 10;
+
+/// What to run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request {
+    /// The scenarios run beside the baseline (every one when empty).
+    pub scenarios: Vec<String>,
+    pub draws: u32,
+    pub seed: u64,
+    /// With draws: also run each package without each of its interventions,
+    /// so that every intervention's figures carry uncertainty.
+    pub attribute: bool,
+    /// Keep every draw's sampled inputs (for draws.csv, or a shard's part).
+    pub keep_parameters: bool,
+    /// With areas: keep every area's trajectories for detail.csv even
+    /// beyond [`FULL_AREA_STATISTICS`] areas.
+    pub detail: bool,
+}
+
+/// One area's futures (or the model's own, without areas) and what they
+/// give before any draws.
+pub struct AreaFutures<'m> {
+    /// Kept only when detail.csv will be written.
+    pub futures: Vec<Future<'m>>,
+    pub specs: Vec<FutureSpec<'m>>,
+    pub accounts: Vec<Accounts>,
+    pub comparisons: Vec<Comparison>,
+    /// The accounts of the leave-one-out futures (one per intervention of
+    /// each package), at the inputs' means.
+    pub extra_accounts: Vec<Accounts>,
+}
+
+/// A run with its futures simulated at the inputs' means, ready for draws.
+pub struct Run<'m> {
+    pub model: &'m Model,
+    pub request: Request,
+    /// Each area's futures; the model's own when it has no areas.
+    pub areas: Vec<AreaFutures<'m>>,
+    /// With areas: every area, parent and the whole (`results::area_units`).
+    pub units: Vec<(String, Vec<usize>)>,
+    /// The whole model's accounts and comparisons (the sum of the areas').
+    pub accounts: Vec<Accounts>,
+    pub comparisons: Vec<Comparison>,
+    /// The leave-one-out futures and the pairs of the cost table.
+    pub extra: Vec<FutureSpec<'m>>,
+    pub pairs: Vec<Attribution>,
+    /// Each pair's figures at the inputs' means.
+    pub central: Vec<f64>,
+    /// Whether detail.csv is written.
+    pub write_detail: bool,
+}
+
+impl<'m> Run<'m> {
+    /// Runs the baseline and the requested scenarios in every area.
+    pub fn new(model: &'m Model, request: Request) -> Result<Run<'m>, RunError> {
+        let write_detail = model.areas.len() <= FULL_AREA_STATISTICS || request.detail;
+        let models: Vec<(Option<&str>, &Model)> = if model.areas.is_empty() {
+            vec![(None, model)]
+        } else {
+            model.areas.iter().map(|a| (Some(a.code.as_str()), &a.model)).collect()
+        };
+        let mut areas = Vec::with_capacity(models.len());
+        for (code, area_model) in models {
+            let futures = run_futures(area_model, &request.scenarios).map_err(|e| match (e, code) {
+                (RunError::Engine { future, source }, Some(code)) => RunError::Engine {
+                    future: format!("area `{code}`, {future}"),
+                    source,
+                },
+                (e, _) => e,
+            })?;
+            let (accounts, comparisons) = crate::results::account_futures(&futures);
+            let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+            let extra_accounts = costs::account_extra(&futures[0], &costs::attributions(&specs).0)?;
+            areas.push(AreaFutures {
+                futures: if write_detail { futures } else { Vec::new() },
+                specs,
+                accounts,
+                comparisons,
+                extra_accounts,
+            });
+        }
+        let units = if model.areas.is_empty() {
+            Vec::new()
+        } else {
+            crate::results::area_units(model)
+        };
+        let (accounts, comparisons) = match units.last() {
+            None => (areas[0].accounts.clone(), areas[0].comparisons.clone()),
+            Some((_, all)) => crate::results::sum_areas(model, &per_area(&areas), all),
+        };
+        let (extra, pairs) = costs::attributions(&areas[0].specs);
+        let mut all = accounts.clone();
+        let mut extra_sums: Vec<Accounts> = Vec::new();
+        for area in &areas {
+            extra_sums.resize_with(area.extra_accounts.len(), Default::default);
+            for (sum, a) in extra_sums.iter_mut().zip(&area.extra_accounts) {
+                sum.add(a);
+            }
+        }
+        all.extend(if units.is_empty() {
+            areas[0].extra_accounts.clone()
+        } else {
+            extra_sums
+        });
+        let central = costs::values_of(model, &pairs, &all);
+        Ok(Run {
+            model,
+            request,
+            areas,
+            units,
+            accounts,
+            comparisons,
+            extra,
+            pairs,
+            central,
+            write_detail,
+        })
+    }
+
+    /// Whether the model has areas (and so roll-ups).
+    pub fn with_areas(&self) -> bool {
+        !self.units.is_empty()
+    }
+
+    /// Whether a pair of the cost table is drawn: every one with
+    /// `--attribute`, else those against do-nothing (with areas, those
+    /// against do-nothing only: leave-one-out futures are not run per area).
+    pub fn drawn(&self, pair: &Attribution) -> bool {
+        pair.without == 0 || (self.request.attribute && !self.with_areas())
+    }
+
+    /// The futures reported (the first area's, with areas).
+    pub fn specs(&self) -> &[FutureSpec<'m>] {
+        &self.areas[0].specs
+    }
+
+    /// Values kept per draw: every row of each roll-up (or of the model),
+    /// and an area's rows (only its whole-horizon ones beyond
+    /// [`FULL_AREA_STATISTICS`] areas); and the numbers of each draw's
+    /// record (sampled inputs and headline figures).
+    pub fn per_draw(&self) -> (u64, usize) {
+        let (mut rows, mut horizon_rows) = (0u64, 0u64);
+        crate::results::rows::visit_summary(self.model, &self.accounts, &self.comparisons, &mut |_, year, _, _| {
+            rows += 1;
+            horizon_rows += u64::from(year.is_none());
+        });
+        let areas = self.model.areas.len() as u64;
+        let values = if self.units.is_empty() {
+            rows
+        } else {
+            let area_rows = if self.model.areas.len() <= FULL_AREA_STATISTICS {
+                rows
+            } else {
+                horizon_rows
+            };
+            rows * (self.units.len() as u64 - areas) + area_rows * areas
+        };
+        (values, self.model.uncertain.len() + 3 * self.comparisons.len())
+    }
+
+    /// The Monte Carlo options of the request.
+    pub fn options(&self) -> montecarlo::Options {
+        montecarlo::Options {
+            draws: self.request.draws,
+            seed: self.request.seed,
+            percentiles: self.model.monte_carlo.percentiles.clone(),
+        }
+    }
+
+    /// The draws `range` (all of them, or one shard's), before statistics;
+    /// `progress(n)` is called as each batch of `n` draws completes.
+    pub fn draw(
+        &self,
+        range: std::ops::Range<usize>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Raw, montecarlo::DrawError> {
+        let model = self.model;
+        let drawn_pairs: Vec<Attribution> = self.pairs.iter().filter(|p| self.drawn(p)).cloned().collect();
+        let figures = |accounts: &[Accounts]| costs::values_of(model, &drawn_pairs, accounts);
+        let options = self.options();
+        if self.with_areas() {
+            let area_specs: Vec<Vec<FutureSpec>> = self.areas.iter().map(|a| a.specs.clone()).collect();
+            let extra = Extra {
+                reported: area_specs[0].len(),
+                figures: &figures,
+                keep_parameters: self.request.keep_parameters,
+            };
+            // A roll-up gets statistics for every row, an area for its
+            // yearly rows too only up to FULL_AREA_STATISTICS areas.
+            let every_row = |u: usize, (_, year, _): &RowKey| {
+                let (label, members) = &self.units[u];
+                let single = members.len() == 1 && model.areas[members[0]].code == *label;
+                !single || model.areas.len() <= FULL_AREA_STATISTICS || year.is_none()
+            };
+            montecarlo::Request {
+                range,
+                rows: Rows::Chosen(&every_row),
+                extra: Some(&extra),
+                progress,
+                ..montecarlo::Request::new(
+                    montecarlo::Futures::Areas {
+                        areas: &area_specs,
+                        units: &self.units,
+                    },
+                    &options,
+                )
+            }
+            .draw(model)
+        } else {
+            let mut specs = self.specs().to_vec();
+            if self.request.attribute {
+                specs.extend(self.extra.iter().cloned());
+            }
+            let extra = Extra {
+                reported: self.specs().len(),
+                figures: &figures,
+                keep_parameters: self.request.keep_parameters,
+            };
+            montecarlo::Request {
+                range,
+                extra: Some(&extra),
+                progress,
+                ..montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+            }
+            .draw(model)
+        }
+    }
+
+    /// How many futures each draw runs, for a progress message.
+    pub fn futures_per_draw(&self) -> usize {
+        let own = self.specs().len();
+        if self.with_areas() {
+            own
+        } else if self.request.attribute {
+            own + self.extra.len()
+        } else {
+            own
+        }
+    }
+
+    /// The results: statistics of all the draws (`raw`, when there were
+    /// draws), every roll-up and the cost table.
+    pub fn finish(self, raw: Option<Raw>) -> Result<Results<'m>, RunError> {
+        let model = self.model;
+        let summaries: Vec<montecarlo::Summary> = match raw {
+            None => Vec::new(),
+            Some(raw) => {
+                if raw.draws() != self.request.draws as usize {
+                    return Err(RunError::Invalid(format!(
+                        "the parts hold {} draws, not the {} they were made for",
+                        raw.draws(),
+                        self.request.draws
+                    )));
+                }
+                montecarlo::statistics(model, self.specs(), &self.options(), raw)
+            }
+        };
+        crate::timing::mark("statistics");
+        let mut unit_summaries: Vec<Option<montecarlo::Summary>> = vec![None; self.units.len()];
+        let monte_carlo = if self.with_areas() {
+            if !summaries.is_empty() {
+                unit_summaries = summaries.into_iter().map(Some).collect();
+            }
+            unit_summaries.last().cloned().flatten()
+        } else {
+            summaries.into_iter().next()
+        };
+        let per_area = per_area(&self.areas);
+        let areas: Vec<AreaOutput> = self
+            .units
+            .iter()
+            .zip(unit_summaries)
+            .map(|((label, members), mc)| {
+                let (accounts, comparisons) = crate::results::sum_areas(model, &per_area, members);
+                let one =
+                    (members.len() == 1 && model.areas[members[0]].code == *label).then(|| &model.areas[members[0]]);
+                AreaOutput {
+                    label: label.clone(),
+                    name: one.map_or_else(|| label.clone(), |a| a.name.clone()),
+                    parent: one.and_then(|a| a.parent.clone()),
+                    is_area: one.is_some(),
+                    people_start: members
+                        .iter()
+                        .map(|&a| model.areas[a].model.population.iter().sum::<f64>())
+                        .sum(),
+                    accounts,
+                    comparisons,
+                    monte_carlo: mc,
+                }
+            })
+            .collect();
+        let per_draw: Option<Vec<Vec<f64>>> = monte_carlo
+            .as_ref()
+            .map(|mc| mc.records.iter().map(|r| r.figures.clone()).collect());
+        let costs = CostTable::new(
+            model,
+            self.specs(),
+            &self.extra,
+            &self.pairs,
+            &self.central,
+            per_draw
+                .as_deref()
+                .map(|d| (d, model.monte_carlo.percentiles.as_slice())),
+            &|p| self.drawn(p),
+        );
+        let futures = self.specs().iter().map(|f| f.name.clone()).collect();
+        let detail = if self.write_detail {
+            self.areas.into_iter().map(|a| a.futures).collect()
+        } else {
+            Vec::new()
+        };
+        Ok(Results {
+            model,
+            accounts: self.accounts,
+            comparisons: self.comparisons,
+            monte_carlo,
+            areas,
+            costs,
+            futures,
+            detail,
+        })
+    }
+}
+
+/// Each area's accounts, area by area.
+fn per_area(areas: &[AreaFutures]) -> Vec<Vec<Accounts>> {
+    areas.iter().map(|a| a.accounts.clone()).collect()
+}
+
+/// What a run gives, before it is written.
+pub struct Results<'m> {
+    pub model: &'m Model,
+    /// The whole model's accounts and comparisons.
+    pub accounts: Vec<Accounts>,
+    pub comparisons: Vec<Comparison>,
+    pub monte_carlo: Option<montecarlo::Summary>,
+    /// With areas: every area, parent and the whole.
+    pub areas: Vec<AreaOutput>,
+    pub costs: CostTable,
+    /// The names of the futures reported.
+    pub futures: Vec<String>,
+    /// For detail.csv: each area's futures (the model's own without areas);
+    /// empty when detail.csv is not written.
+    pub detail: Vec<Vec<Future<'m>>>,
+}
+
+/// detail.csv's futures (`Results::detail`), labelled by area code with areas.
+pub fn labelled<'a, 'm>(model: &'a Model, detail: &'a [Vec<Future<'m>>]) -> Vec<(Option<&'a str>, &'a [Future<'m>])> {
+    if model.areas.is_empty() {
+        detail.iter().map(|fs| (None, &fs[..])).collect()
+    } else {
+        model
+            .areas
+            .iter()
+            .zip(detail)
+            .map(|(a, fs)| (Some(a.code.as_str()), &fs[..]))
+            .collect()
+    }
+}
