@@ -50,7 +50,7 @@ fn close(a: f64, b: f64, rel: f64) -> bool {
 #[test]
 fn one_way_swings_and_ranking_are_exact() {
     let model = model();
-    let result = one_way(&model, "coaching", &npv_metric(), (10.0, 90.0)).unwrap();
+    let result = one_way(&model, "coaching", None, &npv_metric(), (10.0, 90.0)).unwrap();
     assert!(close(result.central.unwrap(), npv(REACH, UNIT, COST, MULT), 1e-12));
     // P10 and P90 of U(a, b) are a + 0.1 (b − a) and a + 0.9 (b − a).
     let expected = [
@@ -82,7 +82,7 @@ fn one_way_swings_and_ranking_are_exact() {
     assert!(close(result.rows[1].swing, REACH * N * 32.0 * d, 1e-10));
     // The same analysis twice gives the same numbers.
     assert_eq!(
-        one_way(&model, "coaching", &npv_metric(), (10.0, 90.0)).unwrap(),
+        one_way(&model, "coaching", None, &npv_metric(), (10.0, 90.0)).unwrap(),
         result
     );
 }
@@ -90,7 +90,7 @@ fn one_way_swings_and_ranking_are_exact() {
 #[test]
 fn a_stated_range_moves_the_inputs_there() {
     let model = model();
-    let result = one_way(&model, "coaching", &npv_metric(), (25.0, 75.0)).unwrap();
+    let result = one_way(&model, "coaching", None, &npv_metric(), (25.0, 75.0)).unwrap();
     let cost = result
         .rows
         .iter()
@@ -108,6 +108,7 @@ fn goal_seek_matches_the_analytic_threshold() {
     let r = goal_seek(
         &model,
         "coaching",
+        None,
         "intervention.Coaching.cost_per_participant",
         &target,
         None,
@@ -125,13 +126,13 @@ fn goal_seek_matches_the_analytic_threshold() {
 
     // The reach that gives an NPV of £20,000: 20000 / (N × 8 × D).
     let target = Goal::parse("npv >= 20k").unwrap();
-    let r = goal_seek(&model, "coaching", "intervention.Coaching.reach", &target, None).unwrap();
+    let r = goal_seek(&model, "coaching", None, "intervention.Coaching.reach", &target, None).unwrap();
     let found = r.found.unwrap();
     assert!(close(found.threshold, 20_000.0 / (N * 8.0 * discount()), 1e-6));
     assert_eq!(found.side, Side::AtOrAbove);
     assert!(!r.met_now);
     // Deterministic: the same answer again.
-    let again = goal_seek(&model, "coaching", "intervention.Coaching.reach", &target, None).unwrap();
+    let again = goal_seek(&model, "coaching", None, "intervention.Coaching.reach", &target, None).unwrap();
     assert_eq!(again.found.unwrap().threshold, found.threshold);
 }
 
@@ -140,7 +141,7 @@ fn an_impossible_target_says_so() {
     let model = model();
     // Even everyone reached gives N × 8 × D ≈ £36,000.
     let target = Goal::parse("npv >= 1m").unwrap();
-    let r = goal_seek(&model, "coaching", "intervention.Coaching.reach", &target, None).unwrap();
+    let r = goal_seek(&model, "coaching", None, "intervention.Coaching.reach", &target, None).unwrap();
     assert!(r.found.is_none());
     assert_eq!(r.range, (0.0, 1.0));
     assert!(close(r.ends.1.unwrap(), npv(1.0, UNIT, COST, MULT), 1e-10));
@@ -153,6 +154,7 @@ fn bad_requests_get_clear_messages() {
     let err = one_way(
         &model,
         "coaching",
+        None,
         &Metric {
             name: "spend_acute".into(),
             year: None,
@@ -164,6 +166,7 @@ fn bad_requests_get_clear_messages() {
     let err = one_way(
         &model,
         "coaching",
+        None,
         &Metric {
             name: "nvp".into(),
             year: None,
@@ -172,18 +175,26 @@ fn bad_requests_get_clear_messages() {
     )
     .unwrap_err();
     assert!(message(err).contains("no metric `nvp`"));
-    let err = one_way(&model, "nobody", &npv_metric(), (10.0, 90.0)).unwrap_err();
+    let err = one_way(&model, "nobody", None, &npv_metric(), (10.0, 90.0)).unwrap_err();
     assert!(message(err).contains("nobody"));
     let target = Goal::parse("npv >= 0").unwrap();
-    let err = goal_seek(&model, "coaching", "intervention.Coaching.start_year", &target, None).unwrap_err();
+    let err = goal_seek(
+        &model,
+        "coaching",
+        None,
+        "intervention.Coaching.start_year",
+        &target,
+        None,
+    )
+    .unwrap_err();
     assert!(message(err).contains("calendar year"), "year paths are refused");
-    let err = goal_seek(&model, "coaching", "intervention.Nobody.reach", &target, None).unwrap_err();
+    let err = goal_seek(&model, "coaching", None, "intervention.Nobody.reach", &target, None).unwrap_err();
     assert!(message(err).contains("Nobody"));
 }
 
 #[test]
 fn threshold_table_gives_the_break_even_cost() {
-    let table = thresholds(&model(), "coaching").unwrap();
+    let table = thresholds(&model(), "coaching", None).unwrap();
     assert_eq!(table.len(), 1);
     assert_eq!(table[0].intervention, "Coaching");
     assert!(close(table[0].break_even_cost.unwrap(), 48.0, 1e-6));
@@ -204,7 +215,7 @@ fn goal_seek_with_draws_finds_the_order_statistic() {
     };
     let target = Goal::parse("npv >= 0").unwrap();
     let path = "intervention.Coaching.cost_per_participant";
-    let r = goal_seek(&model, "coaching", path, &target, Some((0.8, &options))).unwrap();
+    let r = goal_seek(&model, "coaching", None, path, &target, Some((0.8, &options))).unwrap();
     let found = r.found.unwrap();
     assert_eq!(found.side, Side::AtOrBelow);
     // The draws themselves, of the model with the cost fixed.
@@ -239,7 +250,7 @@ fn rank_correlations_have_the_signs_of_the_closed_form() {
         seed: 3,
         percentiles: vec![5.0, 95.0],
     };
-    let rc = probabilistic(&model, "coaching", &npv_metric(), &options, &|_| {}).unwrap();
+    let rc = probabilistic(&model, "coaching", None, &npv_metric(), &options, &|_| {}).unwrap();
     let sign = |label: &str| rc.rows.iter().find(|r| r.label == label).unwrap().spearman.signum();
     assert_eq!(sign("intervention.Coaching.cost_per_participant"), -1.0);
     assert_eq!(sign("service.GP.unit_cost"), 1.0);
@@ -249,7 +260,7 @@ fn rank_correlations_have_the_signs_of_the_closed_form() {
     // with a net saving per participant near zero on average) least.
     assert_eq!(rc.rows[0].label, "intervention.Coaching.multiplier.GP");
     assert_eq!(rc.rows[3].label, "intervention.Coaching.reach");
-    let again = probabilistic(&model, "coaching", &npv_metric(), &options, &|_| {}).unwrap();
+    let again = probabilistic(&model, "coaching", None, &npv_metric(), &options, &|_| {}).unwrap();
     assert_eq!(again, rc);
 }
 

@@ -742,3 +742,100 @@ fn absurd_numbers_in_area_tables_are_refused_at_their_row() {
         "{message}"
     );
 }
+
+/// `text` with the coaching reach uncertain too, so that analyses have two
+/// inputs to rank.
+fn uncertain_reach(text: &str) -> String {
+    text.replace("reach = 0.5", "reach = { dist = \"beta\", mean = 0.5, sd = 0.1 }")
+}
+
+#[test]
+fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
+    use upstream::analysis::goal_seek::{Goal, goal_seek, thresholds};
+    use upstream::analysis::{Metric, run_for, sensitivity, vary};
+    let tmp = tempfile::tempdir().unwrap();
+    let npv = Metric {
+        name: "npv".into(),
+        year: None,
+    };
+    let options = upstream::montecarlo::Options {
+        draws: 40,
+        seed: 3,
+        percentiles: vec![5.0, 50.0, 95.0],
+    };
+    // One area: every analysis of it, and of `all`, is the file's without areas.
+    let one = area_file(tmp.path(), &[("A1", "", 1.0)], "");
+    std::fs::write(&one, uncertain_reach(&std::fs::read_to_string(&one).unwrap())).unwrap();
+    let plain = tmp.path().join("plain.toml");
+    std::fs::write(&plain, uncertain_reach(&uncertain_cost(&small()))).unwrap();
+    let (one, plain) = (
+        upstream::scenario::load(&one).unwrap(),
+        upstream::scenario::load(&plain).unwrap(),
+    );
+    let p = sensitivity::one_way(&plain, "coaching", None, &npv, (10.0, 90.0)).unwrap();
+    let pr = sensitivity::probabilistic(&plain, "coaching", None, &npv, &options, &|_| {}).unwrap();
+    let target = Goal::parse("npv >= 0").unwrap();
+    let path = "intervention.Coaching.cost_per_participant";
+    let pg = goal_seek(&plain, "coaching", None, path, &target, None).unwrap();
+    let pt = thresholds(&plain, "coaching", None).unwrap();
+    for area in [Some("A1"), Some("all"), None] {
+        let a = sensitivity::one_way(&one, "coaching", area, &npv, (10.0, 90.0)).unwrap();
+        assert!(close(a.central.unwrap(), p.central.unwrap(), 1e-12), "{area:?}");
+        for (x, y) in a.rows.iter().zip(&p.rows) {
+            assert_eq!(x.label, y.label);
+            assert!(
+                close(x.swing, y.swing, 1e-12),
+                "{area:?} {}: {} vs {}",
+                x.label,
+                x.swing,
+                y.swing
+            );
+        }
+        let ar = sensitivity::probabilistic(&one, "coaching", area, &npv, &options, &|_| {}).unwrap();
+        for (x, y) in ar.rows.iter().zip(&pr.rows) {
+            assert_eq!(x.label, y.label);
+            assert!(close(x.spearman, y.spearman, 1e-12), "{area:?} {}", x.label);
+        }
+        let ag = goal_seek(&one, "coaching", area, path, &target, None).unwrap();
+        let (x, y) = (ag.found.unwrap().threshold, pg.found.as_ref().unwrap().threshold);
+        assert!(close(x, y, 1e-9), "{area:?}: {x} vs {y}");
+        let at = thresholds(&one, "coaching", area).unwrap();
+        assert_eq!(at.len(), pt.len());
+        for (x, y) in at.iter().zip(&pt) {
+            assert!(close(x.break_even_cost.unwrap(), y.break_even_cost.unwrap(), 1e-9));
+        }
+    }
+    // Two areas of different sizes: `all` is their sum, and the value goal
+    // seeking finds for `all` (set in every area) meets the target there.
+    let dir = tmp.path().join("two");
+    std::fs::create_dir(&dir).unwrap();
+    let two = area_file(&dir, &[("A1", "", 0.3), ("A2", "", 0.7)], "");
+    let two = upstream::scenario::load(&two).unwrap();
+    let central = |area: &str| {
+        sensitivity::one_way(&two, "coaching", Some(area), &npv, (10.0, 90.0))
+            .unwrap()
+            .central
+            .unwrap()
+    };
+    let (a1, a2, all) = (central("A1"), central("A2"), central("all"));
+    assert!(close(all, a1 + a2, 1e-12), "{all} vs {a1} + {a2}");
+    assert!(!close(a1, a2, 1e-3), "the areas differ: {a1} {a2}");
+    let seek = goal_seek(&two, "coaching", Some("all"), path, &target, None).unwrap();
+    let found = seek.found.unwrap().threshold;
+    let varied = vary(&two, "coaching", path, found).unwrap();
+    let run = run_for(&varied, "coaching", None).unwrap();
+    let unit = run.unit(Some("all")).unwrap();
+    let at = run
+        .unit_rows(unit)
+        .into_iter()
+        .find(|((f, y, m), _)| *f == 1 && y.is_none() && m == "npv")
+        .and_then(|(_, v)| v)
+        .unwrap();
+    assert!(
+        at.abs() <= 1e-6 * all.abs().max(1.0),
+        "npv at the threshold {found}: {at}"
+    );
+    // An unknown area is refused with the ones there are.
+    let e = sensitivity::one_way(&two, "coaching", Some("B9"), &npv, (10.0, 90.0)).unwrap_err();
+    assert!(e.to_string().contains("A1, A2, all"), "{e}");
+}

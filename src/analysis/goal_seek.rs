@@ -4,10 +4,9 @@
 //! is met with a chosen probability. And the threshold table: each
 //! intervention's highest cost per participant that still breaks even.
 
-use super::{AnalysisError, Metric, comparable, futures_for, resolve, rows_of};
+use super::{AnalysisError, Metric, comparable, resolve, run_for, vary};
 use crate::model::Model;
-use crate::montecarlo::{self, FutureSpec};
-use crate::scenario::overrides::vary;
+use crate::montecarlo;
 
 /// How a target compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -249,12 +248,15 @@ fn refine(
 /// not), and the output (or share of draws).
 type Probe = (bool, f64, Option<f64>);
 
-/// The value of `path` at which `target` is met for `scenario`:
-/// deterministically, or with `probability = Some((p, options))` in a share
-/// `p` of the draws (the same draws at every value).
+/// The value of `path` at which `target` is met for `scenario` in `area`
+/// (an area's code, a parent's name or `all`; the whole model when
+/// `None`): deterministically, or with `probability = Some((p, options))`
+/// in a share `p` of the draws (the same draws at every value). With areas
+/// the value is set in every area.
 pub fn goal_seek(
     model: &Model,
     scenario: &str,
+    area: Option<&str>,
     path: &str,
     target: &Goal,
     probability: Option<(f64, &montecarlo::Options)>,
@@ -270,10 +272,10 @@ pub fn goal_seek(
         )));
     }
     // The metric must exist for this scenario.
-    let futures = futures_for(model, scenario)?;
-    let rows = rows_of(model, &futures);
-    let key = resolve(model, &rows, &target.metric)?;
-    drop(futures);
+    let run = run_for(model, scenario, None)?;
+    let unit = run.unit(area).map_err(invalid)?;
+    let key = resolve(model, &run.unit_rows(unit), &target.metric)?;
+    drop(run);
     let continuous = !target.metric.name.starts_with("break_even_year") && probability.is_none();
 
     let mut evaluations = 0;
@@ -282,10 +284,9 @@ pub fn goal_seek(
     let mut eval = |v: f64| -> Result<Probe, AnalysisError> {
         evaluations += 1;
         let varied = vary(model, scenario, path, v).map_err(invalid)?;
-        let futures = futures_for(&varied, scenario)?;
         match probability {
             None => {
-                let rows = rows_of(&varied, &futures);
+                let rows = run_for(&varied, scenario, None)?.unit_rows(unit);
                 let value = rows.iter().find(|(k, _)| *k == key).and_then(|(_, v)| *v);
                 let x = comparable(&varied, &target.metric, value);
                 let met = !x.is_nan() && target.op.holds(x, target.value);
@@ -296,22 +297,20 @@ pub fn goal_seek(
                 Ok((met, gap, value))
             }
             Some((p, options)) => {
-                let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-                let summary = montecarlo::Request {
-                    rows: montecarlo::Rows::Nothing,
-                    keep: (0, std::slice::from_ref(&key)),
-                    ..montecarlo::Request::new(montecarlo::Futures::One(&specs), options)
-                }
-                .draw(&varied)?;
-                let share = summary
-                    .records
+                let records = run_for(&varied, scenario, Some(options))?.unit_kept(
+                    unit,
+                    std::slice::from_ref(&key),
+                    None,
+                    &|_| {},
+                )?;
+                let share = records
                     .iter()
                     .filter(|r| {
                         let x = comparable(&varied, &target.metric, Some(r.kept[0]).filter(|v| !v.is_nan()));
                         !x.is_nan() && target.op.holds(x, target.value)
                     })
                     .count() as f64
-                    / summary.records.len().max(1) as f64;
+                    / records.len().max(1) as f64;
                 Ok((share >= p, share - p, Some(share)))
             }
         }
@@ -408,7 +407,7 @@ pub struct Threshold {
 
 /// The threshold table of `scenario`: per intervention, the highest cost
 /// per participant at which the scenario breaks even by the horizon.
-pub fn thresholds(model: &Model, scenario: &str) -> Result<Vec<Threshold>, AnalysisError> {
+pub fn thresholds(model: &Model, scenario: &str, area: Option<&str>) -> Result<Vec<Threshold>, AnalysisError> {
     let s = model.scenarios.iter().find(|s| s.name == scenario).ok_or_else(|| {
         AnalysisError::Invalid(format!(
             "no scenario `{scenario}`; the threshold table is for a scenario with interventions"
@@ -426,7 +425,7 @@ pub fn thresholds(model: &Model, scenario: &str) -> Result<Vec<Threshold>, Analy
     for &i in &s.interventions {
         let name = &s.model.interventions[i].name;
         let path = format!("intervention.{name}.cost_per_participant");
-        let seek = goal_seek(model, scenario, &path, &target, None)?;
+        let seek = goal_seek(model, scenario, area, &path, &target, None)?;
         let matters = seek.ends.0 != seek.ends.1;
         let break_even_cost = match (&seek.found, seek.met_now) {
             (Some(f), _) => Some(f.threshold),

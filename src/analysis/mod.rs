@@ -6,10 +6,9 @@
 pub mod goal_seek;
 pub mod sensitivity;
 
-use crate::model::{BASELINE, Model};
+use crate::model::Model;
 use crate::montecarlo::RowKey;
-use crate::results::rows::visit_summary;
-use crate::run::{Future, run_futures};
+use crate::pipeline::{Request, Run};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
@@ -38,25 +37,32 @@ impl std::fmt::Display for Metric {
     }
 }
 
-/// The baseline and, unless it is the baseline itself, the scenario `name`.
-pub fn futures_for<'m>(model: &'m Model, name: &str) -> Result<Vec<Future<'m>>, AnalysisError> {
-    if name == BASELINE {
-        let mut all = run_futures(model, &[BASELINE.to_string()])?;
-        all.truncate(1);
-        Ok(all)
-    } else {
-        Ok(run_futures(model, &[name.to_string()])?)
+/// The baseline and, unless it is the baseline itself, the scenario `name`,
+/// at the inputs' means in every area; ready for `options`' draws if given.
+pub fn run_for<'m>(
+    model: &'m Model,
+    name: &str,
+    options: Option<&crate::montecarlo::Options>,
+) -> Result<Run<'m>, AnalysisError> {
+    let mut request = Request::futures_only(vec![name.to_string()]);
+    if let Some(o) = options {
+        request.draws = o.draws;
+        request.seed = o.seed;
     }
+    Ok(Run::new(model, request)?)
 }
 
-/// Every summary row of a deterministic run of `futures`, with its value.
-pub fn rows_of(model: &Model, futures: &[Future]) -> Vec<(RowKey, Option<f64>)> {
-    let (accounts, comparisons) = crate::results::account_futures(futures);
-    let mut rows = Vec::new();
-    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
-        rows.push(((f, year, name()), value))
-    });
-    rows
+/// `model` with the number at `path` set to `value` in the baseline and the
+/// scenario alike (`overrides::vary`), and so in every area: an area's own
+/// figure for it is replaced too.
+pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Model, String> {
+    let mut varied = crate::scenario::overrides::vary(model, scenario, path, value)?;
+    for area in &mut varied.areas {
+        let code = &area.code;
+        area.model = crate::scenario::overrides::vary(&area.model, scenario, path, value)
+            .map_err(|e| format!("in area `{code}`: {e}"))?;
+    }
+    Ok(varied)
 }
 
 /// The summary row of `metric` for the last future of a run (the scenario,

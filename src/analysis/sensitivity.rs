@@ -3,9 +3,9 @@
 //! sensitivity (rank correlation of each sampled input with the output over
 //! the Monte Carlo draws).
 
-use super::{AnalysisError, Metric, comparable, futures_for, resolve, rows_of};
+use super::{AnalysisError, Metric, comparable, resolve, run_for};
 use crate::model::Model;
-use crate::montecarlo::{self, FutureSpec};
+use crate::montecarlo;
 
 /// One input's swing.
 #[derive(Debug, Clone, PartialEq)]
@@ -29,6 +29,8 @@ pub struct OneWayRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct OneWay {
     pub scenario: String,
+    /// The area or roll-up analysed (`None`: the whole model).
+    pub area: Option<String>,
     pub metric: Metric,
     /// The percentiles each input was moved to, e.g. (10, 90).
     pub percentiles: (f64, f64),
@@ -39,10 +41,12 @@ pub struct OneWay {
 
 /// Moves each uncertain number of `model` to its `percentiles` (e.g. 10
 /// and 90) with the others at their means, and ranks the numbers by the
-/// swing they cause in `metric` of `scenario`.
+/// swing they cause in `metric` of `scenario`, in `area` (an area's code, a
+/// parent's name or `all`; the whole model when `None`).
 pub fn one_way(
     model: &Model,
     scenario: &str,
+    area: Option<&str>,
     metric: &Metric,
     percentiles: (f64, f64),
 ) -> Result<OneWay, AnalysisError> {
@@ -52,10 +56,9 @@ pub fn one_way(
             "the range {lo},{hi} is not two percentiles with 0 < low < high < 100 (e.g. 10,90)"
         )));
     }
-    let futures = futures_for(model, scenario)?;
-    let rows = rows_of(model, &futures);
-    let key = resolve(model, &rows, metric)?;
-    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+    let run = run_for(model, scenario, None)?;
+    let unit = run.unit(area).map_err(AnalysisError::Invalid)?;
+    let key = resolve(model, &run.unit_rows(unit), metric)?;
     let means: Vec<f64> = model.uncertain.iter().map(|u| u.distribution.mean()).collect();
     let mut points = vec![means.clone()];
     for (k, u) in model.uncertain.iter().enumerate() {
@@ -65,10 +68,8 @@ pub fn one_way(
             points.push(point);
         }
     }
-    let values =
-        montecarlo::Request::at_points(montecarlo::Futures::One(&specs), &points, 0, std::slice::from_ref(&key))
-            .evaluate(model)?;
-    let value = |i: usize| Some(values[i][0]).filter(|v| !v.is_nan());
+    let values = run.unit_kept(unit, std::slice::from_ref(&key), Some(&points), &|_| {})?;
+    let value = |i: usize| Some(values[i].kept[0]).filter(|v| !v.is_nan());
     let mut out: Vec<OneWayRow> = model
         .uncertain
         .iter()
@@ -96,6 +97,7 @@ pub fn one_way(
     });
     Ok(OneWay {
         scenario: scenario.to_string(),
+        area: area.map(str::to_string),
         metric: metric.clone(),
         percentiles,
         central: value(0),
@@ -121,6 +123,8 @@ pub struct RankRow {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RankCorrelation {
     pub scenario: String,
+    /// The area or roll-up analysed (`None`: the whole model).
+    pub area: Option<String>,
     pub metric: Metric,
     pub draws: u32,
     pub seed: u64,
@@ -262,10 +266,12 @@ fn prcc(inputs: &[&[f64]], y: &[f64]) -> Option<Vec<f64>> {
         .collect()
 }
 
-/// Runs the draws and ranks the inputs by their rank correlation with `metric` of `scenario`.
+/// Runs the draws and ranks the inputs by their rank correlation with
+/// `metric` of `scenario` in `area` (the whole model when `None`).
 pub fn probabilistic(
     model: &Model,
     scenario: &str,
+    area: Option<&str>,
     metric: &Metric,
     options: &montecarlo::Options,
     progress: &(dyn Fn(u64) + Sync),
@@ -275,26 +281,19 @@ pub fn probabilistic(
             "rank correlations need at least 3 draws (hundreds for a stable ranking)".into(),
         ));
     }
-    let futures = futures_for(model, scenario)?;
-    let rows = rows_of(model, &futures);
-    let key = resolve(model, &rows, metric)?;
-    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-    let summary = montecarlo::Request {
-        rows: montecarlo::Rows::Nothing,
-        keep: (0, std::slice::from_ref(&key)),
-        progress,
-        ..montecarlo::Request::new(montecarlo::Futures::One(&specs), options)
-    }
-    .draw(model)?;
-    let inputs: Vec<Vec<f64>> = summary.records.iter().map(|r| r.parameters.clone()).collect();
-    let output: Vec<f64> = summary
-        .records
+    let run = run_for(model, scenario, Some(options))?;
+    let unit = run.unit(area).map_err(AnalysisError::Invalid)?;
+    let key = resolve(model, &run.unit_rows(unit), metric)?;
+    let records = run.unit_kept(unit, std::slice::from_ref(&key), None, progress)?;
+    let inputs: Vec<Vec<f64>> = records.iter().map(|r| r.parameters.clone()).collect();
+    let output: Vec<f64> = records
         .iter()
         .map(|r| comparable(model, metric, Some(r.kept[0]).filter(|v| !v.is_nan())))
         .collect();
     let (rows, prcc_note) = rank_correlation(model, &inputs, &output);
     Ok(RankCorrelation {
         scenario: scenario.to_string(),
+        area: area.map(str::to_string),
         metric: metric.clone(),
         draws: options.draws,
         seed: options.seed,

@@ -4,10 +4,12 @@ mod analysis;
 mod bench;
 mod check;
 mod evidence;
+mod goal_seek;
 mod maturity;
 mod merge;
 mod progress;
 mod run;
+mod sensitivity;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -32,8 +34,8 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Check(check::Args),
-    Sensitivity(analysis::SensitivityArgs),
-    GoalSeek(analysis::GoalSeekArgs),
+    Sensitivity(sensitivity::SensitivityArgs),
+    GoalSeek(goal_seek::GoalSeekArgs),
     Pathways(evidence::PathwaysArgs),
     Merge(merge::MergeArgs),
     Maturity(maturity::Args),
@@ -76,8 +78,8 @@ pub fn main() -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
-        Command::Sensitivity(args) => analysis::sensitivity(args),
-        Command::GoalSeek(args) => analysis::goal_seek(args),
+        Command::Sensitivity(args) => sensitivity::run(args),
+        Command::GoalSeek(args) => goal_seek::run(args),
         Command::Pathways(args) => evidence::pathways(args),
         Command::Merge(args) => merge::merge(args),
         Command::Maturity(args) => maturity::run(args),

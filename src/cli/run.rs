@@ -185,6 +185,7 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         // A shard keeps them: the merge may be asked for draws.csv.
         keep_parameters: args.draws_csv || matches!(mode, Mode::Shard { .. }),
         detail: args.detail,
+        costs: true,
     };
     let run = Run::new(&model, request).map_err(run_error)?;
     if run.with_areas() && args.attribute && draws > 0 {

@@ -29,11 +29,14 @@ fn scale(model: &Model, metric: &Metric) -> (f64, String) {
 }
 
 /// Where `upstream sensitivity` writes by default, beside the run's folder:
-/// `out/<stem>-sensitivity/<scenario>--<metric>[-<year>]/`.
-pub fn default_dir(run_dir: &Path, scenario: &str, metric: &Metric) -> PathBuf {
+/// `out/<stem>-sensitivity/<scenario>--<metric>[-<year>][--<area>]/`.
+pub fn default_dir(run_dir: &Path, scenario: &str, area: Option<&str>, metric: &Metric) -> PathBuf {
     let mut name = format!("{scenario}--{}", metric.name);
     if let Some(y) = metric.year {
         name.push_str(&format!("-{y}"));
+    }
+    if let Some(area) = area {
+        name.push_str(&format!("--{area}"));
     }
     let name: String = name
         .chars()
@@ -66,7 +69,11 @@ pub fn tornado(model: &Model, one_way: &OneWay) -> Bars {
         if x.is_finite() { x } else { central }
     };
     Bars {
-        title: format!("What drives {} in {}", one_way.metric, one_way.scenario),
+        title: format!(
+            "What drives {} in {}",
+            one_way.metric,
+            place(&one_way.scenario, one_way.area.as_deref())
+        ),
         subtitle: vec![
             format!(
                 "One input at a time moved to its P{} and P{} with the others at their means; the {} inputs with the largest swing",
@@ -96,7 +103,11 @@ pub fn tornado(model: &Model, one_way: &OneWay) -> Bars {
 /// The rank-correlation chart of a probabilistic analysis.
 pub fn rank_chart(model: &Model, rc: &RankCorrelation) -> Bars {
     Bars {
-        title: format!("Which uncertain inputs move {} in {}", rc.metric, rc.scenario),
+        title: format!(
+            "Which uncertain inputs move {} in {}",
+            rc.metric,
+            place(&rc.scenario, rc.area.as_deref())
+        ),
         subtitle: vec![
             format!(
                 "Rank correlation of each sampled input with the output over {} draws (seed {}); groups that share a draw are one input",
@@ -132,6 +143,9 @@ pub struct SensitivityMeta {
     pub scenario_file: PathBuf,
     pub inputs: Vec<(PathBuf, String)>,
     pub scenario: String,
+    /// The area or roll-up analysed, with `[areas]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub area: Option<String>,
     pub metric: String,
     pub year: Option<i32>,
     pub percentiles: (f64, f64),
@@ -139,6 +153,14 @@ pub struct SensitivityMeta {
     pub draws: u32,
     pub seed: Option<u64>,
     pub prcc_note: Option<String>,
+}
+
+/// A scenario, and the area or roll-up analysed if there is one.
+pub fn place(scenario: &str, area: Option<&str>) -> String {
+    match area {
+        None => scenario.to_string(),
+        Some(area) => format!("{scenario} (area {area})"),
+    }
 }
 
 fn optional(v: Option<f64>) -> String {
@@ -218,6 +240,7 @@ pub fn write_sensitivity(
                 .map(|s| (s.path.clone(), s.sha256.clone()))
                 .collect(),
             scenario: one_way.scenario.clone(),
+            area: one_way.area.clone(),
             metric: one_way.metric.name.clone(),
             year: one_way.metric.year,
             percentiles: one_way.percentiles,
@@ -283,7 +306,7 @@ pub fn describe(meta: &SensitivityMeta) -> String {
     };
     format!(
         "{metric} in {}: inputs moved one at a time to P{} and P{}{draws}",
-        meta.scenario,
+        place(&meta.scenario, meta.area.as_deref()),
         percent(meta.percentiles.0 / 100.0),
         percent(meta.percentiles.1 / 100.0)
     )

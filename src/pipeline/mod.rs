@@ -39,6 +39,25 @@ pub struct Request {
     /// With areas: keep every area's trajectories for detail.csv even
     /// beyond [`FULL_AREA_STATISTICS`] areas.
     pub detail: bool,
+    /// Run the leave-one-out futures of the cost table (`run` does; the
+    /// page, sensitivity and goal seeking read no cost table).
+    pub costs: bool,
+}
+
+impl Request {
+    /// The baseline and `scenarios` at the inputs' means, with no cost
+    /// table: what the page and the analyses start from.
+    pub fn futures_only(scenarios: Vec<String>) -> Request {
+        Request {
+            scenarios,
+            draws: 0,
+            seed: 0,
+            attribute: false,
+            keep_parameters: false,
+            detail: false,
+            costs: false,
+        }
+    }
 }
 
 /// One area's futures (or the model's own, without areas) and what they
@@ -46,7 +65,6 @@ pub struct Request {
 pub struct AreaFutures<'m> {
     /// Kept only when detail.csv will be written.
     pub futures: Vec<Future<'m>>,
-    pub specs: Vec<FutureSpec<'m>>,
     pub accounts: Vec<Accounts>,
     pub comparisons: Vec<Comparison>,
     /// The accounts of the leave-one-out futures (one per intervention of
@@ -60,6 +78,8 @@ pub struct Run<'m> {
     pub request: Request,
     /// Each area's futures; the model's own when it has no areas.
     pub areas: Vec<AreaFutures<'m>>,
+    /// Each area's futures as draws run them.
+    pub specs: Vec<Vec<FutureSpec<'m>>>,
     /// With areas: every area, parent and the whole (`results::area_units`).
     pub units: Vec<(String, Vec<usize>)>,
     /// The whole model's accounts and comparisons (the sum of the areas').
@@ -84,6 +104,7 @@ impl<'m> Run<'m> {
             model.areas.iter().map(|a| (Some(a.code.as_str()), &a.model)).collect()
         };
         let mut areas = Vec::with_capacity(models.len());
+        let mut all_specs = Vec::with_capacity(models.len());
         for (code, area_model) in models {
             let futures = run_futures(area_model, &request.scenarios).map_err(|e| match (e, code) {
                 (RunError::Engine { future, source }, Some(code)) => RunError::Engine {
@@ -94,10 +115,14 @@ impl<'m> Run<'m> {
             })?;
             let (accounts, comparisons) = crate::results::account_futures(&futures);
             let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-            let extra_accounts = costs::account_extra(&futures[0], &costs::attributions(&specs).0)?;
+            let extra_accounts = if request.costs {
+                costs::account_extra(&futures[0], &costs::attributions(&specs).0)?
+            } else {
+                Vec::new()
+            };
+            all_specs.push(specs);
             areas.push(AreaFutures {
                 futures: if write_detail { futures } else { Vec::new() },
-                specs,
                 accounts,
                 comparisons,
                 extra_accounts,
@@ -112,7 +137,11 @@ impl<'m> Run<'m> {
             None => (areas[0].accounts.clone(), areas[0].comparisons.clone()),
             Some((_, all)) => crate::results::sum_areas(model, &per_area(&areas), all),
         };
-        let (extra, pairs) = costs::attributions(&areas[0].specs);
+        let (extra, pairs) = if request.costs {
+            costs::attributions(&all_specs[0])
+        } else {
+            (Vec::new(), Vec::new())
+        };
         let mut all = accounts.clone();
         let mut extra_sums: Vec<Accounts> = Vec::new();
         for area in &areas {
@@ -131,6 +160,7 @@ impl<'m> Run<'m> {
             model,
             request,
             areas,
+            specs: all_specs,
             units,
             accounts,
             comparisons,
@@ -155,7 +185,7 @@ impl<'m> Run<'m> {
 
     /// The futures reported (the first area's, with areas).
     pub fn specs(&self) -> &[FutureSpec<'m>] {
-        &self.areas[0].specs
+        &self.specs[0]
     }
 
     /// Values kept per draw: every row of each roll-up (or of the model),
@@ -203,9 +233,8 @@ impl<'m> Run<'m> {
         let figures = |accounts: &[Accounts]| costs::values_of(model, &drawn_pairs, accounts);
         let options = self.options();
         if self.with_areas() {
-            let area_specs: Vec<Vec<FutureSpec>> = self.areas.iter().map(|a| a.specs.clone()).collect();
             let extra = Extra {
-                reported: area_specs[0].len(),
+                reported: self.specs[0].len(),
                 figures: &figures,
                 keep_parameters: self.request.keep_parameters,
             };
@@ -221,13 +250,7 @@ impl<'m> Run<'m> {
                 rows: Rows::Chosen(&every_row),
                 extra: Some(&extra),
                 progress,
-                ..montecarlo::Request::new(
-                    montecarlo::Futures::Areas {
-                        areas: &area_specs,
-                        units: &self.units,
-                    },
-                    &options,
-                )
+                ..montecarlo::Request::new(self.draw_futures(), &options)
             }
             .draw(model)
         } else {
@@ -343,6 +366,117 @@ impl<'m> Run<'m> {
             futures,
             detail,
         })
+    }
+}
+
+/// The units of a run: the whole model (`None`), or with areas every
+/// area, parent and the whole by label.
+impl Run<'_> {
+    /// The unit called `label` (an area's code, a parent's name or `all`);
+    /// the whole model when `None`.
+    pub fn unit(&self, label: Option<&str>) -> Result<usize, String> {
+        let whole = self.units.len().saturating_sub(1);
+        match label {
+            None => Ok(whole),
+            Some(label) if self.units.is_empty() => {
+                if label == crate::results::ALL_AREAS {
+                    Ok(0)
+                } else {
+                    Err(format!(
+                        "the model has no [areas], so there is no area `{label}`; leave the area out for the whole model"
+                    ))
+                }
+            }
+            Some(label) => self.units.iter().position(|(l, _)| l == label).ok_or_else(|| {
+                let known: Vec<&str> = self.units.iter().map(|(l, _)| l.as_str()).collect();
+                format!(
+                    "there is no area `{label}`; the areas and roll-ups are {}",
+                    known.join(", ")
+                )
+            }),
+        }
+    }
+
+    /// The futures' accounts and comparisons of `unit`.
+    pub fn unit_accounts(&self, unit: usize) -> (Vec<Accounts>, Vec<Comparison>) {
+        if self.units.is_empty() {
+            (self.accounts.clone(), self.comparisons.clone())
+        } else {
+            crate::results::sum_areas(self.model, &per_area(&self.areas), &self.units[unit].1)
+        }
+    }
+
+    /// Every summary row of `unit` at the inputs' means, with its value.
+    pub fn unit_rows(&self, unit: usize) -> Vec<(RowKey, Option<f64>)> {
+        let (accounts, comparisons) = self.unit_accounts(unit);
+        let mut rows = Vec::new();
+        crate::results::rows::visit_summary(self.model, &accounts, &comparisons, &mut |f, year, name, value| {
+            rows.push(((f, year, name()), value))
+        });
+        rows
+    }
+
+    /// The reported futures as the Monte Carlo module takes them: every
+    /// area's with areas.
+    fn draw_futures(&self) -> montecarlo::Futures<'_> {
+        if self.with_areas() {
+            montecarlo::Futures::Areas {
+                areas: &self.specs,
+                units: &self.units,
+            }
+        } else {
+            montecarlo::Futures::One(self.specs())
+        }
+    }
+
+    /// Statistics over the draws of the rows of `unit` that `rows` accepts.
+    pub fn unit_statistics(
+        &self,
+        unit: usize,
+        rows: &(dyn Fn(&RowKey) -> bool + Sync),
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<montecarlo::Summary, montecarlo::DrawError> {
+        let options = self.options();
+        let chosen = |u: usize, key: &RowKey| u == unit && rows(key);
+        let request = montecarlo::Request {
+            rows: Rows::Chosen(&chosen),
+            progress,
+            ..montecarlo::Request::new(self.draw_futures(), &options)
+        };
+        Ok(request
+            .run(self.model)?
+            .swap_remove(if self.with_areas() { unit } else { 0 }))
+    }
+
+    /// Each draw's values of the rows `keep` of `unit` (NaN where none):
+    /// the request's draws, or one evaluation per point of `points` (each
+    /// a value per uncertain number of the model, in its order).
+    pub fn unit_kept(
+        &self,
+        unit: usize,
+        keep: &[RowKey],
+        points: Option<&[Vec<f64>]>,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<Vec<montecarlo::DrawRecord>, montecarlo::DrawError> {
+        let options = self.options();
+        let futures = self.draw_futures();
+        let unit = if self.with_areas() { unit } else { 0 };
+        let request = match points {
+            Some(points) => montecarlo::Request {
+                progress,
+                ..montecarlo::Request::at_points(futures, points, unit, keep)
+            },
+            None => montecarlo::Request {
+                rows: Rows::Nothing,
+                keep: (unit, keep),
+                progress,
+                ..montecarlo::Request::new(futures, &options)
+            },
+        };
+        if request.range.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(request.draw(self.model)?.records)
     }
 }
 
