@@ -110,6 +110,7 @@ fn charts(c: &mut Criterion) {
     // The workshop page's re-run: build the page's scenarios, 1000 draws, headline and 7 SVG charts.
     let info = upstream::serve::edit::model_info(&model, 1000);
     let request = upstream::serve::edit::RunRequest {
+        area: None,
         draws: 1000,
         scenarios: info.scenarios,
     };

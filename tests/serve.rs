@@ -1013,3 +1013,68 @@ fn stopping_the_server_does_not_wait_for_idle_connections() {
     assert_eq!(until_closed(&mut silent).as_deref(), Some(""));
     assert_eq!(until_closed(&mut kept).as_deref(), Some(""));
 }
+
+/// Each scenario's NPV in `area` of the file, run through the library.
+fn area_npvs(file: &Path, area: &str) -> Vec<(String, f64)> {
+    let model = upstream::scenario::load(file).unwrap();
+    let run = upstream::pipeline::Run::new(&model, upstream::pipeline::Request::futures_only(Vec::new())).unwrap();
+    let unit = run.unit(Some(area)).unwrap();
+    let (_, comparisons) = run.unit_accounts(unit);
+    comparisons.into_iter().map(|c| (c.scenario, c.total.npv)).collect()
+}
+
+#[test]
+fn the_room_picks_an_area_or_a_roll_up_of_a_model_with_areas() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-areas.toml");
+    let s = server(&file, None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    let labels: Vec<&str> = info["areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a[0].as_str().unwrap())
+        .collect();
+    assert_eq!(labels, ["N01", "S02", "E03", "West", "East", "all"]);
+    let state = page_state(&s, 0);
+    // Each area's figures are the file's in that area (E03 keeps its own
+    // falls prevention reach, 0.35, though the page shows the file's 0.25).
+    let mut by_area = Vec::new();
+    for area in &labels {
+        let mut asked = state.clone();
+        asked["area"] = json!(area);
+        let (code, answer) = post(&s, "/api/run", &asked);
+        assert_eq!(code, 200, "{area}: {answer}");
+        for (name, npv) in area_npvs(&file, area) {
+            assert_eq!(npv_of(&answer, &name), npv, "{area} {name}");
+        }
+        by_area.push(npv_of(&answer, "falls-and-reablement"));
+    }
+    let (n, so, e, all) = (by_area[0], by_area[1], by_area[2], by_area[5]);
+    assert!(
+        (all - (n + so + e)).abs() <= 1e-9 * all.abs(),
+        "{all} vs {n} + {so} + {e}"
+    );
+    assert!(n != so && so != e);
+    // No area asked: the whole model.
+    let (_, whole) = post(&s, "/api/run", &state);
+    assert_eq!(npv_of(&whole, "falls-and-reablement"), all);
+    // A slider moved on the page is set in every area, E03 included.
+    let mut moved = state.clone();
+    moved["scenarios"][0]["values"]["intervention.Falls prevention.reach"] = json!(0.6);
+    moved["area"] = json!("E03");
+    let (code, after) = post(&s, "/api/run", &moved);
+    assert_eq!(code, 200, "{after}");
+    assert_ne!(npv_of(&after, "falls-and-reablement"), e);
+    // With draws: the headline gains the area's ranges.
+    let mut drawn = page_state(&s, 200);
+    drawn["area"] = json!("West");
+    let (code, answer) = post(&s, "/api/run", &drawn);
+    assert_eq!(code, 200, "{answer}");
+    assert!(answer["headline_html"].as_str().unwrap().contains("NPV P5–P95"));
+    // An area the file does not have is a clear 422.
+    let mut unknown = state.clone();
+    unknown["area"] = json!("Z99");
+    let (code, answer) = post(&s, "/api/run", &unknown);
+    assert_eq!(code, 422);
+    assert!(answer.to_string().contains("there is no area `Z99`"), "{answer}");
+}

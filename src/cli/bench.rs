@@ -5,7 +5,6 @@ use super::CliError;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-use upstream::montecarlo::{self, FutureSpec};
 
 /// Time the reference workloads on this machine: the workshop run
 /// (older-people, 1,000 draws, every future, statistics for every summary
@@ -67,16 +66,16 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // The workshop run: compute only, in this process as the page's server
     // runs it, with statistics for every row (the page asks for fewer); the
     // first run not counted.
-    let futures =
-        upstream::run::run_futures(&older, &[]).map_err(|e| CliError::Invalid(format!("older-people: {e}")))?;
-    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-    let options = montecarlo::Options {
+    let request = upstream::pipeline::Request {
         draws: 1000,
         seed: older.monte_carlo.seed,
-        percentiles: older.monte_carlo.percentiles.clone(),
+        ..upstream::pipeline::Request::futures_only(Vec::new())
     };
+    let run =
+        upstream::pipeline::Run::new(&older, request).map_err(|e| CliError::Invalid(format!("older-people: {e}")))?;
+    let whole = run.unit(None).map_err(CliError::Invalid)?;
     let workshop = || {
-        pool.install(|| montecarlo::Request::new(montecarlo::Futures::One(&specs), &options).run(&older))
+        pool.install(|| run.unit_statistics(whole, &|_| true, &|_| {}))
             .map(drop)
             .map_err(|e| CliError::Invalid(format!("older-people: {e}")))
     };
@@ -85,7 +84,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     line(
         &format!(
             "workshop run: older-people, 1,000 draws, {} futures, statistics for every row",
-            specs.len()
+            run.specs().len()
         ),
         &format!(
             "{} (median of {repeats}; best {})",

@@ -18,12 +18,14 @@ pub struct Args {
 pub fn run(args: Args) -> Result<(), CliError> {
     let model = upstream::scenario::load(&args.scenario)?;
     super::print_warnings(&model);
-    upstream::run::run_futures(&model, &[])
+    // Every future `upstream run` would simulate at the inputs' means, in
+    // every area, the cost table's leave-one-out futures included.
+    let request = upstream::pipeline::Request {
+        costs: true,
+        ..upstream::pipeline::Request::futures_only(Vec::new())
+    };
+    upstream::pipeline::Run::new(&model, request)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", args.scenario.display())))?;
-    for area in &model.areas {
-        upstream::run::run_futures(&area.model, &[])
-            .map_err(|e| CliError::Invalid(format!("{}: area `{}`: {e}", args.scenario.display(), area.code)))?;
-    }
     let tables = model
         .sources
         .iter()

@@ -207,16 +207,3 @@ pub fn print_warnings(model: &upstream::model::Model) {
         eprintln!("warning: {w}");
     }
 }
-
-/// Sensitivity, goal seeking and the workshop page work on one area's
-/// numbers; a file with `[areas]` is refused with what to do instead.
-pub fn refuse_areas(model: &upstream::model::Model, file: &std::path::Path) -> Result<(), CliError> {
-    if model.areas.is_empty() {
-        Ok(())
-    } else {
-        Err(CliError::Invalid(format!(
-            "{}: this command does not handle a model with [areas] yet; `upstream run` does (areas and roll-ups), or run this command on one area's own file",
-            file.display()
-        )))
-    }
-}

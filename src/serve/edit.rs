@@ -33,6 +33,10 @@ pub struct ScenarioEdit {
 pub struct RunRequest {
     pub draws: u32,
     pub scenarios: Vec<ScenarioEdit>,
+    /// With `[areas]`: the area shown (its code), a parent's name or `all`;
+    /// the whole model when absent.
+    #[serde(default)]
+    pub area: Option<String>,
 }
 
 /// Most draws a workshop re-run may ask for.
@@ -72,6 +76,9 @@ pub struct ModelInfo {
     pub interventions: Vec<InterventionControls>,
     /// The file's scenarios as edits (every control's value filled in).
     pub scenarios: Vec<ScenarioEdit>,
+    /// With `[areas]`: what the room can choose to see, (label, name):
+    /// every area, parent and the whole; empty without areas.
+    pub areas: Vec<(String, String)>,
 }
 
 fn controls(model: &Model) -> Vec<InterventionControls> {
@@ -224,6 +231,21 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
         max_draws: MAX_DRAWS,
         interventions: controls,
         scenarios,
+        areas: if model.areas.is_empty() {
+            Vec::new()
+        } else {
+            crate::results::area_units(model)
+        }
+        .into_iter()
+        .map(|(label, members)| {
+            let name = match members.as_slice() {
+                [a] if model.areas[*a].code == label => format!("{} ({label})", model.areas[*a].name),
+                _ if label == crate::results::ALL_AREAS => "All areas".to_string(),
+                _ => label.clone(),
+            };
+            (label, name)
+        })
+        .collect(),
     }
 }
 
@@ -245,19 +267,24 @@ pub fn check_size(request: &RunRequest) -> Result<(), String> {
     Ok(())
 }
 
-/// A scenario built from an edit, with the overrides (relative to the
-/// file's baseline model) that reproduce it.
-pub struct Built {
-    pub scenario: Scenario,
+/// One of the page's scenarios built, and the numbers the page changed
+/// from the file's (path, value): with areas, these are set in each
+/// area's copy of the scenario, so that an area's own figures stay where
+/// the page left a number as the file has it.
+struct Built {
+    scenario: Scenario,
+    changed: Vec<(String, f64)>,
 }
 
-/// The model with the page's scenarios in place of the file's. Every
-/// problem is a message for the page naming the scenario and the number.
+/// The model with the page's scenarios in place of the file's, in every
+/// area too. Every problem is a message for the page naming the scenario
+/// (and the area) and the number.
 pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
     check_size(request)?;
     let mut model = base.clone();
     model.scenarios = Vec::new();
     let mut names: Vec<&str> = Vec::new();
+    let mut changes = Vec::new();
     for edit in &request.scenarios {
         let name = edit.name.trim();
         if name.is_empty() || name.chars().count() > 80 || name.chars().any(char::is_control) {
@@ -275,12 +302,25 @@ pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
             return Err(format!("two scenarios are called `{name}`; rename one"));
         }
         names.push(name);
-        model.scenarios.push(build_one(base, edit)?.scenario);
+        let built = build_one(base, edit, None)?;
+        model.scenarios.push(built.scenario);
+        changes.push(built.changed);
+    }
+    for area in &mut model.areas {
+        let code = area.code.clone();
+        let mut scenarios = Vec::with_capacity(request.scenarios.len());
+        for (edit, changed) in request.scenarios.iter().zip(&changes) {
+            let built = build_one(&area.model, edit, Some(changed)).map_err(|e| format!("in area `{code}`, {e}"))?;
+            scenarios.push(built.scenario);
+        }
+        area.model.scenarios = scenarios;
     }
     Ok(model)
 }
 
-fn build_one(base: &Model, edit: &ScenarioEdit) -> Result<Built, String> {
+/// One scenario of the page on `base`: its interventions, and its numbers
+/// the page's (`changed`: only those, as found in the file's model).
+fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[(String, f64)]>) -> Result<Built, String> {
     let name = edit.name.trim();
     let origin = match &edit.from {
         Some(from) => Some(
@@ -296,24 +336,40 @@ fn build_one(base: &Model, edit: &ScenarioEdit) -> Result<Built, String> {
         None => {
             let mut m = base.clone();
             m.scenarios = Vec::new();
+            m.areas = Vec::new();
             m
         }
     };
     let mut overrides_written: Vec<(String, f64)> = origin.map(|o| o.overrides.clone()).unwrap_or_default();
-    // The values the scenario has before the page's are applied.
-    let paths: Vec<&str> = edit.values.keys().map(String::as_str).collect();
-    let currents = control_values(&scenario_model, &paths);
-    for ((path, &value), current) in edit.values.iter().zip(currents) {
-        if !value.is_finite() {
-            return Err(format!("in `{name}`, {path} is not a number"));
-        }
-        let current = current.map_err(|e| format!("in `{name}`: {e}"))?;
-        if (value - current).abs() <= 1e-12 * current.abs().max(1.0) {
-            continue;
-        }
-        overrides::apply(&mut scenario_model, path, value).map_err(|e| format!("in `{name}`, {path}: {e}"))?;
+    let mut applied = Vec::new();
+    let mut apply = |model: &mut Model, path: &String, value: f64| -> Result<(), String> {
+        overrides::apply(model, path, value).map_err(|e| format!("in `{name}`, {path}: {e}"))?;
         overrides_written.retain(|(p, _)| p != path);
         overrides_written.push((path.clone(), value));
+        applied.push((path.clone(), value));
+        Ok(())
+    };
+    match changed {
+        Some(changed) => {
+            for (path, value) in changed {
+                apply(&mut scenario_model, path, *value)?;
+            }
+        }
+        None => {
+            // The values the scenario has before the page's are applied.
+            let paths: Vec<&str> = edit.values.keys().map(String::as_str).collect();
+            let currents = control_values(&scenario_model, &paths);
+            for ((path, &value), current) in edit.values.iter().zip(currents) {
+                if !value.is_finite() {
+                    return Err(format!("in `{name}`, {path} is not a number"));
+                }
+                let current = current.map_err(|e| format!("in `{name}`: {e}"))?;
+                if (value - current).abs() <= 1e-12 * current.abs().max(1.0) {
+                    continue;
+                }
+                apply(&mut scenario_model, path, value)?;
+            }
+        }
     }
     let mut plan = Vec::new();
     for intervention in &edit.interventions {
@@ -338,5 +394,6 @@ fn build_one(base: &Model, edit: &ScenarioEdit) -> Result<Built, String> {
             model: Box::new(scenario_model),
             overrides: overrides_written,
         },
+        changed: applied,
     })
 }

@@ -73,7 +73,13 @@ impl Default for Limits {
 /// records and the statistics' work (see [`montecarlo::run_rows_bytes`]),
 /// and [`RUN_BASE_BYTES`].
 pub fn run_bytes(model: &Model, scenarios: usize, draws: u32) -> u64 {
-    let rows = Figures::rows_read(model, scenarios);
+    // With areas, every unit keeps at least one value per draw.
+    let units = if model.areas.is_empty() {
+        0
+    } else {
+        crate::results::area_units(model).len()
+    };
+    let rows = Figures::rows_read(model, scenarios) + units;
     let threads = rayon::current_num_threads();
     RUN_BASE_BYTES + montecarlo::run_rows_bytes(model, scenarios, rows, draws, threads)
 }

@@ -16,7 +16,7 @@ pub mod save;
 use crate::charts::{Chart, Figures};
 use crate::format::currency_prefix;
 use crate::model::Model;
-use crate::montecarlo::{self, FutureSpec};
+use crate::montecarlo;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{DefaultBodyLimit, Request, State};
@@ -341,21 +341,21 @@ pub struct RunResponse {
 pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String> {
     let started = Instant::now();
     let model = edit::build(base, request)?;
-    let futures = crate::run::run_futures(&model, &[]).map_err(|e| e.to_string())?;
-    let (accounts, comparisons) = crate::results::account_futures(&futures);
-    let mc = if request.draws > 0 {
-        let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
-        let options = montecarlo::Options {
+    let run = crate::pipeline::Run::new(
+        &model,
+        crate::pipeline::Request {
             draws: request.draws,
             seed: model.monte_carlo.seed,
-            percentiles: model.monte_carlo.percentiles.clone(),
-        };
-        // Statistics only for what the page draws.
-        let request = montecarlo::Request {
-            rows: montecarlo::Rows::Chosen(&|_, (_, _, name)| Figures::reads(name)),
-            ..montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
-        };
-        Some(request.run(&model).map_err(|e| e.to_string())?.remove(0))
+            ..crate::pipeline::Request::futures_only(Vec::new())
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let unit = run.unit(request.area.as_deref())?;
+    let (accounts, comparisons) = run.unit_accounts(unit);
+    let mc = if request.draws > 0 {
+        // Statistics only for what the page draws, of the area shown.
+        let reads = |(_, _, name): &montecarlo::RowKey| Figures::reads(name);
+        Some(run.unit_statistics(unit, &reads, &|_| {}).map_err(|e| e.to_string())?)
     } else {
         None
     };
@@ -508,6 +508,7 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
         let run = RunRequest {
             draws: request.draws,
             scenarios: request.scenarios,
+            area: None,
         };
         let model = edit::build(&app.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
         let folder = app
