@@ -835,6 +835,21 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
         at.abs() <= 1e-6 * all.abs().max(1.0),
         "npv at the threshold {found}: {at}"
     );
+    // The value now is an area's own when the target is that area's.
+    let dir = tmp.path().join("local");
+    std::fs::create_dir(&dir).unwrap();
+    let local = area_file(
+        &dir,
+        &[("A1", "", 0.3), ("A2", "", 0.7)],
+        "A2,intervention.Coaching.cost_per_participant,50,\n",
+    );
+    let local = upstream::scenario::load(&local).unwrap();
+    let now = |area: &str| {
+        goal_seek(&local, "coaching", Some(area), path, &target, None)
+            .unwrap()
+            .current
+    };
+    assert_eq!((now("A1"), now("A2"), now("all")), (100.0, 50.0, 100.0));
     // An unknown area is refused with the ones there are.
     let e = sensitivity::one_way(&two, "coaching", Some("B9"), &npv, (10.0, 90.0)).unwrap_err();
     assert!(e.to_string().contains("A1, A2, all"), "{e}");

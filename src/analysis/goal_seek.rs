@@ -262,7 +262,12 @@ pub fn goal_seek(
     probability: Option<(f64, &montecarlo::Options)>,
 ) -> Result<GoalSeek, AnalysisError> {
     let invalid = AnalysisError::Invalid;
-    let current = current_value(model, scenario, path).map_err(invalid)?;
+    // The value now: an area's own when the target is one area's, else the file's.
+    let own = match area {
+        Some(code) => model.areas.iter().find(|a| a.code == code).map_or(model, |a| &a.model),
+        None => model,
+    };
+    let current = current_value(own, scenario, path).map_err(invalid)?;
     let (lower, upper) = valid_range(model, scenario, path, current).map_err(invalid)?;
     if let Some((p, _)) = probability
         && !(p > 0.0 && p < 1.0)
