@@ -1,0 +1,444 @@
+//! `[[interventions]]`: each intervention's targets, delivery, costs,
+//! evidence and effects.
+
+use super::names::{Names, list};
+use super::values::to_year;
+use crate::error::{InputError, Location};
+use crate::evidence::EvidenceScale;
+use crate::model::*;
+use crate::scenario::checks::{LARGEST, Span, Validator, non_negative_problem};
+use crate::scenario::file::*;
+use crate::uncertainty::{Distribution, Support};
+use toml::Spanned;
+
+/// What an intervention is checked against besides its own keys.
+pub(super) struct InterventionContext<'a> {
+    pub(super) names: &'a Names,
+    pub(super) services: &'a [String],
+    pub(super) scale: &'a EvidenceScale,
+    pub(super) domains: &'a [String],
+    pub(super) bands: &'a [AgeBand],
+}
+
+pub(super) fn intervention_from(
+    v: &mut Validator,
+    context: &InterventionContext,
+    i: &Spanned<RawIntervention>,
+    intervention: usize,
+    funder_index: &mut impl FnMut(&str) -> usize,
+    warnings: &mut Vec<InputError>,
+) -> Option<Intervention> {
+    let InterventionContext {
+        names,
+        services,
+        scale,
+        domains: model_domains,
+        bands,
+    } = *context;
+    let raw = i.get_ref();
+    let span = i.span();
+    let name = &raw.name;
+    let fail = |v: &mut Validator, span: &Span, m: String| v.err(span, format!("intervention `{name}`: {m}"));
+
+    let target_bands = names.bands_or_all(&raw.target_bands).unwrap_or_else(|e| {
+        fail(v, &span, e);
+        vec![]
+    });
+    let target_levels = if raw.target_levels.is_empty() {
+        fail(
+            v,
+            &span,
+            "target_levels is empty; name the need levels it serves".into(),
+        );
+        vec![]
+    } else {
+        names
+            .levels_or_all(&Some(raw.target_levels.clone()))
+            .unwrap_or_else(|e| {
+                fail(v, &span, e);
+                vec![]
+            })
+    };
+    // An uncertain number of this intervention: its value (the mean if uncertain).
+    let uncertain = |v: &mut Validator, field: &Spanned<RawNumber>, key: &str, support: Support, target: Target| {
+        let loc = v.loc(&field.span());
+        let what = format!("intervention `{name}`: {key}");
+        let label = format!("intervention.{name}.{key}");
+        v.resolve(field.get_ref(), loc, support, &what, label, vec![target])
+    };
+    let reach = match (&raw.reach, &raw.places) {
+        (Some(r), None) => {
+            let x = uncertain(v, r, "reach", Support::Probability, Target::Reach { intervention });
+            Reach::Share(x.unwrap_or(0.0))
+        }
+        (None, Some(p)) => {
+            let x = uncertain(v, p, "places", Support::NonNegative, Target::Reach { intervention });
+            Reach::Places(x.unwrap_or(0.0))
+        }
+        _ => {
+            fail(v, &span, "give exactly one of `reach` (a share of the target population) or `places` (participants at any one time)".into());
+            Reach::Share(0.0)
+        }
+    };
+    let start_year = to_year(v, &raw.start_year, &format!("intervention `{name}`: start_year"));
+    let end_year = raw.end_year.as_ref().map(|e| {
+        let y = to_year(v, e, &format!("intervention `{name}`: end_year"));
+        if y < start_year {
+            fail(v, &e.span(), format!("end_year {y} is before start_year {start_year}"));
+        }
+        y
+    });
+    let number = |v: &mut Validator, field: &Option<Spanned<f64>>, key: &str, default: f64| match field {
+        None => default,
+        Some(x) => {
+            if let Some(p) = non_negative_problem(*x.get_ref(), key) {
+                fail(v, &x.span(), p);
+            }
+            *x.get_ref()
+        }
+    };
+    let ramp_years = number(v, &raw.ramp_years, "ramp_years", 0.0);
+    let optional = |v: &mut Validator, field: &Option<Spanned<RawNumber>>, key: &str, support, target, default| {
+        field
+            .as_ref()
+            .map_or(Some(default), |f| uncertain(v, f, key, support, target))
+            .unwrap_or(default)
+    };
+    let cost_per_participant = optional(
+        v,
+        &raw.cost_per_participant,
+        "cost_per_participant",
+        Support::NonNegative,
+        Target::CostPerParticipant { intervention },
+        0.0,
+    );
+    let fixed_cost = optional(
+        v,
+        &raw.fixed_cost,
+        "fixed_cost",
+        Support::NonNegative,
+        Target::FixedCost { intervention },
+        0.0,
+    );
+    let fidelity = optional(
+        v,
+        &raw.fidelity,
+        "fidelity",
+        Support::Probability,
+        Target::Fidelity { intervention },
+        1.0,
+    );
+    let lag_years = match &raw.lag_years {
+        None => 0,
+        Some(l) => match u32::try_from(*l.get_ref()) {
+            Ok(l) if l <= 100 => l,
+            _ => {
+                v.err(
+                    &l.span(),
+                    format!(
+                        "intervention `{name}`: lag_years is {}; give a whole number of years from 0 to 100",
+                        l.get_ref()
+                    ),
+                );
+                0
+            }
+        },
+    };
+    let rating = raw.evidence_rating.as_ref().and_then(|r| {
+        let highest = scale.highest();
+        match u8::try_from(*r.get_ref()) {
+            Ok(x) if x <= highest => Some(x),
+            _ => {
+                let labels: Vec<String> = scale
+                    .ratings
+                    .iter()
+                    .map(|r| format!("{} {}", r.rating, r.label))
+                    .collect();
+                fail(
+                    v,
+                    &r.span(),
+                    format!(
+                        "evidence_rating is {}; give a whole number from 0 to {highest} on the evidence scale ({})",
+                        r.get_ref(),
+                        labels.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    });
+    let optimism_bias = match raw.optimism_bias.as_ref() {
+        None => 0.0,
+        Some(o) => match (o.get_ref(), rating) {
+            (RawOptimism::Rating(false), _) => 0.0,
+            (RawOptimism::Rating(true), Some(r)) => scale.rating(r).optimism_bias,
+            (RawOptimism::Rating(true), None) => {
+                fail(v, &o.span(), "optimism_bias = true takes its share from the evidence rating; give evidence_rating, or a share such as optimism_bias = 0.2".into());
+                0.0
+            }
+            (RawOptimism::Share(_), None) => {
+                fail(v, &o.span(), "optimism_bias cuts the effects that evidence_rating shapes; give evidence_rating too (effects given as distributions are used as written)".into());
+                0.0
+            }
+            (RawOptimism::Share(x), _) if (0.0..1.0).contains(x) => *x,
+            (RawOptimism::Share(x), _) => {
+                fail(
+                    v,
+                    &o.span(),
+                    format!(
+                        "optimism_bias is {x}; give a share from 0 up to (not including) 1, or true for the evidence rating's figure"
+                    ),
+                );
+                0.0
+            }
+        },
+    };
+    let workforce = match raw.workforce.as_ref() {
+        None => None,
+        Some(w) => {
+            let RawWorkforce {
+                qualified,
+                unqualified_fidelity,
+            } = w.get_ref();
+            let unqualified = unqualified_fidelity.unwrap_or(scale.unqualified_fidelity);
+            for (key, x) in [("qualified", *qualified), ("unqualified_fidelity", unqualified)] {
+                if !(0.0..=1.0).contains(&x) {
+                    fail(
+                        v,
+                        &w.span(),
+                        format!("workforce.{key} is {x}; give a share from 0 to 1"),
+                    );
+                }
+            }
+            Some(Workforce {
+                qualified: *qualified,
+                unqualified_fidelity: unqualified,
+            })
+        }
+    };
+    let domains: Vec<usize> = match raw.domains.as_ref() {
+        None => Vec::new(),
+        Some(d) => d
+            .get_ref()
+            .iter()
+            .filter_map(|name| match model_domains.iter().position(|x| x == name) {
+                Some(i) => Some(i),
+                None if model_domains.is_empty() => {
+                    fail(v, &d.span(), format!("domain `{name}` is not declared; list the model's outcome domains in [model] domains = [...]"));
+                    None
+                }
+                None => {
+                    fail(v, &d.span(), format!("unknown domain `{name}`; the model's domains are {}", list(model_domains)));
+                    None
+                }
+            })
+            .collect(),
+    };
+    let evidence_ages = raw.evidence_ages.as_ref().map(|a| {
+        let RawAges { from, to } = a.get_ref();
+        let window = AgeWindow { from: *from, to: *to };
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            fail(v, &a.span(), format!("evidence_ages from {f} to {t} is empty; `from` must be below `to`"));
+        }
+        if from.is_none() && to.is_none() {
+            fail(v, &a.span(), "evidence_ages needs `from`, `to` or both (in years)".into());
+        }
+        let loc = v.loc(&a.span());
+        for &b in &target_bands {
+            let band = &bands[b];
+            let below = from.filter(|&f| band.lower < f);
+            let above = to.filter(|&t| band.upper.is_none_or(|u| u > t));
+            let problem = match (below, above) {
+                (Some(f), _) => Some(format!("starts at {}, below the {f} years", band.lower)),
+                (None, Some(t)) => Some(match band.upper {
+                    Some(u) => format!("runs to {u}, above the {t} years"),
+                    None => format!("is open-ended, above the {t} years"),
+                }),
+                _ => None,
+            };
+            if let Some(p) = problem {
+                warnings.push(InputError::new(
+                    loc.clone(),
+                    format!(
+                        "intervention `{name}` is applied to band `{}`, which {p} its evidence covers (evidence_ages); its effect there is an assumption the evidence does not support",
+                        band.name
+                    ),
+                ));
+            }
+        }
+        window
+    });
+    let mut stated_effects: Vec<Option<f64>> = Vec::new();
+    // An effect's number: as written, or (a single value with a rating) the
+    // distribution the evidence scale gives it, one draw for all of them.
+    let mut effect_number = |v: &mut Validator,
+                             number: &RawNumber,
+                             loc: Location,
+                             what: &str,
+                             label: String,
+                             targets: Vec<Target>|
+     -> Option<f64> {
+        match (number, rating) {
+            (RawNumber::Value(x), Some(r)) if x.is_finite() && *x >= 0.0 && *x <= LARGEST => {
+                let distribution = scale.effect(*x, r, optimism_bias);
+                if let Some(problem) = distribution.accuracy_problem() {
+                    v.errors
+                        .at(loc, format!("{what}, made uncertain by its evidence rating: {problem}"));
+                    return None;
+                }
+                stated_effects.push(Some(*x));
+                if let Distribution::Fixed(value) = distribution {
+                    return Some(value);
+                }
+                v.uncertain.push(UncertainParameter {
+                    id: v.uncertain.len(),
+                    label,
+                    source: loc.to_string(),
+                    distribution,
+                    group: Some(format!("{name} evidence")),
+                    reversed: *x < 1.0,
+                    targets,
+                });
+                Some(distribution.mean())
+            }
+            _ => {
+                stated_effects.push(None);
+                v.resolve(number, loc, Support::NonNegative, what, label, targets)
+            }
+        }
+    };
+    let mut effects = Vec::new();
+    if raw.effects.is_empty() {
+        v.err(&span, format!("intervention `{name}` has no [[interventions.effects]]; give at least one (a relative risk of 1 or multiplier of 1 means no effect)"));
+    }
+    for e in &raw.effects {
+        let span = e.span();
+        let re = e.get_ref();
+        let fail = |v: &mut Validator, m: String| v.err(&span, format!("intervention `{name}`, effect: {m}"));
+        match (re, &re.service, &re.multiplier) {
+            (
+                RawEffect {
+                    from: Some(from),
+                    to: Some(to),
+                    relative_risk: Some(rr),
+                    service: None,
+                    multiplier: None,
+                },
+                ..,
+            ) => {
+                let f = names.level(from);
+                let t = if to == "exit" {
+                    Ok(None)
+                } else {
+                    names.level(to).map(Some)
+                };
+                match (f, t) {
+                    (Ok(f), Ok(t)) => {
+                        if !target_levels.is_empty() && !target_levels.contains(&f) {
+                            fail(
+                                v,
+                                format!(
+                                    "it acts on transitions from `{from}`, which is not one of its target_levels, so it would never apply"
+                                ),
+                            );
+                        }
+                        if t == Some(f) {
+                            fail(v, format!("a transition from `{from}` to itself"));
+                        }
+                        let effect = effects.len();
+                        let loc = v.loc(&span);
+                        let what = format!("intervention `{name}`: the relative risk of `{from}` → `{to}`");
+                        let label = format!("intervention.{name}.relative_risk.{from}.{to}");
+                        let targets = vec![Target::Effect { intervention, effect }];
+                        let Some(rr) = effect_number(v, rr, loc, &what, label, targets) else {
+                            continue;
+                        };
+                        if effects
+                            .iter()
+                            .any(|x| matches!(x, Effect::Transition { from: ff, to: tt, .. } if *ff == f && *tt == t))
+                        {
+                            fail(v, format!("the transition `{from}` → `{to}` has two effects; give one"));
+                        }
+                        effects.push(Effect::Transition {
+                            from: f,
+                            to: t,
+                            relative_risk: rr,
+                        });
+                    }
+                    (f, t) => {
+                        for m in [f.err(), t.err()].into_iter().flatten() {
+                            fail(v, format!("{m} (or `exit`)"));
+                        }
+                    }
+                }
+            }
+            (
+                RawEffect {
+                    from: None,
+                    to: None,
+                    relative_risk: None,
+                    ..
+                },
+                Some(service),
+                Some(m),
+            ) => match services.iter().position(|s| s == service) {
+                None => fail(
+                    v,
+                    format!("unknown service `{service}`; the services are {}", list(services)),
+                ),
+                Some(s) => {
+                    let effect = effects.len();
+                    let loc = v.loc(&span);
+                    let what = format!("intervention `{name}`: the multiplier on `{service}`");
+                    let label = format!("intervention.{name}.multiplier.{service}");
+                    let targets = vec![Target::Effect { intervention, effect }];
+                    let Some(m) = effect_number(v, m, loc, &what, label, targets) else {
+                        continue;
+                    };
+                    if effects
+                        .iter()
+                        .any(|x| matches!(x, Effect::Service { service: ss, .. } if *ss == s))
+                    {
+                        fail(v, format!("service `{service}` has two effects; give one"));
+                    }
+                    effects.push(Effect::Service {
+                        service: s,
+                        multiplier: m,
+                    });
+                }
+            },
+            _ => fail(
+                v,
+                "an effect is either `from`, `to` and `relative_risk`, or `service` and `multiplier`".into(),
+            ),
+        }
+    }
+    let funder = funder_index(&raw.funder);
+    Some(Intervention {
+        name: name.clone(),
+        description: raw.description.clone().unwrap_or_default(),
+        funder,
+        tier: raw.tier,
+        evidence: raw.evidence.clone().unwrap_or_default(),
+        rating,
+        evidence_ages,
+        domains,
+        optimism_bias,
+        workforce,
+        stated_effects,
+        maturity_factor: 1.0,
+        target_bands,
+        target_levels,
+        reach,
+        start_year,
+        ramp_years,
+        end_year,
+        fidelity,
+        cost_per_participant,
+        fixed_cost,
+        lag_years,
+        effects,
+    })
+}
