@@ -1,7 +1,9 @@
 //! `[[interventions]]`: each intervention's targets, delivery, costs,
 //! evidence and effects.
 
-use super::names::{Names, list};
+use super::names::{Names, check_names, list};
+use super::services::funder_index;
+use super::settings::{domains_from, evidence_scale_from};
 use super::values::to_year;
 use crate::error::{InputError, Location};
 use crate::evidence::EvidenceScale;
@@ -11,21 +13,73 @@ use crate::scenario::file::*;
 use crate::uncertainty::{Distribution, Support};
 use toml::Spanned;
 
-/// What an intervention is checked against besides its own keys.
-pub(super) struct InterventionContext<'a> {
-    pub(super) names: &'a Names,
-    pub(super) services: &'a [String],
-    pub(super) scale: &'a EvidenceScale,
-    pub(super) domains: &'a [String],
-    pub(super) bands: &'a [AgeBand],
+/// The interventions of the file, with what they were checked against.
+pub(super) struct InterventionList {
+    pub(super) interventions: Vec<Intervention>,
+    /// The `[model]` evidence scale (its own file, or the bundled one).
+    pub(super) evidence_scale: EvidenceScale,
+    /// The `[model]` outcome domains.
+    pub(super) domains: Vec<String>,
+    /// What is allowed but doubtful (an intervention applied beyond the
+    /// ages its evidence covers).
+    pub(super) warnings: Vec<InputError>,
 }
 
-pub(super) fn intervention_from(
+/// Every intervention of the file; `funders` gains each new funder named.
+pub(super) fn interventions_from(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    names: &Names,
+    services: &[Service],
+    bands: &[AgeBand],
+    funders: &mut Vec<String>,
+) -> InterventionList {
+    check_names(
+        v,
+        "intervention",
+        file.interventions.iter().map(|i| (i.get_ref().name.as_str(), i.span())),
+    );
+    let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let evidence_scale = evidence_scale_from(v, file.model.evidence_scale.as_ref());
+    let domains = domains_from(v, file.model.domains.as_ref());
+    let mut warnings = Vec::new();
+    let mut interventions = Vec::new();
+    for i in &file.interventions {
+        let index = interventions.len();
+        let context = InterventionContext {
+            names,
+            services: &service_names,
+            scale: &evidence_scale,
+            domains: &domains,
+            bands,
+        };
+        if let Some(iv) = intervention_from(v, &context, i, index, funders, &mut warnings) {
+            interventions.push(iv);
+        }
+    }
+    InterventionList {
+        interventions,
+        evidence_scale,
+        domains,
+        warnings,
+    }
+}
+
+/// What an intervention is checked against besides its own keys.
+struct InterventionContext<'a> {
+    names: &'a Names,
+    services: &'a [String],
+    scale: &'a EvidenceScale,
+    domains: &'a [String],
+    bands: &'a [AgeBand],
+}
+
+fn intervention_from(
     v: &mut Validator,
     context: &InterventionContext,
     i: &Spanned<RawIntervention>,
     intervention: usize,
-    funder_index: &mut impl FnMut(&str) -> usize,
+    funders: &mut Vec<String>,
     warnings: &mut Vec<InputError>,
 ) -> Option<Intervention> {
     let InterventionContext {
@@ -415,7 +469,7 @@ pub(super) fn intervention_from(
             ),
         }
     }
-    let funder = funder_index(&raw.funder);
+    let funder = funder_index(funders, &raw.funder);
     Some(Intervention {
         name: name.clone(),
         description: raw.description.clone().unwrap_or_default(),

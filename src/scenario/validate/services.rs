@@ -1,20 +1,71 @@
-//! `[[services]]`: each service's use rates by band and level.
+//! `[[services]]`: each service's unit cost, funder, and use rates by band
+//! and level.
 
 use super::cells::{cell_value, cell_year, lookup, row_location};
-use super::names::{Names, at_year};
+use super::names::{Names, at_year, check_names};
 use super::values::{SeriesBuilder, by_year_points};
-use crate::model::{Series, Target};
+use crate::model::{Series, Service, Target};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::RawService;
 use crate::uncertainty::Support;
 use toml::Spanned;
 
-pub(super) fn service_use(
+/// Every service of the file; `funders` gains each new funder named.
+pub(super) fn services_from(
     v: &mut Validator,
+    raw_services: &[Spanned<RawService>],
     names: &Names,
-    s: &Spanned<RawService>,
-    service: usize,
-) -> Vec<Series<f64>> {
+    funders: &mut Vec<String>,
+) -> Vec<Service> {
+    check_names(
+        v,
+        "service",
+        raw_services.iter().map(|s| (s.get_ref().name.as_str(), s.span())),
+    );
+    let mut services = Vec::new();
+    for s in raw_services {
+        let raw = s.get_ref();
+        let service = services.len();
+        let loc = v.loc(&raw.unit_cost.span());
+        let what = format!("the unit cost of `{}`", raw.name);
+        let label = format!("service.{}.unit_cost", raw.name);
+        let targets = vec![Target::UnitCost { service }];
+        let unit_cost = v
+            .resolve(
+                raw.unit_cost.get_ref(),
+                loc,
+                Support::NonNegative,
+                &what,
+                label,
+                targets,
+            )
+            .unwrap_or(0.0);
+        let use_rate = service_use(v, names, s, service);
+        services.push(Service {
+            name: raw.name.clone(),
+            tier: raw.tier,
+            funder: funder_index(funders, &raw.funder),
+            unit_cost,
+            use_rate,
+        });
+    }
+    services
+}
+
+/// The index of the funder `name`, added to `funders` if new (funders are
+/// numbered in the order the file first names them).
+pub(super) fn funder_index(funders: &mut Vec<String>, name: &str) -> usize {
+    match funders.iter().position(|f| f == name) {
+        Some(i) => i,
+        None => {
+            funders.push(name.to_string());
+            funders.len() - 1
+        }
+    }
+}
+
+/// A service's use rates, laid out by cell, from `use` or `use_csv`.
+fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>, service: usize) -> Vec<Series<f64>> {
     let raw = s.get_ref();
     let nl = names.levels.len();
     let mut builder = SeriesBuilder::<(usize, usize)>::new();
