@@ -7,6 +7,7 @@
 use super::checks::{Validator, flow_problems, projection_points};
 use super::file::RawAreas;
 use super::overrides;
+use super::path::ParamPath;
 use super::tables::{Table, TableRow};
 use crate::error::Location;
 use crate::model::{Area, Entries, Model, Series};
@@ -354,8 +355,9 @@ fn local_figures(v: &mut Validator, csv: &Spanned<String>, codes: &[String], are
         let Some(a) = area_in(v, codes, &table, row) else {
             continue;
         };
-        let path = table.text(row, "path").trim();
-        if path == "discount_rate" {
+        let text = table.text(row, "path").trim();
+        let path = overrides::parse(&areas[a].model, text);
+        if path == Ok(ParamPath::DiscountRate) {
             v.errors.at(
                 table.location(row, "path"),
                 "the discount rate is the whole model's: areas cannot have their own (their roll-ups discount alike)",
@@ -364,14 +366,18 @@ fn local_figures(v: &mut Validator, csv: &Spanned<String>, codes: &[String], are
         }
         let (value, scale) = (table.text(row, "value").trim(), table.text(row, "scale").trim());
         let result = match (value.is_empty(), scale.is_empty()) {
-            (false, true) => table
-                .number(row, "value")
-                .map_err(|e| e.message)
-                .and_then(|x| overrides::apply_keeping(&mut areas[a].model, path, x)),
+            (false, true) => table.number(row, "value").map_err(|e| e.message).and_then(|x| {
+                let path = path.clone()?;
+                overrides::apply_keeping(&mut areas[a].model, &path, x)
+            }),
+            // The factor is checked first, then whether the path can be scaled.
             (true, false) => table
                 .number(row, "scale")
                 .map_err(|e| e.message)
-                .and_then(|x| overrides::scale(&mut areas[a].model, path, x)),
+                .and_then(|x| match &path {
+                    Ok(path) => overrides::scale(&mut areas[a].model, path, x),
+                    Err(_) => overrides::check_scale_factor(x).and(Err(overrides::not_scalable(text))),
+                }),
             _ => Err(
                 "give exactly one of `value` (the area's own figure) or `scale` (a multiplier on the file's)".into(),
             ),
@@ -379,7 +385,7 @@ fn local_figures(v: &mut Validator, csv: &Spanned<String>, codes: &[String], are
         if let Err(problem) = result {
             v.errors.at(
                 Location::Row(table.path.clone(), row.line, None),
-                format!("area `{code}`, `{path}`: {problem}"),
+                format!("area `{code}`, `{text}`: {problem}"),
             );
         }
     }
@@ -396,17 +402,20 @@ fn area_scenarios(v: &mut Validator, where_: &Location, base: &Model, area: &mut
     for s in &base.scenarios {
         let mut m = area.model.clone();
         for (key, value) in &s.overrides {
-            // A scenario's figure for a number the area scales is scaled alike.
-            let factor = overrides::targets(&m, key, *value)
-                .ok()
-                .and_then(|set| {
-                    m.area_scales
-                        .iter()
-                        .find(|(t, _)| set.iter().any(|s| s.same_quantity(t)))
-                        .map(|(_, f)| *f)
-                })
-                .unwrap_or(1.0);
-            if let Err(problem) = overrides::apply(&mut m, key, *value * factor) {
+            let applied = overrides::parse(&m, key).and_then(|path| {
+                // A scenario's figure for a number the area scales is scaled alike.
+                let factor = overrides::targets(&m, &path, *value)
+                    .ok()
+                    .and_then(|set| {
+                        m.area_scales
+                            .iter()
+                            .find(|(t, _)| set.iter().any(|s| s.same_quantity(t)))
+                            .map(|(_, f)| *f)
+                    })
+                    .unwrap_or(1.0);
+                overrides::apply(&mut m, &path, *value * factor)
+            });
+            if let Err(problem) = applied {
                 v.errors.at(
                     where_.clone(),
                     format!(

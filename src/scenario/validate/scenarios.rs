@@ -56,7 +56,9 @@ fn scenario_from(
     let mut written = Vec::new();
     for (key, value) in &raw.overrides {
         written.push((key.clone(), *value.get_ref()));
-        if let Err(problem) = overrides::apply(&mut scenario_model, key, *value.get_ref()) {
+        let applied = overrides::parse(&scenario_model, key)
+            .and_then(|path| overrides::apply(&mut scenario_model, &path, *value.get_ref()));
+        if let Err(problem) = applied {
             v.err(
                 &value.span(),
                 format!("scenario `{}`, override `{key}`: {problem}", raw.name),
