@@ -219,7 +219,7 @@ fn goal_seek_with_draws_finds_the_order_statistic() {
     let found = r.found.unwrap();
     assert_eq!(found.side, Side::AtOrBelow);
     // The draws themselves, of the model with the cost fixed.
-    let varied = upstream::scenario::overrides::vary(&model, "coaching", path, 40.0).unwrap();
+    let varied = upstream::scenario::overrides::vary(&model, "coaching", &path.parse().unwrap(), 40.0).unwrap();
     let labels: Vec<&str> = varied.uncertain.iter().map(|u| u.label.as_str()).collect();
     let c = labels.iter().position(|l| *l == "service.GP.unit_cost").unwrap();
     let m = labels

@@ -822,7 +822,7 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
     assert!(!close(a1, a2, 1e-3), "the areas differ: {a1} {a2}");
     let seek = goal_seek(&two, "coaching", Some("all"), path, &target, None).unwrap();
     let found = seek.found.unwrap().threshold;
-    let varied = vary(&two, "coaching", path, found).unwrap();
+    let varied = vary(&two, "coaching", &path.parse().unwrap(), found).unwrap();
     let run = run_for(&varied, "coaching", None).unwrap();
     let unit = run.unit(Some("all")).unwrap();
     let at = run

@@ -7,6 +7,8 @@
 use super::{AnalysisError, Metric, comparable, resolve, run_for, vary};
 use crate::model::Model;
 use crate::montecarlo;
+use crate::scenario::overrides;
+use crate::scenario::path::{InterventionField, ParamPath};
 
 /// How a target compares.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -163,7 +165,7 @@ pub struct GoalSeek {
 /// The valid range of the number at `path`, found by asking the override
 /// checks: [0, 1] for shares and probabilities, [0, 1) for the discount
 /// rate, [0, ∞) for other numbers. Years are refused.
-fn valid_range(model: &Model, scenario: &str, path: &str, current: f64) -> Result<(f64, Option<f64>), String> {
+fn valid_range(model: &Model, scenario: &str, path: &ParamPath, current: f64) -> Result<(f64, Option<f64>), String> {
     let ok = |v: f64| vary(model, scenario, path, v).is_ok();
     if !ok(current) {
         return Err(vary(model, scenario, path, current).err().unwrap_or_default());
@@ -188,13 +190,13 @@ fn valid_range(model: &Model, scenario: &str, path: &str, current: f64) -> Resul
 }
 
 /// The value of `path` in the scenario's model.
-fn current_value(model: &Model, scenario: &str, path: &str) -> Result<f64, String> {
+fn current_value(model: &Model, scenario: &str, path: &ParamPath) -> Result<f64, String> {
     let m = model
         .scenarios
         .iter()
         .find(|s| s.name == scenario)
         .map_or(model, |s| &s.model);
-    crate::scenario::overrides::value(m, path)
+    overrides::value(m, path)
 }
 
 /// Finds where `met` changes between `a` (not met) and `b` (met) to a
@@ -258,6 +260,19 @@ pub fn goal_seek(
     scenario: &str,
     area: Option<&str>,
     path: &str,
+    target: &Goal,
+    probability: Option<(f64, &montecarlo::Options)>,
+) -> Result<GoalSeek, AnalysisError> {
+    let path = overrides::parse(model, path).map_err(AnalysisError::Invalid)?;
+    seek(model, scenario, area, &path, target, probability)
+}
+
+/// [`goal_seek`] for a path already read.
+fn seek(
+    model: &Model,
+    scenario: &str,
+    area: Option<&str>,
+    path: &ParamPath,
     target: &Goal,
     probability: Option<(f64, &montecarlo::Options)>,
 ) -> Result<GoalSeek, AnalysisError> {
@@ -429,10 +444,13 @@ pub fn thresholds(model: &Model, scenario: &str, area: Option<&str>) -> Result<V
     let mut out = Vec::new();
     for &i in &s.interventions {
         let name = &s.model.interventions[i].name;
-        let path = format!("intervention.{name}.cost_per_participant");
-        let seek = goal_seek(model, scenario, area, &path, &target, None)?;
-        let matters = seek.ends.0 != seek.ends.1;
-        let break_even_cost = match (&seek.found, seek.met_now) {
+        let path = ParamPath::Intervention {
+            name: name.clone(),
+            field: InterventionField::CostPerParticipant,
+        };
+        let result = seek(model, scenario, area, &path, &target, None)?;
+        let matters = result.ends.0 != result.ends.1;
+        let break_even_cost = match (&result.found, result.met_now) {
             (Some(f), _) => Some(f.threshold),
             // Met over the whole range searched (far above today's cost).
             (None, true) => Some(f64::INFINITY),
@@ -440,7 +458,7 @@ pub fn thresholds(model: &Model, scenario: &str, area: Option<&str>) -> Result<V
         };
         out.push(Threshold {
             intervention: name.clone(),
-            cost_per_participant: seek.current,
+            cost_per_participant: result.current,
             break_even_cost,
             matters,
         });

@@ -55,7 +55,12 @@ pub fn run_for<'m>(
 /// `model` with the number at `path` set to `value` in the baseline and the
 /// scenario alike (`overrides::vary`), and so in every area: an area's own
 /// figure for it is replaced too.
-pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Model, String> {
+pub fn vary(
+    model: &Model,
+    scenario: &str,
+    path: &crate::scenario::path::ParamPath,
+    value: f64,
+) -> Result<Model, String> {
     let mut varied = crate::scenario::overrides::vary(model, scenario, path, value)?;
     for area in &mut varied.areas {
         let code = &area.code;

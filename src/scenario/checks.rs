@@ -145,8 +145,6 @@ impl Validator<'_> {
     }
 }
 
-/// The cell of `column` resolved by `find` (a band or level name), or `None`
-/// with the problem recorded against the row and column.
 /// What is wrong with a plain value for a number of this `support`, if anything.
 pub(crate) fn plain_problem(x: f64, support: Support, what: &str) -> Option<String> {
     match support {
@@ -350,4 +348,27 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
         }
     }
     problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_one_based() {
+        let l = Lines::new("a\nbc\n\nd");
+        assert_eq!(l.line_of(0), 1);
+        assert_eq!(l.line_of(2), 2);
+        assert_eq!(l.line_of(5), 3);
+        assert_eq!(l.line_of(6), 4);
+    }
+
+    #[test]
+    fn percentages_are_recognised() {
+        assert!(probability_problem(20.0, "p").unwrap().contains("0.2 for 20%"));
+        assert!(probability_problem(1.5, "p").unwrap().contains("if it is a percentage"));
+        assert!(probability_problem(0.2, "p").is_none());
+        assert!(probability_problem(-0.1, "p").is_some());
+        assert!(probability_problem(f64::NAN, "p").is_some());
+    }
 }

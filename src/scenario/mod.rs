@@ -6,6 +6,7 @@ pub mod assumptions;
 mod checks;
 pub mod file;
 pub mod overrides;
+pub mod path;
 pub mod tables;
 mod validate;
 

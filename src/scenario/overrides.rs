@@ -1,34 +1,31 @@
-//! Scenario overrides: a dotted path naming one number of the model, and the
-//! value it takes in that scenario. The same paths will name the parameters
-//! that sensitivity analysis and goal seeking vary.
+//! Scenario overrides: a parameter path ([`ParamPath`]) naming one number
+//! of the model, and the value it takes in that scenario. The same paths
+//! name the numbers that areas set or scale, and that goal seeking and the
+//! workshop page vary.
 
 use super::checks::{non_negative_problem, probability_problem};
+use super::path::{InterventionField, ParamPath, PathError};
 use crate::model::{Effect, Model, Reach, Series, Target};
 use crate::units::AnnualProbability;
 
-/// The forms a path can take, for messages.
-pub const PATH_FORMS: &str = "discount_rate, entries.people, transition.BAND.FROM.TO, exit.BAND.LEVEL, \
-service.NAME.unit_cost, service.NAME.use.LEVEL, intervention.NAME.FIELD, \
-intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE (BAND may be `*`)";
-
-const INTERVENTION_FIELDS: [&str; 10] = [
-    "reach",
-    "places",
-    "start_year",
-    "ramp_years",
-    "end_year",
-    "fidelity",
-    "cost_per_participant",
-    "fixed_cost",
-    "lag_years",
-    "qualified",
-];
+/// Reads `text` as a parameter path of `model`: [`ParamPath::parse`]'s
+/// problems, except that an unknown intervention is named before an
+/// unknown field (a path's names are checked left to right).
+pub fn parse(model: &Model, text: &str) -> Result<ParamPath, String> {
+    ParamPath::parse(text).map_err(|e| match &e {
+        PathError::UnknownField { intervention: name, .. } => match intervention(model, name) {
+            Err(unknown) => unknown,
+            Ok(_) => e.to_string(),
+        },
+        PathError::NotAPath(_) => e.to_string(),
+    })
+}
 
 /// Sets the number at `path` in `model` to `value`, checking it as the file's
 /// own value would be checked, and drops any distribution the file gave
 /// that number (the override wins). Row sums are checked afterwards by the
 /// caller.
-pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
+pub fn apply(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), String> {
     let set = set(model, path, value)?;
     model
         .uncertain
@@ -40,7 +37,7 @@ pub fn apply(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
 /// scenario `scenario` (so that a number both use, such as a unit cost,
 /// moves in both), checked as an override is: the value's range, and that no
 /// level's outflows overflow. For sensitivity analysis and goal seeking.
-pub fn vary(model: &Model, scenario: &str, path: &str, value: f64) -> Result<Model, String> {
+pub fn vary(model: &Model, scenario: &str, path: &ParamPath, value: f64) -> Result<Model, String> {
     let mut varied = model.clone();
     apply(&mut varied, path, value)?;
     let problems = super::checks::flow_problems(&varied, &[]);
@@ -78,13 +75,13 @@ pub fn flow_problems(model: &Model, interventions: &[usize]) -> Vec<String> {
 
 /// The value of the number at `path` in `model` (its first year's, when it
 /// changes by year).
-pub fn value(model: &Model, path: &str) -> Result<f64, String> {
+pub fn value(model: &Model, path: &ParamPath) -> Result<f64, String> {
     values(model, &[path]).pop().expect("one path, one value")
 }
 
 /// [`value`] of each of `paths`, with the model copied and its numbers laid
 /// out once for all of them.
-pub fn values(model: &Model, paths: &[&str]) -> Vec<Result<f64, String>> {
+pub fn values(model: &Model, paths: &[&ParamPath]) -> Vec<Result<f64, String>> {
     // Setting a number on a copy finds what the path names (each setting
     // checks only its own number, so one copy serves every path).
     let mut probe = model.clone();
@@ -118,27 +115,37 @@ pub fn values(model: &Model, paths: &[&str]) -> Vec<Result<f64, String>> {
         .collect()
 }
 
-/// Sets the number and returns the targets it set.
-fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String> {
-    let mut set = Vec::new();
-    let parts: Vec<&str> = path.split('.').collect();
-    let probability = |what: &str| match probability_problem(value, what) {
+/// `value` as a probability, or why it is not one.
+fn probability(value: f64, what: &str) -> Result<AnnualProbability, String> {
+    match probability_problem(value, what) {
         Some(p) => Err(p),
         None => Ok(AnnualProbability::new(value).unwrap_or_default()),
-    };
-    let non_negative = |what: &str| match non_negative_problem(value, what) {
+    }
+}
+
+/// `value` if it is a number ≥ 0 (and within 10^12), or why not.
+fn non_negative(value: f64, what: &str) -> Result<f64, String> {
+    match non_negative_problem(value, what) {
         Some(p) => Err(p),
         None => Ok(value),
-    };
-    let whole_year = |what: &str| {
-        if value.fract() == 0.0 && (1800.0..=2300.0).contains(&value) {
-            Ok(value as i32)
-        } else {
-            Err(format!("{what} is {value}; give a calendar year such as 2030"))
-        }
-    };
-    match parts.as_slice() {
-        ["discount_rate"] => {
+    }
+}
+
+/// `value` as a calendar year, or why it is not one.
+fn whole_year(value: f64, what: &str) -> Result<i32, String> {
+    if value.fract() == 0.0 && (1800.0..=2300.0).contains(&value) {
+        Ok(value as i32)
+    } else {
+        Err(format!("{what} is {value}; give a calendar year such as 2030"))
+    }
+}
+
+/// Sets the number and returns the targets it set. The value is checked
+/// before the names in the path are looked up.
+fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, String> {
+    let mut set = Vec::new();
+    match path {
+        ParamPath::DiscountRate => {
             if !(value.is_finite() && (0.0..1.0).contains(&value)) {
                 return Err(format!(
                     "discount_rate is {value}; give a decimal in [0, 1), e.g. 0.035"
@@ -147,8 +154,8 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
             model.discount_rate = value;
             set.push(Target::DiscountRate);
         }
-        ["entries", "people"] => {
-            let people = non_negative("entries.people")?;
+        ParamPath::EntriesPeople => {
+            let people = non_negative(value, "entries.people")?;
             match &mut model.entries {
                 Some(e) => {
                     e.people = Series::constant(people);
@@ -157,11 +164,11 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
                 None => return Err("the model has no [entries] to override".into()),
             }
         }
-        ["transition", band, from, to] => {
-            let p = probability("a transition probability")?;
+        ParamPath::Transition { band, from, to } => {
+            let p = probability(value, "a transition probability")?;
             let bands = bands(model, band)?;
             let f = level(model, from)?;
-            let t = if *to == "exit" { None } else { Some(level(model, to)?) };
+            let t = level_or_exit(model, to)?;
             if t == Some(f) {
                 return Err("a transition from a level to itself cannot be set".into());
             }
@@ -171,8 +178,8 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
                 set.push(target);
             }
         }
-        ["exit", band, lvl] => {
-            let p = probability("an exit probability")?;
+        ParamPath::Exit { band, level: lvl } => {
+            let p = probability(value, "an exit probability")?;
             let l = level(model, lvl)?;
             for b in bands(model, band)? {
                 let (series, target) = move_series(model, b, l, None);
@@ -180,14 +187,17 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
                 set.push(target);
             }
         }
-        ["service", name, "unit_cost"] => {
-            let cost = non_negative("a unit cost")?;
+        ParamPath::UnitCost { service: name } => {
+            let cost = non_negative(value, "a unit cost")?;
             let s = service(model, name)?;
             model.services[s].unit_cost = cost;
             set.push(Target::UnitCost { service: s });
         }
-        ["service", name, "use", lvl] => {
-            let rate = non_negative("a use rate")?;
+        ParamPath::UseRate {
+            service: name,
+            level: lvl,
+        } => {
+            let rate = non_negative(value, "a use rate")?;
             let s = service(model, name)?;
             let l = level(model, lvl)?;
             for b in 0..model.bands.len() {
@@ -201,116 +211,121 @@ fn set(model: &mut Model, path: &str, value: f64) -> Result<Vec<Target>, String>
                 });
             }
         }
-        ["intervention", name, field] => {
-            let i = intervention(model, name)?;
-            let model_unqualified = model.evidence_scale.unqualified_fidelity;
-            match *field {
-                "reach" | "places" => set.push(Target::Reach { intervention: i }),
-                "fidelity" => set.push(Target::Fidelity { intervention: i }),
-                "cost_per_participant" => set.push(Target::CostPerParticipant { intervention: i }),
-                "fixed_cost" => set.push(Target::FixedCost { intervention: i }),
-                _ => {}
-            }
-            let iv = &mut model.interventions[i];
-            match *field {
-                "reach" => iv.reach = Reach::Share(probability("reach")?.value()),
-                "places" => iv.reach = Reach::Places(non_negative("places")?),
-                "start_year" => iv.start_year = whole_year("start_year")?,
-                "end_year" => iv.end_year = Some(whole_year("end_year")?),
-                "ramp_years" => iv.ramp_years = non_negative("ramp_years")?,
-                "fidelity" => iv.fidelity = probability("fidelity")?.value(),
-                "cost_per_participant" => iv.cost_per_participant = non_negative("cost_per_participant")?,
-                "fixed_cost" => iv.fixed_cost = non_negative("fixed_cost")?,
-                "qualified" => {
-                    let qualified =
-                        probability("qualified (the share of delivery by qualified practitioners)")?.value();
-                    let unqualified_fidelity = iv.workforce.map_or(model_unqualified, |w| w.unqualified_fidelity);
-                    iv.workforce = Some(crate::model::Workforce {
-                        qualified,
-                        unqualified_fidelity,
-                    });
-                }
-                "lag_years" => {
-                    if value.fract() != 0.0 || !(0.0..=100.0).contains(&value) {
-                        return Err(format!(
-                            "lag_years is {value}; give a whole number of years from 0 to 100"
-                        ));
-                    }
-                    iv.lag_years = value as u32;
-                }
-                other => {
-                    return Err(format!(
-                        "`{other}` is not an intervention field that can be overridden; valid: {}",
-                        INTERVENTION_FIELDS.join(", ")
-                    ));
-                }
-            }
-            if iv.end_year.is_some_and(|e| e < iv.start_year) {
-                return Err("end_year would be before start_year".into());
-            }
+        ParamPath::Intervention { name, field } => return set_field(model, name, *field, value),
+        ParamPath::RelativeRisk { intervention, from, to } => {
+            return set_relative_risk(model, intervention, from, to, value);
         }
-        ["intervention", name, "relative_risk", from, to] => {
-            let rr = non_negative("a relative risk")?;
-            let i = intervention(model, name)?;
-            let f = level(model, from)?;
-            let t = if *to == "exit" { None } else { Some(level(model, to)?) };
-            let effect = model.interventions[i]
-                .effects
-                .iter_mut()
-                .enumerate()
-                .find_map(|(k, e)| match e {
-                    Effect::Transition {
-                        from,
-                        to,
-                        relative_risk,
-                    } if *from == f && *to == t => Some((k, relative_risk)),
-                    _ => None,
-                });
-            match effect {
-                Some((k, x)) => {
-                    *x = rr;
-                    set.push(Target::Effect {
-                        intervention: i,
-                        effect: k,
-                    });
-                }
-                None => {
-                    return Err(format!(
-                        "intervention `{name}` has no effect on `{from}` → `{to}`; add it to the intervention first"
-                    ));
-                }
-            }
-        }
-        ["intervention", name, "multiplier", svc] => {
-            let m = non_negative("a multiplier")?;
-            let i = intervention(model, name)?;
-            let s = service(model, svc)?;
-            let effect = model.interventions[i]
-                .effects
-                .iter_mut()
-                .enumerate()
-                .find_map(|(k, e)| match e {
-                    Effect::Service { service, multiplier } if *service == s => Some((k, multiplier)),
-                    _ => None,
-                });
-            match effect {
-                Some((k, x)) => {
-                    *x = m;
-                    set.push(Target::Effect {
-                        intervention: i,
-                        effect: k,
-                    });
-                }
-                None => {
-                    return Err(format!(
-                        "intervention `{name}` has no effect on service `{svc}`; add it to the intervention first"
-                    ));
-                }
-            }
-        }
-        _ => return Err(format!("`{path}` is not a parameter path; the forms are {PATH_FORMS}")),
+        ParamPath::Multiplier { intervention, service } => return set_multiplier(model, intervention, service, value),
     }
     Ok(set)
+}
+
+/// Sets one of intervention `name`'s own numbers (`intervention.NAME.FIELD`).
+fn set_field(model: &mut Model, name: &str, field: InterventionField, value: f64) -> Result<Vec<Target>, String> {
+    let mut set = Vec::new();
+    let i = intervention(model, name)?;
+    let model_unqualified = model.evidence_scale.unqualified_fidelity;
+    match field {
+        InterventionField::Reach | InterventionField::Places => set.push(Target::Reach { intervention: i }),
+        InterventionField::Fidelity => set.push(Target::Fidelity { intervention: i }),
+        InterventionField::CostPerParticipant => set.push(Target::CostPerParticipant { intervention: i }),
+        InterventionField::FixedCost => set.push(Target::FixedCost { intervention: i }),
+        _ => {}
+    }
+    let iv = &mut model.interventions[i];
+    match field {
+        InterventionField::Reach => iv.reach = Reach::Share(probability(value, "reach")?.value()),
+        InterventionField::Places => iv.reach = Reach::Places(non_negative(value, "places")?),
+        InterventionField::StartYear => iv.start_year = whole_year(value, "start_year")?,
+        InterventionField::EndYear => iv.end_year = Some(whole_year(value, "end_year")?),
+        InterventionField::RampYears => iv.ramp_years = non_negative(value, "ramp_years")?,
+        InterventionField::Fidelity => iv.fidelity = probability(value, "fidelity")?.value(),
+        InterventionField::CostPerParticipant => {
+            iv.cost_per_participant = non_negative(value, "cost_per_participant")?;
+        }
+        InterventionField::FixedCost => iv.fixed_cost = non_negative(value, "fixed_cost")?,
+        InterventionField::Qualified => {
+            let qualified = probability(value, "qualified (the share of delivery by qualified practitioners)")?.value();
+            let unqualified_fidelity = iv.workforce.map_or(model_unqualified, |w| w.unqualified_fidelity);
+            iv.workforce = Some(crate::model::Workforce {
+                qualified,
+                unqualified_fidelity,
+            });
+        }
+        InterventionField::LagYears => {
+            if value.fract() != 0.0 || !(0.0..=100.0).contains(&value) {
+                return Err(format!(
+                    "lag_years is {value}; give a whole number of years from 0 to 100"
+                ));
+            }
+            iv.lag_years = value as u32;
+        }
+    }
+    if iv.end_year.is_some_and(|e| e < iv.start_year) {
+        return Err("end_year would be before start_year".into());
+    }
+    Ok(set)
+}
+
+/// Sets intervention `name`'s relative risk on the move `from` → `to`
+/// (`intervention.NAME.relative_risk.FROM.TO`), which it must already have.
+fn set_relative_risk(model: &mut Model, name: &str, from: &str, to: &str, value: f64) -> Result<Vec<Target>, String> {
+    let rr = non_negative(value, "a relative risk")?;
+    let i = intervention(model, name)?;
+    let f = level(model, from)?;
+    let t = level_or_exit(model, to)?;
+    let effect = model.interventions[i]
+        .effects
+        .iter_mut()
+        .enumerate()
+        .find_map(|(k, e)| match e {
+            Effect::Transition {
+                from,
+                to,
+                relative_risk,
+            } if *from == f && *to == t => Some((k, relative_risk)),
+            _ => None,
+        });
+    match effect {
+        Some((k, x)) => {
+            *x = rr;
+            Ok(vec![Target::Effect {
+                intervention: i,
+                effect: k,
+            }])
+        }
+        None => Err(format!(
+            "intervention `{name}` has no effect on `{from}` → `{to}`; add it to the intervention first"
+        )),
+    }
+}
+
+/// Sets intervention `name`'s multiplier on the use of service `svc`
+/// (`intervention.NAME.multiplier.SERVICE`), which it must already have.
+fn set_multiplier(model: &mut Model, name: &str, svc: &str, value: f64) -> Result<Vec<Target>, String> {
+    let m = non_negative(value, "a multiplier")?;
+    let i = intervention(model, name)?;
+    let s = service(model, svc)?;
+    let effect = model.interventions[i]
+        .effects
+        .iter_mut()
+        .enumerate()
+        .find_map(|(k, e)| match e {
+            Effect::Service { service, multiplier } if *service == s => Some((k, multiplier)),
+            _ => None,
+        });
+    match effect {
+        Some((k, x)) => {
+            *x = m;
+            Ok(vec![Target::Effect {
+                intervention: i,
+                effect: k,
+            }])
+        }
+        None => Err(format!(
+            "intervention `{name}` has no effect on service `{svc}`; add it to the intervention first"
+        )),
+    }
 }
 
 /// The annual probability series of a move out of level `from` in band
@@ -387,11 +402,20 @@ fn intervention(model: &Model, name: &str) -> Result<usize, String> {
     })
 }
 
+/// Level `name`, or `None` for `exit`.
+fn level_or_exit(model: &Model, name: &str) -> Result<Option<usize>, String> {
+    if name == "exit" {
+        Ok(None)
+    } else {
+        level(model, name).map(Some)
+    }
+}
+
 /// For an area: sets the number at `path` like [`apply`], but keeps every
 /// uncertain parameter in the list (a draw samples the same list in every
 /// area, so shared numbers get the same value) and only stops it writing
 /// to the numbers the area sets.
-pub fn apply_keeping(model: &mut Model, path: &str, value: f64) -> Result<(), String> {
+pub fn apply_keeping(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), String> {
     let set = set(model, path, value)?;
     for u in &mut model.uncertain {
         u.targets.retain(|t| !set.iter().any(|s| s.same_quantity(t)));
@@ -399,45 +423,79 @@ pub fn apply_keeping(model: &mut Model, path: &str, value: f64) -> Result<(), St
     Ok(())
 }
 
+/// A factor an area may scale a number by: 0 or more.
+pub(crate) fn check_scale_factor(factor: f64) -> Result<(), String> {
+    if factor.is_finite() && factor >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "scale is {factor}; give a factor of 0 or more, e.g. 1.2 for 20% more"
+        ))
+    }
+}
+
+/// Why the number at `path` (as written) cannot be scaled.
+pub(crate) fn not_scalable(path: &str) -> String {
+    format!(
+        "`{path}` cannot be scaled; scale transition.BAND.FROM.TO, exit.BAND.LEVEL, service.NAME.use.LEVEL, service.NAME.unit_cost, entries.people or intervention.NAME.cost_per_participant / fixed_cost / places (or set any path with `value`)"
+    )
+}
+
 /// For an area: multiplies the number(s) at `path` by `factor` (each band's
 /// and year's value of a transition, exit or use rate; a unit cost, entries
 /// or an intervention's cost) and records the factor, so that sampled
 /// values are scaled too. Scaled probabilities must stay at most 1.
-pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
-    if !(factor.is_finite() && factor >= 0.0) {
-        return Err(format!(
-            "scale is {factor}; give a factor of 0 or more, e.g. 1.2 for 20% more"
-        ));
+pub fn scale(model: &mut Model, path: &ParamPath, factor: f64) -> Result<(), String> {
+    check_scale_factor(factor)?;
+    let scaled = scale_numbers(model, path, factor)?;
+    check_scaled_draws(model, &scaled, factor)?;
+    for t in scaled {
+        match model.area_scales.iter_mut().find(|(s, _)| s.same_quantity(&t)) {
+            Some((_, f)) => *f *= factor,
+            None => model.area_scales.push((t, factor)),
+        }
     }
-    // A scaled figure, like a written one, stays within 10^12.
-    let bounded = |x: f64, what: &str| -> Result<f64, String> {
-        if x <= super::checks::LARGEST {
-            Ok(x)
-        } else {
-            Err(format!(
-                "scaling {what} by {factor:e} gives {x:e}, more than 10^12: beyond any population, cost or rate this tool models; is the scale a typo?"
-            ))
-        }
-    };
-    let parts: Vec<&str> = path.split('.').collect();
+    Ok(())
+}
+
+/// A scaled figure, like a written one, stays within 10^12.
+fn bounded(x: f64, what: &str, factor: f64) -> Result<f64, String> {
+    if x <= super::checks::LARGEST {
+        Ok(x)
+    } else {
+        Err(format!(
+            "scaling {what} by {factor:e} gives {x:e}, more than 10^12: beyond any population, cost or rate this tool models; is the scale a typo?"
+        ))
+    }
+}
+
+/// Each year's probability in `s` multiplied by `factor`, which must stay at most 1.
+fn scaled_probability(
+    s: &Series<AnnualProbability>,
+    what: &str,
+    factor: f64,
+) -> Result<Series<AnnualProbability>, String> {
+    let mut out = Vec::new();
+    for &(year, p) in s.points() {
+        let x = p.value() * factor;
+        let Some(q) = AnnualProbability::new(x) else {
+            return Err(format!(
+                "scaling {what} by {factor} gives {x}, above 1; a probability must stay in [0, 1]"
+            ));
+        };
+        out.push((year, q));
+    }
+    Ok(Series::by_year(out))
+}
+
+/// Multiplies the number(s) at `path` by `factor` and returns the targets
+/// scaled. The names in the path are looked up before any number moves.
+fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec<Target>, String> {
     let mut scaled: Vec<Target> = Vec::new();
-    let probability = |s: &Series<AnnualProbability>, what: &str| -> Result<Series<AnnualProbability>, String> {
-        let mut out = Vec::new();
-        for &(year, p) in s.points() {
-            let x = p.value() * factor;
-            let Some(q) = AnnualProbability::new(x) else {
-                return Err(format!(
-                    "scaling {what} by {factor} gives {x}, above 1; a probability must stay in [0, 1]"
-                ));
-            };
-            out.push((year, q));
-        }
-        Ok(Series::by_year(out))
-    };
-    match parts.as_slice() {
-        ["transition", band, from, to] => {
+    match path {
+        ParamPath::Transition { band, from, to } => {
             let f = level(model, from)?;
-            let t = if *to == "exit" { None } else { Some(level(model, to)?) };
+            let t = level_or_exit(model, to)?;
             let bands = bands(model, band)?;
             if t == Some(f) {
                 return Err("a transition from a level to itself cannot be scaled".into());
@@ -449,26 +507,29 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
             };
             for b in bands {
                 let (series, target) = move_series(model, b, f, t);
-                *series = probability(series, what)?;
+                *series = scaled_probability(series, what, factor)?;
                 scaled.push(target);
             }
         }
-        ["exit", band, lvl] => {
+        ParamPath::Exit { band, level: lvl } => {
             let l = level(model, lvl)?;
             for b in bands(model, band)? {
                 let (series, target) = move_series(model, b, l, None);
-                *series = probability(series, "an exit probability")?;
+                *series = scaled_probability(series, "an exit probability", factor)?;
                 scaled.push(target);
             }
         }
-        ["service", name, "use", lvl] => {
+        ParamPath::UseRate {
+            service: name,
+            level: lvl,
+        } => {
             let s = service(model, name)?;
             let l = level(model, lvl)?;
             for b in 0..model.bands.len() {
                 let c = model.cell(b, l);
                 let scaled_rate = model.services[s].use_rate[c].map(|x| x * factor);
                 for &(_, x) in scaled_rate.points() {
-                    bounded(x, "a use rate")?;
+                    bounded(x, "a use rate", factor)?;
                 }
                 model.services[s].use_rate[c] = scaled_rate;
                 scaled.push(Target::UseRate {
@@ -479,55 +540,57 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
                 });
             }
         }
-        ["service", name, "unit_cost"] => {
+        ParamPath::UnitCost { service: name } => {
             let s = service(model, name)?;
-            model.services[s].unit_cost = bounded(model.services[s].unit_cost * factor, "a unit cost")?;
+            model.services[s].unit_cost = bounded(model.services[s].unit_cost * factor, "a unit cost", factor)?;
             scaled.push(Target::UnitCost { service: s });
         }
-        ["entries", "people"] => match &mut model.entries {
+        ParamPath::EntriesPeople => match &mut model.entries {
             Some(e) => {
                 let people = e.people.map(|x| x * factor);
                 for &(_, x) in people.points() {
-                    bounded(x, "entries")?;
+                    bounded(x, "entries", factor)?;
                 }
                 e.people = people;
                 scaled.push(Target::EntriesPeople { point: 0 });
             }
             None => return Err("the model has no [entries] to scale".into()),
         },
-        [
-            "intervention",
+        ParamPath::Intervention {
             name,
-            field @ ("cost_per_participant" | "fixed_cost" | "places"),
-        ] => {
+            field:
+                field @ (InterventionField::CostPerParticipant | InterventionField::FixedCost | InterventionField::Places),
+        } => {
             let i = intervention(model, name)?;
             let iv = &mut model.interventions[i];
-            match *field {
-                "cost_per_participant" => {
-                    iv.cost_per_participant = bounded(iv.cost_per_participant * factor, "a cost per participant")?;
+            match field {
+                InterventionField::CostPerParticipant => {
+                    iv.cost_per_participant =
+                        bounded(iv.cost_per_participant * factor, "a cost per participant", factor)?;
                     scaled.push(Target::CostPerParticipant { intervention: i });
                 }
-                "fixed_cost" => {
-                    iv.fixed_cost = bounded(iv.fixed_cost * factor, "a fixed cost")?;
+                InterventionField::FixedCost => {
+                    iv.fixed_cost = bounded(iv.fixed_cost * factor, "a fixed cost", factor)?;
                     scaled.push(Target::FixedCost { intervention: i });
                 }
                 _ => match iv.reach {
                     Reach::Places(p) => {
-                        iv.reach = Reach::Places(bounded(p * factor, "places")?);
+                        iv.reach = Reach::Places(bounded(p * factor, "places", factor)?);
                         scaled.push(Target::Reach { intervention: i });
                     }
                     Reach::Share(_) => return Err(format!("intervention `{name}` is given by reach, not places")),
                 },
             }
         }
-        _ => {
-            return Err(format!(
-                "`{path}` cannot be scaled; scale transition.BAND.FROM.TO, exit.BAND.LEVEL, service.NAME.use.LEVEL, service.NAME.unit_cost, entries.people or intervention.NAME.cost_per_participant / fixed_cost / places (or set any path with `value`)"
-            ));
-        }
+        _ => return Err(not_scalable(&path.to_string())),
     }
-    // Sampled values are scaled too: a probability's largest possible draw
-    // must stay a probability.
+    Ok(scaled)
+}
+
+/// Sampled values are scaled too: a probability's largest possible draw,
+/// scaled by the factors already recorded and `factor`, must stay a
+/// probability.
+fn check_scaled_draws(model: &Model, scaled: &[Target], factor: f64) -> Result<(), String> {
     for u in &model.uncertain {
         let scaled_here = u.targets.iter().any(|t| {
             scaled.iter().any(|s| s.same_quantity(t)) && matches!(t, Target::Transition { .. } | Target::Exit { .. })
@@ -552,16 +615,10 @@ pub fn scale(model: &mut Model, path: &str, factor: f64) -> Result<(), String> {
             ));
         }
     }
-    for t in scaled {
-        match model.area_scales.iter_mut().find(|(s, _)| s.same_quantity(&t)) {
-            Some((_, f)) => *f *= factor,
-            None => model.area_scales.push((t, factor)),
-        }
-    }
     Ok(())
 }
 
 /// The numbers `path` names in `model` (as an override of `value` would set them).
-pub fn targets(model: &Model, path: &str, value: f64) -> Result<Vec<Target>, String> {
+pub fn targets(model: &Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, String> {
     set(&mut model.clone(), path, value)
 }

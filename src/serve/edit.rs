@@ -6,6 +6,7 @@
 
 use crate::model::{BASELINE, Model, Reach, Scenario};
 use crate::scenario::overrides;
+use crate::scenario::path::{InterventionField, ParamPath};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -153,37 +154,57 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
         .collect()
 }
 
-/// Each control's value in `model`: start year and ramp are read from the
-/// intervention (they are not numbers a draw varies), the rest as overrides
-/// read them (all at once).
-fn control_values(model: &Model, paths: &[&str]) -> Vec<Result<f64, String>> {
-    let read = |path: &str| {
-        for (field, read) in [
-            (
-                ".start_year",
-                (|i: &crate::model::Intervention| f64::from(i.start_year)) as fn(&_) -> f64,
-            ),
-            (".ramp_years", |i| i.ramp_years),
-        ] {
-            if let Some(name) = path.strip_prefix("intervention.").and_then(|p| p.strip_suffix(field)) {
-                return Some(
-                    model
-                        .interventions
-                        .iter()
-                        .find(|i| i.name == name)
-                        .map(read)
-                        .ok_or_else(|| format!("the file has no intervention `{name}`")),
-                );
-            }
+/// A value's key, as the page sends it, read once as a parameter path of
+/// `model`. `intervention.NAME.start_year` and `.ramp_years` are read as
+/// the page always has, whatever NAME holds (with a dot it names no
+/// intervention, and reading its value says so).
+fn path_of(model: &Model, key: &str) -> Result<ParamPath, String> {
+    for (suffix, field) in [
+        (".start_year", InterventionField::StartYear),
+        (".ramp_years", InterventionField::RampYears),
+    ] {
+        if let Some(name) = key.strip_prefix("intervention.").and_then(|k| k.strip_suffix(suffix)) {
+            return Ok(ParamPath::Intervention {
+                name: name.to_string(),
+                field,
+            });
         }
-        None
+    }
+    overrides::parse(model, key)
+}
+
+/// Each control's value in `model` (or why its key has none): start year
+/// and ramp are read from the intervention (they are not numbers a draw
+/// varies), the rest as overrides read them (all at once).
+fn control_values(model: &Model, paths: &[Result<ParamPath, String>]) -> Vec<Result<f64, String>> {
+    let read = |path: &Result<ParamPath, String>| -> Option<Result<f64, String>> {
+        let (name, read): (_, fn(&crate::model::Intervention) -> f64) = match path {
+            Err(e) => return Some(Err(e.clone())),
+            Ok(ParamPath::Intervention {
+                name,
+                field: InterventionField::StartYear,
+            }) => (name, |i| f64::from(i.start_year)),
+            Ok(ParamPath::Intervention {
+                name,
+                field: InterventionField::RampYears,
+            }) => (name, |i| i.ramp_years),
+            Ok(_) => return None,
+        };
+        Some(
+            model
+                .interventions
+                .iter()
+                .find(|i| &i.name == name)
+                .map(read)
+                .ok_or_else(|| format!("the file has no intervention `{name}`")),
+        )
     };
-    let own: Vec<Option<Result<f64, String>>> = paths.iter().map(|p| read(p)).collect();
-    let others: Vec<&str> = paths
+    let own: Vec<Option<Result<f64, String>>> = paths.iter().map(read).collect();
+    let others: Vec<&ParamPath> = paths
         .iter()
         .zip(&own)
         .filter(|(_, o)| o.is_none())
-        .map(|(p, _)| *p)
+        .filter_map(|(p, _)| p.as_ref().ok())
         .collect();
     let mut others = overrides::values(model, &others).into_iter();
     own.into_iter()
@@ -193,13 +214,13 @@ fn control_values(model: &Model, paths: &[&str]) -> Vec<Result<f64, String>> {
 
 /// Every control's value in `model` (a scenario's or the baseline's).
 fn values(model: &Model, controls: &[InterventionControls]) -> BTreeMap<String, f64> {
-    let paths: Vec<&str> = controls
+    let keys: Vec<&str> = controls
         .iter()
         .flat_map(|i| &i.controls)
         .map(|c| c.path.as_str())
         .collect();
-    paths
-        .iter()
+    let paths: Vec<Result<ParamPath, String>> = keys.iter().map(|k| path_of(model, k)).collect();
+    keys.iter()
         .zip(control_values(model, &paths))
         .filter_map(|(p, v)| v.ok().map(|v| (p.to_string(), v)))
         .collect()
@@ -343,7 +364,8 @@ fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[(String, f64)]
     let mut overrides_written: Vec<(String, f64)> = origin.map(|o| o.overrides.clone()).unwrap_or_default();
     let mut applied = Vec::new();
     let mut apply = |model: &mut Model, path: &String, value: f64| -> Result<(), String> {
-        overrides::apply(model, path, value).map_err(|e| format!("in `{name}`, {path}: {e}"))?;
+        let parsed = path_of(model, path).map_err(|e| format!("in `{name}`: {e}"))?;
+        overrides::apply(model, &parsed, value).map_err(|e| format!("in `{name}`, {path}: {e}"))?;
         overrides_written.retain(|(p, _)| p != path);
         overrides_written.push((path.clone(), value));
         applied.push((path.clone(), value));
@@ -357,7 +379,8 @@ fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[(String, f64)]
         }
         None => {
             // The values the scenario has before the page's are applied.
-            let paths: Vec<&str> = edit.values.keys().map(String::as_str).collect();
+            let paths: Vec<Result<ParamPath, String>> =
+                edit.values.keys().map(|k| path_of(&scenario_model, k)).collect();
             let currents = control_values(&scenario_model, &paths);
             for ((path, &value), current) in edit.values.iter().zip(currents) {
                 if !value.is_finite() {

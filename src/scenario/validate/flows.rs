@@ -1,0 +1,342 @@
+//! The flows between levels and in and out of the model: `[[transitions]]`
+//! and `transitions_csv`, `[[exits]]` and `exits_csv`, `[entries]`; and the
+//! check, once the model is whole, that no level's outflows overflow.
+
+use super::cells::{cell_value, cell_year, lookup, row_location};
+use super::names::{Names, at_year, band_list};
+use super::values::{SeriesBuilder, by_year_points, shares};
+use crate::error::Location;
+use crate::model::{Entries, Model, Series, Target};
+use crate::scenario::checks::{Validator, flow_problems_at};
+use crate::scenario::file::{RawEntries, ScenarioFile};
+use crate::uncertainty::Support;
+use crate::units::AnnualProbability;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// Where each of a key's values was given, by year (`None`: every year).
+pub(super) type Places<K> = BTreeMap<K, Vec<(Option<i32>, Location)>>;
+
+/// Where each transition (band, from, to) and exit (band, level) was
+/// given, so that a flow problem can name the line or row to fix.
+pub(super) struct FlowPlaces {
+    pub(super) transitions: Places<(usize, usize, usize)>,
+    pub(super) exits: Places<(usize, usize)>,
+}
+
+/// Every band's transition probabilities, laid out as `Model.transitions`,
+/// from the file's `[[transitions]]` then its `transitions_csv`.
+pub(super) fn transitions_from(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    names: &Names,
+) -> (Vec<Series<AnnualProbability>>, Places<(usize, usize, usize)>) {
+    let mut builder = SeriesBuilder::<(usize, usize, usize)>::new();
+    transition_lines(v, file, names, &mut builder);
+    if let Some(csv) = &file.transitions_csv {
+        transition_rows(v, csv, names, &mut builder);
+    }
+    let (nb, nl) = (names.bands.len(), names.levels.len());
+    let zero = Series::constant(AnnualProbability::default());
+    let mut transitions = vec![zero; nb * nl * nl];
+    let places = builder.places();
+    for ((b, f, t), s) in builder.build() {
+        transitions[(b * nl + f) * nl + t] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
+    }
+    (transitions, places)
+}
+
+/// `[[transitions]]`.
+fn transition_lines(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    names: &Names,
+    builder: &mut SeriesBuilder<(usize, usize, usize)>,
+) {
+    for t in &file.transitions {
+        let raw = t.get_ref();
+        let loc = v.loc(&t.span());
+        let resolved = (
+            names.bands_or_all(&raw.bands),
+            names.level(&raw.from),
+            names.level(&raw.to),
+        );
+        let (bs, from, to) = match resolved {
+            (Ok(b), Ok(f), Ok(to)) => (b, f, to),
+            (b, f, to) => {
+                for e in [b.err(), f.err(), to.err()].into_iter().flatten() {
+                    v.errors.at(loc.clone(), e);
+                }
+                continue;
+            }
+        };
+        if from == to {
+            v.errors.at(loc, format!("a transition from `{}` to itself; give only moves between different levels (staying is what is left)", raw.from));
+            continue;
+        }
+        for (year, number) in by_year_points(v, &t.span(), &raw.probability) {
+            let point = year.unwrap_or(i32::MIN);
+            let targets = bs
+                .iter()
+                .map(|&band| Target::Transition { band, from, to, point })
+                .collect();
+            let label = format!(
+                "transition.{}.{}.{}{}",
+                band_list(names, &bs),
+                raw.from,
+                raw.to,
+                at_year(year)
+            );
+            let what = format!("the probability of `{}` → `{}`", raw.from, raw.to);
+            let Some(p) = v.resolve(number, loc.clone(), Support::Probability, &what, label, targets) else {
+                continue;
+            };
+            for &b in &bs {
+                let what = format!("transition `{}` → `{}` in band `{}`", raw.from, raw.to, names.bands[b]);
+                builder.add(&mut v.errors, (b, from, to), year, p, loc.clone(), &what);
+            }
+        }
+    }
+}
+
+/// `transitions_csv`: band,from,to,probability[,year][,rel_sd].
+fn transition_rows(
+    v: &mut Validator,
+    csv: &Spanned<String>,
+    names: &Names,
+    builder: &mut SeriesBuilder<(usize, usize, usize)>,
+) {
+    let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &["year", "rel_sd"]) else {
+        return;
+    };
+    for row in &table.rows {
+        let b = lookup(v, &table, row, "band", |n| names.band(n));
+        let f = lookup(v, &table, row, "from", |n| names.level(n));
+        let to = lookup(v, &table, row, "to", |n| names.level(n));
+        let year = cell_year(v, &table, row);
+        let (Some(b), Some(f), Some(to), Ok(year)) = (b, f, to, year) else {
+            continue;
+        };
+        if f == to {
+            v.errors.at(
+                table.location(row, "to"),
+                "a transition from a level to itself; give only moves between different levels",
+            );
+            continue;
+        }
+        let point = year.unwrap_or(i32::MIN);
+        let targets = vec![Target::Transition {
+            band: b,
+            from: f,
+            to,
+            point,
+        }];
+        let label = format!(
+            "transition.{}.{}.{}{}",
+            names.bands[b],
+            names.levels[f],
+            names.levels[to],
+            at_year(year)
+        );
+        let Some(p) = cell_value(
+            v,
+            &table,
+            row,
+            "probability",
+            Support::Probability,
+            "the probability",
+            label,
+            targets,
+        ) else {
+            continue;
+        };
+        let what = format!(
+            "transition `{}` → `{}` in band `{}`",
+            names.levels[f], names.levels[to], names.bands[b]
+        );
+        builder.add(&mut v.errors, (b, f, to), year, p, row_location(&table, row), &what);
+    }
+}
+
+/// Every band's exit probabilities, laid out as `Model.exits`, from the
+/// file's `[[exits]]` then its `exits_csv`.
+pub(super) fn exits_from(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    names: &Names,
+) -> (Vec<Series<AnnualProbability>>, Places<(usize, usize)>) {
+    let mut builder = SeriesBuilder::<(usize, usize)>::new();
+    exit_lines(v, file, names, &mut builder);
+    if let Some(csv) = &file.exits_csv {
+        exit_rows(v, csv, names, &mut builder);
+    }
+    let (nb, nl) = (names.bands.len(), names.levels.len());
+    let zero = Series::constant(AnnualProbability::default());
+    let mut exits = vec![zero; nb * nl];
+    let places = builder.places();
+    for ((b, l), s) in builder.build() {
+        exits[b * nl + l] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
+    }
+    (exits, places)
+}
+
+/// `[[exits]]`.
+fn exit_lines(v: &mut Validator, file: &ScenarioFile, names: &Names, builder: &mut SeriesBuilder<(usize, usize)>) {
+    let nl = names.levels.len();
+    for e in &file.exits {
+        let raw = e.get_ref();
+        let loc = v.loc(&e.span());
+        let (bs, ls) = match (names.bands_or_all(&raw.bands), names.levels_or_all(&raw.levels)) {
+            (Ok(b), Ok(l)) => (b, l),
+            (b, l) => {
+                for m in [b.err(), l.err()].into_iter().flatten() {
+                    v.errors.at(loc.clone(), m);
+                }
+                continue;
+            }
+        };
+        for (year, number) in by_year_points(v, &e.span(), &raw.probability) {
+            let point = year.unwrap_or(i32::MIN);
+            let targets = bs
+                .iter()
+                .flat_map(|&band| ls.iter().map(move |&level| Target::Exit { band, level, point }))
+                .collect();
+            let levels: Vec<usize> = ls.clone();
+            let level_label = if levels.len() == nl && nl > 1 {
+                "*".to_string()
+            } else {
+                levels
+                    .iter()
+                    .map(|&l| names.levels[l].as_str())
+                    .collect::<Vec<_>>()
+                    .join("+")
+            };
+            let label = format!("exit.{}.{level_label}{}", band_list(names, &bs), at_year(year));
+            let Some(p) = v.resolve(
+                number,
+                loc.clone(),
+                Support::Probability,
+                "the exit probability",
+                label,
+                targets,
+            ) else {
+                continue;
+            };
+            for &b in &bs {
+                for &l in &ls {
+                    let what = format!(
+                        "the exit probability of `{}` in band `{}`",
+                        names.levels[l], names.bands[b]
+                    );
+                    builder.add(&mut v.errors, (b, l), year, p, loc.clone(), &what);
+                }
+            }
+        }
+    }
+}
+
+/// `exits_csv`: band,level,probability[,year][,rel_sd].
+fn exit_rows(v: &mut Validator, csv: &Spanned<String>, names: &Names, builder: &mut SeriesBuilder<(usize, usize)>) {
+    let Some(table) = v.table(csv, &["band", "level", "probability"], &["year", "rel_sd"]) else {
+        return;
+    };
+    for row in &table.rows {
+        let b = lookup(v, &table, row, "band", |n| names.band(n));
+        let l = lookup(v, &table, row, "level", |n| names.level(n));
+        let year = cell_year(v, &table, row);
+        let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
+            continue;
+        };
+        let point = year.unwrap_or(i32::MIN);
+        let targets = vec![Target::Exit {
+            band: b,
+            level: l,
+            point,
+        }];
+        let label = format!("exit.{}.{}{}", names.bands[b], names.levels[l], at_year(year));
+        let what = "the exit probability";
+        let Some(p) = cell_value(
+            v,
+            &table,
+            row,
+            "probability",
+            Support::Probability,
+            what,
+            label,
+            targets,
+        ) else {
+            continue;
+        };
+        let what = format!(
+            "the exit probability of `{}` in band `{}`",
+            names.levels[l], names.bands[b]
+        );
+        builder.add(&mut v.errors, (b, l), year, p, row_location(&table, row), &what);
+    }
+}
+
+/// `[entries]`: people entering the first band each year, and their mix
+/// of levels; `None` when there are none or they are at fault.
+pub(super) fn entries_from(v: &mut Validator, raw: Option<&Spanned<RawEntries>>, names: &Names) -> Option<Entries> {
+    let e = raw?;
+    let raw = e.get_ref();
+    let mut points = Vec::new();
+    let loc = v.loc(&e.span());
+    for (year, number) in by_year_points(v, &e.span(), &raw.people) {
+        let point = year.unwrap_or(i32::MIN);
+        let label = format!("entries.people{}", at_year(year));
+        let targets = vec![Target::EntriesPeople { point }];
+        if let Some(people) = v.resolve(
+            number,
+            loc.clone(),
+            Support::NonNegative,
+            "entries.people",
+            label,
+            targets,
+        ) {
+            points.push((point, people));
+        }
+    }
+    let mix = shares(v, names, &raw.mix, &e.span(), "entries.mix", "entries.mix", |level| {
+        Target::EntryShare { level }
+    })?;
+    (!points.is_empty()).then(|| Entries {
+        people: if points.len() == 1 && points[0].0 == i32::MIN {
+            Series::constant(points[0].1)
+        } else {
+            Series::by_year(points)
+        },
+        mix,
+    })
+}
+
+/// Checks that no level's outflows in `model` overflow, unless earlier
+/// sections had problems (the figures may then be stand-ins); each problem
+/// is reported at the line or row that gave the value at fault, where one
+/// did. Whether the flows are sound.
+pub(super) fn check_base_flows(v: &mut Validator, model: &Model, places: &FlowPlaces, earlier_problems: bool) -> bool {
+    let file_loc = Location::File(v.path.to_path_buf());
+    let base_problems = if earlier_problems {
+        vec![]
+    } else {
+        flow_problems_at(model, &[])
+    };
+    let base_flows_ok = base_problems.is_empty();
+    for (site, problem) in base_problems {
+        // The row or line that gave the value at fault, where one did.
+        let places = match site.to {
+            Some(to) => places.transitions.get(&(site.band, site.from, to)),
+            None => places.exits.get(&(site.band, site.from)),
+        };
+        let place = places.and_then(|points| {
+            points
+                .iter()
+                .filter(|(y, _)| y.is_none_or(|y| y <= site.year))
+                .max_by_key(|(y, _)| *y)
+                .or(points.first())
+                .map(|(_, l)| l.clone())
+        });
+        v.errors.at(place.unwrap_or_else(|| file_loc.clone()), problem);
+    }
+    base_flows_ok
+}

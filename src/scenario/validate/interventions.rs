@@ -1,0 +1,685 @@
+//! `[[interventions]]`: each intervention's targets, delivery, costs,
+//! evidence and effects.
+
+use super::names::{Names, check_names, list};
+use super::services::funder_index;
+use super::settings::{domains_from, evidence_scale_from};
+use super::values::to_year;
+use crate::error::{InputError, Location};
+use crate::evidence::EvidenceScale;
+use crate::model::*;
+use crate::scenario::checks::{LARGEST, Span, Validator, non_negative_problem};
+use crate::scenario::file::*;
+use crate::uncertainty::{Distribution, Support};
+use toml::Spanned;
+
+/// The interventions of the file, with what they were checked against.
+pub(super) struct InterventionList {
+    pub(super) interventions: Vec<Intervention>,
+    /// The `[model]` evidence scale (its own file, or the bundled one).
+    pub(super) evidence_scale: EvidenceScale,
+    /// The `[model]` outcome domains.
+    pub(super) domains: Vec<String>,
+    /// What is allowed but doubtful (an intervention applied beyond the
+    /// ages its evidence covers).
+    pub(super) warnings: Vec<InputError>,
+}
+
+/// Every intervention of the file; `funders` gains each new funder named.
+pub(super) fn interventions_from(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    names: &Names,
+    services: &[Service],
+    bands: &[AgeBand],
+    funders: &mut Vec<String>,
+) -> InterventionList {
+    check_names(
+        v,
+        "intervention",
+        file.interventions.iter().map(|i| (i.get_ref().name.as_str(), i.span())),
+    );
+    let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let evidence_scale = evidence_scale_from(v, file.model.evidence_scale.as_ref());
+    let domains = domains_from(v, file.model.domains.as_ref());
+    let mut warnings = Vec::new();
+    let mut interventions = Vec::new();
+    for i in &file.interventions {
+        let index = interventions.len();
+        let context = InterventionContext {
+            names,
+            services: &service_names,
+            scale: &evidence_scale,
+            domains: &domains,
+            bands,
+        };
+        interventions.push(intervention_from(v, &context, i, index, funders, &mut warnings));
+    }
+    InterventionList {
+        interventions,
+        evidence_scale,
+        domains,
+        warnings,
+    }
+}
+
+/// What an intervention is checked against besides its own keys.
+struct InterventionContext<'a> {
+    names: &'a Names,
+    services: &'a [String],
+    scale: &'a EvidenceScale,
+    domains: &'a [String],
+    bands: &'a [AgeBand],
+}
+
+/// One intervention, checked part by part in the order its problems are
+/// reported: targets, delivery, evidence, effects.
+fn intervention_from(
+    v: &mut Validator,
+    context: &InterventionContext,
+    i: &Spanned<RawIntervention>,
+    intervention: usize,
+    funders: &mut Vec<String>,
+    warnings: &mut Vec<InputError>,
+) -> Intervention {
+    let raw = i.get_ref();
+    let span = i.span();
+    let name = &raw.name;
+    let (target_bands, target_levels) = targets_from(v, context.names, raw, &span);
+    let delivery = delivery_from(v, raw, &span, intervention);
+    let rating = rating_from(v, context.scale, raw);
+    let optimism_bias = optimism_bias_from(v, context.scale, raw, rating);
+    let workforce = workforce_from(v, context.scale, raw);
+    let domains = domains_of(v, context.domains, raw);
+    let evidence_ages = evidence_ages_from(v, raw, &target_bands, context.bands, warnings);
+    let mut effects = Effects {
+        name,
+        intervention,
+        target_levels: &target_levels,
+        scale: context.scale,
+        rating,
+        optimism_bias,
+        effects: Vec::new(),
+        stated: Vec::new(),
+    };
+    effects_from(v, context, raw, &span, &mut effects);
+    let Effects { effects, stated, .. } = effects;
+    let funder = funder_index(funders, &raw.funder);
+    Intervention {
+        name: name.clone(),
+        description: raw.description.clone().unwrap_or_default(),
+        funder,
+        tier: raw.tier,
+        evidence: raw.evidence.clone().unwrap_or_default(),
+        rating,
+        evidence_ages,
+        domains,
+        optimism_bias,
+        workforce,
+        stated_effects: stated,
+        maturity_factor: 1.0,
+        target_bands,
+        target_levels,
+        reach: delivery.reach,
+        start_year: delivery.start_year,
+        ramp_years: delivery.ramp_years,
+        end_year: delivery.end_year,
+        fidelity: delivery.fidelity,
+        cost_per_participant: delivery.cost_per_participant,
+        fixed_cost: delivery.fixed_cost,
+        lag_years: delivery.lag_years,
+        effects,
+    }
+}
+
+/// Records a problem with intervention `name`'s key at `span`.
+fn fail(v: &mut Validator, span: &Span, name: &str, message: String) {
+    v.err(span, format!("intervention `{name}`: {message}"));
+}
+
+/// The bands and levels an intervention serves (empty after a problem).
+fn targets_from(v: &mut Validator, names: &Names, raw: &RawIntervention, span: &Span) -> (Vec<usize>, Vec<usize>) {
+    let name = &raw.name;
+    let target_bands = names.bands_or_all(&raw.target_bands).unwrap_or_else(|e| {
+        fail(v, span, name, e);
+        vec![]
+    });
+    let target_levels = if raw.target_levels.is_empty() {
+        fail(
+            v,
+            span,
+            name,
+            "target_levels is empty; name the need levels it serves".into(),
+        );
+        vec![]
+    } else {
+        names
+            .levels_or_all(&Some(raw.target_levels.clone()))
+            .unwrap_or_else(|e| {
+                fail(v, span, name, e);
+                vec![]
+            })
+    };
+    (target_bands, target_levels)
+}
+
+/// How an intervention is delivered: to whom, when, at what cost.
+struct Delivery {
+    reach: Reach,
+    start_year: i32,
+    end_year: Option<i32>,
+    ramp_years: f64,
+    cost_per_participant: f64,
+    fixed_cost: f64,
+    fidelity: f64,
+    lag_years: u32,
+}
+
+/// An uncertain number of intervention `name`: its value (the mean if uncertain).
+fn uncertain(
+    v: &mut Validator,
+    name: &str,
+    field: &Spanned<RawNumber>,
+    key: &str,
+    support: Support,
+    target: Target,
+) -> Option<f64> {
+    let loc = v.loc(&field.span());
+    let what = format!("intervention `{name}`: {key}");
+    let label = format!("intervention.{name}.{key}");
+    v.resolve(field.get_ref(), loc, support, &what, label, vec![target])
+}
+
+/// [`uncertain`] for a key that may be left out, `default` then (and after a problem).
+fn optional(
+    v: &mut Validator,
+    name: &str,
+    field: &Option<Spanned<RawNumber>>,
+    key: &str,
+    support: Support,
+    target: Target,
+    default: f64,
+) -> f64 {
+    field
+        .as_ref()
+        .map_or(Some(default), |f| uncertain(v, name, f, key, support, target))
+        .unwrap_or(default)
+}
+
+fn delivery_from(v: &mut Validator, raw: &RawIntervention, span: &Span, intervention: usize) -> Delivery {
+    let name = &raw.name;
+    let reach = match (&raw.reach, &raw.places) {
+        (Some(r), None) => {
+            let x = uncertain(
+                v,
+                name,
+                r,
+                "reach",
+                Support::Probability,
+                Target::Reach { intervention },
+            );
+            Reach::Share(x.unwrap_or(0.0))
+        }
+        (None, Some(p)) => {
+            let x = uncertain(
+                v,
+                name,
+                p,
+                "places",
+                Support::NonNegative,
+                Target::Reach { intervention },
+            );
+            Reach::Places(x.unwrap_or(0.0))
+        }
+        _ => {
+            fail(v, span, name, "give exactly one of `reach` (a share of the target population) or `places` (participants at any one time)".into());
+            Reach::Share(0.0)
+        }
+    };
+    let start_year = to_year(v, &raw.start_year, &format!("intervention `{name}`: start_year"));
+    let end_year = raw.end_year.as_ref().map(|e| {
+        let y = to_year(v, e, &format!("intervention `{name}`: end_year"));
+        if y < start_year {
+            fail(
+                v,
+                &e.span(),
+                name,
+                format!("end_year {y} is before start_year {start_year}"),
+            );
+        }
+        y
+    });
+    let ramp_years = match &raw.ramp_years {
+        None => 0.0,
+        Some(x) => {
+            if let Some(p) = non_negative_problem(*x.get_ref(), "ramp_years") {
+                fail(v, &x.span(), name, p);
+            }
+            *x.get_ref()
+        }
+    };
+    let cost_per_participant = optional(
+        v,
+        name,
+        &raw.cost_per_participant,
+        "cost_per_participant",
+        Support::NonNegative,
+        Target::CostPerParticipant { intervention },
+        0.0,
+    );
+    let fixed_cost = optional(
+        v,
+        name,
+        &raw.fixed_cost,
+        "fixed_cost",
+        Support::NonNegative,
+        Target::FixedCost { intervention },
+        0.0,
+    );
+    let fidelity = optional(
+        v,
+        name,
+        &raw.fidelity,
+        "fidelity",
+        Support::Probability,
+        Target::Fidelity { intervention },
+        1.0,
+    );
+    let lag_years = match &raw.lag_years {
+        None => 0,
+        Some(l) => match u32::try_from(*l.get_ref()) {
+            Ok(l) if l <= 100 => l,
+            _ => {
+                v.err(
+                    &l.span(),
+                    format!(
+                        "intervention `{name}`: lag_years is {}; give a whole number of years from 0 to 100",
+                        l.get_ref()
+                    ),
+                );
+                0
+            }
+        },
+    };
+    Delivery {
+        reach,
+        start_year,
+        end_year,
+        ramp_years,
+        cost_per_participant,
+        fixed_cost,
+        fidelity,
+        lag_years,
+    }
+}
+
+/// `evidence_rating`, on the model's evidence scale.
+fn rating_from(v: &mut Validator, scale: &EvidenceScale, raw: &RawIntervention) -> Option<u8> {
+    raw.evidence_rating.as_ref().and_then(|r| {
+        let highest = scale.highest();
+        match u8::try_from(*r.get_ref()) {
+            Ok(x) if x <= highest => Some(x),
+            _ => {
+                let labels: Vec<String> = scale
+                    .ratings
+                    .iter()
+                    .map(|r| format!("{} {}", r.rating, r.label))
+                    .collect();
+                fail(
+                    v,
+                    &r.span(),
+                    &raw.name,
+                    format!(
+                        "evidence_rating is {}; give a whole number from 0 to {highest} on the evidence scale ({})",
+                        r.get_ref(),
+                        labels.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    })
+}
+
+/// `optimism_bias`: the share cut from effects shaped by the rating.
+fn optimism_bias_from(v: &mut Validator, scale: &EvidenceScale, raw: &RawIntervention, rating: Option<u8>) -> f64 {
+    let name = &raw.name;
+    match raw.optimism_bias.as_ref() {
+        None => 0.0,
+        Some(o) => match (o.get_ref(), rating) {
+            (RawOptimism::Rating(false), _) => 0.0,
+            (RawOptimism::Rating(true), Some(r)) => scale.rating(r).optimism_bias,
+            (RawOptimism::Rating(true), None) => {
+                fail(v, &o.span(), name, "optimism_bias = true takes its share from the evidence rating; give evidence_rating, or a share such as optimism_bias = 0.2".into());
+                0.0
+            }
+            (RawOptimism::Share(_), None) => {
+                fail(v, &o.span(), name, "optimism_bias cuts the effects that evidence_rating shapes; give evidence_rating too (effects given as distributions are used as written)".into());
+                0.0
+            }
+            (RawOptimism::Share(x), _) if (0.0..1.0).contains(x) => *x,
+            (RawOptimism::Share(x), _) => {
+                fail(
+                    v,
+                    &o.span(),
+                    name,
+                    format!(
+                        "optimism_bias is {x}; give a share from 0 up to (not including) 1, or true for the evidence rating's figure"
+                    ),
+                );
+                0.0
+            }
+        },
+    }
+}
+
+/// `workforce`: the share delivered by qualified practitioners, and the
+/// fidelity of the rest (the scale's, unless given).
+fn workforce_from(v: &mut Validator, scale: &EvidenceScale, raw: &RawIntervention) -> Option<Workforce> {
+    let w = raw.workforce.as_ref()?;
+    let RawWorkforce {
+        qualified,
+        unqualified_fidelity,
+    } = w.get_ref();
+    let unqualified = unqualified_fidelity.unwrap_or(scale.unqualified_fidelity);
+    for (key, x) in [("qualified", *qualified), ("unqualified_fidelity", unqualified)] {
+        if !(0.0..=1.0).contains(&x) {
+            fail(
+                v,
+                &w.span(),
+                &raw.name,
+                format!("workforce.{key} is {x}; give a share from 0 to 1"),
+            );
+        }
+    }
+    Some(Workforce {
+        qualified: *qualified,
+        unqualified_fidelity: unqualified,
+    })
+}
+
+/// The intervention's outcome domains, as indices into the model's.
+fn domains_of(v: &mut Validator, model_domains: &[String], raw: &RawIntervention) -> Vec<usize> {
+    let iv = &raw.name;
+    match raw.domains.as_ref() {
+        None => Vec::new(),
+        Some(d) => d
+            .get_ref()
+            .iter()
+            .filter_map(|name| match model_domains.iter().position(|x| x == name) {
+                Some(i) => Some(i),
+                None if model_domains.is_empty() => {
+                    fail(v, &d.span(), iv, format!("domain `{name}` is not declared; list the model's outcome domains in [model] domains = [...]"));
+                    None
+                }
+                None => {
+                    fail(v, &d.span(), iv, format!("unknown domain `{name}`; the model's domains are {}", list(model_domains)));
+                    None
+                }
+            })
+            .collect(),
+    }
+}
+
+/// `evidence_ages`: the ages the evidence covers, with a warning for each
+/// target band beyond them.
+fn evidence_ages_from(
+    v: &mut Validator,
+    raw: &RawIntervention,
+    target_bands: &[usize],
+    bands: &[AgeBand],
+    warnings: &mut Vec<InputError>,
+) -> Option<AgeWindow> {
+    let name = &raw.name;
+    raw.evidence_ages.as_ref().map(|a| {
+        let RawAges { from, to } = a.get_ref();
+        let window = AgeWindow { from: *from, to: *to };
+        if let (Some(f), Some(t)) = (from, to)
+            && f >= t
+        {
+            fail(v, &a.span(), name, format!("evidence_ages from {f} to {t} is empty; `from` must be below `to`"));
+        }
+        if from.is_none() && to.is_none() {
+            fail(v, &a.span(), name, "evidence_ages needs `from`, `to` or both (in years)".into());
+        }
+        let loc = v.loc(&a.span());
+        for &b in target_bands {
+            let band = &bands[b];
+            let below = from.filter(|&f| band.lower < f);
+            let above = to.filter(|&t| band.upper.is_none_or(|u| u > t));
+            let problem = match (below, above) {
+                (Some(f), _) => Some(format!("starts at {}, below the {f} years", band.lower)),
+                (None, Some(t)) => Some(match band.upper {
+                    Some(u) => format!("runs to {u}, above the {t} years"),
+                    None => format!("is open-ended, above the {t} years"),
+                }),
+                _ => None,
+            };
+            if let Some(p) = problem {
+                warnings.push(InputError::new(
+                    loc.clone(),
+                    format!(
+                        "intervention `{name}` is applied to band `{}`, which {p} its evidence covers (evidence_ages); its effect there is an assumption the evidence does not support",
+                        band.name
+                    ),
+                ));
+            }
+        }
+        window
+    })
+}
+
+/// `[[interventions.effects]]`: relative risks on moves between levels (or
+/// the exit) and multipliers on services' use, at most one for each.
+fn effects_from(
+    v: &mut Validator,
+    context: &InterventionContext,
+    raw: &RawIntervention,
+    span: &Span,
+    effects: &mut Effects,
+) {
+    let name = &raw.name;
+    if raw.effects.is_empty() {
+        v.err(span, format!("intervention `{name}` has no [[interventions.effects]]; give at least one (a relative risk of 1 or multiplier of 1 means no effect)"));
+    }
+    for e in &raw.effects {
+        let span = e.span();
+        let re = e.get_ref();
+        match (re, &re.service, &re.multiplier) {
+            (
+                RawEffect {
+                    from: Some(from),
+                    to: Some(to),
+                    relative_risk: Some(rr),
+                    service: None,
+                    multiplier: None,
+                },
+                ..,
+            ) => {
+                let f = context.names.level(from);
+                let t = if to == "exit" {
+                    Ok(None)
+                } else {
+                    context.names.level(to).map(Some)
+                };
+                match (f, t) {
+                    (Ok(f), Ok(t)) => effects.add_transition(v, &span, TransitionEffect { from, to, f, t, rr }),
+                    (f, t) => {
+                        for m in [f.err(), t.err()].into_iter().flatten() {
+                            effects.fail(v, &span, format!("{m} (or `exit`)"));
+                        }
+                    }
+                }
+            }
+            (
+                RawEffect {
+                    from: None,
+                    to: None,
+                    relative_risk: None,
+                    ..
+                },
+                Some(service),
+                Some(m),
+            ) => match context.services.iter().position(|s| s == service) {
+                None => effects.fail(
+                    v,
+                    &span,
+                    format!(
+                        "unknown service `{service}`; the services are {}",
+                        list(context.services)
+                    ),
+                ),
+                Some(s) => effects.add_service(v, &span, service, s, m),
+            },
+            _ => effects.fail(
+                v,
+                &span,
+                "an effect is either `from`, `to` and `relative_risk`, or `service` and `multiplier`".into(),
+            ),
+        }
+    }
+}
+
+/// An intervention's effects as they are checked: what they are checked
+/// against, the effects so far, and the single values the file stated for
+/// them (in effect order; `None` where it gave a distribution).
+struct Effects<'a> {
+    name: &'a str,
+    intervention: usize,
+    target_levels: &'a [usize],
+    scale: &'a EvidenceScale,
+    rating: Option<u8>,
+    optimism_bias: f64,
+    effects: Vec<Effect>,
+    stated: Vec<Option<f64>>,
+}
+
+/// A relative risk as the file names its move (`from`, `to`) and as
+/// resolved (`f`, and `t`: `None` for the exit).
+struct TransitionEffect<'r> {
+    from: &'r str,
+    to: &'r str,
+    f: usize,
+    t: Option<usize>,
+    rr: &'r RawNumber,
+}
+
+impl Effects<'_> {
+    /// Records a problem with the effect at `span`.
+    fn fail(&self, v: &mut Validator, span: &Span, message: String) {
+        v.err(span, format!("intervention `{}`, effect: {message}", self.name));
+    }
+
+    /// An effect's number: as written, or (a single value with a rating) the
+    /// distribution the evidence scale gives it, one draw for all of them.
+    fn number(
+        &mut self,
+        v: &mut Validator,
+        number: &RawNumber,
+        loc: Location,
+        what: &str,
+        label: String,
+        targets: Vec<Target>,
+    ) -> Option<f64> {
+        match (number, self.rating) {
+            (RawNumber::Value(x), Some(r)) if x.is_finite() && *x >= 0.0 && *x <= LARGEST => {
+                let distribution = self.scale.effect(*x, r, self.optimism_bias);
+                if let Some(problem) = distribution.accuracy_problem() {
+                    v.errors
+                        .at(loc, format!("{what}, made uncertain by its evidence rating: {problem}"));
+                    return None;
+                }
+                self.stated.push(Some(*x));
+                if let Distribution::Fixed(value) = distribution {
+                    return Some(value);
+                }
+                v.uncertain.push(UncertainParameter {
+                    id: v.uncertain.len(),
+                    label,
+                    source: loc.to_string(),
+                    distribution,
+                    group: Some(format!("{} evidence", self.name)),
+                    reversed: *x < 1.0,
+                    targets,
+                });
+                Some(distribution.mean())
+            }
+            _ => {
+                self.stated.push(None);
+                v.resolve(number, loc, Support::NonNegative, what, label, targets)
+            }
+        }
+    }
+
+    /// Adds a relative risk on a move between levels (or the exit).
+    fn add_transition(&mut self, v: &mut Validator, span: &Span, effect: TransitionEffect) {
+        let TransitionEffect { from, to, f, t, rr } = effect;
+        let name = self.name;
+        if !self.target_levels.is_empty() && !self.target_levels.contains(&f) {
+            self.fail(
+                v,
+                span,
+                format!(
+                    "it acts on transitions from `{from}`, which is not one of its target_levels, so it would never apply"
+                ),
+            );
+        }
+        if t == Some(f) {
+            self.fail(v, span, format!("a transition from `{from}` to itself"));
+        }
+        let effect = self.effects.len();
+        let loc = v.loc(span);
+        let what = format!("intervention `{name}`: the relative risk of `{from}` → `{to}`");
+        let label = format!("intervention.{name}.relative_risk.{from}.{to}");
+        let targets = vec![Target::Effect {
+            intervention: self.intervention,
+            effect,
+        }];
+        let Some(rr) = self.number(v, rr, loc, &what, label, targets) else {
+            return;
+        };
+        if self
+            .effects
+            .iter()
+            .any(|x| matches!(x, Effect::Transition { from: ff, to: tt, .. } if *ff == f && *tt == t))
+        {
+            self.fail(
+                v,
+                span,
+                format!("the transition `{from}` → `{to}` has two effects; give one"),
+            );
+        }
+        self.effects.push(Effect::Transition {
+            from: f,
+            to: t,
+            relative_risk: rr,
+        });
+    }
+
+    /// Adds a multiplier on the use of `service` (index `s`).
+    fn add_service(&mut self, v: &mut Validator, span: &Span, service: &str, s: usize, m: &RawNumber) {
+        let name = self.name;
+        let effect = self.effects.len();
+        let loc = v.loc(span);
+        let what = format!("intervention `{name}`: the multiplier on `{service}`");
+        let label = format!("intervention.{name}.multiplier.{service}");
+        let targets = vec![Target::Effect {
+            intervention: self.intervention,
+            effect,
+        }];
+        let Some(m) = self.number(v, m, loc, &what, label, targets) else {
+            return;
+        };
+        if self
+            .effects
+            .iter()
+            .any(|x| matches!(x, Effect::Service { service: ss, .. } if *ss == s))
+        {
+            self.fail(v, span, format!("service `{service}` has two effects; give one"));
+        }
+        self.effects.push(Effect::Service {
+            service: s,
+            multiplier: m,
+        });
+    }
+}

@@ -1,0 +1,132 @@
+//! From a parsed `ScenarioFile` to a checked `Model`: every name resolved,
+//! every number in range, every problem collected and reported at once.
+//! Each part of the file has its own module; `validate` calls them in the
+//! file's order, so that problems are reported in that order.
+
+mod cells;
+mod flows;
+mod interventions;
+mod model_table;
+mod names;
+mod population;
+mod projection;
+mod scenarios;
+mod services;
+mod settings;
+mod values;
+
+use super::checks::{Lines, Validator};
+use super::file::ScenarioFile;
+use crate::error::{ErrorSink, InputErrors};
+use crate::model::{DiscountTiming, Model, Occupancy, SourceFile, TransitionMode};
+use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_from};
+use interventions::interventions_from;
+use model_table::{bands_from, model_table_from};
+use names::Names;
+use population::population_from;
+use projection::projection_from;
+use scenarios::scenarios_from;
+use services::services_from;
+use settings::{maturity_from, monte_carlo_from};
+use std::path::Path;
+
+pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: String) -> Result<Model, InputErrors> {
+    let mut v = Validator {
+        path,
+        dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+        lines: Lines::new(text),
+        errors: ErrorSink::default(),
+        sources: vec![SourceFile {
+            path: path.to_path_buf(),
+            sha256: own_sha,
+        }],
+        uncertain: Vec::new(),
+    };
+    let m = &file.model;
+    let table = model_table_from(&mut v, m);
+    let bands = bands_from(&mut v, &file.bands, table.steps_per_year);
+    let names = Names {
+        levels: table.levels.clone(),
+        bands: bands.iter().map(|b| b.name.clone()).collect(),
+    };
+    let mut population = vec![0.0; bands.len() * table.levels.len()];
+    population_from(&mut v, &file, &names, &mut population);
+    let (transitions, transition_places) = transitions_from(&mut v, &file, &names);
+    let (exits, exit_places) = exits_from(&mut v, &file, &names);
+    let entries = entries_from(&mut v, file.entries.as_ref(), &names);
+    let projection = file
+        .projection_csv
+        .as_ref()
+        .and_then(|csv| projection_from(&mut v, csv, &names));
+    let mut funders: Vec<String> = Vec::new();
+    let services = services_from(&mut v, &file.services, &names, &mut funders);
+    let interventions = interventions_from(&mut v, &file, &names, &services, &bands, &mut funders);
+
+    let mut model = Model {
+        name: m.name.clone(),
+        start_year: table.start_year,
+        horizon_years: table.horizon_years,
+        steps_per_year: table.steps_per_year,
+        currency: m.currency.clone().unwrap_or_else(|| "GBP".into()),
+        price_base_year: table.price_base_year,
+        discount_rate: table.discount_rate,
+        discount_timing: m.discount_timing.unwrap_or(DiscountTiming::End),
+        occupancy: m.occupancy.unwrap_or(Occupancy::HalfCycle),
+        transition_mode: m.transition_mode.unwrap_or(TransitionMode::Rates),
+        levels: table.levels,
+        bands,
+        population,
+        transitions,
+        exits,
+        entries,
+        projection,
+        funders,
+        services,
+        interventions: interventions.interventions,
+        domains: interventions.domains,
+        evidence_scale: std::sync::Arc::new(interventions.evidence_scale),
+        areas: Vec::new(),
+        area_scales: Vec::new(),
+        maturity: None,
+        warnings: interventions.warnings,
+        scenarios: Vec::new(),
+        sources: std::mem::take(&mut v.sources),
+        assumptions: std::sync::Arc::new(super::assumptions::read(text)),
+        uncertain: std::mem::take(&mut v.uncertain),
+        monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
+    };
+    if let Some(raw) = &file.maturity {
+        model.maturity = maturity_from(&mut v, raw);
+        model.sources.extend(std::mem::take(&mut v.sources));
+        if let Some(link) = &model.maturity
+            && let Some((factor, _)) = link.fidelity
+        {
+            for iv in &mut model.interventions {
+                iv.maturity_factor = factor;
+            }
+        }
+    }
+    let earlier_problems = !v.errors.is_empty();
+    // Whole-model checks that need everything resolved.
+    let places = FlowPlaces {
+        transitions: transition_places,
+        exits: exit_places,
+    };
+    let base_flows_ok = check_base_flows(&mut v, &model, &places, earlier_problems);
+    model.scenarios = scenarios_from(&mut v, &file, &model, earlier_problems, base_flows_ok);
+    if let Some(areas) = &file.areas
+        && v.errors.is_empty()
+    {
+        model.areas = super::areas::areas_from(&mut v, areas, &model);
+        model.sources.extend(std::mem::take(&mut v.sources));
+        // The model's people are its areas' people, summed.
+        let nl = model.levels.len();
+        model.population = vec![0.0; model.bands.len() * nl];
+        for a in &model.areas {
+            for (p, x) in model.population.iter_mut().zip(&a.model.population) {
+                *p += x;
+            }
+        }
+    }
+    v.errors.finish(model)
+}

@@ -1,0 +1,89 @@
+//! Names as the file gives them: checked to be usable, resolved to band
+//! and level indices, and written back into the labels of uncertain numbers.
+
+use crate::scenario::checks::{Span, Validator};
+
+/// `a+b` for the bands of a row (`*` for every band), for labels.
+pub(super) fn band_list(names: &Names, bands: &[usize]) -> String {
+    if bands.len() == names.bands.len() && bands.len() > 1 {
+        "*".into()
+    } else {
+        bands
+            .iter()
+            .map(|&b| names.bands[b].as_str())
+            .collect::<Vec<_>>()
+            .join("+")
+    }
+}
+
+/// `@2030` for a by-year point, nothing for a constant.
+pub(super) fn at_year(year: Option<i32>) -> String {
+    year.map(|y| format!("@{y}")).unwrap_or_default()
+}
+
+/// Names must be non-empty, unique, and free of dots (which separate the parts of override paths).
+pub(super) fn check_names<'n>(v: &mut Validator, kind: &str, names: impl Iterator<Item = (&'n str, Span)>) {
+    let mut seen: Vec<&str> = Vec::new();
+    for (name, span) in names {
+        if name.trim().is_empty() {
+            v.err(&span, format!("a {kind} has an empty name; give it a name"));
+        } else if name.chars().any(char::is_control) {
+            v.err(
+                &span,
+                format!(
+                    "{kind} name `{}` has a control character (such as a tab, newline or escape); use plain text",
+                    name.escape_debug()
+                ),
+            );
+        } else if name.contains('.') {
+            v.err(&span, format!("{kind} name `{name}` contains a dot; dots separate the parts of override paths, use another character"));
+        } else if seen.contains(&name) {
+            v.err(&span, format!("{kind} `{name}` is defined twice; names must be unique"));
+        }
+        seen.push(name);
+    }
+}
+
+pub(super) fn list(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) struct Names {
+    pub(super) levels: Vec<String>,
+    pub(super) bands: Vec<String>,
+}
+
+impl Names {
+    pub(super) fn level(&self, name: &str) -> Result<usize, String> {
+        self.levels
+            .iter()
+            .position(|l| l == name)
+            .ok_or_else(|| format!("unknown level `{name}`; the levels are {}", list(&self.levels)))
+    }
+
+    pub(super) fn band(&self, name: &str) -> Result<usize, String> {
+        self.bands
+            .iter()
+            .position(|b| b == name)
+            .ok_or_else(|| format!("unknown band `{name}`; the bands are {}", list(&self.bands)))
+    }
+
+    /// Bands named in an optional list (default: every band).
+    pub(super) fn bands_or_all(&self, names: &Option<Vec<String>>) -> Result<Vec<usize>, String> {
+        match names {
+            None => Ok((0..self.bands.len()).collect()),
+            Some(list) if list.is_empty() => Err("the list of bands is empty; leave it out to mean every band".into()),
+            Some(list) => list.iter().map(|n| self.band(n)).collect(),
+        }
+    }
+
+    pub(super) fn levels_or_all(&self, names: &Option<Vec<String>>) -> Result<Vec<usize>, String> {
+        match names {
+            None => Ok((0..self.levels.len()).collect()),
+            Some(list) if list.is_empty() => {
+                Err("the list of levels is empty; leave it out to mean every level".into())
+            }
+            Some(list) => list.iter().map(|n| self.level(n)).collect(),
+        }
+    }
+}

@@ -1,0 +1,110 @@
+//! `[[scenarios]]`: each scenario's interventions, and its overrides applied
+//! to its own copy of the model, with its flows checked.
+
+use super::names::{check_names, list};
+use crate::model::{BASELINE, Model, Scenario};
+use crate::scenario::checks::{Validator, flow_problems};
+use crate::scenario::file::{RawScenario, ScenarioFile};
+use crate::scenario::overrides;
+use toml::Spanned;
+
+/// Every scenario of the file. With `earlier_problems`, only the
+/// interventions they list are checked; the flows only when the model's
+/// own are sound (`base_flows_ok`).
+pub(super) fn scenarios_from(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    model: &Model,
+    earlier_problems: bool,
+    base_flows_ok: bool,
+) -> Vec<Scenario> {
+    check_names(
+        v,
+        "scenario",
+        file.scenarios.iter().map(|s| (s.get_ref().name.as_str(), s.span())),
+    );
+    let mut scenarios = Vec::new();
+    for s in &file.scenarios {
+        if let Some(scenario) = scenario_from(v, s, model, earlier_problems, base_flows_ok) {
+            scenarios.push(scenario);
+        }
+    }
+    scenarios
+}
+
+fn scenario_from(
+    v: &mut Validator,
+    s: &Spanned<RawScenario>,
+    model: &Model,
+    earlier_problems: bool,
+    base_flows_ok: bool,
+) -> Option<Scenario> {
+    let raw = s.get_ref();
+    if raw.name == BASELINE {
+        v.err(
+            &s.span(),
+            format!("`{BASELINE}` is the implicit baseline; give this scenario another name"),
+        );
+        return None;
+    }
+    let chosen = chosen_interventions(v, s, model);
+    if earlier_problems {
+        // Overrides and flows are checked once the model itself is sound.
+        return None;
+    }
+    let mut scenario_model = model.clone();
+    let mut written = Vec::new();
+    for (key, value) in &raw.overrides {
+        written.push((key.clone(), *value.get_ref()));
+        let applied = overrides::parse(&scenario_model, key)
+            .and_then(|path| overrides::apply(&mut scenario_model, &path, *value.get_ref()));
+        if let Err(problem) = applied {
+            v.err(
+                &value.span(),
+                format!("scenario `{}`, override `{key}`: {problem}", raw.name),
+            );
+        }
+    }
+    let scenario_problems = if base_flows_ok {
+        flow_problems(&scenario_model, &chosen)
+    } else {
+        vec![]
+    };
+    for problem in scenario_problems {
+        v.err(&s.span(), format!("scenario `{}`: {problem}", raw.name));
+    }
+    Some(Scenario {
+        name: raw.name.clone(),
+        description: raw.description.clone().unwrap_or_default(),
+        interventions: chosen,
+        model: Box::new(scenario_model),
+        overrides: written,
+    })
+}
+
+/// The indices of the interventions a scenario lists, each known and listed once.
+fn chosen_interventions(v: &mut Validator, s: &Spanned<RawScenario>, model: &Model) -> Vec<usize> {
+    let raw = s.get_ref();
+    let mut chosen = Vec::new();
+    for name in &raw.interventions {
+        match model.intervention_index(name) {
+            Some(i) if chosen.contains(&i) => v.err(
+                &s.span(),
+                format!("scenario `{}` lists intervention `{name}` twice", raw.name),
+            ),
+            Some(i) => chosen.push(i),
+            None => {
+                let known: Vec<String> = model.interventions.iter().map(|i| i.name.clone()).collect();
+                v.err(
+                    &s.span(),
+                    format!(
+                        "scenario `{}` lists unknown intervention `{name}`; the interventions are {}",
+                        raw.name,
+                        list(&known)
+                    ),
+                );
+            }
+        }
+    }
+    chosen
+}
