@@ -14,7 +14,7 @@ use upstream::run::run_futures;
 
 fn load(name: &str) -> upstream::model::Model {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(name);
-    upstream::scenario::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    upstream::scenario::load(&path).unwrap_or_else(|e| panic!("{e}")).model
 }
 
 fn engine(c: &mut Criterion) {

@@ -519,11 +519,6 @@ pub struct Model {
     /// In an area's model: numbers scaled from the file's (by-year points
     /// alike), so that sampled values are scaled too.
     pub area_scales: Vec<(Target, f64)>,
-    /// `[maturity]`: the self-assessments read beside the model.
-    pub maturity: Option<MaturityLink>,
-    /// Things in the file that are allowed but worth a planner's attention
-    /// (e.g. an intervention applied outside the ages its evidence covers).
-    pub warnings: Vec<crate::error::InputError>,
     /// Named scenarios (the baseline, `do-nothing`, is implicit).
     pub scenarios: Vec<Scenario>,
     /// Numbers given as distributions; the fields above hold their means.
@@ -531,21 +526,6 @@ pub struct Model {
     pub uncertain: Vec<UncertainParameter>,
     /// Monte Carlo defaults from the file.
     pub monte_carlo: MonteCarloDefaults,
-    pub sources: Vec<SourceFile>,
-    /// The scenario file's settings as written, with the author's comments
-    /// (shared by the scenarios' copies of the model).
-    pub assumptions: std::sync::Arc<Vec<crate::scenario::assumptions::Section>>,
-}
-
-/// Self-assessments on the maturity matrix beside the model, and their
-/// optional link to fidelity.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MaturityLink {
-    /// (file, assessment), oldest first.
-    pub assessments: Vec<(PathBuf, crate::maturity::Assessment)>,
-    /// When linked: the factor put on every intervention's fidelity, and the
-    /// (unit, level) pairs of the current assessment it came from.
-    pub fidelity: Option<(f64, Vec<(String, u8)>)>,
 }
 
 /// One locality of a model with `[areas]`.

@@ -52,7 +52,7 @@ fn numbers(text: &str, csv: bool) -> Vec<std::ops::Range<usize>> {
 /// Refusal is fine; a result must be finite.
 fn check(dir: &Path, file: &str, what: &str) {
     let path = dir.join(file);
-    let Ok(model) = upstream::scenario::load(&path) else {
+    let Ok(upstream::scenario::Loaded { model, .. }) = upstream::scenario::load(&path) else {
         return;
     };
     let Ok(futures) = upstream::run::run_futures(&model, &[]) else {

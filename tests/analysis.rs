@@ -25,7 +25,7 @@ fn fixture() -> PathBuf {
 }
 
 fn model() -> Model {
-    upstream::scenario::load(&fixture()).unwrap()
+    upstream::scenario::load(&fixture()).unwrap().model
 }
 
 fn discount() -> f64 {

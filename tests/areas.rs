@@ -769,8 +769,8 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
     let plain = tmp.path().join("plain.toml");
     std::fs::write(&plain, uncertain_reach(&uncertain_cost(&small()))).unwrap();
     let (one, plain) = (
-        upstream::scenario::load(&one).unwrap(),
-        upstream::scenario::load(&plain).unwrap(),
+        upstream::scenario::load(&one).unwrap().model,
+        upstream::scenario::load(&plain).unwrap().model,
     );
     let p = sensitivity::one_way(&plain, "coaching", None, &npv, (10.0, 90.0)).unwrap();
     let pr = sensitivity::probabilistic(&plain, "coaching", None, &npv, &options, &|_| {}).unwrap();
@@ -810,7 +810,7 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
     let dir = tmp.path().join("two");
     std::fs::create_dir(&dir).unwrap();
     let two = area_file(&dir, &[("A1", "", 0.3), ("A2", "", 0.7)], "");
-    let two = upstream::scenario::load(&two).unwrap();
+    let two = upstream::scenario::load(&two).unwrap().model;
     let central = |area: &str| {
         sensitivity::one_way(&two, "coaching", Some(area), &npv, (10.0, 90.0))
             .unwrap()
@@ -843,7 +843,7 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
         &[("A1", "", 0.3), ("A2", "", 0.7)],
         "A2,intervention.Coaching.cost_per_participant,50,\n",
     );
-    let local = upstream::scenario::load(&local).unwrap();
+    let local = upstream::scenario::load(&local).unwrap().model;
     let now = |area: &str| {
         goal_seek(&local, "coaching", Some(area), path, &target, None)
             .unwrap()

@@ -435,7 +435,6 @@ fn build(raw: &Raw) -> Model {
         })
         .collect();
     Model {
-        assumptions: Default::default(),
         name: "random".into(),
         start_year: START,
         horizon_years: s.horizon,
@@ -464,10 +463,7 @@ fn build(raw: &Raw) -> Model {
         evidence_scale: Default::default(),
         areas: Vec::new(),
         area_scales: Vec::new(),
-        maturity: None,
-        warnings: Vec::new(),
         scenarios: Vec::new(),
-        sources: Vec::new(),
         uncertain: Vec::new(),
         monte_carlo: Default::default(),
     }

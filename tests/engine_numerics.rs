@@ -10,6 +10,7 @@ use upstream::run::run_futures;
 fn parse(text: &str) -> Model {
     upstream::scenario::parse(Path::new("numerics.toml"), text, String::new())
         .unwrap_or_else(|e| panic!("the test model does not parse:\n{e}\n---\n{text}"))
+        .model
 }
 
 fn run(model: &Model, plan: &[usize]) -> Trajectory {
@@ -1188,7 +1189,9 @@ name = "care"
 interventions = ["Care"]
 "#;
     let path = dir.path().join("scenario.toml");
-    let model = upstream::scenario::parse(&path, text, String::new()).unwrap_or_else(|e| panic!("{e}"));
+    let model = upstream::scenario::parse(&path, text, String::new())
+        .unwrap_or_else(|e| panic!("{e}"))
+        .model;
     let futures = run_futures(&model, &[]).expect("runs");
     let (base, care) = (&futures[0].trajectory, &futures[1].trajectory);
     // Hand interpolation of the projection at the start of 2025..=2033 (held after 2030).

@@ -17,7 +17,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn load(name: &str) -> Model {
-    upstream::scenario::load(&fixture(name)).unwrap()
+    upstream::scenario::load(&fixture(name)).unwrap().model
 }
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
@@ -128,9 +128,9 @@ fn a_rated_effect_samples_to_its_documented_mean_and_width_and_effects_move_toge
 
 #[test]
 fn evidence_ages_outside_the_target_bands_are_warnings() {
-    let model = load("rated.toml");
-    assert_eq!(model.warnings.len(), 1, "{:?}", model.warnings);
-    let w = model.warnings[0].to_string();
+    let loaded = upstream::scenario::load(&fixture("rated.toml")).unwrap();
+    assert_eq!(loaded.warnings.len(), 1, "{:?}", loaded.warnings);
+    let w = loaded.warnings[0].to_string();
     assert!(
         w.contains("rated.toml:")
             && w.contains("intervention `Hopeful` is applied to band `10+`, which is open-ended, above the 10 years its evidence covers"),
@@ -289,7 +289,7 @@ fn weak_evidence_can_do_net_harm_and_the_table_says_how_often() {
         "cost_per_participant = 100\ndomains",
         "cost_per_participant = 100\nevidence_rating = 0\ndomains",
     );
-    let model = upstream::scenario::parse(&path, &text, String::new()).unwrap();
+    let model = upstream::scenario::parse(&path, &text, String::new()).unwrap().model;
     let u = model
         .uncertain
         .iter()
@@ -402,9 +402,10 @@ fn a_model_may_bring_its_own_evidence_scale() {
         .replace("[model]\n", "[model]\nevidence_scale = \"scale.toml\"\n");
     let path = dir.path().join("rated.toml");
     std::fs::write(&path, text).unwrap();
-    let model = upstream::scenario::load(&path).unwrap();
+    let loaded = upstream::scenario::load(&path).unwrap();
+    let model = loaded.model;
     assert_eq!(model.evidence_scale.strong_from, 1);
-    assert!(model.sources.iter().any(|s| s.path.ends_with("scale.toml")));
+    assert!(loaded.sources.iter().any(|s| s.path.ends_with("scale.toml")));
     // Rated 1 and up is strong now: only the unrated cell stays weak.
     assert_eq!(PathwayMap::of_file(&model).counts(), [5, 1, 3]);
     // A broken scale names its own file and line.

@@ -235,7 +235,7 @@ fn the_link_to_fidelity_is_off_by_default_and_stated_when_on() {
     let link = plain.maturity.as_ref().unwrap();
     assert_eq!(link.assessments.len(), 2);
     assert!(link.fidelity.is_none());
-    assert!(plain.interventions.iter().all(|i| i.maturity_factor == 1.0));
+    assert!(plain.model.interventions.iter().all(|i| i.maturity_factor == 1.0));
     let text = std::fs::read_to_string(d.join("early-years.toml")).unwrap().replace(
         "assessments = [\"early-years-maturity-2025.toml\", \"early-years-maturity-2026.toml\"]",
         "assessments = [\"early-years-maturity-2025.toml\", \"early-years-maturity-2026.toml\"]\nfidelity_by_level = [0.6, 0.7, 0.8, 0.9, 1.0]",
@@ -247,9 +247,10 @@ fn the_link_to_fidelity_is_off_by_default_and_stated_when_on() {
     let (factor, levels) = linked.maturity.as_ref().unwrap().fidelity.clone().unwrap();
     assert_eq!(levels, vec![("7.2".to_string(), 2), ("3".to_string(), 2)]);
     assert_eq!(factor, 0.8);
-    assert!(linked.interventions.iter().all(|i| i.maturity_factor == 0.8));
+    assert!(linked.model.interventions.iter().all(|i| i.maturity_factor == 0.8));
     assert!(
         linked
+            .model
             .scenarios
             .iter()
             .all(|s| s.model.interventions.iter().all(|i| i.maturity_factor == 0.8))
@@ -260,7 +261,7 @@ fn the_link_to_fidelity_is_off_by_default_and_stated_when_on() {
         let (_, c) = upstream::results::account_futures(&futures);
         c[0].total.npv
     };
-    assert!(npv(&linked) < npv(&plain));
+    assert!(npv(&linked.model) < npv(&plain.model));
     ok(&upstream(&["run", "linked.toml", "--report", "--out", "o"], d));
     let html = std::fs::read_to_string(d.join("o/report.html")).unwrap();
     assert!(html.contains("id=\"maturity\"") && html.contains("Assumption: maturity sets fidelity."));

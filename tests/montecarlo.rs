@@ -288,7 +288,9 @@ fn a_lane_run_beside_others_equals_the_lane_run_alone() {
     use upstream::params::Layout;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     for file in ["older-people.toml", "early-years.toml", "bench-national.toml"] {
-        let model = upstream::scenario::load(&root.join("scenarios").join(file)).unwrap();
+        let model = upstream::scenario::load(&root.join("scenarios").join(file))
+            .unwrap()
+            .model;
         let futures = upstream::run::run_futures(&model, &[]).unwrap();
         let layout = Layout::for_models(&model, futures.iter().map(|f| f.model));
         // Parameters of draws 0..4 for a future: its own numbers, then the draw's samples.
@@ -372,7 +374,8 @@ fn a_lane_run_beside_others_equals_the_lane_run_alone() {
 fn statistics_for_chosen_rows_equal_the_full_run() {
     let model =
         upstream::scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml"))
-            .unwrap();
+            .unwrap()
+            .model;
     let futures = upstream::run::run_futures(&model, &[]).unwrap();
     let specs: Vec<upstream::montecarlo::FutureSpec> =
         futures.iter().map(upstream::montecarlo::FutureSpec::from).collect();
@@ -424,7 +427,7 @@ fn statistics_for_chosen_rows_equal_the_full_run() {
 #[test]
 fn by_year_numbers_take_a_slot_per_year_only_when_they_change() {
     use upstream::params::Layout;
-    let model = upstream::scenario::load(&fixture("uncertain.toml")).unwrap();
+    let model = upstream::scenario::load(&fixture("uncertain.toml")).unwrap().model;
     let layout = Layout::new(&model);
     // Transitions never change over time in this model: one slot.
     assert_eq!(layout.transition(0, 0, 0, 1), layout.transition(4, 0, 0, 1));
@@ -449,8 +452,11 @@ fn by_year_numbers_take_a_slot_per_year_only_when_they_change() {
 /// still there) gives exactly the statistics of the same run in fresh room.
 #[test]
 fn a_run_in_an_earlier_runs_room_gives_the_same_statistics() {
-    let load =
-        |name: &str| upstream::scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name)).unwrap();
+    let load = |name: &str| {
+        upstream::scenario::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name))
+            .unwrap()
+            .model
+    };
     let run = |model: &upstream::model::Model, draws: u32| {
         let futures = upstream::run::run_futures(model, &[]).unwrap();
         let specs: Vec<upstream::montecarlo::FutureSpec> =

@@ -318,7 +318,9 @@ fn chart_bands_are_the_monte_carlo_percentiles() {
     use upstream::charts::Figures;
     use upstream::montecarlo::{self, FutureSpec};
     use upstream::results::rows::visit_summary;
-    let model = upstream::scenario::load(&root().join("scenarios/older-people.toml")).unwrap();
+    let model = upstream::scenario::load(&root().join("scenarios/older-people.toml"))
+        .unwrap()
+        .model;
     let futures = upstream::run::run_futures(&model, &[]).unwrap();
     let (accounts, comparisons) = upstream::results::account_futures(&futures);
     let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();

@@ -6,7 +6,9 @@ use upstream::montecarlo::{Raw, draw_range};
 use upstream::pipeline::{Request, Run};
 
 fn example(name: &str) -> upstream::model::Model {
-    upstream::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name)).unwrap()
+    upstream::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(name))
+        .unwrap()
+        .model
 }
 
 fn request(draws: u32) -> Request {

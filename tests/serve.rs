@@ -85,7 +85,7 @@ fn npv_of(answer: &Value, scenario: &str) -> f64 {
 
 /// The file's own NPVs, run directly.
 fn file_npvs(file: &Path) -> Vec<(String, f64)> {
-    let model = upstream::scenario::load(file).unwrap();
+    let model = upstream::scenario::load(file).unwrap().model;
     let futures = upstream::run::run_futures(&model, &[]).unwrap();
     let (_, comparisons) = upstream::results::account_futures(&futures);
     comparisons.into_iter().map(|c| (c.scenario, c.total.npv)).collect()
@@ -710,7 +710,7 @@ fn saving_over_the_original_needs_the_flag_given_at_start() {
 #[test]
 fn a_run_is_sized_by_the_rows_the_page_reads() {
     for file in ["older-people.toml", "early-years.toml"] {
-        let model = upstream::scenario::load(&example().with_file_name(file)).unwrap();
+        let model = upstream::scenario::load(&example().with_file_name(file)).unwrap().model;
         let futures = upstream::run::run_futures(&model, &[]).unwrap();
         let (accounts, comparisons) = upstream::results::account_futures(&futures);
         let mut read = 0;
@@ -1016,7 +1016,7 @@ fn stopping_the_server_does_not_wait_for_idle_connections() {
 
 /// Each scenario's NPV in `area` of the file, run through the library.
 fn area_npvs(file: &Path, area: &str) -> Vec<(String, f64)> {
-    let model = upstream::scenario::load(file).unwrap();
+    let model = upstream::scenario::load(file).unwrap().model;
     let run = upstream::pipeline::Run::new(&model, upstream::pipeline::Request::futures_only(Vec::new())).unwrap();
     let unit = run.unit(Some(area)).unwrap();
     let (_, comparisons) = run.unit_accounts(unit);

@@ -12,7 +12,7 @@ fuzz_target!(|data: &[u8]| {
     };
     // Tables are looked for beside a scenario file in a folder that does not exist.
     let path = Path::new("/nonexistent-fuzz-folder/scenario.toml");
-    let Ok(model) = upstream::scenario::parse(path, text, String::new()) else {
+    let Ok(upstream::scenario::Loaded { model, .. }) = upstream::scenario::parse(path, text, String::new()) else {
         return;
     };
     // Keep each input quick: skip huge simulations (they are valid, just slow).

@@ -98,7 +98,7 @@ fuzz_target!(|data: &[u8]| {
     let model_text = MODEL.replace("use = { Well = 2, Unwell = 6 }", "use_csv = \"use.csv\"");
     let text = format!("{text}{model_text}");
     let path = dir.join("model.toml");
-    let Ok(model) = upstream::scenario::parse(&path, &text, String::new()) else {
+    let Ok(upstream::scenario::Loaded { model, .. }) = upstream::scenario::parse(&path, &text, String::new()) else {
         return;
     };
     let Ok(futures) = upstream::run::run_futures(&model, &[]) else {

@@ -46,7 +46,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     let (older_path, national_path) = (file("older-people.toml")?, file("bench-national.toml")?);
-    let older = upstream::scenario::load(&older_path)?;
+    let older = upstream::scenario::load(&older_path)?.model;
     // (Checked here, so that a bad file is reported with its line.)
     upstream::scenario::load(&national_path)?;
     let (threads, pool) = super::worker_pool(args.threads)?;

@@ -16,8 +16,9 @@ pub struct Args {
 }
 
 pub fn run(args: Args) -> Result<(), CliError> {
-    let model = upstream::scenario::load(&args.scenario)?;
-    super::print_warnings(&model);
+    let loaded = upstream::scenario::load(&args.scenario)?;
+    let model = &loaded.model;
+    super::print_warnings(&loaded);
     // Every future `upstream run` would simulate at the inputs' means, in
     // every area, the cost table's leave-one-out futures included.
     let request = upstream::pipeline::Request {
@@ -26,7 +27,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     upstream::pipeline::Run::new(&model, request)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", args.scenario.display())))?;
-    let tables = model
+    let tables = loaded
         .sources
         .iter()
         .filter(|s| s.path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")))

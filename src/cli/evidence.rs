@@ -33,8 +33,9 @@ pub fn pathways(args: PathwaysArgs) -> Result<(), CliError> {
             .join(args.scenario.as_deref().unwrap_or("all"))
     });
     upstream::output::check_out_dir(&out).map_err(CliError::Invalid)?;
-    let model = upstream::scenario::load(&args.scenario_file)?;
-    super::print_warnings(&model);
+    let loaded = upstream::scenario::load(&args.scenario_file)?;
+    let model = &loaded.model;
+    super::print_warnings(&loaded);
     let map = match &args.scenario {
         None => PathwayMap::of_file(&model),
         Some(name) => {

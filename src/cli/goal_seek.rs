@@ -51,8 +51,9 @@ pub struct GoalSeekArgs {
 }
 
 pub fn run(args: GoalSeekArgs) -> Result<(), CliError> {
-    let model = upstream::scenario::load(&args.scenario_file)?;
-    super::print_warnings(&model);
+    let loaded = upstream::scenario::load(&args.scenario_file)?;
+    let model = &loaded.model;
+    super::print_warnings(&loaded);
     let (_, pool) = super::worker_pool(args.threads)?;
     let cur = currency_prefix(&model.currency);
     if args.thresholds {

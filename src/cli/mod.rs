@@ -202,8 +202,8 @@ pub(crate) fn write_failed(out: &std::path::Path, e: std::io::Error) -> CliError
 }
 
 /// Prints the model's warnings (allowed, but worth a look) on stderr.
-pub fn print_warnings(model: &upstream::model::Model) {
-    for w in &model.warnings {
+pub fn print_warnings(loaded: &upstream::scenario::Loaded) {
+    for w in &loaded.warnings {
         eprintln!("warning: {w}");
     }
 }

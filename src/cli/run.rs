@@ -162,9 +162,10 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
     output::check_out_dir(&out).map_err(CliError::Invalid)?;
     let started = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
     upstream::timing::mark("start");
-    let model = upstream::scenario::load(&scenario)?;
+    let loaded = upstream::scenario::load(&scenario)?;
+    let model = &loaded.model;
     upstream::timing::mark("load");
-    super::print_warnings(&model);
+    super::print_warnings(&loaded);
     let draws = args.draws.unwrap_or(model.monte_carlo.draws);
     let seed = args.seed.unwrap_or(model.monte_carlo.seed);
     let (threads, pool) = super::worker_pool(args.threads)?;
@@ -234,7 +235,7 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
                 tool: "upstream".into(),
                 version: env!("CARGO_PKG_VERSION").into(),
                 scenario_file: scenario.clone(),
-                inputs: model.sources.clone(),
+                inputs: loaded.sources.clone(),
                 shard,
                 shards,
                 first_draw: first as u64,
@@ -277,7 +278,7 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         attribute: args.attribute,
         detail: args.detail,
     };
-    write(&scenario, &out, results, options, started)
+    write(&scenario, &out, &loaded, results, options, started)
 }
 
 /// Writes the results into `out` (replacing it whole) and prints the
@@ -285,6 +286,7 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
 fn write(
     scenario: &std::path::Path,
     out: &std::path::Path,
+    loaded: &upstream::scenario::Loaded,
     results: pipeline::Results,
     options: RunOptions,
     started: u64,
@@ -303,6 +305,7 @@ fn write(
     let report = options.report;
     let output = RunOutput {
         model,
+        loaded,
         areas,
         costs,
         accounts,
@@ -314,7 +317,7 @@ fn write(
             tool: "upstream",
             version: env!("CARGO_PKG_VERSION"),
             scenario_file: scenario.to_path_buf(),
-            inputs: model.sources.clone(),
+            inputs: loaded.sources.clone(),
             model_name: model.name.clone(),
             start_year: model.start_year,
             horizon_years: model.horizon_years,

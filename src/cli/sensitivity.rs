@@ -63,8 +63,9 @@ fn parse_range(text: &str) -> Result<(f64, f64), CliError> {
 }
 
 pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
-    let model = upstream::scenario::load(&args.scenario_file)?;
-    super::print_warnings(&model);
+    let loaded = upstream::scenario::load(&args.scenario_file)?;
+    let model = &loaded.model;
+    super::print_warnings(&loaded);
     let range = parse_range(&args.range)?;
     let metric = Metric {
         name: args.metric.clone(),
@@ -104,8 +105,15 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     } else {
         None
     };
-    upstream::output::analysis::write_sensitivity(&out, &model, &args.scenario_file, &one_way, rank.as_ref())
-        .map_err(|e| super::write_failed(&out, e))?;
+    upstream::output::analysis::write_sensitivity(
+        &out,
+        model,
+        &loaded.sources,
+        &args.scenario_file,
+        &one_way,
+        rank.as_ref(),
+    )
+    .map_err(|e| super::write_failed(&out, e))?;
 
     let mut text = String::new();
     let (lo, hi) = range;

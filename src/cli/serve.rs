@@ -63,7 +63,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         )));
     }
     let mut app = upstream::serve::App::load(&args.scenario, args.save_dir.clone()).map_err(CliError::Invalid)?;
-    super::print_warnings(&app.model);
+    super::print_warnings(&app.loaded);
     app.draws = args.draws;
     app.overwrite_original = args.overwrite_original;
     let loopback = args.host.is_loopback();

@@ -171,6 +171,7 @@ fn optional(v: Option<f64>) -> String {
 pub fn write_sensitivity(
     dir: &Path,
     model: &Model,
+    sources: &[SourceFile],
     scenario_file: &Path,
     one_way: &OneWay,
     rank: Option<&RankCorrelation>,
@@ -234,11 +235,7 @@ pub fn write_sensitivity(
             tool: "upstream".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             scenario_file: scenario_file.to_path_buf(),
-            inputs: model
-                .sources
-                .iter()
-                .map(|s| (s.path.clone(), s.sha256.clone()))
-                .collect(),
+            inputs: sources.iter().map(|s| (s.path.clone(), s.sha256.clone())).collect(),
             scenario: one_way.scenario.clone(),
             area: one_way.area.clone(),
             metric: one_way.metric.name.clone(),

@@ -216,7 +216,11 @@ fn range_text(row: &crate::evidence::costs::Row, table: &CostTable, j: usize, sh
 
 /// The report's evidence sections: the intervention cost table, the
 /// evidence behind each effect, the pathway map and the warnings.
-pub fn report_sections(model: &Model, table: &CostTable) -> Result<String, crate::charts::ChartError> {
+pub fn report_sections(
+    model: &Model,
+    warnings: &[crate::error::InputError],
+    table: &CostTable,
+) -> Result<String, crate::charts::ChartError> {
     use crate::evidence::harm_probability;
     use crate::format::{currency_prefix, money_exact, money_millions, people, percent};
     use crate::output::html::escape;
@@ -317,9 +321,9 @@ pub fn report_sections(model: &Model, table: &CostTable) -> Result<String, crate
                 .join("; ")
         )
     );
-    if !model.warnings.is_empty() {
+    if !warnings.is_empty() {
         let _ = writeln!(h, "<div class=\"warnings\"><strong>Warnings</strong><ul>");
-        for w in &model.warnings {
+        for w in warnings {
             let _ = writeln!(h, "<li>{}</li>", escape(&w.to_string()));
         }
         let _ = writeln!(h, "</ul></div>");

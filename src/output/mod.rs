@@ -23,6 +23,8 @@ pub use folder::{check_out_dir, interrupted, out_of_memory, replace_dir};
 /// Everything a run produced, ready to write.
 pub struct RunOutput<'a> {
     pub model: &'a Model,
+    /// What was read beside the model: assumptions, maturity, warnings.
+    pub loaded: &'a crate::scenario::Loaded,
     /// Per intervention and scenario: cost, reach, what it avoids, return.
     pub costs: crate::evidence::costs::CostTable,
     pub accounts: Vec<Accounts>,

@@ -115,7 +115,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         "<li><a href=\"#interventions\">Interventions: cost, effect and evidence</a></li>"
     );
     let _ = writeln!(h, "<li><a href=\"#evidence\">Evidence and pathway map</a></li>");
-    if model.maturity.is_some() {
+    if output.loaded.maturity.is_some() {
         let _ = writeln!(h, "<li><a href=\"#maturity\">System maturity</a></li>");
     }
     if !sensitivity.is_empty() {
@@ -146,7 +146,11 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
 
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
-    h.push_str(&super::evidence::report_sections(model, &output.costs)?);
+    h.push_str(&super::evidence::report_sections(
+        model,
+        &output.loaded.warnings,
+        &output.costs,
+    )?);
     sensitivity_section(&mut h, sensitivity);
     assumptions(&mut h, output);
     about(&mut h, output);
@@ -223,7 +227,7 @@ fn areas_section(h: &mut String, output: &RunOutput, cur: &str) -> Result<(), Ch
 /// each dimension's mean, barriers and priority actions of the current
 /// one) and, when linked, the factor it puts on fidelity.
 fn maturity_section(h: &mut String, output: &RunOutput) -> Result<(), ChartError> {
-    let Some(link) = &output.model.maturity else {
+    let Some(link) = &output.loaded.maturity else {
         return Ok(());
     };
     let matrix = crate::maturity::Matrix::default();
@@ -473,7 +477,7 @@ fn assumptions(h: &mut String, output: &RunOutput) {
         h,
         "<table class=\"assumptions\">\n<thead><tr><th>Section</th><th>Setting</th><th>Value</th><th>Note</th><th class=\"num\">Line</th></tr></thead>\n<tbody>"
     );
-    for section in model.assumptions.iter() {
+    for section in output.loaded.assumptions.iter() {
         if !section.note.is_empty() {
             let _ = writeln!(
                 h,

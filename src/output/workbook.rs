@@ -448,7 +448,7 @@ fn assumptions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result
         2,
     )?;
     let mut r = 1;
-    for section in output.model.assumptions.iter() {
+    for section in output.loaded.assumptions.iter() {
         if !section.note.is_empty() {
             sheet.write_string_with_format(r, 0, &section.heading, &f.wrap)?;
             sheet.write_string_with_format(r, 3, &section.note, &f.wrap)?;

@@ -69,9 +69,9 @@ pub fn recorded(path: &Path) -> Result<Recorded, ReplayError> {
     }
     // Every file the model reads now must be one the run recorded, with
     // its hash: an edited run.json cannot skip the check.
-    let model = crate::scenario::load(&recorded.scenario_file).map_err(ReplayError::Input)?;
+    let loaded = crate::scenario::load(&recorded.scenario_file).map_err(ReplayError::Input)?;
     let mut read_now: Vec<&Path> = vec![&recorded.scenario_file];
-    read_now.extend(model.sources.iter().map(|s| s.path.as_path()));
+    read_now.extend(loaded.sources.iter().map(|s| s.path.as_path()));
     for file in read_now {
         if !recorded.inputs.iter().any(|i| i.path == file) {
             return Err(invalid(format!(

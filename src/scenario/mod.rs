@@ -1,5 +1,6 @@
 //! Reading scenario files: TOML (and the CSV tables it points at) into a
-//! checked [`Model`]. Nothing past this module sees unchecked input.
+//! checked [`Model`], with what was read beside it ([`Loaded`]). Nothing
+//! past this module sees unchecked input.
 
 mod areas;
 pub mod assumptions;
@@ -11,9 +12,37 @@ pub mod tables;
 mod validate;
 
 use crate::error::{InputError, InputErrors, Location};
-use crate::model::Model;
+use crate::model::{Model, SourceFile};
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+/// A scenario file as loaded: the model (simulation data only), and what
+/// the report, the workbook and the page show beside it.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub model: Model,
+    /// Every file read (the scenario file first, then its tables and
+    /// assessments), with its SHA-256.
+    pub sources: Vec<SourceFile>,
+    /// Things in the file that are allowed but worth a planner's attention
+    /// (e.g. an intervention applied outside the ages its evidence covers).
+    pub warnings: Vec<InputError>,
+    /// The scenario file's settings as written, with the author's comments.
+    pub assumptions: Vec<assumptions::Section>,
+    /// `[maturity]`: the self-assessments read beside the model.
+    pub maturity: Option<MaturityLink>,
+}
+
+/// Self-assessments on the maturity matrix beside the model, and their
+/// optional link to fidelity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MaturityLink {
+    /// (file, assessment), oldest first.
+    pub assessments: Vec<(PathBuf, crate::maturity::Assessment)>,
+    /// When linked: the factor put on every intervention's fidelity, and the
+    /// (unit, level) pairs of the current assessment it came from.
+    pub fidelity: Option<(f64, Vec<(String, u8)>)>,
+}
 
 pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
@@ -21,7 +50,7 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Reads, parses and validates the scenario file at `path`, reporting every
 /// problem found (a TOML syntax or type error stops at the first).
-pub fn load(path: &Path) -> Result<Model, InputErrors> {
+pub fn load(path: &Path) -> Result<Loaded, InputErrors> {
     let bytes =
         std::fs::read(path).map_err(|e| InputError::in_file(path, format!("cannot read the scenario file: {e}")))?;
     let sha = sha256_hex(&bytes);
@@ -45,7 +74,7 @@ pub fn load(path: &Path) -> Result<Model, InputErrors> {
 
 /// Parses and validates scenario text as if read from `path` (tables are
 /// looked for beside `path`).
-pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Model, InputErrors> {
+pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Loaded, InputErrors> {
     let file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
         let lines = checks::Lines::new(text);
         let location = match e.span() {

@@ -39,7 +39,8 @@ const PAGE: &str = include_str!("page.html");
 
 /// The loaded scenario file and where the page may save.
 pub struct App {
-    pub model: Model,
+    /// The file as loaded: the model and what was read beside it.
+    pub loaded: crate::scenario::Loaded,
     pub path: PathBuf,
     pub text: String,
     pub save_dir: PathBuf,
@@ -65,7 +66,7 @@ pub const TOKEN_HEADER: &str = "x-upstream-token";
 impl App {
     /// Loads `path`; `save_dir` defaults to the scenario file's folder.
     pub fn load(path: &Path, save_dir: Option<PathBuf>) -> Result<App, String> {
-        let model = crate::scenario::load(path).map_err(|e| e.to_string())?;
+        let loaded = crate::scenario::load(path).map_err(|e| e.to_string())?;
         let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         let folder = path
             .parent()
@@ -76,7 +77,7 @@ impl App {
             return Err(format!("the save folder {} does not exist", save_dir.display()));
         }
         Ok(App {
-            model,
+            loaded,
             path: path.to_path_buf(),
             text,
             save_dir,
@@ -103,7 +104,7 @@ impl App {
             return false;
         };
         std::iter::once(self.path.clone())
-            .chain(self.model.sources.iter().map(|s| s.path.clone()))
+            .chain(self.loaded.sources.iter().map(|s| s.path.clone()))
             .any(|p| p.canonicalize().is_ok_and(|p| p == target))
     }
 
@@ -312,7 +313,7 @@ async fn page() -> Response {
 }
 
 async fn model_info(State(app): State<Arc<App>>) -> Response {
-    axum::Json(edit::model_info(&app.model, app.draws)).into_response()
+    axum::Json(edit::model_info(&app.loaded.model, app.draws)).into_response()
 }
 
 /// One chart of a re-run.
@@ -426,7 +427,7 @@ async fn run(State(runs): State<Arc<Runs>>, body: Bytes) -> Response {
     }
     let app = runs.app.clone();
     let scenarios = request.scenarios.len();
-    let needed = limits::run_bytes(&app.model, scenarios, request.draws);
+    let needed = limits::run_bytes(&app.loaded.model, scenarios, request.draws);
     let admitted = match runs.gate.admit(needed).await {
         Ok(a) => a,
         Err(Refusal::Busy) => {
@@ -445,7 +446,7 @@ async fn run(State(runs): State<Arc<Runs>>, body: Bytes) -> Response {
             return response;
         }
         Err(Refusal::TooLarge { needed, budget }) => {
-            let fits = runs.gate.draws_that_fit(&app.model, scenarios, edit::MAX_DRAWS);
+            let fits = runs.gate.draws_that_fit(&app.loaded.model, scenarios, edit::MAX_DRAWS);
             let mib = |b: u64| b.div_ceil(1024 * 1024);
             let advice = if fits > 0 {
                 format!("ask for at most {fits} draws, or fewer scenarios")
@@ -468,7 +469,7 @@ async fn run(State(runs): State<Arc<Runs>>, body: Bytes) -> Response {
     // if the page has stopped waiting for it.
     let result = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
-        compute(&app.model, &request)
+        compute(&app.loaded.model, &request)
     })
     .await;
     match result {
@@ -510,7 +511,7 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
             scenarios: request.scenarios,
             area: None,
         };
-        let model = edit::build(&app.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        let model = edit::build(&app.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
         let folder = app
             .path
             .parent()
@@ -639,7 +640,7 @@ async fn maturity_info(State(app): State<Arc<App>>) -> Response {
         })
         .collect();
     let current = app
-        .model
+        .loaded
         .maturity
         .as_ref()
         .and_then(|m| m.assessments.last())

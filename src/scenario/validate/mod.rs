@@ -15,6 +15,7 @@ mod services;
 mod settings;
 mod values;
 
+use super::Loaded;
 use super::checks::{Lines, Validator};
 use super::file::ScenarioFile;
 use crate::error::{ErrorSink, InputErrors};
@@ -30,7 +31,7 @@ use services::services_from;
 use settings::{maturity_from, monte_carlo_from};
 use std::path::Path;
 
-pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: String) -> Result<Model, InputErrors> {
+pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: String) -> Result<Loaded, InputErrors> {
     let mut v = Validator {
         path,
         dir: path.parent().map(Path::to_path_buf).unwrap_or_default(),
@@ -87,18 +88,16 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         evidence_scale: std::sync::Arc::new(interventions.evidence_scale),
         areas: Vec::new(),
         area_scales: Vec::new(),
-        maturity: None,
-        warnings: interventions.warnings,
         scenarios: Vec::new(),
-        sources: std::mem::take(&mut v.sources),
-        assumptions: std::sync::Arc::new(super::assumptions::read(text)),
         uncertain: std::mem::take(&mut v.uncertain),
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
     };
+    let mut sources = std::mem::take(&mut v.sources);
+    let mut maturity = None;
     if let Some(raw) = &file.maturity {
-        model.maturity = maturity_from(&mut v, raw);
-        model.sources.extend(std::mem::take(&mut v.sources));
-        if let Some(link) = &model.maturity
+        maturity = maturity_from(&mut v, raw);
+        sources.extend(std::mem::take(&mut v.sources));
+        if let Some(link) = &maturity
             && let Some((factor, _)) = link.fidelity
         {
             for iv in &mut model.interventions {
@@ -118,7 +117,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         && v.errors.is_empty()
     {
         model.areas = super::areas::areas_from(&mut v, areas, &model);
-        model.sources.extend(std::mem::take(&mut v.sources));
+        sources.extend(std::mem::take(&mut v.sources));
         // The model's people are its areas' people, summed.
         let nl = model.levels.len();
         model.population = vec![0.0; model.bands.len() * nl];
@@ -128,5 +127,11 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             }
         }
     }
-    v.errors.finish(model)
+    v.errors.finish(Loaded {
+        model,
+        sources,
+        warnings: interventions.warnings,
+        assumptions: super::assumptions::read(text),
+        maturity,
+    })
 }

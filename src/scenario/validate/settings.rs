@@ -2,7 +2,8 @@
 //! outcome domains of `[model]`, `[maturity]` and `[monte_carlo]`.
 
 use crate::evidence::EvidenceScale;
-use crate::model::{MaturityLink, MonteCarloDefaults, SourceFile};
+use crate::model::{MonteCarloDefaults, SourceFile};
+use crate::scenario::MaturityLink;
 use crate::scenario::checks::Validator;
 use crate::scenario::file::{RawMaturity, RawMonteCarlo};
 use toml::Spanned;
