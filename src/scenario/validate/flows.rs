@@ -17,6 +17,13 @@ use toml::Spanned;
 /// Where each of a key's values was given, by year (`None`: every year).
 pub(super) type Places<K> = BTreeMap<K, Vec<(Option<i32>, Location)>>;
 
+/// The probabilities of one kind of move (transitions or exits), laid out
+/// as `Model` holds them, and where each key's values were given.
+pub(super) struct Moves<K> {
+    pub(super) probabilities: Vec<Series<AnnualProbability>>,
+    pub(super) places: Places<K>,
+}
+
 /// Where each transition (band, from, to) and exit (band, level) was
 /// given, so that a flow problem can name the line or row to fix.
 pub(super) struct FlowPlaces {
@@ -26,11 +33,7 @@ pub(super) struct FlowPlaces {
 
 /// Every band's transition probabilities, laid out as `Model.transitions`,
 /// from the file's `[[transitions]]` then its `transitions_csv`.
-pub(super) fn transitions_from(
-    v: &mut Validator,
-    file: &ScenarioFile,
-    names: &Names,
-) -> (Vec<Series<AnnualProbability>>, Places<(usize, usize, usize)>) {
+pub(super) fn transitions_from(v: &mut Validator, file: &ScenarioFile, names: &Names) -> Moves<(usize, usize, usize)> {
     let mut builder = SeriesBuilder::<(usize, usize, usize)>::new();
     transition_lines(v, file, names, &mut builder);
     if let Some(csv) = &file.transitions_csv {
@@ -43,7 +46,10 @@ pub(super) fn transitions_from(
     for ((b, f, t), s) in builder.build() {
         transitions[(b * nl + f) * nl + t] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
     }
-    (transitions, places)
+    Moves {
+        probabilities: transitions,
+        places,
+    }
 }
 
 /// `[[transitions]]`.
@@ -160,11 +166,7 @@ fn transition_rows(
 
 /// Every band's exit probabilities, laid out as `Model.exits`, from the
 /// file's `[[exits]]` then its `exits_csv`.
-pub(super) fn exits_from(
-    v: &mut Validator,
-    file: &ScenarioFile,
-    names: &Names,
-) -> (Vec<Series<AnnualProbability>>, Places<(usize, usize)>) {
+pub(super) fn exits_from(v: &mut Validator, file: &ScenarioFile, names: &Names) -> Moves<(usize, usize)> {
     let mut builder = SeriesBuilder::<(usize, usize)>::new();
     exit_lines(v, file, names, &mut builder);
     if let Some(csv) = &file.exits_csv {
@@ -177,7 +179,10 @@ pub(super) fn exits_from(
     for ((b, l), s) in builder.build() {
         exits[b * nl + l] = s.map(|p| AnnualProbability::new(p).unwrap_or_default());
     }
-    (exits, places)
+    Moves {
+        probabilities: exits,
+        places,
+    }
 }
 
 /// `[[exits]]`.

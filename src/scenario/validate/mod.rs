@@ -52,8 +52,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     };
     let mut population = vec![0.0; bands.len() * table.levels.len()];
     population_from(&mut v, &file, &names, &mut population);
-    let (transitions, transition_places) = transitions_from(&mut v, &file, &names);
-    let (exits, exit_places) = exits_from(&mut v, &file, &names);
+    let transitions = transitions_from(&mut v, &file, &names);
+    let exits = exits_from(&mut v, &file, &names);
     let entries = entries_from(&mut v, file.entries.as_ref(), &names);
     let projection = file
         .projection_csv
@@ -77,8 +77,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         levels: table.levels,
         bands,
         population,
-        transitions,
-        exits,
+        transitions: transitions.probabilities,
+        exits: exits.probabilities,
         entries,
         projection,
         funders,
@@ -108,8 +108,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let earlier_problems = !v.errors.is_empty();
     // Whole-model checks that need everything resolved.
     let places = FlowPlaces {
-        transitions: transition_places,
-        exits: exit_places,
+        transitions: transitions.places,
+        exits: exits.places,
     };
     let base_flows_ok = check_base_flows(&mut v, &model, &places, earlier_problems);
     model.scenarios = scenarios_from(&mut v, &file, &model, earlier_problems, base_flows_ok);
