@@ -25,7 +25,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         costs: true,
         ..upstream::pipeline::Request::futures_only(Vec::new())
     };
-    upstream::pipeline::Run::new(&model, request)
+    upstream::pipeline::Run::new(model, request)
         .map_err(|e| CliError::Invalid(format!("{}: {e}", args.scenario.display())))?;
     let tables = loaded
         .sources

@@ -37,7 +37,7 @@ pub fn pathways(args: PathwaysArgs) -> Result<(), CliError> {
     let model = &loaded.model;
     super::print_warnings(&loaded);
     let map = match &args.scenario {
-        None => PathwayMap::of_file(&model),
+        None => PathwayMap::of_file(model),
         Some(name) => {
             let Some(s) = model.scenarios.iter().find(|s| &s.name == name) else {
                 let known: Vec<String> = model.scenarios.iter().map(|s| format!("`{}`", s.name)).collect();
@@ -50,11 +50,11 @@ pub fn pathways(args: PathwaysArgs) -> Result<(), CliError> {
                     }
                 )));
             };
-            PathwayMap::new(&model, &s.interventions, &format!("scenario {name}"))
+            PathwayMap::new(model, &s.interventions, &format!("scenario {name}"))
         }
     };
-    upstream::output::evidence::write_pathways(&out, &model, &map).map_err(|e| super::write_failed(&out, e))?;
-    print!("{}", upstream::output::evidence::pathways_text(&model, &map));
+    upstream::output::evidence::write_pathways(&out, model, &map).map_err(|e| super::write_failed(&out, e))?;
+    print!("{}", upstream::output::evidence::pathways_text(model, &map));
     println!(
         "Results written to {}/ (pathways.csv, pathways.png, pathways.svg).",
         out.display()

@@ -57,7 +57,7 @@ pub fn run(args: GoalSeekArgs) -> Result<(), CliError> {
     let (_, pool) = super::worker_pool(args.threads)?;
     let cur = currency_prefix(&model.currency);
     if args.thresholds {
-        let table_rows = pool.install(|| goal_seek::thresholds(&model, &args.scenario, args.area.as_deref()))?;
+        let table_rows = pool.install(|| goal_seek::thresholds(model, &args.scenario, args.area.as_deref()))?;
         println!(
             "{}: the highest cost per participant at which it still breaks even by {} (NPV ≥ 0), each intervention's other figures and the rest of the scenario as they are:",
             upstream::output::analysis::place(&args.scenario, args.area.as_deref()),
@@ -105,12 +105,12 @@ pub fn run(args: GoalSeekArgs) -> Result<(), CliError> {
         percentiles: model.monte_carlo.percentiles.clone(),
     };
     let probability = (args.draws > 0).then_some((args.probability, &options));
-    let result = pool
-        .install(|| goal_seek::goal_seek(&model, &args.scenario, args.area.as_deref(), path, &target, probability))?;
+    let result =
+        pool.install(|| goal_seek::goal_seek(model, &args.scenario, args.area.as_deref(), path, &target, probability))?;
     let metric = &target.metric.name;
     let output = |v: Option<f64>| match probability {
         Some(_) => v.map_or("–".into(), |p| format!("{:.1}% of draws", p * 100.0)),
-        None => shown(&model, metric, v),
+        None => shown(model, metric, v),
     };
     let wanted = match result.probability {
         Some((p, draws, seed)) => format!("{target} in at least {:.0}% of {draws} draws (seed {seed})", p * 100.0),

@@ -188,7 +188,7 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         detail: args.detail,
         costs: true,
     };
-    let run = Run::new(&model, request).map_err(run_error)?;
+    let run = Run::new(model, request).map_err(run_error)?;
     if run.with_areas() && args.attribute && draws > 0 {
         eprintln!(
             "warning: --attribute is not used with [areas]: an intervention's figures within a package are at the inputs' means"

@@ -88,11 +88,10 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
     if draws > 0 {
         // Each draw keeps its sampled inputs and the output's value (in
         // every area and roll-up, with areas).
-        let units = upstream::results::area_units(&model).len().max(1) as u64;
+        let units = upstream::results::area_units(model).len().max(1) as u64;
         super::check_memory(units, model.uncertain.len() + 4, draws, threads)?;
     }
-    let one_way =
-        pool.install(|| sensitivity::one_way(&model, &args.scenario, args.area.as_deref(), &metric, range))?;
+    let one_way = pool.install(|| sensitivity::one_way(model, &args.scenario, args.area.as_deref(), &metric, range))?;
     let rank = if draws > 0 {
         let options = montecarlo::Options {
             draws,
@@ -100,7 +99,7 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
             percentiles: model.monte_carlo.percentiles.clone(),
         };
         Some(pool.install(|| {
-            sensitivity::probabilistic(&model, &args.scenario, args.area.as_deref(), &metric, &options, &|_| {})
+            sensitivity::probabilistic(model, &args.scenario, args.area.as_deref(), &metric, &options, &|_| {})
         })?)
     } else {
         None
@@ -122,7 +121,7 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
         "{} in {}: {} with every input at its mean. One input at a time at its P{lo} and P{hi}, largest swing first:",
         metric,
         args.scenario,
-        shown(&model, &metric.name, one_way.central)
+        shown(model, &metric.name, one_way.central)
     );
     let mut rows = vec![vec![
         "input".to_string(),
@@ -136,12 +135,12 @@ pub fn run(args: SensitivityArgs) -> Result<(), CliError> {
         } else if metric.name.starts_with("break_even_year") {
             format!("{:.0} years", r.swing)
         } else {
-            shown(&model, &metric.name, Some(r.swing))
+            shown(model, &metric.name, Some(r.swing))
         };
         rows.push(vec![
             r.label.clone(),
-            shown(&model, &metric.name, r.output_low),
-            shown(&model, &metric.name, r.output_high),
+            shown(model, &metric.name, r.output_low),
+            shown(model, &metric.name, r.output_high),
             swing,
         ]);
     }
