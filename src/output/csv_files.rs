@@ -2,7 +2,7 @@
 //! (band × level stocks and flows). Column and metric names are stable and
 //! documented in the README.
 
-use super::{AreaOutput, RunOutput};
+use super::{AreaResults, RunOutput};
 use crate::model::Model;
 use crate::results::rows::visit_summary;
 use crate::results::{Accounts, Comparison};
@@ -226,15 +226,15 @@ pub fn write_areas(path: &Path, output: &RunOutput) -> io::Result<()> {
         header.push(format!("npv_rank:{s}"));
     }
     w.write_record(&header)?;
-    let growth = |a: &AreaOutput| {
+    let growth = |a: &AreaResults| {
         let b = &a.accounts[0];
         let first = b.spend_acute[0];
         let last = b.spend_acute[b.spend_acute.len() - 1];
         if first > 0.0 { last / first - 1.0 } else { f64::NAN }
     };
-    let areas: Vec<&AreaOutput> = output.areas.iter().filter(|a| a.is_area).collect();
+    let areas: Vec<&AreaResults> = output.areas.iter().filter(|a| a.is_area).collect();
     // Rank 1 = most pressure, or the largest NPV.
-    let rank = |value: &dyn Fn(&AreaOutput) -> f64, a: &AreaOutput| -> usize {
+    let rank = |value: &dyn Fn(&AreaResults) -> f64, a: &AreaResults| -> usize {
         1 + areas.iter().filter(|b| value(b) > value(a)).count()
     };
     for a in &output.areas {
@@ -263,7 +263,7 @@ pub fn write_areas(path: &Path, output: &RunOutput) -> io::Result<()> {
             },
         ];
         for (k, _) in scenarios.iter().enumerate() {
-            let npv = |x: &AreaOutput| x.comparisons[k].total.npv;
+            let npv = |x: &AreaResults| x.comparisons[k].total.npv;
             record.push(number(npv(a)));
             record.push(if a.is_area {
                 rank(&npv, a).to_string()

@@ -20,6 +20,8 @@ use std::path::{Path, PathBuf};
 
 pub use folder::{check_out_dir, interrupted, out_of_memory, replace_dir};
 
+pub use crate::pipeline::AreaResults;
+
 /// Everything a run produced, ready to write.
 pub struct RunOutput<'a> {
     pub model: &'a Model,
@@ -39,23 +41,7 @@ pub struct RunOutput<'a> {
     pub metadata: RunMetadata,
     /// With `[areas]`: every area, parent and the whole model (`accounts`,
     /// `comparisons` and `monte_carlo` above are the whole model's).
-    pub areas: Vec<AreaOutput>,
-}
-
-/// One area or roll-up of a model with areas.
-pub struct AreaOutput {
-    /// The `area` column: an area's code, a parent's name, or `all`.
-    pub label: String,
-    /// An area's name (a roll-up's label).
-    pub name: String,
-    pub parent: Option<String>,
-    /// Whether it is one area (not a roll-up).
-    pub is_area: bool,
-    /// People at the start.
-    pub people_start: f64,
-    pub accounts: Vec<Accounts>,
-    pub comparisons: Vec<Comparison>,
-    pub monte_carlo: Option<crate::montecarlo::Summary>,
+    pub areas: Vec<AreaResults>,
 }
 
 /// `run.json`: what is needed to know how a run was made.
@@ -243,14 +229,14 @@ pub fn non_finite_figure(
 /// most pressure (fastest growth of do-nothing acute spend) and the 6 under
 /// least.
 pub fn areas_chart(output: &RunOutput) -> crate::charts::AreasChart {
-    let growth = |a: &AreaOutput| {
+    let growth = |a: &AreaResults| {
         let b = &a.accounts[0].spend_acute;
         if b[0] > 0.0 { b[b.len() - 1] / b[0] - 1.0 } else { 0.0 }
     };
-    let mut areas: Vec<&AreaOutput> = output.areas.iter().filter(|a| a.is_area).collect();
+    let mut areas: Vec<&AreaResults> = output.areas.iter().filter(|a| a.is_area).collect();
     areas.sort_by(|a, b| growth(b).total_cmp(&growth(a)));
     let n = areas.len();
-    let shown: Vec<&AreaOutput> = if n <= 12 {
+    let shown: Vec<&AreaResults> = if n <= 12 {
         areas
     } else {
         areas[..6].iter().chain(&areas[n - 6..]).copied().collect()

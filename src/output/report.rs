@@ -178,7 +178,7 @@ fn areas_section(h: &mut String, output: &RunOutput, cur: &str) -> Result<(), Ch
         let _ = write!(h, "<th class=\"num\">NPV {}</th>", escape(s));
     }
     let _ = writeln!(h, "</tr></thead><tbody>");
-    let growth = |a: &super::AreaOutput| {
+    let growth = |a: &super::AreaResults| {
         let b = &a.accounts[0].spend_acute;
         if b[0] > 0.0 {
             b[b.len() - 1] / b[0] - 1.0
@@ -186,7 +186,7 @@ fn areas_section(h: &mut String, output: &RunOutput, cur: &str) -> Result<(), Ch
             f64::NAN
         }
     };
-    let mut rows: Vec<&super::AreaOutput> = output.areas.iter().filter(|a| a.is_area).collect();
+    let mut rows: Vec<&super::AreaResults> = output.areas.iter().filter(|a| a.is_area).collect();
     rows.sort_by(|a, b| growth(b).total_cmp(&growth(a)));
     rows.extend(output.areas.iter().filter(|a| !a.is_area));
     for a in rows {

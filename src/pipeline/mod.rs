@@ -14,7 +14,6 @@ pub mod shard;
 use crate::evidence::costs::{self, Attribution, CostTable};
 use crate::model::Model;
 use crate::montecarlo::{self, Extra, FutureSpec, Raw, RowKey, Rows};
-use crate::output::AreaOutput;
 use crate::results::{Accounts, Comparison};
 use crate::run::{Future, RunError, run_futures};
 
@@ -313,7 +312,7 @@ impl<'m> Run<'m> {
             summaries.into_iter().next()
         };
         let per_area = per_area(&self.areas);
-        let areas: Vec<AreaOutput> = self
+        let areas: Vec<AreaResults> = self
             .units
             .iter()
             .zip(unit_summaries)
@@ -321,7 +320,7 @@ impl<'m> Run<'m> {
                 let (accounts, comparisons) = crate::results::sum_areas(model, &per_area, members);
                 let one =
                     (members.len() == 1 && model.areas[members[0]].code == *label).then(|| &model.areas[members[0]]);
-                AreaOutput {
+                AreaResults {
                     label: label.clone(),
                     name: one.map_or_else(|| label.clone(), |a| a.name.clone()),
                     parent: one.and_then(|a| a.parent.clone()),
@@ -485,6 +484,22 @@ fn per_area(areas: &[AreaFutures]) -> Vec<Vec<Accounts>> {
     areas.iter().map(|a| a.accounts.clone()).collect()
 }
 
+/// One area or roll-up of a model with areas.
+pub struct AreaResults {
+    /// The `area` column: an area's code, a parent's name, or `all`.
+    pub label: String,
+    /// An area's name (a roll-up's label).
+    pub name: String,
+    pub parent: Option<String>,
+    /// Whether it is one area (not a roll-up).
+    pub is_area: bool,
+    /// People at the start.
+    pub people_start: f64,
+    pub accounts: Vec<Accounts>,
+    pub comparisons: Vec<Comparison>,
+    pub monte_carlo: Option<crate::montecarlo::Summary>,
+}
+
 /// What a run gives, before it is written.
 pub struct Results<'m> {
     pub model: &'m Model,
@@ -493,7 +508,7 @@ pub struct Results<'m> {
     pub comparisons: Vec<Comparison>,
     pub monte_carlo: Option<montecarlo::Summary>,
     /// With areas: every area, parent and the whole.
-    pub areas: Vec<AreaOutput>,
+    pub areas: Vec<AreaResults>,
     pub costs: CostTable,
     /// The names of the futures reported.
     pub futures: Vec<String>,
