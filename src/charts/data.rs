@@ -146,7 +146,7 @@ fn ranges(percentiles: &[f64]) -> (Pair, Pair) {
 impl Figures {
     /// Whether `Figures::new` reads the Monte Carlo statistics of `metric`
     /// (so a run for figures alone may skip the others': see
-    /// `montecarlo::run_rows`).
+    /// `montecarlo::Rows::Chosen`).
     pub fn reads(metric: &str) -> bool {
         matches!(
             metric,

@@ -81,7 +81,7 @@ pub struct DrawRecord {
     pub parameters: Vec<f64>,
     /// Per scenario (after the baseline): NPV, return per £1, break-even year (NaN = none).
     pub headline: Vec<[f64; 3]>,
-    /// The values of the rows asked for with [`run_keeping`] (NaN = none).
+    /// The values of the rows kept ([`Request::keep`]; NaN = none).
     pub kept: Vec<f64>,
     /// What [`Extra::figures`] computed from this draw's accounts.
     pub figures: Vec<f64>,
@@ -321,7 +321,8 @@ pub fn statistics(model: &Model, futures: &[FutureSpec], options: &Options, raw:
         .collect()
 }
 
-/// Bytes a [`run_rows`] run of `draws` draws of `model` holds at its peak,
+/// Bytes a run of `draws` draws of `model` with statistics for chosen rows
+/// ([`Rows::Chosen`], as the page asks) holds at its peak,
 /// by estimate, when it keeps statistics for `rows` rows of `scenarios`
 /// scenarios (and the baseline) and `threads` threads work out the
 /// statistics. Per draw: each row's value in single precision, and the
@@ -331,7 +332,7 @@ pub fn statistics(model: &Model, futures: &[FutureSpec], options: &Options, raw:
 /// year), that row twice in double precision. Not counted: the model,
 /// each thread's working space, and the room of the largest run's values,
 /// which is kept for the next run.
-pub fn run_rows_bytes(model: &Model, scenarios: usize, rows: usize, draws: u32, threads: usize) -> u64 {
+pub fn chosen_rows_bytes(model: &Model, scenarios: usize, rows: usize, draws: u32, threads: usize) -> u64 {
     let draws = (draws as usize).div_ceil(LANES) * LANES;
     let rows = rows.max(1);
     // A record, and the two allocations it owns, with an allocator's

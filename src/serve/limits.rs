@@ -70,7 +70,7 @@ impl Default for Limits {
 
 /// Bytes the page's run of `draws` draws of `scenarios` scenarios of `model`
 /// holds, by estimate: the draws' values of the rows the page reads, their
-/// records and the statistics' work (see [`montecarlo::run_rows_bytes`]),
+/// records and the statistics' work (see [`montecarlo::chosen_rows_bytes`]),
 /// and [`RUN_BASE_BYTES`].
 pub fn run_bytes(model: &Model, scenarios: usize, draws: u32) -> u64 {
     // With areas, every unit keeps at least one value per draw.
@@ -81,7 +81,7 @@ pub fn run_bytes(model: &Model, scenarios: usize, draws: u32) -> u64 {
     };
     let rows = Figures::rows_read(model, scenarios) + units;
     let threads = rayon::current_num_threads();
-    RUN_BASE_BYTES + montecarlo::run_rows_bytes(model, scenarios, rows, draws, threads)
+    RUN_BASE_BYTES + montecarlo::chosen_rows_bytes(model, scenarios, rows, draws, threads)
 }
 
 /// Why a run was not admitted.
