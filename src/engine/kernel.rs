@@ -1,12 +1,19 @@
-//! The stepping loop, for `W` parameter sets (lanes) side by side: every
+//! The year loop, for `W` parameter sets (lanes) side by side: every
 //! stock is a `[f64; W]`, so the inner loops run across lanes and vectorise.
-//! `W = 1` is a single deterministic run; Monte Carlo batches draws.
+//! `W = 1` is a single deterministic run; Monte Carlo batches draws. Each
+//! year runs its phases in turn: the delivered share of each intervention,
+//! effect factors and per-step matrices, use rates, entries, the steps (the
+//! band steps themselves, unrolled for the number of levels, are in
+//! `step`), then person-years, flows, activity and costs, and the totals.
 
 // Index loops over lanes, levels and cells are the plainest form of these
 // kernels, and the form the compiler vectorises.
 #![allow(clippy::needless_range_loop)]
 
 use super::compile::MatrixCache;
+use super::step::{
+    BandsStep, YearBandMajor, YearFlows, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
+};
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
 use crate::model::{Effect, Model, Occupancy, Reach};
 use crate::params::Layout;
@@ -25,120 +32,237 @@ pub fn simulate_lanes<const W: usize>(
     cache: &mut MatrixCache<W>,
     out: &mut LaneTrajectory<W>,
 ) -> Result<(), EngineError> {
-    let nl = model.levels.len();
-    let nb = model.bands.len();
-    let cells = nb * nl;
-    let w = nl + 1;
-    let steps = model.steps_per_year as usize;
-    let dt = 1.0 / steps as f64;
-    let zero = [0.0; W];
-    let last_band_closed = model.bands.last().is_some_and(|b| b.upper.is_some());
-    let lanes = |index: usize| -> [f64; W] { params[index] };
-    let step_bands = bands_step_for::<W>(nl);
-    let year_band_major = year_band_major_for::<W>(nl);
-    let year_flows = year_flows_for::<W>(nl);
-
+    let run = Run::new(model, layout, params, plan, calibration);
     out.reset(model);
     out.clear_totals();
     // The working memory of the last run, sized afresh (taken while the
     // run writes `out`'s other fields, and put back at the end).
     let mut work = std::mem::take(&mut out.work);
-    let Work {
-        ageing_share,
-        carries,
-        x,
-        next,
-        carry,
-        x_sum,
-        inputs,
-        matrices,
-        keys,
-        use_rate,
-        delivered,
-        band_changes,
-        use_changes,
-        entry_shares,
-        entries_per_step,
-        shares_now,
-        shares_before,
-        shares_changed,
-    } = &mut work;
-    ageing_share.clear();
-    ageing_share.extend(model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)));
-    sized(carries, steps * nl, zero);
-    sized(x, cells, zero);
-    layout.population_lanes(params, x);
-    sized(next, cells, zero);
-    sized(carry, nl, zero);
-    sized(x_sum, cells, zero);
-    sized(inputs, nl * w, zero);
-    matrices.resize_with(nb, Vec::new);
-    for m in matrices.iter_mut() {
-        sized(m, nl * w, zero);
+    let entry_total = work.prepare(&run);
+    for (k, year) in model.years().enumerate() {
+        work.deliver(&run, k, year);
+        work.band_matrices(&run, k, year, cache)?;
+        work.use_rates(&run, k);
+        work.entries(&run, k, entry_total);
+        // Where this year's per-cell figures go (always the start when only
+        // totals are kept: they are summed at the year end).
+        let year_cells = if out.totals_only { 0 } else { k * run.cells };
+        work.step_year(&run, k, year, year_cells, out)?;
+        work.person_years(&run, year_cells, out);
+        work.flows(&run, k, year_cells, out);
+        work.activity_and_costs(&run, k, year, year_cells, out);
+        out.add_year_totals(model, year_cells);
+        // Without calibration a step only multiplies and adds numbers that
+        // are not negative (shares, people, entries), so no stock can go
+        // below zero; a number that is not finite anywhere makes its level's
+        // year-end total not finite, and then the cells are searched.
+        let level_end = &out.level_end[out.level_end.len() - run.nl..];
+        if !run.calibrating && !level_end.iter().all(|t| t.iter().all(|v| v.is_finite())) {
+            let start = &out.people_start[year_cells..year_cells + run.cells];
+            guard_cells(model, year, &mut work.x, start)?;
+        }
     }
-    keys.resize_with(nb, Vec::new);
-    for key in keys.iter_mut() {
-        sized(key, 2 * nl * w, zero);
-    }
-    sized(use_rate, model.services.len() * cells, zero);
-    // Share of each intervention's target population reached, per year so far.
-    delivered.resize_with(model.interventions.len(), Vec::new);
-    for d in delivered.iter_mut() {
-        d.clear();
+    out.work = work;
+    Ok(())
+}
+
+/// What every phase of a run reads: the model, its layout, each lane's
+/// numbers and the plan; the sizes they share; how the run is calibrated;
+/// and the band steps unrolled for the model's number of levels.
+struct Run<'a, const W: usize> {
+    model: &'a Model,
+    layout: &'a Layout,
+    params: &'a [[f64; W]],
+    plan: &'a [usize],
+    calibration: LaneCalibration<'a, W>,
+    /// Whether people migrate to or from a projection (or as recorded).
+    calibrating: bool,
+    nl: usize,
+    nb: usize,
+    cells: usize,
+    /// A matrix row's entries: each level, then the exit.
+    w: usize,
+    steps: usize,
+    /// A step's length in years.
+    dt: f64,
+    last_band_closed: bool,
+    step_bands: BandsStep<W>,
+    year_band_major: Option<YearBandMajor<W>>,
+    year_flows: Option<YearFlows<W>>,
+}
+
+impl<'a, const W: usize> Run<'a, W> {
+    fn new(
+        model: &'a Model,
+        layout: &'a Layout,
+        params: &'a [[f64; W]],
+        plan: &'a [usize],
+        calibration: LaneCalibration<'a, W>,
+    ) -> Self {
+        let nl = model.levels.len();
+        let nb = model.bands.len();
+        let steps = model.steps_per_year as usize;
+        let calibrating = match calibration {
+            LaneCalibration::None => false,
+            LaneCalibration::ToProjection => model.projection.is_some(),
+            LaneCalibration::Replay(recorded) => !recorded.is_empty(),
+        };
+        Run {
+            model,
+            layout,
+            params,
+            plan,
+            calibration,
+            calibrating,
+            nl,
+            nb,
+            cells: nb * nl,
+            w: nl + 1,
+            steps,
+            dt: 1.0 / steps as f64,
+            last_band_closed: model.bands.last().is_some_and(|b| b.upper.is_some()),
+            step_bands: bands_step_for::<W>(nl),
+            year_band_major: year_band_major_for::<W>(nl),
+            year_flows: year_flows_for::<W>(nl),
+        }
     }
 
-    // Years in which a band's transition or exit figures, or any use rate,
-    // take a new value (besides the first): only then are they re-read.
-    let years = model.horizon_years as usize;
-    sized(band_changes, years * nb, false);
-    sized(use_changes, years, false);
-    let year_of = |y: i32| {
-        usize::try_from(i64::from(y) - i64::from(model.start_year))
-            .ok()
-            .filter(|&k| k < years)
-    };
-    for b in 0..nb {
-        for from in 0..nl {
-            let series = (0..nl)
-                .map(|to| model.transition_index(b, from, to))
-                .map(|i| model.transitions[i].points())
-                .chain(std::iter::once(model.exits[b * nl + from].points()));
-            // A single point (a constant) never changes after the first year.
-            for points in series.filter(|points| points.len() > 1) {
-                for k in points.iter().filter_map(|p| year_of(p.0)) {
-                    band_changes[k * nb + b] = true;
+    /// The layout's number `index`, for every lane.
+    #[inline(always)]
+    fn lanes(&self, index: usize) -> [f64; W] {
+        self.params[index]
+    }
+}
+
+impl<const W: usize> Work<W> {
+    /// Sizes every field afresh for `run`, with the lanes' people at the
+    /// start in `x`, the years in which a band's figures or a use rate
+    /// change, and the entry mix; returns the mix's sum, per lane.
+    fn prepare(&mut self, run: &Run<'_, W>) -> [f64; W] {
+        let Run {
+            model,
+            layout,
+            params,
+            nl,
+            nb,
+            cells,
+            w,
+            steps,
+            dt,
+            ..
+        } = *run;
+        let zero = [0.0; W];
+        let Work {
+            ageing_share,
+            carries,
+            x,
+            next,
+            carry,
+            x_sum,
+            inputs,
+            matrices,
+            keys,
+            use_rate,
+            delivered,
+            band_changes,
+            use_changes,
+            entry_shares,
+            entries_per_step,
+            shares_now,
+            shares_before,
+            shares_changed,
+        } = self;
+        ageing_share.clear();
+        ageing_share.extend(model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)));
+        sized(carries, steps * nl, zero);
+        sized(x, cells, zero);
+        layout.population_lanes(params, x);
+        sized(next, cells, zero);
+        sized(carry, nl, zero);
+        sized(x_sum, cells, zero);
+        sized(inputs, nl * w, zero);
+        matrices.resize_with(nb, Vec::new);
+        for m in matrices.iter_mut() {
+            sized(m, nl * w, zero);
+        }
+        keys.resize_with(nb, Vec::new);
+        for key in keys.iter_mut() {
+            sized(key, 2 * nl * w, zero);
+        }
+        sized(use_rate, model.services.len() * cells, zero);
+        // Share of each intervention's target population reached, per year so far.
+        delivered.resize_with(model.interventions.len(), Vec::new);
+        for d in delivered.iter_mut() {
+            d.clear();
+        }
+
+        // Years in which a band's transition or exit figures, or any use rate,
+        // take a new value (besides the first): only then are they re-read.
+        let years = model.horizon_years as usize;
+        sized(band_changes, years * nb, false);
+        sized(use_changes, years, false);
+        let year_of = |y: i32| {
+            usize::try_from(i64::from(y) - i64::from(model.start_year))
+                .ok()
+                .filter(|&k| k < years)
+        };
+        for b in 0..nb {
+            for from in 0..nl {
+                let series = (0..nl)
+                    .map(|to| model.transition_index(b, from, to))
+                    .map(|i| model.transitions[i].points())
+                    .chain(std::iter::once(model.exits[b * nl + from].points()));
+                // A single point (a constant) never changes after the first year.
+                for points in series.filter(|points| points.len() > 1) {
+                    for k in points.iter().filter_map(|p| year_of(p.0)) {
+                        band_changes[k * nb + b] = true;
+                    }
                 }
             }
         }
-    }
-    for service in &model.services {
-        for series in service.use_rate.iter().filter(|s| !s.is_constant()) {
-            for k in series.points().iter().filter_map(|p| year_of(p.0)) {
-                use_changes[k] = true;
+        for service in &model.services {
+            for series in service.use_rate.iter().filter(|s| !s.is_constant()) {
+                for k in series.points().iter().filter_map(|p| year_of(p.0)) {
+                    use_changes[k] = true;
+                }
             }
         }
+        // The entry mix does not change from year to year: its shares and their
+        // sum (per lane) are read once.
+        entry_shares.clear();
+        entry_shares.extend((0..nl).map(|l| run.lanes(layout.entry_share(l))));
+        let entry_total: [f64; W] = std::array::from_fn(|lane| entry_shares.iter().map(|s| s[lane]).sum());
+        sized(entries_per_step, nl, zero);
+        sized(shares_now, model.interventions.len(), zero);
+        sized(shares_before, model.interventions.len(), zero);
+        sized(shares_changed, model.interventions.len(), false);
+        entry_total
     }
-    let calibrating = match calibration {
-        LaneCalibration::None => false,
-        LaneCalibration::ToProjection => model.projection.is_some(),
-        LaneCalibration::Replay(recorded) => !recorded.is_empty(),
-    };
-    // The entry mix does not change from year to year: its shares and their
-    // sum (per lane) are read once.
-    entry_shares.clear();
-    entry_shares.extend((0..nl).map(|l| lanes(layout.entry_share(l))));
-    let entry_total: [f64; W] = std::array::from_fn(|lane| entry_shares.iter().map(|s| s[lane]).sum());
-    sized(entries_per_step, nl, zero);
-    sized(shares_now, model.interventions.len(), zero);
-    sized(shares_before, model.interventions.len(), zero);
-    sized(shares_changed, model.interventions.len(), false);
 
-    for (k, year) in model.years().enumerate() {
-        // --- how much of each intervention is delivered this year
+    /// How much of each intervention in the plan is delivered in year `k`
+    /// (`delivered`), then its effect share, lagged delivery × fidelity
+    /// (`shares_now`), and whether that changed since last year.
+    fn deliver(&mut self, run: &Run<'_, W>, k: usize, year: i32) {
+        let Run {
+            model,
+            layout,
+            plan,
+            nl,
+            ..
+        } = *run;
+        let zero = [0.0; W];
+        let Work {
+            x,
+            delivered,
+            shares_now,
+            shares_before,
+            shares_changed,
+            ..
+        } = self;
         for &i in plan {
             let iv = &model.interventions[i];
             let scale = iv.scale_in(year);
-            let reach = lanes(layout.reach(i));
+            let reach = run.lanes(layout.reach(i));
             let share: [f64; W] = match iv.reach {
                 Reach::Share(_) => reach.map(|r| r * scale),
                 Reach::Places(_) => std::array::from_fn(|lane| {
@@ -161,7 +285,7 @@ pub fn simulate_lanes<const W: usize>(
         std::mem::swap(shares_now, shares_before);
         for &i in plan {
             let lag = model.interventions[i].lag_years as usize;
-            let fidelity = lanes(layout.fidelity(i));
+            let fidelity = run.lanes(layout.fidelity(i));
             let workforce = model.interventions[i].delivery_factor();
             shares_now[i] = if k >= lag {
                 std::array::from_fn(|lane| delivered[i][k - lag][lane] * (fidelity[lane] * workforce))
@@ -172,11 +296,38 @@ pub fn simulate_lanes<const W: usize>(
         for &i in plan {
             shares_changed[i] = k == 0 || shares_now[i] != shares_before[i];
         }
-        let effect_share = |i: usize| shares_now[i];
+    }
 
-        // --- per-step matrices with effects folded in. A band's matrix is
-        // rebuilt only when its annual figures or effect factors changed
-        // since last year (`key` holds both: figures, then factors).
+    /// Each band's per-step matrix for year `k` with the effects folded in
+    /// (`matrices`). A band's matrix is rebuilt only when its annual figures
+    /// or effect factors changed since last year (`key` holds both: figures,
+    /// then factors).
+    fn band_matrices(
+        &mut self,
+        run: &Run<'_, W>,
+        k: usize,
+        year: i32,
+        cache: &mut MatrixCache<W>,
+    ) -> Result<(), EngineError> {
+        let Run {
+            model,
+            layout,
+            plan,
+            nl,
+            nb,
+            w,
+            ..
+        } = *run;
+        let zero = [0.0; W];
+        let Work {
+            inputs,
+            matrices,
+            keys,
+            band_changes,
+            shares_now,
+            shares_changed,
+            ..
+        } = self;
         let intensities = model.transition_mode == crate::model::TransitionMode::Rates;
         for b in 0..nb {
             let touched = plan
@@ -192,9 +343,9 @@ pub fn simulate_lanes<const W: usize>(
                     figures[from * w + to] = if to == from {
                         zero
                     } else if to == nl {
-                        lanes(layout.exit(k, b * nl + from))
+                        run.lanes(layout.exit(k, b * nl + from))
                     } else {
-                        lanes(layout.transition(k, b, from, to))
+                        run.lanes(layout.transition(k, b, from, to))
                     };
                     factors[from * w + to] = [1.0; W];
                 }
@@ -204,7 +355,7 @@ pub fn simulate_lanes<const W: usize>(
                 if !iv.target_bands.contains(&b) {
                     continue;
                 }
-                let e = effect_share(i);
+                let e = shares_now[i];
                 if e == zero {
                     continue;
                 }
@@ -212,7 +363,7 @@ pub fn simulate_lanes<const W: usize>(
                     if let Effect::Transition { from, to, .. } = *effect
                         && iv.target_levels.contains(&from)
                     {
-                        let rr = lanes(layout.effect(i, n));
+                        let rr = run.lanes(layout.effect(i, n));
                         let slot = &mut factors[from * w + to.unwrap_or(nl)];
                         for lane in 0..W {
                             slot[lane] *= 1.0 - e[lane] * (1.0 - rr[lane]);
@@ -238,14 +389,33 @@ pub fn simulate_lanes<const W: usize>(
             let m = cache.matrix(model, b, year, inputs)?;
             matrices[b].copy_from_slice(m);
         }
+        Ok(())
+    }
 
-        // --- use rates with effects folded in (re-read only when they or the
-        // effects change)
+    /// The use rates of year `k` with effects folded in (re-read only when
+    /// they or the effects change).
+    fn use_rates(&mut self, run: &Run<'_, W>, k: usize) {
+        let Run {
+            model,
+            layout,
+            plan,
+            nl,
+            cells,
+            ..
+        } = *run;
+        let zero = [0.0; W];
+        let Work {
+            use_rate,
+            use_changes,
+            shares_now,
+            shares_changed,
+            ..
+        } = self;
         let use_touched = plan.iter().any(|&i| shares_changed[i]);
         if k == 0 || use_changes[k] || use_touched {
             for s in 0..model.services.len() {
                 for c in 0..cells {
-                    use_rate[s * cells + c] = lanes(layout.use_rate(k, s, c));
+                    use_rate[s * cells + c] = run.lanes(layout.use_rate(k, s, c));
                 }
             }
         }
@@ -254,13 +424,13 @@ pub fn simulate_lanes<const W: usize>(
                 break;
             }
             let iv = &model.interventions[i];
-            let e = effect_share(i);
+            let e = shares_now[i];
             if e == zero {
                 continue;
             }
             for (n, effect) in iv.effects.iter().enumerate() {
                 if let Effect::Service { service, .. } = *effect {
-                    let m = lanes(layout.effect(i, n));
+                    let m = run.lanes(layout.effect(i, n));
                     for &b in &iv.target_bands {
                         for &l in &iv.target_levels {
                             let u = &mut use_rate[service * cells + b * nl + l];
@@ -272,9 +442,17 @@ pub fn simulate_lanes<const W: usize>(
                 }
             }
         }
+    }
 
-        // --- entries per step, by level (the mix is rescaled to sum to 1)
-        let people_entering = lanes(layout.entries(k));
+    /// Entries per step in year `k`, by level (the mix is rescaled to sum to 1).
+    fn entries(&mut self, run: &Run<'_, W>, k: usize, entry_total: [f64; W]) {
+        let Run { layout, dt, .. } = *run;
+        let Work {
+            entry_shares,
+            entries_per_step,
+            ..
+        } = self;
+        let people_entering = run.lanes(layout.entries(k));
         for (l, per_step) in entries_per_step.iter_mut().enumerate() {
             *per_step = std::array::from_fn(|lane| {
                 let total = entry_total[lane];
@@ -285,10 +463,43 @@ pub fn simulate_lanes<const W: usize>(
                 }
             });
         }
+    }
 
-        // Where this year's per-cell figures go (always the start when only
-        // totals are kept: they are summed at the year end).
-        let year_cells = if out.totals_only { 0 } else { k * cells };
+    /// The year's steps: need transitions and exits, ageing, entries and,
+    /// when calibrating, net migration; from the people at the start of the
+    /// year (`out.people_start`, written here) to those at its end
+    /// (`out.people_end`), with the step-start sums in `x_sum`.
+    fn step_year(
+        &mut self,
+        run: &Run<'_, W>,
+        k: usize,
+        year: i32,
+        year_cells: usize,
+        out: &mut LaneTrajectory<W>,
+    ) -> Result<(), EngineError> {
+        let Run {
+            model,
+            calibrating,
+            nl,
+            cells,
+            steps,
+            dt,
+            step_bands,
+            year_band_major,
+            ..
+        } = *run;
+        let zero = [0.0; W];
+        let Work {
+            ageing_share,
+            carries,
+            x,
+            next,
+            carry,
+            x_sum,
+            matrices,
+            entries_per_step,
+            ..
+        } = self;
         // Without calibration each band's year depends only on its own
         // people and on what ages in from the band below, step by step: the
         // year runs band by band (each band's matrix and people stay in the
@@ -339,84 +550,24 @@ pub fn simulate_lanes<const W: usize>(
                     entries[l][lane] += entries_per_step[l][lane];
                 }
             }
-            // Net migration to or from the projection.
-            let time_end = f64::from(year) + (step + 1) as f64 * dt;
-            let step_index = k * steps + step;
-            // (Nothing to do without a projection or a recorded migration.)
-            for b in (0..nb).filter(|_| calibrating) {
-                let net: [f64; W] = match calibration {
-                    LaneCalibration::None => continue,
-                    LaneCalibration::ToProjection => match &model.projection {
-                        Some(p) => {
-                            let target = p.band_total(b, time_end);
-                            std::array::from_fn(|lane| {
-                                target - next[b * nl..(b + 1) * nl].iter().map(|v| v[lane]).sum::<f64>()
-                            })
-                        }
-                        None => continue,
-                    },
-                    LaneCalibration::Replay(recorded) => recorded.get(step_index * nb + b).copied().unwrap_or(zero),
-                };
-                if matches!(calibration, LaneCalibration::ToProjection) {
-                    out.migration_by_step.push(net);
-                }
-                if net == zero {
-                    continue;
-                }
-                // Spread over levels in proportion to the band's people (or by
-                // its starting mix if it is empty); a lane with no net
-                // migration is left as it is. All lanes at once.
-                let band = &mut next[b * nl..(b + 1) * nl];
-                let start = &out.people_start[year_cells + b * nl..year_cells + (b + 1) * nl];
-                let mut total = [-0.0; W];
-                for people in band.iter() {
-                    add_lanes(&mut total, *people);
-                }
-                if (0..W).all(|lane| total[lane] > 0.0 && net[lane] != 0.0) {
-                    // The usual case, every lane alike: in proportion to the
-                    // band's people (the same operations as below, with no
-                    // branch, so that the lanes go together).
-                    for (l, people) in band.iter_mut().enumerate() {
-                        let moved = &mut migration[b * nl + l];
-                        let (mut now, mut so_far) = (*people, *moved);
-                        for lane in 0..W {
-                            let add = net[lane] * (now[lane] / total[lane]);
-                            now[lane] += add;
-                            so_far[lane] += add;
-                        }
-                        *people = now;
-                        *moved = so_far;
-                    }
-                    continue;
-                }
-                // (The starting mix is needed only here, for an empty band.)
-                let mut start_total = [-0.0; W];
-                for first in start {
-                    add_lanes(&mut start_total, *first);
-                }
-                let even = 1.0 / nl as f64;
-                for (l, (people, first)) in band.iter_mut().zip(start).enumerate() {
-                    let moved = &mut migration[b * nl + l];
-                    for lane in 0..W {
-                        let weight = if total[lane] > 0.0 {
-                            people[lane] / total[lane]
-                        } else if start_total[lane] > 0.0 {
-                            first[lane] / start_total[lane]
-                        } else {
-                            even
-                        };
-                        let add = net[lane] * weight;
-                        if net[lane] != 0.0 {
-                            people[lane] += add;
-                            moved[lane] += add;
-                        }
-                    }
-                }
-            }
-            // Calibration can take a cell below zero: refuse that, and clear
-            // rounding-sized negatives. (Without calibration nothing can go
-            // negative; non-finite numbers are caught at the year end.)
+            // Net migration to or from the projection (nothing to do
+            // without a projection or a recorded migration). Calibration can
+            // take a cell below zero: refuse that, and clear rounding-sized
+            // negatives. (Without calibration nothing can go negative;
+            // non-finite numbers are caught at the year end.)
             if calibrating {
+                let time_end = f64::from(year) + (step + 1) as f64 * dt;
+                let step_index = k * steps + step;
+                let start = &out.people_start[year_cells..year_cells + cells];
+                migrate(
+                    run,
+                    time_end,
+                    step_index,
+                    next,
+                    start,
+                    migration,
+                    &mut out.migration_by_step,
+                );
                 guard(model, year, next, x)?;
             }
             std::mem::swap(x, next);
@@ -426,6 +577,21 @@ pub fn simulate_lanes<const W: usize>(
             guard(model, year, x, &out.people_start[year_cells..year_cells + cells])?;
         }
         out.people_end[year_cells..year_cells + cells].copy_from_slice(x);
+        Ok(())
+    }
+
+    /// Person-years of the year from the step-start sums, and ageing in and
+    /// out of the last band.
+    fn person_years(&self, run: &Run<'_, W>, year_cells: usize, out: &mut LaneTrajectory<W>) {
+        let Run {
+            model,
+            nl,
+            cells,
+            dt,
+            last_band_closed,
+            ..
+        } = *run;
+        let Work { x, x_sum, .. } = self;
         // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
         // the end-of-step or half-cycle count by the year's first and last stocks.
         // (The convention chosen once, outside the loop over cells.)
@@ -463,9 +629,22 @@ pub fn simulate_lanes<const W: usize>(
                 out.aged_out[year_cells + c] = out.ageing_out[year_cells + c];
             }
         }
+    }
 
-        // --- flows over the year: the matrix is constant within a year, so
-        // each flow is (people at the start of each step, summed) × share.
+    /// Flows over the year: the matrix is constant within a year, so each
+    /// flow is (people at the start of each step, summed) × share.
+    fn flows(&self, run: &Run<'_, W>, k: usize, year_cells: usize, out: &mut LaneTrajectory<W>) {
+        let Run {
+            nl,
+            nb,
+            cells,
+            w,
+            year_flows,
+            ..
+        } = *run;
+        let Work { x_sum, matrices, .. } = self;
+        let detail = !out.totals_only;
+
         let flows_at = k * nb * nl * nl;
         let level_flows = &mut out.level_flows[k * nl * nl..(k + 1) * nl * nl];
         let exits = &mut out.exits[year_cells..year_cells + cells];
@@ -499,6 +678,30 @@ pub fn simulate_lanes<const W: usize>(
                 }
             }
         }
+    }
+
+    /// Each service's activity in year `k`, and each intervention's
+    /// participants and cost.
+    fn activity_and_costs(
+        &self,
+        run: &Run<'_, W>,
+        k: usize,
+        year: i32,
+        year_cells: usize,
+        out: &mut LaneTrajectory<W>,
+    ) {
+        let Run {
+            model,
+            layout,
+            plan,
+            nl,
+            cells,
+            ..
+        } = *run;
+        let zero = [0.0; W];
+        let Work {
+            use_rate, delivered, ..
+        } = self;
         // Activity per service: Σ over cells (in cell order) of use rate ×
         // person-years. Eight services at a time advance together (then
         // four, then one), each its own chain of additions, so that one sum
@@ -523,8 +726,8 @@ pub fn simulate_lanes<const W: usize>(
         for &i in plan {
             let iv = &model.interventions[i];
             let running = iv.scale_in(year) > 0.0;
-            let cost = lanes(layout.cost_per_participant(i));
-            let fixed = lanes(layout.fixed_cost(i));
+            let cost = run.lanes(layout.cost_per_participant(i));
+            let fixed = run.lanes(layout.fixed_cost(i));
             let mut participants = zero;
             for &b in &iv.target_bands {
                 for &l in &iv.target_levels {
@@ -538,18 +741,99 @@ pub fn simulate_lanes<const W: usize>(
             out.intervention_cost[k * ni + i] =
                 std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
         }
-        out.add_year_totals(model, year_cells);
-        // Without calibration a step only multiplies and adds numbers that
-        // are not negative (shares, people, entries), so no stock can go
-        // below zero; a number that is not finite anywhere makes its level's
-        // year-end total not finite, and then the cells are searched.
-        let level_end = &out.level_end[out.level_end.len() - nl..];
-        if !calibrating && !level_end.iter().all(|t| t.iter().all(|v| v.is_finite())) {
-            guard_cells(model, year, x, &out.people_start[year_cells..year_cells + cells])?;
+    }
+}
+
+/// Net migration to or from the projection (or as recorded) at the end of
+/// step `step_index` (`time_end`, in years), spread over each band's levels
+/// in `next` and added to the year's `migration`; `people_start` holds the
+/// year's people at its start. Migration to a projection is recorded in
+/// `migration_by_step`, for the scenarios to replay.
+fn migrate<const W: usize>(
+    run: &Run<'_, W>,
+    time_end: f64,
+    step_index: usize,
+    next: &mut [[f64; W]],
+    people_start: &[[f64; W]],
+    migration: &mut [[f64; W]],
+    migration_by_step: &mut Vec<[f64; W]>,
+) {
+    let Run {
+        model,
+        calibration,
+        nl,
+        nb,
+        ..
+    } = *run;
+    let zero = [0.0; W];
+    for b in 0..nb {
+        let net: [f64; W] = match calibration {
+            LaneCalibration::None => continue,
+            LaneCalibration::ToProjection => match &model.projection {
+                Some(p) => {
+                    let target = p.band_total(b, time_end);
+                    std::array::from_fn(|lane| target - next[b * nl..(b + 1) * nl].iter().map(|v| v[lane]).sum::<f64>())
+                }
+                None => continue,
+            },
+            LaneCalibration::Replay(recorded) => recorded.get(step_index * nb + b).copied().unwrap_or(zero),
+        };
+        if matches!(calibration, LaneCalibration::ToProjection) {
+            migration_by_step.push(net);
+        }
+        if net == zero {
+            continue;
+        }
+        // Spread over levels in proportion to the band's people (or by
+        // its starting mix if it is empty); a lane with no net
+        // migration is left as it is. All lanes at once.
+        let band = &mut next[b * nl..(b + 1) * nl];
+        let start = &people_start[b * nl..(b + 1) * nl];
+        let mut total = [-0.0; W];
+        for people in band.iter() {
+            add_lanes(&mut total, *people);
+        }
+        if (0..W).all(|lane| total[lane] > 0.0 && net[lane] != 0.0) {
+            // The usual case, every lane alike: in proportion to the
+            // band's people (the same operations as below, with no
+            // branch, so that the lanes go together).
+            for (l, people) in band.iter_mut().enumerate() {
+                let moved = &mut migration[b * nl + l];
+                let (mut now, mut so_far) = (*people, *moved);
+                for lane in 0..W {
+                    let add = net[lane] * (now[lane] / total[lane]);
+                    now[lane] += add;
+                    so_far[lane] += add;
+                }
+                *people = now;
+                *moved = so_far;
+            }
+            continue;
+        }
+        // (The starting mix is needed only here, for an empty band.)
+        let mut start_total = [-0.0; W];
+        for first in start {
+            add_lanes(&mut start_total, *first);
+        }
+        let even = 1.0 / nl as f64;
+        for (l, (people, first)) in band.iter_mut().zip(start).enumerate() {
+            let moved = &mut migration[b * nl + l];
+            for lane in 0..W {
+                let weight = if total[lane] > 0.0 {
+                    people[lane] / total[lane]
+                } else if start_total[lane] > 0.0 {
+                    first[lane] / start_total[lane]
+                } else {
+                    even
+                };
+                let add = net[lane] * weight;
+                if net[lane] != 0.0 {
+                    people[lane] += add;
+                    moved[lane] += add;
+                }
+            }
         }
     }
-    out.work = work;
-    Ok(())
 }
 
 /// `v` emptied and filled with `n` copies of `value` (its room kept).
@@ -603,244 +887,6 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) 
     Ok(out.lane(model, 0))
 }
 
-/// `$f::<W, NL>` for `$nl` levels from 1 to 8 (the versions unrolled for
-/// the number of levels), else `$beyond`.
-macro_rules! by_levels {
-    ($nl:expr, $f:ident, $beyond:expr) => {
-        match $nl {
-            1 => $f::<W, 1>,
-            2 => $f::<W, 2>,
-            3 => $f::<W, 3>,
-            4 => $f::<W, 4>,
-            5 => $f::<W, 5>,
-            6 => $f::<W, 6>,
-            7 => $f::<W, 7>,
-            8 => $f::<W, 8>,
-            _ => $beyond,
-        }
-    };
-}
-
-/// One step of every band, youngest first (`carry` passes each band's
-/// ageing to the next): `matrices[b]`, stocks `x` → `next`, step-start sums
-/// `x_sum`, ageing out `aged`, each band's ageing share.
-type BandsStep<const W: usize> = fn(
-    matrices: &[Vec<[f64; W]>],
-    x: &[[f64; W]],
-    next: &mut [[f64; W]],
-    x_sum: &mut [[f64; W]],
-    carry: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    ageing_share: &[f64],
-);
-
-/// The step for `nl` levels: unrolled for 1–8 levels (the loop
-/// bookkeeping otherwise costs as much as the arithmetic), a loop beyond.
-/// Every version does the same operations in the same order.
-fn bands_step_for<const W: usize>(nl: usize) -> BandsStep<W> {
-    by_levels!(nl, bands_step, bands_step_any::<W>)
-}
-
-fn bands_step<const W: usize, const NL: usize>(
-    matrices: &[Vec<[f64; W]>],
-    x: &[[f64; W]],
-    next: &mut [[f64; W]],
-    x_sum: &mut [[f64; W]],
-    carry: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    ageing_share: &[f64],
-) {
-    // What ages from one band into the next stays in registers.
-    let mut moving: [[f64; W]; NL] = std::array::from_fn(|l| carry[l]);
-    for (b, (((m, band_next), band_x), band_sum)) in matrices
-        .iter()
-        .zip(next.chunks_exact_mut(NL))
-        .zip(x.chunks_exact(NL))
-        .zip(x_sum.chunks_exact_mut(NL))
-        .enumerate()
-    {
-        let band_aged = &mut aged[b * NL..(b + 1) * NL];
-        band_step::<W, NL>(m, band_x, band_next, &mut moving, band_aged, band_sum, ageing_share[b]);
-    }
-    carry[..NL].copy_from_slice(&moving);
-}
-
-fn bands_step_any<const W: usize>(
-    matrices: &[Vec<[f64; W]>],
-    x: &[[f64; W]],
-    next: &mut [[f64; W]],
-    x_sum: &mut [[f64; W]],
-    carry: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    ageing_share: &[f64],
-) {
-    let nl = carry.len();
-    for (b, (((m, band_next), band_x), band_sum)) in matrices
-        .iter()
-        .zip(next.chunks_exact_mut(nl))
-        .zip(x.chunks_exact(nl))
-        .zip(x_sum.chunks_exact_mut(nl))
-        .enumerate()
-    {
-        let band_aged = &mut aged[b * nl..(b + 1) * nl];
-        band_step_any::<W>(m, band_x, band_next, carry, band_aged, band_sum, ageing_share[b]);
-    }
-}
-
-/// A year of `carries.len() / levels` steps, band by band (see
-/// [`year_band_major_for`]): stocks `x` (updated in place), step-start sums
-/// `x_sum` and ageing out `aged` (both written whole), each band's ageing
-/// share, the entries per step into the first band and their year sum
-/// `entries` (the first band's cells, written); `carries` is room for what
-/// ages out of a band at each step.
-type YearBandMajor<const W: usize> = fn(
-    matrices: &[Vec<[f64; W]>],
-    x: &mut [[f64; W]],
-    x_sum: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    ageing_share: &[f64],
-    entries_per_step: &[[f64; W]],
-    entries: &mut [[f64; W]],
-    carries: &mut [[f64; W]],
-);
-
-/// The band-by-band year for `nl` levels (1–8; none beyond, where the
-/// step-by-step loop serves).
-fn year_band_major_for<const W: usize>(nl: usize) -> Option<YearBandMajor<W>> {
-    Some(by_levels!(nl, year_band_major, return None))
-}
-
-#[allow(clippy::too_many_arguments)]
-fn year_band_major<const W: usize, const NL: usize>(
-    matrices: &[Vec<[f64; W]>],
-    x: &mut [[f64; W]],
-    x_sum: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    ageing_share: &[f64],
-    entries_per_step: &[[f64; W]],
-    entries: &mut [[f64; W]],
-    carries: &mut [[f64; W]],
-) {
-    // Nothing ages into the first band.
-    carries.fill([0.0; W]);
-    let entering: [[f64; W]; NL] = std::array::from_fn(|l| entries_per_step[l]);
-    let mut added = [[0.0; W]; NL];
-    // Bands go two at a time, their steps taken in turn: the second band's
-    // step needs only what the first's same step moved up, so the two
-    // chains of steps overlap in the processor (each band's operations are
-    // those, in the order, of running it alone). Two measured best: three
-    // or four bands at a time run out of registers. An odd last band goes
-    // alone. (`bands!(P, first)`: `bands_year` with this year's arguments.)
-    macro_rules! bands {
-        ($p:literal, $first:expr) => {
-            bands_year::<W, NL, $p>(
-                $first,
-                matrices,
-                x,
-                x_sum,
-                aged,
-                ageing_share,
-                &entering,
-                &mut added,
-                carries,
-            )
-        };
-    }
-    let nb = matrices.len();
-    for pair in 0..nb / 2 {
-        bands!(2, 2 * pair);
-    }
-    if nb % 2 == 1 {
-        bands!(1, nb - 1);
-    }
-    entries[..NL].copy_from_slice(&added);
-}
-
-/// `P` bands from `first`, a year of steps with the bands' steps in turn
-/// (see [`year_band_major`]).
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn bands_year<const W: usize, const NL: usize, const P: usize>(
-    first: usize,
-    matrices: &[Vec<[f64; W]>],
-    x: &mut [[f64; W]],
-    x_sum: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    ageing_share: &[f64],
-    entering: &[[f64; W]; NL],
-    added: &mut [[f64; W]; NL],
-    carries: &mut [[f64; W]],
-) {
-    let mut people: [[[f64; W]; NL]; P] = std::array::from_fn(|j| std::array::from_fn(|l| x[(first + j) * NL + l]));
-    let mut sum = [[[0.0; W]; NL]; P];
-    let mut out = [[[0.0; W]; NL]; P];
-    let m: [&[[f64; W]]; P] = std::array::from_fn(|j| &matrices[first + j][..]);
-    let share: [f64; P] = std::array::from_fn(|j| ageing_share[first + j]);
-    for carry in carries.chunks_exact_mut(NL) {
-        let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
-        for j in 0..P {
-            let mut next = [[0.0; W]; NL];
-            band_step::<W, NL>(m[j], &people[j], &mut next, carry, &mut out[j], &mut sum[j], share[j]);
-            if first + j == 0 {
-                for l in 0..NL {
-                    add_lanes(&mut next[l], entering[l]);
-                    add_lanes(&mut added[l], entering[l]);
-                }
-            }
-            people[j] = next;
-        }
-    }
-    for j in 0..P {
-        let cells = (first + j) * NL..(first + j + 1) * NL;
-        x[cells.clone()].copy_from_slice(&people[j]);
-        x_sum[cells.clone()].copy_from_slice(&sum[j]);
-        aged[cells].copy_from_slice(&out[j]);
-    }
-}
-
-/// A year's exits per cell and flows summed over bands (`level_flows`,
-/// from × to, added to), from the step-start sums `x_sum` and each band's
-/// matrix: what the flows loop in [`simulate_lanes`] works out when per-band
-/// flows are not kept, in the same order.
-type YearFlows<const W: usize> =
-    fn(matrices: &[Vec<[f64; W]>], x_sum: &[[f64; W]], exits: &mut [[f64; W]], level_flows: &mut [[f64; W]]);
-
-fn year_flows_for<const W: usize>(nl: usize) -> Option<YearFlows<W>> {
-    Some(by_levels!(nl, year_flows, return None))
-}
-
-fn year_flows<const W: usize, const NL: usize>(
-    matrices: &[Vec<[f64; W]>],
-    x_sum: &[[f64; W]],
-    exits: &mut [[f64; W]],
-    level_flows: &mut [[f64; W]],
-) {
-    let w = NL + 1;
-    let mut totals: [[[f64; W]; NL]; NL] =
-        std::array::from_fn(|from| std::array::from_fn(|to| level_flows[from * NL + to]));
-    for ((m, sums), band_exits) in matrices
-        .iter()
-        .zip(x_sum.chunks_exact(NL))
-        .zip(exits.chunks_exact_mut(NL))
-    {
-        let m = &m[..NL * w];
-        for from in 0..NL {
-            let sum = sums[from];
-            let row = &m[from * w..(from + 1) * w];
-            band_exits[from] = std::array::from_fn(|lane| sum[lane] * row[NL][lane]);
-            for to in 0..NL {
-                if to != from {
-                    let f: [f64; W] = std::array::from_fn(|lane| sum[lane] * row[to][lane]);
-                    add_lanes(&mut totals[from][to], f);
-                }
-            }
-        }
-    }
-    for from in 0..NL {
-        level_flows[from * NL..(from + 1) * NL].copy_from_slice(&totals[from]);
-    }
-}
-
 /// Each service's Σ over cells (in cell order) of use rate × person-years,
 /// `G` services at a time: `rates` holds the services' use rates one after
 /// another (`person_years.len()` cells each), `activity` their sums.
@@ -863,94 +909,6 @@ fn activity_sums<const W: usize, const G: usize>(
         }
         out.copy_from_slice(&sums);
     }
-}
-
-/// One band's step: need transitions and exits (`m`, from × (to, exit)),
-/// then ageing: a `share` of each level's people after the step moves up
-/// (`carry`, into the next band; `carry` holds what came up from the band
-/// below), keeping its level. `sum` gathers the step-start stocks.
-#[inline(always)]
-fn band_step<const W: usize, const NL: usize>(
-    m: &[[f64; W]],
-    x: &[[f64; W]],
-    next: &mut [[f64; W]],
-    carry: &mut [[f64; W]; NL],
-    aged: &mut [[f64; W]],
-    sum: &mut [[f64; W]],
-    share: f64,
-) {
-    let w = NL + 1;
-    let m = &m[..NL * w];
-    let x: [[f64; W]; NL] = std::array::from_fn(|l| x[l]);
-    let (next, aged, sum) = (&mut next[..NL], &mut aged[..NL], &mut sum[..NL]);
-    for l in 0..NL {
-        add_lanes(&mut sum[l], x[l]);
-    }
-    // Each level's people after the step, summed over the levels they came
-    // from in level order: row by row of the matrix (contiguous in memory).
-    let mut acc = [[0.0; W]; NL];
-    for from in 0..NL {
-        let row = &m[from * w..from * w + NL];
-        for to in 0..NL {
-            for lane in 0..W {
-                acc[to][lane] += x[from][lane] * row[to][lane];
-            }
-        }
-    }
-    for to in 0..NL {
-        let moved: [f64; W] = acc[to].map(|p| p * share);
-        let mut stock = [0.0; W];
-        for lane in 0..W {
-            stock[lane] = (acc[to][lane] - moved[lane]) + carry[to][lane];
-        }
-        next[to] = stock;
-        add_lanes(&mut aged[to], moved);
-        carry[to] = moved;
-    }
-}
-
-fn band_step_any<const W: usize>(
-    m: &[[f64; W]],
-    x: &[[f64; W]],
-    next: &mut [[f64; W]],
-    carry: &mut [[f64; W]],
-    aged: &mut [[f64; W]],
-    sum: &mut [[f64; W]],
-    share: f64,
-) {
-    let nl = x.len();
-    let w = nl + 1;
-    for (s, &people) in sum.iter_mut().zip(x) {
-        add_lanes(s, people);
-    }
-    for to in 0..nl {
-        let mut acc = [0.0; W];
-        for (&people, row) in x.iter().zip(m.chunks_exact(w)) {
-            let s = row[to];
-            for lane in 0..W {
-                acc[lane] += people[lane] * s[lane];
-            }
-        }
-        let moved: [f64; W] = acc.map(|p| p * share);
-        let mut stock = [0.0; W];
-        for lane in 0..W {
-            stock[lane] = (acc[lane] - moved[lane]) + carry[to][lane];
-        }
-        next[to] = stock;
-        add_lanes(&mut aged[to], moved);
-        carry[to] = moved;
-    }
-}
-
-/// `sum += value`, lane by lane. Taking the operands by value tells the
-/// compiler they cannot alias the destination, so this vectorises.
-#[inline(always)]
-fn add_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
-    let mut out = *sum;
-    for lane in 0..W {
-        out[lane] += value[lane];
-    }
-    *sum = out;
 }
 
 /// Refuses a stock that is not a finite number or is negative beyond

@@ -13,6 +13,7 @@ use crate::model::Model;
 mod compile;
 mod expm;
 mod kernel;
+mod step;
 
 pub use compile::MatrixCache;
 pub use kernel::{simulate, simulate_lanes};

@@ -221,12 +221,19 @@ pub fn report_sections(
     warnings: &[crate::error::InputError],
     table: &CostTable,
 ) -> Result<String, crate::charts::ChartError> {
-    use crate::evidence::harm_probability;
+    let mut h = String::new();
+    push_cost_table(&mut h, model, table);
+    push_effects(&mut h, model, warnings);
+    push_pathway_map(&mut h, model)?;
+    Ok(h)
+}
+
+/// The intervention cost table, ranked by return per pound, in its own section.
+fn push_cost_table(h: &mut String, model: &Model, table: &CostTable) {
     use crate::format::{currency_prefix, money_exact, money_millions, people, percent};
     use crate::output::html::escape;
     use std::fmt::Write;
     let cur = currency_prefix(&model.currency);
-    let mut h = String::new();
     let _ = writeln!(
         h,
         "<section id=\"interventions\">\n<h2>Interventions: cost, effect and evidence</h2>\n<p class=\"caption\">Each intervention in each scenario, ranked by return per {cur}1. Alone in a scenario it is measured against do-nothing; in a package, against the same package without it (what would be lost by dropping it), so increments need not add up to the package's total. Money discounted; moves are to a higher need level, all ages; cost per move avoided is discounted cost over discounted moves avoided.{}</p>",
@@ -301,8 +308,15 @@ pub fn report_sections(
         );
     }
     let _ = writeln!(h, "</section>");
+}
 
-    // The evidence behind each effect.
+/// Opens the evidence section: the scale, the model's warnings and the
+/// evidence behind each effect. `push_pathway_map` closes it.
+fn push_effects(h: &mut String, model: &Model, warnings: &[crate::error::InputError]) {
+    use crate::evidence::harm_probability;
+    use crate::format::percent;
+    use crate::output::html::escape;
+    use std::fmt::Write;
     let scale = &model.evidence_scale;
     let _ = writeln!(
         h,
@@ -381,8 +395,13 @@ pub fn report_sections(
         }
     }
     let _ = writeln!(h, "</tbody></table>");
+}
 
-    // The pathway map of every intervention in the file, and per scenario.
+/// The pathway map of every intervention in the file, and per scenario;
+/// closes the evidence section.
+fn push_pathway_map(h: &mut String, model: &Model) -> Result<(), crate::charts::ChartError> {
+    use crate::output::html::escape;
+    use std::fmt::Write;
     let map = crate::evidence::pathways::PathwayMap::of_file(model);
     let svg = PathwayChart { map: &map, model }.svg()?;
     let start = svg.find("<svg").unwrap_or(0);
@@ -419,5 +438,5 @@ pub fn report_sections(
         );
     }
     let _ = writeln!(h, "</tbody></table>\n</section>\n</section>");
-    Ok(h)
+    Ok(())
 }

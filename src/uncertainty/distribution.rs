@@ -152,6 +152,16 @@ impl Distribution {
                 ));
             }
         }
+        let d = Distribution::from_parameters(table, kind)?;
+        if let Some(problem) = d.accuracy_problem() {
+            return Err(problem);
+        }
+        Ok(d)
+    }
+
+    /// The distribution of `kind` (one of `from_table`'s, its keys already
+    /// checked) from its parameters, checked against each other.
+    fn from_parameters(table: &BTreeMap<String, toml::Value>, kind: &str) -> Result<Distribution, String> {
         let get = |key: &str| number(table, key);
         let need = |key: &str| -> Result<f64, String> {
             match number(table, key)? {
@@ -273,9 +283,6 @@ impl Distribution {
             },
             _ => unreachable!("kinds are matched above"),
         };
-        if let Some(problem) = d.accuracy_problem() {
-            return Err(problem);
-        }
         Ok(d)
     }
 

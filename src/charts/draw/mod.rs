@@ -1,0 +1,17 @@
+//! The drawing of each chart, for any plotters backend: what they share in
+//! `common`, then one file per chart or family of charts.
+
+mod areas;
+mod common;
+mod maturity;
+mod money;
+mod pathways;
+mod people;
+mod sensitivity;
+
+pub use areas::areas;
+pub use maturity::maturity;
+pub use money::{break_even, net_saving, spend, who_pays_who_saves};
+pub use pathways::pathway_map;
+pub use people::{demand_by_level, demand_difference, people_by_age};
+pub use sensitivity::bars;

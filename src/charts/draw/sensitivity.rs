@@ -1,0 +1,128 @@
+//! The sensitivity chart: a tornado or rank correlations.
+
+use super::common::{Area, Entry, Key, entry, header, muted, note, span, text, tick};
+use crate::charts::DrawResult;
+use crate::charts::style::{self, INK, MUTED};
+use plotters::prelude::*;
+
+/// Horizontal bars, one per input, largest first at the top: a tornado
+/// (low and high input around the central output) or rank correlations.
+pub fn bars<DB: DrawingBackend>(root: &Area<DB>, bars: &crate::charts::Bars) -> DrawResult<DB> {
+    use crate::charts::BarKind;
+    let legend: Vec<Entry> = match bars.kind {
+        BarKind::Tornado { .. } => vec![
+            entry(bars.low_label.clone(), style::SAVING, Key::Swatch),
+            entry(bars.high_label.clone(), style::ORANGE_KEY, Key::Swatch),
+            entry("central (all inputs at their means)", INK, Key::Line),
+        ],
+        BarKind::Correlation => {
+            let mut l = vec![entry(bars.low_label.clone(), style::SAVING, Key::Swatch)];
+            if bars.rows.iter().any(|r| r.second.is_some()) {
+                l.push(entry(bars.high_label.clone(), INK, Key::Swatch));
+            }
+            l
+        }
+    };
+    let body = header(root, &bars.title, &bars.subtitle, &legend)?;
+    if bars.rows.is_empty() {
+        return note(&body, "The file has no uncertain numbers to vary");
+    }
+    let k = bars.rows.len();
+    let (x, central) = match bars.kind {
+        BarKind::Tornado { central } => {
+            let values = bars
+                .rows
+                .iter()
+                .flat_map(|r| [Some(r.first), r.second])
+                .flatten()
+                .chain([central]);
+            (span(values, false), Some(central))
+        }
+        BarKind::Correlation => (-1.05..1.05, Some(0.0)),
+    };
+    let labels: Vec<String> = bars
+        .rows
+        .iter()
+        .map(|r| {
+            if r.label.chars().count() > 62 {
+                format!(
+                    "…{}",
+                    r.label
+                        .chars()
+                        .rev()
+                        .take(61)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<String>()
+                )
+            } else {
+                r.label.clone()
+            }
+        })
+        .collect();
+    let label_width = labels
+        .iter()
+        .map(|l| body.estimate_text_size(l, &text(style::TICK)).map_or(300, |(w, _)| w))
+        .max()
+        .unwrap_or(300)
+        .clamp(120, 820);
+    let mut chart = ChartBuilder::on(&body)
+        .margin(12)
+        .x_label_area_size(60)
+        .y_label_area_size(label_width + 24)
+        .build_cartesian_2d(x.clone(), -0.5..k as f64 - 0.5)?;
+    let names = labels.clone();
+    let label = move |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
+            names[names.len() - 1 - i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .y_labels(2 * k + 1)
+        .x_labels(9)
+        .y_label_formatter(&label)
+        .x_label_formatter(&|v| tick(*v))
+        .x_desc(bars.axis.as_str())
+        .label_style(text(style::TICK))
+        .axis_desc_style(muted(style::AXIS))
+        .axis_style(MUTED.stroke_width(1))
+        .bold_line_style(style::GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .disable_y_mesh()
+        .draw()?;
+    for (i, row) in bars.rows.iter().enumerate() {
+        let y = (k - 1 - i) as f64;
+        match (bars.kind, central) {
+            (BarKind::Tornado { central }, _) => {
+                chart.draw_series([
+                    Rectangle::new([(central, y - 0.36), (row.first, y)], style::SAVING.filled()),
+                    Rectangle::new(
+                        [(central, y), (row.second.unwrap_or(central), y + 0.36)],
+                        style::ORANGE_KEY.filled(),
+                    ),
+                ])?;
+            }
+            (BarKind::Correlation, _) => {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, y - 0.34), (row.first, y + 0.34)],
+                    style::SAVING.filled(),
+                )))?;
+                if let Some(p) = row.second {
+                    chart.draw_series(std::iter::once(Circle::new((p, y), 9, INK.filled())))?;
+                }
+            }
+        }
+    }
+    if let Some(c) = central {
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(c, -0.5), (c, k as f64 - 0.5)],
+            INK.stroke_width(3),
+        )))?;
+    }
+    Ok(())
+}
