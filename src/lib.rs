@@ -24,6 +24,7 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod serve;
+pub mod supply;
 pub mod timing;
 pub mod uncertainty;
 pub mod units;

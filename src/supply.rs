@@ -1,0 +1,400 @@
+//! The supply side's arithmetic, one step at a time and `W` lanes side by
+//! side (README, "The supply side"): a service's waiting list kept by time
+//! waited, served oldest first up to the step's capacity with the rest of
+//! the capacity shared in proportion to new demand; what unmet demand does
+//! (waits, is diverted to another service, or is lost); reneging; and the
+//! order in which services that divert to each other are worked out.
+//!
+//! Pure numbers: no model, no I/O. It is the first part of the supply side
+//! (issue 21): the engine does not call it yet; it will, each step, for
+//! every service that has a capacity.
+
+// Index loops over lanes are the plainest form here, as in the kernel.
+#![allow(clippy::needless_range_loop)]
+
+/// What a full service does with the demand it cannot serve: shares that
+/// sum to 1, and where the diverted share goes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WhenFull {
+    /// Joins the waiting list.
+    pub wait: f64,
+    /// Goes to `divert_to`.
+    pub divert: f64,
+    /// Is reported as unmet need, at no cost.
+    pub lost: f64,
+    /// The service that receives the diverted share (an index among the
+    /// model's services).
+    pub divert_to: Option<usize>,
+    /// The receiver's activity per unit diverted (e.g. residential
+    /// place-years per home care hour).
+    pub divert_ratio: f64,
+    /// The share of the list that leaves unserved each step (reneging: an
+    /// annual probability `p` is `1 − (1 − p)^dt` a step).
+    pub renege_per_step: f64,
+}
+
+impl WhenFull {
+    /// Everything unmet waits, nobody reneges.
+    pub fn wait() -> Self {
+        WhenFull {
+            wait: 1.0,
+            divert: 0.0,
+            lost: 0.0,
+            divert_to: None,
+            divert_ratio: 1.0,
+            renege_per_step: 0.0,
+        }
+    }
+}
+
+/// An annual probability as the probability of the same event in a step of
+/// `dt` years, for a constant hazard: `1 − (1 − p)^dt`.
+pub fn per_step(annual: f64, dt: f64) -> f64 {
+    1.0 - (1.0 - annual).powf(dt)
+}
+
+/// What one step of one service did, per lane, in the service's activity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Step<const W: usize> {
+    /// New demand this step (the cells' own and what was diverted in).
+    pub demand: [f64; W],
+    /// Served in all: from the list, then from new demand.
+    pub served: [f64; W],
+    /// Of `served`, what came off the waiting list.
+    pub served_from_list: [f64; W],
+    /// New demand not served: `demand − (served − served_from_list)`.
+    pub unmet: [f64; W],
+    /// Of `unmet`: joined the list, sent on (in this service's units) and lost.
+    pub waited: [f64; W],
+    pub diverted: [f64; W],
+    pub lost: [f64; W],
+    /// Left the list unserved this step.
+    pub reneged: [f64; W],
+}
+
+/// A service's waiting list by time waited: at the start of a step,
+/// `bins[k]` holds the activity that has been on the list for `k` whole
+/// steps after the step it joined in; the last bin holds everything that
+/// has waited at least that long.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingList<const W: usize> {
+    bins: Vec<[f64; W]>,
+}
+
+impl<const W: usize> WaitingList<W> {
+    /// An empty list that tells waits apart up to `bins − 1` steps (at least one bin).
+    pub fn new(bins: usize) -> Self {
+        WaitingList {
+            bins: vec![[0.0; W]; bins.max(1)],
+        }
+    }
+
+    /// What is waiting, per lane.
+    pub fn total(&self) -> [f64; W] {
+        let mut t = [0.0; W];
+        for bin in &self.bins {
+            for l in 0..W {
+                t[l] += bin[l];
+            }
+        }
+        t
+    }
+
+    /// What has waited at least `steps` whole steps, per lane (`steps`
+    /// beyond the last bin reads the last bin).
+    pub fn waited_at_least(&self, steps: usize) -> [f64; W] {
+        let mut t = [0.0; W];
+        for bin in &self.bins[steps.min(self.bins.len() - 1)..] {
+            for l in 0..W {
+                t[l] += bin[l];
+            }
+        }
+        t
+    }
+
+    /// Puts `amount` on the list as having waited `steps` whole steps (for
+    /// a list that starts full).
+    pub fn add(&mut self, steps: usize, amount: [f64; W]) {
+        let k = steps.min(self.bins.len() - 1);
+        for l in 0..W {
+            self.bins[k][l] += amount[l];
+        }
+    }
+
+    /// One step: the list is served first, oldest first, up to `capacity`;
+    /// then new `demand` up to what capacity is left; a share
+    /// `rule.renege_per_step` of what is still waiting leaves; everything
+    /// left on the list has waited one step more; the unmet new demand is
+    /// split by `rule`, and its waiting share joins the list (bin 0).
+    pub fn step(&mut self, demand: [f64; W], capacity: [f64; W], rule: &WhenFull) -> Step<W> {
+        let mut out = Step {
+            demand,
+            served: [0.0; W],
+            served_from_list: [0.0; W],
+            unmet: [0.0; W],
+            waited: [0.0; W],
+            diverted: [0.0; W],
+            lost: [0.0; W],
+            reneged: [0.0; W],
+        };
+        for l in 0..W {
+            // Oldest first.
+            let mut left = capacity[l].max(0.0);
+            for bin in self.bins.iter_mut().rev() {
+                let take = bin[l].min(left);
+                bin[l] -= take;
+                left -= take;
+                out.served_from_list[l] += take;
+            }
+            let new_served = demand[l].min(left);
+            out.served[l] = out.served_from_list[l] + new_served;
+            out.unmet[l] = demand[l] - new_served;
+            for bin in self.bins.iter_mut() {
+                let gone = bin[l] * rule.renege_per_step;
+                bin[l] -= gone;
+                out.reneged[l] += gone;
+            }
+            out.waited[l] = out.unmet[l] * rule.wait;
+            out.diverted[l] = out.unmet[l] * rule.divert;
+            out.lost[l] = out.unmet[l] * rule.lost;
+        }
+        // A step older: the last bin keeps what it had and takes the one before.
+        let n = self.bins.len();
+        if n > 1 {
+            for l in 0..W {
+                self.bins[n - 1][l] += self.bins[n - 2][l];
+            }
+            for k in (1..n - 1).rev() {
+                self.bins[k] = self.bins[k - 1];
+            }
+            self.bins[0] = [0.0; W];
+        }
+        for l in 0..W {
+            self.bins[0][l] += out.waited[l];
+        }
+        out
+    }
+}
+
+/// Each cell's share of its demand that is met this step when a service
+/// serves `served_new` of new demand `demand` (the same share for every
+/// cell: capacity is shared in proportion to demand); 1 when nothing was
+/// asked for.
+pub fn met_share<const W: usize>(served_new: [f64; W], demand: [f64; W]) -> [f64; W] {
+    std::array::from_fn(|l| {
+        if demand[l] > 0.0 {
+            (served_new[l] / demand[l]).clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    })
+}
+
+/// The order in which to work out services that divert to one another:
+/// every service before the one it diverts to. `Err` holds a cycle (the
+/// services in it, in order, the first repeated at the end) when the
+/// diversions form one.
+pub fn diversion_order(divert_to: &[Option<usize>]) -> Result<Vec<usize>, Vec<usize>> {
+    let n = divert_to.len();
+    // Each service's diverters must come first: count them.
+    let mut waiting = vec![0usize; n];
+    for to in divert_to.iter().flatten() {
+        waiting[*to] += 1;
+    }
+    let mut ready: Vec<usize> = (0..n).filter(|&s| waiting[s] == 0).rev().collect();
+    let mut order = Vec::with_capacity(n);
+    while let Some(s) = ready.pop() {
+        order.push(s);
+        if let Some(to) = divert_to[s] {
+            waiting[to] -= 1;
+            if waiting[to] == 0 {
+                ready.push(to);
+            }
+        }
+    }
+    if order.len() == n {
+        return Ok(order);
+    }
+    // Every service left is in a cycle or downstream of one: follow the
+    // diversions from one of them until a service repeats.
+    let start = (0..n).find(|s| !order.contains(s)).expect("a service not ordered");
+    let mut path = vec![start];
+    let mut at = start;
+    while let Some(to) = divert_to[at] {
+        if let Some(k) = path.iter().position(|&p| p == to) {
+            let mut cycle = path[k..].to_vec();
+            cycle.push(to);
+            return Err(cycle);
+        }
+        path.push(to);
+        at = to;
+    }
+    unreachable!("a service outside the order leads to a cycle")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-12 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    /// Constant demand `d` and capacity `c` a year, `steps` a year, for `years`.
+    fn run(d: f64, c: f64, steps: usize, years: usize, rule: &WhenFull, list: &mut WaitingList<1>) -> Vec<Step<1>> {
+        let dt = 1.0 / steps as f64;
+        (0..steps * years)
+            .map(|_| list.step([d * dt], [c * dt], rule))
+            .collect()
+    }
+
+    #[test]
+    fn demand_above_capacity_grows_the_list_by_the_difference_each_year() {
+        for steps in [1, 4, 12, 52] {
+            let mut list = WaitingList::<1>::new(10);
+            for year in 1..=5 {
+                run(1200.0, 1000.0, steps, 1, &WhenFull::wait(), &mut list);
+                assert!(
+                    close(list.total()[0], 200.0 * year as f64),
+                    "{steps} steps, year {year}"
+                );
+            }
+        }
+        // At demand = capacity the list stays empty.
+        let mut list = WaitingList::<1>::new(10);
+        let out = run(1000.0, 1000.0, 4, 3, &WhenFull::wait(), &mut list);
+        assert_eq!(list.total()[0], 0.0);
+        assert!(out.iter().all(|s| close(s.served[0], 250.0)));
+    }
+
+    #[test]
+    fn spare_capacity_drains_the_list_at_the_difference() {
+        let mut list = WaitingList::<1>::new(4);
+        list.add(0, [300.0]);
+        // Capacity 1000 against demand 800 a year, 12 steps: 200 a year off the list.
+        // The list is served first, so new demand waits behind it while it
+        // lasts: every step serves the whole capacity, and the list falls
+        // by 200/12 a step.
+        let mut before = list.total()[0];
+        for k in 0..12 {
+            let s = list.step([800.0 / 12.0], [1000.0 / 12.0], &WhenFull::wait());
+            assert!(close(s.served[0], 1000.0 / 12.0), "step {k} serves the whole capacity");
+            assert!(close(before - list.total()[0], 200.0 / 12.0), "step {k}");
+            before = list.total()[0];
+        }
+        assert!(close(list.total()[0], 100.0));
+        // Another half year empties it and then it stays empty.
+        run(800.0, 1000.0, 12, 1, &WhenFull::wait(), &mut list);
+        assert_eq!(list.total()[0], 0.0);
+    }
+
+    #[test]
+    fn reneging_converges_to_its_closed_form_level() {
+        // Per step: L' = (L − C)(1 − r) + (D − 0)… with the list at least a
+        // step's capacity, every step serves C off the list and none of the
+        // new demand D: L* = (D − C(1 − r)) / r, approached as (1 − r)^n.
+        let (d, c, r) = (30.0, 20.0, 0.05);
+        let rule = WhenFull {
+            renege_per_step: r,
+            ..WhenFull::wait()
+        };
+        let mut list = WaitingList::<1>::new(1);
+        list.add(0, [100.0]);
+        let star = (d - c * (1.0 - r)) / r;
+        for n in 1..=400 {
+            list.step([d], [c], &rule);
+            let expected = star + (1.0 - r).powi(n) * (100.0 - star);
+            assert!(
+                close(list.total()[0], expected),
+                "step {n}: {} vs {expected}",
+                list.total()[0]
+            );
+        }
+        assert!((list.total()[0] - star).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_share_over_a_target_wait_follows_the_oldest_first_rule() {
+        // 10 join a step, 6 served, oldest first; bins of one step, 3 bins
+        // (0, 1, at least 2 steps). Hand-worked:
+        // step 1: 6 of the 10 served, 4 wait → [4, 0, 0];
+        // step 2: the 4 served, then 2 of the new, 8 wait → [8, 0, 0];
+        // step 3: 6 of the 8 (2 left, a step older), 10 wait → [10, 2, 0];
+        // step 4: the 2, then 4 of the 10 (6 left) → [10, 6, 0];
+        // step 5: the 6 → [10, 10, 0]. The list grows by 4 a step.
+        let mut list = WaitingList::<1>::new(3);
+        let mut totals = Vec::new();
+        for _ in 0..5 {
+            list.step([10.0], [6.0], &WhenFull::wait());
+            totals.push(list.total()[0]);
+        }
+        assert_eq!(totals, [4.0, 8.0, 12.0, 16.0, 20.0]);
+        assert_eq!(list.bins, vec![[10.0], [10.0], [0.0]]);
+        // Capacity below the newcomers alone: 10 join, 3 served a step.
+        // step 1: 3 of the new served, 7 wait → [7, 0, 0];
+        // step 2: 3 off the 7 (4 left, a step older), 10 wait → [10, 4, 0];
+        // step 3: 3 off the oldest 4 (1 left, now two steps older), 10 wait → [10, 10, 1].
+        let mut list = WaitingList::<1>::new(3);
+        list.step([10.0], [3.0], &WhenFull::wait());
+        assert_eq!(list.bins, vec![[7.0], [0.0], [0.0]]);
+        list.step([10.0], [3.0], &WhenFull::wait());
+        assert_eq!(list.bins, vec![[10.0], [4.0], [0.0]]);
+        list.step([10.0], [3.0], &WhenFull::wait());
+        assert_eq!(list.bins, vec![[10.0], [10.0], [1.0]]);
+        assert_eq!(list.waited_at_least(2)[0], 1.0);
+        // A fourth step: 3 off the oldest (the 1, then 2 of the 10 of step 2).
+        list.step([10.0], [3.0], &WhenFull::wait());
+        assert_eq!(list.bins, vec![[10.0], [10.0], [8.0]]);
+        assert!(close(list.waited_at_least(2)[0] / list.total()[0], 8.0 / 28.0));
+    }
+
+    #[test]
+    fn unmet_demand_is_split_and_every_unit_accounted_for() {
+        let rule = WhenFull {
+            wait: 0.6,
+            divert: 0.3,
+            lost: 0.1,
+            divert_to: Some(1),
+            divert_ratio: 0.5,
+            renege_per_step: 0.0,
+        };
+        let mut list = WaitingList::<2>::new(4);
+        let s = list.step([100.0, 50.0], [70.0, 80.0], &rule);
+        assert_eq!(s.served, [70.0, 50.0]);
+        assert_eq!(s.unmet, [30.0, 0.0]);
+        assert!(close(s.waited[0], 18.0) && close(s.diverted[0], 9.0) && close(s.lost[0], 3.0));
+        for l in 0..2 {
+            let new_served = s.served[l] - s.served_from_list[l];
+            assert!(close(new_served + s.waited[l] + s.diverted[l] + s.lost[l], s.demand[l]));
+        }
+        assert!(close(list.total()[0], 18.0));
+        assert_eq!(list.total()[1], 0.0);
+    }
+
+    #[test]
+    fn diversions_are_ordered_and_cycles_refused() {
+        // 2 → 0 → 3, 1 alone.
+        let order = diversion_order(&[Some(3), None, Some(0), None]).unwrap();
+        let at = |s: usize| order.iter().position(|&x| x == s).unwrap();
+        assert!(at(2) < at(0) && at(0) < at(3));
+        assert_eq!(order.len(), 4);
+        assert_eq!(diversion_order(&[Some(1), Some(2), Some(0)]), Err(vec![0, 1, 2, 0]));
+        assert_eq!(diversion_order(&[None, Some(1)]), Err(vec![1, 1]));
+        assert_eq!(
+            diversion_order(&[Some(2), Some(2), None, Some(4), Some(3)]),
+            Err(vec![3, 4, 3])
+        );
+    }
+
+    #[test]
+    fn a_step_probability_from_an_annual_one() {
+        assert!(close(per_step(0.19, 0.5), 0.1));
+        let r = per_step(0.3, 1.0 / 12.0);
+        assert!(close(1.0 - (1.0 - r).powi(12), 0.3));
+    }
+
+    #[test]
+    fn the_met_share_is_one_without_demand() {
+        assert_eq!(met_share([5.0, 0.0, 3.0], [10.0, 0.0, 3.0]), [0.5, 1.0, 1.0]);
+    }
+}
