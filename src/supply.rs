@@ -232,6 +232,51 @@ pub fn diversion_order(divert_to: &[Option<usize>]) -> Result<Vec<usize>, Vec<us
     unreachable!("a service outside the order leads to a cycle")
 }
 
+/// One step of every service, in `order` ([`diversion_order`]): a
+/// service's new demand is its cells' own (`own[s]`) plus what the
+/// services diverting to it sent this step, times their `divert_ratio`.
+/// A service with a capacity (`capacity[s]`, this step's, and its
+/// `rules[s]` and `lists[s]`) serves up to it; one without serves all it is
+/// asked. Returns each service's step, by service.
+pub fn step_services<const W: usize>(
+    order: &[usize],
+    own: &[[f64; W]],
+    capacity: &[Option<[f64; W]>],
+    rules: &[Option<WhenFull>],
+    lists: &mut [Option<WaitingList<W>>],
+) -> Vec<Step<W>> {
+    let n = own.len();
+    let mut demand = own.to_vec();
+    let mut steps: Vec<Option<Step<W>>> = vec![None; n];
+    for &s in order {
+        let step = match (&capacity[s], &rules[s], &mut lists[s]) {
+            (Some(c), Some(rule), Some(list)) => list.step(demand[s], *c, rule),
+            _ => Step {
+                demand: demand[s],
+                served: demand[s],
+                served_from_list: [0.0; W],
+                unmet: [0.0; W],
+                waited: [0.0; W],
+                diverted: [0.0; W],
+                lost: [0.0; W],
+                reneged: [0.0; W],
+            },
+        };
+        if let Some(rule) = &rules[s]
+            && let Some(to) = rule.divert_to
+        {
+            for l in 0..W {
+                demand[to][l] += step.diverted[l] * rule.divert_ratio;
+            }
+        }
+        steps[s] = Some(step);
+    }
+    steps
+        .into_iter()
+        .map(|s| s.expect("every service is in the order"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -396,5 +441,74 @@ mod tests {
     #[test]
     fn the_met_share_is_one_without_demand() {
         assert_eq!(met_share([5.0, 0.0, 3.0], [10.0, 0.0, 3.0]), [0.5, 1.0, 1.0]);
+    }
+
+    #[test]
+    fn diversion_chains_conserve_activity() {
+        // Home care (0) diverts 40 % of what it cannot serve to residential
+        // care (1) at 0.002 place-years an hour; residential care, full too,
+        // sends 30 % of its own shortfall to acute bed-days (2) at 365 a
+        // place-year; acute has no capacity. Service 3 diverts to nobody.
+        let divert = |share: f64, to: usize, ratio: f64| WhenFull {
+            wait: 1.0 - share,
+            divert: share,
+            lost: 0.0,
+            divert_to: Some(to),
+            divert_ratio: ratio,
+            renege_per_step: 0.0,
+        };
+        let rules = vec![
+            Some(divert(0.4, 1, 0.002)),
+            Some(divert(0.3, 2, 365.0)),
+            None,
+            Some(WhenFull {
+                wait: 0.0,
+                lost: 1.0,
+                ..WhenFull::wait()
+            }),
+        ];
+        let order = diversion_order(&[Some(1), Some(2), None, None]).unwrap();
+        let mut lists = vec![
+            Some(WaitingList::<2>::new(2)),
+            Some(WaitingList::new(2)),
+            None,
+            Some(WaitingList::new(2)),
+        ];
+        let own = [[10_000.0, 8_000.0], [30.0, 30.0], [500.0, 500.0], [5.0, 1.0]];
+        let capacity = [Some([7_000.0, 9_000.0]), Some([25.0, 40.0]), None, Some([2.0, 2.0])];
+        for k in 0..3 {
+            let steps = step_services(&order, &own, &capacity, &rules, &mut lists);
+            for l in 0..2 {
+                for (s, step) in steps.iter().enumerate() {
+                    // What each service was asked: its own, and what was sent to it.
+                    let sent: f64 = (0..4)
+                        .filter(|&r| rules[r].as_ref().and_then(|x| x.divert_to) == Some(s))
+                        .map(|r| steps[r].diverted[l] * rules[r].as_ref().unwrap().divert_ratio)
+                        .sum();
+                    assert!(close(step.demand[l], own[s][l] + sent), "service {s}, lane {l}");
+                    let new_served = step.served[l] - step.served_from_list[l];
+                    assert!(
+                        close(
+                            new_served + step.waited[l] + step.diverted[l] + step.lost[l],
+                            step.demand[l]
+                        ),
+                        "service {s}, lane {l}"
+                    );
+                }
+                // Without a capacity, everything asked is served.
+                assert!(close(steps[2].served[l], steps[2].demand[l]));
+            }
+            if k == 0 {
+                // Lane 0: home care is 3,000 hours short; 1,200 go on as 2.4 places.
+                assert!(close(steps[0].diverted[0], 1_200.0));
+                assert!(close(steps[1].demand[0], 32.4));
+            } else {
+                // Later steps serve the 1,800 waiting hours first, so more is sent on.
+                assert!(steps[0].diverted[0] > 1_200.0);
+            }
+        }
+        // Lane 1 has spare home care: nothing is sent on from it.
+        let steps = step_services(&order, &own, &capacity, &rules, &mut lists);
+        assert_eq!(steps[0].diverted[1], 0.0);
     }
 }
