@@ -277,6 +277,109 @@ pub fn step_services<const W: usize>(
         .collect()
 }
 
+/// The people waiting for a place in a level that is full, by the cell
+/// they wait in (the one they would have left) and by time waited, `W`
+/// lanes side by side: `waiting[cell][k]` have waited `k` whole steps
+/// after the step they were held in (the last bin: at least that long).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlaceQueue<const W: usize> {
+    waiting: Vec<Vec<[f64; W]>>,
+}
+
+impl<const W: usize> PlaceQueue<W> {
+    /// An empty queue for `cells` cells that tells waits apart up to
+    /// `bins − 1` steps.
+    pub fn new(cells: usize, bins: usize) -> Self {
+        PlaceQueue {
+            waiting: vec![vec![[0.0; W]; bins.max(1)]; cells],
+        }
+    }
+
+    /// People waiting in `cell`, per lane.
+    pub fn in_cell(&self, cell: usize) -> [f64; W] {
+        let mut t = [0.0; W];
+        for bin in &self.waiting[cell] {
+            for l in 0..W {
+                t[l] += bin[l];
+            }
+        }
+        t
+    }
+
+    /// People waiting, per lane.
+    pub fn total(&self) -> [f64; W] {
+        let mut t = [0.0; W];
+        for c in 0..self.waiting.len() {
+            let w = self.in_cell(c);
+            for l in 0..W {
+                t[l] += w[l];
+            }
+        }
+        t
+    }
+
+    /// A share of those waiting in `cell` leaves the queue (they died,
+    /// moved out or moved on while they waited), evenly across their waits.
+    pub fn remove_share(&mut self, cell: usize, share: [f64; W]) {
+        for bin in &mut self.waiting[cell] {
+            for l in 0..W {
+                bin[l] -= bin[l] * share[l];
+            }
+        }
+    }
+
+    /// One step's admissions into a level with `spare` places free: first
+    /// come, first served. Those waiting longest go first, then the next
+    /// longest, and so on; the people newly moving this step (`new[cell]`)
+    /// come last; people who have waited equally long are admitted in the
+    /// same share. Everyone not admitted is held where they are, a step
+    /// older. Returns the people admitted from each cell.
+    pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]]) -> Vec<[f64; W]> {
+        let cells = self.waiting.len();
+        let bins = self.waiting.first().map_or(1, Vec::len);
+        let mut admitted = vec![[0.0; W]; cells];
+        let mut held = vec![[0.0; W]; cells];
+        for l in 0..W {
+            let mut left = spare[l].max(0.0);
+            // Those waiting, the longest first.
+            for k in (0..bins).rev() {
+                let asked: f64 = (0..cells).map(|c| self.waiting[c][k][l]).sum();
+                let share = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
+                for c in 0..cells {
+                    let take = self.waiting[c][k][l] * share;
+                    self.waiting[c][k][l] -= take;
+                    admitted[c][l] += take;
+                }
+                left = (left - asked * share).max(0.0);
+            }
+            // Then those newly moving.
+            let asked: f64 = new.iter().map(|n| n[l]).sum();
+            let share = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
+            for c in 0..cells {
+                admitted[c][l] += new[c][l] * share;
+                held[c][l] = new[c][l] * (1.0 - share);
+            }
+        }
+        // Everyone still waiting is a step older; the newly held join.
+        for (queue, held) in self.waiting.iter_mut().zip(&held) {
+            let n = queue.len();
+            if n > 1 {
+                for l in 0..W {
+                    queue[n - 1][l] += queue[n - 2][l];
+                }
+                for k in (1..n - 1).rev() {
+                    queue[k] = queue[k - 1];
+                }
+                queue[0] = [0.0; W];
+            }
+            for l in 0..W {
+                queue[0][l] += held[l];
+            }
+        }
+        admitted
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -510,5 +613,83 @@ mod tests {
         // Lane 1 has spare home care: nothing is sent on from it.
         let steps = step_services(&order, &own, &capacity, &rules, &mut lists);
         assert_eq!(steps[0].diverted[1], 0.0);
+    }
+
+    /// The level of a care home with `places` places, each resident leaving
+    /// with probability `leave` a step (a fixed mean stay), `flow` people a
+    /// step needing a place: the occupancy and the queue step by step.
+    fn care_home(places: f64, leave: f64, flow: f64, steps: usize) -> Vec<(f64, f64, f64)> {
+        let mut queue = PlaceQueue::<1>::new(1, 4);
+        let mut occupied = 0.0;
+        (0..steps)
+            .map(|_| {
+                let exits = occupied * leave;
+                occupied -= exits;
+                let admitted = queue.admit([places - occupied], &[[flow]])[0][0];
+                occupied += admitted;
+                (occupied, admitted, queue.total()[0])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_level_fills_at_its_closed_form_time_then_admits_its_exits() {
+        // Not yet full: O' = (1 − μ)O + λ, so O_n = (λ/μ)(1 − (1 − μ)^n),
+        // and it is first full at the step n* = ln(1 − Pμ/λ) / ln(1 − μ)
+        // (rounded up).
+        let (places, leave, flow) = (900.0, 0.02, 30.0);
+        let path = care_home(places, leave, flow, 400);
+        let full_at = ((1.0 - places * leave / flow).ln() / (1.0 - leave).ln()).ceil() as usize;
+        for (n, &(occupied, admitted, waiting)) in path.iter().enumerate() {
+            let step = n + 1;
+            if step < full_at {
+                let expected = flow / leave * (1.0 - (1.0 - leave).powi(step as i32));
+                assert!(close(occupied, expected), "step {step}: {occupied} vs {expected}");
+                assert!(close(admitted, flow) && waiting == 0.0, "step {step}");
+            } else {
+                // Full: it admits exactly the step's exits (μP) and holds the rest.
+                assert!(close(occupied, places), "step {step}");
+                if step > full_at {
+                    assert!(close(admitted, leave * places), "step {step}: {admitted}");
+                }
+            }
+        }
+        // The queue grows by λ − μP a step once full, against an independent count.
+        let (mut independent, mut occupied) = (0.0_f64, 0.0_f64);
+        for (n, &(_, _, waiting)) in path.iter().enumerate() {
+            occupied -= occupied * leave;
+            let spare = places - occupied;
+            let asked = independent + flow;
+            let admitted = asked.min(spare);
+            occupied += admitted;
+            independent = asked - admitted;
+            assert!(
+                close(waiting, independent),
+                "step {}: {waiting} vs {independent}",
+                n + 1
+            );
+        }
+    }
+
+    #[test]
+    fn places_go_first_come_first_served_across_cells() {
+        // Two cells ask; one place a step frees up.
+        let mut queue = PlaceQueue::<1>::new(2, 3);
+        // Step 1: 3 from cell 0 and 1 from cell 1, 2 places: half of each.
+        let a = queue.admit([2.0], &[[3.0], [1.0]]);
+        assert_eq!(a, vec![[1.5], [0.5]]);
+        assert_eq!((queue.in_cell(0), queue.in_cell(1)), ([1.5], [0.5]));
+        // Step 2: 1 place; the 2 held since step 1 come before 5 new from cell 1.
+        let a = queue.admit([1.0], &[[0.0], [5.0]]);
+        assert!(close(a[0][0], 0.75) && close(a[1][0], 0.25));
+        assert!(close(queue.in_cell(0)[0], 0.75) && close(queue.in_cell(1)[0], 5.25));
+        // Step 3: 2 places: the 1 left from step 1 first (0.75 and 0.25),
+        // then 1 of the 5 held at step 2.
+        let a = queue.admit([2.0], &[[0.0], [0.0]]);
+        assert!(close(a[0][0], 0.75) && close(a[1][0], 1.25), "{a:?}");
+        // A death among those waiting in cell 1 leaves the queue.
+        queue.remove_share(1, [0.5]);
+        assert!(close(queue.in_cell(1)[0], 2.0));
+        assert!(close(queue.total()[0], 2.0));
     }
 }
