@@ -190,6 +190,11 @@ fn bad_requests_get_clear_messages() {
     assert!(message(err).contains("calendar year"), "year paths are refused");
     let err = goal_seek(&model, "coaching", None, "intervention.Nobody.reach", &target, None).unwrap_err();
     assert!(message(err).contains("Nobody"));
+    // A path that names no band or level says so (not the last value tried).
+    let err = message(goal_seek(&model, "coaching", None, "transition.Nobody.Well.Unwell", &target, None).unwrap_err());
+    assert!(err.starts_with("unknown band `Nobody`"), "{err}");
+    let err = message(goal_seek(&model, "coaching", None, "transition.*.Well.Nowhere", &target, None).unwrap_err());
+    assert!(err.starts_with("unknown level `Nowhere`"), "{err}");
 }
 
 #[test]

@@ -90,7 +90,9 @@ pub fn values(model: &Model, paths: &[&ParamPath]) -> Vec<Result<f64, String>> {
     paths
         .iter()
         .map(|path| {
-            let mut last = String::new();
+            // When no value is accepted, the first refusal says why: a
+            // middling value (0.5) is refused for its name, not its size.
+            let mut first = None;
             let mut targets = None;
             for candidate in [0.5, 0.0, 1.0, 2030.0] {
                 match set(&mut probe, path, candidate) {
@@ -103,10 +105,12 @@ pub fn values(model: &Model, paths: &[&ParamPath]) -> Vec<Result<f64, String>> {
                         targets = Some(t);
                         break;
                     }
-                    Err(e) => last = e,
+                    Err(e) => {
+                        first.get_or_insert(e);
+                    }
                 }
             }
-            let targets = targets.ok_or(last)?;
+            let targets = targets.ok_or_else(|| first.unwrap_or_default())?;
             targets
                 .iter()
                 .find_map(|t| layout.indices(model, t).first().map(|&i| central[i]))
