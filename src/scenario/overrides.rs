@@ -211,6 +211,20 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
                 });
             }
         }
+        ParamPath::Capacity { service: name } => {
+            let capacity = non_negative(value, "a capacity")?;
+            let s = service(model, name)?;
+            match &mut model.services[s].capacity {
+                // No number of a capacity is uncertain yet (a capacity is
+                // not read as a distribution), so none is named here.
+                Some(c) => c.per_year = Series::constant(capacity),
+                None => {
+                    return Err(format!(
+                        "service `{name}` has no capacity; give it a `capacity` in the file first"
+                    ));
+                }
+            }
+        }
         ParamPath::Intervention { name, field } => return set_field(model, name, *field, value),
         ParamPath::RelativeRisk { intervention, from, to } => {
             return set_relative_risk(model, intervention, from, to, value);
