@@ -16,16 +16,15 @@ use toml::Spanned;
 /// How far the `when_full` shares may sum from 1.
 const SHARES_TOLERANCE: f64 = 1e-9;
 
-/// Service `service`'s capacity, if it gives one; `None` also after
+/// The capacity of service `raw` (number `service`), if it gives one; `None` also after
 /// recording a problem. `services` are the names of every service in the
 /// file, for `divert_to`.
 pub(super) fn capacity_from(
     v: &mut Validator,
-    s: &Spanned<RawService>,
+    raw: &RawService,
     service: usize,
     services: &[String],
 ) -> Option<Capacity> {
-    let raw = s.get_ref();
     let Some(capacity) = &raw.capacity else {
         refuse_without_capacity(v, raw);
         return None;

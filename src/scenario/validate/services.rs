@@ -43,7 +43,7 @@ pub(super) fn services_from(
             )
             .unwrap_or(0.0);
         let use_rate = service_use(v, names, s, service);
-        let capacity = capacity_from(v, s, service, &service_names);
+        let capacity = capacity_from(v, raw, service, &service_names);
         services.push(Service {
             name: raw.name.clone(),
             tier: raw.tier,
