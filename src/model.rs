@@ -198,6 +198,63 @@ pub struct Service {
     pub unit_cost: f64,
     /// Units of activity per person-year, per cell (band-major: `band * levels + level`).
     pub use_rate: Vec<Series<f64>>,
+    /// The most activity it can deliver, and what happens to demand beyond
+    /// it; `None`: it serves all it is asked (README, "The supply side").
+    /// Read and checked, not yet simulated: a file that gives one is
+    /// refused until the engine simulates capacities.
+    pub capacity: Option<Capacity>,
+}
+
+impl Service {
+    /// The service its unmet demand is diverted to, if any.
+    pub fn divert_to(&self) -> Option<usize> {
+        self.capacity.as_ref().and_then(|c| c.divert_to)
+    }
+}
+
+/// A service's capacity and what its unmet demand does (`when_full`).
+///
+/// Invariants (checked when the file is read): `per_year` is finite, ≥ 0
+/// and at most 10^12 in every year; `wait`, `divert` and `lost` are each
+/// in [0, 1] and sum to 1 (within 1e-9); `divert_to` is `Some` exactly
+/// when `divert > 0`, names another service, and the model's diversions
+/// form no cycle; `divert_ratio` is finite and > 0; `renege` is below 1;
+/// `target_wait_weeks` is finite and > 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Capacity {
+    /// Activity it can deliver a year, in the service's own unit, by year.
+    pub per_year: Series<f64>,
+    /// Share of unmet demand that joins the waiting list.
+    pub wait: f64,
+    /// Share of unmet demand sent on to `divert_to`.
+    pub divert: f64,
+    /// Share of unmet demand reported as unmet need, at no cost.
+    pub lost: f64,
+    /// The service (index into `Model::services`) that receives the diverted share.
+    pub divert_to: Option<usize>,
+    /// The receiver's activity per unit diverted (e.g. 0.002 residential
+    /// place-years per home care hour); 1 when not given.
+    pub divert_ratio: f64,
+    /// The chance a year that someone on the waiting list leaves it
+    /// unserved (recovers, goes elsewhere, dies); 0 when not given.
+    pub renege: AnnualProbability,
+    /// The wait, in weeks, whose breach is reported (e.g. 18), if any.
+    pub target_wait_weeks: Option<f64>,
+}
+
+impl Capacity {
+    /// What unmet demand does in a step of `dt` years, for
+    /// [`crate::supply`]: the annual chance of reneging becomes the step's.
+    pub fn when_full(&self, dt: f64) -> crate::supply::WhenFull {
+        crate::supply::WhenFull {
+            wait: self.wait,
+            divert: self.divert,
+            lost: self.lost,
+            divert_to: self.divert_to,
+            divert_ratio: self.divert_ratio,
+            renege_per_step: crate::supply::per_step(self.renege.value(), dt),
+        }
+    }
 }
 
 /// How many people an intervention reaches at full scale.
@@ -596,6 +653,18 @@ impl Model {
         self.services.iter().position(|s| s.name == name)
     }
 
+    /// The order in which to work out the services each step: every
+    /// service before the one it diverts to ([`crate::supply::diversion_order`]).
+    ///
+    /// Worked out when asked rather than kept on the model: it follows
+    /// from the services' `divert_to` alone, so it cannot fall out of step
+    /// with them when a model is copied and edited (scenarios, areas, the
+    /// workshop page), and it costs one pass over the services, once per run.
+    pub fn service_order(&self) -> Vec<usize> {
+        let divert_to: Vec<Option<usize>> = self.services.iter().map(Service::divert_to).collect();
+        crate::supply::diversion_order(&divert_to).expect("a checked model's diversions form no cycle")
+    }
+
     pub fn intervention_index(&self, name: &str) -> Option<usize> {
         self.interventions.iter().position(|i| i.name == name)
     }
@@ -657,6 +726,55 @@ mod tests {
         assert_eq!(s.at(2029), 1.0);
         assert_eq!(s.at(2030), 2.0);
         assert_eq!(s.at(2050), 2.0);
+    }
+
+    fn capacity(divert_to: Option<usize>) -> Capacity {
+        Capacity {
+            per_year: Series::constant(900.0),
+            wait: 0.5,
+            divert: if divert_to.is_some() { 0.3 } else { 0.0 },
+            lost: if divert_to.is_some() { 0.2 } else { 0.5 },
+            divert_to,
+            divert_ratio: 0.01,
+            renege: AnnualProbability::new(0.19).unwrap(),
+            target_wait_weeks: Some(18.0),
+        }
+    }
+
+    #[test]
+    fn a_capacity_gives_its_step_rule() {
+        let rule = capacity(Some(2)).when_full(0.5);
+        assert_eq!((rule.wait, rule.divert, rule.lost), (0.5, 0.3, 0.2));
+        assert_eq!((rule.divert_to, rule.divert_ratio), (Some(2), 0.01));
+        // 1 − (1 − 0.19)^½ = 0.1
+        assert!((rule.renege_per_step - 0.1).abs() < 1e-15);
+    }
+
+    #[test]
+    fn services_are_ordered_before_those_they_divert_to() {
+        let service = |capacity: Option<Capacity>| Service {
+            name: String::new(),
+            tier: Tier::Acute,
+            funder: 0,
+            unit_cost: 1.0,
+            use_rate: vec![],
+            capacity,
+        };
+        // 0 → 2 → 1, 3 with a capacity that diverts nowhere.
+        let text = include_str!("../tests/fixtures/small.toml");
+        let mut model = crate::scenario::parse(std::path::Path::new("small.toml"), text, String::new())
+            .unwrap()
+            .model;
+        model.services = vec![
+            service(Some(capacity(Some(2)))),
+            service(None),
+            service(Some(capacity(Some(1)))),
+            service(Some(capacity(None))),
+        ];
+        let order = model.service_order();
+        assert_eq!(order.len(), 4);
+        let at = |s: usize| order.iter().position(|&x| x == s).unwrap();
+        assert!(at(0) < at(2) && at(2) < at(1));
     }
 
     #[test]

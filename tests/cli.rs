@@ -214,6 +214,37 @@ fn bad_inputs_get_clear_messages() {
     }
 }
 
+/// A file whose `capacity` is sound is read and checked, then refused with
+/// exactly one problem, at the `capacity` line, until the engine simulates
+/// capacities; every capacity file with a mistake gets its own message and
+/// never that one (the gate comes after every other check).
+#[test]
+fn capacities_are_checked_then_refused() {
+    let gate = "`capacity` is read and checked, but this build of upstream does not simulate capacities yet";
+    let dir = bad_inputs();
+    let out = run_in(&dir, &["check", "capacity-not-simulated.toml"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "error: the input has 1 problem:\ncapacity-not-simulated.toml:76: service `Home care`: {gate} (see README, \"The supply side\"); remove it to run the model\n"
+        )
+    );
+    let mut bad = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        if !name.starts_with("capacity-") || !name.ends_with(".toml") || name == "capacity-not-simulated.toml" {
+            continue;
+        }
+        bad += 1;
+        let out = run_in(&dir, &["check", &name]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
+        assert!(stderr.contains(&name) && !stderr.contains(gate), "{name}: {stderr}");
+    }
+    assert!(bad >= 6, "{bad} capacity files with mistakes");
+}
+
 /// Files in `tests/bad-inputs/accepted/` look odd but are fine (a BOM,
 /// Windows line endings): they check and run.
 #[test]

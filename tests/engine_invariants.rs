@@ -360,6 +360,7 @@ fn build(raw: &Raw) -> Model {
             use_rate: (0..cells)
                 .map(|c| series(s, rs.use_rate[2 * c], rs.use_rate[2 * c + 1]))
                 .collect(),
+            capacity: None,
         })
         .collect();
     let interventions = raw

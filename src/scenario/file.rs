@@ -147,6 +147,29 @@ pub struct RawService {
     #[serde(rename = "use")]
     pub use_rate: Option<BTreeMap<String, Spanned<ByYear>>>,
     pub use_csv: Option<Spanned<String>>,
+    /// Activity it can deliver a year (README, "The supply side"; read and
+    /// checked, not yet simulated).
+    pub capacity: Option<Spanned<ByYear>>,
+    /// What demand beyond `capacity` does: shares that sum to 1.
+    pub when_full: Option<Spanned<RawWhenFull>>,
+    /// The service that takes the `divert` share.
+    pub divert_to: Option<Spanned<String>>,
+    /// The receiver's activity per unit diverted.
+    pub divert_ratio: Option<Spanned<f64>>,
+    /// Annual probability of leaving the waiting list unserved.
+    pub renege: Option<Spanned<f64>>,
+    /// The wait whose breach is reported, in weeks.
+    pub target_wait_weeks: Option<Spanned<f64>>,
+}
+
+/// `when_full = { wait = 0.6, divert = 0.4, lost = 0 }`: shares of the
+/// demand a full service cannot serve; a share left out is 0.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWhenFull {
+    pub wait: Option<Spanned<f64>>,
+    pub divert: Option<Spanned<f64>>,
+    pub lost: Option<Spanned<f64>>,
 }
 
 /// The ages an intervention's evidence covers: from (inclusive) to (exclusive).

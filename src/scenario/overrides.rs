@@ -215,6 +215,20 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
                 });
             }
         }
+        ParamPath::Capacity { service: name } => {
+            let capacity = non_negative(value, "a capacity")?;
+            let s = service(model, name)?;
+            match &mut model.services[s].capacity {
+                // No number of a capacity is uncertain yet (a capacity is
+                // not read as a distribution), so none is named here.
+                Some(c) => c.per_year = Series::constant(capacity),
+                None => {
+                    return Err(format!(
+                        "service `{name}` has no capacity; give it a `capacity` in the file first"
+                    ));
+                }
+            }
+        }
         ParamPath::Intervention { name, field } => return set_field(model, name, *field, value),
         ParamPath::RelativeRisk { intervention, from, to } => {
             return set_relative_risk(model, intervention, from, to, value);
@@ -625,4 +639,56 @@ fn check_scaled_draws(model: &Model, scaled: &[Target], factor: f64) -> Result<(
 /// The numbers `path` names in `model` (as an override of `value` would set them).
 pub fn targets(model: &Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, String> {
     set(&mut model.clone(), path, value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Capacity;
+
+    fn small() -> Model {
+        let text = include_str!("../../tests/fixtures/small.toml");
+        super::super::parse(std::path::Path::new("small.toml"), text, String::new())
+            .unwrap()
+            .model
+    }
+
+    #[test]
+    fn a_capacity_is_set_only_where_the_file_gives_one() {
+        let mut model = small();
+        let path = parse(&model, "service.Home care.capacity").unwrap();
+        assert_eq!(
+            apply(&mut model, &path, 100.0),
+            Err("service `Home care` has no capacity; give it a `capacity` in the file first".into())
+        );
+        let s = model.service_index("Home care").unwrap();
+        model.services[s].capacity = Some(Capacity {
+            per_year: Series::by_year(vec![(2025, 900.0), (2030, 1200.0)]),
+            wait: 1.0,
+            divert: 0.0,
+            lost: 0.0,
+            divert_to: None,
+            divert_ratio: 1.0,
+            renege: AnnualProbability::default(),
+            target_wait_weeks: None,
+        });
+        apply(&mut model, &path, 100.0).unwrap();
+        let capacity = model.services[s].capacity.as_ref().unwrap();
+        assert_eq!(capacity.per_year, Series::constant(100.0));
+        assert_eq!(
+            apply(&mut model, &path, -1.0),
+            Err("a capacity is -1; it must be ≥ 0".into())
+        );
+        let unknown = parse(&model, "service.Day care.capacity").unwrap();
+        assert_eq!(
+            apply(&mut model, &unknown, 1.0),
+            Err("unknown service `Day care`; the services are `GP`, `Admission`, `Home care`".into())
+        );
+        // Not a number a draw, sensitivity analysis or goal seeking varies yet.
+        assert!(
+            value(&model, &path)
+                .unwrap_err()
+                .ends_with("is not a number that sensitivity analysis or goal seeking can vary")
+        );
+    }
 }

@@ -9,7 +9,7 @@ use std::str::FromStr;
 
 /// The forms a path can take, for messages.
 pub const PATH_FORMS: &str = "discount_rate, entries.people, transition.BAND.FROM.TO, exit.BAND.LEVEL, \
-service.NAME.unit_cost, service.NAME.use.LEVEL, intervention.NAME.FIELD, \
+service.NAME.unit_cost, service.NAME.use.LEVEL, service.NAME.capacity, intervention.NAME.FIELD, \
 intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE (BAND may be `*`)";
 
 /// A parameter path as written: which kind of number it names, with the
@@ -29,6 +29,8 @@ pub enum ParamPath {
     UnitCost { service: String },
     /// `service.NAME.use.LEVEL`: the use rate in every band.
     UseRate { service: String, level: String },
+    /// `service.NAME.capacity`: activity a year, in every year.
+    Capacity { service: String },
     /// `intervention.NAME.FIELD`
     Intervention { name: String, field: InterventionField },
     /// `intervention.NAME.relative_risk.FROM.TO`: `to` may be `exit`.
@@ -136,6 +138,7 @@ impl ParamPath {
                 level: s(level),
             },
             ["service", service, "unit_cost"] => ParamPath::UnitCost { service: s(service) },
+            ["service", service, "capacity"] => ParamPath::Capacity { service: s(service) },
             ["service", service, "use", level] => ParamPath::UseRate {
                 service: s(service),
                 level: s(level),
@@ -180,6 +183,7 @@ impl fmt::Display for ParamPath {
             ParamPath::Exit { band, level } => write!(f, "exit.{band}.{level}"),
             ParamPath::UnitCost { service } => write!(f, "service.{service}.unit_cost"),
             ParamPath::UseRate { service, level } => write!(f, "service.{service}.use.{level}"),
+            ParamPath::Capacity { service } => write!(f, "service.{service}.capacity"),
             ParamPath::Intervention { name, field } => write!(f, "intervention.{name}.{}", field.key()),
             ParamPath::RelativeRisk { intervention, from, to } => {
                 write!(f, "intervention.{intervention}.relative_risk.{from}.{to}")
@@ -204,6 +208,7 @@ mod tests {
             "exit.85+.Complex",
             "service.GP.unit_cost",
             "service.GP.use.Healthy",
+            "service.Home care.capacity",
             "intervention.Falls prevention.reach",
             "intervention.Falls prevention.qualified",
             "intervention.Falls prevention.relative_risk.At risk.Substantial",

@@ -3,6 +3,7 @@
 //! Each part of the file has its own module; `validate` calls them in the
 //! file's order, so that problems are reported in that order.
 
+mod capacity;
 mod cells;
 mod flows;
 mod interventions;
@@ -126,6 +127,9 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
                 *p += x;
             }
         }
+    }
+    if v.errors.is_empty() {
+        capacity::refuse_capacities(&mut v, &file.services);
     }
     v.errors.finish(Loaded {
         model,

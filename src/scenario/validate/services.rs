@@ -1,6 +1,7 @@
-//! `[[services]]`: each service's unit cost, funder, and use rates by band
-//! and level.
+//! `[[services]]`: each service's unit cost, funder, use rates by band
+//! and level, and capacity (`capacity`).
 
+use super::capacity::{capacity_from, check_diversion_cycles};
 use super::cells::{cell_value, cell_year, lookup, row_location};
 use super::names::{Names, at_year, check_names};
 use super::values::{SeriesBuilder, by_year_points};
@@ -22,6 +23,7 @@ pub(super) fn services_from(
         "service",
         raw_services.iter().map(|s| (s.get_ref().name.as_str(), s.span())),
     );
+    let service_names: Vec<String> = raw_services.iter().map(|s| s.get_ref().name.clone()).collect();
     let mut services = Vec::new();
     for s in raw_services {
         let raw = s.get_ref();
@@ -41,14 +43,18 @@ pub(super) fn services_from(
             )
             .unwrap_or(0.0);
         let use_rate = service_use(v, names, s, service);
+        let capacity = capacity_from(v, raw, service, &service_names);
         services.push(Service {
             name: raw.name.clone(),
             tier: raw.tier,
             funder: funder_index(funders, &raw.funder),
             unit_cost,
             use_rate,
+            capacity,
         });
     }
+    let divert_to: Vec<Option<usize>> = services.iter().map(Service::divert_to).collect();
+    check_diversion_cycles(v, raw_services, &divert_to);
     services
 }
 
