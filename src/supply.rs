@@ -72,6 +72,51 @@ pub struct Step<const W: usize> {
     pub reneged: [f64; W],
 }
 
+impl<const W: usize> Step<W> {
+    /// A step asked for `demand`, with nothing served, held or sent on yet.
+    fn nothing_yet(demand: [f64; W]) -> Self {
+        Step {
+            demand,
+            served: [0.0; W],
+            served_from_list: [0.0; W],
+            unmet: [0.0; W],
+            waited: [0.0; W],
+            diverted: [0.0; W],
+            lost: [0.0; W],
+            reneged: [0.0; W],
+        }
+    }
+}
+
+/// Each lane's sum of `bins`.
+fn sum_bins<const W: usize>(bins: &[[f64; W]]) -> [f64; W] {
+    let mut t = [0.0; W];
+    for bin in bins {
+        for l in 0..W {
+            t[l] += bin[l];
+        }
+    }
+    t
+}
+
+/// Everything in `bins` a step older (the last bin keeps what it had and
+/// takes the one before), then `joining` in the first bin.
+fn age_bins<const W: usize>(bins: &mut [[f64; W]], joining: [f64; W]) {
+    let n = bins.len();
+    if n > 1 {
+        for l in 0..W {
+            bins[n - 1][l] += bins[n - 2][l];
+        }
+        for k in (1..n - 1).rev() {
+            bins[k] = bins[k - 1];
+        }
+        bins[0] = [0.0; W];
+    }
+    for l in 0..W {
+        bins[0][l] += joining[l];
+    }
+}
+
 /// A service's waiting list by time waited: at the start of a step,
 /// `bins[k]` holds the activity that has been on the list for `k` whole
 /// steps after the step it joined in; the last bin holds everything that
@@ -91,25 +136,13 @@ impl<const W: usize> WaitingList<W> {
 
     /// What is waiting, per lane.
     pub fn total(&self) -> [f64; W] {
-        let mut t = [0.0; W];
-        for bin in &self.bins {
-            for l in 0..W {
-                t[l] += bin[l];
-            }
-        }
-        t
+        sum_bins(&self.bins)
     }
 
     /// What has waited at least `steps` whole steps, per lane (`steps`
     /// beyond the last bin reads the last bin).
     pub fn waited_at_least(&self, steps: usize) -> [f64; W] {
-        let mut t = [0.0; W];
-        for bin in &self.bins[steps.min(self.bins.len() - 1)..] {
-            for l in 0..W {
-                t[l] += bin[l];
-            }
-        }
-        t
+        sum_bins(&self.bins[steps.min(self.bins.len() - 1)..])
     }
 
     /// Puts `amount` on the list as having waited `steps` whole steps (for
@@ -127,16 +160,7 @@ impl<const W: usize> WaitingList<W> {
     /// left on the list has waited one step more; the unmet new demand is
     /// split by `rule`, and its waiting share joins the list (bin 0).
     pub fn step(&mut self, demand: [f64; W], capacity: [f64; W], rule: &WhenFull) -> Step<W> {
-        let mut out = Step {
-            demand,
-            served: [0.0; W],
-            served_from_list: [0.0; W],
-            unmet: [0.0; W],
-            waited: [0.0; W],
-            diverted: [0.0; W],
-            lost: [0.0; W],
-            reneged: [0.0; W],
-        };
+        let mut out = Step::nothing_yet(demand);
         for l in 0..W {
             // Oldest first.
             let mut left = capacity[l].max(0.0);
@@ -158,20 +182,7 @@ impl<const W: usize> WaitingList<W> {
             out.diverted[l] = out.unmet[l] * rule.divert;
             out.lost[l] = out.unmet[l] * rule.lost;
         }
-        // A step older: the last bin keeps what it had and takes the one before.
-        let n = self.bins.len();
-        if n > 1 {
-            for l in 0..W {
-                self.bins[n - 1][l] += self.bins[n - 2][l];
-            }
-            for k in (1..n - 1).rev() {
-                self.bins[k] = self.bins[k - 1];
-            }
-            self.bins[0] = [0.0; W];
-        }
-        for l in 0..W {
-            self.bins[0][l] += out.waited[l];
-        }
+        age_bins(&mut self.bins, out.waited);
         out
     }
 }
@@ -251,15 +262,10 @@ pub fn step_services<const W: usize>(
     for &s in order {
         let step = match (&capacity[s], &rules[s], &mut lists[s]) {
             (Some(c), Some(rule), Some(list)) => list.step(demand[s], *c, rule),
+            // No capacity: everything asked is served.
             _ => Step {
-                demand: demand[s],
                 served: demand[s],
-                served_from_list: [0.0; W],
-                unmet: [0.0; W],
-                waited: [0.0; W],
-                diverted: [0.0; W],
-                lost: [0.0; W],
-                reneged: [0.0; W],
+                ..Step::nothing_yet(demand[s])
             },
         };
         if let Some(rule) = &rules[s]
@@ -297,25 +303,13 @@ impl<const W: usize> PlaceQueue<W> {
 
     /// People waiting in `cell`, per lane.
     pub fn in_cell(&self, cell: usize) -> [f64; W] {
-        let mut t = [0.0; W];
-        for bin in &self.waiting[cell] {
-            for l in 0..W {
-                t[l] += bin[l];
-            }
-        }
-        t
+        sum_bins(&self.waiting[cell])
     }
 
     /// People waiting, per lane.
     pub fn total(&self) -> [f64; W] {
-        let mut t = [0.0; W];
-        for c in 0..self.waiting.len() {
-            let w = self.in_cell(c);
-            for l in 0..W {
-                t[l] += w[l];
-            }
-        }
-        t
+        let per_cell: Vec<[f64; W]> = (0..self.waiting.len()).map(|c| self.in_cell(c)).collect();
+        sum_bins(&per_cell)
     }
 
     /// A share of those waiting in `cell` leaves the queue (they died,
@@ -362,19 +356,7 @@ impl<const W: usize> PlaceQueue<W> {
         }
         // Everyone still waiting is a step older; the newly held join.
         for (queue, held) in self.waiting.iter_mut().zip(&held) {
-            let n = queue.len();
-            if n > 1 {
-                for l in 0..W {
-                    queue[n - 1][l] += queue[n - 2][l];
-                }
-                for k in (1..n - 1).rev() {
-                    queue[k] = queue[k - 1];
-                }
-                queue[0] = [0.0; W];
-            }
-            for l in 0..W {
-                queue[0][l] += held[l];
-            }
+            age_bins(queue, *held);
         }
         admitted
     }

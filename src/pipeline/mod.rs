@@ -64,7 +64,7 @@ impl Request {
 pub struct AreaFutures<'m> {
     /// Kept only when detail.csv will be written.
     pub futures: Vec<Future<'m>>,
-    pub accounts: Vec<Accounts>,
+    /// Each scenario's comparison with the area's own baseline.
     pub comparisons: Vec<Comparison>,
     /// The accounts of the leave-one-out futures (one per intervention of
     /// each package), at the inputs' means.
@@ -79,6 +79,8 @@ pub struct Run<'m> {
     pub areas: Vec<AreaFutures<'m>>,
     /// Each area's futures as draws run them.
     pub specs: Vec<Vec<FutureSpec<'m>>>,
+    /// Each area's futures' accounts, area by area (summed into the units).
+    pub area_accounts: Vec<Vec<Accounts>>,
     /// With areas: every area, parent and the whole (`results::area_units`).
     pub units: Vec<(String, Vec<usize>)>,
     /// The whole model's accounts and comparisons (the sum of the areas').
@@ -104,6 +106,7 @@ impl<'m> Run<'m> {
         };
         let mut areas = Vec::with_capacity(models.len());
         let mut all_specs = Vec::with_capacity(models.len());
+        let mut area_accounts = Vec::with_capacity(models.len());
         for (code, area_model) in models {
             let futures = run_futures(area_model, &request.scenarios).map_err(|e| match (e, code) {
                 (RunError::Engine { future, source }, Some(code)) => RunError::Engine {
@@ -120,9 +123,9 @@ impl<'m> Run<'m> {
                 Vec::new()
             };
             all_specs.push(specs);
+            area_accounts.push(accounts);
             areas.push(AreaFutures {
                 futures: if write_detail { futures } else { Vec::new() },
-                accounts,
                 comparisons,
                 extra_accounts,
             });
@@ -133,8 +136,8 @@ impl<'m> Run<'m> {
             crate::results::area_units(model)
         };
         let (accounts, comparisons) = match units.last() {
-            None => (areas[0].accounts.clone(), areas[0].comparisons.clone()),
-            Some((_, all)) => crate::results::sum_areas(model, &per_area(&areas), all),
+            None => (area_accounts[0].clone(), areas[0].comparisons.clone()),
+            Some((_, all)) => crate::results::sum_areas(model, &area_accounts, all),
         };
         let (extra, pairs) = if request.costs {
             costs::attributions(&all_specs[0])
@@ -160,6 +163,7 @@ impl<'m> Run<'m> {
             request,
             areas,
             specs: all_specs,
+            area_accounts,
             units,
             accounts,
             comparisons,
@@ -274,14 +278,13 @@ impl<'m> Run<'m> {
 
     /// How many futures each draw runs, for a progress message.
     pub fn futures_per_draw(&self) -> usize {
-        let own = self.specs().len();
-        if self.with_areas() {
-            own
-        } else if self.request.attribute {
-            own + self.extra.len()
+        // Leave-one-out futures join the draws with --attribute, and never with areas.
+        let extra = if self.request.attribute && !self.with_areas() {
+            self.extra.len()
         } else {
-            own
-        }
+            0
+        };
+        self.specs().len() + extra
     }
 
     /// The results: statistics of all the draws (`raw`, when there were
@@ -311,13 +314,12 @@ impl<'m> Run<'m> {
         } else {
             summaries.into_iter().next()
         };
-        let per_area = per_area(&self.areas);
         let areas: Vec<AreaResults> = self
             .units
             .iter()
             .zip(unit_summaries)
             .map(|((label, members), mc)| {
-                let (accounts, comparisons) = crate::results::sum_areas(model, &per_area, members);
+                let (accounts, comparisons) = crate::results::sum_areas(model, &self.area_accounts, members);
                 let one =
                     (members.len() == 1 && model.areas[members[0]].code == *label).then(|| &model.areas[members[0]]);
                 AreaResults {
@@ -401,7 +403,7 @@ impl Run<'_> {
         if self.units.is_empty() {
             (self.accounts.clone(), self.comparisons.clone())
         } else {
-            crate::results::sum_areas(self.model, &per_area(&self.areas), &self.units[unit].1)
+            crate::results::sum_areas(self.model, &self.area_accounts, &self.units[unit].1)
         }
     }
 
@@ -477,11 +479,6 @@ impl Run<'_> {
         }
         Ok(request.draw(self.model)?.records)
     }
-}
-
-/// Each area's accounts, area by area.
-fn per_area(areas: &[AreaFutures]) -> Vec<Vec<Accounts>> {
-    areas.iter().map(|a| a.accounts.clone()).collect()
 }
 
 /// One area or roll-up of a model with areas.
