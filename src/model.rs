@@ -240,6 +240,19 @@ pub struct Capacity {
     pub renege: AnnualProbability,
     /// The wait, in weeks, whose breach is reported (e.g. 18), if any.
     pub target_wait_weeks: Option<f64>,
+    /// Relative risks on the transitions of the cells whose demand for the
+    /// service is unmet, for the unmet share (README, "Feedback to people").
+    pub while_unmet: Vec<UnmetEffect>,
+}
+
+/// While a cell's demand for a full service is unmet, its `from → to`
+/// transition is multiplied by `1 − u·(1 − relative_risk)` for the unmet
+/// share `u`: the arithmetic of an intervention whose reached share is `u`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UnmetEffect {
+    pub from: usize,
+    pub to: usize,
+    pub relative_risk: f64,
 }
 
 impl Capacity {
@@ -488,6 +501,11 @@ pub enum Target {
         intervention: usize,
         effect: usize,
     },
+    /// A service's capacity (activity a year) in the years its point covers.
+    Capacity {
+        service: usize,
+        point: i32,
+    },
 }
 
 impl Target {
@@ -514,6 +532,7 @@ impl Target {
                 level,
                 point: 0,
             },
+            Target::Capacity { service, .. } => Target::Capacity { service, point: 0 },
             other => other,
         }
     }
@@ -738,6 +757,7 @@ mod tests {
             divert_ratio: 0.01,
             renege: AnnualProbability::new(0.19).unwrap(),
             target_wait_weeks: Some(18.0),
+            while_unmet: Vec::new(),
         }
     }
 

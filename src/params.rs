@@ -16,6 +16,7 @@ pub struct Layout {
     exits_by_year: bool,
     entries_by_year: bool,
     use_rates_by_year: bool,
+    capacities_by_year: bool,
     levels: usize,
     cells: usize,
     start_year: i32,
@@ -32,6 +33,10 @@ pub struct Layout {
     /// Per intervention: reach (share or places), fidelity, cost per
     /// participant, fixed cost, then one slot per effect.
     interventions: Vec<usize>,
+    /// Each service's capacity (by year when some capacity changes over
+    /// time); no entries at all when no service of the models has one, so
+    /// that a model without capacities lays out exactly as before.
+    capacity: usize,
     /// Bands whose population is given as people × mix (the others as counts).
     mixed_bands: Vec<bool>,
     len: usize,
@@ -51,6 +56,7 @@ impl Layout {
         let cells = nb * nl;
         let (mut transitions_by_year, mut exits_by_year, mut entries_by_year, mut use_rates_by_year) =
             (false, false, false, false);
+        let (mut capacities, mut capacities_by_year) = (false, false);
         for m in std::iter::once(model).chain(others) {
             transitions_by_year |= m.transitions.iter().any(|s| !s.is_constant());
             exits_by_year |= m.exits.iter().any(|s| !s.is_constant());
@@ -59,6 +65,10 @@ impl Layout {
                 .services
                 .iter()
                 .any(|service| service.use_rate.iter().any(|s| !s.is_constant()));
+            for capacity in m.services.iter().filter_map(|s| s.capacity.as_ref()) {
+                capacities = true;
+                capacities_by_year |= !capacity.per_year.is_constant();
+            }
         }
         let span = |by_year: bool| if by_year { years } else { 1 };
         let mut next = 0;
@@ -81,6 +91,11 @@ impl Layout {
             .iter()
             .map(|iv| take(4 + iv.effects.len()))
             .collect();
+        let capacity = take(if capacities {
+            span(capacities_by_year) * ns
+        } else {
+            0
+        });
         let mut mixed_bands = vec![false; nb];
         for u in &model.uncertain {
             for t in &u.targets {
@@ -95,6 +110,7 @@ impl Layout {
             exits_by_year,
             entries_by_year,
             use_rates_by_year,
+            capacities_by_year,
             levels: nl,
             cells,
             start_year: model.start_year,
@@ -109,6 +125,7 @@ impl Layout {
             use_rate,
             services: ns,
             interventions,
+            capacity,
             mixed_bands,
             len: next,
         }
@@ -198,6 +215,14 @@ impl Layout {
         self.interventions[intervention] + 4 + effect
     }
 
+    /// A service's capacity (activity a year) in simulated year `y`; only
+    /// for a layout of models of which some service has a capacity.
+    #[inline]
+    pub fn capacity(&self, y: usize, service: usize) -> usize {
+        let y = if self.capacities_by_year { y } else { 0 };
+        self.capacity + y * self.services + service
+    }
+
     /// The people in each cell at the start, for `W` lanes of parameters
     /// (`params[i][lane]`).
     pub fn population_lanes<const W: usize>(&self, params: &[[f64; W]], out: &mut [[f64; W]]) {
@@ -243,6 +268,9 @@ impl Layout {
             for (s, service) in model.services.iter().enumerate() {
                 for c in 0..self.cells {
                     p[self.use_rate(y, s, c)] = service.use_rate[c].at(year);
+                }
+                if let Some(capacity) = &service.capacity {
+                    p[self.capacity(y, s)] = capacity.per_year.at(year);
                 }
             }
         }
@@ -343,6 +371,13 @@ impl Layout {
             Target::CostPerParticipant { intervention } => vec![self.cost_per_participant(intervention)],
             Target::FixedCost { intervention } => vec![self.fixed_cost(intervention)],
             Target::Effect { intervention, effect } => vec![self.effect(intervention, effect)],
+            Target::Capacity { service, point } => match &model.services[service].capacity {
+                Some(c) => years(&|y| c.per_year.point_year_at(y), point)
+                    .into_iter()
+                    .map(|y| self.capacity(y, service))
+                    .collect(),
+                None => vec![],
+            },
         }
     }
 }

@@ -219,9 +219,12 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
             let capacity = non_negative(value, "a capacity")?;
             let s = service(model, name)?;
             match &mut model.services[s].capacity {
-                // No number of a capacity is uncertain yet (a capacity is
-                // not read as a distribution), so none is named here.
-                Some(c) => c.per_year = Series::constant(capacity),
+                // The capacity is set in every year (a distribution of it
+                // is dropped with its target).
+                Some(c) => {
+                    c.per_year = Series::constant(capacity);
+                    set.push(Target::Capacity { service: s, point: 0 });
+                }
                 None => {
                     return Err(format!(
                         "service `{name}` has no capacity; give it a `capacity` in the file first"
@@ -671,6 +674,7 @@ mod tests {
             divert_ratio: 1.0,
             renege: AnnualProbability::default(),
             target_wait_weeks: None,
+            while_unmet: Vec::new(),
         });
         apply(&mut model, &path, 100.0).unwrap();
         let capacity = model.services[s].capacity.as_ref().unwrap();

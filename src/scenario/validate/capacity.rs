@@ -79,6 +79,7 @@ pub(super) fn capacity_from(
         divert_ratio: divert_ratio?,
         renege: renege?,
         target_wait_weeks: target_wait_weeks?,
+        while_unmet: Vec::new(),
     })
 }
 
