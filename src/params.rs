@@ -91,11 +91,7 @@ impl Layout {
             .iter()
             .map(|iv| take(4 + iv.effects.len()))
             .collect();
-        let capacity = take(if capacities {
-            span(capacities_by_year) * ns
-        } else {
-            0
-        });
+        let capacity = take(if capacities { span(capacities_by_year) * ns } else { 0 });
         let mut mixed_bands = vec![false; nb];
         for u in &model.uncertain {
             for t in &u.targets {

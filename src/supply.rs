@@ -5,9 +5,8 @@
 //! (waits, is diverted to another service, or is lost); reneging; and the
 //! order in which services that divert to each other are worked out.
 //!
-//! Pure numbers: no model, no I/O. It is the first part of the supply side
-//! (issue 21): the engine does not call it yet; it will, each step, for
-//! every service that has a capacity.
+//! Pure numbers: no model, no I/O. The engine (`engine::supply`) calls it
+//! each step for every service that has a capacity or receives diversions.
 
 // Index loops over lanes are the plainest form here, as in the kernel.
 #![allow(clippy::needless_range_loop)]
@@ -74,7 +73,7 @@ pub struct Step<const W: usize> {
 
 impl<const W: usize> Step<W> {
     /// A step asked for `demand`, with nothing served, held or sent on yet.
-    fn nothing_yet(demand: [f64; W]) -> Self {
+    pub fn nothing_yet(demand: [f64; W]) -> Self {
         Step {
             demand,
             served: [0.0; W],
@@ -244,21 +243,21 @@ pub fn diversion_order(divert_to: &[Option<usize>]) -> Result<Vec<usize>, Vec<us
 }
 
 /// One step of every service, in `order` ([`diversion_order`]): a
-/// service's new demand is its cells' own (`own[s]`) plus what the
-/// services diverting to it sent this step, times their `divert_ratio`.
-/// A service with a capacity (`capacity[s]`, this step's, and its
-/// `rules[s]` and `lists[s]`) serves up to it; one without serves all it is
-/// asked. Returns each service's step, by service.
+/// service's new demand is its cells' own (`demand[s]` on entry) plus what
+/// the services diverting to it sent this step, times their
+/// `divert_ratio` (`demand[s]` on return). A service with a capacity
+/// (`capacity[s]`, this step's, and its `rules[s]` and `lists[s]`) serves
+/// up to it; one without serves all it is asked. Each service's step is
+/// written to `steps[s]` (nothing is allocated: the engine calls this
+/// every step).
 pub fn step_services<const W: usize>(
     order: &[usize],
-    own: &[[f64; W]],
+    demand: &mut [[f64; W]],
     capacity: &[Option<[f64; W]>],
     rules: &[Option<WhenFull>],
     lists: &mut [Option<WaitingList<W>>],
-) -> Vec<Step<W>> {
-    let n = own.len();
-    let mut demand = own.to_vec();
-    let mut steps: Vec<Option<Step<W>>> = vec![None; n];
+    steps: &mut [Step<W>],
+) {
     for &s in order {
         let step = match (&capacity[s], &rules[s], &mut lists[s]) {
             (Some(c), Some(rule), Some(list)) => list.step(demand[s], *c, rule),
@@ -275,12 +274,8 @@ pub fn step_services<const W: usize>(
                 demand[to][l] += step.diverted[l] * rule.divert_ratio;
             }
         }
-        steps[s] = Some(step);
+        steps[s] = step;
     }
-    steps
-        .into_iter()
-        .map(|s| s.expect("every service is in the order"))
-        .collect()
 }
 
 /// The people waiting for a place in a level that is full, by the cell
@@ -562,7 +557,7 @@ mod tests {
         let own = [[10_000.0, 8_000.0], [30.0, 30.0], [500.0, 500.0], [5.0, 1.0]];
         let capacity = [Some([7_000.0, 9_000.0]), Some([25.0, 40.0]), None, Some([2.0, 2.0])];
         for k in 0..3 {
-            let steps = step_services(&order, &own, &capacity, &rules, &mut lists);
+            let steps = step_all(&order, &own, &capacity, &rules, &mut lists);
             for l in 0..2 {
                 for (s, step) in steps.iter().enumerate() {
                     // What each service was asked: its own, and what was sent to it.
@@ -593,8 +588,22 @@ mod tests {
             }
         }
         // Lane 1 has spare home care: nothing is sent on from it.
-        let steps = step_services(&order, &own, &capacity, &rules, &mut lists);
+        let steps = step_all(&order, &own, &capacity, &rules, &mut lists);
         assert_eq!(steps[0].diverted[1], 0.0);
+    }
+
+    /// [`step_services`] from each service's own demand, its steps returned.
+    fn step_all<const W: usize>(
+        order: &[usize],
+        own: &[[f64; W]],
+        capacity: &[Option<[f64; W]>],
+        rules: &[Option<WhenFull>],
+        lists: &mut [Option<WaitingList<W>>],
+    ) -> Vec<Step<W>> {
+        let mut demand = own.to_vec();
+        let mut steps = vec![Step::nothing_yet([0.0; W]); own.len()];
+        step_services(order, &mut demand, capacity, rules, lists, &mut steps);
+        steps
     }
 
     /// The level of a care home with `places` places, each resident leaving

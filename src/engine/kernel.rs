@@ -14,6 +14,7 @@ use super::compile::MatrixCache;
 use super::step::{
     BandsStep, YearBandMajor, YearFlows, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
 };
+use super::supply::SupplyWork;
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
 use crate::model::{Effect, Model, Occupancy, Reach};
 use crate::params::Layout;
@@ -41,8 +42,14 @@ pub fn simulate_lanes<const W: usize>(
     let entry_total = work.prepare(&run);
     for (k, year) in model.years().enumerate() {
         work.deliver(&run, k, year);
-        work.band_matrices(&run, k, year, cache)?;
         work.use_rates(&run, k);
+        if work.supply.on {
+            let Work {
+                supply, x, use_rate, ..
+            } = &mut work;
+            supply.start_year(model, layout, params, k, x, use_rate, run.dt);
+        }
+        work.band_matrices(&run, k, year, cache)?;
         work.entries(&run, k, entry_total);
         // Where this year's per-cell figures go (always the start when only
         // totals are kept: they are summed at the year end).
@@ -51,6 +58,9 @@ pub fn simulate_lanes<const W: usize>(
         work.person_years(&run, year_cells, out);
         work.flows(&run, k, year_cells, out);
         work.activity_and_costs(&run, k, year, year_cells, out);
+        if work.supply.on {
+            work.supply.end_year(model, k, year_cells, out);
+        }
         out.add_year_totals(model, year_cells);
         // Without calibration a step only multiplies and adds numbers that
         // are not negative (shares, people, entries), so no stock can go
@@ -171,7 +181,9 @@ impl<const W: usize> Work<W> {
             shares_now,
             shares_before,
             shares_changed,
+            supply,
         } = self;
+        supply.prepare(model, dt);
         ageing_share.clear();
         ageing_share.extend(model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)));
         sized(carries, steps * nl, zero);
@@ -326,6 +338,8 @@ impl<const W: usize> Work<W> {
             band_changes,
             shares_now,
             shares_changed,
+            supply,
+            use_rate,
             ..
         } = self;
         let intensities = model.transition_mode == crate::model::TransitionMode::Rates;
@@ -333,7 +347,7 @@ impl<const W: usize> Work<W> {
             let touched = plan
                 .iter()
                 .any(|&i| shares_changed[i] && model.interventions[i].target_bands.contains(&b));
-            if k > 0 && !band_changes[k * nb + b] && !touched {
+            if k > 0 && !band_changes[k * nb + b] && !touched && !supply.feedback {
                 continue;
             }
             let key = &mut keys[b];
@@ -370,6 +384,9 @@ impl<const W: usize> Work<W> {
                         }
                     }
                 }
+            }
+            if supply.feedback {
+                supply.fold_feedback(model, b, w, use_rate, factors);
             }
             // `rates` mode: a relative risk multiplies the intensity −ln(1 − p);
             // `annual_matrix` mode: it multiplies the probability.
@@ -498,6 +515,8 @@ impl<const W: usize> Work<W> {
             x_sum,
             matrices,
             entries_per_step,
+            supply,
+            use_rate,
             ..
         } = self;
         // Without calibration each band's year depends only on its own
@@ -505,7 +524,11 @@ impl<const W: usize> Work<W> {
         // year runs band by band (each band's matrix and people stay in the
         // fastest memory for all its steps), the same operations in the same
         // order per band and step as the step-by-step loop below.
-        let band_major = if calibrating { None } else { year_band_major };
+        let band_major = if calibrating || supply.on {
+            None
+        } else {
+            year_band_major
+        };
         // The step-by-step loop adds into the year's step sums, entries,
         // ageing and migration; the band-by-band year writes them whole (and
         // the rest stay zero, as `reset` left them).
@@ -542,7 +565,13 @@ impl<const W: usize> Work<W> {
             // counted at the year end from the people each level held at the
             // start of each step.
             carry.fill(zero);
+            if supply.on {
+                supply.serve(model, x, use_rate, dt);
+            }
             step_bands(matrices, x, next, x_sum, carry, ageing_out, ageing_share);
+            if supply.feedback {
+                supply.feed_back(model, matrices, x, next, use_rate);
+            }
             // Entries into the first band.
             for l in 0..nl {
                 for lane in 0..W {
@@ -865,6 +894,7 @@ pub struct Work<const W: usize> {
     shares_now: Vec<[f64; W]>,
     shares_before: Vec<[f64; W]>,
     shares_changed: Vec<bool>,
+    supply: SupplyWork<W>,
 }
 
 /// One trajectory of `model` (its own values; the means of its

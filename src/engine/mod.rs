@@ -14,9 +14,11 @@ mod compile;
 mod expm;
 mod kernel;
 mod step;
+mod supply;
 
 pub use compile::MatrixCache;
 pub use kernel::{simulate, simulate_lanes};
+pub use supply::Figure;
 
 /// How a batch of lanes is tied to a population projection (see [`Calibration`]).
 #[derive(Debug, Clone, Copy)]
@@ -52,6 +54,9 @@ pub struct LaneTrajectory<const W: usize> {
     pub intervention_cost: Vec<[f64; W]>,
     /// Net migration per step × band (empty without calibration).
     pub migration_by_step: Vec<[f64; W]>,
+    /// The supply side's figures, `[(year * services + service) *
+    /// Figure::COUNT + figure]` (empty when no service has a capacity).
+    pub supply: Vec<[f64; W]>,
     /// Year totals the accounts read, for every lane at once (see
     /// [`LaneTrajectory::add_year_totals`]): people at the year end by level
     /// `[year * levels + level]` and by band `[year * bands + band]`, and
@@ -98,6 +103,7 @@ impl<const W: usize> LaneTrajectory<W> {
             (&mut self.activity, years * model.services.len()),
             (&mut self.participants, years * model.interventions.len()),
             (&mut self.intervention_cost, years * model.interventions.len()),
+            (&mut self.supply, years * supply_figures(model)),
         ] {
             v.clear();
             v.resize(n, zero);
@@ -195,6 +201,8 @@ impl<const W: usize> LaneTrajectory<W> {
             put(&mut out.activity, k * ns, &y.activity);
             put(&mut out.participants, k * ni, &y.participants);
             put(&mut out.intervention_cost, k * ni, &y.intervention_cost);
+            let nf = supply_figures(model);
+            put(&mut out.supply, k * nf, &y.supply);
         }
         out.migration_by_step = trajectory.migration_by_step.iter().map(|&x| [x; W]).collect();
         out.clear_totals();
@@ -211,6 +219,7 @@ impl<const W: usize> LaneTrajectory<W> {
         let nl = model.levels.len();
         let flows = model.bands.len() * nl * nl;
         let (ns, ni) = (model.services.len(), model.interventions.len());
+        let nf = supply_figures(model);
         let pick =
             |v: &[[f64; W]], from: usize, n: usize| -> Vec<f64> { v[from..from + n].iter().map(|x| x[lane]).collect() };
         let years = model
@@ -233,12 +242,23 @@ impl<const W: usize> LaneTrajectory<W> {
                 activity: pick(&self.activity, k * ns, ns),
                 participants: pick(&self.participants, k * ni, ni),
                 intervention_cost: pick(&self.intervention_cost, k * ni, ni),
+                supply: pick(&self.supply, k * nf, nf),
             })
             .collect();
         Trajectory {
             years,
             migration_by_step: self.migration_by_step.iter().map(|x| x[lane]).collect(),
         }
+    }
+}
+
+/// The supply side's figures a year: one per service and [`Figure`] when
+/// some service has a capacity, else none.
+pub fn supply_figures(model: &Model) -> usize {
+    if model.services.iter().any(|s| s.capacity.is_some()) {
+        model.services.len() * Figure::COUNT
+    } else {
+        0
     }
 }
 
@@ -285,6 +305,9 @@ pub struct YearResult {
     pub participants: Vec<f64>,
     /// Cost (participants × cost per participant + fixed cost) per model intervention.
     pub intervention_cost: Vec<f64>,
+    /// The supply side's figures per service × [`Figure`] (empty when no
+    /// service has a capacity).
+    pub supply: Vec<f64>,
 }
 
 /// A whole run: one `YearResult` per simulated year.

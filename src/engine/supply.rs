@@ -1,0 +1,434 @@
+//! The supply side in the year loop (README, "The supply side"). A model
+//! with any capacity runs step by step; each step, before people move,
+//! every service with a capacity serves its waiting list and then new
+//! demand (the people at the start of the step × use × the step's length)
+//! up to the step's capacity, and what it cannot serve waits, is diverted
+//! or is lost ([`crate::supply::step_services`]). Spend is on what is
+//! served.
+//!
+//! The unmet share `u` of a service's demand feeds back to people: its
+//! `while_unmet` relative risks multiply their transitions by
+//! `1 − u·(1 − RR)`, for the cells that use the service. The share of the
+//! year's last step is folded into the year's matrices (as an intervention's
+//! reached share is, so a share held constant gives exactly what an
+//! intervention of that reach gives); each step's departure from it moves
+//! people between the two levels after the matrix step, in proportion to the
+//! step's own flow (a first-order correction that vanishes as steps shrink).
+
+// Index loops over lanes, levels and cells are the plainest form here, as
+// in the kernel.
+#![allow(clippy::needless_range_loop)]
+
+use super::LaneTrajectory;
+use crate::model::Model;
+use crate::params::Layout;
+use crate::supply::{Step, WaitingList, WhenFull, step_services};
+
+/// The figures kept for each service and year in
+/// [`LaneTrajectory::supply`], in the service's own activity unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// What it could deliver in the year (its capacity, with any
+    /// intervention's addition).
+    Capacity,
+    /// New demand: its cells' own and what other services diverted to it.
+    Demand,
+    /// Served in all, from the waiting list and from new demand.
+    Served,
+    /// Of what was served, what came off the waiting list.
+    ServedFromList,
+    /// New demand not served in the step it arose.
+    Unmet,
+    /// Of the unmet demand: joined the list, sent on (in this service's
+    /// unit), lost.
+    Waited,
+    Diverted,
+    Lost,
+    /// Left the waiting list unserved.
+    Reneged,
+    /// On the waiting list at the year end.
+    ListEnd,
+    /// Of the list at the year end, what has waited longer than the
+    /// service's target wait (0 without a target).
+    OverTarget,
+    /// Activity other services diverted to it (part of `Demand`).
+    DivertedIn,
+}
+
+impl Figure {
+    /// Every figure, in the order they are kept.
+    pub const ALL: [Figure; 12] = [
+        Figure::Capacity,
+        Figure::Demand,
+        Figure::Served,
+        Figure::ServedFromList,
+        Figure::Unmet,
+        Figure::Waited,
+        Figure::Diverted,
+        Figure::Lost,
+        Figure::Reneged,
+        Figure::ListEnd,
+        Figure::OverTarget,
+        Figure::DivertedIn,
+    ];
+
+    /// How many figures a service has each year.
+    pub const COUNT: usize = Figure::ALL.len();
+
+    /// The figure's place among a service's figures.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The supply side's working memory, kept in the kernel's between runs.
+#[derive(Debug, Clone, Default)]
+pub struct SupplyWork<const W: usize> {
+    /// Whether the model has any capacity (else nothing here runs).
+    pub(super) on: bool,
+    /// Whether some capacity has `while_unmet` relative risks (then every
+    /// band's matrix is rebuilt each year).
+    pub(super) feedback: bool,
+    /// The services, each before those it diverts to.
+    order: Vec<usize>,
+    /// Per service: whether it takes part (has a capacity, or receives
+    /// diverted demand).
+    involved: Vec<bool>,
+    rules: Vec<Option<WhenFull>>,
+    lists: Vec<Option<WaitingList<W>>>,
+    /// Per service: its target wait in whole steps, if it has one.
+    target_steps: Vec<Option<usize>>,
+    /// This year's capacity per step, per service with one.
+    capacity: Vec<Option<[f64; W]>>,
+    /// This step's demand per service.
+    demand: Vec<[f64; W]>,
+    steps: Vec<Step<W>>,
+    /// Per service, the unmet share of the last step's new demand.
+    unmet: Vec<[f64; W]>,
+    /// Per service, the unmet share folded into this year's matrices.
+    unmet_year: Vec<[f64; W]>,
+    /// This year's feedback moves, per band × from × to.
+    transfers: Vec<[f64; W]>,
+    /// This year's figures, per service × [`Figure`].
+    year: Vec<[f64; W]>,
+}
+
+impl<const W: usize> SupplyWork<W> {
+    /// Sized afresh for a run of `model` in steps of `dt` years: empty
+    /// lists, nothing unmet.
+    pub(super) fn prepare(&mut self, model: &Model, dt: f64) {
+        let ns = model.services.len();
+        let nl = model.levels.len();
+        let zero = [0.0; W];
+        self.on = model.services.iter().any(|s| s.capacity.is_some());
+        self.feedback = model
+            .services
+            .iter()
+            .any(|s| s.capacity.as_ref().is_some_and(|c| !c.while_unmet.is_empty()));
+        if !self.on {
+            return;
+        }
+        self.order = model.service_order();
+        self.involved = (0..ns)
+            .map(|s| model.services[s].capacity.is_some() || model.services.iter().any(|r| r.divert_to() == Some(s)))
+            .collect();
+        self.rules = model
+            .services
+            .iter()
+            .map(|s| s.capacity.as_ref().map(|c| c.when_full(dt)))
+            .collect();
+        self.target_steps = model
+            .services
+            .iter()
+            .map(|s| {
+                let weeks = s.capacity.as_ref()?.target_wait_weeks?;
+                Some(target_steps(weeks, dt))
+            })
+            .collect();
+        self.lists = (0..ns)
+            .map(|s| {
+                model.services[s]
+                    .capacity
+                    .as_ref()
+                    .map(|_| WaitingList::new(self.target_steps[s].map_or(1, |t| t + 1)))
+            })
+            .collect();
+        self.capacity.clear();
+        self.capacity.resize(ns, None);
+        for v in [&mut self.demand, &mut self.unmet, &mut self.unmet_year] {
+            v.clear();
+            v.resize(ns, zero);
+        }
+        self.steps.clear();
+        self.steps.resize(ns, Step::nothing_yet(zero));
+        self.transfers.clear();
+        self.transfers.resize(model.bands.len() * nl * nl, zero);
+        self.year.clear();
+        self.year.resize(ns * Figure::COUNT, zero);
+    }
+
+    /// The start of year `k`: each capacity's value this year (`params`
+    /// through `layout`), the unmet shares folded into the year's matrices
+    /// (the last step's; in the first year, the share the people at the
+    /// start, `x`, leave unmet with empty lists), and the year's figures
+    /// and moves zeroed.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn start_year(
+        &mut self,
+        model: &Model,
+        layout: &Layout,
+        params: &[[f64; W]],
+        k: usize,
+        x: &[[f64; W]],
+        use_rate: &[[f64; W]],
+        dt: f64,
+    ) {
+        let zero = [0.0; W];
+        self.year.fill(zero);
+        self.transfers.fill(zero);
+        for (s, service) in model.services.iter().enumerate() {
+            if service.capacity.is_none() {
+                continue;
+            }
+            let per_year = params[layout.capacity(k, s)];
+            let per_step = per_year.map(|c| c * dt);
+            self.capacity[s] = Some(per_step);
+            self.year[s * Figure::COUNT + Figure::Capacity.index()] = per_year;
+            if k == 0 {
+                let demand = own_demand(x, &use_rate[s * x.len()..(s + 1) * x.len()], dt);
+                self.unmet[s] = std::array::from_fn(|lane| unmet_share(demand[lane] - per_step[lane], demand[lane]));
+            }
+        }
+        self.unmet_year.copy_from_slice(&self.unmet);
+    }
+
+    /// Folds the feedback of band `b` into its matrix factors
+    /// (`factors[from * w + to]`): for each capacity's `while_unmet` effect
+    /// on a level the band's cell uses the service in, `1 − u·(1 − RR)`
+    /// with this year's unmet share `u`. `use_rate[s * cells + cell]`.
+    pub(super) fn fold_feedback(
+        &self,
+        model: &Model,
+        b: usize,
+        w: usize,
+        use_rate: &[[f64; W]],
+        factors: &mut [[f64; W]],
+    ) {
+        let (nl, cells) = (model.levels.len(), model.cells());
+        for (s, service) in model.services.iter().enumerate() {
+            let Some(capacity) = &service.capacity else { continue };
+            let u = self.unmet_year[s];
+            for effect in &capacity.while_unmet {
+                let used = use_rate[s * cells + b * nl + effect.from];
+                let slot = &mut factors[effect.from * w + effect.to];
+                for lane in 0..W {
+                    if used[lane] > 0.0 {
+                        slot[lane] *= 1.0 - u[lane] * (1.0 - effect.relative_risk);
+                    }
+                }
+            }
+        }
+    }
+
+    /// One step's service: each involved service's demand from the people
+    /// at the step's start (`x`), served in diversion order, and the step's
+    /// figures added to the year's.
+    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], use_rate: &[[f64; W]], dt: f64) {
+        let cells = model.cells();
+        let Self {
+            order,
+            involved,
+            rules,
+            lists,
+            capacity,
+            demand,
+            steps,
+            unmet,
+            year,
+            ..
+        } = self;
+        for (s, d) in demand.iter_mut().enumerate() {
+            *d = [0.0; W];
+            // A service without a capacity serves its own demand as
+            // activity does; here it is asked only what is diverted to it.
+            if involved[s] && capacity[s].is_some() {
+                *d = own_demand(x, &use_rate[s * cells..(s + 1) * cells], dt);
+            }
+        }
+        step_services(order, demand, capacity, rules, lists, steps);
+        for (s, step) in steps.iter().enumerate() {
+            if !involved[s] {
+                continue;
+            }
+            let figures = &mut year[s * Figure::COUNT..(s + 1) * Figure::COUNT];
+            let add = |figures: &mut [[f64; W]], figure: Figure, v: [f64; W]| {
+                for lane in 0..W {
+                    figures[figure.index()][lane] += v[lane];
+                }
+            };
+            add(figures, Figure::Demand, step.demand);
+            add(figures, Figure::Served, step.served);
+            add(figures, Figure::ServedFromList, step.served_from_list);
+            add(figures, Figure::Unmet, step.unmet);
+            add(figures, Figure::Waited, step.waited);
+            add(figures, Figure::Diverted, step.diverted);
+            add(figures, Figure::Lost, step.lost);
+            add(figures, Figure::Reneged, step.reneged);
+            if capacity[s].is_none() {
+                add(figures, Figure::DivertedIn, step.demand);
+            }
+            unmet[s] = std::array::from_fn(|lane| unmet_share(step.unmet[lane], step.demand[lane]));
+        }
+        // What a service with a capacity received is the rest of its demand.
+        for (s, rule) in rules.iter().enumerate() {
+            if let Some(to) = rule.as_ref().and_then(|r| r.divert_to)
+                && capacity[to].is_some()
+            {
+                let sent = steps[s].diverted;
+                let ratio = rule.as_ref().map_or(1.0, |r| r.divert_ratio);
+                let figures = &mut year[to * Figure::COUNT..(to + 1) * Figure::COUNT];
+                for lane in 0..W {
+                    figures[Figure::DivertedIn.index()][lane] += sent[lane] * ratio;
+                }
+            }
+        }
+    }
+
+    /// After the matrix step from `x` to `next`: each `while_unmet`
+    /// effect's departure from the year's folded share moves people
+    /// `from → to` within each band, `x[from] · m[from → to] · (r − 1)`
+    /// with `r` the step's factor over the year's, no more than the level
+    /// gave up holds; recorded in the year's moves.
+    pub(super) fn feed_back(
+        &mut self,
+        model: &Model,
+        matrices: &[Vec<[f64; W]>],
+        x: &[[f64; W]],
+        next: &mut [[f64; W]],
+        use_rate: &[[f64; W]],
+    ) {
+        let (nl, cells) = (model.levels.len(), model.cells());
+        let w = nl + 1;
+        for (s, service) in model.services.iter().enumerate() {
+            let Some(capacity) = &service.capacity else { continue };
+            let (u_step, u_year) = (self.unmet[s], self.unmet_year[s]);
+            if u_step == u_year {
+                continue;
+            }
+            for effect in &capacity.while_unmet {
+                let k = 1.0 - effect.relative_risk;
+                let ratio: [f64; W] = std::array::from_fn(|lane| (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k));
+                for (b, m) in matrices.iter().enumerate() {
+                    let (from, to) = (b * nl + effect.from, b * nl + effect.to);
+                    let used = use_rate[s * cells + from];
+                    let share = m[effect.from * w + effect.to];
+                    let moved = &mut self.transfers[(b * nl + effect.from) * nl + effect.to];
+                    for lane in 0..W {
+                        if used[lane] <= 0.0 {
+                            continue;
+                        }
+                        let amount = (x[from][lane] * share[lane] * (ratio[lane] - 1.0))
+                            .min(next[from][lane])
+                            .max(-next[to][lane]);
+                        next[from][lane] -= amount;
+                        next[to][lane] += amount;
+                        moved[lane] += amount;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The end of year `k`: the lists' lengths and waits over target, the
+    /// year's figures into `out.supply`, served activity in place of
+    /// demand (and diverted activity added) in `out.activity`, and the
+    /// feedback moves added to the year's flows (`flows_at`: the year's
+    /// first per-band flow; `year_cells`: its first cell).
+    pub(super) fn end_year(&mut self, model: &Model, k: usize, year_cells: usize, out: &mut LaneTrajectory<W>) {
+        let (ns, nl, nb) = (model.services.len(), model.levels.len(), model.bands.len());
+        for s in 0..ns {
+            let figures = &mut self.year[s * Figure::COUNT..(s + 1) * Figure::COUNT];
+            if let Some(list) = &self.lists[s] {
+                figures[Figure::ListEnd.index()] = list.total();
+                if let Some(t) = self.target_steps[s] {
+                    figures[Figure::OverTarget.index()] = list.waited_at_least(t);
+                }
+            }
+            let activity = &mut out.activity[k * ns + s];
+            if model.services[s].capacity.is_some() {
+                *activity = figures[Figure::Served.index()];
+            } else if self.involved[s] {
+                let received = figures[Figure::DivertedIn.index()];
+                for lane in 0..W {
+                    activity[lane] += received[lane];
+                }
+            }
+        }
+        let at = k * ns * Figure::COUNT;
+        out.supply[at..at + ns * Figure::COUNT].copy_from_slice(&self.year);
+        if !self.feedback {
+            return;
+        }
+        let detail = !out.totals_only;
+        for b in 0..nb {
+            for from in 0..nl {
+                for to in 0..nl {
+                    let moved = self.transfers[(b * nl + from) * nl + to];
+                    if from == to || moved == [0.0; W] {
+                        continue;
+                    }
+                    let add = |v: &mut [f64; W]| {
+                        for lane in 0..W {
+                            v[lane] += moved[lane];
+                        }
+                    };
+                    add(&mut out.level_flows[(k * nl + from) * nl + to]);
+                    if detail {
+                        add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
+                        add(&mut out.moved_out[year_cells + b * nl + from]);
+                        add(&mut out.moved_in[year_cells + b * nl + to]);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A step's demand for a service from the people `x` at its start: Σ
+/// people × use (`rates`, by cell) × the step's length.
+fn own_demand<const W: usize>(x: &[[f64; W]], rates: &[[f64; W]], dt: f64) -> [f64; W] {
+    let mut d = [0.0; W];
+    for (people, rate) in x.iter().zip(rates) {
+        for lane in 0..W {
+            d[lane] += people[lane] * rate[lane];
+        }
+    }
+    d.map(|v| v * dt)
+}
+
+/// The share of `demand` that `unmet` is, in [0, 1] (0 without demand).
+fn unmet_share(unmet: f64, demand: f64) -> f64 {
+    if demand > 0.0 {
+        (unmet / demand).clamp(0.0, 1.0)
+    } else {
+        0.0
+    }
+}
+
+/// A target wait of `weeks` in whole steps of `dt` years (at least one):
+/// what has waited that many steps has waited at least the target.
+fn target_steps(weeks: f64, dt: f64) -> usize {
+    ((weeks / 52.0 / dt).ceil() as usize).max(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_target_wait_is_whole_steps() {
+        assert_eq!(target_steps(18.0, 1.0 / 52.0), 18);
+        assert_eq!(target_steps(18.0, 1.0 / 12.0), 5);
+        assert_eq!(target_steps(18.0, 1.0), 1);
+    }
+}
