@@ -8,6 +8,7 @@
 //! cost, and counts in the intervention's tier and funder.
 
 pub mod rows;
+pub mod supply;
 
 use crate::engine::LaneTrajectory;
 use crate::model::{Model, Tier};
@@ -93,6 +94,8 @@ pub struct Accounts {
     pub spend_preventative: Vec<f64>,
     pub spend_acute: Vec<f64>,
     pub spend_total: Vec<f64>,
+    /// The supply side's figures (empty without capacities).
+    pub supply: supply::SupplyAccounts,
 }
 
 impl Accounts {
@@ -230,6 +233,7 @@ impl Accounts {
             a.spend_acute.push(tier[Tier::Acute.index()]);
             a.spend_tier.push(tier);
         }
+        a.supply.compute(model, trajectory, lane, unit_costs);
     }
 }
 
@@ -279,6 +283,7 @@ impl Accounts {
                 *x += y;
             }
         }
+        self.supply.add(&other.supply);
     }
 }
 
@@ -343,6 +348,12 @@ pub struct Savings {
     /// cumulative discounted net saving stays ≥ 0 to the horizon. `None`
     /// when it never does, or when there is no investment.
     pub break_even_year: Option<i32>,
+    /// Per year, the fall in demand at full services that spend does not
+    /// show, valued at unit cost (README, "Cashable savings and capacity
+    /// released"; empty without capacities). Not cash: apart from
+    /// `gross_saving`, which is the cashable saving.
+    pub capacity_released: Vec<f64>,
+    pub discounted_capacity_released: f64,
 }
 
 impl Savings {
@@ -472,6 +483,14 @@ impl Comparison {
                 (0..scenario.years.len()).map(|t| scenario.investment_funder[t][f]),
                 scale,
             );
+        }
+        let (total, by_funder) = supply::capacity_released(&baseline.supply, &scenario.supply, model.funders.len());
+        for (savings, released) in std::iter::once(&mut self.total)
+            .chain(self.by_funder.iter_mut())
+            .zip(std::iter::once(total).chain(by_funder))
+        {
+            savings.discounted_capacity_released = released.iter().zip(discount).map(|(r, d)| r * d).sum();
+            savings.capacity_released = released;
         }
     }
 }

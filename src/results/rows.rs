@@ -22,8 +22,13 @@ where
     for (f, a) in accounts.iter().enumerate() {
         let comparison = f.checked_sub(1).map(|i| &comparisons[i]);
         for (t, &year) in a.years.iter().enumerate() {
+            year_metrics(model, a, t, &mut |name: &dyn Fn() -> String, value: f64| {
+                visit(f, Some(year), name, Some(value))
+            });
+            super::supply::year_rows(model, &a.supply, t, &mut |name: &dyn Fn() -> String, value| {
+                visit(f, Some(year), name, value)
+            });
             let mut push = |name: &dyn Fn() -> String, value: f64| visit(f, Some(year), name, Some(value));
-            year_metrics(model, a, t, &mut push);
             if let Some(c) = comparison {
                 for (l, level) in model.levels.iter().enumerate() {
                     push(
@@ -49,8 +54,9 @@ where
                 }
             }
         }
+        let mut push = |name: &dyn Fn() -> String, value: Option<f64>| visit(f, None, name, value);
+        super::supply::horizon_rows(model, &a.supply, &a.years, &mut push);
         if let Some(c) = comparison {
-            let mut push = |name: &dyn Fn() -> String, value: Option<f64>| visit(f, None, name, value);
             let invested = c.total.discounted_investment;
             horizon_metrics(&c.total, invested, None, &mut push);
             for (fi, funder) in model.funders.iter().enumerate() {
@@ -122,6 +128,9 @@ fn saving_metrics(s: &Savings, t: usize, funder: Option<&str>, push: &mut impl F
         &|| named("net_saving_cumulative_discounted", funder),
         s.net_saving_cumulative_discounted[t],
     );
+    if let Some(&released) = s.capacity_released.get(t) {
+        push(&|| named("capacity_released", funder), released);
+    }
 }
 
 /// `invested`: the scenario's whole discounted investment, the denominator of
@@ -143,4 +152,10 @@ fn horizon_metrics(
     );
     push(&|| named("return_per_pound", funder), s.return_per_pound_of(invested));
     push(&|| named("break_even_year", funder), s.break_even_year.map(f64::from));
+    if !s.capacity_released.is_empty() {
+        push(
+            &|| named("discounted_capacity_released", funder),
+            Some(s.discounted_capacity_released),
+        );
+    }
 }

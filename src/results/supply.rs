@@ -1,0 +1,235 @@
+//! The supply side's accounts (README, "The supply side"): per service
+//! with a capacity, its demand, what it served, its waiting list, what it
+//! diverted and lost; the first year demand exceeds capacity; and, against
+//! the baseline, the **capacity released** where demand falls at a full
+//! service but spend does not.
+//!
+//! A service's demand D and served activity S split a fall in demand in
+//! two: the fall in S × unit cost is cashable (it is in the gross saving,
+//! as spend falls), and the fall in D − S × unit cost is capacity
+//! released, valued at unit cost and reported apart from cash. Their sum is
+//! what a model without capacities would call the saving.
+
+use super::Grid;
+use crate::engine::{Figure, LaneTrajectory};
+use crate::model::Model;
+
+/// A future's supply figures, year by year (every grid is empty, width 0,
+/// when no service has a capacity).
+#[derive(Debug, Clone, Default)]
+pub struct SupplyAccounts {
+    /// Per service × [`Figure`], in the service's own unit.
+    pub figures: Grid,
+    /// Per service: what the activity it diverted cost at the receiver's
+    /// unit cost.
+    pub diverted_cost: Grid,
+    /// Per service: (demand − served) × unit cost.
+    pub unserved_value: Grid,
+    /// The same per funder.
+    pub unserved_value_funder: Grid,
+}
+
+impl SupplyAccounts {
+    /// Fills these accounts from lane `lane` of `trajectory`, at this draw's
+    /// `unit_costs`.
+    pub fn compute<const W: usize>(
+        &mut self,
+        model: &Model,
+        trajectory: &LaneTrajectory<W>,
+        lane: usize,
+        unit_costs: &[f64],
+    ) {
+        let on = !trajectory.supply.is_empty();
+        let (ns, nf) = (model.services.len(), model.funders.len());
+        let width = |n: usize| if on { n } else { 0 };
+        self.figures.reset(width(ns * Figure::COUNT));
+        self.diverted_cost.reset(width(ns));
+        self.unserved_value.reset(width(ns));
+        self.unserved_value_funder.reset(width(nf));
+        if !on {
+            return;
+        }
+        let nfig = ns * Figure::COUNT;
+        for t in 0..model.horizon_years as usize {
+            let figures = self.figures.push_zeros();
+            for (x, v) in figures.iter_mut().zip(&trajectory.supply[t * nfig..(t + 1) * nfig]) {
+                *x = v[lane];
+            }
+            let diverted = self.diverted_cost.push_zeros();
+            let unserved = self.unserved_value.push_zeros();
+            let by_funder = self.unserved_value_funder.push_zeros();
+            for (s, service) in model.services.iter().enumerate() {
+                let Some(capacity) = &service.capacity else { continue };
+                let f = |which: Figure| figures[s * Figure::COUNT + which.index()];
+                if let Some(to) = capacity.divert_to {
+                    diverted[s] = f(Figure::Diverted) * capacity.divert_ratio * unit_costs[to];
+                }
+                unserved[s] = (f(Figure::Demand) - f(Figure::Served)) * unit_costs[s];
+                by_funder[service.funder] += unserved[s];
+            }
+        }
+    }
+
+    /// Adds another area's figures of the same future.
+    pub fn add(&mut self, other: &SupplyAccounts) {
+        self.figures.add(&other.figures);
+        self.diverted_cost.add(&other.diverted_cost);
+        self.unserved_value.add(&other.unserved_value);
+        self.unserved_value_funder.add(&other.unserved_value_funder);
+    }
+
+    /// Whether there are any figures (some service has a capacity).
+    pub fn is_on(&self) -> bool {
+        self.figures.rows() > 0
+    }
+
+    /// Figure `which` of service `s` in year `t`.
+    pub fn figure(&self, t: usize, s: usize, which: Figure) -> f64 {
+        self.figures[t][s * Figure::COUNT + which.index()]
+    }
+
+    /// The first year (index) in which service `s`'s demand exceeds its
+    /// capacity, if any.
+    pub fn first_over_capacity(&self, s: usize) -> Option<usize> {
+        (0..self.figures.rows()).find(|&t| self.over_capacity(t, s))
+    }
+
+    /// Whether service `s`'s demand exceeds its capacity in year `t`.
+    pub fn over_capacity(&self, t: usize, s: usize) -> bool {
+        self.figure(t, s, Figure::Demand) > self.figure(t, s, Figure::Capacity) * (1.0 + 1e-12)
+    }
+
+    /// The mean wait in weeks at the end of year `t` by Little's law: the
+    /// list ÷ the year's served activity (none when nothing was served).
+    pub fn mean_wait_weeks(&self, t: usize, s: usize) -> Option<f64> {
+        let (list, served) = (self.figure(t, s, Figure::ListEnd), self.figure(t, s, Figure::Served));
+        if list <= 0.0 {
+            Some(0.0)
+        } else {
+            (served > 0.0).then(|| list / served * 52.0)
+        }
+    }
+
+    /// The share of the list at the end of year `t` that has waited longer
+    /// than the target (0 when nobody waits).
+    pub fn share_over_target(&self, t: usize, s: usize) -> f64 {
+        let list = self.figure(t, s, Figure::ListEnd);
+        if list > 0.0 {
+            self.figure(t, s, Figure::OverTarget) / list
+        } else {
+            0.0
+        }
+    }
+}
+
+/// The capacity released each year by a scenario against the baseline:
+/// in all (`baseline − scenario` of the unserved value, summed over
+/// services) and per funder. Empty without capacities.
+pub fn capacity_released(
+    baseline: &SupplyAccounts,
+    scenario: &SupplyAccounts,
+    funders: usize,
+) -> (Vec<f64>, Vec<Vec<f64>>) {
+    if !baseline.is_on() || !scenario.is_on() {
+        return (Vec::new(), vec![Vec::new(); funders]);
+    }
+    let years = baseline.figures.rows().min(scenario.figures.rows());
+    let total = (0..years)
+        .map(|t| baseline.unserved_value[t].iter().sum::<f64>() - scenario.unserved_value[t].iter().sum::<f64>())
+        .collect();
+    let by_funder = (0..funders)
+        .map(|f| {
+            (0..years)
+                .map(|t| baseline.unserved_value_funder[t][f] - scenario.unserved_value_funder[t][f])
+                .collect()
+        })
+        .collect();
+    (total, by_funder)
+}
+
+/// Calls `push(name, value)` for year `t`'s supply rows of a future: per
+/// service with a capacity its capacity, demand, served, unmet and
+/// utilisation, whether demand exceeds capacity (that year, and by then:
+/// their means over draws are probabilities), and the waiting list, mean
+/// wait, share over target, diverted, lost and reneged activity that its
+/// `when_full` can give; per service receiving diversions without a
+/// capacity, what it received.
+pub fn year_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
+    if !a.is_on() {
+        return;
+    }
+    for (s, service) in model.services.iter().enumerate() {
+        let name = &service.name;
+        let f = |which: Figure| a.figure(t, s, which);
+        let Some(capacity) = &service.capacity else {
+            if model.services.iter().any(|r| r.divert_to() == Some(s)) {
+                push(&|| format!("diverted_in:{name}"), Some(f(Figure::DivertedIn)));
+            }
+            continue;
+        };
+        push(&|| format!("capacity:{name}"), Some(f(Figure::Capacity)));
+        push(&|| format!("demand:{name}"), Some(f(Figure::Demand)));
+        push(&|| format!("served:{name}"), Some(f(Figure::Served)));
+        push(&|| format!("unmet:{name}"), Some(f(Figure::Unmet)));
+        let cap = f(Figure::Capacity);
+        push(
+            &|| format!("utilisation:{name}"),
+            (cap > 0.0).then(|| f(Figure::Served) / cap),
+        );
+        let over = a.over_capacity(t, s);
+        push(&|| format!("over_capacity:{name}"), Some(f64::from(u8::from(over))));
+        let by_now = (0..=t).any(|k| a.over_capacity(k, s));
+        push(
+            &|| format!("over_capacity_by:{name}"),
+            Some(f64::from(u8::from(by_now))),
+        );
+        if capacity.wait > 0.0 {
+            push(&|| format!("waiting_list:{name}"), Some(f(Figure::ListEnd)));
+            push(&|| format!("mean_wait_weeks:{name}"), a.mean_wait_weeks(t, s));
+            if capacity.target_wait_weeks.is_some() {
+                push(&|| format!("share_over_target:{name}"), Some(a.share_over_target(t, s)));
+            }
+            if capacity.renege.value() > 0.0 {
+                push(&|| format!("reneged:{name}"), Some(f(Figure::Reneged)));
+            }
+        }
+        if capacity.divert > 0.0 {
+            push(&|| format!("diverted:{name}"), Some(f(Figure::Diverted)));
+            push(&|| format!("diverted_cost:{name}"), Some(a.diverted_cost[t][s]));
+        }
+        if capacity.lost > 0.0 {
+            push(&|| format!("lost:{name}"), Some(f(Figure::Lost)));
+        }
+        if model.services.iter().any(|r| r.divert_to() == Some(s)) {
+            push(&|| format!("diverted_in:{name}"), Some(f(Figure::DivertedIn)));
+        }
+    }
+}
+
+/// Calls `push(name, value)` for a future's whole-horizon supply rows: per
+/// service with a capacity, the first year its demand exceeds capacity and
+/// (with a target wait) the first year someone waits longer than the
+/// target; none when it never does.
+pub fn horizon_rows(
+    model: &Model,
+    a: &SupplyAccounts,
+    years: &[i32],
+    push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>),
+) {
+    if !a.is_on() {
+        return;
+    }
+    for (s, service) in model.services.iter().enumerate() {
+        let Some(capacity) = &service.capacity else { continue };
+        let name = &service.name;
+        let year = |t: Option<usize>| t.map(|t| f64::from(years[t]));
+        push(
+            &|| format!("first_year_over_capacity:{name}"),
+            year(a.first_over_capacity(s)),
+        );
+        if capacity.wait > 0.0 && capacity.target_wait_weeks.is_some() {
+            let breached = (0..a.figures.rows()).find(|&t| a.figure(t, s, Figure::OverTarget) > 1e-9);
+            push(&|| format!("first_year_over_target:{name}"), year(breached));
+        }
+    }
+}
