@@ -107,6 +107,10 @@ pub struct SupplyWork<const W: usize> {
     unmet: Vec<[f64; W]>,
     /// Per service, the unmet share folded into this year's matrices.
     unmet_year: Vec<[f64; W]>,
+    /// This year's cells that use each service with a capacity (in some
+    /// lane): `used[used_from[s]..used_from[s + 1]]` (the rest ask nothing).
+    used: Vec<usize>,
+    used_from: Vec<usize>,
     /// This year's feedback moves, per band × from × to.
     transfers: Vec<[f64; W]>,
     /// This year's figures, per service × [`Figure`].
@@ -128,10 +132,13 @@ impl<const W: usize> SupplyWork<W> {
         if !self.on {
             return;
         }
-        self.order = model.service_order();
         self.involved = (0..ns)
             .map(|s| model.services[s].capacity.is_some() || model.services.iter().any(|r| r.divert_to() == Some(s)))
             .collect();
+        // Only the services that take part are stepped.
+        self.order = model.service_order();
+        let involved = &self.involved;
+        self.order.retain(|&s| involved[s]);
         self.rules = model
             .services
             .iter()
@@ -186,19 +193,27 @@ impl<const W: usize> SupplyWork<W> {
         let zero = [0.0; W];
         self.year.fill(zero);
         self.transfers.fill(zero);
+        let cells = x.len();
+        self.used.clear();
+        self.used_from.clear();
         for (s, service) in model.services.iter().enumerate() {
+            self.used_from.push(self.used.len());
             if service.capacity.is_none() {
                 continue;
             }
+            let rates = &use_rate[s * cells..(s + 1) * cells];
+            self.used
+                .extend((0..cells).filter(|&c| rates[c].iter().any(|&r| r != 0.0)));
             let per_year = params[layout.capacity(k, s)];
             let per_step = per_year.map(|c| c * dt);
             self.capacity[s] = Some(per_step);
             self.year[s * Figure::COUNT + Figure::Capacity.index()] = per_year;
             if k == 0 {
-                let demand = own_demand(x, &use_rate[s * x.len()..(s + 1) * x.len()], dt);
+                let demand = own_demand(x, rates, &self.used[self.used_from[s]..], dt);
                 self.unmet[s] = std::array::from_fn(|lane| unmet_share(demand[lane] - per_step[lane], demand[lane]));
             }
         }
+        self.used_from.push(self.used.len());
         self.unmet_year.copy_from_slice(&self.unmet);
     }
 
@@ -245,15 +260,19 @@ impl<const W: usize> SupplyWork<W> {
             steps,
             unmet,
             year,
+            used,
+            used_from,
             ..
         } = self;
         for (s, d) in demand.iter_mut().enumerate() {
-            *d = [0.0; W];
             // A service without a capacity serves its own demand as
             // activity does; here it is asked only what is diverted to it.
-            if involved[s] && capacity[s].is_some() {
-                *d = own_demand(x, &use_rate[s * cells..(s + 1) * cells], dt);
-            }
+            *d = if capacity[s].is_some() {
+                let rates = &use_rate[s * cells..(s + 1) * cells];
+                own_demand(x, rates, &used[used_from[s]..used_from[s + 1]], dt)
+            } else {
+                [0.0; W]
+            };
         }
         step_services(order, demand, capacity, rules, lists, steps);
         for (s, step) in steps.iter().enumerate() {
@@ -395,15 +414,28 @@ impl<const W: usize> SupplyWork<W> {
 }
 
 /// A step's demand for a service from the people `x` at its start: Σ
-/// people × use (`rates`, by cell) × the step's length.
-fn own_demand<const W: usize>(x: &[[f64; W]], rates: &[[f64; W]], dt: f64) -> [f64; W] {
-    let mut d = [0.0; W];
-    for (people, rate) in x.iter().zip(rates) {
-        for lane in 0..W {
-            d[lane] += people[lane] * rate[lane];
+/// over the cells that use it (`used`) of people × use (`rates`, by cell)
+/// × the step's length.
+fn own_demand<const W: usize>(x: &[[f64; W]], rates: &[[f64; W]], used: &[usize], dt: f64) -> [f64; W] {
+    // Four chains of additions, so that one does not wait on another.
+    let mut d = [[0.0; W]; 4];
+    let chunks = used.chunks_exact(4);
+    let rest = chunks.remainder();
+    for cells in chunks {
+        for (sum, &c) in d.iter_mut().zip(cells) {
+            let (people, rate) = (x[c], rates[c]);
+            for lane in 0..W {
+                sum[lane] += people[lane] * rate[lane];
+            }
         }
     }
-    d.map(|v| v * dt)
+    for (sum, &c) in d.iter_mut().zip(rest) {
+        let (people, rate) = (x[c], rates[c]);
+        for lane in 0..W {
+            sum[lane] += people[lane] * rate[lane];
+        }
+    }
+    std::array::from_fn(|lane| ((d[0][lane] + d[1][lane]) + (d[2][lane] + d[3][lane])) * dt)
 }
 
 /// The share of `demand` that `unmet` is, in [0, 1] (0 without demand).
