@@ -200,8 +200,6 @@ pub struct Service {
     pub use_rate: Vec<Series<f64>>,
     /// The most activity it can deliver, and what happens to demand beyond
     /// it; `None`: it serves all it is asked (README, "The supply side").
-    /// Read and checked, not yet simulated: a file that gives one is
-    /// refused until the engine simulates capacities.
     pub capacity: Option<Capacity>,
 }
 

@@ -214,35 +214,24 @@ fn bad_inputs_get_clear_messages() {
     }
 }
 
-/// A file whose `capacity` is sound is read and checked, then refused with
-/// exactly one problem, at the `capacity` line, until the engine simulates
-/// capacities; every capacity file with a mistake gets its own message and
-/// never that one (the gate comes after every other check).
+/// A file whose `capacity` is sound loads: `check` accepts it, and the
+/// library's reading of it keeps the capacity and what its unmet demand
+/// does (the engine's use of them is tested with the engine).
 #[test]
-fn capacities_are_checked_then_refused() {
-    let gate = "`capacity` is read and checked, but this build of upstream does not simulate capacities yet";
-    let dir = bad_inputs();
-    let out = run_in(&dir, &["check", "capacity-not-simulated.toml"]);
-    assert_eq!(out.status.code(), Some(1));
+fn capacities_load() {
+    let out = run_in(&fixtures(), &["check", "capacity.toml"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
+    let path = fixtures().join("capacity.toml");
+    let model = upstream::scenario::load(&path).unwrap().model;
+    let s = model.service_index("Home care").unwrap();
+    let capacity = model.services[s].capacity.as_ref().expect("Home care has a capacity");
     assert_eq!(
-        text(&out.stderr),
-        format!(
-            "error: the input has 1 problem:\ncapacity-not-simulated.toml:76: service `Home care`: {gate} (see README, \"The supply side\"); remove it to run the model\n"
-        )
+        capacity.per_year,
+        upstream::model::Series::by_year(vec![(2025, 900.0), (2030, 1200.0)])
     );
-    let mut bad = 0;
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        if !name.starts_with("capacity-") || !name.ends_with(".toml") || name == "capacity-not-simulated.toml" {
-            continue;
-        }
-        bad += 1;
-        let out = run_in(&dir, &["check", &name]);
-        let stderr = text(&out.stderr);
-        assert_eq!(out.status.code(), Some(1), "{name}: {stderr}");
-        assert!(stderr.contains(&name) && !stderr.contains(gate), "{name}: {stderr}");
-    }
-    assert!(bad >= 6, "{bad} capacity files with mistakes");
+    assert_eq!((capacity.wait, capacity.divert, capacity.lost), (0.6, 0.4, 0.0));
+    assert_eq!(capacity.divert_to, model.service_index("Admission"));
 }
 
 /// Files in `tests/bad-inputs/accepted/` look odd but are fine (a BOM,

@@ -147,8 +147,7 @@ pub struct RawService {
     #[serde(rename = "use")]
     pub use_rate: Option<BTreeMap<String, Spanned<ByYear>>>,
     pub use_csv: Option<Spanned<String>>,
-    /// Activity it can deliver a year (README, "The supply side"; read and
-    /// checked, not yet simulated).
+    /// Activity it can deliver a year (README, "The supply side").
     pub capacity: Option<Spanned<ByYear>>,
     /// What demand beyond `capacity` does: shares that sum to 1.
     pub when_full: Option<Spanned<RawWhenFull>>,

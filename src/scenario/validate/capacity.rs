@@ -1,9 +1,8 @@
 //! A service's `capacity` and what happens to the demand beyond it
 //! (`when_full`, `divert_to`, `divert_ratio`, `renege`,
 //! `target_wait_weeks`; README, "The supply side"): read and checked into
-//! a [`Capacity`]. The engine does not simulate capacities yet, so a file
-//! that gives one is refused once everything else in it is sound
-//! ([`refuse_capacities`]): no run ever ignores a capacity.
+//! a [`Capacity`], which the engine simulates as README "The supply side"
+//! describes.
 
 use super::names::list;
 use super::values::{SeriesBuilder, by_year_points};
@@ -365,23 +364,5 @@ pub(super) fn check_diversion_cycles(
                 names.join(" → ")
             ),
         );
-    }
-}
-
-/// Until the engine simulates capacities, a sound file that gives any
-/// service a `capacity` is refused at each `capacity`, so that no run
-/// silently ignores one.
-pub(super) fn refuse_capacities(v: &mut Validator, raw_services: &[Spanned<RawService>]) {
-    for s in raw_services {
-        let raw = s.get_ref();
-        if let Some(capacity) = &raw.capacity {
-            v.err(
-                &capacity.span(),
-                format!(
-                    "service `{}`: `capacity` is read and checked, but this build of upstream does not simulate capacities yet (see README, \"The supply side\"); remove it to run the model",
-                    raw.name
-                ),
-            );
-        }
     }
 }

@@ -128,9 +128,6 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             }
         }
     }
-    if v.errors.is_empty() {
-        capacity::refuse_capacities(&mut v, &file.services);
-    }
     v.errors.finish(Loaded {
         model,
         sources,
