@@ -287,20 +287,35 @@ pub enum Effect {
     },
     /// Multiplier on a service's use rate.
     Service { service: usize, multiplier: f64 },
+    /// Capacity bought for a service that has one: while the intervention
+    /// runs, the service's capacity rises by `add` (activity a year, in the
+    /// service's own unit) times the intervention's
+    /// [`scale_in`](Intervention::scale_in) for the year, neither reach nor
+    /// fidelity applying; it costs `cost_per_unit` (money a year, in
+    /// price-base-year prices) per unit of capacity added. `add` is finite,
+    /// ≥ 0 and at most 10^12, and is the number a draw may vary (its
+    /// [`Target::Effect`] slot); `cost_per_unit` likewise but fixed.
+    Capacity {
+        service: usize,
+        add: f64,
+        cost_per_unit: f64,
+    },
 }
 
 impl Effect {
-    /// The relative risk or multiplier.
+    /// The relative risk, multiplier or capacity added: the number the
+    /// effect's [`Target::Effect`] slot holds.
     pub fn value(&self) -> f64 {
         match *self {
             Effect::Transition { relative_risk, .. } => relative_risk,
             Effect::Service { multiplier, .. } => multiplier,
+            Effect::Capacity { add, .. } => add,
         }
     }
 
     /// Its path after `intervention.NAME.` (as in overrides, e.g.
-    /// `relative_risk.Targeted.Specialist`) and a label for people
-    /// (`relative risk Targeted → Specialist`).
+    /// `relative_risk.Targeted.Specialist` or `add_capacity.Home care`) and
+    /// a label for people (`relative risk Targeted → Specialist`).
     pub fn names(&self, model: &Model) -> (String, String) {
         match *self {
             Effect::Transition { from, to, .. } => {
@@ -313,6 +328,10 @@ impl Effect {
             Effect::Service { service, .. } => {
                 let s = &model.services[service].name;
                 (format!("multiplier.{s}"), format!("use of {s} (multiplier)"))
+            }
+            Effect::Capacity { service, .. } => {
+                let s = &model.services[service].name;
+                (format!("add_capacity.{s}"), format!("capacity of {s} added (a year)"))
             }
         }
     }
@@ -340,6 +359,9 @@ pub struct Intervention {
     /// Factor on fidelity from the system's maturity (`[maturity]`
     /// `fidelity_by_level`; 1 when not linked).
     pub maturity_factor: f64,
+    /// The bands and levels it serves; both empty for an intervention all
+    /// of whose effects add capacity (it reaches nobody, and its reach is
+    /// `Reach::Share(0.0)`).
     pub target_bands: Vec<usize>,
     pub target_levels: Vec<usize>,
     pub reach: Reach,
@@ -356,6 +378,19 @@ pub struct Intervention {
     pub fixed_cost: f64,
     pub lag_years: u32,
     pub effects: Vec<Effect>,
+}
+
+/// A funder's budget (`[[budgets]]`), against which its spend is reported.
+///
+/// Invariants (checked when the file is read): `funder` indexes
+/// `Model::funders`; a model has at most one budget per funder; every value
+/// is finite, ≥ 0 and at most 10^12.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Budget {
+    /// The funder (index into `Model::funders`).
+    pub funder: usize,
+    /// Money a year, in price-base-year prices, by year.
+    pub per_year: Series<f64>,
 }
 
 /// Delivery by practitioners with and without the qualification a programme needs.
@@ -395,6 +430,12 @@ impl Intervention {
     /// The factor the workforce puts on fidelity (1 when fully qualified).
     pub fn workforce_factor(&self) -> f64 {
         self.workforce.map_or(1.0, |w| w.factor())
+    }
+
+    /// Whether every effect adds capacity: it then serves no bands or
+    /// levels, and its only costs are its `fixed_cost` and the capacity it buys.
+    pub fn only_adds_capacity(&self) -> bool {
+        !self.effects.is_empty() && self.effects.iter().all(|e| matches!(e, Effect::Capacity { .. }))
     }
 
     pub fn targets(&self, band: usize, level: usize) -> bool {
@@ -583,6 +624,9 @@ pub struct Model {
     pub funders: Vec<String>,
     pub services: Vec<Service>,
     pub interventions: Vec<Intervention>,
+    /// Funders' budgets (`[[budgets]]`), in the file's order; empty when
+    /// none is given. An area's model has the file's budgets.
+    pub budgets: Vec<Budget>,
     /// Outcome domains interventions may declare.
     pub domains: Vec<String>,
     /// The evidence scale ratings refer to.

@@ -31,7 +31,8 @@ pub struct Layout {
     use_rate: usize,
     services: usize,
     /// Per intervention: reach (share or places), fidelity, cost per
-    /// participant, fixed cost, then one slot per effect.
+    /// participant, fixed cost, then one slot per effect (its relative
+    /// risk, multiplier or capacity added).
     interventions: Vec<usize>,
     /// Each service's capacity (by year when some capacity changes over
     /// time); no entries at all when no service of the models has one, so
@@ -301,6 +302,7 @@ impl Layout {
                 p[self.effect(i, k)] = match *effect {
                     Effect::Transition { relative_risk, .. } => relative_risk,
                     Effect::Service { multiplier, .. } => multiplier,
+                    Effect::Capacity { add, .. } => add,
                 };
             }
         }

@@ -460,6 +460,7 @@ fn build(raw: &Raw) -> Model {
         funders: (0..s.funders).map(|f| format!("funder{f}")).collect(),
         services,
         interventions,
+        budgets: Vec::new(),
         domains: Vec::new(),
         evidence_scale: Default::default(),
         areas: Vec::new(),
@@ -482,7 +483,8 @@ fn with_scenario(model: &Model, name: &str, scenario_model: Model, plan: Vec<usi
     m
 }
 
-/// The model with every effect neutral: relative risks and multipliers of 1.
+/// The model with every effect neutral: relative risks and multipliers of
+/// 1, no capacity added.
 fn neutralised(model: &Model) -> Model {
     let mut m = model.clone();
     for iv in &mut m.interventions {
@@ -490,6 +492,7 @@ fn neutralised(model: &Model) -> Model {
             match e {
                 Effect::Transition { relative_risk, .. } => *relative_risk = 1.0,
                 Effect::Service { multiplier, .. } => *multiplier = 1.0,
+                Effect::Capacity { add, .. } => *add = 0.0,
             }
         }
     }

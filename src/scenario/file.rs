@@ -30,6 +30,8 @@ pub struct ScenarioFile {
     pub interventions: Vec<Spanned<RawIntervention>>,
     #[serde(default)]
     pub scenarios: Vec<Spanned<RawScenario>>,
+    #[serde(default)]
+    pub budgets: Vec<Spanned<RawBudget>>,
     pub monte_carlo: Option<RawMonteCarlo>,
     pub areas: Option<Spanned<RawAreas>>,
     pub maturity: Option<Spanned<RawMaturity>>,
@@ -149,6 +151,10 @@ pub struct RawService {
     pub use_csv: Option<Spanned<String>>,
     /// Activity it can deliver a year (README, "The supply side").
     pub capacity: Option<Spanned<ByYear>>,
+    /// A table (`year,capacity[,rel_sd]`) of the capacity by year.
+    pub capacity_csv: Option<Spanned<String>>,
+    /// Money a year for the service: its capacity is this ÷ its unit cost.
+    pub capacity_budget: Option<Spanned<ByYear>>,
     /// What demand beyond `capacity` does: shares that sum to 1.
     pub when_full: Option<Spanned<RawWhenFull>>,
     /// The service that takes the `divert` share.
@@ -159,6 +165,28 @@ pub struct RawService {
     pub renege: Option<Spanned<f64>>,
     /// The wait whose breach is reported, in weeks.
     pub target_wait_weeks: Option<Spanned<f64>>,
+    /// Relative risks on moves between levels while demand is unmet.
+    pub while_unmet: Option<Spanned<Vec<Spanned<RawUnmetEffect>>>>,
+}
+
+/// `{ from = "Substantial", to = "Complex", relative_risk = 1.4 }` in a
+/// service's `while_unmet`: the move `from → to` of a cell whose demand for
+/// the service is unmet is multiplied by the relative risk, for the unmet share.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawUnmetEffect {
+    pub from: String,
+    pub to: String,
+    /// A plain number in this build (a distribution is refused with a message).
+    pub relative_risk: RawNumber,
+}
+
+/// `[[budgets]]`: a funder's money a year, in price-base-year prices.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawBudget {
+    pub funder: Spanned<String>,
+    pub per_year: Spanned<ByYear>,
 }
 
 /// `when_full = { wait = 0.6, divert = 0.4, lost = 0 }`: shares of the
@@ -210,8 +238,9 @@ pub struct RawIntervention {
     pub optimism_bias: Option<Spanned<RawOptimism>>,
     pub domains: Option<Spanned<Vec<String>>>,
     pub workforce: Option<Spanned<RawWorkforce>>,
-    pub target_bands: Option<Vec<String>>,
-    pub target_levels: Vec<String>,
+    pub target_bands: Option<Spanned<Vec<String>>>,
+    /// Required unless every effect adds capacity.
+    pub target_levels: Option<Spanned<Vec<String>>>,
     pub reach: Option<Spanned<RawNumber>>,
     pub places: Option<Spanned<RawNumber>>,
     pub start_year: Spanned<i64>,
@@ -233,6 +262,10 @@ pub struct RawEffect {
     pub relative_risk: Option<RawNumber>,
     pub service: Option<String>,
     pub multiplier: Option<RawNumber>,
+    /// Capacity (activity a year) the intervention adds to `service`.
+    pub add_capacity: Option<RawNumber>,
+    /// Money a year per unit of capacity added.
+    pub cost_per_unit: Option<RawNumber>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -237,6 +237,9 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
             return set_relative_risk(model, intervention, from, to, value);
         }
         ParamPath::Multiplier { intervention, service } => return set_multiplier(model, intervention, service, value),
+        ParamPath::AddCapacity { intervention, service } => {
+            return set_add_capacity(model, intervention, service, value);
+        }
     }
     Ok(set)
 }
@@ -345,6 +348,34 @@ fn set_multiplier(model: &mut Model, name: &str, svc: &str, value: f64) -> Resul
         }
         None => Err(format!(
             "intervention `{name}` has no effect on service `{svc}`; add it to the intervention first"
+        )),
+    }
+}
+
+/// Sets the capacity intervention `name` adds to service `svc`
+/// (`intervention.NAME.add_capacity.SERVICE`), which it must already add to.
+fn set_add_capacity(model: &mut Model, name: &str, svc: &str, value: f64) -> Result<Vec<Target>, String> {
+    let capacity = non_negative(value, "a capacity added")?;
+    let i = intervention(model, name)?;
+    let s = service(model, svc)?;
+    let effect = model.interventions[i]
+        .effects
+        .iter_mut()
+        .enumerate()
+        .find_map(|(k, e)| match e {
+            Effect::Capacity { service, add, .. } if *service == s => Some((k, add)),
+            _ => None,
+        });
+    match effect {
+        Some((k, x)) => {
+            *x = capacity;
+            Ok(vec![Target::Effect {
+                intervention: i,
+                effect: k,
+            }])
+        }
+        None => Err(format!(
+            "intervention `{name}` adds no capacity to service `{svc}`; add the effect to the intervention first"
         )),
     }
 }
@@ -693,6 +724,26 @@ mod tests {
             value(&model, &path)
                 .unwrap_err()
                 .ends_with("is not a number that sensitivity analysis or goal seeking can vary")
+        );
+    }
+
+    #[test]
+    fn the_capacity_an_intervention_adds_is_a_path() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity.toml");
+        let mut model = crate::scenario::load(&path).unwrap().model;
+        let added = parse(&model, "intervention.More reablement.add_capacity.Reablement").unwrap();
+        assert_eq!(value(&model, &added), Ok(40.0));
+        apply(&mut model, &added, 55.0).unwrap();
+        assert_eq!(value(&model, &added), Ok(55.0));
+        assert!(!model.uncertain.iter().any(|u| u.label == added.to_string()));
+        assert_eq!(
+            apply(&mut model, &added, -1.0),
+            Err("a capacity added is -1; it must be ≥ 0".into())
+        );
+        let other = parse(&model, "intervention.More reablement.add_capacity.Clinic").unwrap();
+        assert_eq!(
+            apply(&mut model, &other, 1.0),
+            Err("intervention `More reablement` adds no capacity to service `Clinic`; add the effect to the intervention first".into())
         );
     }
 }

@@ -10,7 +10,8 @@ use std::str::FromStr;
 /// The forms a path can take, for messages.
 pub const PATH_FORMS: &str = "discount_rate, entries.people, transition.BAND.FROM.TO, exit.BAND.LEVEL, \
 service.NAME.unit_cost, service.NAME.use.LEVEL, service.NAME.capacity, intervention.NAME.FIELD, \
-intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE (BAND may be `*`)";
+intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE, \
+intervention.NAME.add_capacity.SERVICE (BAND may be `*`)";
 
 /// A parameter path as written: which kind of number it names, with the
 /// names in it (band, level, service, intervention) not yet looked up.
@@ -41,6 +42,9 @@ pub enum ParamPath {
     },
     /// `intervention.NAME.multiplier.SERVICE`
     Multiplier { intervention: String, service: String },
+    /// `intervention.NAME.add_capacity.SERVICE`: the capacity (activity a
+    /// year) one of its effects adds to a service.
+    AddCapacity { intervention: String, service: String },
 }
 
 /// The numbers of an intervention that a path can name directly.
@@ -161,6 +165,10 @@ impl ParamPath {
                 intervention: s(name),
                 service: s(service),
             },
+            ["intervention", name, "add_capacity", service] => ParamPath::AddCapacity {
+                intervention: s(name),
+                service: s(service),
+            },
             _ => return Err(PathError::NotAPath(text.to_string())),
         })
     }
@@ -191,6 +199,9 @@ impl fmt::Display for ParamPath {
             ParamPath::Multiplier { intervention, service } => {
                 write!(f, "intervention.{intervention}.multiplier.{service}")
             }
+            ParamPath::AddCapacity { intervention, service } => {
+                write!(f, "intervention.{intervention}.add_capacity.{service}")
+            }
         }
     }
 }
@@ -213,6 +224,7 @@ mod tests {
             "intervention.Falls prevention.qualified",
             "intervention.Falls prevention.relative_risk.At risk.Substantial",
             "intervention.Falls prevention.multiplier.A&E attendance",
+            "intervention.Extra reablement.add_capacity.Reablement episode",
             "intervention..start_year",
         ] {
             let path = ParamPath::parse(text).unwrap();

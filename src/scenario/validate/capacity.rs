@@ -1,39 +1,53 @@
-//! A service's `capacity` and what happens to the demand beyond it
-//! (`when_full`, `divert_to`, `divert_ratio`, `renege`,
-//! `target_wait_weeks`; README, "The supply side"): read and checked into
-//! a [`Capacity`], which the engine simulates as README "The supply side"
-//! describes.
+//! A service's capacity (`capacity`, `capacity_csv` or `capacity_budget`)
+//! and what happens to the demand beyond it (`when_full`, `divert_to`,
+//! `divert_ratio`, `renege`, `target_wait_weeks`, `while_unmet`; README,
+//! "The supply side"): read and checked into a [`Capacity`], which the
+//! engine simulates as README "The supply side" describes.
 
-use super::names::list;
-use super::values::{SeriesBuilder, by_year_points};
-use crate::model::{Capacity, Series};
+use super::cells::{cell_value, row_location};
+use super::names::{Names, at_year, list};
+use super::values::{SeriesBuilder, by_year_points, money_by_year};
+use crate::model::{Capacity, Series, Target, UnmetEffect};
 use crate::scenario::checks::{LARGEST, Span, Validator, non_negative_problem, probability_problem};
-use crate::scenario::file::{ByYear, RawNumber, RawService, RawWhenFull};
+use crate::scenario::file::{ByYear, RawNumber, RawService, RawUnmetEffect, RawWhenFull};
+use crate::uncertainty::Support;
 use crate::units::AnnualProbability;
 use toml::Spanned;
 
 /// How far the `when_full` shares may sum from 1.
 const SHARES_TOLERANCE: f64 = 1e-9;
 
-/// The capacity of service `raw` (number `service`), if it gives one; `None` also after
-/// recording a problem. `services` are the names of every service in the
-/// file, for `divert_to`.
-pub(super) fn capacity_from(
-    v: &mut Validator,
-    raw: &RawService,
-    service: usize,
-    services: &[String],
-) -> Option<Capacity> {
-    let Some(capacity) = &raw.capacity else {
-        refuse_without_capacity(v, raw);
-        return None;
+/// The largest relative risk `while_unmet` takes: far beyond any
+/// published effect of waiting, so a larger one is surely a typo.
+const LARGEST_UNMET_RISK: f64 = 100.0;
+
+/// What a service with a capacity is checked against besides its own keys.
+pub(super) struct CapacityContext<'a> {
+    /// Its number among the services.
+    pub(super) service: usize,
+    /// Every service's name, for `divert_to`.
+    pub(super) services: &'a [String],
+    /// The file's bands and levels, for `while_unmet`.
+    pub(super) names: &'a Names,
+    /// Its unit cost (the mean when uncertain), for `capacity_budget`;
+    /// `None` after a problem with it.
+    pub(super) unit_cost: Option<f64>,
+}
+
+/// The capacity of service `raw`, if it gives one; `None` also after
+/// recording a problem.
+pub(super) fn capacity_from(v: &mut Validator, raw: &RawService, context: &CapacityContext) -> Option<Capacity> {
+    let service = context.service;
+    let per_year = match capacity_source(v, raw)? {
+        Source::Capacity(capacity) => per_year(v, raw, service, capacity),
+        Source::Csv(csv) => per_year_csv(v, raw, service, csv),
+        Source::Budget(budget) => per_year_from_budget(v, raw, budget, context.unit_cost),
     };
-    let per_year = per_year(v, raw, capacity);
     let (wait, divert, lost) = match &raw.when_full {
         None => Some((1.0, 0.0, 0.0)),
         Some(when_full) => shares(v, raw, when_full),
     }?;
-    let divert_to = divert_to(v, raw, service, services, divert);
+    let divert_to = divert_to(v, raw, service, context.services, divert);
     let divert_ratio = match &raw.divert_ratio {
         None => Some(1.0),
         Some(_) if divert == 0.0 => {
@@ -69,6 +83,10 @@ pub(super) fn capacity_from(
         )
         .map(Some),
     };
+    let while_unmet = match &raw.while_unmet {
+        None => Some(Vec::new()),
+        Some(given) => while_unmet_from(v, raw, context.names, given),
+    };
     Some(Capacity {
         per_year: per_year?,
         wait,
@@ -78,12 +96,63 @@ pub(super) fn capacity_from(
         divert_ratio: divert_ratio?,
         renege: renege?,
         target_wait_weeks: target_wait_weeks?,
-        while_unmet: Vec::new(),
+        while_unmet: while_unmet?,
     })
 }
 
-/// The capacity by year: each value a plain number ≥ 0 and within 10^12.
-fn per_year(v: &mut Validator, raw: &RawService, capacity: &Spanned<ByYear>) -> Option<Series<f64>> {
+/// Where a service's capacity comes from: exactly one of its three keys.
+enum Source<'r> {
+    /// `capacity`: activity a year, a number (or distribution) or by year.
+    Capacity(&'r Spanned<ByYear>),
+    /// `capacity_csv`: a table of `year,capacity[,rel_sd]`.
+    Csv(&'r Spanned<String>),
+    /// `capacity_budget`: money a year, bought at the unit cost.
+    Budget(&'r Spanned<ByYear>),
+}
+
+/// The service's one source of capacity; `None` when it gives none (its
+/// other capacity keys are then refused) or more than one (refused).
+fn capacity_source<'r>(v: &mut Validator, raw: &'r RawService) -> Option<Source<'r>> {
+    let given: Vec<(&str, Span, Source)> = [
+        raw.capacity
+            .as_ref()
+            .map(|c| ("capacity", c.span(), Source::Capacity(c))),
+        raw.capacity_csv
+            .as_ref()
+            .map(|c| ("capacity_csv", c.span(), Source::Csv(c))),
+        raw.capacity_budget
+            .as_ref()
+            .map(|c| ("capacity_budget", c.span(), Source::Budget(c))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match given.len() {
+        0 => {
+            refuse_without_capacity(v, raw);
+            None
+        }
+        1 => given.into_iter().next().map(|(_, _, source)| source),
+        _ => {
+            let keys: Vec<String> = given.iter().map(|(k, _, _)| format!("`{k}`")).collect();
+            let (last, rest) = keys.split_last().expect("two or more keys");
+            v.err(
+                &given[1].1,
+                format!(
+                    "service `{}` gives {} and {last}; give one of `capacity` (activity a year), `capacity_csv` (a table of year,capacity) or `capacity_budget` (money a year, bought at the unit cost)",
+                    raw.name,
+                    rest.join(", ")
+                ),
+            );
+            None
+        }
+    }
+}
+
+/// The capacity by year from `capacity`: each value a number or a
+/// distribution, ≥ 0 and within 10^12; a distribution is one uncertain
+/// number per year given (`service.NAME.capacity`, `@YEAR` when by year).
+fn per_year(v: &mut Validator, raw: &RawService, service: usize, capacity: &Spanned<ByYear>) -> Option<Series<f64>> {
     let mut builder = SeriesBuilder::<()>::new();
     let mut ok = true;
     let loc = v.loc(&capacity.span());
@@ -92,28 +161,177 @@ fn per_year(v: &mut Validator, raw: &RawService, capacity: &Spanned<ByYear>) -> 
             Some(y) => format!("the capacity of `{}` in {y}", raw.name),
             None => format!("the capacity of `{}`", raw.name),
         };
-        let x = match number {
-            RawNumber::Value(x) => *x,
-            RawNumber::Distribution(_) => {
-                v.err(
-                    &capacity.span(),
-                    format!(
-                        "{what} is given as a distribution, which this build does not read yet; give a number of activity units a year, or values by year such as {{ 2025 = 900, 2030 = 1200 }}"
-                    ),
-                );
-                ok = false;
-                continue;
-            }
-        };
-        if let Some(problem) = non_negative_problem(x, &what) {
-            v.err(&capacity.span(), problem);
+        let label = format!("service.{}.capacity{}", raw.name, at_year(year));
+        let targets = vec![Target::Capacity {
+            service,
+            point: year.unwrap_or(i32::MIN),
+        }];
+        let Some(x) = v.resolve(number, loc.clone(), Support::NonNegative, &what, label, targets) else {
             ok = false;
             continue;
-        }
+        };
         builder.add(&mut v.errors, (), year, x, loc.clone(), &what);
     }
     let series = builder.build().remove(&());
     if ok { series } else { None }
+}
+
+/// The capacity by year from `capacity_csv` (`year,capacity`, optionally
+/// `rel_sd`): one row per year, each capacity ≥ 0 and within 10^12, and
+/// made uncertain (gamma) by a `rel_sd` as in the other tables.
+fn per_year_csv(v: &mut Validator, raw: &RawService, service: usize, csv: &Spanned<String>) -> Option<Series<f64>> {
+    let table = v.table(csv, &["year", "capacity"], &["rel_sd"])?;
+    let mut builder = SeriesBuilder::<()>::new();
+    let mut ok = true;
+    for row in &table.rows {
+        let year = match table.year(row, "year") {
+            Ok(y) => y,
+            Err(e) => {
+                v.errors.push(e);
+                ok = false;
+                continue;
+            }
+        };
+        let what = format!("the capacity of `{}` in {year}", raw.name);
+        let label = format!("service.{}.capacity@{year}", raw.name);
+        let targets = vec![Target::Capacity { service, point: year }];
+        let Some(x) = cell_value(v, &table, row, "capacity", Support::NonNegative, &what, label, targets) else {
+            ok = false;
+            continue;
+        };
+        builder.add(&mut v.errors, (), Some(year), x, row_location(&table, row), &what);
+    }
+    let series = builder.build().remove(&());
+    if ok { series } else { None }
+}
+
+/// The capacity by year that `capacity_budget` (money a year, plain
+/// numbers) buys at the service's unit cost (its mean, when uncertain).
+fn per_year_from_budget(
+    v: &mut Validator,
+    raw: &RawService,
+    budget: &Spanned<ByYear>,
+    unit_cost: Option<f64>,
+) -> Option<Series<f64>> {
+    let span = budget.span();
+    let what = |year: Option<i32>| match year {
+        Some(y) => format!("the `capacity_budget` of `{}` in {y}", raw.name),
+        None => format!("the `capacity_budget` of `{}`", raw.name),
+    };
+    let budget = money_by_year(v, budget, what, "{ 2025 = 4000000, 2030 = 4500000 }");
+    let unit_cost = unit_cost?;
+    if unit_cost <= 0.0 {
+        v.err(
+            &span,
+            format!(
+                "service `{}` takes its capacity from `capacity_budget`, but its unit cost is 0, so the budget buys no number of units; give a unit cost above 0, or give `capacity` (activity a year) instead",
+                raw.name
+            ),
+        );
+        return None;
+    }
+    let capacity = budget?.map(|money| money / unit_cost);
+    for &(year, x) in capacity.points() {
+        let in_year = if year == i32::MIN {
+            String::new()
+        } else {
+            format!(" in {year}")
+        };
+        let what = format!(
+            "the capacity that the `capacity_budget` of `{}` buys{in_year} (budget ÷ unit cost {unit_cost})",
+            raw.name
+        );
+        if let Some(problem) = non_negative_problem(x, &what) {
+            v.err(&span, problem);
+            return None;
+        }
+    }
+    Some(capacity)
+}
+
+/// `while_unmet`: relative risks on moves between two different levels
+/// (not the exit), each finite, above 0 and at most 100, one per move.
+fn while_unmet_from(
+    v: &mut Validator,
+    raw: &RawService,
+    names: &Names,
+    given: &Spanned<Vec<Spanned<RawUnmetEffect>>>,
+) -> Option<Vec<UnmetEffect>> {
+    let mut effects: Vec<UnmetEffect> = Vec::new();
+    let mut ok = true;
+    for e in given.get_ref() {
+        let span = e.span();
+        let RawUnmetEffect {
+            from,
+            to,
+            relative_risk,
+        } = e.get_ref();
+        let mut fail = |v: &mut Validator, message: String| {
+            v.err(&span, format!("service `{}`, while_unmet: {message}", raw.name));
+            ok = false;
+        };
+        let level = |name: &str| {
+            if name == "exit" {
+                Err(format!(
+                    "`exit` is not a level here: while_unmet changes moves between levels; the levels are {}",
+                    list(&names.levels)
+                ))
+            } else {
+                names.level(name)
+            }
+        };
+        let (f, t) = match (level(from), level(to)) {
+            (Ok(f), Ok(t)) => (f, t),
+            (f, t) => {
+                for m in [f.err(), t.err()].into_iter().flatten() {
+                    fail(v, m);
+                }
+                continue;
+            }
+        };
+        if f == t {
+            fail(
+                v,
+                format!(
+                    "a move from `{from}` to itself; `from` and `to` must be two different levels, of {}",
+                    list(&names.levels)
+                ),
+            );
+            continue;
+        }
+        let what = format!("the relative risk of `{from}` → `{to}` while demand is unmet");
+        let rr = match relative_risk {
+            RawNumber::Distribution(_) => {
+                fail(
+                    v,
+                    format!(
+                        "{what} is given as a distribution, which this build does not take here; give one number, e.g. 1.4 for 40% more of these moves"
+                    ),
+                );
+                continue;
+            }
+            RawNumber::Value(x) if x.is_finite() && *x > 0.0 && *x <= LARGEST_UNMET_RISK => *x,
+            RawNumber::Value(x) => {
+                fail(
+                    v,
+                    format!(
+                        "{what} is {x}; give a finite number above 0 and at most 100, e.g. 1.4 for 40% more of these moves (1 is no change)"
+                    ),
+                );
+                continue;
+            }
+        };
+        if effects.iter().any(|x| x.from == f && x.to == t) {
+            fail(v, format!("the move `{from}` → `{to}` is given twice; give it once"));
+            continue;
+        }
+        effects.push(UnmetEffect {
+            from: f,
+            to: t,
+            relative_risk: rr,
+        });
+    }
+    ok.then_some(effects)
 }
 
 /// The `when_full` shares (wait, divert, lost): each in [0, 1], at least
@@ -305,13 +523,14 @@ fn needs_wait(v: &mut Validator, raw: &RawService, key: &str) {
 
 /// The keys that only mean something for a service with a capacity, with
 /// their places.
-fn capacity_keys(raw: &RawService) -> [(&'static str, Option<Span>); 5] {
+fn capacity_keys(raw: &RawService) -> [(&'static str, Option<Span>); 6] {
     [
         ("when_full", raw.when_full.as_ref().map(|x| x.span())),
         ("divert_to", raw.divert_to.as_ref().map(|x| x.span())),
         ("divert_ratio", raw.divert_ratio.as_ref().map(|x| x.span())),
         ("renege", raw.renege.as_ref().map(|x| x.span())),
         ("target_wait_weeks", raw.target_wait_weeks.as_ref().map(|x| x.span())),
+        ("while_unmet", raw.while_unmet.as_ref().map(|x| x.span())),
     ]
 }
 
@@ -364,5 +583,176 @@ pub(super) fn check_diversion_cycles(
                 names.join(" → ")
             ),
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::model::{Effect, Model, Reach, Series, Target, UnmetEffect};
+    use crate::params::Layout;
+    use std::path::Path;
+
+    /// `tests/fixtures/capacity.toml`: a capacity by year, one from a
+    /// table, one from a budget, one uncertain, and an intervention that
+    /// buys capacity.
+    fn fixture() -> Model {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity.toml");
+        crate::scenario::load(&path).unwrap().model
+    }
+
+    #[test]
+    fn while_unmet_reads_into_the_capacity() {
+        let model = fixture();
+        let s = model.service_index("Home care").unwrap();
+        let capacity = model.services[s].capacity.as_ref().unwrap();
+        let (well, unwell) = (model.level_index("Well").unwrap(), model.level_index("Unwell").unwrap());
+        assert_eq!(
+            capacity.while_unmet,
+            vec![UnmetEffect {
+                from: unwell,
+                to: well,
+                relative_risk: 0.8
+            }]
+        );
+    }
+
+    #[test]
+    fn a_capacity_table_gives_the_capacity_by_year_and_rel_sd_makes_it_uncertain() {
+        let model = fixture();
+        let s = model.service_index("Day centre").unwrap();
+        let capacity = model.services[s].capacity.as_ref().unwrap();
+        assert_eq!(
+            capacity.per_year,
+            Series::by_year(vec![(2025, 5000.0), (2027, 5500.0), (2030, 6000.0)])
+        );
+        let labels: Vec<&str> = model
+            .uncertain
+            .iter()
+            .filter(|u| u.label.starts_with("service.Day centre.capacity"))
+            .map(|u| u.label.as_str())
+            .collect();
+        // 2027's `rel_sd` is empty: that year's capacity is fixed.
+        assert_eq!(
+            labels,
+            ["service.Day centre.capacity@2025", "service.Day centre.capacity@2030"]
+        );
+        let u = model
+            .uncertain
+            .iter()
+            .find(|u| u.label == "service.Day centre.capacity@2030")
+            .unwrap();
+        assert_eq!(
+            u.targets,
+            vec![Target::Capacity {
+                service: s,
+                point: 2030
+            }]
+        );
+        assert!((u.distribution.mean() - 6000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn a_capacity_budget_buys_capacity_at_the_central_unit_cost() {
+        let model = fixture();
+        let s = model.service_index("Reablement").unwrap();
+        // The unit cost is uncertain (mean 2000): the capacity is fixed at
+        // the budget ÷ the mean unit cost.
+        assert_eq!(model.services[s].unit_cost, 2000.0);
+        let capacity = model.services[s].capacity.as_ref().unwrap();
+        assert_eq!(capacity.per_year, Series::by_year(vec![(2025, 200.0), (2028, 250.0)]));
+        assert!(!model.uncertain.iter().any(|u| {
+            u.targets
+                .iter()
+                .any(|t| matches!(t, Target::Capacity { service, .. } if *service == s))
+        }));
+    }
+
+    /// A capacity given as a distribution is one uncertain number written,
+    /// draw by draw, into every year's capacity entry of the parameter
+    /// vector, as `montecarlo`'s batches write every uncertain number (its
+    /// value at each of `Layout::indices` of each target).
+    #[test]
+    fn an_uncertain_capacity_varies_from_draw_to_draw() {
+        let model = fixture();
+        let s = model.service_index("Clinic").unwrap();
+        let u = model
+            .uncertain
+            .iter()
+            .find(|u| u.label == "service.Clinic.capacity")
+            .unwrap();
+        assert_eq!(
+            u.targets,
+            vec![Target::Capacity {
+                service: s,
+                point: i32::MIN
+            }]
+        );
+        let layout = Layout::new(&model);
+        // Another service's capacity changes by year, so every capacity
+        // has an entry per year; this one's value holds in all of them.
+        let years = model.horizon_years as usize;
+        let entries: Vec<usize> = (0..years).map(|y| layout.capacity(y, s)).collect();
+        assert_eq!(layout.indices(&model, &u.targets[0]), entries);
+        let central = layout.central(&model);
+        assert!(entries.iter().all(|&i| (central[i] - 900.0).abs() < 1.0));
+        let mut draws = Vec::new();
+        for draw in 0..200 {
+            let values = crate::montecarlo::sample(&model, 7, draw);
+            let mut params = central.clone();
+            for p in &model.uncertain {
+                for t in &p.targets {
+                    for i in layout.indices(&model, t) {
+                        params[i] = values[p.id];
+                    }
+                }
+            }
+            let first = params[entries[0]];
+            assert!(entries.iter().all(|&i| params[i] == first), "draw {draw}");
+            draws.push(first);
+        }
+        let mean = draws.iter().sum::<f64>() / draws.len() as f64;
+        let sd = (draws.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (draws.len() - 1) as f64).sqrt();
+        assert!((mean - 900.0).abs() < 15.0, "mean {mean}");
+        assert!((sd - 50.0).abs() < 10.0, "sd {sd}");
+        assert!(draws.iter().all(|&x| x >= 0.0));
+    }
+
+    #[test]
+    fn an_intervention_that_only_buys_capacity_reaches_no_one() {
+        let model = fixture();
+        let i = model.intervention_index("More reablement").unwrap();
+        let iv = &model.interventions[i];
+        let s = model.service_index("Reablement").unwrap();
+        assert!(iv.only_adds_capacity());
+        assert!(iv.target_bands.is_empty() && iv.target_levels.is_empty());
+        assert_eq!(iv.reach, Reach::Share(0.0));
+        assert_eq!(
+            iv.effects,
+            vec![Effect::Capacity {
+                service: s,
+                add: 40.0,
+                cost_per_unit: 1800.0
+            }]
+        );
+        assert_eq!(iv.stated_effects, vec![None]);
+        // Its slot holds the capacity added; a draw varies it.
+        let layout = Layout::new(&model);
+        assert_eq!(layout.central(&model)[layout.effect(i, 0)], 40.0);
+        let u = model
+            .uncertain
+            .iter()
+            .find(|u| u.label == "intervention.More reablement.add_capacity.Reablement")
+            .unwrap();
+        assert_eq!(
+            u.targets,
+            vec![Target::Effect {
+                intervention: i,
+                effect: 0
+            }]
+        );
+        // The scenario's override sets it and drops the distribution.
+        let scenario = model.scenarios.iter().find(|s| s.name == "reablement").unwrap();
+        assert_eq!(scenario.model.interventions[i].effects[0].value(), 60.0);
+        assert!(!scenario.model.uncertain.iter().any(|x| x.label == u.label));
     }
 }

@@ -40,6 +40,7 @@ pub(super) fn interventions_from(
         file.interventions.iter().map(|i| (i.get_ref().name.as_str(), i.span())),
     );
     let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let has_capacity: Vec<bool> = services.iter().map(|s| s.capacity.is_some()).collect();
     let evidence_scale = evidence_scale_from(v, file.model.evidence_scale.as_ref());
     let domains = domains_from(v, file.model.domains.as_ref());
     let mut warnings = Vec::new();
@@ -49,6 +50,7 @@ pub(super) fn interventions_from(
         let context = InterventionContext {
             names,
             services: &service_names,
+            has_capacity: &has_capacity,
             scale: &evidence_scale,
             domains: &domains,
             bands,
@@ -67,6 +69,8 @@ pub(super) fn interventions_from(
 struct InterventionContext<'a> {
     names: &'a Names,
     services: &'a [String],
+    /// Per service: whether it has a capacity an intervention may add to.
+    has_capacity: &'a [bool],
     scale: &'a EvidenceScale,
     domains: &'a [String],
     bands: &'a [AgeBand],
@@ -85,8 +89,14 @@ fn intervention_from(
     let raw = i.get_ref();
     let span = i.span();
     let name = &raw.name;
-    let (target_bands, target_levels) = targets_from(v, context.names, raw, &span);
-    let delivery = delivery_from(v, raw, &span, intervention);
+    let only_capacity = only_adds_capacity(raw);
+    let (target_bands, target_levels) = if only_capacity {
+        refuse_keys_about_people(v, raw);
+        (Vec::new(), Vec::new())
+    } else {
+        targets_from(v, context.names, raw, &span)
+    };
+    let delivery = delivery_from(v, raw, &span, intervention, only_capacity);
     let rating = rating_from(v, context.scale, raw);
     let optimism_bias = optimism_bias_from(v, context.scale, raw, rating);
     let workforce = workforce_from(v, context.scale, raw);
@@ -140,27 +150,78 @@ fn fail(v: &mut Validator, span: &Span, name: &str, message: String) {
 /// The bands and levels an intervention serves (empty after a problem).
 fn targets_from(v: &mut Validator, names: &Names, raw: &RawIntervention, span: &Span) -> (Vec<usize>, Vec<usize>) {
     let name = &raw.name;
-    let target_bands = names.bands_or_all(&raw.target_bands).unwrap_or_else(|e| {
+    let bands = raw.target_bands.as_ref().map(|b| b.get_ref().clone());
+    let target_bands = names.bands_or_all(&bands).unwrap_or_else(|e| {
         fail(v, span, name, e);
         vec![]
     });
-    let target_levels = if raw.target_levels.is_empty() {
-        fail(
-            v,
-            span,
-            name,
-            "target_levels is empty; name the need levels it serves".into(),
-        );
-        vec![]
-    } else {
-        names
-            .levels_or_all(&Some(raw.target_levels.clone()))
+    let target_levels = match &raw.target_levels {
+        None => {
+            let first = names.levels.first().map_or("", String::as_str);
+            fail(
+                v,
+                span,
+                name,
+                format!(
+                    "it has no target_levels; name the need levels it serves, e.g. target_levels = [\"{first}\"] (only an intervention whose effects all add capacity may leave them out)"
+                ),
+            );
+            vec![]
+        }
+        Some(levels) if levels.get_ref().is_empty() => {
+            fail(
+                v,
+                span,
+                name,
+                "target_levels is empty; name the need levels it serves".into(),
+            );
+            vec![]
+        }
+        Some(levels) => names
+            .levels_or_all(&Some(levels.get_ref().clone()))
             .unwrap_or_else(|e| {
                 fail(v, span, name, e);
                 vec![]
-            })
+            }),
     };
     (target_bands, target_levels)
+}
+
+/// Whether every effect of `raw` adds capacity (and it has at least one).
+fn only_adds_capacity(raw: &RawIntervention) -> bool {
+    !raw.effects.is_empty() && raw.effects.iter().all(|e| e.get_ref().add_capacity.is_some())
+}
+
+/// An intervention whose effects all add capacity reaches no one: each key
+/// about the people it would reach is refused rather than ignored.
+fn refuse_keys_about_people(v: &mut Validator, raw: &RawIntervention) {
+    let keys: [(&str, Option<Span>); 10] = [
+        ("target_bands", raw.target_bands.as_ref().map(|x| x.span())),
+        ("target_levels", raw.target_levels.as_ref().map(|x| x.span())),
+        ("reach", raw.reach.as_ref().map(|x| x.span())),
+        ("places", raw.places.as_ref().map(|x| x.span())),
+        (
+            "cost_per_participant",
+            raw.cost_per_participant.as_ref().map(|x| x.span()),
+        ),
+        ("fidelity", raw.fidelity.as_ref().map(|x| x.span())),
+        ("workforce", raw.workforce.as_ref().map(|x| x.span())),
+        ("lag_years", raw.lag_years.as_ref().map(|x| x.span())),
+        ("evidence_ages", raw.evidence_ages.as_ref().map(|x| x.span())),
+        ("optimism_bias", raw.optimism_bias.as_ref().map(|x| x.span())),
+    ];
+    for (key, span) in keys {
+        if let Some(span) = span {
+            fail(
+                v,
+                &span,
+                &raw.name,
+                format!(
+                    "every effect of it adds capacity, so it reaches no one and `{key}` would change nothing; remove `{key}` (its costs are `fixed_cost` and each effect's `cost_per_unit`), or give it an effect on people too (a `relative_risk` or a `multiplier`)"
+                ),
+            );
+        }
+    }
 }
 
 /// How an intervention is delivered: to whom, when, at what cost.
@@ -206,9 +267,18 @@ fn optional(
         .unwrap_or(default)
 }
 
-fn delivery_from(v: &mut Validator, raw: &RawIntervention, span: &Span, intervention: usize) -> Delivery {
+/// `only_capacity`: every effect adds capacity, and it reaches no one
+/// (its keys about people are refused by [`refuse_keys_about_people`]).
+fn delivery_from(
+    v: &mut Validator,
+    raw: &RawIntervention,
+    span: &Span,
+    intervention: usize,
+    only_capacity: bool,
+) -> Delivery {
     let name = &raw.name;
     let reach = match (&raw.reach, &raw.places) {
+        _ if only_capacity => Reach::Share(0.0),
         (Some(r), None) => {
             let x = uncertain(
                 v,
@@ -470,7 +540,8 @@ fn evidence_ages_from(
 }
 
 /// `[[interventions.effects]]`: relative risks on moves between levels (or
-/// the exit) and multipliers on services' use, at most one for each.
+/// the exit), multipliers on services' use and capacity added to services,
+/// at most one of each kind for each move or service.
 fn effects_from(
     v: &mut Validator,
     context: &InterventionContext,
@@ -485,7 +556,7 @@ fn effects_from(
     for e in &raw.effects {
         let span = e.span();
         let re = e.get_ref();
-        match (re, &re.service, &re.multiplier) {
+        match (re, &re.service) {
             (
                 RawEffect {
                     from: Some(from),
@@ -493,8 +564,10 @@ fn effects_from(
                     relative_risk: Some(rr),
                     service: None,
                     multiplier: None,
+                    add_capacity: None,
+                    cost_per_unit: None,
                 },
-                ..,
+                _,
             ) => {
                 let f = context.names.level(from);
                 let t = if to == "exit" {
@@ -516,28 +589,74 @@ fn effects_from(
                     from: None,
                     to: None,
                     relative_risk: None,
+                    multiplier: Some(m),
+                    add_capacity: None,
+                    cost_per_unit: None,
                     ..
                 },
                 Some(service),
-                Some(m),
-            ) => match context.services.iter().position(|s| s == service) {
-                None => effects.fail(
-                    v,
-                    &span,
-                    format!(
-                        "unknown service `{service}`; the services are {}",
-                        list(context.services)
-                    ),
-                ),
-                Some(s) => effects.add_service(v, &span, service, s, m),
-            },
+            ) => {
+                if let Some(s) = effect_service(v, context, effects, &span, service) {
+                    effects.add_service(v, &span, service, s, m);
+                }
+            }
+            (
+                RawEffect {
+                    from: None,
+                    to: None,
+                    relative_risk: None,
+                    multiplier: None,
+                    add_capacity: Some(add),
+                    cost_per_unit,
+                    ..
+                },
+                Some(service),
+            ) => {
+                let Some(s) = effect_service(v, context, effects, &span, service) else {
+                    continue;
+                };
+                if !context.has_capacity[s] {
+                    effects.fail(
+                        v,
+                        &span,
+                        format!(
+                            "it adds capacity to service `{service}`, which has none to add to; give `{service}` a `capacity`, `capacity_csv` or `capacity_budget`, or change its use with a `multiplier` instead"
+                        ),
+                    );
+                    continue;
+                }
+                effects.add_capacity(v, &span, service, s, add, cost_per_unit.as_ref());
+            }
             _ => effects.fail(
                 v,
                 &span,
-                "an effect is either `from`, `to` and `relative_risk`, or `service` and `multiplier`".into(),
+                "an effect is either `from`, `to` and `relative_risk`; or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`".into(),
             ),
         }
     }
+}
+
+/// The index of the service an effect names, or `None` after recording
+/// that there is no such service.
+fn effect_service(
+    v: &mut Validator,
+    context: &InterventionContext,
+    effects: &Effects,
+    span: &Span,
+    service: &str,
+) -> Option<usize> {
+    let found = context.services.iter().position(|s| s == service);
+    if found.is_none() {
+        effects.fail(
+            v,
+            span,
+            format!(
+                "unknown service `{service}`; the services are {}",
+                list(context.services)
+            ),
+        );
+    }
+    found
 }
 
 /// An intervention's effects as they are checked: what they are checked
@@ -680,6 +799,83 @@ impl Effects<'_> {
         self.effects.push(Effect::Service {
             service: s,
             multiplier: m,
+        });
+    }
+
+    /// Adds capacity (activity a year) to `service` (index `s`), bought at
+    /// `cost_per_unit` a year per unit. The capacity added is used as
+    /// written (a distribution or not): the evidence rating shapes effects
+    /// on people, not capacity bought.
+    fn add_capacity(
+        &mut self,
+        v: &mut Validator,
+        span: &Span,
+        service: &str,
+        s: usize,
+        add: &RawNumber,
+        cost_per_unit: Option<&RawNumber>,
+    ) {
+        let name = self.name;
+        let effect = self.effects.len();
+        let loc = v.loc(span);
+        let what = format!("intervention `{name}`: the capacity it adds to `{service}`");
+        let label = format!("intervention.{name}.add_capacity.{service}");
+        let targets = vec![Target::Effect {
+            intervention: self.intervention,
+            effect,
+        }];
+        self.stated.push(None);
+        let add = v.resolve(add, loc, Support::NonNegative, &what, label, targets);
+        let cost_per_unit = match cost_per_unit {
+            None => {
+                self.fail(
+                    v,
+                    span,
+                    format!(
+                        "it adds capacity to `{service}` but gives no `cost_per_unit`; give the money a year that each unit of capacity added costs, e.g. cost_per_unit = 5200 (0 if it costs nothing)"
+                    ),
+                );
+                None
+            }
+            Some(RawNumber::Distribution(_)) => {
+                self.fail(
+                    v,
+                    span,
+                    format!(
+                        "the `cost_per_unit` of the capacity it adds to `{service}` is a distribution, which this build does not take here; give one number, money a year per unit of capacity added, e.g. 5200"
+                    ),
+                );
+                None
+            }
+            Some(RawNumber::Value(x)) => {
+                let what = format!("the `cost_per_unit` of the capacity it adds to `{service}`");
+                match non_negative_problem(*x, &what) {
+                    Some(problem) => {
+                        self.fail(v, span, problem);
+                        None
+                    }
+                    None => Some(*x),
+                }
+            }
+        };
+        if self
+            .effects
+            .iter()
+            .any(|x| matches!(x, Effect::Capacity { service: ss, .. } if *ss == s))
+        {
+            self.fail(
+                v,
+                span,
+                format!("it adds capacity to service `{service}` twice; give one effect with the whole capacity"),
+            );
+        }
+        let (Some(add), Some(cost_per_unit)) = (add, cost_per_unit) else {
+            return;
+        };
+        self.effects.push(Effect::Capacity {
+            service: s,
+            add,
+            cost_per_unit,
         });
     }
 }

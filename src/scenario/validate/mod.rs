@@ -3,6 +3,7 @@
 //! Each part of the file has its own module; `validate` calls them in the
 //! file's order, so that problems are reported in that order.
 
+mod budgets;
 mod capacity;
 mod cells;
 mod flows;
@@ -21,6 +22,7 @@ use super::checks::{Lines, Validator};
 use super::file::ScenarioFile;
 use crate::error::{ErrorSink, InputErrors};
 use crate::model::{DiscountTiming, Model, Occupancy, SourceFile, TransitionMode};
+use budgets::budgets_from;
 use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_from};
 use interventions::interventions_from;
 use model_table::{bands_from, model_table_from};
@@ -63,6 +65,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let mut funders: Vec<String> = Vec::new();
     let services = services_from(&mut v, &file.services, &names, &mut funders);
     let interventions = interventions_from(&mut v, &file, &names, &services, &bands, &mut funders);
+    let budgets = budgets_from(&mut v, &file.budgets, &funders);
 
     let mut model = Model {
         name: m.name.clone(),
@@ -85,6 +88,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         funders,
         services,
         interventions: interventions.interventions,
+        budgets,
         domains: interventions.domains,
         evidence_scale: std::sync::Arc::new(interventions.evidence_scale),
         areas: Vec::new(),

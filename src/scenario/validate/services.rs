@@ -1,7 +1,7 @@
 //! `[[services]]`: each service's unit cost, funder, use rates by band
-//! and level, and capacity (`capacity`).
+//! and level, and capacity (`capacity`, `capacity_csv` or `capacity_budget`).
 
-use super::capacity::{capacity_from, check_diversion_cycles};
+use super::capacity::{CapacityContext, capacity_from, check_diversion_cycles};
 use super::cells::{cell_value, cell_year, lookup, row_location};
 use super::names::{Names, at_year, check_names};
 use super::values::{SeriesBuilder, by_year_points};
@@ -32,23 +32,27 @@ pub(super) fn services_from(
         let what = format!("the unit cost of `{}`", raw.name);
         let label = format!("service.{}.unit_cost", raw.name);
         let targets = vec![Target::UnitCost { service }];
-        let unit_cost = v
-            .resolve(
-                raw.unit_cost.get_ref(),
-                loc,
-                Support::NonNegative,
-                &what,
-                label,
-                targets,
-            )
-            .unwrap_or(0.0);
+        let unit_cost = v.resolve(
+            raw.unit_cost.get_ref(),
+            loc,
+            Support::NonNegative,
+            &what,
+            label,
+            targets,
+        );
         let use_rate = service_use(v, names, s, service);
-        let capacity = capacity_from(v, raw, service, &service_names);
+        let context = CapacityContext {
+            service,
+            services: &service_names,
+            names,
+            unit_cost,
+        };
+        let capacity = capacity_from(v, raw, &context);
         services.push(Service {
             name: raw.name.clone(),
             tier: raw.tier,
             funder: funder_index(funders, &raw.funder),
-            unit_cost,
+            unit_cost: unit_cost.unwrap_or(0.0),
             use_rate,
             capacity,
         });

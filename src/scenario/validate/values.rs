@@ -5,7 +5,7 @@
 use super::names::Names;
 use crate::error::{ErrorSink, Location};
 use crate::model::{Series, Target};
-use crate::scenario::checks::{Span, Validator};
+use crate::scenario::checks::{Span, Validator, non_negative_problem};
 use crate::scenario::file::{ByYear, RawNumber};
 use crate::uncertainty::Support;
 use std::collections::BTreeMap;
@@ -102,6 +102,39 @@ pub(super) fn by_year_points<'r>(
             })
             .collect(),
     }
+}
+
+/// Money a year as decided (a budget): one plain number or values by year,
+/// each ≥ 0 and within 10^12; a distribution is refused. `what` names the
+/// value in a year (`None`: every year), `example` shows values by year.
+pub(super) fn money_by_year(
+    v: &mut Validator,
+    value: &Spanned<ByYear>,
+    what: impl Fn(Option<i32>) -> String,
+    example: &str,
+) -> Option<Series<f64>> {
+    let span = value.span();
+    let loc = v.loc(&span);
+    let mut builder = SeriesBuilder::<()>::new();
+    let mut ok = true;
+    for (year, number) in by_year_points(v, &span, value.get_ref()) {
+        let what = what(year);
+        let x = match number {
+            RawNumber::Value(x) => non_negative_problem(*x, &what).map_or(Ok(*x), Err),
+            RawNumber::Distribution(_) => Err(format!(
+                "{what} is given as a distribution; a budget is money a year as decided, so give a number, or values by year such as {example}"
+            )),
+        };
+        match x {
+            Ok(x) => builder.add(&mut v.errors, (), year, x, loc.clone(), &what),
+            Err(problem) => {
+                v.err(&span, problem);
+                ok = false;
+            }
+        }
+    }
+    let series = builder.build().remove(&());
+    if ok { series } else { None }
 }
 
 pub(super) fn to_year(v: &mut Validator, year: &Spanned<i64>, key: &str) -> i32 {
