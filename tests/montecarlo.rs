@@ -158,8 +158,16 @@ fn a_group_moves_together() {
 /// another seed gives other numbers.
 #[test]
 fn results_do_not_depend_on_threads_and_do_depend_on_the_seed() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let capacities = root.join("scenarios").join("bench-national-capacity.toml");
+    for file in [fixture("uncertain.toml"), capacities] {
+        threads_and_seeds(&file);
+    }
+}
+
+fn threads_and_seeds(file: &Path) {
     let tmp = tempfile::tempdir().unwrap();
-    let file = fixture("uncertain.toml");
+    let file = file.to_path_buf();
     let read = |dir: &Path| {
         (
             std::fs::read(dir.join("summary.csv")).unwrap(),
@@ -287,7 +295,12 @@ fn a_lane_run_beside_others_equals_the_lane_run_alone() {
     use upstream::engine::{LaneCalibration, LaneTrajectory, MatrixCache, simulate_lanes};
     use upstream::params::Layout;
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    for file in ["older-people.toml", "early-years.toml", "bench-national.toml"] {
+    for file in [
+        "older-people.toml",
+        "early-years.toml",
+        "bench-national.toml",
+        "bench-national-capacity.toml",
+    ] {
         let model = upstream::scenario::load(&root.join("scenarios").join(file))
             .unwrap()
             .model;

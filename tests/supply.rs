@@ -421,3 +421,304 @@ fn results_converge_as_the_step_shrinks() {
     // The weekly answer is within a fraction of a percent of the monthly.
     close(twelve, weekly, 5e-3, "monthly against weekly steps");
 }
+
+#[test]
+fn an_intervention_that_adds_capacity_serves_more_at_its_cost() {
+    // Demand 1,000 a year, capacity 800; from 2026 an intervention adds
+    // 150 a year at £90 a unit (and £5,000 a year fixed), ramping up over
+    // two years (its scale each year is the ramp's mean over the year).
+    let text = r#"
+[model]
+name = "capacity bought"
+start_year = 2025
+horizon_years = 5
+steps_per_year = 4
+levels = ["A"]
+
+[[bands]]
+name = "all"
+lower = 0
+
+[[population]]
+band = "all"
+counts = { A = 1000 }
+
+[[services]]
+name = "Therapy"
+tier = "secondary"
+funder = "NHS"
+unit_cost = 100
+use = { A = 1 }
+capacity = 800
+
+[[interventions]]
+name = "More therapists"
+funder = "NHS"
+tier = "secondary"
+start_year = 2026
+ramp_years = 2
+fixed_cost = 5000
+effects = [{ service = "Therapy", add_capacity = 150, cost_per_unit = 90 }]
+
+[[scenarios]]
+name = "more"
+interventions = ["More therapists"]
+"#;
+    let model = parse(text);
+    let scenario = &model.scenarios[0];
+    let t = run(&scenario.model, &scenario.interventions);
+    let iv = &model.interventions[0];
+    for (k, year) in (2025..2030).enumerate() {
+        let scale = iv.scale_in(year);
+        let capacity = 800.0 + 150.0 * scale;
+        close(
+            figure(&model, &t, k, 0, Figure::Capacity),
+            capacity,
+            1e-12,
+            "capacity with the addition",
+        );
+        close(
+            t.years[k].activity[0],
+            capacity.min(1000.0),
+            1e-9,
+            "served up to the new capacity",
+        );
+        let fixed = if scale > 0.0 { 5000.0 } else { 0.0 };
+        close(
+            t.years[k].intervention_cost[0],
+            150.0 * scale * 90.0 + fixed,
+            1e-12,
+            "its cost",
+        );
+    }
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+    use upstream::engine::{LaneCalibration, LaneTrajectory, MatrixCache, simulate_lanes};
+    use upstream::params::Layout;
+
+    /// A small model with two bands, three levels, moves both ways, exits,
+    /// entries, and three services: the first two with capacities (the
+    /// first diverting to the second, the second to the third), with
+    /// waiting, reneging, a target and feedback.
+    #[allow(clippy::too_many_arguments)]
+    fn model_text(
+        steps: u32,
+        moves: [f64; 4],
+        capacity: [f64; 2],
+        shares: [(f64, f64); 2],
+        renege: f64,
+        risk: [f64; 2],
+    ) -> String {
+        let when_full = |(wait, divert): (f64, f64)| {
+            format!("{{ wait = {wait}, divert = {divert}, lost = {} }}", 1.0 - wait - divert)
+        };
+        let diverts = |(_, divert): (f64, f64), to: &str| {
+            if divert > 0.0 {
+                format!("divert_to = \"{to}\"\ndivert_ratio = 0.5\n")
+            } else {
+                String::new()
+            }
+        };
+        let waits = |(wait, _): (f64, f64)| {
+            if wait > 0.0 {
+                format!("renege = {renege}\ntarget_wait_weeks = 13\n")
+            } else {
+                String::new()
+            }
+        };
+        format!(
+            r#"
+[model]
+name = "properties"
+start_year = 2025
+horizon_years = 6
+steps_per_year = {steps}
+transition_mode = "rates"
+levels = ["L0", "L1", "L2"]
+
+[[bands]]
+name = "young"
+lower = 0
+upper = 10
+
+[[bands]]
+name = "old"
+lower = 10
+
+[[population]]
+band = "young"
+counts = {{ L0 = 800, L1 = 150, L2 = 50 }}
+
+[[population]]
+band = "old"
+counts = {{ L0 = 500, L1 = 300, L2 = 200 }}
+
+[entries]
+people = 90
+mix = {{ L0 = 0.9, L1 = 0.1 }}
+
+[[transitions]]
+from = "L0"
+to = "L1"
+probability = {}
+
+[[transitions]]
+from = "L1"
+to = "L2"
+probability = {}
+
+[[transitions]]
+from = "L1"
+to = "L0"
+probability = {}
+
+[[exits]]
+levels = ["L2"]
+probability = {}
+
+[[services]]
+name = "First"
+tier = "secondary"
+funder = "Council"
+unit_cost = 50
+use = {{ L1 = 4, L2 = 2 }}
+capacity = {}
+when_full = {}
+{}{}while_unmet = [{{ from = "L1", to = "L2", relative_risk = {} }}]
+
+[[services]]
+name = "Second"
+tier = "tertiary"
+funder = "Council"
+unit_cost = 500
+use = {{ L2 = 1 }}
+capacity = {}
+when_full = {}
+{}{}while_unmet = [{{ from = "L0", to = "L1", relative_risk = {} }}]
+
+[[services]]
+name = "Third"
+tier = "acute"
+funder = "NHS"
+unit_cost = 300
+use = {{ L2 = 0.5 }}
+"#,
+            moves[0],
+            moves[1],
+            moves[2],
+            moves[3],
+            capacity[0],
+            when_full(shares[0]),
+            diverts(shares[0], "Second"),
+            waits(shares[0]),
+            risk[0],
+            capacity[1],
+            when_full(shares[1]),
+            diverts(shares[1], "Third"),
+            waits(shares[1]),
+            risk[1],
+        )
+    }
+
+    fn shares() -> impl Strategy<Value = (f64, f64)> {
+        (0..=4u32, 0..=4u32)
+            .prop_filter("the shares fit in 1", |(w, d)| w + d <= 4)
+            .prop_map(|(w, d)| (f64::from(w) / 4.0, f64::from(d) / 4.0))
+    }
+
+    fn check(text: &str) -> Result<(), TestCaseError> {
+        let model = parse(text);
+        let t = run(&model, &[]);
+        let nl = model.levels.len();
+        let mut list_before = [0.0; 3];
+        for (k, y) in t.years.iter().enumerate() {
+            for v in [&y.people_end, &y.flows, &y.activity, &y.supply] {
+                prop_assert!(
+                    v.iter().all(|x| x.is_finite() && *x >= 0.0),
+                    "{}: negative or not finite",
+                    y.year
+                );
+            }
+            // People are conserved in all and in each cell.
+            let sum = |v: &[f64]| v.iter().sum::<f64>();
+            let change = sum(&y.people_end) - sum(&y.people_start);
+            let net = sum(&y.entries) - sum(&y.exits) - sum(&y.aged_out);
+            prop_assert!(
+                (change - net).abs() < 1e-9 * sum(&y.people_start),
+                "{}: {change} vs {net}",
+                y.year
+            );
+            for c in 0..model.cells() {
+                let change = y.people_end[c] - y.people_start[c];
+                let flows =
+                    y.entries[c] + y.moved_in[c] - y.moved_out[c] - y.exits[c] - y.ageing_out[c] + y.ageing_in[c];
+                prop_assert!(
+                    (change - flows).abs() < 1e-9 * (1.0 + y.people_start[c]),
+                    "{}: cell {c}",
+                    y.year
+                );
+                let out: f64 = y.flows[c * nl..(c + 1) * nl].iter().sum();
+                prop_assert!(
+                    (out - y.moved_out[c]).abs() < 1e-9 * (1.0 + out),
+                    "{}: moved out of {c}",
+                    y.year
+                );
+            }
+            // Every unit asked of a full service is served, waits, is sent on
+            // or is lost; the list moves by what joined, left it served and reneged.
+            for s in 0..2 {
+                let f = |which: Figure| figure(&model, &t, k, s, which);
+                let new_served = f(Figure::Served) - f(Figure::ServedFromList);
+                let parts = new_served + f(Figure::Waited) + f(Figure::Diverted) + f(Figure::Lost);
+                prop_assert!((f(Figure::Demand) - parts).abs() < 1e-9 * (1.0 + f(Figure::Demand)));
+                prop_assert!(f(Figure::Served) <= f(Figure::Capacity) * (1.0 + 1e-12) + 1e-9);
+                let list = list_before[s] + f(Figure::Waited) - f(Figure::ServedFromList) - f(Figure::Reneged);
+                prop_assert!(
+                    (f(Figure::ListEnd) - list).abs() < 1e-9 * (1.0 + list),
+                    "{}: list of {s}",
+                    y.year
+                );
+                prop_assert!(f(Figure::OverTarget) <= f(Figure::ListEnd) * (1.0 + 1e-12));
+                list_before[s] = f(Figure::ListEnd);
+            }
+        }
+        // Four lanes of the same numbers give the single run, bit for bit.
+        let layout = Layout::new(&model);
+        let params: Vec<[f64; 4]> = layout.central(&model).into_iter().map(|v| [v; 4]).collect();
+        let mut cache = MatrixCache::<4>::new(&model);
+        let mut lanes = LaneTrajectory::<4>::default();
+        simulate_lanes(
+            &model,
+            &layout,
+            &params,
+            &[],
+            LaneCalibration::None,
+            &mut cache,
+            &mut lanes,
+        )
+        .unwrap();
+        for lane in 0..4 {
+            prop_assert!(lanes.lane(&model, lane) == t, "lane {lane} differs from the single run");
+        }
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(48) })]
+
+        #[test]
+        fn with_capacities_people_are_conserved_nothing_is_negative_and_lanes_agree(
+            steps in prop::sample::select(vec![1u32, 4, 12]),
+            moves in prop::array::uniform4(0.01..0.4f64),
+            capacity in prop::array::uniform2(0.0..6000.0f64),
+            shares in prop::array::uniform2(shares()),
+            renege in 0.0..0.5f64,
+            risk in prop::array::uniform2(0.5..3.0f64),
+        ) {
+            check(&model_text(steps, moves, capacity, shares, renege, risk))?;
+        }
+    }
+}

@@ -47,7 +47,7 @@ pub fn simulate_lanes<const W: usize>(
             let Work {
                 supply, x, use_rate, ..
             } = &mut work;
-            supply.start_year(model, layout, params, k, x, use_rate, run.dt);
+            supply.start_year(model, layout, params, plan, (k, year), x, use_rate, run.dt);
         }
         work.band_matrices(&run, k, year, cache)?;
         work.entries(&run, k, entry_total);
@@ -767,8 +767,19 @@ impl<const W: usize> Work<W> {
                 }
             }
             out.participants[k * ni + i] = participants;
-            out.intervention_cost[k * ni + i] =
+            let mut spent: [f64; W] =
                 std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
+            // Capacity bought, at its cost per unit a year.
+            for (n, effect) in iv.effects.iter().enumerate() {
+                if let Effect::Capacity { cost_per_unit, .. } = *effect {
+                    let add = run.lanes(layout.effect(i, n));
+                    let scale = iv.scale_in(year);
+                    for lane in 0..W {
+                        spent[lane] += add[lane] * scale * cost_per_unit;
+                    }
+                }
+            }
+            out.intervention_cost[k * ni + i] = spent;
         }
     }
 }

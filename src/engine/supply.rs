@@ -20,7 +20,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::LaneTrajectory;
-use crate::model::Model;
+use crate::model::{Effect, Model};
 use crate::params::Layout;
 use crate::supply::{Step, WaitingList, WhenFull, step_services};
 
@@ -174,8 +174,9 @@ impl<const W: usize> SupplyWork<W> {
         self.year.resize(ns * Figure::COUNT, zero);
     }
 
-    /// The start of year `k`: each capacity's value this year (`params`
-    /// through `layout`), the unmet shares folded into the year's matrices
+    /// The start of year `k` (`year`): each capacity's value this year
+    /// (`params` through `layout`, with what the interventions in `plan`
+    /// add, times their scale that year), the unmet shares folded into the year's matrices
     /// (the last step's; in the first year, the share the people at the
     /// start, `x`, leave unmet with empty lists), and the year's figures
     /// and moves zeroed.
@@ -185,7 +186,8 @@ impl<const W: usize> SupplyWork<W> {
         model: &Model,
         layout: &Layout,
         params: &[[f64; W]],
-        k: usize,
+        plan: &[usize],
+        (k, year): (usize, i32),
         x: &[[f64; W]],
         use_rate: &[[f64; W]],
         dt: f64,
@@ -204,7 +206,13 @@ impl<const W: usize> SupplyWork<W> {
             let rates = &use_rate[s * cells..(s + 1) * cells];
             self.used
                 .extend((0..cells).filter(|&c| rates[c].iter().any(|&r| r != 0.0)));
-            let per_year = params[layout.capacity(k, s)];
+            let mut per_year = params[layout.capacity(k, s)];
+            for (i, n, scale) in capacity_effects(model, plan, s, year) {
+                let add = params[layout.effect(i, n)];
+                for lane in 0..W {
+                    per_year[lane] += add[lane] * scale;
+                }
+            }
             let per_step = per_year.map(|c| c * dt);
             self.capacity[s] = Some(per_step);
             self.year[s * Figure::COUNT + Figure::Capacity.index()] = per_year;
@@ -411,6 +419,26 @@ impl<const W: usize> SupplyWork<W> {
             }
         }
     }
+}
+
+/// The effects of the interventions in `plan` that add capacity to
+/// service `s` in `year`: (intervention, effect, the intervention's scale
+/// that year), for those running.
+pub(super) fn capacity_effects<'a>(
+    model: &'a Model,
+    plan: &'a [usize],
+    s: usize,
+    year: i32,
+) -> impl Iterator<Item = (usize, usize, f64)> + 'a {
+    plan.iter().flat_map(move |&i| {
+        let iv = &model.interventions[i];
+        let scale = iv.scale_in(year);
+        iv.effects
+            .iter()
+            .enumerate()
+            .filter(move |(_, e)| scale > 0.0 && matches!(e, Effect::Capacity { service, .. } if *service == s))
+            .map(move |(n, _)| (i, n, scale))
+    })
 }
 
 /// A step's demand for a service from the people `x` at its start: Σ

@@ -28,6 +28,9 @@ where
             super::supply::year_rows(model, &a.supply, t, &mut |name: &dyn Fn() -> String, value| {
                 visit(f, Some(year), name, value)
             });
+            super::supply::budget_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
+                visit(f, Some(year), name, value)
+            });
             let mut push = |name: &dyn Fn() -> String, value: f64| visit(f, Some(year), name, Some(value));
             if let Some(c) = comparison {
                 for (l, level) in model.levels.iter().enumerate() {

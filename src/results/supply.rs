@@ -206,6 +206,25 @@ pub fn year_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl Fn
     }
 }
 
+/// Calls `push(name, value)` for year `t`'s budget rows: per funder with a
+/// budget, the budget and the gap (spend − budget: above 0, overspent).
+pub fn budget_rows(
+    model: &Model,
+    a: &super::Accounts,
+    t: usize,
+    push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>),
+) {
+    for budget in &model.budgets {
+        let funder = &model.funders[budget.funder];
+        let amount = budget.per_year.at(a.years[t]);
+        push(&|| format!("budget_funder:{funder}"), Some(amount));
+        push(
+            &|| format!("budget_gap_funder:{funder}"),
+            Some(a.spend_funder[t][budget.funder] - amount),
+        );
+    }
+}
+
 /// Calls `push(name, value)` for a future's whole-horizon supply rows: per
 /// service with a capacity, the first year its demand exceeds capacity and
 /// (with a target wait) the first year someone waits longer than the
