@@ -669,20 +669,20 @@ use = {{ L2 = 0.5 }}
             }
             // Every unit asked of a full service is served, waits, is sent on
             // or is lost; the list moves by what joined, left it served and reneged.
-            for s in 0..2 {
+            for (s, before) in list_before.iter_mut().enumerate().take(2) {
                 let f = |which: Figure| figure(&model, &t, k, s, which);
                 let new_served = f(Figure::Served) - f(Figure::ServedFromList);
                 let parts = new_served + f(Figure::Waited) + f(Figure::Diverted) + f(Figure::Lost);
                 prop_assert!((f(Figure::Demand) - parts).abs() < 1e-9 * (1.0 + f(Figure::Demand)));
                 prop_assert!(f(Figure::Served) <= f(Figure::Capacity) * (1.0 + 1e-12) + 1e-9);
-                let list = list_before[s] + f(Figure::Waited) - f(Figure::ServedFromList) - f(Figure::Reneged);
+                let list = *before + f(Figure::Waited) - f(Figure::ServedFromList) - f(Figure::Reneged);
                 prop_assert!(
                     (f(Figure::ListEnd) - list).abs() < 1e-9 * (1.0 + list),
                     "{}: list of {s}",
                     y.year
                 );
                 prop_assert!(f(Figure::OverTarget) <= f(Figure::ListEnd) * (1.0 + 1e-12));
-                list_before[s] = f(Figure::ListEnd);
+                *before = f(Figure::ListEnd);
             }
         }
         // Four lanes of the same numbers give the single run, bit for bit.
