@@ -565,9 +565,6 @@ impl<const W: usize> Work<W> {
             // counted at the year end from the people each level held at the
             // start of each step.
             carry.fill(zero);
-            if supply.on {
-                supply.serve(model, x, use_rate, dt);
-            }
             step_bands(matrices, x, next, x_sum, carry, ageing_out, ageing_share);
             if supply.feedback {
                 supply.feed_back(model, matrices, x, next, use_rate);
@@ -598,6 +595,10 @@ impl<const W: usize> Work<W> {
                     &mut out.migration_by_step,
                 );
                 guard(model, year, next, x)?;
+            }
+            // The services serve the step's demand, from its person-years.
+            if supply.on {
+                supply.serve(model, x, next, use_rate, dt);
             }
             std::mem::swap(x, next);
         }

@@ -1,26 +1,26 @@
 //! The supply side in the year loop (README, "The supply side"). A model
-//! with any capacity runs step by step; each step, before people move,
-//! every service with a capacity serves its waiting list and then new
-//! demand (the people at the start of the step × use × the step's length)
-//! up to the step's capacity, and what it cannot serve waits, is diverted
-//! or is lost ([`crate::supply::step_services`]). Spend is on what is
-//! served.
+//! with any capacity runs step by step; at the end of each step every
+//! service with a capacity serves its waiting list and then the step's new
+//! demand (its person-years × use) up to the step's capacity, and what it
+//! cannot serve waits, is diverted or is lost
+//! ([`crate::supply::step_services`]). Spend is on what is served.
 //!
 //! The unmet share `u` of a service's demand feeds back to people: its
 //! `while_unmet` relative risks multiply their transitions by
-//! `1 − u·(1 − RR)`, for the cells that use the service. The share of the
-//! year's last step is folded into the year's matrices (as an intervention's
-//! reached share is, so a share held constant gives exactly what an
-//! intervention of that reach gives); each step's departure from it moves
-//! people between the two levels after the matrix step, in proportion to the
-//! step's own flow (a first-order correction that vanishes as steps shrink).
+//! `1 − u·(1 − RR)`, for the cells that use the service, with the share
+//! known when a step starts (the last step's). The share at a year's start
+//! is folded into the year's matrices (as an intervention's reached share
+//! is, so a share held constant gives exactly what an intervention of that
+//! reach gives); each step's departure from it moves people between the two
+//! levels after the matrix step, in proportion to the step's own flow (a
+//! first-order correction that vanishes as steps shrink).
 
 // Index loops over lanes, levels and cells are the plainest form here, as
 // in the kernel.
 #![allow(clippy::needless_range_loop)]
 
 use super::LaneTrajectory;
-use crate::model::{Effect, Model};
+use crate::model::{Effect, Model, Occupancy};
 use crate::params::Layout;
 use crate::supply::{Step, WaitingList, WhenFull, step_services};
 
@@ -253,10 +253,20 @@ impl<const W: usize> SupplyWork<W> {
         }
     }
 
-    /// One step's service: each involved service's demand from the people
-    /// at the step's start (`x`), served in diversion order, and the step's
-    /// figures added to the year's.
-    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], use_rate: &[[f64; W]], dt: f64) {
+    /// One step's service, once people have moved: each involved service's
+    /// demand from the step's person-years (the people at its start `x` and
+    /// end `next`, by the model's occupancy convention, so that the steps'
+    /// demand sums to the year's person-years × use), served in diversion
+    /// order, and the step's figures added to the year's. The step's unmet
+    /// shares feed back from the next step on.
+    pub(super) fn serve(
+        &mut self,
+        model: &Model,
+        x: &[[f64; W]],
+        next: &[[f64; W]],
+        use_rate: &[[f64; W]],
+        dt: f64,
+    ) {
         let cells = model.cells();
         let Self {
             order,
@@ -277,7 +287,15 @@ impl<const W: usize> SupplyWork<W> {
             // activity does; here it is asked only what is diverted to it.
             *d = if capacity[s].is_some() {
                 let rates = &use_rate[s * cells..(s + 1) * cells];
-                own_demand(x, rates, &used[used_from[s]..used_from[s + 1]], dt)
+                let used = &used[used_from[s]..used_from[s + 1]];
+                match model.occupancy {
+                    Occupancy::Start => own_demand(x, rates, used, dt),
+                    Occupancy::End => own_demand(next, rates, used, dt),
+                    Occupancy::HalfCycle => {
+                        let (start, end) = (own_demand(x, rates, used, dt), own_demand(next, rates, used, dt));
+                        std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane]))
+                    }
+                }
             } else {
                 [0.0; W]
             };
