@@ -2,10 +2,11 @@
 //! slider for each service's capacity, and when each future first asks a
 //! service for more than it can deliver, in the headline table.
 //!
-//! A capacity slider is the override `service.NAME.capacity`: left at the
-//! file's value it changes nothing (a capacity given by year keeps its
-//! years); moved, its value is the capacity in every year, in every area,
-//! as the scenario file's own override would set it.
+//! A capacity slider is the override `service.NAME.capacity`. It starts at
+//! the capacity in the start year; left there it changes nothing (a
+//! capacity given by year keeps its years); moved, its value is the
+//! capacity in every year, in every area, as the scenario file's own
+//! override would set it.
 
 use super::edit::Control;
 use crate::engine::Figure;
