@@ -97,8 +97,10 @@ fn free_port() -> u16 {
         .port()
 }
 
-#[test]
-fn moving_a_slider_updates_the_headline_and_the_chart() {
+/// A headless Chromium under chromedriver, with a session open on `page`;
+/// `None` (the test then skips, loudly) when they cannot be found. The
+/// profile folder lives as long as the driver.
+fn open(page: &str) -> Option<(Driver, tempfile::TempDir)> {
     let (Some(chromium), Some(chromedriver)) = (find(&["chromium", "chromium-browser"]), find(&["chromedriver"]))
     else {
         eprintln!(
@@ -107,17 +109,8 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
              (apt-get install chromium chromium-driver; .ci/run does this).\n\
              **********************************************************************\n"
         );
-        return;
+        return None;
     };
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
-    let save_dir = tempfile::tempdir().unwrap();
-    let mut app = upstream::serve::App::load(&example, Some(save_dir.path().to_path_buf())).unwrap();
-    // As beyond loopback: the page must carry its access token to every request.
-    let token = upstream::serve::App::new_token();
-    app.token = Some(token.clone());
-    let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
-    let page = format!("http://127.0.0.1:{}/?token={token}", server.addr.port());
-
     let port = free_port();
     let child = Command::new(&chromedriver)
         .arg(format!("--port={port}"))
@@ -154,6 +147,50 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
         .unwrap();
     driver.session = Some(session["value"]["sessionId"].as_str().unwrap().to_string());
     driver.call("POST", "/url", Some(json!({"url": page})));
+    Some((driver, profile))
+}
+
+/// Saves a screenshot of the page as `name` in the tests' folder.
+fn screenshot(driver: &Driver, name: &str) {
+    let png = driver.call("GET", "/screenshot", None);
+    let bytes = base64_decode(png.as_str().unwrap());
+    assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
+    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
+    std::fs::write(&shot, &bytes).unwrap();
+    eprintln!("screenshot: {}", shot.display());
+}
+
+/// Waits until a re-run later than `seq` has drawn the page and no other is
+/// under way.
+fn wait_for_rerun(driver: &Driver, seq: &Value) {
+    let limit = Duration::from_secs(30);
+    driver.wait_for(
+        &format!("const s = document.getElementById('status'); return s.dataset.seq !== '{}' && s.textContent.startsWith('Up to date')", seq.as_str().unwrap()),
+        limit,
+        "the re-run after the slider moved",
+    );
+    // The last answer is the one for the slider's final position.
+    std::thread::sleep(Duration::from_millis(300));
+    driver.wait_for(
+        "return document.getElementById('status').textContent.startsWith('Up to date')",
+        limit,
+        "settling",
+    );
+}
+
+#[test]
+fn moving_a_slider_updates_the_headline_and_the_chart() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
+    let save_dir = tempfile::tempdir().unwrap();
+    let mut app = upstream::serve::App::load(&example, Some(save_dir.path().to_path_buf())).unwrap();
+    // As beyond loopback: the page must carry its access token to every request.
+    let token = upstream::serve::App::new_token();
+    app.token = Some(token.clone());
+    let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let page = format!("http://127.0.0.1:{}/?token={token}", server.addr.port());
+    let Some((driver, _profile)) = open(&page) else {
+        return;
+    };
 
     // The first run has rendered: the headline and a chart are there.
     let limit = Duration::from_secs(30);
@@ -187,18 +224,7 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     );
     assert_ne!(moved, json!("0.25"), "the slider moved");
 
-    driver.wait_for(
-        &format!("const s = document.getElementById('status'); return s.dataset.seq !== '{}' && s.textContent.startsWith('Up to date')", seq.as_str().unwrap()),
-        limit,
-        "the re-run after the slider moved",
-    );
-    // The last answer is the one for the slider's final position.
-    std::thread::sleep(Duration::from_millis(300));
-    driver.wait_for(
-        "return document.getElementById('status').textContent.startsWith('Up to date')",
-        limit,
-        "settling",
-    );
+    wait_for_rerun(&driver, &seq);
     let after_npv = driver.script(npv);
     let after_chart = driver.script(chart);
     assert_ne!(after_npv, before_npv, "the headline NPV changed");
@@ -206,12 +232,7 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     let ms = driver.script("return document.getElementById('status').dataset.ms");
     eprintln!("slider moved to reach {moved}; NPV {before_npv} -> {after_npv}; page re-run in {ms} ms (1000 draws)");
 
-    let png = driver.call("GET", "/screenshot", None);
-    let bytes = base64_decode(png.as_str().unwrap());
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("workshop.png");
-    std::fs::write(&shot, &bytes).unwrap();
-    assert!(bytes.starts_with(b"\x89PNG"), "a PNG screenshot");
-    eprintln!("screenshot: {}", shot.display());
+    screenshot(&driver, "workshop.png");
 
     // The maturity tab: the room ticks a unit's basic criterion and sees its level.
     driver.script("document.querySelector(\"#tabs button[data-id='maturity']\").click(); return 1");
@@ -224,10 +245,79 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
         json!("Basic"),
         "ticking 2a reaches the basic level"
     );
-    let png = driver.call("GET", "/screenshot", None);
-    let shot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("maturity-tab.png");
-    std::fs::write(&shot, base64_decode(png.as_str().unwrap())).unwrap();
-    eprintln!("screenshot: {}", shot.display());
+    screenshot(&driver, "maturity-tab.png");
+    drop(driver);
+    server.stop().unwrap();
+}
+
+#[test]
+fn a_capacity_slider_moves_the_first_year_over_capacity() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity.toml");
+    let save_dir = tempfile::tempdir().unwrap();
+    let app = upstream::serve::App::load(&file, Some(save_dir.path().to_path_buf())).unwrap();
+    let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let page = format!("http://127.0.0.1:{}/", server.addr.port());
+    let Some((driver, _profile)) = open(&page) else {
+        return;
+    };
+    driver.wait_for(
+        "return document.getElementById('status').dataset.seq",
+        Duration::from_secs(30),
+        "the first run",
+    );
+    // The headline cell of a row (its first cell's text) under a column.
+    let cell = |row: &str, column: &str| {
+        driver.script(&format!(
+            "const t = document.querySelector('#headline table');
+             const i = [...t.tHead.rows[0].cells].findIndex(c => c.textContent === '{column}');
+             const r = [...t.tBodies[0].rows].find(r => r.cells[0].textContent === '{row}');
+             return i < 0 || !r ? null : r.cells[i].textContent"
+        ))
+    };
+    assert_eq!(
+        cell("do-nothing", "First year over capacity"),
+        json!("2028 (Home care)")
+    );
+    assert_eq!(cell("coaching", "First year over capacity"), json!("2029 (Home care)"));
+    assert_eq!(cell("coaching", "Chance over capacity by 2029"), json!("100%"));
+
+    // The first scenario's card has the slider, at the file's 900, and its hint.
+    let slider = ".card[data-scenario='0'] input[data-path='service.Home care.capacity']";
+    let value = format!("return document.querySelector(\"{slider}\").value");
+    assert_eq!(driver.script(&value), json!("900"));
+    let hint = driver.script("return document.querySelector(\".card[data-scenario='0'] .service .hint\").textContent");
+    assert!(hint.as_str().unwrap().contains("holds in every year"), "{hint}");
+
+    // Down 25 steps of 10 with the keyboard: 650 a year, below 2025's demand.
+    let seq = driver.script("return document.getElementById('status').dataset.seq");
+    let element = driver.element(slider);
+    driver.script(&format!(
+        "document.querySelector(\"{slider}\").scrollIntoView({{block: 'center'}}); return 1"
+    ));
+    driver.call("POST", &format!("/element/{element}/click"), Some(json!({})));
+    // A click lands on the middle of the track: back to the file's value first.
+    driver.script(&format!(
+        "const r = document.querySelector(\"{slider}\"); r.value = 900; r.dispatchEvent(new Event('input')); return 1"
+    ));
+    driver.call(
+        "POST",
+        &format!("/element/{element}/value"),
+        Some(json!({"text": "\u{E012}".repeat(25)})),
+    );
+    assert_eq!(driver.script(&value), json!("650"), "the slider moved");
+    wait_for_rerun(&driver, &seq);
+    assert_eq!(cell("coaching", "First year over capacity"), json!("2025 (Home care)"));
+    assert_eq!(
+        cell("do-nothing", "First year over capacity"),
+        json!("2028 (Home care)"),
+        "do-nothing keeps the file's capacity"
+    );
+    let moved =
+        driver.script("return document.querySelector(\".card[data-scenario='0'] .service output\").textContent");
+    assert_eq!(moved, json!("650"));
+    // The page from its top, the card's capacity in view beside the headline.
+    driver.script("window.scrollTo(0, 0); return 1");
+    screenshot(&driver, "workshop-capacity.png");
     drop(driver);
     server.stop().unwrap();
 }

@@ -1078,3 +1078,249 @@ fn the_room_picks_an_area_or_a_roll_up_of_a_model_with_areas() {
     assert_eq!(code, 422);
     assert!(answer.to_string().contains("there is no area `Z99`"), "{answer}");
 }
+
+fn capacity_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity.toml")
+}
+
+const HOME_CARE: &str = "service.Home care.capacity";
+
+/// The supply the page's answer gives `future`.
+fn supply_of<'a>(answer: &'a Value, future: &str) -> &'a Value {
+    answer["supply"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["future"] == future)
+        .unwrap_or_else(|| panic!("no supply for {future}: {answer}"))
+}
+
+fn numbers(v: &Value) -> Vec<f64> {
+    v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap()).collect()
+}
+
+/// The headline's row for `name` (the text of its cells).
+fn headline_row(answer: &Value, name: &str) -> String {
+    let html = answer["headline_html"].as_str().unwrap();
+    let table = &html[..html.find("</table>").unwrap()];
+    table
+        .split("<tr")
+        .find(|row| {
+            row.contains(&format!("<td><strong>{name}</strong></td>")) || row.contains(&format!("<td>{name}</td>"))
+        })
+        .unwrap_or_else(|| panic!("no headline row for {name}: {table}"))
+        .to_string()
+}
+
+#[test]
+fn a_capacity_gets_a_slider_and_the_headline_its_first_year_over() {
+    let file = capacity_file();
+    let s = server(&file, None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    // One slider, for Home care's capacity, from 0 to 3 × the file's
+    // largest value (1,200 in 2030), starting at the file's 900.
+    let services = info["services"].as_array().unwrap();
+    assert_eq!(services.len(), 1, "{info}");
+    assert_eq!(services[0]["name"], "Home care");
+    let control = &services[0]["controls"][0];
+    assert_eq!(control["path"], HOME_CARE);
+    assert_eq!(control["kind"], "activity");
+    assert_eq!(
+        (control["min"].as_f64(), control["max"].as_f64()),
+        (Some(0.0), Some(3600.0))
+    );
+    assert_eq!(control["step"].as_f64(), Some(10.0));
+    assert!(
+        control["hint"].as_str().unwrap().contains("holds in every year"),
+        "{control}"
+    );
+    for scenario in info["scenarios"].as_array().unwrap() {
+        assert_eq!(scenario["values"][HOME_CARE].as_f64(), Some(900.0), "{scenario}");
+    }
+
+    // As the file has it: the page's figures are the model's own.
+    let state = page_state(&s, 0);
+    let (code, answer) = post(&s, "/api/run", &state);
+    assert_eq!(code, 200, "{answer}");
+    let model = upstream::scenario::load(&file).unwrap().model;
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let (accounts, _) = upstream::results::account_futures(&futures);
+    let home_care = model.service_index("Home care").unwrap();
+    for a in &accounts {
+        let first = a.supply.first_over_capacity(home_care).map(|t| a.years[t]);
+        let page = supply_of(&answer, &a.scenario);
+        assert_eq!(page["first_year"].as_i64(), first.map(i64::from), "{}", a.scenario);
+        let served: Vec<f64> = (0..a.years.len())
+            .map(|t| a.supply.figure(t, home_care, upstream::engine::Figure::Served))
+            .collect();
+        assert_eq!(numbers(&page["by_service"][0]["served"]), served, "{}", a.scenario);
+    }
+    assert_eq!(supply_of(&answer, "do-nothing")["first_year"], 2028);
+    assert_eq!(supply_of(&answer, "coaching")["first_year"], 2029);
+    assert_eq!(supply_of(&answer, "coaching")["services"], json!(["Home care"]));
+    assert!(headline_row(&answer, "do-nothing").contains("2028 (Home care)"));
+    assert!(headline_row(&answer, "coaching").contains("2029 (Home care)"));
+    let html = answer["headline_html"].as_str().unwrap();
+    assert!(html.contains("First year over capacity") && !html.contains("Chance over capacity"));
+    let before = numbers(&supply_of(&answer, "coaching")["by_service"][0]["served"]);
+
+    // Lowering coaching's capacity to 700 a year, below the first year's
+    // demand (732): over capacity from the start, serving 700 every year.
+    let mut lower = state.clone();
+    lower["scenarios"][0]["values"][HOME_CARE] = json!(700);
+    let (code, answer) = post(&s, "/api/run", &lower);
+    assert_eq!(code, 200, "{answer}");
+    let coaching = supply_of(&answer, "coaching");
+    assert_eq!(coaching["first_year"], 2025);
+    assert_eq!(numbers(&coaching["by_service"][0]["capacity"]), [700.0; 5]);
+    let served = numbers(&coaching["by_service"][0]["served"]);
+    for (t, (after, before)) in served.iter().zip(&before).enumerate() {
+        assert!((after - 700.0).abs() < 1e-6, "year {t}: served {after}");
+        assert!(after < before, "year {t}: served {after}, was {before}");
+    }
+    assert!(headline_row(&answer, "coaching").contains("2025 (Home care)"));
+    // Do-nothing and the other scenario keep the file's capacity.
+    assert_eq!(supply_of(&answer, "do-nothing")["first_year"], 2028);
+    assert_eq!(supply_of(&answer, "coaching-cheap")["first_year"], 2029);
+
+    // Raising it past every year's demand: not over capacity by the horizon.
+    let mut higher = state.clone();
+    higher["scenarios"][0]["values"][HOME_CARE] = json!(2000);
+    let (_, answer) = post(&s, "/api/run", &higher);
+    assert_eq!(supply_of(&answer, "coaching")["first_year"], Value::Null);
+    assert!(headline_row(&answer, "coaching").contains("not by 2029"));
+
+    // With draws: the chance of being over capacity by the last year (the
+    // file's numbers are certain, so it is 0 or 1).
+    let mut drawn = page_state(&s, 200);
+    drawn["scenarios"][0]["values"][HOME_CARE] = json!(2000);
+    let (code, answer) = post(&s, "/api/run", &drawn);
+    assert_eq!(code, 200, "{answer}");
+    assert!(
+        answer["headline_html"]
+            .as_str()
+            .unwrap()
+            .contains("Chance over capacity by 2029")
+    );
+    assert_eq!(
+        supply_of(&answer, "do-nothing")["chance_by_horizon"].as_f64(),
+        Some(1.0)
+    );
+    assert_eq!(supply_of(&answer, "coaching")["chance_by_horizon"].as_f64(), Some(0.0));
+    assert!(headline_row(&answer, "do-nothing").contains("100%"));
+    assert!(headline_row(&answer, "coaching").contains("0%"));
+
+    // A capacity below zero gets the file's message.
+    let mut negative = state.clone();
+    negative["scenarios"][0]["values"][HOME_CARE] = json!(-5);
+    let (code, answer) = post(&s, "/api/run", &negative);
+    assert_eq!(code, 422);
+    assert!(
+        answer["error"]
+            .as_str()
+            .unwrap()
+            .contains("a capacity is -5; it must be ≥ 0"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn a_capacity_saved_from_the_page_reproduces_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("capacity.toml");
+    std::fs::copy(capacity_file(), &file).unwrap();
+    let s = server(&file, None);
+    let mut state = page_state(&s, 0);
+    state["scenarios"][0]["values"][HOME_CARE] = json!(700);
+    let (_, shown) = post(&s, "/api/run", &state);
+    let mut save = state.clone();
+    save["file"] = json!("workshop.toml");
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 200, "{answer}");
+    let saved = upstream::scenario::load(&tmp.path().join("workshop.toml"))
+        .unwrap()
+        .model;
+    let home_care = saved.service_index("Home care").unwrap();
+    let capacity = |m: &upstream::model::Model| m.services[home_care].capacity.as_ref().unwrap().per_year.clone();
+    let coaching = saved.scenarios.iter().find(|sc| sc.name == "coaching").unwrap();
+    assert_eq!(capacity(&coaching.model), upstream::model::Series::constant(700.0));
+    // The scenario left alone keeps the file's capacity by year.
+    let cheap = saved.scenarios.iter().find(|sc| sc.name == "coaching-cheap").unwrap();
+    assert_eq!(capacity(&cheap.model), capacity(&saved));
+    assert!(!capacity(&saved).is_constant());
+    for (name, npv) in file_npvs(&tmp.path().join("workshop.toml")) {
+        assert_eq!(npv, npv_of(&shown, &name), "{name}");
+    }
+}
+
+#[test]
+fn a_model_without_capacities_has_no_capacity_slider_or_column() {
+    let s = server(&example(), None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    assert_eq!(info["services"], json!([]));
+    for scenario in info["scenarios"].as_array().unwrap() {
+        let values = scenario["values"].as_object().unwrap();
+        assert!(values.keys().all(|k| k.starts_with("intervention.")), "{values:?}");
+    }
+    for draws in [0, 200] {
+        let (code, answer) = post(&s, "/api/run", &page_state(&s, draws));
+        assert_eq!(code, 200, "{answer}");
+        assert_eq!(answer["supply"], json!([]));
+        let html = answer["headline_html"].as_str().unwrap();
+        assert!(
+            !html.contains("capacity") && !html.contains("<td>do-nothing</td>"),
+            "{html}"
+        );
+    }
+}
+
+#[test]
+fn a_capacity_moved_on_the_page_is_set_in_every_area() {
+    // The three-areas example with a capacity for home care, in a folder
+    // of its own.
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("three-areas") || name.starts_with("older-people") {
+            std::fs::copy(&p, tmp.path().join(&name)).unwrap();
+        }
+    }
+    let file = tmp.path().join("three-areas.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let home_care = "use = { Substantial = 10, Complex = 100 }\n";
+    assert!(text.contains(home_care));
+    std::fs::write(
+        &file,
+        text.replacen(home_care, &format!("{home_care}capacity = 400000\n"), 1),
+    )
+    .unwrap();
+    let s = server(&file, None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    assert_eq!(info["services"][0]["controls"][0]["max"].as_f64(), Some(1_200_000.0));
+    let mut state = page_state(&s, 0);
+    let scenario = state["scenarios"][0]["name"].as_str().unwrap().to_string();
+    state["scenarios"][0]["values"][HOME_CARE] = json!(1000);
+    // Each area's capacity is the slider's, and the whole's their sum.
+    for (area, each) in [("E03", 1000.0), ("West", 2000.0), ("all", 3000.0)] {
+        let mut asked = state.clone();
+        asked["area"] = json!(area);
+        let (code, answer) = post(&s, "/api/run", &asked);
+        assert_eq!(code, 200, "{area}: {answer}");
+        let moved = &supply_of(&answer, &scenario)["by_service"][0];
+        assert!(
+            numbers(&moved["capacity"]).iter().all(|&c| c == each),
+            "{area}: {moved}"
+        );
+        let served = numbers(&moved["served"]);
+        assert!(served.iter().all(|&x| x <= each * (1.0 + 1e-9)), "{area}: {served:?}");
+        assert_eq!(supply_of(&answer, &scenario)["first_year"], 2025, "{area}");
+        let file_capacity = numbers(&supply_of(&answer, "do-nothing")["by_service"][0]["capacity"]);
+        let areas = each / 1000.0;
+        assert!(
+            file_capacity.iter().all(|&c| c == 400_000.0 * areas),
+            "{area}: {file_capacity:?}"
+        );
+    }
+}

@@ -1,9 +1,10 @@
 //! What the workshop page can change, and turning its edits into a model:
 //! per scenario, which interventions are on and the values of their
-//! numbers (reach, effects, cost, start year, ramp), checked as the scenario
-//! file's own overrides are. The page keeps the whole edit state and sends
+//! numbers (reach, effects, cost, start year, ramp) and of each service's
+//! capacity, checked as the scenario file's own overrides are. The page keeps the whole edit state and sends
 //! it with every request, so the server holds nothing that tabs could share.
 
+pub use super::capacity::ServiceControls;
 use crate::model::{BASELINE, Model, Reach, Scenario};
 use crate::scenario::overrides;
 use crate::scenario::path::{InterventionField, ParamPath};
@@ -53,8 +54,13 @@ pub struct Control {
     pub min: f64,
     pub max: f64,
     pub step: f64,
-    /// `share`, `money`, `year`, `years` or `factor`, for how the page shows it.
+    /// `share`, `money`, `year`, `years`, `factor`, `count` or `activity`,
+    /// for how the page shows it.
     pub kind: &'static str,
+    /// A sentence the page shows under the slider, where its meaning needs
+    /// one (a capacity given by year: what moving it does).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hint: Option<String>,
 }
 
 /// An intervention and its controls.
@@ -75,6 +81,9 @@ pub struct ModelInfo {
     pub draws: u32,
     pub max_draws: u32,
     pub interventions: Vec<InterventionControls>,
+    /// Each service with a capacity and its slider (`service.NAME.capacity`),
+    /// in the file's order; empty when no service has one.
+    pub services: Vec<ServiceControls>,
     /// The file's scenarios as edits (every control's value filled in).
     pub scenarios: Vec<ScenarioEdit>,
     /// With `[areas]`: what the room can choose to see, (label, name):
@@ -98,6 +107,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     max: 1.0,
                     step: 0.01,
                     kind: "share",
+                    hint: None,
                 }),
                 Reach::Places(v) => controls.push(Control {
                     path: p("places"),
@@ -106,6 +116,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     max: (v * 3.0).max(10.0).ceil(),
                     step: 1.0,
                     kind: "count",
+                    hint: None,
                 }),
             }
             for effect in &i.effects {
@@ -119,6 +130,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     max: (value * 2.0).max(1.5),
                     step: 0.01,
                     kind: "factor",
+                    hint: None,
                 });
             }
             controls.push(Control {
@@ -128,6 +140,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 max: (i.cost_per_participant * 3.0).max(100.0).ceil(),
                 step: if i.cost_per_participant >= 1000.0 { 10.0 } else { 1.0 },
                 kind: "money",
+                hint: None,
             });
             controls.push(Control {
                 path: p("start_year"),
@@ -136,6 +149,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 max: f64::from(last),
                 step: 1.0,
                 kind: "year",
+                hint: None,
             });
             controls.push(Control {
                 path: p("ramp_years"),
@@ -144,6 +158,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 max: 10.0,
                 step: 0.5,
                 kind: "years",
+                hint: None,
             });
             InterventionControls {
                 name: i.name.clone(),
@@ -173,33 +188,11 @@ fn path_of(model: &Model, key: &str) -> Result<ParamPath, String> {
     overrides::parse(model, key)
 }
 
-/// Each control's value in `model` (or why its key has none): start year
-/// and ramp are read from the intervention (they are not numbers a draw
+/// Each control's value in `model` (or why its key has none): start year,
+/// ramp and capacity are read from the model (they are not numbers a draw
 /// varies), the rest as overrides read them (all at once).
 fn control_values(model: &Model, paths: &[Result<ParamPath, String>]) -> Vec<Result<f64, String>> {
-    let read = |path: &Result<ParamPath, String>| -> Option<Result<f64, String>> {
-        let (name, read): (_, fn(&crate::model::Intervention) -> f64) = match path {
-            Err(e) => return Some(Err(e.clone())),
-            Ok(ParamPath::Intervention {
-                name,
-                field: InterventionField::StartYear,
-            }) => (name, |i| f64::from(i.start_year)),
-            Ok(ParamPath::Intervention {
-                name,
-                field: InterventionField::RampYears,
-            }) => (name, |i| i.ramp_years),
-            Ok(_) => return None,
-        };
-        Some(
-            model
-                .interventions
-                .iter()
-                .find(|i| &i.name == name)
-                .map(read)
-                .ok_or_else(|| format!("the file has no intervention `{name}`")),
-        )
-    };
-    let own: Vec<Option<Result<f64, String>>> = paths.iter().map(read).collect();
+    let own: Vec<Option<Result<f64, String>>> = paths.iter().map(|p| own_value(model, p)).collect();
     let others: Vec<&ParamPath> = paths
         .iter()
         .zip(&own)
@@ -212,13 +205,46 @@ fn control_values(model: &Model, paths: &[Result<ParamPath, String>]) -> Vec<Res
         .collect()
 }
 
+/// The value of a control that the page reads from the model itself: an
+/// intervention's start year or ramp, or a service's capacity (its value in
+/// the start year: a capacity given by year is unchanged while the page
+/// sends that back); `None` for the numbers overrides read.
+fn own_value(model: &Model, path: &Result<ParamPath, String>) -> Option<Result<f64, String>> {
+    let (name, read): (_, fn(&crate::model::Intervention) -> f64) = match path {
+        Err(e) => return Some(Err(e.clone())),
+        Ok(ParamPath::Intervention {
+            name,
+            field: InterventionField::StartYear,
+        }) => (name, |i| f64::from(i.start_year)),
+        Ok(ParamPath::Intervention {
+            name,
+            field: InterventionField::RampYears,
+        }) => (name, |i| i.ramp_years),
+        Ok(ParamPath::Capacity { service }) => {
+            let found = model.services.iter().find(|s| &s.name == service);
+            return Some(match found.map(|s| s.capacity.as_ref()) {
+                Some(Some(capacity)) => Ok(capacity.per_year.at(model.start_year)),
+                Some(None) => Err(format!(
+                    "service `{service}` has no capacity; give it a `capacity` in the file first"
+                )),
+                None => Err(format!("the file has no service `{service}`")),
+            });
+        }
+        Ok(_) => return None,
+    };
+    Some(
+        model
+            .interventions
+            .iter()
+            .find(|i| &i.name == name)
+            .map(read)
+            .ok_or_else(|| format!("the file has no intervention `{name}`")),
+    )
+}
+
 /// Every control's value in `model` (a scenario's or the baseline's).
-fn values(model: &Model, controls: &[InterventionControls]) -> BTreeMap<String, f64> {
-    let keys: Vec<&str> = controls
-        .iter()
-        .flat_map(|i| &i.controls)
-        .map(|c| c.path.as_str())
-        .collect();
+fn values(model: &Model, controls: &[&Control]) -> BTreeMap<String, f64> {
+    let keys: Vec<&str> = controls.iter().map(|c| c.path.as_str()).collect();
     let paths: Vec<Result<ParamPath, String>> = keys.iter().map(|k| path_of(model, k)).collect();
     keys.iter()
         .zip(control_values(model, &paths))
@@ -228,6 +254,12 @@ fn values(model: &Model, controls: &[InterventionControls]) -> BTreeMap<String, 
 
 pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
     let controls = controls(model);
+    let services = super::capacity::controls(model);
+    let every: Vec<&Control> = controls
+        .iter()
+        .flat_map(|i| &i.controls)
+        .chain(services.iter().flat_map(|s| &s.controls))
+        .collect();
     let scenarios = model
         .scenarios
         .iter()
@@ -240,7 +272,7 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
                 .iter()
                 .map(|&i| model.interventions[i].name.clone())
                 .collect(),
-            values: values(&s.model, &controls),
+            values: values(&s.model, &every),
         })
         .collect();
     ModelInfo {
@@ -251,6 +283,7 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
         draws: draws.min(MAX_DRAWS),
         max_draws: MAX_DRAWS,
         interventions: controls,
+        services,
         scenarios,
         areas: if model.areas.is_empty() {
             Vec::new()

@@ -69,7 +69,8 @@ impl Default for Limits {
 }
 
 /// Bytes the page's run of `draws` draws of `scenarios` scenarios of `model`
-/// holds, by estimate: the draws' values of the rows the page reads, their
+/// holds, by estimate: the draws' values of the rows the page reads (the
+/// charts' and headline's, and each capacity's `over_capacity_by`), their
 /// records and the statistics' work (see [`montecarlo::chosen_rows_bytes`]),
 /// and [`RUN_BASE_BYTES`].
 pub fn run_bytes(model: &Model, scenarios: usize, draws: u32) -> u64 {
@@ -79,7 +80,7 @@ pub fn run_bytes(model: &Model, scenarios: usize, draws: u32) -> u64 {
     } else {
         crate::results::area_units(model).len()
     };
-    let rows = Figures::rows_read(model, scenarios) + units;
+    let rows = Figures::rows_read(model, scenarios) + super::capacity::rows_read(model, scenarios) + units;
     let threads = rayon::current_num_threads();
     RUN_BASE_BYTES + montecarlo::chosen_rows_bytes(model, scenarios, rows, draws, threads)
 }

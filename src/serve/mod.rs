@@ -1,13 +1,15 @@
 //! `upstream serve`: the workshop page. A local web server (axum on tokio)
 //! that serves one self-contained page and three endpoints: the model's
-//! controls, a re-run of the page's scenarios (headline and the report's
-//! charts as SVG), and "save as". The server keeps no edit state (the page
+//! controls, a re-run of the page's scenarios (headline, with the first
+//! year over capacity where services have one (`capacity`), and the
+//! report's charts as SVG), and "save as". The server keeps no edit state (the page
 //! sends its whole state with each request), so browser tabs cannot
 //! disturb each other. Safe by default: loopback only unless told, requests
 //! naming another host or coming from another site refused, bodies limited,
 //! runs taken in turn within a memory budget (`limits`), connections capped
 //! and timed (`connections`).
 
+pub mod capacity;
 mod connections;
 pub mod edit;
 pub mod limits;
@@ -332,6 +334,11 @@ pub struct RunResponse {
     pub charts: Vec<ChartSvg>,
     /// Each scenario's NPV at the inputs' means.
     pub npv: Vec<(String, f64)>,
+    /// Per future (do-nothing first), when demand first exceeds a service's
+    /// capacity, and what each service with one served; empty when no
+    /// service has a capacity.
+    #[serde(default)]
+    pub supply: Vec<capacity::FutureSupply>,
     pub draws: u32,
     /// Time to build, run and draw, in milliseconds.
     pub compute_ms: f64,
@@ -353,9 +360,10 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     .map_err(|e| e.to_string())?;
     let unit = run.unit(request.area.as_deref())?;
     let (accounts, comparisons) = run.unit_accounts(unit);
+    let last = model.end_year();
     let mc = if request.draws > 0 {
         // Statistics only for what the page draws, of the area shown.
-        let reads = |(_, _, name): &montecarlo::RowKey| Figures::reads(name);
+        let reads = |key: &montecarlo::RowKey| Figures::reads(&key.2) || capacity::reads(key, last);
         Some(run.unit_statistics(unit, &reads, &|_| {}).map_err(|e| e.to_string())?)
     } else {
         None
@@ -366,7 +374,13 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
         ));
     }
     let figures = Figures::new(&model, &accounts, &comparisons, mc.as_ref());
-    let headline_html = crate::output::report::headline_tables(&figures, &currency_prefix(&model.currency));
+    let supply = capacity::futures(&model, &accounts, &comparisons, mc.as_ref());
+    let headline_html = capacity::headline(
+        &crate::output::report::headline_tables(&figures, &currency_prefix(&model.currency)),
+        &supply,
+        last,
+        request.draws > 0,
+    );
     use rayon::prelude::*;
     let charts = Chart::ALL
         .par_iter()
@@ -403,6 +417,7 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
         headline_html,
         charts,
         npv: comparisons.iter().map(|c| (c.scenario.clone(), c.total.npv)).collect(),
+        supply,
         draws: request.draws,
         compute_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
