@@ -12,6 +12,7 @@ use crate::model::Model;
 
 mod compile;
 mod expm;
+mod guard;
 mod kernel;
 mod step;
 mod supply;

@@ -259,14 +259,7 @@ impl<const W: usize> SupplyWork<W> {
     /// demand sums to the year's person-years × use), served in diversion
     /// order, and the step's figures added to the year's. The step's unmet
     /// shares feed back from the next step on.
-    pub(super) fn serve(
-        &mut self,
-        model: &Model,
-        x: &[[f64; W]],
-        next: &[[f64; W]],
-        use_rate: &[[f64; W]],
-        dt: f64,
-    ) {
+    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], next: &[[f64; W]], use_rate: &[[f64; W]], dt: f64) {
         let cells = model.cells();
         let Self {
             order,
