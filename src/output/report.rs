@@ -67,6 +67,8 @@ fn caption(chart: Chart, figures: &Figures) -> String {
         Chart::BreakEven => "How likely each scenario is to have paid back by each year, given the uncertainty in its inputs.".to_string(),
         Chart::WhoPaysWhoSaves => "Who invests and whose budgets the savings land in: money spent by one partner can be saved by another.".to_string(),
         Chart::PeopleByAge => "The population by age band in do-nothing: the demographic pressure behind the demand.".to_string(),
+        Chart::DemandCapacity => "Each service's demand against the most it can deliver; a dot marks the first year demand exceeds capacity in each future.".to_string(),
+        Chart::WaitingList => "How many wait for each service at the end of each year, and the mean wait in the last year.".to_string(),
     }
 }
 
