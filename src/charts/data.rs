@@ -246,9 +246,8 @@ impl Figures {
             (0..width).map(|c| (0..rows).map(|t| cell(t, c)).collect()).collect()
         };
         let nt = years.len();
-        let released = |s: &crate::results::Savings| {
-            (!s.capacity_released.is_empty()).then_some(s.discounted_capacity_released)
-        };
+        let released =
+            |s: &crate::results::Savings| (!s.capacity_released.is_empty()).then_some(s.discounted_capacity_released);
         let futures = accounts
             .iter()
             .enumerate()
@@ -319,7 +318,9 @@ impl Figures {
                 }
             })
             .collect();
-        let supply = supply(model, accounts, &uncertain, &|key| stats.as_ref().and_then(|s| s.mean(key)));
+        let supply = supply(model, accounts, &uncertain, &|key| {
+            stats.as_ref().and_then(|s| s.mean(key))
+        });
         let percentile_pair = |ks: Option<(usize, usize)>| {
             let mc = monte_carlo?;
             ks.map(|(lo, hi)| (mc.percentiles[lo], mc.percentiles[hi]))

@@ -66,7 +66,8 @@ pub fn demand_capacity<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
         .iter()
         .any(|s| (1..s.futures.len()).any(|f| own_capacity(s, f)));
     if own {
-        subtitle.push("A scenario whose capacity differs from do-nothing's has its own dashed line, in its colour".into());
+        subtitle
+            .push("A scenario whose capacity differs from do-nothing's has its own dashed line, in its colour".into());
     }
     subtitle.extend(draws_note(figures, "Shaded", false));
     let body = header(root, Chart::DemandCapacity.title(), &subtitle, &legend)?;
@@ -104,7 +105,13 @@ pub fn demand_capacity<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
         }
         // The first future (do-nothing) is drawn last, on top.
         for (f, future) in service.futures.iter().enumerate().rev() {
-            line(&mut chart, &xs, &future.demand.value, scale, style::future(f).stroke_width(4))?;
+            line(
+                &mut chart,
+                &xs,
+                &future.demand.value,
+                scale,
+                style::future(f).stroke_width(4),
+            )?;
         }
         first_years(&mut chart, figures, service, scale)?;
     }
