@@ -130,6 +130,9 @@ pub struct ServiceFuture {
     pub prob_over_capacity_by: Option<Vec<f64>>,
 }
 
+/// A summary row: (future, year (None = whole horizon), metric).
+type RowName<'a> = (usize, Option<i32>, &'a str);
+
 /// Where each summary row's statistics sit.
 struct Stats<'a> {
     summary: &'a montecarlo::Summary,
@@ -139,7 +142,7 @@ struct Stats<'a> {
 }
 
 impl Stats<'_> {
-    fn percentile(&self, key: (usize, Option<i32>, &str), k: usize) -> Option<f64> {
+    fn percentile(&self, key: RowName, k: usize) -> Option<f64> {
         let r = *self.index.get(&(key.0, key.1, key.2.to_string()))?;
         self.summary.rows[r].percentiles[k]
     }
@@ -157,7 +160,7 @@ impl Stats<'_> {
         Some(interval)
     }
 
-    fn mean(&self, key: (usize, Option<i32>, &str)) -> Option<f64> {
+    fn mean(&self, key: RowName) -> Option<f64> {
         let r = *self.index.get(&(key.0, key.1, key.2.to_string()))?;
         self.summary.rows[r].mean
     }
@@ -368,7 +371,7 @@ fn supply(
     model: &Model,
     accounts: &[Accounts],
     uncertain: &dyn Fn(usize, Vec<f64>, &str) -> Uncertain,
-    mean: &dyn Fn((usize, Option<i32>, &str)) -> Option<f64>,
+    mean: &dyn Fn(RowName) -> Option<f64>,
 ) -> Vec<ServiceSupply> {
     if !accounts[0].supply.is_on() {
         return Vec::new();
