@@ -1,7 +1,9 @@
 //! The charts, `report.html` and `results.xlsx` of real runs of both bundled
-//! examples, with and without draws: the PNGs decode at the stated size,
-//! the SVGs parse, the report holds every chart and the headline and needs
-//! no network, and the workbook's numbers are those of `summary.csv`.
+//! examples and of a model with capacities, with and without draws: the
+//! PNGs decode at the stated size, the SVGs parse, the report holds every
+//! chart and the headline and needs no network, and the workbook's numbers
+//! are those of `summary.csv`. The supply side's charts, sheet, report
+//! section and table column appear for a model with capacities only.
 
 use calamine::{Data, Reader, Xlsx, open_workbook};
 use std::collections::HashMap;
@@ -18,12 +20,32 @@ const CHARTS: [&str; 7] = [
     "people-by-age",
 ];
 
+/// The supply side's charts, drawn only for a model with capacities (the
+/// waiting lists only when some service's unmet demand waits).
+const SUPPLY_CHARTS: [&str; 2] = ["demand-capacity", "waiting-list"];
+
+const SHEETS: [&str; 7] = [
+    "Summary",
+    "Spend by tier",
+    "Spend by funder",
+    "People by level",
+    "Interventions",
+    "Assumptions",
+    "Run",
+];
+
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// Runs `upstream run FILE --report` (with `extra` arguments) into a fresh folder.
 fn run(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (tmp, out, _) = run_printing(file, extra);
+    (tmp, out)
+}
+
+/// As [`run`], with what the run printed (the table).
+fn run_printing(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("out");
     let status = Command::new(env!("CARGO_BIN_EXE_upstream"))
@@ -38,11 +60,13 @@ fn run(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf) {
         "{}",
         String::from_utf8_lossy(&status.stderr)
     );
-    (tmp, out)
+    (tmp, out, String::from_utf8_lossy(&status.stdout).into_owned())
 }
 
 /// `summary.csv` as (scenario, year, metric, stat) → value text.
-fn summary(out: &Path) -> HashMap<(String, String, String, String), String> {
+type Summary = HashMap<(String, String, String, String), String>;
+
+fn summary(out: &Path) -> Summary {
     let mut reader = csv::Reader::from_path(out.join("summary.csv")).unwrap();
     reader
         .records()
@@ -56,8 +80,22 @@ fn summary(out: &Path) -> HashMap<(String, String, String, String), String> {
         .collect()
 }
 
-fn check_charts(out: &Path) {
-    for name in CHARTS {
+/// Every chart of `CHARTS` and `extra` is drawn, and no other.
+fn check_charts(out: &Path, extra: &[&str]) {
+    let mut expected: Vec<String> = CHARTS
+        .iter()
+        .chain(extra)
+        .flat_map(|n| [format!("{n}.png"), format!("{n}.svg")])
+        .collect();
+    expected.sort();
+    let mut found: Vec<String> = std::fs::read_dir(out.join("charts"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| !n.starts_with("areas."))
+        .collect();
+    found.sort();
+    assert_eq!(found, expected, "the charts drawn");
+    for &name in CHARTS.iter().chain(extra) {
         let png = out.join("charts").join(format!("{name}.png"));
         let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&png).unwrap()));
         let mut reader = decoder.read_info().unwrap_or_else(|e| panic!("{}: {e}", png.display()));
@@ -87,17 +125,24 @@ fn check_charts(out: &Path) {
     }
 }
 
-fn check_report(out: &Path, scenarios: &[&str]) {
+/// The report holds the headline, every chart of `CHARTS` and `extra`, and
+/// the section "Capacity and waiting" exactly when `extra` has charts.
+fn check_report(out: &Path, scenarios: &[&str], extra: &[&str]) {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
-    for name in CHARTS {
+    for name in CHARTS.iter().chain(extra) {
         assert!(
             html.contains(&format!("id=\"{name}\"")),
             "report lacks the {name} chart"
         );
     }
+    for name in SUPPLY_CHARTS.iter().filter(|n| !extra.contains(n)) {
+        assert!(!html.contains(&format!("id=\"{name}\"")), "report has the {name} chart");
+    }
+    assert_eq!(html.contains("<section id=\"capacity\">"), !extra.is_empty());
+    assert_eq!(html.contains("Capacity and waiting"), !extra.is_empty());
     // Every chart, the pathway map and (with [maturity]) the maturity chart.
     let maturity = usize::from(html.contains("id=\"maturity\""));
-    assert_eq!(html.matches("<svg ").count(), CHARTS.len() + 1 + maturity);
+    assert_eq!(html.matches("<svg ").count(), CHARTS.len() + extra.len() + 1 + maturity);
     assert!(html.contains("id=\"pathways\"") && html.contains("aria-label=\"Pathway map\""));
     assert!(html.contains("id=\"interventions\"") && html.contains("id=\"evidence\""));
     assert!(html.contains("id=\"headline\"") && html.contains("<table class=\"headline\">"));
@@ -159,18 +204,12 @@ fn source_of(header: &str, last_year: &str) -> (String, String, String) {
 fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usize, years: usize) {
     let csv = summary(out);
     let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
-    assert_eq!(
-        book.sheet_names(),
-        [
-            "Summary",
-            "Spend by tier",
-            "Spend by funder",
-            "People by level",
-            "Interventions",
-            "Assumptions",
-            "Run"
-        ]
-    );
+    let supplied = csv.keys().any(|(_, _, metric, _)| metric.starts_with("capacity:"));
+    let mut sheets = SHEETS.to_vec();
+    if supplied {
+        sheets.insert(4, "Supply");
+    }
+    assert_eq!(book.sheet_names(), sheets);
     let sheet = book.worksheet_range("Summary").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();
     let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
@@ -237,12 +276,94 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
             "net saving of row {k}"
         );
     }
+    if supplied {
+        check_supply_sheet(&mut book, &csv, futures, years);
+    }
     let assumptions = book.worksheet_range("Assumptions").unwrap();
     assert!(assumptions.rows().count() > 20);
+    assert!(assumptions.rows().any(|r| r.get(1).is_some_and(|c| *c == "start_year")));
+}
+
+/// The Supply sheet: its header, one row per future × service with a
+/// capacity × year whose every cell is summary.csv's `value` of that
+/// metric (empty where summary.csv has no such row); below, per scenario
+/// and funder, the cashable saving and capacity released of summary.csv.
+fn check_supply_sheet(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, csv: &Summary, futures: usize, years: usize) {
+    let value = |scenario: &str, year: &str, metric: &str| -> Option<f64> {
+        csv.get(&(scenario.into(), year.into(), metric.into(), "value".into()))
+            .filter(|v| !v.is_empty())
+            .map(|v| v.parse().unwrap())
+    };
+    let sheet = book.worksheet_range("Supply").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let columns = [
+        ("Capacity", "capacity"),
+        ("Demand", "demand"),
+        ("Served", "served"),
+        ("Unmet", "unmet"),
+        ("Utilisation (served ÷ capacity)", "utilisation"),
+        ("Waiting list (end of year)", "waiting_list"),
+        ("Mean wait (weeks)", "mean_wait_weeks"),
+        ("Share over target wait", "share_over_target"),
+        ("Diverted", "diverted"),
+        ("Diverted: cost at the receiver (£)", "diverted_cost"),
+        ("Lost", "lost"),
+    ];
+    let mut expected = vec!["Scenario", "Service", "Year"];
+    expected.extend(columns.iter().map(|(h, _)| *h));
+    assert_eq!(header, expected);
+    let mut services: Vec<&str> = csv
+        .keys()
+        .filter_map(|(_, _, metric, _)| metric.strip_prefix("capacity:"))
+        .collect();
+    services.sort_unstable();
+    services.dedup();
+    let block = futures * services.len() * years;
+    let (mut compared, mut filled) = (0, 0);
+    for row in &rows[1..=block] {
+        let (scenario, service) = (row[0].to_string(), row[1].to_string());
+        let year = number(&row[2]).unwrap().to_string();
+        assert!(services.contains(&service.as_str()));
+        for (c, (title, metric)) in columns.iter().enumerate() {
+            let expected = value(&scenario, &year, &format!("{metric}:{service}"));
+            assert_eq!(
+                number(&row[3 + c]),
+                expected,
+                "Supply {scenario} {service} {year} / {title}"
+            );
+            compared += 1;
+            filled += usize::from(expected.is_some());
+        }
+    }
+    assert!(compared == block * columns.len() && filled >= block * 5);
     assert!(
-        assumptions
-            .rows()
-            .any(|r| r.get(1).is_some_and(|c| *c == "discount_rate"))
+        rows[block + 1].iter().all(|c| *c == Data::Empty),
+        "one row after the yearly block is empty"
+    );
+    // The cashable saving beside the capacity released, per scenario, in all and per funder.
+    let top = rows.iter().rposition(|r| r[0] == "Scenario").unwrap();
+    assert_eq!(rows[top][1], "Funder");
+    let mut split = 0;
+    for row in rows[top + 1..].iter().take_while(|r| r[1] != Data::Empty) {
+        let (scenario, funder) = (row[0].to_string(), row[1].to_string());
+        let named = |metric: &str| match funder.as_str() {
+            "all" => metric.to_string(),
+            f => format!("{metric}_funder:{f}"),
+        };
+        assert_eq!(
+            number(&row[2]),
+            value(&scenario, "all", &named("discounted_gross_saving"))
+        );
+        assert_eq!(
+            number(&row[3]),
+            value(&scenario, "all", &named("discounted_capacity_released"))
+        );
+        split += 1;
+    }
+    assert!(
+        split >= (futures - 1) * 2,
+        "{split} rows of cashable saving and capacity released"
     );
 }
 
@@ -255,8 +376,25 @@ fn scenarios_of(out: &Path) -> Vec<String> {
         .collect()
 }
 
-fn check_all(file: &str, extra: &[&str]) {
-    let (_tmp, out) = run(file, extra);
+/// The supply charts a run should have drawn, by its `summary.csv`: demand
+/// against capacity when some service has a capacity, the waiting lists
+/// when some service keeps one.
+fn supply_charts(csv: &Summary) -> Vec<&'static str> {
+    let has = |prefix: &str| csv.keys().any(|(_, _, metric, _)| metric.starts_with(prefix));
+    let mut charts = Vec::new();
+    if has("capacity:") {
+        charts.push(SUPPLY_CHARTS[0]);
+    }
+    if has("waiting_list:") {
+        charts.push(SUPPLY_CHARTS[1]);
+    }
+    charts
+}
+
+/// Runs `file` and checks its charts, report, workbook and table; returns
+/// the folder and what the run printed.
+fn check_all(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
+    let (tmp, out, printed) = run_printing(file, extra);
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
     let years = json["horizon_years"].as_u64().unwrap() as usize;
@@ -264,9 +402,12 @@ fn check_all(file: &str, extra: &[&str]) {
     let last_year = last_year.as_str();
     let scenarios = scenarios_of(&out);
     let names: Vec<&str> = scenarios.iter().map(String::as_str).collect();
-    check_charts(&out);
-    check_report(&out, &names);
+    let supply = supply_charts(&summary(&out));
+    check_charts(&out, &supply);
+    check_report(&out, &names, &supply);
     check_workbook(&out, &names, last_year, names.len() + 1, years);
+    assert_eq!(printed.contains("first over capacity"), !supply.is_empty(), "{printed}");
+    (tmp, out, printed)
 }
 
 #[test]
@@ -290,6 +431,95 @@ fn early_years_with_draws() {
 }
 
 #[test]
+fn capacity_deterministic() {
+    let (_tmp, out, printed) = check_all("tests/fixtures/capacity.toml", &[]);
+    assert_eq!(supply_charts(&summary(&out)), SUPPLY_CHARTS);
+    // Home care's demand passes 900 a year in 2028 without coaching, in 2029 with it.
+    let row = |name: &str| {
+        printed
+            .lines()
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(row("do-nothing").contains("2028 Home care"), "{printed}");
+    assert!(row("coaching").contains("2029 Home care"), "{printed}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &html[html.find("<section id=\"capacity\">").unwrap()..];
+    assert!(section.contains("<td>Home care</td><td>do-nothing</td><td class=\"num\">2028</td>"));
+    assert!(section.contains("the queue shortens"));
+    assert!(section.contains("Council: capacity released"));
+    assert!(!section.contains("Chance over capacity"), "no chances without draws");
+}
+
+#[test]
+fn capacity_with_draws() {
+    let (_tmp, out, _) = check_all("tests/fixtures/capacity.toml", &["--draws", "60"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The chance by the last year is the mean of the 0/1 over_capacity_by rows.
+    let csv = summary(&out);
+    let key = |stat: &str| {
+        (
+            "do-nothing".to_string(),
+            "2029".to_string(),
+            "over_capacity_by:Home care".to_string(),
+            stat.to_string(),
+        )
+    };
+    let p: f64 = csv[&key("mean")].parse().unwrap();
+    assert!(html.contains("Chance over capacity by 2029"));
+    assert!(html.contains(&format!("<td class=\"num\">{:.0}%</td>", p * 100.0)));
+    // The P5–P95 bands are drawn: a draws note under the title.
+    let svg = std::fs::read_to_string(out.join("charts/demand-capacity.svg")).unwrap();
+    assert!(svg.contains("P5–P95 over 60 draws"));
+}
+
+#[test]
+fn capacities_with_nothing_waiting_draw_no_waiting_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("lost.toml");
+    let text = std::fs::read_to_string(root().join("tests/fixtures/capacity.toml")).unwrap();
+    let kept: Vec<&str> = text
+        .lines()
+        .filter(|l| {
+            !["divert_to", "divert_ratio", "renege", "target_wait_weeks"]
+                .iter()
+                .any(|k| l.starts_with(k))
+        })
+        .map(|l| {
+            if l.starts_with("when_full") {
+                "when_full = { lost = 1 }"
+            } else {
+                l
+            }
+        })
+        .collect();
+    std::fs::write(&file, kept.join("\n")).unwrap();
+    let (_t, out, _) = check_all(file.to_str().unwrap(), &[]);
+    assert_eq!(supply_charts(&summary(&out)), ["demand-capacity"]);
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("no waiting list"));
+}
+
+#[test]
+fn a_model_without_capacities_has_no_supply_outputs() {
+    for extra in [&[][..], &["--draws", "20"][..]] {
+        let (_t, out, printed) = check_all("tests/fixtures/small.toml", extra);
+        let csv = summary(&out);
+        assert!(supply_charts(&csv).is_empty());
+        assert!(
+            !csv.keys()
+                .any(|(_, _, m, _)| m.contains("capacity") || m.contains("wait"))
+        );
+        assert!(!printed.contains("capacity"));
+        let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+        assert!(!html.contains("Capacity and waiting") && !html.contains("capacity released"));
+        let book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+        assert_eq!(book.sheet_names(), SHEETS);
+    }
+}
+
+#[test]
 fn a_run_without_scenarios_still_draws_every_chart() {
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("alone.toml");
@@ -297,8 +527,8 @@ fn a_run_without_scenarios_still_draws_every_chart() {
     let cut = text.find("[[scenarios]]").expect("small.toml has scenarios");
     std::fs::write(&file, &text[..cut]).unwrap();
     let (_t, out) = run(file.to_str().unwrap(), &[]);
-    check_charts(&out);
-    check_report(&out, &[]);
+    check_charts(&out, &[]);
+    check_report(&out, &[], &[]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("no scenarios"));
 }
@@ -363,4 +593,105 @@ fn chart_bands_are_the_monte_carlo_percentiles() {
         "a chance of having broken even never falls"
     );
     assert!(p.iter().all(|v| (v * 40.0).fract() == 0.0));
+}
+
+#[test]
+fn supply_figures_are_the_summary_rows() {
+    use upstream::charts::Figures;
+    use upstream::montecarlo::{self, FutureSpec};
+    use upstream::results::rows::visit_summary;
+    // The capacity fixture with an uncertain transition, so that the bands have width.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("uncertain.toml");
+    let text = std::fs::read_to_string(root().join("tests/fixtures/capacity.toml")).unwrap();
+    let text = text.replacen(
+        "probability = 0.1\n",
+        "probability = { dist = \"beta\", mean = 0.1, sd = 0.02 }\n",
+        1,
+    );
+    std::fs::write(&file, text).unwrap();
+    let model = upstream::scenario::load(&file).unwrap().model;
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
+    let specs: Vec<FutureSpec> = futures.iter().map(FutureSpec::from).collect();
+    let options = montecarlo::Options {
+        draws: 40,
+        seed: 7,
+        percentiles: vec![5.0, 50.0, 95.0],
+    };
+    let mc = montecarlo::Request::new(montecarlo::Futures::One(&specs), &options)
+        .run(&model)
+        .map(|mut s| s.remove(0))
+        .unwrap();
+    let figures = Figures::new(&model, &accounts, &comparisons, Some(&mc));
+    assert_eq!(figures.supply.len(), 1);
+    let service = &figures.supply[0];
+    assert_eq!((service.name.as_str(), service.waits), ("Home care", true));
+    assert_eq!(service.target_wait_weeks, Some(18.0));
+    let mut r = 0;
+    let mut checked = 0;
+    let mut wide = false;
+    visit_summary(&model, &accounts, &comparisons, &mut |f, year, name, value| {
+        let stats = &mc.rows[r];
+        r += 1;
+        let name = name();
+        let future = &service.futures[f];
+        let Some(year) = year else {
+            if name == "first_year_over_capacity:Home care" {
+                assert_eq!(future.first_over_capacity.map(f64::from), value);
+                checked += 1;
+            }
+            return;
+        };
+        let t = (year - model.start_year) as usize;
+        let (series, ranged) = match name.as_str() {
+            "demand:Home care" => (&future.demand.value, Some(&future.demand)),
+            "waiting_list:Home care" => (&future.waiting_list.value, Some(&future.waiting_list)),
+            "capacity:Home care" => (&future.capacity, None),
+            "over_capacity_by:Home care" => {
+                let p = future.prob_over_capacity_by.as_ref().unwrap();
+                assert_eq!(Some(p[t]), stats.mean);
+                checked += 1;
+                return;
+            }
+            _ => return,
+        };
+        assert_eq!(Some(series[t]), value, "{name} {year}");
+        if let Some(u) = ranged {
+            let outer = u.outer.as_ref().unwrap();
+            assert_eq!(
+                (Some(outer.low[t]), Some(outer.high[t])),
+                (stats.percentiles[0], stats.percentiles[2])
+            );
+            wide |= outer.high[t] > outer.low[t];
+        }
+        checked += 1;
+    });
+    let years = model.horizon_years as usize;
+    assert_eq!(checked, futures.len() * (4 * years + 1));
+    assert!(wide, "the bands have width");
+    // Each scenario's capacity released, in all and per funder.
+    for (f, c) in comparisons.iter().enumerate() {
+        let s = figures.futures[f + 1].comparison.as_ref().unwrap();
+        assert_eq!(
+            s.discounted_capacity_released,
+            Some(c.total.discounted_capacity_released)
+        );
+        for (fu, saving) in s.funders.iter().zip(&c.by_funder) {
+            assert_eq!(fu.capacity_released, Some(saving.discounted_capacity_released));
+        }
+    }
+    // A model without capacities has no supply figures.
+    let small = upstream::scenario::load(&root().join("tests/fixtures/small.toml"))
+        .unwrap()
+        .model;
+    let futures = upstream::run::run_futures(&small, &[]).unwrap();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
+    let figures = Figures::new(&small, &accounts, &comparisons, None);
+    assert!(figures.supply.is_empty());
+    assert!(
+        figures.futures.iter().filter_map(|f| f.comparison.as_ref()).all(
+            |c| c.discounted_capacity_released.is_none() && c.funders.iter().all(|f| f.capacity_released.is_none())
+        )
+    );
 }

@@ -2,6 +2,7 @@
 //! once from a run's accounts, comparisons and (when there were draws) its
 //! Monte Carlo statistics. Series are per simulated year.
 
+use crate::engine::Figure;
 use crate::format::currency_prefix;
 use crate::model::Model;
 use crate::montecarlo;
@@ -34,6 +35,9 @@ pub struct FunderFigures {
     pub npv: f64,
     /// The NPV's outer range over the draws.
     pub npv_range: Option<(f64, f64)>,
+    /// Discounted capacity released at its services (valued at unit cost,
+    /// not cash); `None` without capacities.
+    pub capacity_released: Option<f64>,
 }
 
 /// A scenario against the baseline.
@@ -45,7 +49,11 @@ pub struct ScenarioFigures {
     pub npv: f64,
     pub npv_range: Option<(f64, f64)>,
     pub discounted_investment: f64,
+    /// The cashable saving: spend that falls, discounted.
     pub discounted_gross_saving: f64,
+    /// Discounted capacity released: the fall in demand a full service
+    /// could not have served, at unit cost; `None` without capacities.
+    pub discounted_capacity_released: Option<f64>,
     pub return_per_pound: Option<f64>,
     pub break_even_year: Option<i32>,
     /// Share of draws that have broken even by each year.
@@ -86,7 +94,44 @@ pub struct Figures {
     /// The percentiles of the outer and inner ranges, e.g. `(5, 95)`.
     pub outer_percentiles: Option<(f64, f64)>,
     pub inner_percentiles: Option<(f64, f64)>,
+    /// The services with a capacity, in the model's order (empty without
+    /// capacities: then no supply chart, sheet or section is made).
+    pub supply: Vec<ServiceSupply>,
 }
+
+/// A service with a capacity, in each future. Activity is in the
+/// service's own unit (placements, hours, contacts) a year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceSupply {
+    pub name: String,
+    /// Whether some of its unmet demand waits (it keeps a waiting list).
+    pub waits: bool,
+    pub target_wait_weeks: Option<f64>,
+    /// Per future, in the order of `Figures::futures`.
+    pub futures: Vec<ServiceFuture>,
+}
+
+/// One service in one future, per year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServiceFuture {
+    pub capacity: Vec<f64>,
+    /// New demand, diversions to it included, with its ranges over the draws.
+    pub demand: Uncertain,
+    /// On the waiting list at the end of the year (zeros when it does not wait).
+    pub waiting_list: Uncertain,
+    /// By Little's law (none when nothing was served).
+    pub mean_wait_weeks: Vec<Option<f64>>,
+    /// Of the list at the end of the year, the share waiting longer than the target.
+    pub share_over_target: Vec<f64>,
+    /// The first year demand exceeds capacity, at the inputs' means.
+    pub first_over_capacity: Option<i32>,
+    /// With draws: the share of draws in which demand has exceeded
+    /// capacity by each year.
+    pub prob_over_capacity_by: Option<Vec<f64>>,
+}
+
+/// A summary row: (future, year (None = whole horizon), metric).
+type RowName<'a> = (usize, Option<i32>, &'a str);
 
 /// Where each summary row's statistics sit.
 struct Stats<'a> {
@@ -97,7 +142,7 @@ struct Stats<'a> {
 }
 
 impl Stats<'_> {
-    fn percentile(&self, key: (usize, Option<i32>, &str), k: usize) -> Option<f64> {
+    fn percentile(&self, key: RowName, k: usize) -> Option<f64> {
         let r = *self.index.get(&(key.0, key.1, key.2.to_string()))?;
         self.summary.rows[r].percentiles[k]
     }
@@ -113,6 +158,11 @@ impl Stats<'_> {
             interval.high.push(self.percentile((future, Some(y), metric), hi)?);
         }
         Some(interval)
+    }
+
+    fn mean(&self, key: RowName) -> Option<f64> {
+        let r = *self.index.get(&(key.0, key.1, key.2.to_string()))?;
+        self.summary.rows[r].mean
     }
 
     fn horizon_range(&self, future: usize, metric: &str) -> Option<(f64, f64)> {
@@ -199,6 +249,8 @@ impl Figures {
             (0..width).map(|c| (0..rows).map(|t| cell(t, c)).collect()).collect()
         };
         let nt = years.len();
+        let released =
+            |s: &crate::results::Savings| (!s.capacity_released.is_empty()).then_some(s.discounted_capacity_released);
         let futures = accounts
             .iter()
             .enumerate()
@@ -238,6 +290,7 @@ impl Figures {
                             gross_saving: s.discounted_gross_saving,
                             npv: s.npv,
                             npv_range: range(&format!("npv_funder:{name}")),
+                            capacity_released: released(s),
                         })
                         .collect();
                     ScenarioFigures {
@@ -251,6 +304,7 @@ impl Figures {
                         npv_range: range("npv"),
                         discounted_investment: c.total.discounted_investment,
                         discounted_gross_saving: c.total.discounted_gross_saving,
+                        discounted_capacity_released: released(&c.total),
                         return_per_pound: c.total.return_per_pound(),
                         break_even_year: c.total.break_even_year,
                         prob_break_even,
@@ -267,6 +321,9 @@ impl Figures {
                 }
             })
             .collect();
+        let supply = supply(model, accounts, &uncertain, &|key| {
+            stats.as_ref().and_then(|s| s.mean(key))
+        });
         let percentile_pair = |ks: Option<(usize, usize)>| {
             let mc = monte_carlo?;
             ks.map(|(lo, hi)| (mc.percentiles[lo], mc.percentiles[hi]))
@@ -285,6 +342,7 @@ impl Figures {
             seed: monte_carlo.map(|mc| mc.seed),
             outer_percentiles: percentile_pair(stats.as_ref().and_then(|s| s.outer)),
             inner_percentiles: percentile_pair(stats.as_ref().and_then(|s| s.inner)),
+            supply,
         }
     }
 
@@ -304,6 +362,66 @@ impl Figures {
     pub fn inner_label(&self) -> Option<String> {
         self.inner_percentiles.map(|(lo, hi)| format!("P{lo}–P{hi}"))
     }
+}
+
+/// Each service with a capacity in each future (none when the accounts
+/// have no supply figures); `uncertain` adds a row's ranges over the
+/// draws, `mean` reads a row's mean over the draws.
+fn supply(
+    model: &Model,
+    accounts: &[Accounts],
+    uncertain: &dyn Fn(usize, Vec<f64>, &str) -> Uncertain,
+    mean: &dyn Fn(RowName) -> Option<f64>,
+) -> Vec<ServiceSupply> {
+    if !accounts[0].supply.is_on() {
+        return Vec::new();
+    }
+    let years = &accounts[0].years;
+    let nt = years.len();
+    model
+        .services
+        .iter()
+        .enumerate()
+        .filter_map(|(s, service)| {
+            let capacity = service.capacity.as_ref()?;
+            let name = &service.name;
+            let waits = capacity.wait > 0.0;
+            let futures = accounts
+                .iter()
+                .enumerate()
+                .map(|(f, a)| {
+                    let a = &a.supply;
+                    let series = |which: Figure| (0..nt).map(|t| a.figure(t, s, which)).collect::<Vec<f64>>();
+                    let waiting_list = if waits {
+                        uncertain(f, series(Figure::ListEnd), &format!("waiting_list:{name}"))
+                    } else {
+                        Uncertain {
+                            value: vec![0.0; nt],
+                            ..Uncertain::default()
+                        }
+                    };
+                    let by_year = format!("over_capacity_by:{name}");
+                    let prob_over_capacity_by: Option<Vec<f64>> =
+                        years.iter().map(|&y| mean((f, Some(y), by_year.as_str()))).collect();
+                    ServiceFuture {
+                        capacity: series(Figure::Capacity),
+                        demand: uncertain(f, series(Figure::Demand), &format!("demand:{name}")),
+                        waiting_list,
+                        mean_wait_weeks: (0..nt).map(|t| a.mean_wait_weeks(t, s)).collect(),
+                        share_over_target: (0..nt).map(|t| a.share_over_target(t, s)).collect(),
+                        first_over_capacity: a.first_over_capacity(s).map(|t| years[t]),
+                        prob_over_capacity_by,
+                    }
+                })
+                .collect();
+            Some(ServiceSupply {
+                name: name.clone(),
+                waits,
+                target_wait_weeks: capacity.target_wait_weeks,
+                futures,
+            })
+        })
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Charts of a run (plotters): demand shift, acute and preventative spend,
 //! cumulative net saving with its uncertainty, the chance of breaking even,
-//! who pays and who saves, and the population by age band. Each chart is
+//! who pays and who saves, the population by age band, and (for a model
+//! with capacities) demand against capacity and the waiting lists. Each chart is
 //! drawn by one function for any backend, so the PNG, the SVG and the
 //! report's inline SVG are the same picture.
 
@@ -13,7 +14,7 @@ pub use data::Figures;
 use plotters::prelude::*;
 use std::path::Path;
 
-/// The charts every run draws, in the order the report shows them.
+/// The charts of a run, in the order the report shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
     DemandByLevel,
@@ -23,6 +24,10 @@ pub enum Chart {
     BreakEven,
     WhoPaysWhoSaves,
     PeopleByAge,
+    /// Per service with a capacity: demand against it in every future.
+    DemandCapacity,
+    /// Per service whose unmet demand waits: its waiting list.
+    WaitingList,
 }
 
 impl Chart {
@@ -36,6 +41,25 @@ impl Chart {
         Chart::PeopleByAge,
     ];
 
+    /// The supply side's charts, drawn only when they have something to
+    /// show (see [`Chart::drawn`]).
+    pub const SUPPLY: [Chart; 2] = [Chart::DemandCapacity, Chart::WaitingList];
+
+    /// The charts a run with these figures draws: every one of
+    /// [`Chart::ALL`]; demand against capacity when some service has a
+    /// capacity, and the waiting lists when some service's unmet demand
+    /// waits. A model without capacities draws exactly [`Chart::ALL`].
+    pub fn drawn(figures: &Figures) -> Vec<Chart> {
+        let mut charts = Chart::ALL.to_vec();
+        if !figures.supply.is_empty() {
+            charts.push(Chart::DemandCapacity);
+        }
+        if figures.supply.iter().any(|s| s.waits) {
+            charts.push(Chart::WaitingList);
+        }
+        charts
+    }
+
     /// The file name without extension (`charts/NAME.png`, `charts/NAME.svg`).
     pub fn file_stem(self) -> &'static str {
         match self {
@@ -46,6 +70,8 @@ impl Chart {
             Chart::BreakEven => "break-even-probability",
             Chart::WhoPaysWhoSaves => "who-pays-who-saves",
             Chart::PeopleByAge => "people-by-age",
+            Chart::DemandCapacity => "demand-capacity",
+            Chart::WaitingList => "waiting-list",
         }
     }
 
@@ -59,6 +85,8 @@ impl Chart {
             Chart::BreakEven => "Chance of having broken even",
             Chart::WhoPaysWhoSaves => "Who pays, who saves",
             Chart::PeopleByAge => "People by age band (do-nothing)",
+            Chart::DemandCapacity => "Demand against capacity",
+            Chart::WaitingList => "Waiting lists",
         }
     }
 
@@ -75,6 +103,8 @@ impl Chart {
             Chart::BreakEven => draw::break_even(root, figures),
             Chart::WhoPaysWhoSaves => draw::who_pays_who_saves(root, figures),
             Chart::PeopleByAge => draw::people_by_age(root, figures),
+            Chart::DemandCapacity => draw::demand_capacity(root, figures),
+            Chart::WaitingList => draw::waiting_list(root, figures),
         }
     }
 

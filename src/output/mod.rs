@@ -282,12 +282,12 @@ pub fn figures(output: &RunOutput) -> Figures {
     )
 }
 
-/// Writes every chart as `NAME.png` and `NAME.svg` into `dir` (the charts
-/// are drawn in parallel).
+/// Writes every chart the figures call for ([`Chart::drawn`]) as
+/// `NAME.png` and `NAME.svg` into `dir` (the charts are drawn in parallel).
 fn write_charts(dir: &Path, figures: &Figures) -> io::Result<()> {
     use rayon::prelude::*;
     fs::create_dir_all(dir)?;
-    Chart::ALL.par_iter().try_for_each(|chart| {
+    Chart::drawn(figures).par_iter().try_for_each(|chart| {
         let stem = chart.file_stem();
         chart
             .write_png(figures, &dir.join(format!("{stem}.png")))

@@ -67,6 +67,8 @@ fn caption(chart: Chart, figures: &Figures) -> String {
         Chart::BreakEven => "How likely each scenario is to have paid back by each year, given the uncertainty in its inputs.".to_string(),
         Chart::WhoPaysWhoSaves => "Who invests and whose budgets the savings land in: money spent by one partner can be saved by another.".to_string(),
         Chart::PeopleByAge => "The population by age band in do-nothing: the demographic pressure behind the demand.".to_string(),
+        Chart::DemandCapacity => "Each service's demand against the most it can deliver; a dot marks the first year demand exceeds capacity in each future.".to_string(),
+        Chart::WaitingList => "How many wait for each service at the end of each year, and the mean wait in the last year.".to_string(),
     }
 }
 
@@ -107,6 +109,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
             escape(chart.title())
         );
     }
+    if !figures.supply.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#capacity\">Capacity and waiting</a></li>");
+    }
     if !output.areas.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#areas\">Areas</a></li>");
     }
@@ -144,6 +149,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         );
     }
 
+    supply_section(&mut h, figures, &cur)?;
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
     h.push_str(&super::evidence::report_sections(
@@ -156,6 +162,135 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     about(&mut h, output);
     let _ = writeln!(h, "</main>\n</body>\n</html>");
     Ok(h)
+}
+
+/// For a model with capacities: per service and future, the first year
+/// demand exceeds capacity (and with draws the chance it has by the last
+/// year) and the waiting list at the horizon; per scenario and funder, the
+/// cashable saving beside the capacity released; and the supply charts.
+fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), ChartError> {
+    if figures.supply.is_empty() {
+        return Ok(());
+    }
+    let last = figures.last_year();
+    let mc = figures.draws > 0;
+    let _ = writeln!(
+        h,
+        "<section id=\"capacity\">\n<h2>Capacity and waiting</h2>\n<p class=\"caption\">Services with a capacity: the most activity each can deliver in a year. Demand beyond it waits, goes to another service or goes without, as the scenario file says for each service. Figures are the run at the inputs' means{}.</p>",
+        if mc { "; chances are the share of draws" } else { "" }
+    );
+    let _ = write!(
+        h,
+        "<table class=\"headline\"><thead><tr><th>Service</th><th>Future</th><th class=\"num\">First year over capacity</th>"
+    );
+    if mc {
+        let _ = write!(h, "<th class=\"num\">Chance over capacity by {last}</th>");
+    }
+    let _ = writeln!(
+        h,
+        "<th class=\"num\">Waiting at the end of {last}</th><th class=\"num\">Mean wait in {last}</th><th class=\"num\">Waiting over the target</th></tr></thead><tbody>"
+    );
+    for service in &figures.supply {
+        for (future, sf) in figures.futures.iter().zip(&service.futures) {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+                escape(&service.name),
+                escape(&future.name),
+                sf.first_over_capacity
+                    .map_or(format!("not by {last}"), |y| y.to_string())
+            );
+            if mc {
+                let p = sf.prob_over_capacity_by.as_ref().and_then(|p| p.last().copied());
+                let _ = write!(
+                    h,
+                    "<td class=\"num\">{}</td>",
+                    p.map_or("–".to_string(), |p| format!("{:.0}%", p * 100.0))
+                );
+            }
+            if service.waits {
+                let weeks = sf.mean_wait_weeks.last().copied().flatten();
+                let over = match service.target_wait_weeks {
+                    Some(target) => format!(
+                        "{:.0}% over {} weeks",
+                        sf.share_over_target.last().copied().unwrap_or(0.0) * 100.0,
+                        crate::format::short(target)
+                    ),
+                    None => "no target set".to_string(),
+                };
+                let _ = writeln!(
+                    h,
+                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{over}</td></tr>",
+                    activity(sf.waiting_list.value.last().copied().unwrap_or(0.0)),
+                    weeks.map_or("–".to_string(), |w| format!("{w:.1} weeks")),
+                );
+            } else {
+                let _ = writeln!(h, "<td class=\"num\" colspan=\"3\">no waiting list</td></tr>");
+            }
+        }
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    released_table(h, figures, cur);
+    for chart in Chart::drawn(figures).into_iter().filter(|c| Chart::SUPPLY.contains(c)) {
+        let _ = writeln!(
+            h,
+            "<section class=\"chart\" id=\"{}\">\n<h3>{}</h3>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/{}.png</code> and <code>.svg</code>.</p>\n</section>",
+            chart.file_stem(),
+            escape(chart.title()),
+            escape(&caption(chart, figures)),
+            inline(&chart.svg(figures)?, chart.title()),
+            chart.file_stem()
+        );
+    }
+    let _ = writeln!(h, "</section>");
+    Ok(())
+}
+
+/// Per scenario, in all and per funder: the cashable saving beside the
+/// capacity released, discounted, with what capacity released means.
+fn released_table(h: &mut String, figures: &Figures, cur: &str) {
+    if figures.futures.len() < 2 {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<h3>Cashable saving and capacity released</h3>\n<p class=\"caption\">Cashable saving is spend that falls: activity no longer delivered, at its unit cost. Capacity released is demand that falls at a full service: spend there does not fall, since the service still runs full, but the queue shortens (fewer wait, are sent elsewhere or go without); it is valued at unit cost and is not cash. Both discounted, against do-nothing.</p>"
+    );
+    let _ = write!(h, "<table class=\"headline\"><thead><tr><th>Scenario</th>");
+    for funder in figures.funders.iter().map(String::as_str).chain(["All funders"]) {
+        let funder = escape(funder);
+        let _ = write!(
+            h,
+            "<th class=\"num\">{funder}: cashable</th><th class=\"num\">{funder}: capacity released</th>"
+        );
+    }
+    let _ = writeln!(h, "</tr></thead><tbody>");
+    for future in figures.futures.iter().skip(1) {
+        let Some(c) = &future.comparison else { continue };
+        let _ = write!(h, "<tr><td><strong>{}</strong></td>", escape(&future.name));
+        let all = (c.discounted_gross_saving, c.discounted_capacity_released);
+        for (cashable, released) in c
+            .funders
+            .iter()
+            .map(|f| (f.gross_saving, f.capacity_released))
+            .chain([all])
+        {
+            let _ = write!(
+                h,
+                "<td class=\"{}\">{}</td><td class=\"num\">{}</td>",
+                signed_class(cashable),
+                money_millions(cur, cashable),
+                released.map_or("–".to_string(), |r| money_millions(cur, r))
+            );
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table>");
+}
+
+/// Activity in a service's own unit: one decimal below 100, else whole.
+fn activity(x: f64) -> String {
+    if x.abs() < 100.0 { format!("{x:.1}") } else { people(x) }
 }
 
 /// With areas: every area ranked by pressure (growth of do-nothing acute

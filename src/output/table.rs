@@ -6,7 +6,8 @@ use std::fmt::Write;
 
 /// The table: per future, people in each need level at the horizon, acute
 /// and preventative spend over the horizon, and for scenarios the discounted
-/// net saving (NPV), return per £1 and break-even year.
+/// net saving (NPV), return per £1 and break-even year; for a model with
+/// capacities, the first year some service's demand exceeds its capacity.
 pub fn summary_table(output: &RunOutput) -> String {
     let model = output.model;
     let prefix = currency_prefix(&model.currency);
@@ -20,6 +21,10 @@ pub fn summary_table(output: &RunOutput) -> String {
         format!("return per {}1", prefix.trim()),
         "break-even".into(),
     ]);
+    let supplied = output.accounts[0].supply.is_on();
+    if supplied {
+        header.push("first over capacity".into());
+    }
     if output.monte_carlo.is_some() {
         header.push("NPV P5 to P95".into());
         header.push(format!("P(break-even by {last})"));
@@ -42,6 +47,9 @@ pub fn summary_table(output: &RunOutput) -> String {
                 row.push(s.return_per_pound().map_or("–".into(), |r| format!("{prefix}{r:.2}")));
                 row.push(s.break_even_year.map_or("none".into(), |y| y.to_string()));
             }
+        }
+        if supplied {
+            row.push(first_over_capacity(output, a));
         }
         if let (Some(mc), Some(names)) = (&output.monte_carlo, &names) {
             if f == 0 {
@@ -95,6 +103,21 @@ pub fn summary_table(output: &RunOutput) -> String {
     }
     out.push_str(&plain(&rows));
     out
+}
+
+/// The earliest year a service of this future runs over capacity, with the
+/// service (the first in the file's order when several cross that year):
+/// "2027 Home care", or "none".
+fn first_over_capacity(output: &RunOutput, a: &crate::results::Accounts) -> String {
+    output
+        .model
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, service)| service.capacity.is_some())
+        .filter_map(|(s, service)| Some((a.supply.first_over_capacity(s)?, &service.name)))
+        .min_by_key(|(t, _)| *t)
+        .map_or("none".into(), |(t, name)| format!("{} {name}", a.years[t]))
 }
 
 /// A plain text table, first column left-aligned, the others right-aligned, a rule under the header.

@@ -1,5 +1,6 @@
 //! `results.xlsx` for finance teams (rust_xlsxwriter): Summary, Spend by
-//! tier, Spend by funder, People by level, Interventions, Assumptions and Run. Numbers are
+//! tier, Spend by funder, People by level, Supply (only for a model with
+//! capacities), Interventions, Assumptions and Run. Numbers are
 //! written as numbers with formats (money to the pound, people whole,
 //! returns to the penny), headers are frozen and columns sized. The
 //! Summary's figures are exactly those of `summary.csv`.
@@ -21,11 +22,17 @@ pub const SHEETS: [&str; 7] = [
     "Run",
 ];
 
+/// The sheet of the supply side, after People by level, in a workbook of a
+/// model with capacities only.
+pub const SUPPLY_SHEET: &str = "Supply";
+
 struct Formats {
     header: Format,
     money: Format,
     people: Format,
     ratio: Format,
+    activity: Format,
+    weeks: Format,
     year: Format,
     share: Format,
     factor: Format,
@@ -44,6 +51,8 @@ impl Formats {
             money: Format::new().set_num_format("#,##0;-#,##0"),
             people: Format::new().set_num_format("#,##0"),
             ratio: Format::new().set_num_format("0.00"),
+            activity: Format::new().set_num_format("#,##0.0"),
+            weeks: Format::new().set_num_format("0.0"),
             year: Format::new().set_num_format("0"),
             share: Format::new().set_num_format("0%"),
             factor: Format::new().set_num_format("0.0000"),
@@ -84,9 +93,17 @@ pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), X
     spend_by_tier(book.add_worksheet().set_name(SHEETS[1])?, &f, output)?;
     spend_by_funder(book.add_worksheet().set_name(SHEETS[2])?, &f, output)?;
     people_by_level(book.add_worksheet().set_name(SHEETS[3])?, &f, output)?;
+    if !figures.supply.is_empty() {
+        supply(book.add_worksheet().set_name(SUPPLY_SHEET)?, &f, output, figures)?;
+    }
     interventions(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
     assumptions(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
-    run(book.add_worksheet().set_name(SHEETS[6])?, &f, output)?;
+    run(
+        book.add_worksheet().set_name(SHEETS[6])?,
+        &f,
+        output,
+        !figures.supply.is_empty(),
+    )?;
     // Built in memory, then written: a full disk is then a plain write
     // error, not a half-finished archive that complains as it is dropped.
     let bytes = book.save_to_buffer()?;
@@ -470,7 +487,7 @@ fn assumptions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result
     Ok(())
 }
 
-fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), XlsxError> {
+fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, supplied: bool) -> Result<(), XlsxError> {
     let m = &output.metadata;
     headers(sheet, f, &[("Item".into(), 28.0), ("Value".into(), 90.0)], 0)?;
     let mut rows: Vec<(String, String)> = vec![
@@ -483,7 +500,10 @@ fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), Xls
             format!("{}–{}", m.start_year, m.start_year + m.horizon_years as i32 - 1),
         ),
         ("Steps a year".into(), m.steps_per_year.to_string()),
-        ("Currency and prices".into(), format!("{}, {} prices", m.currency, m.price_base_year)),
+        (
+            "Currency and prices".into(),
+            format!("{}, {} prices", m.currency, m.price_base_year),
+        ),
         (
             "Discount rate".into(),
             format!("{}% a year", crate::format::percent(m.discount_rate)),
@@ -499,7 +519,10 @@ fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), Xls
         ),
         (
             "Sheets".into(),
-            "Spend, people and funder sheets are the run at the inputs' means; the Summary adds the Monte Carlo ranges when there were draws.".into(),
+            format!(
+                "Spend, people{} and funder sheets are the run at the inputs' means; the Summary adds the Monte Carlo ranges when there were draws.",
+                if supplied { ", supply" } else { "" }
+            ),
         ),
     ];
     for source in &m.inputs {
@@ -512,6 +535,137 @@ fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), Xls
         sheet.write_string(r as u32 + 1, 0, item)?;
         sheet.write_string_with_format(r as u32 + 1, 1, value, &f.wrap)?;
     }
+    Ok(())
+}
+
+/// The Supply sheet's yearly columns after Scenario, Service and Year:
+/// (header, summary.csv metric before `:SERVICE`).
+pub fn supply_columns(currency: &str) -> Vec<(String, &'static str)> {
+    let cur = crate::format::currency_prefix(currency).trim().to_string();
+    vec![
+        ("Capacity".into(), "capacity"),
+        ("Demand".into(), "demand"),
+        ("Served".into(), "served"),
+        ("Unmet".into(), "unmet"),
+        ("Utilisation (served ÷ capacity)".into(), "utilisation"),
+        ("Waiting list (end of year)".into(), "waiting_list"),
+        ("Mean wait (weeks)".into(), "mean_wait_weeks"),
+        ("Share over target wait".into(), "share_over_target"),
+        ("Diverted".into(), "diverted"),
+        (format!("Diverted: cost at the receiver ({cur})"), "diverted_cost"),
+        ("Lost".into(), "lost"),
+    ]
+}
+
+/// Per future × service with a capacity × year, the supply rows of
+/// `summary.csv` (a cell is empty where the service's `when_full` gives no
+/// such row); below, per scenario and funder, the discounted cashable
+/// saving beside the capacity released.
+fn supply(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Figures) -> Result<(), XlsxError> {
+    let model = output.model;
+    let columns = supply_columns(&model.currency);
+    let mut header = vec![
+        ("Scenario".to_string(), 26.0),
+        ("Service".to_string(), 24.0),
+        ("Year".to_string(), 8.0),
+    ];
+    header.extend(columns.iter().map(|(name, _)| (name.clone(), 13.0)));
+    headers(sheet, f, &header, 3)?;
+    // The supply rows of summary.csv, by future, year and metric.
+    let mut values = std::collections::HashMap::new();
+    crate::results::rows::visit_summary(
+        model,
+        &output.accounts,
+        &output.comparisons,
+        &mut |future, year, name, value| {
+            if let Some(year) = year {
+                let name = name();
+                if name.contains(':') {
+                    values.insert((future, year, name), value);
+                }
+            }
+        },
+    );
+    let mut r = 1;
+    for (k, a) in output.accounts.iter().enumerate() {
+        for service in &figures.supply {
+            for &year in &a.years {
+                sheet.write_string(r, 0, &a.scenario)?;
+                sheet.write_string(r, 1, &service.name)?;
+                sheet.write_number_with_format(r, 2, f64::from(year), &f.year)?;
+                for (c, (_, metric)) in columns.iter().enumerate() {
+                    let value = values
+                        .get(&(k, year, format!("{metric}:{}", service.name)))
+                        .copied()
+                        .flatten();
+                    let format = match *metric {
+                        "utilisation" | "share_over_target" => &f.share,
+                        "mean_wait_weeks" => &f.weeks,
+                        "diverted_cost" => &f.money,
+                        _ => &f.activity,
+                    };
+                    number(sheet, r, 3 + c as u16, value, format)?;
+                }
+                r += 1;
+            }
+        }
+    }
+    sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
+    released(sheet, f, output, figures, r + 2)
+}
+
+/// The Supply sheet's table of cashable saving and capacity released, per
+/// scenario in all and per funder, from row `top`.
+fn released(
+    sheet: &mut Worksheet,
+    f: &Formats,
+    output: &RunOutput,
+    figures: &Figures,
+    top: u32,
+) -> Result<(), XlsxError> {
+    let cur = crate::format::currency_prefix(&output.model.currency)
+        .trim()
+        .to_string();
+    for (c, name) in [
+        "Scenario".to_string(),
+        "Funder".into(),
+        format!("Cashable saving: spend avoided, discounted ({cur})"),
+        format!("Capacity released, discounted ({cur})"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        sheet.write_string_with_format(top, c as u16, name, &f.header)?;
+    }
+    sheet.set_row_height(top, 48)?;
+    let mut r = top + 1;
+    for future in figures.futures.iter().skip(1) {
+        let Some(c) = &future.comparison else { continue };
+        let all = (
+            "all".to_string(),
+            c.discounted_gross_saving,
+            c.discounted_capacity_released,
+        );
+        let funders = c
+            .funders
+            .iter()
+            .map(|fu| (fu.name.clone(), fu.gross_saving, fu.capacity_released));
+        for (funder, cashable, capacity) in std::iter::once(all).chain(funders) {
+            sheet.write_string(r, 0, &future.name)?;
+            sheet.write_string(r, 1, &funder)?;
+            sheet.write_number_with_format(r, 2, cashable, &f.money)?;
+            number(sheet, r, 3, capacity, &f.money)?;
+            r += 1;
+        }
+    }
+    sheet.write_string(
+        r + 1,
+        0,
+        format!(
+            "Against do-nothing, {} prices. Cashable: the fall in spend (served activity × unit cost). Capacity released: the fall in demand a full service could not serve ((demand − served) × unit cost), not cash: spend at a full service does not fall, its queue shortens.",
+            output.model.price_base_year
+        ),
+    )?;
     Ok(())
 }
 

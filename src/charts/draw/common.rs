@@ -34,6 +34,8 @@ pub(super) enum Key {
     Line,
     Dashed,
     Band,
+    /// A dot, for a marked point such as the first year over capacity.
+    Marker,
 }
 
 pub(super) struct Entry {
@@ -121,6 +123,7 @@ fn draw_key<DB: DrawingBackend>(root: &Area<DB>, e: &Entry, (x, mid): (i32, i32)
             6,
             e.colour.stroke_width(3),
         )),
+        Key::Marker => root.draw(&Circle::new((x + KEY_WIDTH / 2, mid), half, e.colour.filled())),
     }
 }
 
