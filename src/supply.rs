@@ -144,6 +144,25 @@ impl<const W: usize> WaitingList<W> {
         sum_bins(&self.bins[steps.min(self.bins.len() - 1)..])
     }
 
+    /// What has waited longer than `steps` (a number of steps, not
+    /// necessarily whole), per lane. Demand arises through a step and joins
+    /// the list at its end, so what is in bin `k` has waited between `k`
+    /// and `k + 1` steps, spread evenly: the share of it beyond `steps` is
+    /// `k + 1 − steps`, between 0 and 1 (the last bin counts whole once it
+    /// starts beyond `steps`).
+    pub fn waited_longer_than(&self, steps: f64) -> [f64; W] {
+        let mut t = [0.0; W];
+        for (k, bin) in self.bins.iter().enumerate() {
+            let share = (k as f64 + 1.0 - steps).clamp(0.0, 1.0);
+            if share > 0.0 {
+                for l in 0..W {
+                    t[l] += bin[l] * share;
+                }
+            }
+        }
+        t
+    }
+
     /// Puts `amount` on the list as having waited `steps` whole steps (for
     /// a list that starts full).
     pub fn add(&mut self, steps: usize, amount: [f64; W]) {
@@ -516,6 +535,18 @@ mod tests {
         assert!(close(per_step(0.19, 0.5), 0.1));
         let r = per_step(0.3, 1.0 / 12.0);
         assert!(close(1.0 - (1.0 - r).powi(12), 0.3));
+    }
+
+    #[test]
+    fn a_wait_beyond_a_target_counts_the_part_of_a_bin_past_it() {
+        let mut list = WaitingList::<1>::new(4);
+        for (k, amount) in [4.0, 3.0, 2.0, 1.0].into_iter().enumerate() {
+            list.add(k, [amount]);
+        }
+        // Bin 0 waited 0-1 steps, bin 1 1-2 (half past 1.5), bins 2 and 3 all.
+        assert!(close(list.waited_longer_than(1.5)[0], 3.0 * 0.5 + 2.0 + 1.0));
+        assert!(close(list.waited_longer_than(2.0)[0], list.waited_at_least(2)[0]));
+        assert_eq!(list.waited_longer_than(0.0)[0], 10.0);
     }
 
     #[test]

@@ -96,8 +96,9 @@ pub struct SupplyWork<const W: usize> {
     involved: Vec<bool>,
     rules: Vec<Option<WhenFull>>,
     lists: Vec<Option<WaitingList<W>>>,
-    /// Per service: its target wait in whole steps, if it has one.
-    target_steps: Vec<Option<usize>>,
+    /// Per service: its target wait in steps (not necessarily whole), if
+    /// it has one.
+    target_steps: Vec<Option<f64>>,
     /// This year's capacity per step, per service with one.
     capacity: Vec<Option<[f64; W]>>,
     /// This step's demand per service.
@@ -149,7 +150,7 @@ impl<const W: usize> SupplyWork<W> {
             .iter()
             .map(|s| {
                 let weeks = s.capacity.as_ref()?.target_wait_weeks?;
-                Some(target_steps(weeks, dt))
+                Some(weeks / 52.0 / dt)
             })
             .collect();
         self.lists = (0..ns)
@@ -157,7 +158,7 @@ impl<const W: usize> SupplyWork<W> {
                 model.services[s]
                     .capacity
                     .as_ref()
-                    .map(|_| WaitingList::new(self.target_steps[s].map_or(1, |t| t + 1)))
+                    .map(|_| WaitingList::new(self.target_steps[s].map_or(1, bins_for)))
             })
             .collect();
         self.capacity.clear();
@@ -389,7 +390,7 @@ impl<const W: usize> SupplyWork<W> {
             if let Some(list) = &self.lists[s] {
                 figures[Figure::ListEnd.index()] = list.total();
                 if let Some(t) = self.target_steps[s] {
-                    figures[Figure::OverTarget.index()] = list.waited_at_least(t);
+                    figures[Figure::OverTarget.index()] = list.waited_longer_than(t);
                 }
             }
             let activity = &mut out.activity[k * ns + s];
@@ -486,10 +487,10 @@ fn unmet_share(unmet: f64, demand: f64) -> f64 {
     }
 }
 
-/// A target wait of `weeks` in whole steps of `dt` years (at least one):
-/// what has waited that many steps has waited at least the target.
-fn target_steps(weeks: f64, dt: f64) -> usize {
-    ((weeks / 52.0 / dt).ceil() as usize).max(1)
+/// The bins a waiting list needs to tell apart waits up to a target of
+/// `steps` steps: its last bin starts at or beyond the target.
+fn bins_for(steps: f64) -> usize {
+    (steps.ceil() as usize).max(1) + 1
 }
 
 #[cfg(test)]
@@ -497,9 +498,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_target_wait_is_whole_steps() {
-        assert_eq!(target_steps(18.0, 1.0 / 52.0), 18);
-        assert_eq!(target_steps(18.0, 1.0 / 12.0), 5);
-        assert_eq!(target_steps(18.0, 1.0), 1);
+    fn a_list_has_a_bin_beyond_its_target() {
+        assert_eq!(bins_for(18.0), 19);
+        assert_eq!(bins_for(18.0 / 52.0 * 12.0), 6);
+        assert_eq!(bins_for(18.0 / 52.0), 2);
     }
 }
