@@ -14,6 +14,9 @@ use super::Grid;
 use crate::engine::{Figure, LaneTrajectory};
 use crate::model::Model;
 
+/// The longest mean wait reported, in weeks (a thousand years).
+pub const LONGEST_WAIT_WEEKS: f64 = 52_000.0;
+
 /// A future's supply figures, year by year (every grid is empty, width 0,
 /// when no service has a capacity).
 #[derive(Debug, Clone, Default)]
@@ -100,13 +103,15 @@ impl SupplyAccounts {
     }
 
     /// The mean wait in weeks at the end of year `t` by Little's law: the
-    /// list ÷ the year's served activity (none when nothing was served).
+    /// list ÷ the year's served activity (none when so little was served
+    /// that the list would take more than [`LONGEST_WAIT_WEEKS`] to clear:
+    /// such a figure means only that the service is all but shut).
     pub fn mean_wait_weeks(&self, t: usize, s: usize) -> Option<f64> {
         let (list, served) = (self.figure(t, s, Figure::ListEnd), self.figure(t, s, Figure::Served));
         if list <= 0.0 {
             Some(0.0)
         } else {
-            (served > 0.0).then(|| list / served * 52.0)
+            Some(list / served * 52.0).filter(|&w| served > 0.0 && w <= LONGEST_WAIT_WEEKS)
         }
     }
 
