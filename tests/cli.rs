@@ -219,10 +219,10 @@ fn bad_inputs_get_clear_messages() {
 /// does (the engine's use of them is tested with the engine).
 #[test]
 fn capacities_load() {
-    let out = run_in(&fixtures(), &["check", "capacity.toml"]);
+    let out = run_in(&fixtures(), &["check", "capacity-full.toml"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert!(text(&out.stderr).is_empty(), "{}", text(&out.stderr));
-    let path = fixtures().join("capacity.toml");
+    let path = fixtures().join("capacity-full.toml");
     let model = upstream::scenario::load(&path).unwrap().model;
     let s = model.service_index("Home care").unwrap();
     let capacity = model.services[s].capacity.as_ref().expect("Home care has a capacity");
@@ -336,6 +336,8 @@ fn bench_times_the_reference_workloads_beside_their_targets() {
         "workshop run: older-people, 1,000 draws, 7 futures, statistics for every row",
         "target ≤ 50 ms: ",
         "reference run: upstream run bench-national.toml --draws 1000, every output written",
+        "with capacities: upstream run bench-national-capacity.toml --draws 1000",
+        "× without",
         "reference run, peak memory",
         "--quick: the targets are for 10,000 draws",
     ] {
@@ -343,7 +345,7 @@ fn bench_times_the_reference_workloads_beside_their_targets() {
     }
     // Every figure is a number with its unit.
     let figures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("      ")).collect();
-    assert_eq!(figures.len(), 3, "{stdout}");
+    assert_eq!(figures.len(), 4, "{stdout}");
     for figure in figures {
         let number = figure.split_whitespace().next().unwrap();
         assert!(number.parse::<f64>().is_ok_and(|x| x > 0.0), "{figure}");

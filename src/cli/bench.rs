@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 /// (older-people, 1,000 draws, every future, statistics for every summary
 /// row) and the reference run
 /// (`upstream run bench-national.toml --draws 10000`, every output written,
-/// as a user runs it), with the reference run's peak memory. Prints each
+/// as a user runs it), with the reference run's peak memory, and the same
+/// with capacities (`bench-national-capacity.toml`) beside it. Prints each
 /// figure as it is measured, beside the design's target. Writes nothing
 /// that stays (the reference run's results go to a temporary folder).
 #[derive(Debug, clap::Args)]
@@ -32,6 +33,64 @@ pub struct Args {
 const WORKSHOP_TARGET: Duration = Duration::from_millis(50);
 const REFERENCE_TARGET: Duration = Duration::from_millis(750);
 const MEMORY_TARGET_KIB: u64 = 1024 * 1024;
+/// The reference run with capacities, against the run without (issue 21).
+const CAPACITY_RATIO_TARGET: f64 = 1.3;
+
+/// How the reference runs are timed: this program, in a child process, as
+/// a user runs it, `runs` times, its results written to a temporary folder.
+struct Reference<'a> {
+    exe: &'a Path,
+    draws: &'a str,
+    threads: String,
+    runs: usize,
+}
+
+impl Reference<'_> {
+    /// The wall times of the runs of `path`, sorted.
+    fn time(&self, path: &Path) -> Result<Vec<Duration>, CliError> {
+        let out = std::env::temp_dir().join(format!("upstream-bench-{}", std::process::id()));
+        let mut times = Vec::new();
+        for _ in 0..self.runs {
+            let started = Instant::now();
+            let result = Command::new(self.exe)
+                .arg("run")
+                .arg(path)
+                .args(["--draws", self.draws, "--threads", &self.threads, "--out"])
+                .arg(&out)
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .output();
+            let elapsed = started.elapsed();
+            let _ = std::fs::remove_dir_all(&out);
+            let result =
+                result.map_err(|e| CliError::Internal(format!("could not start {}: {e}", self.exe.display())))?;
+            if !result.status.success() {
+                return Err(CliError::Internal(format!(
+                    "the reference run of {} failed: {}",
+                    path.display(),
+                    String::from_utf8_lossy(&result.stderr).trim()
+                )));
+            }
+            times.push(elapsed);
+        }
+        times.sort();
+        Ok(times)
+    }
+
+    /// The times as the table shows them: the median and best of several.
+    fn figure(&self, times: &[Duration]) -> String {
+        if self.runs > 1 {
+            format!(
+                "{} wall (median of {}; best {})",
+                duration(median(times)),
+                self.runs,
+                duration(times[0])
+            )
+        } else {
+            format!("{} wall", duration(times[0]))
+        }
+    }
+}
 
 pub fn run(args: Args) -> Result<(), CliError> {
     let file = |name: &str| -> Result<PathBuf, CliError> {
@@ -46,6 +105,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
         }
     };
     let (older_path, national_path) = (file("older-people.toml")?, file("bench-national.toml")?);
+    let capacity_path = file("bench-national-capacity.toml")?;
     let older = upstream::scenario::load(&older_path)?.model;
     // (Checked here, so that a bad file is reported with its line.)
     upstream::scenario::load(&national_path)?;
@@ -98,50 +158,35 @@ pub fn run(args: Args) -> Result<(), CliError> {
     // its results written to a temporary folder.
     let exe =
         std::env::current_exe().map_err(|e| CliError::Internal(format!("cannot find this program to run it: {e}")))?;
-    let out = std::env::temp_dir().join(format!("upstream-bench-{}", std::process::id()));
     let draws = reference_draws.to_string();
-    let thread_arg = threads.to_string();
     let runs = if args.quick { 1 } else { 3 };
-    let mut times = Vec::new();
-    for _ in 0..runs {
-        let started = Instant::now();
-        let result = Command::new(&exe)
-            .arg("run")
-            .arg(&national_path)
-            .args(["--draws", &draws, "--threads", &thread_arg, "--out"])
-            .arg(&out)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output();
-        let elapsed = started.elapsed();
-        let _ = std::fs::remove_dir_all(&out);
-        let result = result.map_err(|e| CliError::Internal(format!("could not start {}: {e}", exe.display())))?;
-        if !result.status.success() {
-            return Err(CliError::Internal(format!(
-                "the reference run failed: {}",
-                String::from_utf8_lossy(&result.stderr).trim()
-            )));
-        }
-        times.push(elapsed);
-    }
-    times.sort();
-    let figure = if runs > 1 {
-        format!(
-            "{} wall (median of {runs}; best {})",
-            duration(median(&times)),
-            duration(times[0])
-        )
-    } else {
-        format!("{} wall", duration(times[0]))
+    let reference = Reference {
+        exe: &exe,
+        draws: &draws,
+        threads: threads.to_string(),
+        runs,
     };
+    let times = reference.time(&national_path)?;
     let full = reference_draws == 10_000;
     line(
         &format!(
             "reference run: upstream run {} --draws {draws}, every output written",
             short_name(&national_path)
         ),
-        &figure,
+        &reference.figure(&times),
         full.then(|| (median(&times) <= REFERENCE_TARGET, "≤ 0.75 s")),
+    );
+    // The same with three capacities (waiting, diversion, feedback): the
+    // supply side's cost.
+    let with_capacities = reference.time(&capacity_path)?;
+    let ratio = median(&with_capacities).as_secs_f64() / median(&times).as_secs_f64();
+    line(
+        &format!(
+            "  with capacities: upstream run {} --draws {draws}",
+            short_name(&capacity_path)
+        ),
+        &format!("{} ({ratio:.2}× without)", reference.figure(&with_capacities)),
+        Some((ratio <= CAPACITY_RATIO_TARGET, "≤ 1.3× without")),
     );
     match children_peak_kib() {
         Some(kib) => line(

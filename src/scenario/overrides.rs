@@ -729,7 +729,7 @@ mod tests {
 
     #[test]
     fn the_capacity_an_intervention_adds_is_a_path() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity.toml");
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity-full.toml");
         let mut model = crate::scenario::load(&path).unwrap().model;
         let added = parse(&model, "intervention.More reablement.add_capacity.Reablement").unwrap();
         assert_eq!(value(&model, &added), Ok(40.0));

@@ -66,7 +66,7 @@ mod tests {
 
     #[test]
     fn budgets_name_funders_by_index() {
-        let model = load("tests/fixtures/capacity.toml", "", |t| t);
+        let model = load("tests/fixtures/capacity-full.toml", "", |t| t);
         let council = model.funders.iter().position(|f| f == "Council").unwrap();
         let nhs = model.funders.iter().position(|f| f == "NHS").unwrap();
         assert_eq!(

@@ -592,11 +592,11 @@ mod tests {
     use crate::params::Layout;
     use std::path::Path;
 
-    /// `tests/fixtures/capacity.toml`: a capacity by year, one from a
+    /// `tests/fixtures/capacity-full.toml`: a capacity by year, one from a
     /// table, one from a budget, one uncertain, and an intervention that
     /// buys capacity.
     fn fixture() -> Model {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity.toml");
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity-full.toml");
         crate::scenario::load(&path).unwrap().model
     }
 
