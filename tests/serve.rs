@@ -1255,7 +1255,10 @@ fn a_capacity_saved_from_the_page_reproduces_it() {
 
 #[test]
 fn a_model_without_capacities_has_no_capacity_slider_or_column() {
-    let s = server(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-areas.toml"), None);
+    let s = server(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/three-areas.toml"),
+        None,
+    );
     let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
     assert_eq!(info["services"], json!([]));
     for scenario in info["scenarios"].as_array().unwrap() {

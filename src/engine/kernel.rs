@@ -348,7 +348,7 @@ impl<const W: usize> Work<W> {
             let touched = plan
                 .iter()
                 .any(|&i| shares_changed[i] && model.interventions[i].target_bands.contains(&b));
-            if k > 0 && !band_changes[k * nb + b] && !touched && !supply.feedback {
+            if k > 0 && !band_changes[k * nb + b] && !touched && !supply.bands_touched.get(b).is_some_and(|&t| t) {
                 continue;
             }
             let key = &mut keys[b];
@@ -568,7 +568,7 @@ impl<const W: usize> Work<W> {
             carry.fill(zero);
             step_bands(matrices, x, next, x_sum, carry, ageing_out, ageing_share);
             if supply.feedback {
-                supply.feed_back(model, matrices, x, next, use_rate);
+                supply.feed_back(model, matrices, x, next);
             }
             // Entries into the first band.
             for l in 0..nl {

@@ -8,10 +8,11 @@
 //! The unmet share `u` of a service's demand feeds back to people: its
 //! `while_unmet` relative risks multiply their transitions by
 //! `1 − u·(1 − RR)`, for the cells that use the service, with the share
-//! known when a step starts (the last step's). The share at a year's start
-//! is folded into the year's matrices (as an intervention's reached share
-//! is, so a share held constant gives exactly what an intervention of that
-//! reach gives); each step's departure from it moves people between the two
+//! known when a step starts (the last step's). A share is folded into the
+//! matrices (as an intervention's reached share is, so a share held
+//! constant gives exactly what an intervention of that reach gives), again
+//! at a year's start whenever the share has moved more than [`REFOLD`];
+//! each step's departure from the folded share moves people between the two
 //! levels after the matrix step, in proportion to the step's own flow (a
 //! first-order correction that vanishes as steps shrink).
 
@@ -23,6 +24,14 @@ use super::LaneTrajectory;
 use crate::model::{Effect, Model, Occupancy};
 use crate::params::Layout;
 use crate::supply::{Step, WaitingList, WhenFull, step_services};
+
+/// How far a service's unmet share may move from the share folded into the
+/// matrices before it is folded again. The step-by-step correction is
+/// first order in the difference, so this bounds its error at a given step
+/// length (it vanishes as steps shrink either way), and a shortfall held
+/// constant is folded once and so gives exactly what an intervention of
+/// that reach gives.
+const REFOLD: f64 = 0.05;
 
 /// The figures kept for each service and year in
 /// [`LaneTrajectory::supply`], in the service's own activity unit.
@@ -106,12 +115,23 @@ pub struct SupplyWork<const W: usize> {
     steps: Vec<Step<W>>,
     /// Per service, the unmet share of the last step's new demand.
     unmet: Vec<[f64; W]>,
-    /// Per service, the unmet share folded into this year's matrices.
+    /// Per service, the unmet share folded into the matrices (refolded
+    /// when the share has moved more than [`REFOLD`] from it).
     unmet_year: Vec<[f64; W]>,
+    /// Per band, whether this year's feedback factors differ from last
+    /// year's (only then is its matrix rebuilt for them).
+    pub(super) bands_touched: Vec<bool>,
     /// This year's cells that use each service with a capacity (in some
     /// lane): `used[used_from[s]..used_from[s + 1]]` (the rest ask nothing).
     used: Vec<usize>,
     used_from: Vec<usize>,
+    /// This year's feedback: (service, effect, band, per lane 1 where the
+    /// band's `from` cell uses the service, else 0), for the bands where
+    /// some lane's does.
+    feedback_cells: Vec<(usize, usize, usize, [f64; W])>,
+    /// Per service, the step's demand from the people at its start, when
+    /// known (the last step's demand from the people at its end).
+    demand_start: Vec<Option<[f64; W]>>,
     /// This year's feedback moves, per band × from × to.
     transfers: Vec<[f64; W]>,
     /// This year's figures, per service × [`Figure`].
@@ -169,6 +189,8 @@ impl<const W: usize> SupplyWork<W> {
         }
         self.steps.clear();
         self.steps.resize(ns, Step::nothing_yet(zero));
+        self.bands_touched.clear();
+        self.bands_touched.resize(model.bands.len(), false);
         self.transfers.clear();
         self.transfers.resize(model.bands.len() * nl * nl, zero);
         self.year.clear();
@@ -223,7 +245,41 @@ impl<const W: usize> SupplyWork<W> {
             }
         }
         self.used_from.push(self.used.len());
-        self.unmet_year.copy_from_slice(&self.unmet);
+        // The share at the year's start is folded into the matrices when it
+        // has moved more than REFOLD from the one folded (in the first year,
+        // always): rebuilding a matrix takes a matrix exponential, and the
+        // step-by-step correction carries the rest. A band's factors change
+        // only where a service with feedback that its cells use is refolded.
+        self.bands_touched.fill(false);
+        let nl = model.levels.len();
+        self.feedback_cells.clear();
+        self.demand_start.clear();
+        self.demand_start.resize(model.services.len(), None);
+        for (s, service) in model.services.iter().enumerate() {
+            let Some(capacity) = &service.capacity else { continue };
+            for (e, effect) in capacity.while_unmet.iter().enumerate() {
+                for b in 0..model.bands.len() {
+                    let used = use_rate[s * cells + b * nl + effect.from];
+                    if used.iter().any(|&u| u > 0.0) {
+                        let gate = used.map(|u| if u > 0.0 { 1.0 } else { 0.0 });
+                        self.feedback_cells.push((s, e, b, gate));
+                    }
+                }
+            }
+        }
+        for (s, service) in model.services.iter().enumerate() {
+            let Some(capacity) = &service.capacity else { continue };
+            let moved = (0..W).any(|lane| (self.unmet[s][lane] - self.unmet_year[s][lane]).abs() > REFOLD);
+            if capacity.while_unmet.is_empty() || (k > 0 && !moved) {
+                continue;
+            }
+            self.unmet_year[s] = self.unmet[s];
+            for &c in &self.used[self.used_from[s]..self.used_from[s + 1]] {
+                if capacity.while_unmet.iter().any(|e| e.from == c % nl) {
+                    self.bands_touched[c / nl] = true;
+                }
+            }
+        }
     }
 
     /// Folds the feedback of band `b` into its matrix factors
@@ -274,6 +330,7 @@ impl<const W: usize> SupplyWork<W> {
             year,
             used,
             used_from,
+            demand_start,
             ..
         } = self;
         for (s, d) in demand.iter_mut().enumerate() {
@@ -286,7 +343,11 @@ impl<const W: usize> SupplyWork<W> {
                     Occupancy::Start => own_demand(x, rates, used, dt),
                     Occupancy::End => own_demand(next, rates, used, dt),
                     Occupancy::HalfCycle => {
-                        let (start, end) = (own_demand(x, rates, used, dt), own_demand(next, rates, used, dt));
+                        // The step's start is the last step's end (within
+                        // a year, whose use rates are one).
+                        let start = demand_start[s].unwrap_or_else(|| own_demand(x, rates, used, dt));
+                        let end = own_demand(next, rates, used, dt);
+                        demand_start[s] = Some(end);
                         std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane]))
                     }
                 }
@@ -334,47 +395,47 @@ impl<const W: usize> SupplyWork<W> {
     }
 
     /// After the matrix step from `x` to `next`: each `while_unmet`
-    /// effect's departure from the year's folded share moves people
-    /// `from → to` within each band, `x[from] · m[from → to] · (r − 1)`
-    /// with `r` the step's factor over the year's, no more than the level
-    /// gave up holds; recorded in the year's moves.
+    /// effect's departure from the folded share moves people `from → to`
+    /// within each band whose `from` cell uses the service (this year's
+    /// `feedback_cells`), `x[from] · m[from → to] · (r − 1)` with `r` the
+    /// step's factor over the folded one, no more than the level gave up
+    /// holds; recorded in the year's moves.
     pub(super) fn feed_back(
         &mut self,
         model: &Model,
         matrices: &[Vec<[f64; W]>],
         x: &[[f64; W]],
         next: &mut [[f64; W]],
-        use_rate: &[[f64; W]],
     ) {
-        let (nl, cells) = (model.levels.len(), model.cells());
+        let nl = model.levels.len();
         let w = nl + 1;
-        for (s, service) in model.services.iter().enumerate() {
-            let Some(capacity) = &service.capacity else { continue };
+        for &(s, e, b, gate) in &self.feedback_cells {
             let (u_step, u_year) = (self.unmet[s], self.unmet_year[s]);
             if u_step == u_year {
                 continue;
             }
-            for effect in &capacity.while_unmet {
-                let k = 1.0 - effect.relative_risk;
-                let ratio: [f64; W] = std::array::from_fn(|lane| (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k));
-                for (b, m) in matrices.iter().enumerate() {
-                    let (from, to) = (b * nl + effect.from, b * nl + effect.to);
-                    let used = use_rate[s * cells + from];
-                    let share = m[effect.from * w + effect.to];
-                    let moved = &mut self.transfers[(b * nl + effect.from) * nl + effect.to];
-                    for lane in 0..W {
-                        if used[lane] <= 0.0 {
-                            continue;
-                        }
-                        let amount = (x[from][lane] * share[lane] * (ratio[lane] - 1.0))
-                            .min(next[from][lane])
-                            .max(-next[to][lane]);
-                        next[from][lane] -= amount;
-                        next[to][lane] += amount;
-                        moved[lane] += amount;
-                    }
-                }
+            let effect = &model.services[s]
+                .capacity
+                .as_ref()
+                .expect("a service with feedback has a capacity")
+                .while_unmet[e];
+            let k = 1.0 - effect.relative_risk;
+            let (from, to) = (b * nl + effect.from, b * nl + effect.to);
+            let share = matrices[b][effect.from * w + effect.to];
+            let moved = &mut self.transfers[(b * nl + effect.from) * nl + effect.to];
+            let (mut left, mut right) = (next[from], next[to]);
+            for lane in 0..W {
+                // (A lane whose cell does not use the service has gate 0.)
+                let ratio = (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k);
+                let amount = (x[from][lane] * share[lane] * (ratio - 1.0) * gate[lane])
+                    .min(left[lane])
+                    .max(-right[lane]);
+                left[lane] -= amount;
+                right[lane] += amount;
+                moved[lane] += amount;
             }
+            next[from] = left;
+            next[to] = right;
         }
     }
 
