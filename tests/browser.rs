@@ -280,7 +280,7 @@ fn a_capacity_slider_moves_the_first_year_over_capacity() {
         cell("do-nothing", "First year over capacity"),
         json!("2028 (Home care)")
     );
-    assert_eq!(cell("coaching", "First year over capacity"), json!("2029 (Home care)"));
+    assert_eq!(cell("coaching", "First year over capacity"), json!("2028 (Home care)"));
     assert_eq!(cell("coaching", "Chance over capacity by 2029"), json!("100%"));
 
     // The first scenario's card has the slider, at the file's 900, and its hint.

@@ -1156,10 +1156,10 @@ fn a_capacity_gets_a_slider_and_the_headline_its_first_year_over() {
         assert_eq!(numbers(&page["by_service"][0]["served"]), served, "{}", a.scenario);
     }
     assert_eq!(supply_of(&answer, "do-nothing")["first_year"], 2028);
-    assert_eq!(supply_of(&answer, "coaching")["first_year"], 2029);
+    assert_eq!(supply_of(&answer, "coaching")["first_year"], 2028);
     assert_eq!(supply_of(&answer, "coaching")["services"], json!(["Home care"]));
     assert!(headline_row(&answer, "do-nothing").contains("2028 (Home care)"));
-    assert!(headline_row(&answer, "coaching").contains("2029 (Home care)"));
+    assert!(headline_row(&answer, "coaching").contains("2028 (Home care)"));
     let html = answer["headline_html"].as_str().unwrap();
     assert!(html.contains("First year over capacity") && !html.contains("Chance over capacity"));
     let before = numbers(&supply_of(&answer, "coaching")["by_service"][0]["served"]);
@@ -1181,7 +1181,7 @@ fn a_capacity_gets_a_slider_and_the_headline_its_first_year_over() {
     assert!(headline_row(&answer, "coaching").contains("2025 (Home care)"));
     // Do-nothing and the other scenario keep the file's capacity.
     assert_eq!(supply_of(&answer, "do-nothing")["first_year"], 2028);
-    assert_eq!(supply_of(&answer, "coaching-cheap")["first_year"], 2029);
+    assert_eq!(supply_of(&answer, "coaching-cheap")["first_year"], 2028);
 
     // Raising it past every year's demand: not over capacity by the horizon.
     let mut higher = state.clone();

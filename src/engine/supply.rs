@@ -269,11 +269,21 @@ impl<const W: usize> SupplyWork<W> {
         }
         for (s, service) in model.services.iter().enumerate() {
             let Some(capacity) = &service.capacity else { continue };
-            let moved = (0..W).any(|lane| (self.unmet[s][lane] - self.unmet_year[s][lane]).abs() > REFOLD);
-            if capacity.while_unmet.is_empty() || (k > 0 && !moved) {
+            if capacity.while_unmet.is_empty() {
                 continue;
             }
-            self.unmet_year[s] = self.unmet[s];
+            // Lane by lane, so that a lane's numbers do not depend on the
+            // lanes beside it.
+            let mut moved = false;
+            for lane in 0..W {
+                if k == 0 || (self.unmet[s][lane] - self.unmet_year[s][lane]).abs() > REFOLD {
+                    moved |= self.unmet_year[s][lane] != self.unmet[s][lane] || k == 0;
+                    self.unmet_year[s][lane] = self.unmet[s][lane];
+                }
+            }
+            if !moved {
+                continue;
+            }
             for &c in &self.used[self.used_from[s]..self.used_from[s + 1]] {
                 if capacity.while_unmet.iter().any(|e| e.from == c % nl) {
                     self.bands_touched[c / nl] = true;
