@@ -222,8 +222,11 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
                 // The capacity is set in every year (a distribution of it
                 // is dropped with its target).
                 Some(c) => {
+                    // The target names the value in force in the first
+                    // year (the value `value` reads).
+                    let point = c.per_year.point_year_at(model.start_year);
                     c.per_year = Series::constant(capacity);
-                    set.push(Target::Capacity { service: s, point: 0 });
+                    set.push(Target::Capacity { service: s, point });
                 }
                 None => {
                     return Err(format!(
@@ -719,11 +722,18 @@ mod tests {
             apply(&mut model, &unknown, 1.0),
             Err("unknown service `Day care`; the services are `GP`, `Admission`, `Home care`".into())
         );
-        // Not a number a draw, sensitivity analysis or goal seeking varies yet.
-        assert!(
-            value(&model, &path)
-                .unwrap_err()
-                .ends_with("is not a number that sensitivity analysis or goal seeking can vary")
+        // Sensitivity analysis and goal seeking read it (its first year's
+        // value when it changes by year) and vary it.
+        assert_eq!(value(&model, &path), Ok(100.0));
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/capacity-full.toml");
+        let full = crate::scenario::load(&path).unwrap().model;
+        let home_care = parse(&full, "service.Home care.capacity").unwrap();
+        assert_eq!(value(&full, &home_care), Ok(900.0));
+        let varied = vary(&full, "coaching", &home_care, 750.0).unwrap();
+        let s = full.service_index("Home care").unwrap();
+        assert_eq!(
+            varied.services[s].capacity.as_ref().unwrap().per_year,
+            Series::constant(750.0)
         );
     }
 
