@@ -722,3 +722,52 @@ use = {{ L2 = 0.5 }}
         }
     }
 }
+
+#[test]
+fn a_budget_is_reported_with_its_gap() {
+    let text = r#"
+[model]
+name = "budget"
+start_year = 2025
+horizon_years = 3
+steps_per_year = 4
+levels = ["A"]
+
+[[bands]]
+name = "all"
+lower = 0
+
+[[population]]
+band = "all"
+counts = { A = 1000 }
+
+[[services]]
+name = "Therapy"
+tier = "secondary"
+funder = "Council"
+unit_cost = 100
+use = { A = 1 }
+
+[[budgets]]
+funder = "Council"
+per_year = { 2025 = 90000, 2027 = 120000 }
+"#;
+    let model = parse(text);
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
+    let mut rows = std::collections::HashMap::new();
+    upstream::results::rows::visit_summary(&model, &accounts, &comparisons, &mut |_, year, name, value| {
+        rows.insert((year, name()), value);
+    });
+    // Spend is 1,000 people × 1 × £100 = £100,000 a year.
+    for (year, budget) in [(2025, 90_000.0), (2026, 90_000.0), (2027, 120_000.0)] {
+        let row = |name: &str| rows[&(Some(year), name.to_string())].unwrap();
+        close(row("budget_funder:Council"), budget, 0.0, "the budget");
+        close(
+            row("budget_gap_funder:Council"),
+            100_000.0 - budget,
+            1e-12,
+            "spend less the budget",
+        );
+    }
+}
