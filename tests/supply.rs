@@ -52,7 +52,14 @@ fn figure(model: &Model, t: &Trajectory, k: usize, s: usize, f: Figure) -> f64 {
 /// One level of `people` who never move, using `use_rate` of one service
 /// a year: constant demand `people × use_rate`.
 fn constant_demand(steps: u32, horizon: u32, people: f64, use_rate: f64) -> Model {
-    parse(&format!(
+    parse(&constant_demand_text(steps, horizon, people, use_rate, "NHS"))
+}
+
+/// [`constant_demand`]'s file, its service paid by `funder`; the service
+/// comes last, so keys appended to the text are the service's until the
+/// next table.
+fn constant_demand_text(steps: u32, horizon: u32, people: f64, use_rate: f64, funder: &str) -> String {
+    format!(
         r#"
 [model]
 name = "constant demand"
@@ -72,11 +79,11 @@ counts = {{ A = {people} }}
 [[services]]
 name = "Therapy"
 tier = "secondary"
-funder = "NHS"
+funder = "{funder}"
 unit_cost = 100
 use = {{ A = {use_rate} }}
 "#
-    ))
+    )
 }
 
 #[test]
@@ -427,28 +434,8 @@ fn an_intervention_that_adds_capacity_serves_more_at_its_cost() {
     // Demand 1,000 a year, capacity 800; from 2026 an intervention adds
     // 150 a year at £90 a unit (and £5,000 a year fixed), ramping up over
     // two years (its scale each year is the ramp's mean over the year).
-    let text = r#"
-[model]
-name = "capacity bought"
-start_year = 2025
-horizon_years = 5
-steps_per_year = 4
-levels = ["A"]
-
-[[bands]]
-name = "all"
-lower = 0
-
-[[population]]
-band = "all"
-counts = { A = 1000 }
-
-[[services]]
-name = "Therapy"
-tier = "secondary"
-funder = "NHS"
-unit_cost = 100
-use = { A = 1 }
+    let text = constant_demand_text(4, 5, 1000.0, 1.0, "NHS")
+        + r#"
 capacity = 800
 
 [[interventions]]
@@ -464,7 +451,7 @@ effects = [{ service = "Therapy", add_capacity = 150, cost_per_unit = 90 }]
 name = "more"
 interventions = ["More therapists"]
 "#;
-    let model = parse(text);
+    let model = parse(&text);
     let scenario = &model.scenarios[0];
     let t = run(&scenario.model, &scenario.interventions);
     let iv = &model.interventions[0];
@@ -725,34 +712,13 @@ use = {{ L2 = 0.5 }}
 
 #[test]
 fn a_budget_is_reported_with_its_gap() {
-    let text = r#"
-[model]
-name = "budget"
-start_year = 2025
-horizon_years = 3
-steps_per_year = 4
-levels = ["A"]
-
-[[bands]]
-name = "all"
-lower = 0
-
-[[population]]
-band = "all"
-counts = { A = 1000 }
-
-[[services]]
-name = "Therapy"
-tier = "secondary"
-funder = "Council"
-unit_cost = 100
-use = { A = 1 }
-
+    let text = constant_demand_text(4, 3, 1000.0, 1.0, "Council")
+        + r#"
 [[budgets]]
 funder = "Council"
 per_year = { 2025 = 90000, 2027 = 120000 }
 "#;
-    let model = parse(text);
+    let model = parse(&text);
     let futures = upstream::run::run_futures(&model, &[]).unwrap();
     let (accounts, comparisons) = upstream::results::account_futures(&futures);
     let mut rows = std::collections::HashMap::new();

@@ -756,7 +756,8 @@ impl<const W: usize> Work<W> {
         let ni = model.interventions.len();
         for &i in plan {
             let iv = &model.interventions[i];
-            let running = iv.scale_in(year) > 0.0;
+            let scale = iv.scale_in(year);
+            let running = scale > 0.0;
             let cost = run.lanes(layout.cost_per_participant(i));
             let fixed = run.lanes(layout.fixed_cost(i));
             let mut participants = zero;
@@ -775,7 +776,6 @@ impl<const W: usize> Work<W> {
             for (n, effect) in iv.effects.iter().enumerate() {
                 if let Effect::Capacity { cost_per_unit, .. } = *effect {
                     let add = run.lanes(layout.effect(i, n));
-                    let scale = iv.scale_in(year);
                     for lane in 0..W {
                         spent[lane] += add[lane] * scale * cost_per_unit;
                     }

@@ -507,7 +507,7 @@ impl<const W: usize> SupplyWork<W> {
 /// The effects of the interventions in `plan` that add capacity to
 /// service `s` in `year`: (intervention, effect, the intervention's scale
 /// that year), for those running.
-pub(super) fn capacity_effects<'a>(
+fn capacity_effects<'a>(
     model: &'a Model,
     plan: &'a [usize],
     s: usize,

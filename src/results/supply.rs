@@ -183,7 +183,7 @@ pub fn year_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl Fn
         );
         let over = a.over_capacity(t, s);
         push(&|| format!("over_capacity:{name}"), Some(f64::from(u8::from(over))));
-        let by_now = (0..=t).any(|k| a.over_capacity(k, s));
+        let by_now = a.first_over_capacity(s).is_some_and(|first| first <= t);
         push(
             &|| format!("over_capacity_by:{name}"),
             Some(f64::from(u8::from(by_now))),
