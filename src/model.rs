@@ -268,6 +268,33 @@ impl Capacity {
     }
 }
 
+/// A need level with a limited number of places (`[[places]]`; README,
+/// "Levels with a limited number of places"): a move into it is held while
+/// it is full, and the people held wait in the cell they would have left.
+///
+/// Invariants (checked when the file is read): `level` indexes
+/// `Model::levels` and no two `LevelPlaces` name the same level; `per_year` is
+/// finite, ≥ 0 and at most 10^12 in every year; each `while_waiting`
+/// service is named once and its multiplier is finite and ≥ 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelPlaces {
+    /// The level (index into `Model::levels`).
+    pub level: usize,
+    /// The most people it can hold, by year.
+    pub per_year: Series<f64>,
+    /// Multipliers on the use of services (index into `Model::services`)
+    /// by the people waiting for a place, in the cell they wait in.
+    pub while_waiting: Vec<WaitingUse>,
+}
+
+/// While people wait for a place, their use of `service` is its use rate
+/// in the cell they wait in × `multiplier`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WaitingUse {
+    pub service: usize,
+    pub multiplier: f64,
+}
+
 /// How many people an intervention reaches at full scale.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Reach {
@@ -300,6 +327,15 @@ pub enum Effect {
         add: f64,
         cost_per_unit: f64,
     },
+    /// Places bought for a level that has a limit: while the intervention
+    /// runs, the level's places rise by `add` × the intervention's scale
+    /// for the year, at `cost_per_unit` a place a year; otherwise as
+    /// [`Effect::Capacity`].
+    Places {
+        level: usize,
+        add: f64,
+        cost_per_unit: f64,
+    },
 }
 
 impl Effect {
@@ -309,7 +345,7 @@ impl Effect {
         match *self {
             Effect::Transition { relative_risk, .. } => relative_risk,
             Effect::Service { multiplier, .. } => multiplier,
-            Effect::Capacity { add, .. } => add,
+            Effect::Capacity { add, .. } | Effect::Places { add, .. } => add,
         }
     }
 
@@ -332,6 +368,10 @@ impl Effect {
             Effect::Capacity { service, .. } => {
                 let s = &model.services[service].name;
                 (format!("add_capacity.{s}"), format!("capacity of {s} added (a year)"))
+            }
+            Effect::Places { level, .. } => {
+                let l = &model.levels[level];
+                (format!("add_places.{l}"), format!("places in {l} added"))
             }
         }
     }
@@ -435,7 +475,11 @@ impl Intervention {
     /// Whether every effect adds capacity: it then serves no bands or
     /// levels, and its only costs are its `fixed_cost` and the capacity it buys.
     pub fn only_adds_capacity(&self) -> bool {
-        !self.effects.is_empty() && self.effects.iter().all(|e| matches!(e, Effect::Capacity { .. }))
+        !self.effects.is_empty()
+            && self
+                .effects
+                .iter()
+                .all(|e| matches!(e, Effect::Capacity { .. } | Effect::Places { .. }))
     }
 
     pub fn targets(&self, band: usize, level: usize) -> bool {
@@ -545,6 +589,11 @@ pub enum Target {
         service: usize,
         point: i32,
     },
+    /// The places of `Model::places[index]` in the years its point covers.
+    Places {
+        index: usize,
+        point: i32,
+    },
 }
 
 impl Target {
@@ -572,6 +621,7 @@ impl Target {
                 point: 0,
             },
             Target::Capacity { service, .. } => Target::Capacity { service, point: 0 },
+            Target::Places { index, .. } => Target::Places { index, point: 0 },
             other => other,
         }
     }
@@ -627,6 +677,9 @@ pub struct Model {
     /// Funders' budgets (`[[budgets]]`), in the file's order; empty when
     /// none is given. An area's model has the file's budgets.
     pub budgets: Vec<Budget>,
+    /// The levels with a limited number of places (`[[places]]`), in the
+    /// file's order; empty when none has.
+    pub places: Vec<LevelPlaces>,
     /// Outcome domains interventions may declare.
     pub domains: Vec<String>,
     /// The evidence scale ratings refer to.

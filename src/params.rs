@@ -17,6 +17,7 @@ pub struct Layout {
     entries_by_year: bool,
     use_rates_by_year: bool,
     capacities_by_year: bool,
+    places_by_year: bool,
     levels: usize,
     cells: usize,
     start_year: i32,
@@ -38,6 +39,10 @@ pub struct Layout {
     /// time); no entries at all when no service of the models has one, so
     /// that a model without capacities lays out exactly as before.
     capacity: usize,
+    /// Each limited level's places (`Model::places`, by year when some
+    /// changes over time); no entries without any.
+    places: usize,
+    places_count: usize,
     /// Bands whose population is given as people × mix (the others as counts).
     mixed_bands: Vec<bool>,
     len: usize,
@@ -58,6 +63,7 @@ impl Layout {
         let (mut transitions_by_year, mut exits_by_year, mut entries_by_year, mut use_rates_by_year) =
             (false, false, false, false);
         let (mut capacities, mut capacities_by_year) = (false, false);
+        let mut places_by_year = false;
         for m in std::iter::once(model).chain(others) {
             transitions_by_year |= m.transitions.iter().any(|s| !s.is_constant());
             exits_by_year |= m.exits.iter().any(|s| !s.is_constant());
@@ -70,6 +76,7 @@ impl Layout {
                 capacities = true;
                 capacities_by_year |= !capacity.per_year.is_constant();
             }
+            places_by_year |= m.places.iter().any(|p| !p.per_year.is_constant());
         }
         let span = |by_year: bool| if by_year { years } else { 1 };
         let mut next = 0;
@@ -93,6 +100,8 @@ impl Layout {
             .map(|iv| take(4 + iv.effects.len()))
             .collect();
         let capacity = take(if capacities { span(capacities_by_year) * ns } else { 0 });
+        let places_count = model.places.len();
+        let places = take(span(places_by_year) * places_count);
         let mut mixed_bands = vec![false; nb];
         for u in &model.uncertain {
             for t in &u.targets {
@@ -108,6 +117,7 @@ impl Layout {
             entries_by_year,
             use_rates_by_year,
             capacities_by_year,
+            places_by_year,
             levels: nl,
             cells,
             start_year: model.start_year,
@@ -123,6 +133,8 @@ impl Layout {
             services: ns,
             interventions,
             capacity,
+            places,
+            places_count,
             mixed_bands,
             len: next,
         }
@@ -220,6 +232,13 @@ impl Layout {
         self.capacity + y * self.services + service
     }
 
+    /// The places of `Model::places[index]` in simulated year `y`.
+    #[inline]
+    pub fn places(&self, y: usize, index: usize) -> usize {
+        let y = if self.places_by_year { y } else { 0 };
+        self.places + y * self.places_count + index
+    }
+
     /// The people in each cell at the start, for `W` lanes of parameters
     /// (`params[i][lane]`).
     pub fn population_lanes<const W: usize>(&self, params: &[[f64; W]], out: &mut [[f64; W]]) {
@@ -270,6 +289,9 @@ impl Layout {
                     p[self.capacity(y, s)] = capacity.per_year.at(year);
                 }
             }
+            for (i, places) in model.places.iter().enumerate() {
+                p[self.places(y, i)] = places.per_year.at(year);
+            }
         }
         for (b, &mixed) in self.mixed_bands.iter().enumerate() {
             let cells = &model.population[b * nl..(b + 1) * nl];
@@ -302,7 +324,7 @@ impl Layout {
                 p[self.effect(i, k)] = match *effect {
                     Effect::Transition { relative_risk, .. } => relative_risk,
                     Effect::Service { multiplier, .. } => multiplier,
-                    Effect::Capacity { add, .. } => add,
+                    Effect::Capacity { add, .. } | Effect::Places { add, .. } => add,
                 };
             }
         }
@@ -373,6 +395,13 @@ impl Layout {
                 Some(c) => years(&|y| c.per_year.point_year_at(y), point)
                     .into_iter()
                     .map(|y| self.capacity(y, service))
+                    .collect(),
+                None => vec![],
+            },
+            Target::Places { index, point } => match model.places.get(index) {
+                Some(p) => years(&|y| p.per_year.point_year_at(y), point)
+                    .into_iter()
+                    .map(|y| self.places(y, index))
                     .collect(),
                 None => vec![],
             },

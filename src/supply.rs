@@ -336,43 +336,61 @@ impl<const W: usize> PlaceQueue<W> {
         }
     }
 
+    /// A share of those waiting in `from` move to cell `to` (they aged
+    /// into the next band while they waited), keeping their waits.
+    pub fn move_share(&mut self, from: usize, to: usize, share: f64) {
+        for k in 0..self.waiting[from].len() {
+            for l in 0..W {
+                let moved = self.waiting[from][k][l] * share;
+                self.waiting[from][k][l] -= moved;
+                self.waiting[to][k][l] += moved;
+            }
+        }
+    }
+
     /// One step's admissions into a level with `spare` places free: first
     /// come, first served. Those waiting longest go first, then the next
     /// longest, and so on; the people newly moving this step (`new[cell]`)
     /// come last; people who have waited equally long are admitted in the
     /// same share. Everyone not admitted is held where they are, a step
-    /// older. Returns the people admitted from each cell.
-    pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]]) -> Vec<[f64; W]> {
-        let cells = self.waiting.len();
+    /// older. Writes the people admitted from each cell into `admitted`,
+    /// and returns how many of them were already waiting.
+    pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]], admitted: &mut [[f64; W]]) -> [f64; W] {
         let bins = self.waiting.first().map_or(1, Vec::len);
-        let mut admitted = vec![[0.0; W]; cells];
-        let mut held = vec![[0.0; W]; cells];
+        admitted.fill([0.0; W]);
+        let mut new_share = [0.0; W];
+        let mut from_queue = [0.0; W];
         for l in 0..W {
             let mut left = spare[l].max(0.0);
             // Those waiting, the longest first.
             for k in (0..bins).rev() {
-                let asked: f64 = (0..cells).map(|c| self.waiting[c][k][l]).sum();
+                if left <= 0.0 {
+                    break;
+                }
+                let asked: f64 = self.waiting.iter().map(|cell| cell[k][l]).sum();
                 let share = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
-                for c in 0..cells {
-                    let take = self.waiting[c][k][l] * share;
-                    self.waiting[c][k][l] -= take;
-                    admitted[c][l] += take;
+                for (cell, taken) in self.waiting.iter_mut().zip(admitted.iter_mut()) {
+                    let take = cell[k][l] * share;
+                    cell[k][l] -= take;
+                    taken[l] += take;
                 }
                 left = (left - asked * share).max(0.0);
+                from_queue[l] += asked * share;
             }
             // Then those newly moving.
             let asked: f64 = new.iter().map(|n| n[l]).sum();
-            let share = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
-            for c in 0..cells {
-                admitted[c][l] += new[c][l] * share;
-                held[c][l] = new[c][l] * (1.0 - share);
-            }
+            new_share[l] = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
         }
         // Everyone still waiting is a step older; the newly held join.
-        for (queue, held) in self.waiting.iter_mut().zip(&held) {
-            age_bins(queue, *held);
+        for ((queue, taken), new) in self.waiting.iter_mut().zip(admitted.iter_mut()).zip(new) {
+            let mut held = [0.0; W];
+            for l in 0..W {
+                taken[l] += new[l] * new_share[l];
+                held[l] = new[l] * (1.0 - new_share[l]);
+            }
+            age_bins(queue, held);
         }
-        admitted
+        from_queue
     }
 }
 
@@ -647,7 +665,9 @@ mod tests {
             .map(|_| {
                 let exits = occupied * leave;
                 occupied -= exits;
-                let admitted = queue.admit([places - occupied], &[[flow]])[0][0];
+                let mut admitted = [[0.0]];
+                queue.admit([places - occupied], &[[flow]], &mut admitted);
+                let admitted = admitted[0][0];
                 occupied += admitted;
                 (occupied, admitted, queue.total()[0])
             })
@@ -698,20 +718,25 @@ mod tests {
         // Two cells ask; one place a step frees up.
         let mut queue = PlaceQueue::<1>::new(2, 3);
         // Step 1: 3 from cell 0 and 1 from cell 1, 2 places: half of each.
-        let a = queue.admit([2.0], &[[3.0], [1.0]]);
+        let mut a = vec![[0.0]; 2];
+        queue.admit([2.0], &[[3.0], [1.0]], &mut a);
         assert_eq!(a, vec![[1.5], [0.5]]);
         assert_eq!((queue.in_cell(0), queue.in_cell(1)), ([1.5], [0.5]));
         // Step 2: 1 place; the 2 held since step 1 come before 5 new from cell 1.
-        let a = queue.admit([1.0], &[[0.0], [5.0]]);
+        queue.admit([1.0], &[[0.0], [5.0]], &mut a);
         assert!(close(a[0][0], 0.75) && close(a[1][0], 0.25));
         assert!(close(queue.in_cell(0)[0], 0.75) && close(queue.in_cell(1)[0], 5.25));
         // Step 3: 2 places: the 1 left from step 1 first (0.75 and 0.25),
         // then 1 of the 5 held at step 2.
-        let a = queue.admit([2.0], &[[0.0], [0.0]]);
+        queue.admit([2.0], &[[0.0], [0.0]], &mut a);
         assert!(close(a[0][0], 0.75) && close(a[1][0], 1.25), "{a:?}");
         // A death among those waiting in cell 1 leaves the queue.
         queue.remove_share(1, [0.5]);
         assert!(close(queue.in_cell(1)[0], 2.0));
+        assert!(close(queue.total()[0], 2.0));
+        // Half of cell 1's waiting age into cell 0, keeping their waits.
+        queue.move_share(1, 0, 0.5);
+        assert!(close(queue.in_cell(0)[0], 1.0) && close(queue.in_cell(1)[0], 1.0));
         assert!(close(queue.total()[0], 2.0));
     }
 }

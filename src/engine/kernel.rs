@@ -15,6 +15,7 @@ use super::guard::{guard, guard_cells};
 use super::step::{
     BandsStep, YearBandMajor, YearFlows, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
 };
+use super::places::PlacesWork;
 use super::supply::SupplyWork;
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
 use crate::model::{Effect, Model, Occupancy, Reach};
@@ -50,6 +51,9 @@ pub fn simulate_lanes<const W: usize>(
             } = &mut work;
             supply.start_year(model, layout, params, plan, (k, year), x, use_rate, run.dt);
         }
+        if work.places.on {
+            work.places.start_year(model, layout, params, plan, (k, year));
+        }
         work.band_matrices(&run, k, year, cache)?;
         work.entries(&run, k, entry_total);
         // Where this year's per-cell figures go (always the start when only
@@ -61,6 +65,9 @@ pub fn simulate_lanes<const W: usize>(
         work.activity_and_costs(&run, k, year, year_cells, out);
         if work.supply.on {
             work.supply.end_year(model, k, year_cells, out);
+        }
+        if work.places.on {
+            work.places.end_year(model, k, year_cells, &work.use_rate, out);
         }
         out.add_year_totals(model, year_cells);
         // Without calibration a step only multiplies and adds numbers that
@@ -183,8 +190,10 @@ impl<const W: usize> Work<W> {
             shares_before,
             shares_changed,
             supply,
+            places,
         } = self;
         supply.prepare(model, dt);
+        places.prepare(model, dt);
         ageing_share.clear();
         ageing_share.extend(model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)));
         sized(carries, steps * nl, zero);
@@ -517,6 +526,7 @@ impl<const W: usize> Work<W> {
             matrices,
             entries_per_step,
             supply,
+            places,
             use_rate,
             ..
         } = self;
@@ -525,7 +535,7 @@ impl<const W: usize> Work<W> {
         // year runs band by band (each band's matrix and people stay in the
         // fastest memory for all its steps), the same operations in the same
         // order per band and step as the step-by-step loop below.
-        let band_major = if calibrating || supply.on {
+        let band_major = if calibrating || supply.on || places.on {
             None
         } else {
             year_band_major
@@ -576,6 +586,10 @@ impl<const W: usize> Work<W> {
                     next[l][lane] += entries_per_step[l][lane];
                     entries[l][lane] += entries_per_step[l][lane];
                 }
+            }
+            // Moves into a full level held, and admissions to it.
+            if places.on {
+                places.hold(model, matrices, ageing_share, x, next, ageing_out, dt);
             }
             // Net migration to or from the projection (nothing to do
             // without a projection or a recorded migration). Calibration can
@@ -774,7 +788,7 @@ impl<const W: usize> Work<W> {
                 std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
             // Capacity bought, at its cost per unit a year.
             for (n, effect) in iv.effects.iter().enumerate() {
-                if let Effect::Capacity { cost_per_unit, .. } = *effect {
+                if let Effect::Capacity { cost_per_unit, .. } | Effect::Places { cost_per_unit, .. } = *effect {
                     let add = run.lanes(layout.effect(i, n));
                     for lane in 0..W {
                         spent[lane] += add[lane] * scale * cost_per_unit;
@@ -908,6 +922,7 @@ pub struct Work<const W: usize> {
     shares_before: Vec<[f64; W]>,
     shares_changed: Vec<bool>,
     supply: SupplyWork<W>,
+    places: PlacesWork<W>,
 }
 
 /// One trajectory of `model` (its own values; the means of its

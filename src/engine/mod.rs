@@ -15,10 +15,12 @@ mod expm;
 mod guard;
 mod kernel;
 mod step;
+mod places;
 mod supply;
 
 pub use compile::MatrixCache;
 pub use kernel::{simulate, simulate_lanes};
+pub use places::PlaceFigure;
 pub use supply::Figure;
 
 /// How a batch of lanes is tied to a population projection (see [`Calibration`]).
@@ -254,8 +256,14 @@ impl<const W: usize> LaneTrajectory<W> {
 }
 
 /// The supply side's figures a year: one per service and [`Figure`] when
-/// some service has a capacity, else none.
+/// some service has a capacity (else none), then one per limited level and
+/// [`PlaceFigure`].
 pub fn supply_figures(model: &Model) -> usize {
+    service_figures(model) + model.places.len() * PlaceFigure::COUNT
+}
+
+/// The services' figures a year (the first of [`supply_figures`]).
+pub fn service_figures(model: &Model) -> usize {
     if model.services.iter().any(|s| s.capacity.is_some()) {
         model.services.len() * Figure::COUNT
     } else {

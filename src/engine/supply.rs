@@ -474,7 +474,7 @@ impl<const W: usize> SupplyWork<W> {
                 }
             }
         }
-        let at = k * ns * Figure::COUNT;
+        let at = k * super::supply_figures(model);
         out.supply[at..at + ns * Figure::COUNT].copy_from_slice(&self.year);
         if !self.feedback {
             return;

@@ -40,6 +40,10 @@ impl Grid {
         self.data.len().checked_div(self.width).unwrap_or(0)
     }
 
+    pub fn width(&self) -> usize {
+        self.width
+    }
+
     /// Adds `other` (of the same shape) cell by cell.
     fn add(&mut self, other: &Grid) {
         debug_assert_eq!((self.width, self.data.len()), (other.width, other.data.len()));

@@ -11,7 +11,7 @@
 //! what a model without capacities would call the saving.
 
 use super::Grid;
-use crate::engine::{Figure, LaneTrajectory};
+use crate::engine::{Figure, LaneTrajectory, PlaceFigure, service_figures, supply_figures};
 use crate::model::Model;
 
 /// The longest mean wait reported, in weeks (a thousand years).
@@ -21,8 +21,11 @@ pub const LONGEST_WAIT_WEEKS: f64 = 52_000.0;
 /// when no service has a capacity).
 #[derive(Debug, Clone, Default)]
 pub struct SupplyAccounts {
-    /// Per service × [`Figure`], in the service's own unit.
+    /// Per service × [`Figure`], in the service's own unit (when some
+    /// service has a capacity), then per limited level × [`PlaceFigure`].
     pub figures: Grid,
+    /// Where the limited levels' figures start in a row of `figures`.
+    places_at: usize,
     /// Per service: what the activity it diverted cost at the receiver's
     /// unit cost.
     pub diverted_cost: Grid,
@@ -42,21 +45,25 @@ impl SupplyAccounts {
         lane: usize,
         unit_costs: &[f64],
     ) {
-        let on = !trajectory.supply.is_empty();
+        let services_on = service_figures(model) > 0;
         let (ns, nf) = (model.services.len(), model.funders.len());
-        let width = |n: usize| if on { n } else { 0 };
-        self.figures.reset(width(ns * Figure::COUNT));
+        let width = |n: usize| if services_on { n } else { 0 };
+        let nfig = supply_figures(model);
+        self.places_at = service_figures(model);
+        self.figures.reset(nfig);
         self.diverted_cost.reset(width(ns));
         self.unserved_value.reset(width(ns));
         self.unserved_value_funder.reset(width(nf));
-        if !on {
+        if nfig == 0 {
             return;
         }
-        let nfig = ns * Figure::COUNT;
         for t in 0..model.horizon_years as usize {
             let figures = self.figures.push_zeros();
             for (x, v) in figures.iter_mut().zip(&trajectory.supply[t * nfig..(t + 1) * nfig]) {
                 *x = v[lane];
+            }
+            if !services_on {
+                continue;
             }
             let diverted = self.diverted_cost.push_zeros();
             let unserved = self.unserved_value.push_zeros();
@@ -75,15 +82,48 @@ impl SupplyAccounts {
 
     /// Adds another area's figures of the same future.
     pub fn add(&mut self, other: &SupplyAccounts) {
+        self.places_at = other.places_at;
         self.figures.add(&other.figures);
         self.diverted_cost.add(&other.diverted_cost);
         self.unserved_value.add(&other.unserved_value);
         self.unserved_value_funder.add(&other.unserved_value_funder);
     }
 
-    /// Whether there are any figures (some service has a capacity).
+    /// Whether there are services' figures (some service has a capacity).
     pub fn is_on(&self) -> bool {
-        self.figures.rows() > 0
+        self.places_at > 0 && self.figures.rows() > 0
+    }
+
+    /// Whether there are limited levels' figures.
+    pub fn places_on(&self) -> bool {
+        self.figures.width() > self.places_at && self.figures.rows() > 0
+    }
+
+    /// Figure `which` of limited level `i` (`Model::places[i]`) in year `t`.
+    pub fn place(&self, t: usize, i: usize, which: PlaceFigure) -> f64 {
+        self.figures[t][self.places_at + i * PlaceFigure::COUNT + which.index()]
+    }
+
+    /// The first year (index) in which limited level `i` is full (someone
+    /// is left waiting for a place), if any.
+    pub fn first_full(&self, i: usize) -> Option<usize> {
+        (0..self.figures.rows()).find(|&t| self.place(t, i, PlaceFigure::Full) > 0.0)
+    }
+
+    /// The mean wait for a place in year `t`, in weeks, by Little's law:
+    /// the person-years spent waiting ÷ the people who joined the queue
+    /// (none when nobody joined but some still wait, or beyond
+    /// [`LONGEST_WAIT_WEEKS`]).
+    pub fn place_mean_wait_weeks(&self, t: usize, i: usize) -> Option<f64> {
+        let (years, joined) = (
+            self.place(t, i, PlaceFigure::WaitingYears),
+            self.place(t, i, PlaceFigure::Held),
+        );
+        if years <= 0.0 {
+            Some(0.0)
+        } else {
+            Some(years / joined * 52.0).filter(|&w| joined > 0.0 && w <= LONGEST_WAIT_WEEKS)
+        }
     }
 
     /// Figure `which` of service `s` in year `t`.
@@ -160,6 +200,9 @@ pub fn capacity_released(
 /// `when_full` can give; per service receiving diversions without a
 /// capacity, what it received.
 pub fn year_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
+    if a.places_on() {
+        place_rows(model, a, t, push);
+    }
     if !a.is_on() {
         return;
     }
@@ -211,6 +254,28 @@ pub fn year_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl Fn
     }
 }
 
+/// Calls `push(name, value)` for year `t`'s rows of each limited level:
+/// its places, the people it holds at the year end, admitted, waiting at
+/// the year end, the mean wait, those who left the queue unplaced, and
+/// whether it was full that year and by then (their means over draws are
+/// probabilities).
+fn place_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
+    for (i, limit) in model.places.iter().enumerate() {
+        let name = &model.levels[limit.level];
+        let f = |which: PlaceFigure| a.place(t, i, which);
+        push(&|| format!("places:{name}"), Some(f(PlaceFigure::Places)));
+        push(&|| format!("occupied:{name}"), Some(f(PlaceFigure::Occupied)));
+        push(&|| format!("admitted:{name}"), Some(f(PlaceFigure::Admitted)));
+        push(&|| format!("waiting_for_place:{name}"), Some(f(PlaceFigure::WaitingEnd)));
+        push(&|| format!("place_mean_wait_weeks:{name}"), a.place_mean_wait_weeks(t, i));
+        push(&|| format!("left_queue:{name}"), Some(f(PlaceFigure::LeftQueue)));
+        let full = f(PlaceFigure::Full) > 0.0;
+        push(&|| format!("full:{name}"), Some(f64::from(u8::from(full))));
+        let by_now = a.first_full(i).is_some_and(|first| first <= t);
+        push(&|| format!("full_by:{name}"), Some(f64::from(u8::from(by_now))));
+    }
+}
+
 /// Calls `push(name, value)` for year `t`'s budget rows: per funder with a
 /// budget, the budget and the gap (spend − budget: above 0, overspent).
 pub fn budget_rows(
@@ -240,13 +305,19 @@ pub fn horizon_rows(
     years: &[i32],
     push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>),
 ) {
+    let year = |t: Option<usize>| t.map(|t| f64::from(years[t]));
+    if a.places_on() {
+        for (i, limit) in model.places.iter().enumerate() {
+            let name = &model.levels[limit.level];
+            push(&|| format!("first_year_full:{name}"), year(a.first_full(i)));
+        }
+    }
     if !a.is_on() {
         return;
     }
     for (s, service) in model.services.iter().enumerate() {
         let Some(capacity) = &service.capacity else { continue };
         let name = &service.name;
-        let year = |t: Option<usize>| t.map(|t| f64::from(years[t]));
         push(
             &|| format!("first_year_over_capacity:{name}"),
             year(a.first_over_capacity(s)),

@@ -32,6 +32,8 @@ pub struct ScenarioFile {
     pub scenarios: Vec<Spanned<RawScenario>>,
     #[serde(default)]
     pub budgets: Vec<Spanned<RawBudget>>,
+    #[serde(default)]
+    pub places: Vec<Spanned<RawPlaces>>,
     pub monte_carlo: Option<RawMonteCarlo>,
     pub areas: Option<Spanned<RawAreas>>,
     pub maturity: Option<Spanned<RawMaturity>>,
@@ -189,6 +191,27 @@ pub struct RawBudget {
     pub per_year: Spanned<ByYear>,
 }
 
+/// `[[places]]`: a need level that holds at most `places` people (README,
+/// "Levels with a limited number of places").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPlaces {
+    pub level: Spanned<String>,
+    /// People it can hold: a number, a distribution, or by year.
+    pub places: Spanned<ByYear>,
+    /// Multipliers on services' use by the people waiting for a place.
+    pub while_waiting: Option<Spanned<Vec<Spanned<RawWaitingUse>>>>,
+}
+
+/// `{ service = "Emergency admission", multiplier = 1.5 }` in `while_waiting`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawWaitingUse {
+    pub service: String,
+    /// A plain number in this build.
+    pub multiplier: RawNumber,
+}
+
 /// `when_full = { wait = 0.6, divert = 0.4, lost = 0 }`: shares of the
 /// demand a full service cannot serve; a share left out is 0.
 #[derive(Debug, Deserialize)]
@@ -264,8 +287,12 @@ pub struct RawEffect {
     pub multiplier: Option<RawNumber>,
     /// Capacity (activity a year) the intervention adds to `service`.
     pub add_capacity: Option<RawNumber>,
-    /// Money a year per unit of capacity added.
+    /// Money a year per unit of capacity added (or per place).
     pub cost_per_unit: Option<RawNumber>,
+    /// The level with places that `add_places` adds to.
+    pub level: Option<String>,
+    /// Places the intervention adds to `level`.
+    pub add_places: Option<RawNumber>,
 }
 
 #[derive(Debug, Deserialize)]

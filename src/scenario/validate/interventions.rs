@@ -31,6 +31,7 @@ pub(super) fn interventions_from(
     file: &ScenarioFile,
     names: &Names,
     services: &[Service],
+    places: &[LevelPlaces],
     bands: &[AgeBand],
     funders: &mut Vec<String>,
 ) -> InterventionList {
@@ -41,6 +42,7 @@ pub(super) fn interventions_from(
     );
     let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
     let has_capacity: Vec<bool> = services.iter().map(|s| s.capacity.is_some()).collect();
+    let limited_levels: Vec<usize> = places.iter().map(|p| p.level).collect();
     let evidence_scale = evidence_scale_from(v, file.model.evidence_scale.as_ref());
     let domains = domains_from(v, file.model.domains.as_ref());
     let mut warnings = Vec::new();
@@ -51,6 +53,7 @@ pub(super) fn interventions_from(
             names,
             services: &service_names,
             has_capacity: &has_capacity,
+            limited_levels: &limited_levels,
             scale: &evidence_scale,
             domains: &domains,
             bands,
@@ -71,6 +74,8 @@ struct InterventionContext<'a> {
     services: &'a [String],
     /// Per service: whether it has a capacity an intervention may add to.
     has_capacity: &'a [bool],
+    /// The levels with places (`[[places]]`) an intervention may add to.
+    limited_levels: &'a [usize],
     scale: &'a EvidenceScale,
     domains: &'a [String],
     bands: &'a [AgeBand],
@@ -187,9 +192,20 @@ fn targets_from(v: &mut Validator, names: &Names, raw: &RawIntervention, span: &
     (target_bands, target_levels)
 }
 
-/// Whether every effect of `raw` adds capacity (and it has at least one).
+/// Whether every effect of `raw` adds capacity or places (and it has at least one).
 fn only_adds_capacity(raw: &RawIntervention) -> bool {
-    !raw.effects.is_empty() && raw.effects.iter().all(|e| e.get_ref().add_capacity.is_some())
+    !raw.effects.is_empty()
+        && raw.effects.iter().all(|e| {
+            let e = e.get_ref();
+            e.add_capacity.is_some() || e.add_places.is_some()
+        })
+}
+
+/// What an intervention's effect buys: capacity for a service or places
+/// in a level (its name as written and its index).
+enum Added<'a> {
+    Capacity { service: &'a str, index: usize },
+    Places { level: &'a str, index: usize },
 }
 
 /// An intervention whose effects all add capacity reaches no one: each key
@@ -566,6 +582,8 @@ fn effects_from(
                     multiplier: None,
                     add_capacity: None,
                     cost_per_unit: None,
+                    level: None,
+                    add_places: None,
                 },
                 _,
             ) => {
@@ -592,6 +610,8 @@ fn effects_from(
                     multiplier: Some(m),
                     add_capacity: None,
                     cost_per_unit: None,
+                    level: None,
+                    add_places: None,
                     ..
                 },
                 Some(service),
@@ -608,6 +628,8 @@ fn effects_from(
                     multiplier: None,
                     add_capacity: Some(add),
                     cost_per_unit,
+                    level: None,
+                    add_places: None,
                     ..
                 },
                 Some(service),
@@ -625,12 +647,47 @@ fn effects_from(
                     );
                     continue;
                 }
-                effects.add_capacity(v, &span, service, s, add, cost_per_unit.as_ref());
+                let added = Added::Capacity { service, index: s };
+                effects.add_supply(v, &span, added, add, cost_per_unit.as_ref());
+            }
+            (
+                RawEffect {
+                    from: None,
+                    to: None,
+                    relative_risk: None,
+                    multiplier: None,
+                    add_capacity: None,
+                    add_places: Some(add),
+                    level: Some(level),
+                    cost_per_unit,
+                    ..
+                },
+                None,
+            ) => {
+                let l = match context.names.level(level) {
+                    Ok(l) => l,
+                    Err(m) => {
+                        effects.fail(v, &span, m);
+                        continue;
+                    }
+                };
+                if !context.limited_levels.contains(&l) {
+                    effects.fail(
+                        v,
+                        &span,
+                        format!(
+                            "it adds places to level `{level}`, which has no limit to add to; give `{level}` a `[[places]]` table, or name a level that has one"
+                        ),
+                    );
+                    continue;
+                }
+                let added = Added::Places { level, index: l };
+                effects.add_supply(v, &span, added, add, cost_per_unit.as_ref());
             }
             _ => effects.fail(
                 v,
                 &span,
-                "an effect is either `from`, `to` and `relative_risk`; or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`".into(),
+                "an effect is either `from`, `to` and `relative_risk`; or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`; or `level`, `add_places` and `cost_per_unit`".into(),
             ),
         }
     }
@@ -802,24 +859,27 @@ impl Effects<'_> {
         });
     }
 
-    /// Adds capacity (activity a year) to `service` (index `s`), bought at
-    /// `cost_per_unit` a year per unit. The capacity added is used as
-    /// written (a distribution or not): the evidence rating shapes effects
-    /// on people, not capacity bought.
-    fn add_capacity(
+    /// Adds capacity (activity a year) to a service, or places to a level
+    /// (`added`), bought at `cost_per_unit` a year per unit. What is added
+    /// is used as written (a distribution or not): the evidence rating
+    /// shapes effects on people, not capacity bought.
+    fn add_supply(
         &mut self,
         v: &mut Validator,
         span: &Span,
-        service: &str,
-        s: usize,
+        added: Added,
         add: &RawNumber,
         cost_per_unit: Option<&RawNumber>,
     ) {
         let name = self.name;
+        let (service, what_added, key) = match &added {
+            Added::Capacity { service, .. } => (*service, "capacity", "add_capacity"),
+            Added::Places { level, .. } => (*level, "places", "add_places"),
+        };
         let effect = self.effects.len();
         let loc = v.loc(span);
-        let what = format!("intervention `{name}`: the capacity it adds to `{service}`");
-        let label = format!("intervention.{name}.add_capacity.{service}");
+        let what = format!("intervention `{name}`: the {what_added} it adds to `{service}`");
+        let label = format!("intervention.{name}.{key}.{service}");
         let targets = vec![Target::Effect {
             intervention: self.intervention,
             effect,
@@ -832,7 +892,7 @@ impl Effects<'_> {
                     v,
                     span,
                     format!(
-                        "it adds capacity to `{service}` but gives no `cost_per_unit`; give the money a year that each unit of capacity added costs, e.g. cost_per_unit = 5200 (0 if it costs nothing)"
+                        "it adds {what_added} to `{service}` but gives no `cost_per_unit`; give the money a year that each unit added costs, e.g. cost_per_unit = 5200 (0 if it costs nothing)"
                     ),
                 );
                 None
@@ -842,13 +902,13 @@ impl Effects<'_> {
                     v,
                     span,
                     format!(
-                        "the `cost_per_unit` of the capacity it adds to `{service}` is a distribution, which this build does not take here; give one number, money a year per unit of capacity added, e.g. 5200"
+                        "the `cost_per_unit` of the {what_added} it adds to `{service}` is a distribution, which this build does not take here; give one number, money a year per unit added, e.g. 5200"
                     ),
                 );
                 None
             }
             Some(RawNumber::Value(x)) => {
-                let what = format!("the `cost_per_unit` of the capacity it adds to `{service}`");
+                let what = format!("the `cost_per_unit` of the {what_added} it adds to `{service}`");
                 match non_negative_problem(*x, &what) {
                     Some(problem) => {
                         self.fail(v, span, problem);
@@ -858,24 +918,32 @@ impl Effects<'_> {
                 }
             }
         };
-        if self
-            .effects
-            .iter()
-            .any(|x| matches!(x, Effect::Capacity { service: ss, .. } if *ss == s))
-        {
+        let twice = self.effects.iter().any(|x| match (x, &added) {
+            (Effect::Capacity { service: a, .. }, Added::Capacity { index: b, .. })
+            | (Effect::Places { level: a, .. }, Added::Places { index: b, .. }) => a == b,
+            _ => false,
+        });
+        if twice {
             self.fail(
                 v,
                 span,
-                format!("it adds capacity to service `{service}` twice; give one effect with the whole capacity"),
+                format!("it adds {what_added} to `{service}` twice; give one effect with the whole amount"),
             );
         }
         let (Some(add), Some(cost_per_unit)) = (add, cost_per_unit) else {
             return;
         };
-        self.effects.push(Effect::Capacity {
-            service: s,
-            add,
-            cost_per_unit,
+        self.effects.push(match added {
+            Added::Capacity { index, .. } => Effect::Capacity {
+                service: index,
+                add,
+                cost_per_unit,
+            },
+            Added::Places { index, .. } => Effect::Places {
+                level: index,
+                add,
+                cost_per_unit,
+            },
         });
     }
 }

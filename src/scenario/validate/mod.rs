@@ -10,6 +10,7 @@ mod flows;
 mod interventions;
 mod model_table;
 mod names;
+mod places;
 mod population;
 mod projection;
 mod scenarios;
@@ -27,6 +28,7 @@ use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_
 use interventions::interventions_from;
 use model_table::{bands_from, model_table_from};
 use names::Names;
+use places::places_from;
 use population::population_from;
 use projection::projection_from;
 use scenarios::scenarios_from;
@@ -64,7 +66,9 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         .and_then(|csv| projection_from(&mut v, csv, &names));
     let mut funders: Vec<String> = Vec::new();
     let services = services_from(&mut v, &file.services, &names, &mut funders);
-    let interventions = interventions_from(&mut v, &file, &names, &services, &bands, &mut funders);
+    let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
+    let places = places_from(&mut v, &file.places, &names, &service_names);
+    let interventions = interventions_from(&mut v, &file, &names, &services, &places, &bands, &mut funders);
     let budgets = budgets_from(&mut v, &file.budgets, &funders);
 
     let mut model = Model {
@@ -89,6 +93,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         services,
         interventions: interventions.interventions,
         budgets,
+        places,
         domains: interventions.domains,
         evidence_scale: std::sync::Arc::new(interventions.evidence_scale),
         areas: Vec::new(),

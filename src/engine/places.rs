@@ -1,0 +1,356 @@
+//! Levels with a limited number of places in the year loop (README, "Levels
+//! with a limited number of places"). A model with any runs step by step.
+//! After each step's moves (and entries), every move into a limited level
+//! is first taken back: the people stay in the cell they would have left,
+//! as if the step's matrix kept them there. They are then admitted first
+//! come, first served ([`PlaceQueue::admit`]) up to the places free after
+//! the step (places − the people the level holds), those already waiting
+//! before those newly asking; whoever is not admitted waits in the cell
+//! they are in. Someone waiting is otherwise like everyone else in that
+//! cell: they die, leave and move to other levels at its rates (and then
+//! leave the queue), age with their band, and use its services (times any
+//! `while_waiting` multiplier). Nobody is moved out of a level that holds
+//! more than its places (a cut in places, or migration): it admits no one
+//! until it is below them.
+
+// Index loops over lanes, levels and cells are the plainest form here, as
+// in the kernel.
+#![allow(clippy::needless_range_loop)]
+
+use super::LaneTrajectory;
+use crate::model::{Effect, Model};
+use crate::params::Layout;
+use crate::supply::PlaceQueue;
+
+/// How many steps of waiting a queue tells apart (first come, first
+/// served): those who have waited longer share the last bin, and are
+/// admitted first, in proportion.
+const WAIT_BINS_YEARS: usize = 10;
+
+/// The figures kept for each limited level and year, after the services'
+/// figures in [`LaneTrajectory::supply`], in people (or person-years).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlaceFigure {
+    /// The places this year (with any intervention's addition).
+    Places,
+    /// The people the level holds at the year end.
+    Occupied,
+    /// People admitted over the year.
+    Admitted,
+    /// People who asked for a place and were held (joined the queue).
+    Held,
+    /// People who left the queue unplaced (died, left, moved to another level).
+    LeftQueue,
+    /// People waiting at the year end.
+    WaitingEnd,
+    /// Person-years spent waiting in the year.
+    WaitingYears,
+    /// 1 when someone was left waiting after some step of the year (the
+    /// level was full), else 0.
+    Full,
+}
+
+impl PlaceFigure {
+    /// Every figure, in the order they are kept.
+    pub const ALL: [PlaceFigure; 8] = [
+        PlaceFigure::Places,
+        PlaceFigure::Occupied,
+        PlaceFigure::Admitted,
+        PlaceFigure::Held,
+        PlaceFigure::LeftQueue,
+        PlaceFigure::WaitingEnd,
+        PlaceFigure::WaitingYears,
+        PlaceFigure::Full,
+    ];
+
+    /// How many figures a limited level has each year.
+    pub const COUNT: usize = PlaceFigure::ALL.len();
+
+    /// The figure's place among a level's figures.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// The working memory for limited levels, kept in the kernel's between runs.
+#[derive(Debug, Clone, Default)]
+pub struct PlacesWork<const W: usize> {
+    /// Whether the model has any limited level (else nothing here runs).
+    pub(super) on: bool,
+    /// Per limited level: those waiting for it, by cell and time waited.
+    queues: Vec<PlaceQueue<W>>,
+    /// Per limited level: this year's places.
+    places: Vec<[f64; W]>,
+    /// Per cell: the step's people newly asking for a place (scratch).
+    asking: Vec<[f64; W]>,
+    /// Per cell: the step's people admitted (scratch).
+    admitted: Vec<[f64; W]>,
+    /// Per limited level × cell: this year's person-years waiting (only
+    /// for levels with `while_waiting` multipliers).
+    waiting_years: Vec<[f64; W]>,
+    /// This year's moves taken back (−) and admissions (+), per band ×
+    /// from × to, for the year's flows.
+    moves: Vec<[f64; W]>,
+    /// This year's figures, per limited level × [`PlaceFigure`].
+    year: Vec<[f64; W]>,
+}
+
+impl<const W: usize> PlacesWork<W> {
+    /// Sized afresh for a run of `model` in steps of `dt` years: nobody waiting.
+    pub(super) fn prepare(&mut self, model: &Model, dt: f64) {
+        let zero = [0.0; W];
+        self.on = !model.places.is_empty();
+        if !self.on {
+            return;
+        }
+        let cells = model.cells();
+        let nl = model.levels.len();
+        let bins = ((WAIT_BINS_YEARS as f64 / dt).round() as usize).max(1) + 1;
+        self.queues.clear();
+        self.queues.resize(model.places.len(), PlaceQueue::new(cells, bins));
+        for v in [&mut self.asking, &mut self.admitted] {
+            v.clear();
+            v.resize(cells, zero);
+        }
+        self.places.clear();
+        self.places.resize(model.places.len(), zero);
+        self.waiting_years.clear();
+        self.waiting_years.resize(model.places.len() * cells, zero);
+        self.moves.clear();
+        self.moves.resize(model.bands.len() * nl * nl, zero);
+        self.year.clear();
+        self.year.resize(model.places.len() * PlaceFigure::COUNT, zero);
+    }
+
+    /// The start of year `k` (`year`): each limited level's places this
+    /// year (`params` through `layout`, with what the interventions in
+    /// `plan` add, times their scale that year), and the year's figures and
+    /// moves zeroed.
+    pub(super) fn start_year(
+        &mut self,
+        model: &Model,
+        layout: &Layout,
+        params: &[[f64; W]],
+        plan: &[usize],
+        (k, year): (usize, i32),
+    ) {
+        let zero = [0.0; W];
+        self.year.fill(zero);
+        self.moves.fill(zero);
+        self.waiting_years.fill(zero);
+        for (i, limit) in model.places.iter().enumerate() {
+            let mut places = params[layout.places(k, i)];
+            for &iv in plan {
+                let intervention = &model.interventions[iv];
+                let scale = intervention.scale_in(year);
+                if scale <= 0.0 {
+                    continue;
+                }
+                for (n, effect) in intervention.effects.iter().enumerate() {
+                    if matches!(*effect, Effect::Places { level, .. } if level == limit.level) {
+                        let add = params[layout.effect(iv, n)];
+                        for lane in 0..W {
+                            places[lane] += add[lane] * scale;
+                        }
+                    }
+                }
+            }
+            self.places[i] = places;
+            self.year[i * PlaceFigure::COUNT + PlaceFigure::Places.index()] = places;
+        }
+    }
+
+    /// After the step from `x` to `next` by `matrices` (entries added):
+    /// moves into each limited level taken back and admitted first come,
+    /// first served (see the module's notes). `ageing_share[b]` is the
+    /// share of band `b` that ages up a step; `ageing_out` (the year's, by
+    /// cell) is corrected for the people who age while held.
+    pub(super) fn hold(
+        &mut self,
+        model: &Model,
+        matrices: &[Vec<[f64; W]>],
+        ageing_share: &[f64],
+        x: &[[f64; W]],
+        next: &mut [[f64; W]],
+        ageing_out: &mut [[f64; W]],
+        dt: f64,
+    ) {
+        let (nb, nl) = (model.bands.len(), model.levels.len());
+        let w = nl + 1;
+        let zero = [0.0; W];
+        for (i, limit) in model.places.iter().enumerate() {
+            let to = limit.level;
+            let queue = &mut self.queues[i];
+            let figures = &mut self.year[i * PlaceFigure::COUNT..(i + 1) * PlaceFigure::COUNT];
+            self.asking.fill(zero);
+            // Take back every move into the level, as if each band's matrix
+            // had kept those people where they were (its share of them that
+            // aged up kept with them). Those waiting leave the queue at the
+            // rates everyone else leaves their cell.
+            for b in 0..nb {
+                let m = &matrices[b];
+                let a = ageing_share[b];
+                for from in (0..nl).filter(|&l| l != to) {
+                    let c = b * nl + from;
+                    let (into, stay) = (m[from * w + to], m[from * w + from]);
+                    let waiting = queue.in_cell(c);
+                    let mut leave = zero;
+                    for lane in 0..W {
+                        let back = x[c][lane] * into[lane];
+                        let asked = (x[c][lane] - waiting[lane]).max(0.0) * into[lane];
+                        let moved = back * a;
+                        next[b * nl + to][lane] -= back - moved;
+                        next[c][lane] += back - moved;
+                        ageing_out[b * nl + to][lane] -= moved;
+                        ageing_out[c][lane] += moved;
+                        if b + 1 < nb {
+                            next[(b + 1) * nl + to][lane] -= moved;
+                            next[(b + 1) * nl + from][lane] += moved;
+                            self.asking[(b + 1) * nl + from][lane] += asked * a;
+                        }
+                        self.asking[c][lane] += asked * (1.0 - a);
+                        self.moves[c * nl + to][lane] -= back;
+                        leave[lane] = (1.0 - stay[lane] - into[lane]).clamp(0.0, 1.0);
+                        figures[PlaceFigure::LeftQueue.index()][lane] += waiting[lane] * leave[lane];
+                    }
+                    queue.remove_share(c, leave);
+                }
+            }
+            // Those waiting age with their band (the oldest band first, so
+            // that nobody moves twice); out of a closed last band they leave.
+            for b in (0..nb).rev() {
+                let a = ageing_share[b];
+                if a <= 0.0 {
+                    continue;
+                }
+                for from in (0..nl).filter(|&l| l != to) {
+                    let c = b * nl + from;
+                    if b + 1 < nb {
+                        queue.move_share(c, c + nl, a);
+                    } else {
+                        queue.remove_share(c, [a; W]);
+                    }
+                }
+            }
+            // Admit up to the places free, the longest waiting first.
+            let mut spare = self.places[i];
+            for b in 0..nb {
+                for lane in 0..W {
+                    spare[lane] -= next[b * nl + to][lane];
+                }
+            }
+            let from_queue = queue.admit(spare, &self.asking, &mut self.admitted);
+            let mut admitted = zero;
+            let mut asked = zero;
+            for b in 0..nb {
+                for from in (0..nl).filter(|&l| l != to) {
+                    let c = b * nl + from;
+                    let (enter, ask) = (self.admitted[c], self.asking[c]);
+                    for lane in 0..W {
+                        let enter = enter[lane].min(next[c][lane]);
+                        next[c][lane] -= enter;
+                        next[b * nl + to][lane] += enter;
+                        self.moves[c * nl + to][lane] += enter;
+                        admitted[lane] += enter;
+                        asked[lane] += ask[lane];
+                    }
+                }
+            }
+            let waiting = queue.total();
+            for lane in 0..W {
+                // Held: those who asked this step and were not admitted.
+                let held = (asked[lane] - (admitted[lane] - from_queue[lane])).max(0.0);
+                let f = |which: PlaceFigure| which.index();
+                figures[f(PlaceFigure::Admitted)][lane] += admitted[lane];
+                figures[f(PlaceFigure::Held)][lane] += held;
+                figures[f(PlaceFigure::WaitingYears)][lane] += waiting[lane] * dt;
+                figures[f(PlaceFigure::WaitingEnd)][lane] = waiting[lane];
+                // Full: someone is left waiting for want of a place.
+                if waiting[lane] > 0.0 {
+                    figures[f(PlaceFigure::Full)][lane] = 1.0;
+                }
+                let occupied: f64 = (0..nb).map(|b| next[b * nl + to][lane]).sum();
+                figures[f(PlaceFigure::Occupied)][lane] = occupied;
+            }
+            if !limit.while_waiting.is_empty() {
+                let cells = model.cells();
+                let years = &mut self.waiting_years[i * cells..(i + 1) * cells];
+                for (c, y) in years.iter_mut().enumerate() {
+                    let waiting = queue.in_cell(c);
+                    for lane in 0..W {
+                        y[lane] += waiting[lane] * dt;
+                    }
+                }
+            }
+        }
+    }
+
+    /// The end of year `k`: the year's figures into `out.supply` (after the
+    /// services' `services_figures`), the `while_waiting` use added to the
+    /// services' activity (`use_rate[s * cells + cell]`), and the moves
+    /// taken back and admitted added to the year's flows (`year_cells`: its
+    /// first cell).
+    pub(super) fn end_year(
+        &mut self,
+        model: &Model,
+        k: usize,
+        year_cells: usize,
+        use_rate: &[[f64; W]],
+        out: &mut LaneTrajectory<W>,
+    ) {
+        let (ns, nl, nb, cells) = (
+            model.services.len(),
+            model.levels.len(),
+            model.bands.len(),
+            model.cells(),
+        );
+        let per_year = super::supply_figures(model);
+        let at = k * per_year + (per_year - self.year.len());
+        out.supply[at..at + self.year.len()].copy_from_slice(&self.year);
+        for (i, limit) in model.places.iter().enumerate() {
+            let years = &self.waiting_years[i * cells..(i + 1) * cells];
+            for u in &limit.while_waiting {
+                let rates = &use_rate[u.service * cells..(u.service + 1) * cells];
+                let activity = &mut out.activity[k * ns + u.service];
+                for c in 0..cells {
+                    for lane in 0..W {
+                        activity[lane] += years[c][lane] * rates[c][lane] * (u.multiplier - 1.0);
+                    }
+                }
+            }
+        }
+        add_moves(&self.moves, (k, nb, nl), year_cells, out);
+    }
+}
+
+/// Adds a year's moves between levels (`moves[(band * nl + from) * nl +
+/// to]`, beyond those the matrices give) to year `k`'s flows.
+pub(super) fn add_moves<const W: usize>(
+    moves: &[[f64; W]],
+    (k, nb, nl): (usize, usize, usize),
+    year_cells: usize,
+    out: &mut LaneTrajectory<W>,
+) {
+    let detail = !out.totals_only;
+    for b in 0..nb {
+        for from in 0..nl {
+            for to in 0..nl {
+                let moved = moves[(b * nl + from) * nl + to];
+                if from == to || moved == [0.0; W] {
+                    continue;
+                }
+                let add = |v: &mut [f64; W]| {
+                    for lane in 0..W {
+                        v[lane] += moved[lane];
+                    }
+                };
+                add(&mut out.level_flows[(k * nl + from) * nl + to]);
+                if detail {
+                    add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
+                    add(&mut out.moved_out[year_cells + b * nl + from]);
+                    add(&mut out.moved_in[year_cells + b * nl + to]);
+                }
+            }
+        }
+    }
+}
