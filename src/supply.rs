@@ -354,8 +354,14 @@ impl<const W: usize> PlaceQueue<W> {
     /// come last; people who have waited equally long are admitted in the
     /// same share. Everyone not admitted is held where they are, a step
     /// older. Writes the people admitted from each cell into `admitted`,
-    /// and returns how many of them were already waiting.
-    pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]], admitted: &mut [[f64; W]]) -> [f64; W] {
+    /// and returns how many of them were already waiting and the share of
+    /// the new that was admitted (the same in every cell), per lane.
+    pub fn admit(
+        &mut self,
+        spare: [f64; W],
+        new: &[[f64; W]],
+        admitted: &mut [[f64; W]],
+    ) -> ([f64; W], [f64; W]) {
         let bins = self.waiting.first().map_or(1, Vec::len);
         admitted.fill([0.0; W]);
         let mut new_share = [0.0; W];
@@ -390,7 +396,7 @@ impl<const W: usize> PlaceQueue<W> {
             }
             age_bins(queue, held);
         }
-        from_queue
+        (from_queue, new_share)
     }
 }
 

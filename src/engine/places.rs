@@ -81,8 +81,10 @@ pub struct PlacesWork<const W: usize> {
     queues: Vec<PlaceQueue<W>>,
     /// Per limited level: this year's places.
     places: Vec<[f64; W]>,
-    /// Per cell: the step's people newly asking for a place (scratch).
+    /// Per cell: the step's people newly asking for a place (scratch), and
+    /// of them those who asked in the band below and aged up within the step.
     asking: Vec<[f64; W]>,
+    carried: Vec<[f64; W]>,
     /// Per cell: the step's people admitted (scratch).
     admitted: Vec<[f64; W]>,
     /// Per limited level × cell: this year's person-years waiting (only
@@ -108,7 +110,7 @@ impl<const W: usize> PlacesWork<W> {
         let bins = ((WAIT_BINS_YEARS as f64 / dt).round() as usize).max(1) + 1;
         self.queues.clear();
         self.queues.resize(model.places.len(), PlaceQueue::new(cells, bins));
-        for v in [&mut self.asking, &mut self.admitted] {
+        for v in [&mut self.asking, &mut self.carried, &mut self.admitted] {
             v.clear();
             v.resize(cells, zero);
         }
@@ -183,6 +185,7 @@ impl<const W: usize> PlacesWork<W> {
             let queue = &mut self.queues[i];
             let figures = &mut self.year[i * PlaceFigure::COUNT..(i + 1) * PlaceFigure::COUNT];
             self.asking.fill(zero);
+            self.carried.fill(zero);
             // Take back every move into the level, as if each band's matrix
             // had kept those people where they were (its share of them that
             // aged up kept with them). Those waiting leave the queue at the
@@ -207,6 +210,7 @@ impl<const W: usize> PlacesWork<W> {
                             next[(b + 1) * nl + to][lane] -= moved;
                             next[(b + 1) * nl + from][lane] += moved;
                             self.asking[(b + 1) * nl + from][lane] += asked * a;
+                            self.carried[(b + 1) * nl + from][lane] += asked * a;
                         }
                         self.asking[c][lane] += asked * (1.0 - a);
                         self.moves[c * nl + to][lane] -= back;
@@ -239,7 +243,7 @@ impl<const W: usize> PlacesWork<W> {
                     spare[lane] -= next[b * nl + to][lane];
                 }
             }
-            let from_queue = queue.admit(spare, &self.asking, &mut self.admitted);
+            let (from_queue, new_share) = queue.admit(spare, &self.asking, &mut self.admitted);
             let mut admitted = zero;
             let mut asked = zero;
             for b in 0..nb {
@@ -250,7 +254,16 @@ impl<const W: usize> PlacesWork<W> {
                         let enter = enter[lane].min(next[c][lane]);
                         next[c][lane] -= enter;
                         next[b * nl + to][lane] += enter;
-                        self.moves[c * nl + to][lane] += enter;
+                        // Those admitted the step they asked in the band
+                        // below moved there, then aged up at the new level.
+                        let carried = self.carried[c][lane] * new_share[lane];
+                        self.moves[c * nl + to][lane] += enter - carried;
+                        if b > 0 {
+                            let below = c - nl;
+                            self.moves[below * nl + to][lane] += carried;
+                            ageing_out[below][lane] -= carried;
+                            ageing_out[(b - 1) * nl + to][lane] += carried;
+                        }
                         admitted[lane] += enter;
                         asked[lane] += ask[lane];
                     }

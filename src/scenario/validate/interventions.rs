@@ -31,7 +31,7 @@ pub(super) fn interventions_from(
     file: &ScenarioFile,
     names: &Names,
     services: &[Service],
-    places: &[LevelPlaces],
+    limited_levels: &[usize],
     bands: &[AgeBand],
     funders: &mut Vec<String>,
 ) -> InterventionList {
@@ -42,7 +42,6 @@ pub(super) fn interventions_from(
     );
     let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
     let has_capacity: Vec<bool> = services.iter().map(|s| s.capacity.is_some()).collect();
-    let limited_levels: Vec<usize> = places.iter().map(|p| p.level).collect();
     let evidence_scale = evidence_scale_from(v, file.model.evidence_scale.as_ref());
     let domains = domains_from(v, file.model.domains.as_ref());
     let mut warnings = Vec::new();
@@ -53,7 +52,7 @@ pub(super) fn interventions_from(
             names,
             services: &service_names,
             has_capacity: &has_capacity,
-            limited_levels: &limited_levels,
+            limited_levels,
             scale: &evidence_scale,
             domains: &domains,
             bands,

@@ -66,9 +66,13 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         .and_then(|csv| projection_from(&mut v, csv, &names));
     let mut funders: Vec<String> = Vec::new();
     let services = services_from(&mut v, &file.services, &names, &mut funders);
-    let service_names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
-    let places = places_from(&mut v, &file.places, &names, &service_names);
-    let interventions = interventions_from(&mut v, &file, &names, &services, &places, &bands, &mut funders);
+    let places = places_from(&mut v, &file.places, &names, &services);
+    // The levels given places, whether or not their figures were valid (an
+    // intervention adding to one is checked against the level named).
+    let limited: Vec<usize> = (file.places.iter())
+        .filter_map(|p| names.level(p.get_ref().level.get_ref()).ok())
+        .collect();
+    let interventions = interventions_from(&mut v, &file, &names, &services, &limited, &bands, &mut funders);
     let budgets = budgets_from(&mut v, &file.budgets, &funders);
 
     let mut model = Model {

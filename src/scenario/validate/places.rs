@@ -5,7 +5,7 @@
 use super::names::{Names, at_year, list};
 use super::values::{SeriesBuilder, by_year_points};
 use crate::error::Location;
-use crate::model::{LevelPlaces, Target, WaitingUse};
+use crate::model::{LevelPlaces, Service, Target, WaitingUse};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::{RawNumber, RawPlaces};
 use crate::uncertainty::Support;
@@ -22,7 +22,7 @@ pub(super) fn places_from(
     v: &mut Validator,
     raw_places: &[Spanned<RawPlaces>],
     names: &Names,
-    services: &[String],
+    services: &[Service],
 ) -> Vec<LevelPlaces> {
     let mut found: Vec<LevelPlaces> = Vec::new();
     // Where each level's places were first given, for a second.
@@ -96,12 +96,12 @@ fn per_year(
     if ok { series } else { None }
 }
 
-/// `while_waiting`: each service named once, its multiplier a plain number
-/// in [0, 1000].
+/// `while_waiting`: each service named once and without a capacity, its
+/// multiplier a plain number in [0, 1000].
 fn while_waiting_from(
     v: &mut Validator,
     level: &str,
-    services: &[String],
+    services: &[Service],
     given: &Spanned<Vec<Spanned<crate::scenario::file::RawWaitingUse>>>,
 ) -> Option<Vec<WaitingUse>> {
     let mut uses: Vec<WaitingUse> = Vec::new();
@@ -113,13 +113,24 @@ fn while_waiting_from(
             v.err(&span, format!("[[places]] `{level}`, while_waiting: {message}"));
             ok = false;
         };
-        let Some(service) = services.iter().position(|s| *s == raw.service) else {
+        let Some(service) = services.iter().position(|s| s.name == raw.service) else {
+            let names: Vec<String> = services.iter().map(|s| s.name.clone()).collect();
             fail(
                 v,
-                format!("unknown service `{}`; the services are {}", raw.service, list(services)),
+                format!("unknown service `{}`; the services are {}", raw.service, list(&names)),
             );
             continue;
         };
+        if services[service].capacity.is_some() {
+            fail(
+                v,
+                format!(
+                    "service `{}` has a capacity, and extra use while waiting for a place is not built for a service with a capacity yet; name a service without one",
+                    raw.service
+                ),
+            );
+            continue;
+        }
         if uses.iter().any(|u| u.service == service) {
             fail(
                 v,
