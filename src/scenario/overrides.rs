@@ -243,6 +243,40 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
         ParamPath::AddCapacity { intervention, service } => {
             return set_add_capacity(model, intervention, service, value);
         }
+        ParamPath::Places { level: name } => {
+            let places = non_negative(value, "a number of places")?;
+            let l = level(model, name)?;
+            let Some(index) = model.places.iter().position(|p| p.level == l) else {
+                return Err(format!(
+                    "level `{name}` has no limit on places; give it a `[[places]]` table in the file first"
+                ));
+            };
+            // Set in every year; the target names the value in force in
+            // the first year (the value `value` reads).
+            let limit = &mut model.places[index];
+            let point = limit.per_year.point_year_at(model.start_year);
+            limit.per_year = Series::constant(places);
+            set.push(Target::Places { index, point });
+        }
+        ParamPath::AddPlaces { intervention: name, level: lvl } => {
+            let places = non_negative(value, "a number of places added")?;
+            let i = intervention(model, name)?;
+            let l = level(model, lvl)?;
+            let effect = (model.interventions[i].effects.iter_mut().enumerate()).find_map(|(k, e)| match e {
+                Effect::Places { level, add, .. } if *level == l => Some((k, add)),
+                _ => None,
+            });
+            let Some((k, add)) = effect else {
+                return Err(format!(
+                    "intervention `{name}` adds no places to level `{lvl}`; add the effect to the intervention first"
+                ));
+            };
+            *add = places;
+            set.push(Target::Effect {
+                intervention: i,
+                effect: k,
+            });
+        }
     }
     Ok(set)
 }

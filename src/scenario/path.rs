@@ -11,7 +11,7 @@ use std::str::FromStr;
 pub const PATH_FORMS: &str = "discount_rate, entries.people, transition.BAND.FROM.TO, exit.BAND.LEVEL, \
 service.NAME.unit_cost, service.NAME.use.LEVEL, service.NAME.capacity, intervention.NAME.FIELD, \
 intervention.NAME.relative_risk.FROM.TO, intervention.NAME.multiplier.SERVICE, \
-intervention.NAME.add_capacity.SERVICE (BAND may be `*`)";
+intervention.NAME.add_capacity.SERVICE, places.LEVEL, intervention.NAME.add_places.LEVEL (BAND may be `*`)";
 
 /// A parameter path as written: which kind of number it names, with the
 /// names in it (band, level, service, intervention) not yet looked up.
@@ -45,6 +45,11 @@ pub enum ParamPath {
     /// `intervention.NAME.add_capacity.SERVICE`: the capacity (activity a
     /// year) one of its effects adds to a service.
     AddCapacity { intervention: String, service: String },
+    /// `places.LEVEL`: the places of a level with a limit, in every year.
+    Places { level: String },
+    /// `intervention.NAME.add_places.LEVEL`: the places one of its effects
+    /// adds to a level.
+    AddPlaces { intervention: String, level: String },
 }
 
 /// The numbers of an intervention that a path can name directly.
@@ -169,6 +174,11 @@ impl ParamPath {
                 intervention: s(name),
                 service: s(service),
             },
+            ["places", level] => ParamPath::Places { level: s(level) },
+            ["intervention", name, "add_places", level] => ParamPath::AddPlaces {
+                intervention: s(name),
+                level: s(level),
+            },
             _ => return Err(PathError::NotAPath(text.to_string())),
         })
     }
@@ -202,6 +212,10 @@ impl fmt::Display for ParamPath {
             ParamPath::AddCapacity { intervention, service } => {
                 write!(f, "intervention.{intervention}.add_capacity.{service}")
             }
+            ParamPath::Places { level } => write!(f, "places.{level}"),
+            ParamPath::AddPlaces { intervention, level } => {
+                write!(f, "intervention.{intervention}.add_places.{level}")
+            }
         }
     }
 }
@@ -225,6 +239,8 @@ mod tests {
             "intervention.Falls prevention.relative_risk.At risk.Substantial",
             "intervention.Falls prevention.multiplier.A&E attendance",
             "intervention.Extra reablement.add_capacity.Reablement episode",
+            "places.Care home",
+            "intervention.New home.add_places.Care home",
             "intervention..start_year",
         ] {
             let path = ParamPath::parse(text).unwrap();
