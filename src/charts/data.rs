@@ -2,7 +2,7 @@
 //! once from a run's accounts, comparisons and (when there were draws) its
 //! Monte Carlo statistics. Series are per simulated year.
 
-use crate::engine::Figure;
+use crate::engine::{Figure, PlaceFigure};
 use crate::format::currency_prefix;
 use crate::model::Model;
 use crate::montecarlo;
@@ -97,6 +97,32 @@ pub struct Figures {
     /// The services with a capacity, in the model's order (empty without
     /// capacities: then no supply chart, sheet or section is made).
     pub supply: Vec<ServiceSupply>,
+    /// The levels with places, in the file's order (empty without).
+    pub places: Vec<LevelSupply>,
+}
+
+/// A level with places, in each future.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelSupply {
+    pub name: String,
+    /// Per future, in the order of `Figures::futures`.
+    pub futures: Vec<LevelFuture>,
+}
+
+/// One level with places in one future, per year.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LevelFuture {
+    pub places: Vec<f64>,
+    /// People in the level at the year end.
+    pub occupied: Vec<f64>,
+    /// People waiting for a place at the year end.
+    pub waiting: Vec<f64>,
+    /// By Little's law (none when nobody joined the queue but some wait).
+    pub mean_wait_weeks: Vec<Option<f64>>,
+    /// The first year it is full, at the inputs' means.
+    pub first_full: Option<i32>,
+    /// With draws: the share of draws in which it has been full by each year.
+    pub prob_full_by: Option<Vec<f64>>,
 }
 
 /// A service with a capacity, in each future. Activity is in the
@@ -324,6 +350,7 @@ impl Figures {
         let supply = supply(model, accounts, &uncertain, &|key| {
             stats.as_ref().and_then(|s| s.mean(key))
         });
+        let places = places(model, accounts, &|key| stats.as_ref().and_then(|s| s.mean(key)));
         let percentile_pair = |ks: Option<(usize, usize)>| {
             let mc = monte_carlo?;
             ks.map(|(lo, hi)| (mc.percentiles[lo], mc.percentiles[hi]))
@@ -343,6 +370,7 @@ impl Figures {
             outer_percentiles: percentile_pair(stats.as_ref().and_then(|s| s.outer)),
             inner_percentiles: percentile_pair(stats.as_ref().and_then(|s| s.inner)),
             supply,
+            places,
         }
     }
 
@@ -362,6 +390,40 @@ impl Figures {
     pub fn inner_label(&self) -> Option<String> {
         self.inner_percentiles.map(|(lo, hi)| format!("P{lo}–P{hi}"))
     }
+}
+
+/// Each level with places in each future (none without); `mean` reads a
+/// row's mean over the draws.
+fn places(model: &Model, accounts: &[Accounts], mean: &dyn Fn(RowName) -> Option<f64>) -> Vec<LevelSupply> {
+    if !accounts[0].supply.places_on() {
+        return Vec::new();
+    }
+    let years = &accounts[0].years;
+    let nt = years.len();
+    (model.places.iter().enumerate())
+        .map(|(i, limit)| {
+            let name = &model.levels[limit.level];
+            let futures = (accounts.iter().enumerate())
+                .map(|(f, a)| {
+                    let a = &a.supply;
+                    let series = |which: PlaceFigure| (0..nt).map(|t| a.place(t, i, which)).collect::<Vec<f64>>();
+                    let by_year = format!("full_by:{name}");
+                    LevelFuture {
+                        places: series(PlaceFigure::Places),
+                        occupied: series(PlaceFigure::Occupied),
+                        waiting: series(PlaceFigure::WaitingEnd),
+                        mean_wait_weeks: (0..nt).map(|t| a.place_mean_wait_weeks(t, i)).collect(),
+                        first_full: a.first_full(i).map(|t| years[t]),
+                        prob_full_by: years.iter().map(|&y| mean((f, Some(y), by_year.as_str()))).collect(),
+                    }
+                })
+                .collect();
+            LevelSupply {
+                name: name.clone(),
+                futures,
+            }
+        })
+        .collect()
 }
 
 /// Each service with a capacity in each future (none when the accounts

@@ -112,6 +112,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     if !figures.supply.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#capacity\">Capacity and waiting</a></li>");
     }
+    if !figures.places.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#places\">Places</a></li>");
+    }
     if !output.areas.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#areas\">Areas</a></li>");
     }
@@ -150,6 +153,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     }
 
     supply_section(&mut h, figures, &cur)?;
+    places_section(&mut h, figures);
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
     h.push_str(&super::evidence::report_sections(
@@ -244,6 +248,64 @@ fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), Ch
     }
     let _ = writeln!(h, "</section>");
     Ok(())
+}
+
+/// For a model with levels that have places: per level and future, the
+/// first year it is full (and with draws the chance it is by the last
+/// year), its places and the people it holds, and those waiting and their
+/// mean wait, in the last year.
+fn places_section(h: &mut String, figures: &Figures) {
+    if figures.places.is_empty() {
+        return;
+    }
+    let last = figures.last_year();
+    let mc = figures.draws > 0;
+    let _ = writeln!(
+        h,
+        "<section id=\"places\">\n<h2>Places</h2>\n<p class=\"caption\">Levels with a limited number of places. A move into a full level is held: the person waits where they are, and is admitted first come, first served as places free up. Figures are the run at the inputs' means{}.</p>",
+        if mc { "; chances are the share of draws" } else { "" }
+    );
+    let _ = write!(
+        h,
+        "<table class=\"headline\"><thead><tr><th>Level</th><th>Future</th><th class=\"num\">First year full</th>"
+    );
+    if mc {
+        let _ = write!(h, "<th class=\"num\">Chance full by {last}</th>");
+    }
+    let _ = writeln!(
+        h,
+        "<th class=\"num\">Places in {last}</th><th class=\"num\">People in it at the end of {last}</th><th class=\"num\">Waiting at the end of {last}</th><th class=\"num\">Mean wait in {last}</th></tr></thead><tbody>"
+    );
+    for level in &figures.places {
+        for (future, lf) in figures.futures.iter().zip(&level.futures) {
+            let _ = write!(
+                h,
+                "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
+                escape(&level.name),
+                escape(&future.name),
+                lf.first_full.map_or(format!("not by {last}"), |y| y.to_string())
+            );
+            if mc {
+                let p = lf.prob_full_by.as_ref().and_then(|p| p.last().copied());
+                let _ = write!(
+                    h,
+                    "<td class=\"num\">{}</td>",
+                    p.map_or("–".to_string(), |p| format!("{:.0}%", p * 100.0))
+                );
+            }
+            let last_of = |v: &[f64]| v.last().copied().unwrap_or(0.0);
+            let weeks = lf.mean_wait_weeks.last().copied().flatten();
+            let _ = writeln!(
+                h,
+                "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+                activity(last_of(&lf.places)),
+                activity(last_of(&lf.occupied)),
+                activity(last_of(&lf.waiting)),
+                weeks.map_or("–".to_string(), |w| format!("{w:.1} weeks")),
+            );
+        }
+    }
+    let _ = writeln!(h, "</tbody></table>\n</section>");
 }
 
 /// Per scenario, in all and per funder: the cashable saving beside the

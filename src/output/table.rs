@@ -25,6 +25,10 @@ pub fn summary_table(output: &RunOutput) -> String {
     if supplied {
         header.push("first over capacity".into());
     }
+    let limited = output.accounts[0].supply.places_on();
+    if limited {
+        header.push("first full".into());
+    }
     if output.monte_carlo.is_some() {
         header.push("NPV P5 to P95".into());
         header.push(format!("P(break-even by {last})"));
@@ -50,6 +54,9 @@ pub fn summary_table(output: &RunOutput) -> String {
         }
         if supplied {
             row.push(first_over_capacity(output, a));
+        }
+        if limited {
+            row.push(first_full(output, a));
         }
         if let (Some(mc), Some(names)) = (&output.monte_carlo, &names) {
             if f == 0 {
@@ -116,6 +123,15 @@ fn first_over_capacity(output: &RunOutput, a: &crate::results::Accounts) -> Stri
         .enumerate()
         .filter(|(_, service)| service.capacity.is_some())
         .filter_map(|(s, service)| Some((a.supply.first_over_capacity(s)?, &service.name)))
+        .min_by_key(|(t, _)| *t)
+        .map_or("none".into(), |(t, name)| format!("{} {name}", a.years[t]))
+}
+
+/// The earliest year a level with places of this future is full, with the
+/// level: "2026 Care home", or "none".
+fn first_full(output: &RunOutput, a: &crate::results::Accounts) -> String {
+    (output.model.places.iter().enumerate())
+        .filter_map(|(i, limit)| Some((a.supply.first_full(i)?, &output.model.levels[limit.level])))
         .min_by_key(|(t, _)| *t)
         .map_or("none".into(), |(t, name)| format!("{} {name}", a.years[t]))
 }
