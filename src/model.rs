@@ -331,11 +331,7 @@ pub enum Effect {
     /// runs, the level's places rise by `add` × the intervention's scale
     /// for the year, at `cost_per_unit` a place a year; otherwise as
     /// [`Effect::Capacity`].
-    Places {
-        level: usize,
-        add: f64,
-        cost_per_unit: f64,
-    },
+    Places { level: usize, add: f64, cost_per_unit: f64 },
 }
 
 impl Effect {

@@ -356,12 +356,7 @@ impl<const W: usize> PlaceQueue<W> {
     /// older. Writes the people admitted from each cell into `admitted`,
     /// and returns how many of them were already waiting and the share of
     /// the new that was admitted (the same in every cell), per lane.
-    pub fn admit(
-        &mut self,
-        spare: [f64; W],
-        new: &[[f64; W]],
-        admitted: &mut [[f64; W]],
-    ) -> ([f64; W], [f64; W]) {
+    pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]], admitted: &mut [[f64; W]]) -> ([f64; W], [f64; W]) {
         let bins = self.waiting.first().map_or(1, Vec::len);
         admitted.fill([0.0; W]);
         let mut new_share = [0.0; W];

@@ -461,6 +461,7 @@ fn build(raw: &Raw) -> Model {
         services,
         interventions,
         budgets: Vec::new(),
+        places: Vec::new(),
         domains: Vec::new(),
         evidence_scale: Default::default(),
         areas: Vec::new(),
@@ -484,7 +485,7 @@ fn with_scenario(model: &Model, name: &str, scenario_model: Model, plan: Vec<usi
 }
 
 /// The model with every effect neutral: relative risks and multipliers of
-/// 1, no capacity added.
+/// 1, no capacity or places added.
 fn neutralised(model: &Model) -> Model {
     let mut m = model.clone();
     for iv in &mut m.interventions {
@@ -492,7 +493,7 @@ fn neutralised(model: &Model) -> Model {
             match e {
                 Effect::Transition { relative_risk, .. } => *relative_risk = 1.0,
                 Effect::Service { multiplier, .. } => *multiplier = 1.0,
-                Effect::Capacity { add, .. } => *add = 0.0,
+                Effect::Capacity { add, .. } | Effect::Places { add, .. } => *add = 0.0,
             }
         }
     }

@@ -107,7 +107,12 @@ fn a_level_fills_at_its_closed_form_time_then_admits_exactly_its_exits() {
         let f = |which: PlaceFigure| place(&model, &t, k, 0, which);
         if n < full_at {
             let expected = lambda / mu * (1.0 - (1.0 - mu).powi(n as i32));
-            close(f(PlaceFigure::Occupied), expected, 1e-12, &format!("occupied, year {n}"));
+            close(
+                f(PlaceFigure::Occupied),
+                expected,
+                1e-12,
+                &format!("occupied, year {n}"),
+            );
             close(f(PlaceFigure::Admitted), lambda, 1e-12, &format!("admitted, year {n}"));
             assert_eq!(f(PlaceFigure::WaitingEnd), 0.0, "year {n}");
             assert_eq!(f(PlaceFigure::Full), 0.0, "year {n}");
@@ -115,7 +120,12 @@ fn a_level_fills_at_its_closed_form_time_then_admits_exactly_its_exits() {
             close(f(PlaceFigure::Occupied), places, 1e-12, &format!("occupied, year {n}"));
             assert_eq!(f(PlaceFigure::Full), 1.0, "year {n}");
             if n > full_at {
-                close(f(PlaceFigure::Admitted), mu * places, 1e-12, &format!("admitted, year {n}"));
+                close(
+                    f(PlaceFigure::Admitted),
+                    mu * places,
+                    1e-12,
+                    &format!("admitted, year {n}"),
+                );
             }
             queue += lambda - f(PlaceFigure::Admitted);
             close(f(PlaceFigure::WaitingEnd), queue, 1e-9, &format!("waiting, year {n}"));
@@ -204,8 +214,14 @@ fn places_that_never_bind_change_nothing() {
     let limited = parse(&fixture().replace("places = { 2025 = 300, 2029 = 320 }", "places = 1e12"));
     // Without the places, the intervention that adds to them, or its scenario.
     let text = fixture();
-    let (places, building) = (text.find("[[places]]").unwrap(), text.find("[[interventions]]").unwrap());
-    let (built, scenarios) = (text.find("[[interventions]]\nname = \"New care home\"").unwrap(), text.find("[[scenarios]]").unwrap());
+    let (places, building) = (
+        text.find("[[places]]").unwrap(),
+        text.find("[[interventions]]").unwrap(),
+    );
+    let (built, scenarios) = (
+        text.find("[[interventions]]\nname = \"New care home\"").unwrap(),
+        text.find("[[scenarios]]").unwrap(),
+    );
     let build = text.find("[[scenarios]]\nname = \"build\"").unwrap();
     let free = parse(&format!(
         "{}{}{}",
@@ -290,17 +306,29 @@ fn waiting_people_use_more_of_a_service_by_its_multiplier() {
     // matrix, so that only people at Frail move to the care home: finer
     // steps also move a few from Home through Frail within a step, and
     // they wait at Home.)
-    let text = fixture().replace("steps_per_year = 12", "steps_per_year = 1\ntransition_mode = \"annual_matrix\"");
+    let text = fixture().replace(
+        "steps_per_year = 12",
+        "steps_per_year = 1\ntransition_mode = \"annual_matrix\"",
+    );
     let model = parse(&text);
     let plain = parse(&text.replace("multiplier = 1.5 }", "multiplier = 1 }"));
     let (t, u) = (run(&model, &[]), run(&plain, &[]));
-    let admission = model.services.iter().position(|s| s.name == "Emergency admission").unwrap();
+    let admission = model
+        .services
+        .iter()
+        .position(|s| s.name == "Emergency admission")
+        .unwrap();
     let mut extra_seen = 0.0;
     for k in 0..t.years.len() {
         let extra = t.years[k].activity[admission] - u.years[k].activity[admission];
         let waiting_years = place(&model, &t, k, 0, PlaceFigure::WaitingYears);
         // People wait at Frail (use 0.4 a year) only.
-        close(extra, waiting_years * 0.4 * 0.5, 1e-9, &format!("extra admissions, {}", 2025 + k));
+        close(
+            extra,
+            waiting_years * 0.4 * 0.5,
+            1e-9,
+            &format!("extra admissions, {}", 2025 + k),
+        );
         extra_seen += extra;
     }
     assert!(extra_seen > 10.0);

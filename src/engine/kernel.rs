@@ -12,10 +12,10 @@
 
 use super::compile::MatrixCache;
 use super::guard::{guard, guard_cells};
+use super::places::PlacesWork;
 use super::step::{
     BandsStep, YearBandMajor, YearFlows, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
 };
-use super::places::PlacesWork;
 use super::supply::SupplyWork;
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
 use crate::model::{Effect, Model, Occupancy, Reach};

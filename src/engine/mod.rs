@@ -14,8 +14,8 @@ mod compile;
 mod expm;
 mod guard;
 mod kernel;
-mod step;
 mod places;
+mod step;
 mod supply;
 
 pub use compile::MatrixCache;

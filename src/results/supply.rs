@@ -266,8 +266,14 @@ fn place_rows(model: &Model, a: &SupplyAccounts, t: usize, push: &mut impl FnMut
         push(&|| format!("places:{name}"), Some(f(PlaceFigure::Places)));
         push(&|| format!("occupied:{name}"), Some(f(PlaceFigure::Occupied)));
         push(&|| format!("admitted:{name}"), Some(f(PlaceFigure::Admitted)));
-        push(&|| format!("waiting_for_place:{name}"), Some(f(PlaceFigure::WaitingEnd)));
-        push(&|| format!("place_mean_wait_weeks:{name}"), a.place_mean_wait_weeks(t, i));
+        push(
+            &|| format!("waiting_for_place:{name}"),
+            Some(f(PlaceFigure::WaitingEnd)),
+        );
+        push(
+            &|| format!("place_mean_wait_weeks:{name}"),
+            a.place_mean_wait_weeks(t, i),
+        );
         push(&|| format!("left_queue:{name}"), Some(f(PlaceFigure::LeftQueue)));
         let full = f(PlaceFigure::Full) > 0.0;
         push(&|| format!("full:{name}"), Some(f64::from(u8::from(full))));

@@ -258,7 +258,10 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
             limit.per_year = Series::constant(places);
             set.push(Target::Places { index, point });
         }
-        ParamPath::AddPlaces { intervention: name, level: lvl } => {
+        ParamPath::AddPlaces {
+            intervention: name,
+            level: lvl,
+        } => {
             let places = non_negative(value, "a number of places added")?;
             let i = intervention(model, name)?;
             let l = level(model, lvl)?;
