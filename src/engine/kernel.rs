@@ -589,7 +589,7 @@ impl<const W: usize> Work<W> {
             }
             // Moves into a full level held, and admissions to it.
             if places.on {
-                places.hold(model, matrices, ageing_share, x, next, ageing_out, dt);
+                places.hold(model, matrices, ageing_share, (x, next), ageing_out, dt);
             }
             // Net migration to or from the projection (nothing to do
             // without a projection or a recorded migration). Calibration can

@@ -162,7 +162,8 @@ impl<const W: usize> PlacesWork<W> {
         }
     }
 
-    /// After the step from `x` to `next` by `matrices` (entries added):
+    /// After the step from `x` to `next` by `matrices` (entries added; the
+    /// two as `people`):
     /// moves into each limited level taken back and admitted first come,
     /// first served (see the module's notes). `ageing_share[b]` is the
     /// share of band `b` that ages up a step; `ageing_out` (the year's, by
@@ -172,8 +173,7 @@ impl<const W: usize> PlacesWork<W> {
         model: &Model,
         matrices: &[Vec<[f64; W]>],
         ageing_share: &[f64],
-        x: &[[f64; W]],
-        next: &mut [[f64; W]],
+        (x, next): (&[[f64; W]], &mut [[f64; W]]),
         ageing_out: &mut [[f64; W]],
         dt: f64,
     ) {
