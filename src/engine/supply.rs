@@ -125,10 +125,19 @@ pub struct SupplyWork<const W: usize> {
     /// lane): `used[used_from[s]..used_from[s + 1]]` (the rest ask nothing).
     used: Vec<usize>,
     used_from: Vec<usize>,
-    /// This year's feedback: (service, effect, band, per lane 1 where the
-    /// band's `from` cell uses the service, else 0), for the bands where
-    /// some lane's does.
-    feedback_cells: Vec<(usize, usize, usize, [f64; W])>,
+    /// This year's feedback, for the bands where some lane's `from` cell
+    /// uses the service: each effect's cells, in the order of services,
+    /// effects and bands.
+    feedback_cells: Vec<FeedbackCell<W>>,
+    /// Every `while_unmet` effect: (service, `1 − RR`), in the order of
+    /// services and effects (`FeedbackCell::effect` indexes it).
+    feedback_effects: Vec<(usize, f64)>,
+    /// This step's factor over the folded one, `(1 − u·k) / (1 − u_year·k)`,
+    /// per effect, or `None` where the service's share is the folded one.
+    feedback_ratios: Vec<Option<[f64; W]>>,
+    /// The places in `transfers` this year's feedback moves people in,
+    /// in order, each once (only these are zeroed and read).
+    transfers_used: Vec<usize>,
     /// Per service, the step's demand from the people at its start, when
     /// known (the last step's demand from the people at its end).
     demand_start: Vec<Option<[f64; W]>>,
@@ -193,6 +202,16 @@ impl<const W: usize> SupplyWork<W> {
         self.bands_touched.resize(model.bands.len(), false);
         self.transfers.clear();
         self.transfers.resize(model.bands.len() * nl * nl, zero);
+        self.transfers_used.clear();
+        self.feedback_effects.clear();
+        for (s, service) in model.services.iter().enumerate() {
+            if let Some(capacity) = &service.capacity {
+                let effects = capacity.while_unmet.iter().map(|e| (s, 1.0 - e.relative_risk));
+                self.feedback_effects.extend(effects);
+            }
+        }
+        self.feedback_ratios.clear();
+        self.feedback_ratios.resize(self.feedback_effects.len(), None);
         self.year.clear();
         self.year.resize(ns * Figure::COUNT, zero);
     }
@@ -217,7 +236,6 @@ impl<const W: usize> SupplyWork<W> {
     ) {
         let zero = [0.0; W];
         self.year.fill(zero);
-        self.transfers.fill(zero);
         let cells = x.len();
         self.used.clear();
         self.used_from.clear();
@@ -255,17 +273,40 @@ impl<const W: usize> SupplyWork<W> {
         self.feedback_cells.clear();
         self.demand_start.clear();
         self.demand_start.resize(model.services.len(), None);
+        let mut effect = 0;
         for (s, service) in model.services.iter().enumerate() {
             let Some(capacity) = &service.capacity else { continue };
-            for (e, effect) in capacity.while_unmet.iter().enumerate() {
+            for unmet in &capacity.while_unmet {
                 for b in 0..model.bands.len() {
-                    let used = use_rate[s * cells + b * nl + effect.from];
+                    let used = use_rate[s * cells + b * nl + unmet.from];
                     if used.iter().any(|&u| u > 0.0) {
-                        let gate = used.map(|u| if u > 0.0 { 1.0 } else { 0.0 });
-                        self.feedback_cells.push((s, e, b, gate));
+                        self.feedback_cells.push(FeedbackCell {
+                            effect,
+                            from: b * nl + unmet.from,
+                            to: b * nl + unmet.to,
+                            band: b,
+                            share: unmet.from * (nl + 1) + unmet.to,
+                            gate: used.map(|u| if u > 0.0 { 1.0 } else { 0.0 }),
+                        });
                     }
                 }
+                effect += 1;
             }
+        }
+        // The year's moves start from nothing, where they can be.
+        for &t in &self.transfers_used {
+            self.transfers[t] = zero;
+        }
+        self.transfers_used.clear();
+        self.transfers_used.extend(
+            self.feedback_cells
+                .iter()
+                .map(|cell| cell.from * nl + cell.to - cell.band * nl),
+        );
+        self.transfers_used.sort_unstable();
+        self.transfers_used.dedup();
+        for &t in &self.transfers_used {
+            self.transfers[t] = zero;
         }
         for (s, service) in model.services.iter().enumerate() {
             let Some(capacity) = &service.capacity else { continue };
@@ -417,35 +458,38 @@ impl<const W: usize> SupplyWork<W> {
         x: &[[f64; W]],
         next: &mut [[f64; W]],
     ) {
-        let nl = model.levels.len();
-        let w = nl + 1;
-        for &(s, e, b, gate) in &self.feedback_cells {
+        // Each effect's ratio once a step (the same for all its cells).
+        let mut any = false;
+        for (ratio, &(s, k)) in self.feedback_ratios.iter_mut().zip(&self.feedback_effects) {
             let (u_step, u_year) = (self.unmet[s], self.unmet_year[s]);
-            if u_step == u_year {
+            *ratio = (u_step != u_year)
+                .then(|| std::array::from_fn(|lane| (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k)));
+            any |= ratio.is_some();
+        }
+        if !any {
+            return;
+        }
+        let nl = model.levels.len();
+        for cell in &self.feedback_cells {
+            let Some(ratio) = self.feedback_ratios[cell.effect] else {
                 continue;
-            }
-            let effect = &model.services[s]
-                .capacity
-                .as_ref()
-                .expect("a service with feedback has a capacity")
-                .while_unmet[e];
-            let k = 1.0 - effect.relative_risk;
-            let (from, to) = (b * nl + effect.from, b * nl + effect.to);
-            let share = matrices[b][effect.from * w + effect.to];
-            let moved = &mut self.transfers[(b * nl + effect.from) * nl + effect.to];
-            let (mut left, mut right) = (next[from], next[to]);
+            };
+            let share = matrices[cell.band][cell.share];
+            let gate = cell.gate;
+            let moved = &mut self.transfers[cell.from * nl + cell.to - cell.band * nl];
+            let (mut left, mut right) = (next[cell.from], next[cell.to]);
+            let people = x[cell.from];
             for lane in 0..W {
                 // (A lane whose cell does not use the service has gate 0.)
-                let ratio = (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k);
-                let amount = (x[from][lane] * share[lane] * (ratio - 1.0) * gate[lane])
+                let amount = (people[lane] * share[lane] * (ratio[lane] - 1.0) * gate[lane])
                     .min(left[lane])
                     .max(-right[lane]);
                 left[lane] -= amount;
                 right[lane] += amount;
                 moved[lane] += amount;
             }
-            next[from] = left;
-            next[to] = right;
+            next[cell.from] = left;
+            next[cell.to] = right;
         }
     }
 
@@ -480,28 +524,41 @@ impl<const W: usize> SupplyWork<W> {
             return;
         }
         let detail = !out.totals_only;
-        for b in 0..nb {
-            for from in 0..nl {
-                for to in 0..nl {
-                    let moved = self.transfers[(b * nl + from) * nl + to];
-                    if from == to || moved == [0.0; W] {
-                        continue;
-                    }
-                    let add = |v: &mut [f64; W]| {
-                        for lane in 0..W {
-                            v[lane] += moved[lane];
-                        }
-                    };
-                    add(&mut out.level_flows[(k * nl + from) * nl + to]);
-                    if detail {
-                        add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
-                        add(&mut out.moved_out[year_cells + b * nl + from]);
-                        add(&mut out.moved_in[year_cells + b * nl + to]);
-                    }
+        // (In the order of bands, levels from and levels to.)
+        for &t in &self.transfers_used {
+            let (b, from, to) = (t / (nl * nl), t / nl % nl, t % nl);
+            let moved = self.transfers[t];
+            if from == to || moved == [0.0; W] {
+                continue;
+            }
+            let add = |v: &mut [f64; W]| {
+                for lane in 0..W {
+                    v[lane] += moved[lane];
                 }
+            };
+            add(&mut out.level_flows[(k * nl + from) * nl + to]);
+            if detail {
+                add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
+                add(&mut out.moved_out[year_cells + b * nl + from]);
+                add(&mut out.moved_in[year_cells + b * nl + to]);
             }
         }
     }
+}
+
+/// One band's cells that a `while_unmet` effect moves people between.
+#[derive(Debug, Clone, Copy)]
+struct FeedbackCell<const W: usize> {
+    /// The effect's place in `SupplyWork::feedback_effects`.
+    effect: usize,
+    /// The cells people move from and to, and their band.
+    from: usize,
+    to: usize,
+    band: usize,
+    /// The `from → to` entry's place in the band's matrix.
+    share: usize,
+    /// Per lane 1 where the `from` cell uses the service, else 0.
+    gate: [f64; W],
 }
 
 /// The effects of the interventions in `plan` that add capacity to
