@@ -517,7 +517,6 @@ impl<const W: usize> Work<W> {
             matrices,
             entries_per_step,
             supply,
-            use_rate,
             ..
         } = self;
         // Without calibration each band's year depends only on its own
@@ -599,7 +598,7 @@ impl<const W: usize> Work<W> {
             }
             // The services serve the step's demand, from its person-years.
             if supply.on {
-                supply.serve(model, x, next, use_rate, dt);
+                supply.serve(model, x, next, dt);
             }
             std::mem::swap(x, next);
         }

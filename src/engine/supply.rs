@@ -125,6 +125,9 @@ pub struct SupplyWork<const W: usize> {
     /// lane): `used[used_from[s]..used_from[s + 1]]` (the rest ask nothing).
     used: Vec<usize>,
     used_from: Vec<usize>,
+    /// The use rates of the cells in `used`, in the same order (read
+    /// side by side with the people every step).
+    used_rates: Vec<[f64; W]>,
     /// This year's feedback, for the bands where some lane's `from` cell
     /// uses the service: each effect's cells, in the order of services,
     /// effects and bands.
@@ -239,14 +242,17 @@ impl<const W: usize> SupplyWork<W> {
         let cells = x.len();
         self.used.clear();
         self.used_from.clear();
+        self.used_rates.clear();
         for (s, service) in model.services.iter().enumerate() {
             self.used_from.push(self.used.len());
             if service.capacity.is_none() {
                 continue;
             }
             let rates = &use_rate[s * cells..(s + 1) * cells];
+            let from = self.used.len();
             self.used
                 .extend((0..cells).filter(|&c| rates[c].iter().any(|&r| r != 0.0)));
+            self.used_rates.extend(self.used[from..].iter().map(|&c| rates[c]));
             let mut per_year = params[layout.capacity(k, s)];
             for (i, n, scale) in capacity_effects(model, plan, s, year) {
                 let add = params[layout.effect(i, n)];
@@ -258,7 +264,8 @@ impl<const W: usize> SupplyWork<W> {
             self.capacity[s] = Some(per_step);
             self.year[s * Figure::COUNT + Figure::Capacity.index()] = per_year;
             if k == 0 {
-                let demand = own_demand(x, rates, &self.used[self.used_from[s]..], dt);
+                let from = self.used_from[s];
+                let demand = own_demand(x, &self.used[from..], &self.used_rates[from..], dt);
                 self.unmet[s] = std::array::from_fn(|lane| unmet_share(demand[lane] - per_step[lane], demand[lane]));
             }
         }
@@ -367,8 +374,7 @@ impl<const W: usize> SupplyWork<W> {
     /// demand sums to the year's person-years × use), served in diversion
     /// order, and the step's figures added to the year's. The step's unmet
     /// shares feed back from the next step on.
-    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], next: &[[f64; W]], use_rate: &[[f64; W]], dt: f64) {
-        let cells = model.cells();
+    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], next: &[[f64; W]], dt: f64) {
         let Self {
             order,
             involved,
@@ -381,6 +387,7 @@ impl<const W: usize> SupplyWork<W> {
             year,
             used,
             used_from,
+            used_rates,
             demand_start,
             ..
         } = self;
@@ -388,16 +395,16 @@ impl<const W: usize> SupplyWork<W> {
             // A service without a capacity serves its own demand as
             // activity does; here it is asked only what is diverted to it.
             *d = if capacity[s].is_some() {
-                let rates = &use_rate[s * cells..(s + 1) * cells];
-                let used = &used[used_from[s]..used_from[s + 1]];
+                let span = used_from[s]..used_from[s + 1];
+                let (used, rates) = (&used[span.clone()], &used_rates[span]);
                 match model.occupancy {
-                    Occupancy::Start => own_demand(x, rates, used, dt),
-                    Occupancy::End => own_demand(next, rates, used, dt),
+                    Occupancy::Start => own_demand(x, used, rates, dt),
+                    Occupancy::End => own_demand(next, used, rates, dt),
                     Occupancy::HalfCycle => {
                         // The step's start is the last step's end (within
                         // a year, whose use rates are one).
-                        let start = demand_start[s].unwrap_or_else(|| own_demand(x, rates, used, dt));
-                        let end = own_demand(next, rates, used, dt);
+                        let start = demand_start[s].unwrap_or_else(|| own_demand(x, used, rates, dt));
+                        let end = own_demand(next, used, rates, dt);
                         demand_start[s] = Some(end);
                         std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane]))
                     }
@@ -582,23 +589,23 @@ fn capacity_effects<'a>(
 }
 
 /// A step's demand for a service from the people `x` at its start: Σ
-/// over the cells that use it (`used`) of people × use (`rates`, by cell)
-/// × the step's length.
-fn own_demand<const W: usize>(x: &[[f64; W]], rates: &[[f64; W]], used: &[usize], dt: f64) -> [f64; W] {
+/// over the cells that use it (`used`) of people × use (`rates`, the
+/// cells' in the same order) × the step's length.
+fn own_demand<const W: usize>(x: &[[f64; W]], used: &[usize], rates: &[[f64; W]], dt: f64) -> [f64; W] {
     // Four chains of additions, so that one does not wait on another.
     let mut d = [[0.0; W]; 4];
-    let chunks = used.chunks_exact(4);
-    let rest = chunks.remainder();
-    for cells in chunks {
-        for (sum, &c) in d.iter_mut().zip(cells) {
-            let (people, rate) = (x[c], rates[c]);
+    let chunks = used.chunks_exact(4).zip(rates.chunks_exact(4));
+    let rest = used.len() / 4 * 4;
+    for (cells, cell_rates) in chunks {
+        for ((sum, &c), rate) in d.iter_mut().zip(cells).zip(cell_rates) {
+            let people = x[c];
             for lane in 0..W {
                 sum[lane] += people[lane] * rate[lane];
             }
         }
     }
-    for (sum, &c) in d.iter_mut().zip(rest) {
-        let (people, rate) = (x[c], rates[c]);
+    for ((sum, &c), rate) in d.iter_mut().zip(&used[rest..]).zip(&rates[rest..]) {
+        let people = x[c];
         for lane in 0..W {
             sum[lane] += people[lane] * rate[lane];
         }
