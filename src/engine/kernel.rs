@@ -133,7 +133,7 @@ impl<'a, const W: usize> Run<'a, W> {
             dt: 1.0 / steps as f64,
             last_band_closed: model.bands.last().is_some_and(|b| b.upper.is_some()),
             step_bands: bands_step_for::<W>(nl),
-            year_band_major: year_band_major_for::<W>(nl),
+            year_band_major: year_band_major_for::<W>(nl, model.services.iter().any(|s| s.capacity.is_some())),
             year_flows: year_flows_for::<W>(nl),
         }
     }
@@ -523,8 +523,10 @@ impl<const W: usize> Work<W> {
         // people and on what ages in from the band below, step by step: the
         // year runs band by band (each band's matrix and people stay in the
         // fastest memory for all its steps), the same operations in the same
-        // order per band and step as the step-by-step loop below.
-        let band_major = if calibrating || supply.on {
+        // order per band and step as the step-by-step loop below. (With
+        // capacities but no feedback people do not depend on the services,
+        // which serve each step after the year, from its recorded stocks.)
+        let band_major = if calibrating || supply.feedback {
             None
         } else {
             year_band_major
@@ -556,7 +558,11 @@ impl<const W: usize> Work<W> {
                 entries_per_step,
                 entries,
                 carries,
+                supply.year_stocks(),
             );
+            if supply.on {
+                supply.serve_year(model, dt);
+            }
         }
         for step in (0..steps).filter(|_| band_major.is_none()) {
             // Need transitions and exits, then ageing, band by band from the

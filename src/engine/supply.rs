@@ -148,6 +148,10 @@ pub struct SupplyWork<const W: usize> {
     transfers: Vec<[f64; W]>,
     /// This year's figures, per service × [`Figure`].
     year: Vec<[f64; W]>,
+    /// Without feedback, the stocks at each step's start and at the year's
+    /// end, step `t`'s from `t × cells` (the year runs band by band and the
+    /// services serve its steps after it); else empty.
+    stocks: Vec<[f64; W]>,
 }
 
 impl<const W: usize> SupplyWork<W> {
@@ -217,6 +221,29 @@ impl<const W: usize> SupplyWork<W> {
         self.feedback_ratios.resize(self.feedback_effects.len(), None);
         self.year.clear();
         self.year.resize(ns * Figure::COUNT, zero);
+        self.stocks.clear();
+        if !self.feedback {
+            let steps = model.steps_per_year as usize;
+            self.stocks.resize((steps + 1) * model.cells(), zero);
+        }
+    }
+
+    /// Room for a year's stocks, step by step, when the year runs band by
+    /// band (empty without capacities, or with feedback).
+    pub(super) fn year_stocks(&mut self) -> &mut [[f64; W]] {
+        &mut self.stocks
+    }
+
+    /// Each step's service after a year that ran band by band, from the
+    /// stocks it recorded: what [`Self::serve`] does after each step of the
+    /// step-by-step loop, on the same numbers.
+    pub(super) fn serve_year(&mut self, model: &Model, dt: f64) {
+        let cells = model.cells();
+        let stocks = std::mem::take(&mut self.stocks);
+        for (x, next) in stocks.chunks_exact(cells).zip(stocks.chunks_exact(cells).skip(1)) {
+            self.serve(model, x, next, dt);
+        }
+        self.stocks = stocks;
     }
 
     /// The start of year `k` (`year`): each capacity's value this year
