@@ -239,7 +239,6 @@ fn bands_year<const W: usize, const NL: usize, const P: usize, const RECORD: boo
     carries: &mut [[f64; W]],
     stocks: &mut [[f64; W]],
 ) {
-    let cells = x.len();
     let mut people: [[[f64; W]; NL]; P] = std::array::from_fn(|j| std::array::from_fn(|l| x[(first + j) * NL + l]));
     if RECORD {
         stocks[first * NL..(first + P) * NL].copy_from_slice(&x[first * NL..(first + P) * NL]);
@@ -248,8 +247,11 @@ fn bands_year<const W: usize, const NL: usize, const P: usize, const RECORD: boo
     let mut out = [[[0.0; W]; NL]; P];
     let m: [&[[f64; W]]; P] = std::array::from_fn(|j| &matrices[first + j][..]);
     let share: [f64; P] = std::array::from_fn(|j| ageing_share[first + j]);
-    for (step, carry) in carries.chunks_exact_mut(NL).enumerate() {
+    // A step of the bands in turn, the stocks after it written to `record`
+    // when there is one.
+    let mut step = |carry: &mut [[f64; W]], record: Option<&mut [[f64; W]]>| {
         let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
+        let mut record = record;
         for j in 0..P {
             let mut next = [[0.0; W]; NL];
             band_step::<W, NL>(m[j], &people[j], &mut next, carry, &mut out[j], &mut sum[j], share[j]);
@@ -259,11 +261,20 @@ fn bands_year<const W: usize, const NL: usize, const P: usize, const RECORD: boo
                     add_lanes(&mut added[l], entering[l]);
                 }
             }
-            if RECORD {
-                let at = (step + 1) * cells + (first + j) * NL;
-                stocks[at..at + NL].copy_from_slice(&next);
+            if let Some(record) = record.as_deref_mut() {
+                record[j * NL..(j + 1) * NL].copy_from_slice(&next);
             }
             people[j] = next;
+        }
+    };
+    if RECORD {
+        let rows = stocks.chunks_exact_mut(x.len()).skip(1);
+        for (carry, row) in carries.chunks_exact_mut(NL).zip(rows) {
+            step(carry, Some(&mut row[first * NL..(first + P) * NL]));
+        }
+    } else {
+        for carry in carries.chunks_exact_mut(NL) {
+            step(carry, None);
         }
     }
     for j in 0..P {
