@@ -152,6 +152,8 @@ pub struct SupplyWork<const W: usize> {
     /// end, step `t`'s from `t × cells` (the year runs band by band and the
     /// services serve its steps after it); else empty.
     stocks: Vec<[f64; W]>,
+    /// Per service, its own demand from the people in each of `stocks`.
+    own: Vec<[f64; W]>,
 }
 
 impl<const W: usize> SupplyWork<W> {
@@ -239,11 +241,36 @@ impl<const W: usize> SupplyWork<W> {
     /// step-by-step loop, on the same numbers.
     pub(super) fn serve_year(&mut self, model: &Model, dt: f64) {
         let cells = model.cells();
-        let stocks = std::mem::take(&mut self.stocks);
-        for (x, next) in stocks.chunks_exact(cells).zip(stocks.chunks_exact(cells).skip(1)) {
-            self.serve(model, x, next, dt);
+        let bounds = self.stocks.len() / cells;
+        // Each service's demand from the people at each step's start and
+        // at the year's end (worked out together, in the same operations as
+        // one at a time).
+        self.own.clear();
+        self.own.resize(model.services.len() * bounds, [0.0; W]);
+        for s in 0..model.services.len() {
+            if self.capacity[s].is_none() {
+                continue;
+            }
+            let span = self.used_from[s]..self.used_from[s + 1];
+            let (used, rates) = (&self.used[span.clone()], &self.used_rates[span]);
+            let own = &mut self.own[s * bounds..(s + 1) * bounds];
+            own_demands(&self.stocks, cells, used, rates, dt, own);
         }
-        self.stocks = stocks;
+        for step in 0..bounds - 1 {
+            for (s, d) in self.demand.iter_mut().enumerate() {
+                *d = if self.capacity[s].is_some() {
+                    let (start, end) = (self.own[s * bounds + step], self.own[s * bounds + step + 1]);
+                    match model.occupancy {
+                        Occupancy::Start => start,
+                        Occupancy::End => end,
+                        Occupancy::HalfCycle => std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane])),
+                    }
+                } else {
+                    [0.0; W]
+                };
+            }
+            self.serve_demand();
+        }
     }
 
     /// The start of year `k` (`year`): each capacity's value this year
@@ -403,15 +430,8 @@ impl<const W: usize> SupplyWork<W> {
     /// shares feed back from the next step on.
     pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], next: &[[f64; W]], dt: f64) {
         let Self {
-            order,
-            involved,
-            rules,
-            lists,
             capacity,
             demand,
-            steps,
-            unmet,
-            year,
             used,
             used_from,
             used_rates,
@@ -440,6 +460,25 @@ impl<const W: usize> SupplyWork<W> {
                 [0.0; W]
             };
         }
+        self.serve_demand();
+    }
+
+    /// The step's service of the demand in `self.demand` (each service's
+    /// own, the rest of its demand is diverted in here), in diversion
+    /// order, with the step's figures added to the year's.
+    fn serve_demand(&mut self) {
+        let Self {
+            order,
+            involved,
+            rules,
+            lists,
+            capacity,
+            demand,
+            steps,
+            unmet,
+            year,
+            ..
+        } = self;
         step_services(order, demand, capacity, rules, lists, steps);
         for (s, step) in steps.iter().enumerate() {
             if !involved[s] {
@@ -638,6 +677,53 @@ fn own_demand<const W: usize>(x: &[[f64; W]], used: &[usize], rates: &[[f64; W]]
         }
     }
     std::array::from_fn(|lane| ((d[0][lane] + d[1][lane]) + (d[2][lane] + d[3][lane])) * dt)
+}
+
+/// [`own_demand`] from each of the stocks one after another in `stocks`
+/// (`cells` each), into `out`: four stocks at a time, so that each cell's
+/// rate is read once for the four, each stock's sum in the same operations
+/// as alone.
+fn own_demands<const W: usize>(
+    stocks: &[[f64; W]],
+    cells: usize,
+    used: &[usize],
+    rates: &[[f64; W]],
+    dt: f64,
+    out: &mut [[f64; W]],
+) {
+    const AT_ONCE: usize = 4;
+    let whole = out.len() / AT_ONCE * AT_ONCE;
+    for (first, sums) in out[..whole].chunks_exact_mut(AT_ONCE).enumerate() {
+        let x: [&[[f64; W]]; AT_ONCE] =
+            std::array::from_fn(|j| &stocks[(first * AT_ONCE + j) * cells..(first * AT_ONCE + j + 1) * cells]);
+        let mut d = [[[0.0; W]; 4]; AT_ONCE];
+        let rest = used.len() / 4 * 4;
+        for (four, four_rates) in used[..rest].chunks_exact(4).zip(rates[..rest].chunks_exact(4)) {
+            for chain in 0..4 {
+                let (c, rate) = (four[chain], four_rates[chain]);
+                for j in 0..AT_ONCE {
+                    let people = x[j][c];
+                    for lane in 0..W {
+                        d[j][chain][lane] += people[lane] * rate[lane];
+                    }
+                }
+            }
+        }
+        for (chain, (&c, rate)) in used[rest..].iter().zip(&rates[rest..]).enumerate() {
+            for j in 0..AT_ONCE {
+                let people = x[j][c];
+                for lane in 0..W {
+                    d[j][chain][lane] += people[lane] * rate[lane];
+                }
+            }
+        }
+        for (sum, d) in sums.iter_mut().zip(&d) {
+            *sum = std::array::from_fn(|lane| ((d[0][lane] + d[1][lane]) + (d[2][lane] + d[3][lane])) * dt);
+        }
+    }
+    for (t, sum) in out.iter_mut().enumerate().skip(whole) {
+        *sum = own_demand(&stocks[t * cells..(t + 1) * cells], used, rates, dt);
+    }
 }
 
 /// The share of `demand` that `unmet` is, in [0, 1] (0 without demand).
