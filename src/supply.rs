@@ -179,23 +179,31 @@ impl<const W: usize> WaitingList<W> {
     /// split by `rule`, and its waiting share joins the list (bin 0).
     pub fn step(&mut self, demand: [f64; W], capacity: [f64; W], rule: &WhenFull) -> Step<W> {
         let mut out = Step::nothing_yet(demand);
-        for l in 0..W {
-            // Oldest first.
-            let mut left = capacity[l].max(0.0);
-            for bin in self.bins.iter_mut().rev() {
-                let take = bin[l].min(left);
+        // Lane by lane the same operations in the same order, with the
+        // lanes innermost so that they go together.
+        // Oldest first.
+        let mut left = capacity.map(|c| c.max(0.0));
+        for bin in self.bins.iter_mut().rev() {
+            for l in 0..W {
+                let take = bin[l].min(left[l]);
                 bin[l] -= take;
-                left -= take;
+                left[l] -= take;
                 out.served_from_list[l] += take;
             }
-            let new_served = demand[l].min(left);
+        }
+        for l in 0..W {
+            let new_served = demand[l].min(left[l]);
             out.served[l] = out.served_from_list[l] + new_served;
             out.unmet[l] = demand[l] - new_served;
-            for bin in self.bins.iter_mut() {
+        }
+        for bin in self.bins.iter_mut() {
+            for l in 0..W {
                 let gone = bin[l] * rule.renege_per_step;
                 bin[l] -= gone;
                 out.reneged[l] += gone;
             }
+        }
+        for l in 0..W {
             out.waited[l] = out.unmet[l] * rule.wait;
             out.diverted[l] = out.unmet[l] * rule.divert;
             out.lost[l] = out.unmet[l] * rule.lost;

@@ -693,8 +693,37 @@ use = {{ L2 = 0.5 }}
         Ok(())
     }
 
+    /// Without feedback a year runs band by band and the services serve
+    /// its steps after it, from the stocks it recorded: the same numbers,
+    /// bit for bit, as serving after each step of the step-by-step loop
+    /// (forced here by replaying a net migration of nobody).
+    fn band_by_band_serves_as_step_by_step(text: &str) -> Result<(), TestCaseError> {
+        let text: String = text
+            .lines()
+            .filter(|line| !line.starts_with("while_unmet"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let model = parse(&text);
+        let band_by_band = run(&model, &[]);
+        let nobody = vec![0.0; (model.horizon_years * model.steps_per_year) as usize * model.bands.len()];
+        let step_by_step = simulate(&model, &[], Calibration::Replay(&nobody)).unwrap();
+        prop_assert!(band_by_band == step_by_step);
+        Ok(())
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(48) })]
+
+        #[test]
+        fn without_feedback_the_band_by_band_year_serves_as_the_step_by_step_loop(
+            steps in prop::sample::select(vec![1u32, 4, 12]),
+            moves in prop::array::uniform4(0.01..0.4f64),
+            capacity in prop::array::uniform2(0.0..6000.0f64),
+            shares in prop::array::uniform2(shares()),
+            renege in 0.0..0.5f64,
+        ) {
+            band_by_band_serves_as_step_by_step(&model_text(steps, moves, capacity, shares, renege, [1.0; 2]))?;
+        }
 
         #[test]
         fn with_capacities_people_are_conserved_nothing_is_negative_and_lanes_agree(

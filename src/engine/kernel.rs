@@ -140,7 +140,7 @@ impl<'a, const W: usize> Run<'a, W> {
             dt: 1.0 / steps as f64,
             last_band_closed: model.bands.last().is_some_and(|b| b.upper.is_some()),
             step_bands: bands_step_for::<W>(nl),
-            year_band_major: year_band_major_for::<W>(nl),
+            year_band_major: year_band_major_for::<W>(nl, model.services.iter().any(|s| s.capacity.is_some())),
             year_flows: year_flows_for::<W>(nl),
         }
     }
@@ -527,15 +527,17 @@ impl<const W: usize> Work<W> {
             entries_per_step,
             supply,
             places,
-            use_rate,
             ..
         } = self;
         // Without calibration each band's year depends only on its own
         // people and on what ages in from the band below, step by step: the
         // year runs band by band (each band's matrix and people stay in the
         // fastest memory for all its steps), the same operations in the same
-        // order per band and step as the step-by-step loop below.
-        let band_major = if calibrating || supply.on || places.on {
+        // order per band and step as the step-by-step loop below. (With
+        // capacities but no feedback people do not depend on the services,
+        // which serve each step after the year, from its recorded stocks;
+        // a level with places holds people back step by step.)
+        let band_major = if calibrating || supply.feedback || places.on {
             None
         } else {
             year_band_major
@@ -567,7 +569,11 @@ impl<const W: usize> Work<W> {
                 entries_per_step,
                 entries,
                 carries,
+                supply.year_stocks(),
             );
+            if supply.on {
+                supply.serve_year(model, dt);
+            }
         }
         for step in (0..steps).filter(|_| band_major.is_none()) {
             // Need transitions and exits, then ageing, band by band from the
@@ -613,7 +619,7 @@ impl<const W: usize> Work<W> {
             }
             // The services serve the step's demand, from its person-years.
             if supply.on {
-                supply.serve(model, x, next, use_rate, dt);
+                supply.serve(model, x, next, dt);
             }
             std::mem::swap(x, next);
         }

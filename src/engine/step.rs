@@ -96,7 +96,9 @@ fn bands_step_any<const W: usize>(
 /// `x_sum` and ageing out `aged` (both written whole), each band's ageing
 /// share, the entries per step into the first band and their year sum
 /// `entries` (the first band's cells, written); `carries` is room for what
-/// ages out of a band at each step.
+/// ages out of a band at each step. The recording version also writes the
+/// stocks at each step's start and at the year's end into `stocks` (step
+/// `t`'s from `t × cells`); the other leaves it alone.
 pub(super) type YearBandMajor<const W: usize> = fn(
     matrices: &[Vec<[f64; W]>],
     x: &mut [[f64; W]],
@@ -106,12 +108,41 @@ pub(super) type YearBandMajor<const W: usize> = fn(
     entries_per_step: &[[f64; W]],
     entries: &mut [[f64; W]],
     carries: &mut [[f64; W]],
+    stocks: &mut [[f64; W]],
 );
 
 /// The band-by-band year for `nl` levels (1–8; none beyond, where the
-/// step-by-step loop serves).
-pub(super) fn year_band_major_for<const W: usize>(nl: usize) -> Option<YearBandMajor<W>> {
+/// step-by-step loop serves), recording each step's stocks or not.
+pub(super) fn year_band_major_for<const W: usize>(nl: usize, recording: bool) -> Option<YearBandMajor<W>> {
+    if recording {
+        return Some(by_levels!(nl, year_band_major_recording, return None));
+    }
     Some(by_levels!(nl, year_band_major, return None))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn year_band_major_recording<const W: usize, const NL: usize>(
+    matrices: &[Vec<[f64; W]>],
+    x: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+    entries_per_step: &[[f64; W]],
+    entries: &mut [[f64; W]],
+    carries: &mut [[f64; W]],
+    stocks: &mut [[f64; W]],
+) {
+    year_band_major_of::<W, NL, true>(
+        matrices,
+        x,
+        x_sum,
+        aged,
+        ageing_share,
+        entries_per_step,
+        entries,
+        carries,
+        stocks,
+    );
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -124,6 +155,36 @@ fn year_band_major<const W: usize, const NL: usize>(
     entries_per_step: &[[f64; W]],
     entries: &mut [[f64; W]],
     carries: &mut [[f64; W]],
+    stocks: &mut [[f64; W]],
+) {
+    year_band_major_of::<W, NL, false>(
+        matrices,
+        x,
+        x_sum,
+        aged,
+        ageing_share,
+        entries_per_step,
+        entries,
+        carries,
+        stocks,
+    );
+}
+
+/// The band-by-band year, recording each step's stocks in `stocks` when
+/// `RECORD` (a version each, so that the year without records is the code
+/// it always was).
+#[allow(clippy::too_many_arguments)]
+#[inline(always)]
+fn year_band_major_of<const W: usize, const NL: usize, const RECORD: bool>(
+    matrices: &[Vec<[f64; W]>],
+    x: &mut [[f64; W]],
+    x_sum: &mut [[f64; W]],
+    aged: &mut [[f64; W]],
+    ageing_share: &[f64],
+    entries_per_step: &[[f64; W]],
+    entries: &mut [[f64; W]],
+    carries: &mut [[f64; W]],
+    stocks: &mut [[f64; W]],
 ) {
     // Nothing ages into the first band.
     carries.fill([0.0; W]);
@@ -137,7 +198,7 @@ fn year_band_major<const W: usize, const NL: usize>(
     // alone. (`bands!(P, first)`: `bands_year` with this year's arguments.)
     macro_rules! bands {
         ($p:literal, $first:expr) => {
-            bands_year::<W, NL, $p>(
+            bands_year::<W, NL, $p, RECORD>(
                 $first,
                 matrices,
                 x,
@@ -147,6 +208,7 @@ fn year_band_major<const W: usize, const NL: usize>(
                 &entering,
                 &mut added,
                 carries,
+                stocks,
             )
         };
     }
@@ -161,10 +223,11 @@ fn year_band_major<const W: usize, const NL: usize>(
 }
 
 /// `P` bands from `first`, a year of steps with the bands' steps in turn
-/// (see [`year_band_major`]).
+/// (see [`year_band_major`]), the stocks after each step recorded when
+/// `RECORD`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn bands_year<const W: usize, const NL: usize, const P: usize>(
+fn bands_year<const W: usize, const NL: usize, const P: usize, const RECORD: bool>(
     first: usize,
     matrices: &[Vec<[f64; W]>],
     x: &mut [[f64; W]],
@@ -174,14 +237,21 @@ fn bands_year<const W: usize, const NL: usize, const P: usize>(
     entering: &[[f64; W]; NL],
     added: &mut [[f64; W]; NL],
     carries: &mut [[f64; W]],
+    stocks: &mut [[f64; W]],
 ) {
     let mut people: [[[f64; W]; NL]; P] = std::array::from_fn(|j| std::array::from_fn(|l| x[(first + j) * NL + l]));
+    if RECORD {
+        stocks[first * NL..(first + P) * NL].copy_from_slice(&x[first * NL..(first + P) * NL]);
+    }
     let mut sum = [[[0.0; W]; NL]; P];
     let mut out = [[[0.0; W]; NL]; P];
     let m: [&[[f64; W]]; P] = std::array::from_fn(|j| &matrices[first + j][..]);
     let share: [f64; P] = std::array::from_fn(|j| ageing_share[first + j]);
-    for carry in carries.chunks_exact_mut(NL) {
+    // A step of the bands in turn, the stocks after it written to `record`
+    // when there is one.
+    let mut step = |carry: &mut [[f64; W]], record: Option<&mut [[f64; W]]>| {
         let carry: &mut [[f64; W]; NL] = carry.try_into().expect("a step's carry is one band's levels");
+        let mut record = record;
         for j in 0..P {
             let mut next = [[0.0; W]; NL];
             band_step::<W, NL>(m[j], &people[j], &mut next, carry, &mut out[j], &mut sum[j], share[j]);
@@ -191,7 +261,20 @@ fn bands_year<const W: usize, const NL: usize, const P: usize>(
                     add_lanes(&mut added[l], entering[l]);
                 }
             }
+            if let Some(record) = record.as_deref_mut() {
+                record[j * NL..(j + 1) * NL].copy_from_slice(&next);
+            }
             people[j] = next;
+        }
+    };
+    if RECORD {
+        let rows = stocks.chunks_exact_mut(x.len()).skip(1);
+        for (carry, row) in carries.chunks_exact_mut(NL).zip(rows) {
+            step(carry, Some(&mut row[first * NL..(first + P) * NL]));
+        }
+    } else {
+        for carry in carries.chunks_exact_mut(NL) {
+            step(carry, None);
         }
     }
     for j in 0..P {

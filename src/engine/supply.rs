@@ -125,10 +125,22 @@ pub struct SupplyWork<const W: usize> {
     /// lane): `used[used_from[s]..used_from[s + 1]]` (the rest ask nothing).
     used: Vec<usize>,
     used_from: Vec<usize>,
-    /// This year's feedback: (service, effect, band, per lane 1 where the
-    /// band's `from` cell uses the service, else 0), for the bands where
-    /// some lane's does.
-    feedback_cells: Vec<(usize, usize, usize, [f64; W])>,
+    /// The use rates of the cells in `used`, in the same order (read
+    /// side by side with the people every step).
+    used_rates: Vec<[f64; W]>,
+    /// This year's feedback, for the bands where some lane's `from` cell
+    /// uses the service: each effect's cells, in the order of services,
+    /// effects and bands.
+    feedback_cells: Vec<FeedbackCell<W>>,
+    /// Every `while_unmet` effect: (service, `1 − RR`), in the order of
+    /// services and effects (`FeedbackCell::effect` indexes it).
+    feedback_effects: Vec<(usize, f64)>,
+    /// This step's factor over the folded one, `(1 − u·k) / (1 − u_year·k)`,
+    /// per effect, or `None` where the service's share is the folded one.
+    feedback_ratios: Vec<Option<[f64; W]>>,
+    /// The places in `transfers` this year's feedback moves people in,
+    /// in order, each once (only these are zeroed and read).
+    transfers_used: Vec<usize>,
     /// Per service, the step's demand from the people at its start, when
     /// known (the last step's demand from the people at its end).
     demand_start: Vec<Option<[f64; W]>>,
@@ -136,6 +148,12 @@ pub struct SupplyWork<const W: usize> {
     transfers: Vec<[f64; W]>,
     /// This year's figures, per service × [`Figure`].
     year: Vec<[f64; W]>,
+    /// Without feedback, the stocks at each step's start and at the year's
+    /// end, step `t`'s from `t × cells` (the year runs band by band and the
+    /// services serve its steps after it); else empty.
+    stocks: Vec<[f64; W]>,
+    /// Per service, its own demand from the people in each of `stocks`.
+    own: Vec<[f64; W]>,
 }
 
 impl<const W: usize> SupplyWork<W> {
@@ -193,8 +211,66 @@ impl<const W: usize> SupplyWork<W> {
         self.bands_touched.resize(model.bands.len(), false);
         self.transfers.clear();
         self.transfers.resize(model.bands.len() * nl * nl, zero);
+        self.transfers_used.clear();
+        self.feedback_effects.clear();
+        for (s, service) in model.services.iter().enumerate() {
+            if let Some(capacity) = &service.capacity {
+                let effects = capacity.while_unmet.iter().map(|e| (s, 1.0 - e.relative_risk));
+                self.feedback_effects.extend(effects);
+            }
+        }
+        self.feedback_ratios.clear();
+        self.feedback_ratios.resize(self.feedback_effects.len(), None);
         self.year.clear();
         self.year.resize(ns * Figure::COUNT, zero);
+        self.stocks.clear();
+        if !self.feedback {
+            let steps = model.steps_per_year as usize;
+            self.stocks.resize((steps + 1) * model.cells(), zero);
+        }
+    }
+
+    /// Room for a year's stocks, step by step, when the year runs band by
+    /// band (empty without capacities, or with feedback).
+    pub(super) fn year_stocks(&mut self) -> &mut [[f64; W]] {
+        &mut self.stocks
+    }
+
+    /// Each step's service after a year that ran band by band, from the
+    /// stocks it recorded: what [`Self::serve`] does after each step of the
+    /// step-by-step loop, on the same numbers.
+    pub(super) fn serve_year(&mut self, model: &Model, dt: f64) {
+        let cells = model.cells();
+        let bounds = self.stocks.len() / cells;
+        // Each service's demand from the people at each step's start and
+        // at the year's end (worked out together, in the same operations as
+        // one at a time).
+        self.own.clear();
+        self.own.resize(model.services.len() * bounds, [0.0; W]);
+        for s in 0..model.services.len() {
+            if self.capacity[s].is_none() {
+                continue;
+            }
+            let span = self.used_from[s]..self.used_from[s + 1];
+            let (used, rates) = (&self.used[span.clone()], &self.used_rates[span]);
+            let own = &mut self.own[s * bounds..(s + 1) * bounds];
+            own_demands(&self.stocks, cells, used, rates, dt, own);
+        }
+        for step in 0..bounds - 1 {
+            for (s, d) in self.demand.iter_mut().enumerate() {
+                *d = if self.capacity[s].is_some() {
+                    let (start, end) = (self.own[s * bounds + step], self.own[s * bounds + step + 1]);
+                    match model.occupancy {
+                        Occupancy::Start => start,
+                        Occupancy::End => end,
+                        Occupancy::HalfCycle => std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane])),
+                    }
+                } else {
+                    [0.0; W]
+                };
+            }
+            self.serve_demand();
+        }
     }
 
     /// The start of year `k` (`year`): each capacity's value this year
@@ -217,18 +293,20 @@ impl<const W: usize> SupplyWork<W> {
     ) {
         let zero = [0.0; W];
         self.year.fill(zero);
-        self.transfers.fill(zero);
         let cells = x.len();
         self.used.clear();
         self.used_from.clear();
+        self.used_rates.clear();
         for (s, service) in model.services.iter().enumerate() {
             self.used_from.push(self.used.len());
             if service.capacity.is_none() {
                 continue;
             }
             let rates = &use_rate[s * cells..(s + 1) * cells];
+            let from = self.used.len();
             self.used
                 .extend((0..cells).filter(|&c| rates[c].iter().any(|&r| r != 0.0)));
+            self.used_rates.extend(self.used[from..].iter().map(|&c| rates[c]));
             let mut per_year = params[layout.capacity(k, s)];
             for (i, n, scale) in capacity_effects(model, plan, s, year) {
                 let add = params[layout.effect(i, n)];
@@ -240,7 +318,8 @@ impl<const W: usize> SupplyWork<W> {
             self.capacity[s] = Some(per_step);
             self.year[s * Figure::COUNT + Figure::Capacity.index()] = per_year;
             if k == 0 {
-                let demand = own_demand(x, rates, &self.used[self.used_from[s]..], dt);
+                let from = self.used_from[s];
+                let demand = own_demand(x, &self.used[from..], &self.used_rates[from..], dt);
                 self.unmet[s] = std::array::from_fn(|lane| unmet_share(demand[lane] - per_step[lane], demand[lane]));
             }
         }
@@ -255,17 +334,40 @@ impl<const W: usize> SupplyWork<W> {
         self.feedback_cells.clear();
         self.demand_start.clear();
         self.demand_start.resize(model.services.len(), None);
+        let mut effect = 0;
         for (s, service) in model.services.iter().enumerate() {
             let Some(capacity) = &service.capacity else { continue };
-            for (e, effect) in capacity.while_unmet.iter().enumerate() {
+            for unmet in &capacity.while_unmet {
                 for b in 0..model.bands.len() {
-                    let used = use_rate[s * cells + b * nl + effect.from];
+                    let used = use_rate[s * cells + b * nl + unmet.from];
                     if used.iter().any(|&u| u > 0.0) {
-                        let gate = used.map(|u| if u > 0.0 { 1.0 } else { 0.0 });
-                        self.feedback_cells.push((s, e, b, gate));
+                        self.feedback_cells.push(FeedbackCell {
+                            effect,
+                            from: b * nl + unmet.from,
+                            to: b * nl + unmet.to,
+                            band: b,
+                            share: unmet.from * (nl + 1) + unmet.to,
+                            gate: used.map(|u| if u > 0.0 { 1.0 } else { 0.0 }),
+                        });
                     }
                 }
+                effect += 1;
             }
+        }
+        // The year's moves start from nothing, where they can be.
+        for &t in &self.transfers_used {
+            self.transfers[t] = zero;
+        }
+        self.transfers_used.clear();
+        self.transfers_used.extend(
+            self.feedback_cells
+                .iter()
+                .map(|cell| cell.from * nl + cell.to - cell.band * nl),
+        );
+        self.transfers_used.sort_unstable();
+        self.transfers_used.dedup();
+        for &t in &self.transfers_used {
+            self.transfers[t] = zero;
         }
         for (s, service) in model.services.iter().enumerate() {
             let Some(capacity) = &service.capacity else { continue };
@@ -326,8 +428,45 @@ impl<const W: usize> SupplyWork<W> {
     /// demand sums to the year's person-years × use), served in diversion
     /// order, and the step's figures added to the year's. The step's unmet
     /// shares feed back from the next step on.
-    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], next: &[[f64; W]], use_rate: &[[f64; W]], dt: f64) {
-        let cells = model.cells();
+    pub(super) fn serve(&mut self, model: &Model, x: &[[f64; W]], next: &[[f64; W]], dt: f64) {
+        let Self {
+            capacity,
+            demand,
+            used,
+            used_from,
+            used_rates,
+            demand_start,
+            ..
+        } = self;
+        for (s, d) in demand.iter_mut().enumerate() {
+            // A service without a capacity serves its own demand as
+            // activity does; here it is asked only what is diverted to it.
+            *d = if capacity[s].is_some() {
+                let span = used_from[s]..used_from[s + 1];
+                let (used, rates) = (&used[span.clone()], &used_rates[span]);
+                match model.occupancy {
+                    Occupancy::Start => own_demand(x, used, rates, dt),
+                    Occupancy::End => own_demand(next, used, rates, dt),
+                    Occupancy::HalfCycle => {
+                        // The step's start is the last step's end (within
+                        // a year, whose use rates are one).
+                        let start = demand_start[s].unwrap_or_else(|| own_demand(x, used, rates, dt));
+                        let end = own_demand(next, used, rates, dt);
+                        demand_start[s] = Some(end);
+                        std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane]))
+                    }
+                }
+            } else {
+                [0.0; W]
+            };
+        }
+        self.serve_demand();
+    }
+
+    /// The step's service of the demand in `self.demand` (each service's
+    /// own, the rest of its demand is diverted in here), in diversion
+    /// order, with the step's figures added to the year's.
+    fn serve_demand(&mut self) {
         let Self {
             order,
             involved,
@@ -338,33 +477,8 @@ impl<const W: usize> SupplyWork<W> {
             steps,
             unmet,
             year,
-            used,
-            used_from,
-            demand_start,
             ..
         } = self;
-        for (s, d) in demand.iter_mut().enumerate() {
-            // A service without a capacity serves its own demand as
-            // activity does; here it is asked only what is diverted to it.
-            *d = if capacity[s].is_some() {
-                let rates = &use_rate[s * cells..(s + 1) * cells];
-                let used = &used[used_from[s]..used_from[s + 1]];
-                match model.occupancy {
-                    Occupancy::Start => own_demand(x, rates, used, dt),
-                    Occupancy::End => own_demand(next, rates, used, dt),
-                    Occupancy::HalfCycle => {
-                        // The step's start is the last step's end (within
-                        // a year, whose use rates are one).
-                        let start = demand_start[s].unwrap_or_else(|| own_demand(x, rates, used, dt));
-                        let end = own_demand(next, rates, used, dt);
-                        demand_start[s] = Some(end);
-                        std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane]))
-                    }
-                }
-            } else {
-                [0.0; W]
-            };
-        }
         step_services(order, demand, capacity, rules, lists, steps);
         for (s, step) in steps.iter().enumerate() {
             if !involved[s] {
@@ -417,35 +531,38 @@ impl<const W: usize> SupplyWork<W> {
         x: &[[f64; W]],
         next: &mut [[f64; W]],
     ) {
-        let nl = model.levels.len();
-        let w = nl + 1;
-        for &(s, e, b, gate) in &self.feedback_cells {
+        // Each effect's ratio once a step (the same for all its cells).
+        let mut any = false;
+        for (ratio, &(s, k)) in self.feedback_ratios.iter_mut().zip(&self.feedback_effects) {
             let (u_step, u_year) = (self.unmet[s], self.unmet_year[s]);
-            if u_step == u_year {
+            *ratio = (u_step != u_year)
+                .then(|| std::array::from_fn(|lane| (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k)));
+            any |= ratio.is_some();
+        }
+        if !any {
+            return;
+        }
+        let nl = model.levels.len();
+        for cell in &self.feedback_cells {
+            let Some(ratio) = self.feedback_ratios[cell.effect] else {
                 continue;
-            }
-            let effect = &model.services[s]
-                .capacity
-                .as_ref()
-                .expect("a service with feedback has a capacity")
-                .while_unmet[e];
-            let k = 1.0 - effect.relative_risk;
-            let (from, to) = (b * nl + effect.from, b * nl + effect.to);
-            let share = matrices[b][effect.from * w + effect.to];
-            let moved = &mut self.transfers[(b * nl + effect.from) * nl + effect.to];
-            let (mut left, mut right) = (next[from], next[to]);
+            };
+            let share = matrices[cell.band][cell.share];
+            let gate = cell.gate;
+            let moved = &mut self.transfers[cell.from * nl + cell.to - cell.band * nl];
+            let (mut left, mut right) = (next[cell.from], next[cell.to]);
+            let people = x[cell.from];
             for lane in 0..W {
                 // (A lane whose cell does not use the service has gate 0.)
-                let ratio = (1.0 - u_step[lane] * k) / (1.0 - u_year[lane] * k);
-                let amount = (x[from][lane] * share[lane] * (ratio - 1.0) * gate[lane])
+                let amount = (people[lane] * share[lane] * (ratio[lane] - 1.0) * gate[lane])
                     .min(left[lane])
                     .max(-right[lane]);
                 left[lane] -= amount;
                 right[lane] += amount;
                 moved[lane] += amount;
             }
-            next[from] = left;
-            next[to] = right;
+            next[cell.from] = left;
+            next[cell.to] = right;
         }
     }
 
@@ -480,28 +597,41 @@ impl<const W: usize> SupplyWork<W> {
             return;
         }
         let detail = !out.totals_only;
-        for b in 0..nb {
-            for from in 0..nl {
-                for to in 0..nl {
-                    let moved = self.transfers[(b * nl + from) * nl + to];
-                    if from == to || moved == [0.0; W] {
-                        continue;
-                    }
-                    let add = |v: &mut [f64; W]| {
-                        for lane in 0..W {
-                            v[lane] += moved[lane];
-                        }
-                    };
-                    add(&mut out.level_flows[(k * nl + from) * nl + to]);
-                    if detail {
-                        add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
-                        add(&mut out.moved_out[year_cells + b * nl + from]);
-                        add(&mut out.moved_in[year_cells + b * nl + to]);
-                    }
+        // (In the order of bands, levels from and levels to.)
+        for &t in &self.transfers_used {
+            let (b, from, to) = (t / (nl * nl), t / nl % nl, t % nl);
+            let moved = self.transfers[t];
+            if from == to || moved == [0.0; W] {
+                continue;
+            }
+            let add = |v: &mut [f64; W]| {
+                for lane in 0..W {
+                    v[lane] += moved[lane];
                 }
+            };
+            add(&mut out.level_flows[(k * nl + from) * nl + to]);
+            if detail {
+                add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
+                add(&mut out.moved_out[year_cells + b * nl + from]);
+                add(&mut out.moved_in[year_cells + b * nl + to]);
             }
         }
     }
+}
+
+/// One band's cells that a `while_unmet` effect moves people between.
+#[derive(Debug, Clone, Copy)]
+struct FeedbackCell<const W: usize> {
+    /// The effect's place in `SupplyWork::feedback_effects`.
+    effect: usize,
+    /// The cells people move from and to, and their band.
+    from: usize,
+    to: usize,
+    band: usize,
+    /// The `from → to` entry's place in the band's matrix.
+    share: usize,
+    /// Per lane 1 where the `from` cell uses the service, else 0.
+    gate: [f64; W],
 }
 
 /// The effects of the interventions in `plan` that add capacity to
@@ -525,28 +655,75 @@ fn capacity_effects<'a>(
 }
 
 /// A step's demand for a service from the people `x` at its start: Σ
-/// over the cells that use it (`used`) of people × use (`rates`, by cell)
-/// × the step's length.
-fn own_demand<const W: usize>(x: &[[f64; W]], rates: &[[f64; W]], used: &[usize], dt: f64) -> [f64; W] {
+/// over the cells that use it (`used`) of people × use (`rates`, the
+/// cells' in the same order) × the step's length.
+fn own_demand<const W: usize>(x: &[[f64; W]], used: &[usize], rates: &[[f64; W]], dt: f64) -> [f64; W] {
     // Four chains of additions, so that one does not wait on another.
     let mut d = [[0.0; W]; 4];
-    let chunks = used.chunks_exact(4);
-    let rest = chunks.remainder();
-    for cells in chunks {
-        for (sum, &c) in d.iter_mut().zip(cells) {
-            let (people, rate) = (x[c], rates[c]);
+    let chunks = used.chunks_exact(4).zip(rates.chunks_exact(4));
+    let rest = used.len() / 4 * 4;
+    for (cells, cell_rates) in chunks {
+        for ((sum, &c), rate) in d.iter_mut().zip(cells).zip(cell_rates) {
+            let people = x[c];
             for lane in 0..W {
                 sum[lane] += people[lane] * rate[lane];
             }
         }
     }
-    for (sum, &c) in d.iter_mut().zip(rest) {
-        let (people, rate) = (x[c], rates[c]);
+    for ((sum, &c), rate) in d.iter_mut().zip(&used[rest..]).zip(&rates[rest..]) {
+        let people = x[c];
         for lane in 0..W {
             sum[lane] += people[lane] * rate[lane];
         }
     }
     std::array::from_fn(|lane| ((d[0][lane] + d[1][lane]) + (d[2][lane] + d[3][lane])) * dt)
+}
+
+/// [`own_demand`] from each of the stocks one after another in `stocks`
+/// (`cells` each), into `out`: four stocks at a time, so that each cell's
+/// rate is read once for the four, each stock's sum in the same operations
+/// as alone.
+fn own_demands<const W: usize>(
+    stocks: &[[f64; W]],
+    cells: usize,
+    used: &[usize],
+    rates: &[[f64; W]],
+    dt: f64,
+    out: &mut [[f64; W]],
+) {
+    const AT_ONCE: usize = 4;
+    let whole = out.len() / AT_ONCE * AT_ONCE;
+    for (first, sums) in out[..whole].chunks_exact_mut(AT_ONCE).enumerate() {
+        let x: [&[[f64; W]]; AT_ONCE] =
+            std::array::from_fn(|j| &stocks[(first * AT_ONCE + j) * cells..(first * AT_ONCE + j + 1) * cells]);
+        let mut d = [[[0.0; W]; 4]; AT_ONCE];
+        let rest = used.len() / 4 * 4;
+        for (four, four_rates) in used[..rest].chunks_exact(4).zip(rates[..rest].chunks_exact(4)) {
+            for chain in 0..4 {
+                let (c, rate) = (four[chain], four_rates[chain]);
+                for j in 0..AT_ONCE {
+                    let people = x[j][c];
+                    for lane in 0..W {
+                        d[j][chain][lane] += people[lane] * rate[lane];
+                    }
+                }
+            }
+        }
+        for (chain, (&c, rate)) in used[rest..].iter().zip(&rates[rest..]).enumerate() {
+            for j in 0..AT_ONCE {
+                let people = x[j][c];
+                for lane in 0..W {
+                    d[j][chain][lane] += people[lane] * rate[lane];
+                }
+            }
+        }
+        for (sum, d) in sums.iter_mut().zip(&d) {
+            *sum = std::array::from_fn(|lane| ((d[0][lane] + d[1][lane]) + (d[2][lane] + d[3][lane])) * dt);
+        }
+    }
+    for (t, sum) in out.iter_mut().enumerate().skip(whole) {
+        *sum = own_demand(&stocks[t * cells..(t + 1) * cells], used, rates, dt);
+    }
 }
 
 /// The share of `demand` that `unmet` is, in [0, 1] (0 without demand).
