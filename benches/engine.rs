@@ -22,12 +22,24 @@ fn engine(c: &mut Criterion) {
         "scenarios/older-people.toml",
         "scenarios/early-years.toml",
         "scenarios/bench-national.toml",
+        "scenarios/bench-national-capacity.toml",
     ] {
         let model = load(file);
         let stem = Path::new(file).file_stem().unwrap().to_string_lossy().into_owned();
         c.bench_function(&format!("{stem}: one trajectory (kernel)"), |b| {
             b.iter(|| simulate(black_box(&model), &[], Calibration::ToProjection).unwrap())
         });
+        if model.services.iter().any(|s| s.capacity.is_some()) {
+            // The same capacities without their feedback to people: the
+            // year runs band by band and the services serve after it.
+            let mut open_loop = model.clone();
+            for capacity in open_loop.services.iter_mut().filter_map(|s| s.capacity.as_mut()) {
+                capacity.while_unmet.clear();
+            }
+            c.bench_function(&format!("{stem}, no feedback: one trajectory (kernel)"), |b| {
+                b.iter(|| simulate(black_box(&open_loop), &[], Calibration::ToProjection).unwrap())
+            });
+        }
         c.bench_function(&format!("{stem}: all futures with accounts"), |b| {
             b.iter(|| {
                 let futures = run_futures(black_box(&model), &[]).unwrap();
