@@ -388,9 +388,14 @@ impl<const W: usize> SupplyWork<W> {
             if !moved {
                 continue;
             }
-            for &c in &self.used[self.used_from[s]..self.used_from[s + 1]] {
-                if capacity.while_unmet.iter().any(|e| e.from == c % nl) {
-                    self.bands_touched[c / nl] = true;
+            // The bands whose `from` cell of an effect uses the service (in
+            // some lane).
+            let rates = &use_rate[s * cells..(s + 1) * cells];
+            for effect in &capacity.while_unmet {
+                for (b, touched) in self.bands_touched.iter_mut().enumerate() {
+                    if rates[b * nl + effect.from].iter().any(|&r| r != 0.0) {
+                        *touched = true;
+                    }
                 }
             }
         }
