@@ -1,9 +1,11 @@
-//! The supply side in the year loop (README, "The supply side"). A model
-//! with any capacity runs step by step; at the end of each step every
-//! service with a capacity serves its waiting list and then the step's new
-//! demand (its person-years × use) up to the step's capacity, and what it
-//! cannot serve waits, is diverted or is lost
-//! ([`crate::supply::step_services`]). Spend is on what is served.
+//! The supply side in the year loop (README, "The supply side"). At the
+//! end of each step every service with a capacity serves its waiting list
+//! and then the step's new demand (its person-years × use) up to the step's
+//! capacity, and what it cannot serve waits, is diverted or is lost
+//! ([`crate::supply::step_services`]). Spend is on what is served. A model
+//! with feedback runs step by step, as people depend on the services;
+//! without feedback a year runs band by band, recording each step's
+//! stocks, and the services serve its steps after it, on the same numbers.
 //!
 //! The unmet share `u` of a service's demand feeds back to people: its
 //! `while_unmet` relative risks multiply their transitions by
@@ -386,9 +388,14 @@ impl<const W: usize> SupplyWork<W> {
             if !moved {
                 continue;
             }
-            for &c in &self.used[self.used_from[s]..self.used_from[s + 1]] {
-                if capacity.while_unmet.iter().any(|e| e.from == c % nl) {
-                    self.bands_touched[c / nl] = true;
+            // The bands whose `from` cell of an effect uses the service (in
+            // some lane).
+            let rates = &use_rate[s * cells..(s + 1) * cells];
+            for effect in &capacity.while_unmet {
+                for (b, touched) in self.bands_touched.iter_mut().enumerate() {
+                    if rates[b * nl + effect.from].iter().any(|&r| r != 0.0) {
+                        *touched = true;
+                    }
                 }
             }
         }
