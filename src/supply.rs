@@ -330,8 +330,14 @@ impl<const W: usize> PlaceQueue<W> {
 
     /// People waiting, per lane.
     pub fn total(&self) -> [f64; W] {
-        let per_cell: Vec<[f64; W]> = (0..self.waiting.len()).map(|c| self.in_cell(c)).collect();
-        sum_bins(&per_cell)
+        let mut t = [0.0; W];
+        for c in 0..self.waiting.len() {
+            let cell = self.in_cell(c);
+            for l in 0..W {
+                t[l] += cell[l];
+            }
+        }
+        t
     }
 
     /// A share of those waiting in `cell` leaves the queue (they died,

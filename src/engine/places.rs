@@ -332,38 +332,8 @@ impl<const W: usize> PlacesWork<W> {
                 }
             }
         }
-        add_moves(&self.moves, (k, nb, nl), year_cells, out);
-    }
-}
-
-/// Adds a year's moves between levels (`moves[(band * nl + from) * nl +
-/// to]`, beyond those the matrices give) to year `k`'s flows.
-pub(super) fn add_moves<const W: usize>(
-    moves: &[[f64; W]],
-    (k, nb, nl): (usize, usize, usize),
-    year_cells: usize,
-    out: &mut LaneTrajectory<W>,
-) {
-    let detail = !out.totals_only;
-    for b in 0..nb {
-        for from in 0..nl {
-            for to in 0..nl {
-                let moved = moves[(b * nl + from) * nl + to];
-                if from == to || moved == [0.0; W] {
-                    continue;
-                }
-                let add = |v: &mut [f64; W]| {
-                    for lane in 0..W {
-                        v[lane] += moved[lane];
-                    }
-                };
-                add(&mut out.level_flows[(k * nl + from) * nl + to]);
-                if detail {
-                    add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
-                    add(&mut out.moved_out[year_cells + b * nl + from]);
-                    add(&mut out.moved_in[year_cells + b * nl + to]);
-                }
-            }
+        for (index, &moved) in self.moves.iter().enumerate() {
+            super::supply::add_move(out, (k, nb, nl), year_cells, index, moved);
         }
     }
 }

@@ -603,26 +603,37 @@ impl<const W: usize> SupplyWork<W> {
         if !self.feedback {
             return;
         }
-        let detail = !out.totals_only;
         // (In the order of bands, levels from and levels to.)
         for &t in &self.transfers_used {
-            let (b, from, to) = (t / (nl * nl), t / nl % nl, t % nl);
-            let moved = self.transfers[t];
-            if from == to || moved == [0.0; W] {
-                continue;
-            }
-            let add = |v: &mut [f64; W]| {
-                for lane in 0..W {
-                    v[lane] += moved[lane];
-                }
-            };
-            add(&mut out.level_flows[(k * nl + from) * nl + to]);
-            if detail {
-                add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
-                add(&mut out.moved_out[year_cells + b * nl + from]);
-                add(&mut out.moved_in[year_cells + b * nl + to]);
-            }
+            add_move(out, (k, nb, nl), year_cells, t, self.transfers[t]);
         }
+    }
+}
+
+/// Adds `moved` people, beyond those the matrices moved, to year `k`'s
+/// flows for the move `index = (band * nl + from) * nl + to` (nothing for
+/// a level to itself); `year_cells` is the year's first cell.
+pub(super) fn add_move<const W: usize>(
+    out: &mut LaneTrajectory<W>,
+    (k, nb, nl): (usize, usize, usize),
+    year_cells: usize,
+    index: usize,
+    moved: [f64; W],
+) {
+    let (b, from, to) = (index / (nl * nl), index / nl % nl, index % nl);
+    if from == to || moved == [0.0; W] {
+        return;
+    }
+    let add = |v: &mut [f64; W]| {
+        for lane in 0..W {
+            v[lane] += moved[lane];
+        }
+    };
+    add(&mut out.level_flows[(k * nl + from) * nl + to]);
+    if !out.totals_only {
+        add(&mut out.flows[((k * nb + b) * nl + from) * nl + to]);
+        add(&mut out.moved_out[year_cells + b * nl + from]);
+        add(&mut out.moved_in[year_cells + b * nl + to]);
     }
 }
 

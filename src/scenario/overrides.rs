@@ -265,19 +265,10 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
             let places = non_negative(value, "a number of places added")?;
             let i = intervention(model, name)?;
             let l = level(model, lvl)?;
-            let effect = (model.interventions[i].effects.iter_mut().enumerate()).find_map(|(k, e)| match e {
-                Effect::Places { level, add, .. } if *level == l => Some((k, add)),
-                _ => None,
-            });
-            let Some((k, add)) = effect else {
-                return Err(format!(
+            return set_added(model, i, Added::Places(l), places).ok_or_else(|| {
+                format!(
                     "intervention `{name}` adds no places to level `{lvl}`; add the effect to the intervention first"
-                ));
-            };
-            *add = places;
-            set.push(Target::Effect {
-                intervention: i,
-                effect: k,
+                )
             });
         }
     }
@@ -398,26 +389,31 @@ fn set_add_capacity(model: &mut Model, name: &str, svc: &str, value: f64) -> Res
     let capacity = non_negative(value, "a capacity added")?;
     let i = intervention(model, name)?;
     let s = service(model, svc)?;
-    let effect = model.interventions[i]
-        .effects
-        .iter_mut()
-        .enumerate()
-        .find_map(|(k, e)| match e {
-            Effect::Capacity { service, add, .. } if *service == s => Some((k, add)),
-            _ => None,
-        });
-    match effect {
-        Some((k, x)) => {
-            *x = capacity;
-            Ok(vec![Target::Effect {
-                intervention: i,
-                effect: k,
-            }])
-        }
-        None => Err(format!(
-            "intervention `{name}` adds no capacity to service `{svc}`; add the effect to the intervention first"
-        )),
-    }
+    set_added(model, i, Added::Capacity(s), capacity).ok_or_else(|| {
+        format!("intervention `{name}` adds no capacity to service `{svc}`; add the effect to the intervention first")
+    })
+}
+
+/// What an effect adds to: a service's capacity or a level's places.
+#[derive(Clone, Copy)]
+enum Added {
+    Capacity(usize),
+    Places(usize),
+}
+
+/// Sets to `amount` what intervention `i` adds to `to`, and returns the
+/// effect's target; `None` when it adds nothing there.
+fn set_added(model: &mut Model, i: usize, to: Added, amount: f64) -> Option<Vec<Target>> {
+    let (k, add) = (model.interventions[i].effects.iter_mut().enumerate()).find_map(|(k, e)| match (e, to) {
+        (Effect::Capacity { service, add, .. }, Added::Capacity(s)) if *service == s => Some((k, add)),
+        (Effect::Places { level, add, .. }, Added::Places(l)) if *level == l => Some((k, add)),
+        _ => None,
+    })?;
+    *add = amount;
+    Some(vec![Target::Effect {
+        intervention: i,
+        effect: k,
+    }])
 }
 
 /// The annual probability series of a move out of level `from` in band

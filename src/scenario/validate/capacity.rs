@@ -5,8 +5,8 @@
 //! engine simulates as README "The supply side" describes.
 
 use super::cells::{cell_value, row_location};
-use super::names::{Names, at_year, list};
-use super::values::{SeriesBuilder, by_year_points, money_by_year};
+use super::names::{Names, list};
+use super::values::{SeriesBuilder, money_by_year, uncertain_by_year};
 use crate::model::{Capacity, Series, Target, UnmetEffect};
 use crate::scenario::checks::{LARGEST, Span, Validator, non_negative_problem, probability_problem};
 use crate::scenario::file::{ByYear, RawNumber, RawService, RawUnmetEffect, RawWhenFull};
@@ -153,27 +153,12 @@ fn capacity_source<'r>(v: &mut Validator, raw: &'r RawService) -> Option<Source<
 /// distribution, ≥ 0 and within 10^12; a distribution is one uncertain
 /// number per year given (`service.NAME.capacity`, `@YEAR` when by year).
 fn per_year(v: &mut Validator, raw: &RawService, service: usize, capacity: &Spanned<ByYear>) -> Option<Series<f64>> {
-    let mut builder = SeriesBuilder::<()>::new();
-    let mut ok = true;
-    let loc = v.loc(&capacity.span());
-    for (year, number) in by_year_points(v, &capacity.span(), capacity.get_ref()) {
-        let what = match year {
-            Some(y) => format!("the capacity of `{}` in {y}", raw.name),
-            None => format!("the capacity of `{}`", raw.name),
-        };
-        let label = format!("service.{}.capacity{}", raw.name, at_year(year));
-        let targets = vec![Target::Capacity {
-            service,
-            point: year.unwrap_or(i32::MIN),
-        }];
-        let Some(x) = v.resolve(number, loc.clone(), Support::NonNegative, &what, label, targets) else {
-            ok = false;
-            continue;
-        };
-        builder.add(&mut v.errors, (), year, x, loc.clone(), &what);
-    }
-    let series = builder.build().remove(&());
-    if ok { series } else { None }
+    let what = |year: Option<i32>| match year {
+        Some(y) => format!("the capacity of `{}` in {y}", raw.name),
+        None => format!("the capacity of `{}`", raw.name),
+    };
+    let label = format!("service.{}.capacity", raw.name);
+    uncertain_by_year(v, capacity, what, &label, |point| Target::Capacity { service, point })
 }
 
 /// The capacity by year from `capacity_csv` (`year,capacity`, optionally

@@ -2,13 +2,12 @@
 //! "Levels with a limited number of places"), read and checked into
 //! [`LevelPlaces`].
 
-use super::names::{Names, at_year, list};
-use super::values::{SeriesBuilder, by_year_points};
+use super::names::{Names, list};
+use super::values::uncertain_by_year;
 use crate::error::Location;
 use crate::model::{LevelPlaces, Service, Target, WaitingUse};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::{RawNumber, RawPlaces};
-use crate::uncertainty::Support;
 use toml::Spanned;
 
 /// The largest use multiplier `while_waiting` takes: far beyond any
@@ -48,7 +47,12 @@ pub(super) fn places_from(
         }
         first.push((level, v.loc(&raw.level.span())));
         let index = found.len();
-        let per_year = per_year(v, name, index, &raw.places);
+        let what = |year: Option<i32>| match year {
+            Some(y) => format!("the places of `{name}` in {y}"),
+            None => format!("the places of `{name}`"),
+        };
+        let label = format!("places.{name}");
+        let per_year = uncertain_by_year(v, &raw.places, what, &label, |point| Target::Places { index, point });
         let while_waiting = match &raw.while_waiting {
             None => Some(Vec::new()),
             Some(given) => while_waiting_from(v, name, services, given),
@@ -62,38 +66,6 @@ pub(super) fn places_from(
         }
     }
     found
-}
-
-/// The places by year: each value a number or a distribution, ≥ 0 and
-/// within 10^12; a distribution is one uncertain number per year given
-/// (`places.LEVEL`, `@YEAR` when by year).
-fn per_year(
-    v: &mut Validator,
-    level: &str,
-    index: usize,
-    places: &Spanned<crate::scenario::file::ByYear>,
-) -> Option<crate::model::Series<f64>> {
-    let mut builder = SeriesBuilder::<()>::new();
-    let mut ok = true;
-    let loc = v.loc(&places.span());
-    for (year, number) in by_year_points(v, &places.span(), places.get_ref()) {
-        let what = match year {
-            Some(y) => format!("the places of `{level}` in {y}"),
-            None => format!("the places of `{level}`"),
-        };
-        let label = format!("places.{level}{}", at_year(year));
-        let targets = vec![Target::Places {
-            index,
-            point: year.unwrap_or(i32::MIN),
-        }];
-        let Some(x) = v.resolve(number, loc.clone(), Support::NonNegative, &what, label, targets) else {
-            ok = false;
-            continue;
-        };
-        builder.add(&mut v.errors, (), year, x, loc.clone(), &what);
-    }
-    let series = builder.build().remove(&());
-    if ok { series } else { None }
 }
 
 /// `while_waiting`: each service named once and without a capacity, its

@@ -104,6 +104,36 @@ pub(super) fn by_year_points<'r>(
     }
 }
 
+/// A count a year that may be uncertain (a capacity, places): one number
+/// or values by year, each a number or a distribution, ≥ 0 and within
+/// 10^12. A distribution is one uncertain number per year given, labelled
+/// `label` (`@YEAR` added when by year) and setting `target(point year)`
+/// (`i32::MIN` for a value that holds every year). `what` names the value
+/// in a year (`None`: every year).
+pub(super) fn uncertain_by_year(
+    v: &mut Validator,
+    value: &Spanned<ByYear>,
+    what: impl Fn(Option<i32>) -> String,
+    label: &str,
+    target: impl Fn(i32) -> Target,
+) -> Option<Series<f64>> {
+    let mut builder = SeriesBuilder::<()>::new();
+    let mut ok = true;
+    let loc = v.loc(&value.span());
+    for (year, number) in by_year_points(v, &value.span(), value.get_ref()) {
+        let what = what(year);
+        let label = format!("{label}{}", super::names::at_year(year));
+        let targets = vec![target(year.unwrap_or(i32::MIN))];
+        let Some(x) = v.resolve(number, loc.clone(), Support::NonNegative, &what, label, targets) else {
+            ok = false;
+            continue;
+        };
+        builder.add(&mut v.errors, (), year, x, loc.clone(), &what);
+    }
+    let series = builder.build().remove(&());
+    if ok { series } else { None }
+}
+
 /// Money a year as decided (a budget): one plain number or values by year,
 /// each ≥ 0 and within 10^12; a distribution is refused. `what` names the
 /// value in a year (`None`: every year), `example` shows values by year.
