@@ -312,6 +312,9 @@ pub fn step_services<const W: usize>(
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceQueue<const W: usize> {
     waiting: Vec<Vec<[f64; W]>>,
+    /// The bins that may hold anyone (those beyond are empty in every
+    /// cell and lane), so that a short queue costs little.
+    live: usize,
 }
 
 impl<const W: usize> PlaceQueue<W> {
@@ -320,12 +323,13 @@ impl<const W: usize> PlaceQueue<W> {
     pub fn new(cells: usize, bins: usize) -> Self {
         PlaceQueue {
             waiting: vec![vec![[0.0; W]; bins.max(1)]; cells],
+            live: 1,
         }
     }
 
     /// People waiting in `cell`, per lane.
     pub fn in_cell(&self, cell: usize) -> [f64; W] {
-        sum_bins(&self.waiting[cell])
+        sum_bins(&self.waiting[cell][..self.live])
     }
 
     /// People waiting, per lane.
@@ -343,7 +347,7 @@ impl<const W: usize> PlaceQueue<W> {
     /// A share of those waiting in `cell` leaves the queue (they died,
     /// moved out or moved on while they waited), evenly across their waits.
     pub fn remove_share(&mut self, cell: usize, share: [f64; W]) {
-        for bin in &mut self.waiting[cell] {
+        for bin in &mut self.waiting[cell][..self.live] {
             for l in 0..W {
                 bin[l] -= bin[l] * share[l];
             }
@@ -353,7 +357,7 @@ impl<const W: usize> PlaceQueue<W> {
     /// A share of those waiting in `from` move to cell `to` (they aged
     /// into the next band while they waited), keeping their waits.
     pub fn move_share(&mut self, from: usize, to: usize, share: f64) {
-        for k in 0..self.waiting[from].len() {
+        for k in 0..self.live {
             for l in 0..W {
                 let moved = self.waiting[from][k][l] * share;
                 self.waiting[from][k][l] -= moved;
@@ -371,14 +375,14 @@ impl<const W: usize> PlaceQueue<W> {
     /// and returns how many of them were already waiting and the share of
     /// the new that was admitted (the same in every cell), per lane.
     pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]], admitted: &mut [[f64; W]]) -> ([f64; W], [f64; W]) {
-        let bins = self.waiting.first().map_or(1, Vec::len);
+        let (bins, live) = (self.waiting.first().map_or(1, Vec::len), self.live);
         admitted.fill([0.0; W]);
         let mut new_share = [0.0; W];
         let mut from_queue = [0.0; W];
         for l in 0..W {
             let mut left = spare[l].max(0.0);
             // Those waiting, the longest first.
-            for k in (0..bins).rev() {
+            for k in (0..live).rev() {
                 if left <= 0.0 {
                     break;
                 }
@@ -396,14 +400,22 @@ impl<const W: usize> PlaceQueue<W> {
             let asked: f64 = new.iter().map(|n| n[l]).sum();
             new_share[l] = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
         }
-        // Everyone still waiting is a step older; the newly held join.
+        // Everyone still waiting is a step older; the newly held join. (The
+        // bins beyond the live ones are empty, so ageing the live ones and
+        // the next gives what ageing them all gives.)
+        let aged = (live + 1).min(bins);
         for ((queue, taken), new) in self.waiting.iter_mut().zip(admitted.iter_mut()).zip(new) {
             let mut held = [0.0; W];
             for l in 0..W {
                 taken[l] += new[l] * new_share[l];
                 held[l] = new[l] * (1.0 - new_share[l]);
             }
-            age_bins(queue, held);
+            age_bins(&mut queue[..aged], held);
+        }
+        // Bins left empty everywhere at the end are no longer live.
+        self.live = aged;
+        while self.live > 1 && self.waiting.iter().all(|cell| cell[self.live - 1] == [0.0; W]) {
+            self.live -= 1;
         }
         (from_queue, new_share)
     }
