@@ -337,6 +337,7 @@ fn bench_times_the_reference_workloads_beside_their_targets() {
         "target ≤ 50 ms: ",
         "reference run: upstream run bench-national.toml --draws 1000, every output written",
         "with capacities: upstream run bench-national-capacity.toml --draws 1000",
+        "with places: upstream run bench-national-places.toml --draws 1000",
         "× without",
         "reference run, peak memory",
         "--quick: the targets are for 10,000 draws",

@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 /// row) and the reference run
 /// (`upstream run bench-national.toml --draws 10000`, every output written,
 /// as a user runs it), with the reference run's peak memory, and the same
-/// with capacities (`bench-national-capacity.toml`) beside it. Prints each
+/// with capacities (`bench-national-capacity.toml`) and with a level of
+/// limited places (`bench-national-places.toml`) beside it. Prints each
 /// figure as it is measured, beside the design's target. Writes nothing
 /// that stays (the reference run's results go to a temporary folder).
 #[derive(Debug, clap::Args)]
@@ -106,6 +107,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     };
     let (older_path, national_path) = (file("older-people.toml")?, file("bench-national.toml")?);
     let capacity_path = file("bench-national-capacity.toml")?;
+    let places_path = file("bench-national-places.toml")?;
     let older = upstream::scenario::load(&older_path)?.model;
     // (Checked here, so that a bad file is reported with its line.)
     upstream::scenario::load(&national_path)?;
@@ -196,6 +198,18 @@ pub fn run(args: Args) -> Result<(), CliError> {
         ),
         None => line("reference run, peak memory", "not measured on this system", None),
     }
+    // The same with a level of limited places (no target is set for it;
+    // after the peak memory, which is the reference run's).
+    let with_places = reference.time(&places_path)?;
+    let ratio = median(&with_places).as_secs_f64() / median(&times).as_secs_f64();
+    line(
+        &format!(
+            "reference run with places: upstream run {} --draws {draws}",
+            short_name(&places_path)
+        ),
+        &format!("{} ({ratio:.2}× without)", reference.figure(&with_places)),
+        None,
+    );
     if !full {
         println!();
         println!("(--quick: the targets are for 10,000 draws; run `upstream bench` for the full measure)");
