@@ -346,7 +346,7 @@ fn bench_times_the_reference_workloads_beside_their_targets() {
     }
     // Every figure is a number with its unit.
     let figures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("      ")).collect();
-    assert_eq!(figures.len(), 4, "{stdout}");
+    assert_eq!(figures.len(), 5, "{stdout}");
     for figure in figures {
         let number = figure.split_whitespace().next().unwrap();
         assert!(number.parse::<f64>().is_ok_and(|x| x > 0.0), "{figure}");
