@@ -393,8 +393,10 @@ impl<const W: usize> PlaceQueue<W> {
                     cell[k][l] -= take;
                     taken[l] += take;
                 }
-                left = (left - asked * share).max(0.0);
                 from_queue[l] += asked * share;
+                // A bin only partly admitted took every place left (not
+                // the rounding left over from taking its share).
+                left = if asked > left { 0.0 } else { (left - asked).max(0.0) };
             }
             // Then those newly moving.
             let asked: f64 = new.iter().map(|n| n[l]).sum();
@@ -738,6 +740,23 @@ mod tests {
                 n + 1
             );
         }
+    }
+
+    #[test]
+    fn a_place_queue_admits_past_empty_bins_and_stops_when_places_run_out() {
+        // Ten bins; 4 people held a step ago wait in the newest bin only,
+        // the older bins empty: 10 places admit them all and 3 of the 8 new.
+        let mut queue = PlaceQueue::<2>::new(1, 10);
+        let mut admitted = [[0.0; 2]];
+        queue.admit([0.0, 0.0], &[[4.0, 4.0]], &mut admitted);
+        assert_eq!(queue.total(), [4.0, 4.0]);
+        let (from_queue, new_share) = queue.admit([7.0, 2.0], &[[8.0, 8.0]], &mut admitted);
+        // Lane 0: the 4 waiting, then 3 of the 8 new; lane 1: 2 of the 4
+        // waiting and none of the new, whatever rounding a share leaves.
+        assert_eq!(from_queue, [4.0, 2.0]);
+        assert!(close(new_share[0], 3.0 / 8.0) && new_share[1] == 0.0);
+        assert!(close(admitted[0][0], 7.0) && close(admitted[0][1], 2.0));
+        assert!(close(queue.total()[0], 5.0) && close(queue.total()[1], 10.0));
     }
 
     #[test]
