@@ -1327,3 +1327,110 @@ fn a_capacity_moved_on_the_page_is_set_in_every_area() {
         );
     }
 }
+
+const CARE_HOME: &str = "places.Care home";
+
+#[test]
+fn places_get_a_slider_and_the_headline_its_first_year_full() {
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/places.toml");
+    let s = server(&file, None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    // One places slider, for the care home, from 0 to 3 × the file's
+    // largest value (320 from 2029), starting at the file's 300; no
+    // capacity slider.
+    assert_eq!(info["services"], json!([]), "{info}");
+    let levels = info["levels"].as_array().unwrap();
+    assert_eq!(levels.len(), 1, "{info}");
+    assert_eq!(levels[0]["name"], "Care home");
+    let control = &levels[0]["controls"][0];
+    assert_eq!(control["path"], CARE_HOME);
+    assert_eq!(
+        (control["min"].as_f64(), control["max"].as_f64()),
+        (Some(0.0), Some(960.0))
+    );
+    assert!(
+        control["hint"].as_str().unwrap().contains("places change by year"),
+        "{control}"
+    );
+    for scenario in info["scenarios"].as_array().unwrap() {
+        assert_eq!(scenario["values"][CARE_HOME].as_f64(), Some(300.0), "{scenario}");
+    }
+
+    // As the file has it: the page's first year full is the model's own.
+    let state = page_state(&s, 0);
+    let (code, answer) = post(&s, "/api/run", &state);
+    assert_eq!(code, 200, "{answer}");
+    let model = upstream::scenario::load(&file).unwrap().model;
+    let futures = upstream::run::run_futures(&model, &[]).unwrap();
+    let (accounts, _) = upstream::results::account_futures(&futures);
+    for a in &accounts {
+        let first = a.supply.first_full(0).map(|t| a.years[t]);
+        assert!(first.is_some(), "{}: the fixture fills its care home", a.scenario);
+        let page = supply_of(&answer, &a.scenario);
+        assert_eq!(page["first_year_full"].as_i64(), first.map(i64::from), "{}", a.scenario);
+        assert_eq!(page["levels_full"], json!(["Care home"]));
+        let year = first.unwrap();
+        assert!(
+            headline_row(&answer, &a.scenario).contains(&format!("{year} (Care home)")),
+            "{}",
+            a.scenario
+        );
+    }
+    let html = answer["headline_html"].as_str().unwrap();
+    assert!(html.contains("First year full") && !html.contains("over capacity") && !html.contains("Chance full"));
+    let file_waiting = numbers(&supply_of(&answer, "prevention")["by_level"][0]["waiting"]);
+
+    // Raising the prevention scenario's places far past need: never full,
+    // 900 places in every year; do-nothing keeps the file's.
+    let mut higher = state.clone();
+    higher["scenarios"][0]["values"][CARE_HOME] = json!(900);
+    let (code, answer) = post(&s, "/api/run", &higher);
+    assert_eq!(code, 200, "{answer}");
+    let prevention = supply_of(&answer, "prevention");
+    assert_eq!(prevention["first_year_full"], Value::Null);
+    assert_eq!(numbers(&prevention["by_level"][0]["places"]), [900.0; 8]);
+    assert!(headline_row(&answer, "prevention").contains("not by 2032"));
+    assert_eq!(
+        supply_of(&answer, "do-nothing")["by_level"][0]["places"][0].as_f64(),
+        Some(300.0)
+    );
+
+    // Lowering them below the people already there: full from the start,
+    // with more people waiting every year.
+    let mut lower = state.clone();
+    lower["scenarios"][0]["values"][CARE_HOME] = json!(200);
+    let (_, answer) = post(&s, "/api/run", &lower);
+    let prevention = supply_of(&answer, "prevention");
+    assert_eq!(prevention["first_year_full"], 2025);
+    for (t, (low, file)) in numbers(&prevention["by_level"][0]["waiting"])
+        .iter()
+        .zip(&file_waiting)
+        .enumerate()
+    {
+        assert!(
+            low > file,
+            "year {t}: {low} waiting with 200 places, {file} with the file's"
+        );
+    }
+
+    // With draws: the chance of being full by the last year.
+    let (code, answer) = post(&s, "/api/run", &page_state(&s, 50));
+    assert_eq!(code, 200, "{answer}");
+    assert!(
+        answer["headline_html"]
+            .as_str()
+            .unwrap()
+            .contains("Chance full by 2032")
+    );
+    assert_eq!(
+        supply_of(&answer, "do-nothing")["chance_full_by_horizon"].as_f64(),
+        Some(1.0)
+    );
+    assert!(headline_row(&answer, "do-nothing").contains("100%"));
+
+    // Places below zero get the file's message.
+    let mut negative = state.clone();
+    negative["scenarios"][0]["values"][CARE_HOME] = json!(-1);
+    let (code, answer) = post(&s, "/api/run", &negative);
+    assert_eq!(code, 422, "{answer}");
+}

@@ -84,6 +84,9 @@ pub struct ModelInfo {
     /// Each service with a capacity and its slider (`service.NAME.capacity`),
     /// in the file's order; empty when no service has one.
     pub services: Vec<ServiceControls>,
+    /// Each level with places and its slider (`places.LEVEL`), in the
+    /// file's order; empty when no level has places.
+    pub levels: Vec<ServiceControls>,
     /// The file's scenarios as edits (every control's value filled in).
     pub scenarios: Vec<ScenarioEdit>,
     /// With `[areas]`: what the room can choose to see, (label, name):
@@ -206,7 +209,7 @@ fn control_values(model: &Model, paths: &[Result<ParamPath, String>]) -> Vec<Res
 }
 
 /// The value of a control that the page reads from the model itself: an
-/// intervention's start year or ramp, or a service's capacity (its value in
+/// intervention's start year or ramp, a service's capacity or a level's places (its value in
 /// the start year: a capacity given by year is unchanged while the page
 /// sends that back); `None` for the numbers overrides read.
 fn own_value(model: &Model, path: &Result<ParamPath, String>) -> Option<Result<f64, String>> {
@@ -220,6 +223,16 @@ fn own_value(model: &Model, path: &Result<ParamPath, String>) -> Option<Result<f
             name,
             field: InterventionField::RampYears,
         }) => (name, |i| i.ramp_years),
+        Ok(ParamPath::Places { level }) => {
+            let found = model.levels.iter().position(|l| l == level);
+            return Some(match found.map(|l| model.places.iter().find(|p| p.level == l)) {
+                Some(Some(places)) => Ok(places.per_year.at(model.start_year)),
+                Some(None) => Err(format!(
+                    "level `{level}` has no places; give it a [[places]] table in the file first"
+                )),
+                None => Err(format!("the file has no level `{level}`")),
+            });
+        }
         Ok(ParamPath::Capacity { service }) => {
             let found = model.services.iter().find(|s| &s.name == service);
             return Some(match found.map(|s| s.capacity.as_ref()) {
@@ -255,10 +268,12 @@ fn values(model: &Model, controls: &[&Control]) -> BTreeMap<String, f64> {
 pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
     let controls = controls(model);
     let services = super::capacity::controls(model);
+    let levels = super::capacity::place_controls(model);
     let every: Vec<&Control> = controls
         .iter()
         .flat_map(|i| &i.controls)
         .chain(services.iter().flat_map(|s| &s.controls))
+        .chain(levels.iter().flat_map(|l| &l.controls))
         .collect();
     let scenarios = model
         .scenarios
@@ -284,6 +299,7 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
         max_draws: MAX_DRAWS,
         interventions: controls,
         services,
+        levels,
         scenarios,
         areas: if model.areas.is_empty() {
             Vec::new()
