@@ -275,7 +275,9 @@ impl Capacity {
 /// Invariants (checked when the file is read): `level` indexes
 /// `Model::levels` and no two `LevelPlaces` name the same level; `per_year` is
 /// finite, ≥ 0 and at most 10^12 in every year; each `while_waiting`
-/// service is named once and its multiplier is finite and ≥ 0.
+/// service is named once and its multiplier is finite and ≥ 0; each
+/// `waiting_moves` move is between two different levels other than
+/// `level`, named once, its relative risk finite, > 0 and at most 100.
 #[derive(Debug, Clone, PartialEq)]
 pub struct LevelPlaces {
     /// The level (index into `Model::levels`).
@@ -285,6 +287,18 @@ pub struct LevelPlaces {
     /// Multipliers on the use of services (index into `Model::services`)
     /// by the people waiting for a place, in the cell they wait in.
     pub while_waiting: Vec<WaitingUse>,
+    /// Relative risks on the moves of the people waiting for a place, from
+    /// the level they wait in (`while_waiting` moves in the file).
+    pub waiting_moves: Vec<WaitingMove>,
+}
+
+/// While people wait for a place in level `from`, their move `from → to`
+/// (level indices) is its step probability × `relative_risk`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WaitingMove {
+    pub from: usize,
+    pub to: usize,
+    pub relative_risk: f64,
 }
 
 /// While people wait for a place, their use of `service` is its use rate

@@ -334,6 +334,114 @@ fn waiting_people_use_more_of_a_service_by_its_multiplier() {
     assert!(extra_seen > 10.0);
 }
 
+/// One open band, one step a year of the annual matrix as given: people
+/// at Home move to the Care home (a share `into` a year) or recover to Well
+/// (`recover`); the care home has `places` and loses a share 0.05 a year.
+/// People waiting for a place recover `rr` times as often as others at Home.
+fn recovering_text(rr: f64, places: f64) -> String {
+    format!(
+        r#"
+[model]
+name = "Care home"
+start_year = 2025
+horizon_years = 20
+steps_per_year = 1
+transition_mode = "annual_matrix"
+levels = ["Home", "Care home", "Well"]
+
+[[bands]]
+name = "65+"
+lower = 65
+
+[[population]]
+band = "65+"
+counts = {{ Home = 3000, "Care home" = 0, Well = 0 }}
+
+[[transitions]]
+from = "Home"
+to = "Care home"
+probability = 0.1
+
+[[transitions]]
+from = "Home"
+to = "Well"
+probability = 0.06
+
+[[exits]]
+levels = ["Care home"]
+probability = 0.05
+
+[entries]
+people = 300
+mix = {{ Home = 1 }}
+
+[[services]]
+name = "Care home place"
+tier = "tertiary"
+funder = "Council"
+unit_cost = 40000
+use = {{ "Care home" = 1 }}
+
+[[places]]
+level = "Care home"
+places = {places}
+while_waiting = [{{ from = "Home", to = "Well", relative_risk = {rr} }}]
+"#
+    )
+}
+
+#[test]
+fn waiting_people_move_by_their_own_relative_risk() {
+    // By hand: at Home h people, w of them waiting; a year moves a share p
+    // of those not waiting to ask for a place, and the waiting recover at
+    // q·RR instead of q (everyone else at q); moves into the full care home
+    // are held and admitted first come, first served.
+    let (p, q, mu, places, entries) = (0.1, 0.06, 0.05, 500.0, 300.0);
+    for rr in [0.5, 2.0, 5.0] {
+        let model = parse(&recovering_text(rr, places));
+        let t = run(&model, &[]);
+        let (mut h, mut w, mut o, mut well) = (3000.0_f64, 0.0_f64, 0.0_f64, 0.0_f64);
+        for (k, year) in t.years.iter().enumerate() {
+            let asking = (h - w) * p;
+            let recovered = (h - w) * q + w * q * rr;
+            let still_waiting = w * (1.0 - q * rr);
+            h = h - asking - recovered + asking + entries;
+            well += recovered;
+            o *= 1.0 - mu;
+            let admitted = (places - o).max(0.0).min(still_waiting + asking);
+            o += admitted;
+            h -= admitted;
+            w = still_waiting + asking - admitted;
+            let what = |s: &str| format!("{s}, RR {rr}, year {}", 2025 + k);
+            close(year.people_end[0], h, 1e-12, &what("home"));
+            close(year.people_end[1], o, 1e-12, &what("care home"));
+            close(year.people_end[2], well, 1e-12, &what("well"));
+            close(
+                place(&model, &t, k, 0, PlaceFigure::WaitingEnd),
+                w,
+                1e-12,
+                &what("waiting"),
+            );
+        }
+        assert!(w > 100.0, "RR {rr}: the care home fills and people wait ({w})");
+        accounted(&model, &t).unwrap();
+    }
+    // A relative risk of 1 is the model without it, to the last bit.
+    let one = run(&parse(&recovering_text(1.0, places)), &[]);
+    let text = recovering_text(1.0, places);
+    let without = text.replace(
+        "while_waiting = [{ from = \"Home\", to = \"Well\", relative_risk = 1 }]",
+        "",
+    );
+    assert_ne!(text, without);
+    let none = run(&parse(&without), &[]);
+    for (a, b) in one.years.iter().zip(&none.years) {
+        assert_eq!(a.people_end, b.people_end);
+        assert_eq!(a.flows, b.flows);
+        assert_eq!(a.supply, b.supply);
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::with_cases(32) })]
 

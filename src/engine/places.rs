@@ -215,6 +215,24 @@ impl<const W: usize> PlacesWork<W> {
                         self.asking[c][lane] += asked * (1.0 - a);
                         self.moves[c * nl + to][lane] -= back;
                         leave[lane] = (1.0 - stay[lane] - into[lane]).clamp(0.0, 1.0);
+                    }
+                    if limit.waiting_moves.iter().any(|mv| mv.from == from) {
+                        let scale = waiting_scale(&limit.waiting_moves, from, m, w, &mut leave);
+                        for mv in limit.waiting_moves.iter().filter(|mv| mv.from == from) {
+                            let (t, p) = (b * nl + mv.to, m[from * w + mv.to]);
+                            for lane in 0..W {
+                                let share = p[lane] * (mv.relative_risk - 1.0);
+                                let share = if share > 0.0 { share * scale[lane] } else { share };
+                                // (No more than the cell holds, nor more
+                                // back than the move took.)
+                                let amount = (waiting[lane] * share).min(next[c][lane]).max(-next[t][lane]);
+                                next[c][lane] -= amount;
+                                next[t][lane] += amount;
+                                self.moves[c * nl + mv.to][lane] += amount;
+                            }
+                        }
+                    }
+                    for lane in 0..W {
                         figures[PlaceFigure::LeftQueue.index()][lane] += waiting[lane] * leave[lane];
                     }
                     queue.remove_share(c, leave);
@@ -336,4 +354,34 @@ impl<const W: usize> PlacesWork<W> {
             super::supply::add_move(out, (k, nb, nl), year_cells, index, moved);
         }
     }
+}
+
+/// The waiting people's own moves out of level `from` (README, "Levels
+/// with a limited number of places"): each of `moves` from `from` moves a
+/// share `m[from → to] · (RR − 1)` of them beyond the step's own (`m` the
+/// band's step matrix, `w` its width). Adds the shares to `leave` (the
+/// share of them leaving the queue this step) and returns, per lane, the
+/// scale on the positive shares that keeps `leave` within 1.
+fn waiting_scale<const W: usize>(
+    moves: &[crate::model::WaitingMove],
+    from: usize,
+    m: &[[f64; W]],
+    w: usize,
+    leave: &mut [f64; W],
+) -> [f64; W] {
+    std::array::from_fn(|lane| {
+        let (mut more, mut fewer) = (0.0, 0.0);
+        for mv in moves.iter().filter(|mv| mv.from == from) {
+            let share = m[from * w + mv.to][lane] * (mv.relative_risk - 1.0);
+            if share > 0.0 {
+                more += share;
+            } else {
+                fewer += share;
+            }
+        }
+        let room = (1.0 - leave[lane] - fewer).max(0.0);
+        let scale = if more > room { room / more } else { 1.0 };
+        leave[lane] = (leave[lane] + fewer + more * scale).clamp(0.0, 1.0);
+        scale
+    })
 }

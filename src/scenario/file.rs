@@ -203,13 +203,20 @@ pub struct RawPlaces {
     pub while_waiting: Option<Spanned<Vec<Spanned<RawWaitingUse>>>>,
 }
 
-/// `{ service = "Emergency admission", multiplier = 1.5 }` in `while_waiting`.
+/// One entry of `while_waiting`: a use multiplier, `{ service = "Emergency
+/// admission", multiplier = 1.5 }`, or a relative risk on a move of the
+/// people waiting, `{ from = "Complex", to = "Substantial", relative_risk =
+/// 0.8 }`; which one is told by its keys.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawWaitingUse {
-    pub service: String,
+    pub service: Option<String>,
     /// A plain number in this build.
-    pub multiplier: RawNumber,
+    pub multiplier: Option<RawNumber>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    /// A plain number in this build.
+    pub relative_risk: Option<RawNumber>,
 }
 
 /// `when_full = { wait = 0.6, divert = 0.4, lost = 0 }`: shares of the

@@ -5,7 +5,7 @@
 //! it with every request, so the server holds nothing that tabs could share.
 
 pub use super::capacity::ServiceControls;
-use crate::model::{BASELINE, Model, Reach, Scenario};
+use crate::model::{BASELINE, Effect, Model, Reach, Scenario};
 use crate::scenario::overrides;
 use crate::scenario::path::{InterventionField, ParamPath};
 use serde::{Deserialize, Serialize};
@@ -126,13 +126,20 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 let (suffix, label) = effect.names(model);
                 let path = p(&suffix);
                 let value = effect.value();
+                // Capacity or places bought are amounts, not factors.
+                let (max, step, kind) = match effect {
+                    Effect::Capacity { .. } | Effect::Places { .. } => {
+                        ((value * 3.0).max(10.0).ceil(), 1.0, "activity")
+                    }
+                    _ => ((value * 2.0).max(1.5), 0.01, "factor"),
+                };
                 controls.push(Control {
                     path,
                     label,
                     min: 0.0,
-                    max: (value * 2.0).max(1.5),
-                    step: 0.01,
-                    kind: "factor",
+                    max,
+                    step,
+                    kind,
                     hint: None,
                 });
             }
