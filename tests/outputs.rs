@@ -22,7 +22,7 @@ const CHARTS: [&str; 7] = [
 
 /// The supply side's charts, drawn only for a model with capacities (the
 /// waiting lists only when some service's unmet demand waits).
-const SUPPLY_CHARTS: [&str; 2] = ["demand-capacity", "waiting-list"];
+const SUPPLY_CHARTS: [&str; 3] = ["demand-capacity", "waiting-list", "places"];
 
 const SHEETS: [&str; 7] = [
     "Summary",
@@ -138,8 +138,13 @@ fn check_report(out: &Path, scenarios: &[&str], extra: &[&str]) {
     for name in SUPPLY_CHARTS.iter().filter(|n| !extra.contains(n)) {
         assert!(!html.contains(&format!("id=\"{name}\"")), "report has the {name} chart");
     }
-    assert_eq!(html.contains("<section id=\"capacity\">"), !extra.is_empty());
-    assert_eq!(html.contains("Capacity and waiting"), !extra.is_empty());
+    let capacities = extra.iter().any(|n| *n != "places");
+    assert_eq!(html.contains("<section id=\"capacity\">"), capacities);
+    assert_eq!(html.contains("Capacity and waiting"), capacities);
+    assert_eq!(
+        html.contains("<section id=\"levels-with-places\">"),
+        extra.contains(&"places")
+    );
     // Every chart, the pathway map and (with [maturity]) the maturity chart.
     let maturity = usize::from(html.contains("id=\"maturity\""));
     assert_eq!(html.matches("<svg ").count(), CHARTS.len() + extra.len() + 1 + maturity);
@@ -205,7 +210,11 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     let csv = summary(out);
     let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
     let supplied = csv.keys().any(|(_, _, metric, _)| metric.starts_with("capacity:"));
+    let placed = csv.keys().any(|(_, _, metric, _)| metric.starts_with("places:"));
     let mut sheets = SHEETS.to_vec();
+    if placed {
+        sheets.insert(4, "Places");
+    }
     if supplied {
         sheets.insert(4, "Supply");
     }
@@ -279,9 +288,69 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     if supplied {
         check_supply_sheet(&mut book, &csv, futures, years);
     }
+    if placed {
+        check_places_sheet(&mut book, &csv, futures, years);
+    }
     let assumptions = book.worksheet_range("Assumptions").unwrap();
     assert!(assumptions.rows().count() > 20);
     assert!(assumptions.rows().any(|r| r.get(1).is_some_and(|c| *c == "start_year")));
+}
+
+/// The Places sheet: its header, and one row per future × level with
+/// places × year whose every cell is summary.csv's `value` of that metric.
+fn check_places_sheet(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, csv: &Summary, futures: usize, years: usize) {
+    let sheet = book.worksheet_range("Places").unwrap();
+    let rows: Vec<&[Data]> = sheet.rows().collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    let columns = [
+        ("Places", "places"),
+        ("People in it (end of year)", "occupied"),
+        ("Admitted", "admitted"),
+        ("Waiting for a place (end of year)", "waiting_for_place"),
+        ("Mean wait (weeks)", "place_mean_wait_weeks"),
+        ("Left the queue unplaced", "left_queue"),
+        ("Full (1 = someone waited)", "full"),
+        ("Full by this year (1 = yes)", "full_by"),
+    ];
+    let mut expected = vec!["Scenario", "Level", "Year"];
+    expected.extend(columns.iter().map(|(h, _)| *h));
+    assert_eq!(header, expected);
+    let mut levels: Vec<&str> = csv
+        .keys()
+        .filter_map(|(_, _, metric, _)| metric.strip_prefix("places:"))
+        .collect();
+    levels.sort_unstable();
+    levels.dedup();
+    let block = futures * levels.len() * years;
+    assert_eq!(rows.len(), block + 1);
+    let mut filled = 0;
+    for row in &rows[1..] {
+        let (scenario, level) = (row[0].to_string(), row[1].to_string());
+        let year = number(&row[2]).unwrap().to_string();
+        assert!(levels.contains(&level.as_str()));
+        for (c, (title, metric)) in columns.iter().enumerate() {
+            let expected = csv
+                .get(&(
+                    scenario.clone(),
+                    year.clone(),
+                    format!("{metric}:{level}"),
+                    "value".into(),
+                ))
+                .filter(|v| !v.is_empty())
+                .map(|v| v.parse::<f64>().unwrap());
+            assert_eq!(
+                number(&row[3 + c]),
+                expected,
+                "Places {scenario} {level} {year} / {title}"
+            );
+            filled += usize::from(expected.is_some());
+        }
+    }
+    assert!(
+        filled >= block * 7,
+        "{filled} of {} cells filled",
+        block * columns.len()
+    );
 }
 
 /// The Supply sheet: its header, one row per future × service with a
@@ -388,6 +457,9 @@ fn supply_charts(csv: &Summary) -> Vec<&'static str> {
     if has("waiting_list:") {
         charts.push(SUPPLY_CHARTS[1]);
     }
+    if has("places:") {
+        charts.push(SUPPLY_CHARTS[2]);
+    }
     charts
 }
 
@@ -406,7 +478,9 @@ fn check_all(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String)
     check_charts(&out, &supply);
     check_report(&out, &names, &supply);
     check_workbook(&out, &names, last_year, names.len() + 1, years);
-    assert_eq!(printed.contains("first over capacity"), !supply.is_empty(), "{printed}");
+    let capacities = supply.iter().any(|n| *n != "places");
+    assert_eq!(printed.contains("first over capacity"), capacities, "{printed}");
+    assert_eq!(printed.contains("first full"), supply.contains(&"places"), "{printed}");
     (tmp, out, printed)
 }
 
@@ -431,9 +505,20 @@ fn early_years_with_draws() {
 }
 
 #[test]
+fn places_alone_draw_their_chart_section_and_sheet() {
+    for extra in [&[][..], &["--draws", "40"][..]] {
+        let (_tmp, out, printed) = check_all("tests/fixtures/places.toml", extra);
+        assert_eq!(supply_charts(&summary(&out)), ["places"]);
+        assert!(printed.contains("first full"), "{printed}");
+        let svg = std::fs::read_to_string(out.join("charts/places.svg")).unwrap();
+        assert!(svg.contains("Care home") && svg.contains("first year full"));
+    }
+}
+
+#[test]
 fn capacity_deterministic() {
     let (_tmp, out, printed) = check_all("tests/fixtures/capacity.toml", &[]);
-    assert_eq!(supply_charts(&summary(&out)), SUPPLY_CHARTS);
+    assert_eq!(supply_charts(&summary(&out)), SUPPLY_CHARTS[..2]);
     // Home care's demand passes 900 a year in 2028, with coaching too (by a little).
     let row = |name: &str| {
         printed

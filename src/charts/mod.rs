@@ -28,6 +28,8 @@ pub enum Chart {
     DemandCapacity,
     /// Per service whose unmet demand waits: its waiting list.
     WaitingList,
+    /// Per level with places: the people needing a place against them.
+    Places,
 }
 
 impl Chart {
@@ -43,12 +45,13 @@ impl Chart {
 
     /// The supply side's charts, drawn only when they have something to
     /// show (see [`Chart::drawn`]).
-    pub const SUPPLY: [Chart; 2] = [Chart::DemandCapacity, Chart::WaitingList];
+    pub const SUPPLY: [Chart; 3] = [Chart::DemandCapacity, Chart::WaitingList, Chart::Places];
 
     /// The charts a run with these figures draws: every one of
     /// [`Chart::ALL`]; demand against capacity when some service has a
-    /// capacity, and the waiting lists when some service's unmet demand
-    /// waits. A model without capacities draws exactly [`Chart::ALL`].
+    /// capacity, the waiting lists when some service's unmet demand waits,
+    /// and places when some level has them. A model without capacities or
+    /// places draws exactly [`Chart::ALL`].
     pub fn drawn(figures: &Figures) -> Vec<Chart> {
         let mut charts = Chart::ALL.to_vec();
         if !figures.supply.is_empty() {
@@ -56,6 +59,9 @@ impl Chart {
         }
         if figures.supply.iter().any(|s| s.waits) {
             charts.push(Chart::WaitingList);
+        }
+        if !figures.places.is_empty() {
+            charts.push(Chart::Places);
         }
         charts
     }
@@ -72,6 +78,7 @@ impl Chart {
             Chart::PeopleByAge => "people-by-age",
             Chart::DemandCapacity => "demand-capacity",
             Chart::WaitingList => "waiting-list",
+            Chart::Places => "places",
         }
     }
 
@@ -87,6 +94,7 @@ impl Chart {
             Chart::PeopleByAge => "People by age band (do-nothing)",
             Chart::DemandCapacity => "Demand against capacity",
             Chart::WaitingList => "Waiting lists",
+            Chart::Places => "Places: the people needing one against them",
         }
     }
 
@@ -105,6 +113,7 @@ impl Chart {
             Chart::PeopleByAge => draw::people_by_age(root, figures),
             Chart::DemandCapacity => draw::demand_capacity(root, figures),
             Chart::WaitingList => draw::waiting_list(root, figures),
+            Chart::Places => draw::places(root, figures),
         }
     }
 

@@ -69,6 +69,7 @@ fn caption(chart: Chart, figures: &Figures) -> String {
         Chart::PeopleByAge => "The population by age band in do-nothing: the demographic pressure behind the demand.".to_string(),
         Chart::DemandCapacity => "Each service's demand against the most it can deliver; a dot marks the first year demand exceeds capacity in each future.".to_string(),
         Chart::WaitingList => "How many wait for each service at the end of each year, and the mean wait in the last year.".to_string(),
+        Chart::Places => "The people each level with places holds plus those waiting for a place in it, against its places; a dot marks the first year it is full in each future.".to_string(),
     }
 }
 
@@ -113,7 +114,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         let _ = writeln!(h, "<li><a href=\"#capacity\">Capacity and waiting</a></li>");
     }
     if !figures.places.is_empty() {
-        let _ = writeln!(h, "<li><a href=\"#places\">Places</a></li>");
+        let _ = writeln!(h, "<li><a href=\"#levels-with-places\">Places</a></li>");
     }
     if !output.areas.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#areas\">Areas</a></li>");
@@ -153,7 +154,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     }
 
     supply_section(&mut h, figures, &cur)?;
-    places_section(&mut h, figures);
+    places_section(&mut h, figures)?;
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
     h.push_str(&super::evidence::report_sections(
@@ -235,18 +236,27 @@ fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), Ch
     }
     let _ = writeln!(h, "</tbody></table>");
     released_table(h, figures, cur);
-    for chart in Chart::drawn(figures).into_iter().filter(|c| Chart::SUPPLY.contains(c)) {
-        let _ = writeln!(
-            h,
-            "<section class=\"chart\" id=\"{}\">\n<h3>{}</h3>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/{}.png</code> and <code>.svg</code>.</p>\n</section>",
-            chart.file_stem(),
-            escape(chart.title()),
-            escape(&caption(chart, figures)),
-            inline(&chart.svg(figures)?, chart.title()),
-            chart.file_stem()
-        );
+    for chart in Chart::drawn(figures)
+        .into_iter()
+        .filter(|&c| Chart::SUPPLY.contains(&c) && c != Chart::Places)
+    {
+        chart_section(h, chart, figures)?;
     }
     let _ = writeln!(h, "</section>");
+    Ok(())
+}
+
+/// One chart as a section of its own, with its caption and file names.
+fn chart_section(h: &mut String, chart: Chart, figures: &Figures) -> Result<(), ChartError> {
+    let _ = writeln!(
+        h,
+        "<section class=\"chart\" id=\"{}\">\n<h3>{}</h3>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/{}.png</code> and <code>.svg</code>.</p>\n</section>",
+        chart.file_stem(),
+        escape(chart.title()),
+        escape(&caption(chart, figures)),
+        inline(&chart.svg(figures)?, chart.title()),
+        chart.file_stem()
+    );
     Ok(())
 }
 
@@ -254,15 +264,15 @@ fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), Ch
 /// first year it is full (and with draws the chance it is by the last
 /// year), its places and the people it holds, and those waiting and their
 /// mean wait, in the last year.
-fn places_section(h: &mut String, figures: &Figures) {
+fn places_section(h: &mut String, figures: &Figures) -> Result<(), ChartError> {
     if figures.places.is_empty() {
-        return;
+        return Ok(());
     }
     let last = figures.last_year();
     let mc = figures.draws > 0;
     let _ = writeln!(
         h,
-        "<section id=\"places\">\n<h2>Places</h2>\n<p class=\"caption\">Levels with a limited number of places. A move into a full level is held: the person waits where they are, and is admitted first come, first served as places free up. Figures are the run at the inputs' means{}.</p>",
+        "<section id=\"levels-with-places\">\n<h2>Places</h2>\n<p class=\"caption\">Levels with a limited number of places. A move into a full level is held: the person waits where they are, and is admitted first come, first served as places free up. Figures are the run at the inputs' means{}.</p>",
         if mc { "; chances are the share of draws" } else { "" }
     );
     let _ = write!(
@@ -305,7 +315,10 @@ fn places_section(h: &mut String, figures: &Figures) {
             );
         }
     }
-    let _ = writeln!(h, "</tbody></table>\n</section>");
+    let _ = writeln!(h, "</tbody></table>");
+    chart_section(h, Chart::Places, figures)?;
+    let _ = writeln!(h, "</section>");
+    Ok(())
 }
 
 /// Per scenario, in all and per funder: the cashable saving beside the

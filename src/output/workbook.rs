@@ -1,6 +1,7 @@
 //! `results.xlsx` for finance teams (rust_xlsxwriter): Summary, Spend by
 //! tier, Spend by funder, People by level, Supply (only for a model with
-//! capacities), Interventions, Assumptions and Run. Numbers are
+//! capacities), Places (only for a model with places), Interventions,
+//! Assumptions and Run. Numbers are
 //! written as numbers with formats (money to the pound, people whole,
 //! returns to the penny), headers are frozen and columns sized. The
 //! Summary's figures are exactly those of `summary.csv`.
@@ -25,6 +26,10 @@ pub const SHEETS: [&str; 7] = [
 /// The sheet of the supply side, after People by level, in a workbook of a
 /// model with capacities only.
 pub const SUPPLY_SHEET: &str = "Supply";
+
+/// The sheet of the levels with places, after Supply, in a workbook of a
+/// model with places only.
+pub const PLACES_SHEET: &str = "Places";
 
 struct Formats {
     header: Format,
@@ -95,6 +100,9 @@ pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), X
     people_by_level(book.add_worksheet().set_name(SHEETS[3])?, &f, output)?;
     if !figures.supply.is_empty() {
         supply(book.add_worksheet().set_name(SUPPLY_SHEET)?, &f, output, figures)?;
+    }
+    if !figures.places.is_empty() {
+        places(book.add_worksheet().set_name(PLACES_SHEET)?, &f, output, figures)?;
     }
     interventions(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
     assumptions(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
@@ -571,21 +579,7 @@ fn supply(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Figu
     ];
     header.extend(columns.iter().map(|(name, _)| (name.clone(), 13.0)));
     headers(sheet, f, &header, 3)?;
-    // The supply rows of summary.csv, by future, year and metric.
-    let mut values = std::collections::HashMap::new();
-    crate::results::rows::visit_summary(
-        model,
-        &output.accounts,
-        &output.comparisons,
-        &mut |future, year, name, value| {
-            if let Some(year) = year {
-                let name = name();
-                if name.contains(':') {
-                    values.insert((future, year, name), value);
-                }
-            }
-        },
-    );
+    let values = named_rows(output);
     let mut r = 1;
     for (k, a) in output.accounts.iter().enumerate() {
         for service in &figures.supply {
@@ -612,6 +606,76 @@ fn supply(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Figu
     }
     sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
     released(sheet, f, output, figures, r + 2)
+}
+
+/// The yearly rows of `summary.csv` whose metric names a service or level
+/// (`metric:NAME`), by future, year and metric.
+fn named_rows(output: &RunOutput) -> std::collections::HashMap<(usize, i32, String), Option<f64>> {
+    let mut values = std::collections::HashMap::new();
+    crate::results::rows::visit_summary(
+        output.model,
+        &output.accounts,
+        &output.comparisons,
+        &mut |future, year, name, value| {
+            if let Some(year) = year {
+                let name = name();
+                if name.contains(':') {
+                    values.insert((future, year, name), value);
+                }
+            }
+        },
+    );
+    values
+}
+
+/// The Places sheet's yearly columns after Scenario, Level and Year:
+/// (header, summary.csv metric before `:LEVEL`).
+pub const PLACES_COLUMNS: [(&str, &str); 8] = [
+    ("Places", "places"),
+    ("People in it (end of year)", "occupied"),
+    ("Admitted", "admitted"),
+    ("Waiting for a place (end of year)", "waiting_for_place"),
+    ("Mean wait (weeks)", "place_mean_wait_weeks"),
+    ("Left the queue unplaced", "left_queue"),
+    ("Full (1 = someone waited)", "full"),
+    ("Full by this year (1 = yes)", "full_by"),
+];
+
+/// Per future × level with places × year, the place rows of `summary.csv`.
+fn places(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Figures) -> Result<(), XlsxError> {
+    let mut header = vec![
+        ("Scenario".to_string(), 26.0),
+        ("Level".to_string(), 20.0),
+        ("Year".to_string(), 8.0),
+    ];
+    header.extend(PLACES_COLUMNS.iter().map(|(name, _)| (name.to_string(), 14.0)));
+    headers(sheet, f, &header, 3)?;
+    let values = named_rows(output);
+    let mut r = 1;
+    for (k, a) in output.accounts.iter().enumerate() {
+        for level in &figures.places {
+            for &year in &a.years {
+                sheet.write_string(r, 0, &a.scenario)?;
+                sheet.write_string(r, 1, &level.name)?;
+                sheet.write_number_with_format(r, 2, f64::from(year), &f.year)?;
+                for (c, (_, metric)) in PLACES_COLUMNS.iter().enumerate() {
+                    let value = values
+                        .get(&(k, year, format!("{metric}:{}", level.name)))
+                        .copied()
+                        .flatten();
+                    let format = match *metric {
+                        "place_mean_wait_weeks" => &f.weeks,
+                        "full" | "full_by" => &f.year,
+                        _ => &f.people,
+                    };
+                    number(sheet, r, 3 + c as u16, value, format)?;
+                }
+                r += 1;
+            }
+        }
+    }
+    sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
+    Ok(())
 }
 
 /// The Supply sheet's table of cashable saving and capacity released, per

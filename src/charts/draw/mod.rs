@@ -16,4 +16,4 @@ pub use money::{break_even, net_saving, spend, who_pays_who_saves};
 pub use pathways::pathway_map;
 pub use people::{demand_by_level, demand_difference, people_by_age};
 pub use sensitivity::bars;
-pub use supply::{demand_capacity, waiting_list};
+pub use supply::{demand_capacity, places, waiting_list};

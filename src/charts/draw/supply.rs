@@ -1,7 +1,8 @@
-//! The supply side's charts, drawn only for a model with capacities:
-//! demand against capacity, and the waiting lists. Each service has a
-//! panel on its own scale, since services count activity in their own
-//! units (placements, hours, contacts).
+//! The supply side's charts, drawn only for a model with capacities or
+//! places: demand against capacity, the waiting lists, and the need for
+//! places against them. Each service or level has a panel on its own
+//! scale, since services count activity in their own units (placements,
+//! hours, contacts).
 
 use super::common::{
     Area, Entry, Key, Plot, band_polygon, bold, draws_note, entry, header, line, muted, panels, plot, span, text,
@@ -233,4 +234,75 @@ fn wait_note(service: &ServiceSupply, future: &ServiceFuture) -> String {
         ),
         None => weeks,
     }
+}
+
+/// Per level with places: each future's need for places (the people in the
+/// level and those waiting for a place) against the places, with a dot in
+/// the first year the level is full. At the inputs' means.
+pub fn places<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
+    let mut legend: Vec<Entry> = (figures.futures.iter().enumerate())
+        .map(|(f, future)| entry(&future.name, style::future(f), Key::Line))
+        .collect();
+    legend.push(entry("places", INK, Key::Dashed));
+    legend.push(entry("first year full", INK, Key::Marker));
+    let subtitle = vec![
+        "The people each level holds plus those waiting for a place in it, at each year's end, against its places; the run at the inputs' means".to_string(),
+    ];
+    let body = header(root, Chart::Places.title(), &subtitle, &legend)?;
+    let xs = years_f64(figures);
+    for (area, level) in panels(&body, figures.places.len()).iter().zip(&figures.places) {
+        let need: Vec<Vec<f64>> = level
+            .futures
+            .iter()
+            .map(|f| f.occupied.iter().zip(&f.waiting).map(|(o, w)| o + w).collect())
+            .collect();
+        let values = || {
+            need.iter()
+                .flatten()
+                .chain(level.futures.iter().flat_map(|f| &f.places))
+                .copied()
+        };
+        let (scale, axis) = activity_scale(values().fold(0.0, f64::max), "People");
+        let y = span(values().map(|v| v * scale), false);
+        let mut chart = plot(area, &level.name, year_range(figures), y, &axis)?;
+        let baseline = &level.futures[0].places;
+        for (f, future) in level.futures.iter().enumerate().rev() {
+            let own = future
+                .places
+                .iter()
+                .zip(baseline)
+                .any(|(a, b)| (a - b).abs() > 1e-9 * b.abs().max(1.0));
+            let (colour, width) = match f {
+                0 => (INK, 4),
+                _ if own => (style::future(f), 3),
+                _ => continue,
+            };
+            chart.draw_series(std::iter::once(DashedPathElement::new(
+                xs.iter()
+                    .zip(&future.places)
+                    .map(|(&x, &v)| (x, v * scale))
+                    .collect::<Vec<_>>(),
+                14,
+                8,
+                colour.stroke_width(width),
+            )))?;
+        }
+        for (f, series) in need.iter().enumerate().rev() {
+            line(&mut chart, &xs, series, scale, style::future(f).stroke_width(4))?;
+        }
+        let first = figures.years.first().copied().unwrap_or_default();
+        let dots: Vec<(usize, i32, f64)> = (level.futures.iter().enumerate())
+            .filter_map(|(f, future)| {
+                let year = future.first_full?;
+                let v = need[f].get(usize::try_from(year - first).ok()?)?;
+                Some((f, year, v * scale))
+            })
+            .collect();
+        chart.draw_series(dots.iter().rev().map(|&(f, year, y)| {
+            EmptyElement::at((f64::from(year), y))
+                + Circle::new((0, 0), 11, style::future(f).filled())
+                + Circle::new((0, 0), 11, WHITE.stroke_width(3))
+        }))?;
+    }
+    Ok(())
 }
