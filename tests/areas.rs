@@ -854,3 +854,72 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
     let e = sensitivity::one_way(&two, "coaching", Some("B9"), &npv, (10.0, 90.0)).unwrap_err();
     assert!(e.to_string().contains("A1, A2, all"), "{e}");
 }
+
+#[test]
+fn places_and_capacities_are_set_or_scaled_per_area() {
+    // The three-area example with care home places on Complex and a home
+    // care capacity, set in Northtown and scaled in Southvale.
+    let tmp = tempfile::tempdir().unwrap();
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let p = entry.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("three-areas") || name.starts_with("older-people") {
+            std::fs::copy(&p, tmp.path().join(&name)).unwrap();
+        }
+    }
+    let file = tmp.path().join("three-areas.toml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let with = text.replacen(
+        "name = \"Home care\"\n",
+        "name = \"Home care\"\ncapacity = { 2025 = 400000, 2030 = 440000 }\nwhen_full = { lost = 1 }\n",
+        1,
+    );
+    assert_ne!(with, text);
+    std::fs::write(
+        &file,
+        format!("{with}\n[[places]]\nlevel = \"Complex\"\nplaces = 3000\n"),
+    )
+    .unwrap();
+    let parameters = tmp.path().join("three-areas-parameters.csv");
+    let mut rows = std::fs::read_to_string(&parameters).unwrap();
+    rows.push_str("N01,places.Complex,5000,\nS02,places.Complex,,0.5\nS02,service.Home care.capacity,,0.25\n");
+    std::fs::write(&parameters, rows).unwrap();
+    let out = tmp.path().join("out");
+    run(&file, &out, &[]);
+    let s = summary(&out);
+    let at = |area: &str, year: &str, metric: &str| {
+        s[&(
+            area.into(),
+            "do-nothing".into(),
+            year.into(),
+            metric.into(),
+            "value".into(),
+        )]
+    };
+    for year in ["2025", "2033"] {
+        assert_eq!(at("N01", year, "places:Complex"), 5000.0);
+        assert_eq!(at("S02", year, "places:Complex"), 1500.0);
+        assert_eq!(at("E03", year, "places:Complex"), 3000.0);
+        assert_eq!(at("all", year, "places:Complex"), 9500.0);
+    }
+    // The capacity keeps its years, scaled.
+    assert_eq!(at("S02", "2025", "capacity:Home care"), 100_000.0);
+    assert_eq!(at("S02", "2033", "capacity:Home care"), 110_000.0);
+    assert_eq!(at("N01", "2033", "capacity:Home care"), 440_000.0);
+    // A level without places cannot be scaled, with the row named.
+    let mut rows = std::fs::read_to_string(&parameters).unwrap();
+    rows.push_str("E03,places.Healthy,,2\n");
+    std::fs::write(&parameters, rows).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("three-areas-parameters.csv") && err.contains("level `Healthy` has no places to scale"),
+        "{err}"
+    );
+}

@@ -525,14 +525,15 @@ pub(crate) fn check_scale_factor(factor: f64) -> Result<(), String> {
 /// Why the number at `path` (as written) cannot be scaled.
 pub(crate) fn not_scalable(path: &str) -> String {
     format!(
-        "`{path}` cannot be scaled; scale transition.BAND.FROM.TO, exit.BAND.LEVEL, service.NAME.use.LEVEL, service.NAME.unit_cost, entries.people or intervention.NAME.cost_per_participant / fixed_cost / places (or set any path with `value`)"
+        "`{path}` cannot be scaled; scale transition.BAND.FROM.TO, exit.BAND.LEVEL, service.NAME.use.LEVEL, service.NAME.unit_cost, service.NAME.capacity, places.LEVEL, entries.people or intervention.NAME.cost_per_participant / fixed_cost / places (or set any path with `value`)"
     )
 }
 
 /// For an area: multiplies the number(s) at `path` by `factor` (each band's
-/// and year's value of a transition, exit or use rate; a unit cost, entries
-/// or an intervention's cost) and records the factor, so that sampled
-/// values are scaled too. Scaled probabilities must stay at most 1.
+/// and year's value of a transition, exit or use rate; each year's value of
+/// a capacity or a level's places; a unit cost, entries or an
+/// intervention's cost) and records the factor, so that sampled values are
+/// scaled too. Scaled probabilities must stay at most 1.
 pub fn scale(model: &mut Model, path: &ParamPath, factor: f64) -> Result<(), String> {
     check_scale_factor(factor)?;
     let scaled = scale_numbers(model, path, factor)?;
@@ -555,6 +556,15 @@ fn bounded(x: f64, what: &str, factor: f64) -> Result<f64, String> {
             "scaling {what} by {factor:e} gives {x:e}, more than 10^12: beyond any population, cost or rate this tool models; is the scale a typo?"
         ))
     }
+}
+
+/// Each year's value in `s` multiplied by `factor`, each within 10^12.
+fn scaled_series(s: &Series<f64>, what: &str, factor: f64) -> Result<Series<f64>, String> {
+    let scaled = s.map(|x| x * factor);
+    for &(_, x) in scaled.points() {
+        bounded(x, what, factor)?;
+    }
+    Ok(scaled)
 }
 
 /// Each year's probability in `s` multiplied by `factor`, which must stay at most 1.
@@ -632,6 +642,31 @@ fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec
             let s = service(model, name)?;
             model.services[s].unit_cost = bounded(model.services[s].unit_cost * factor, "a unit cost", factor)?;
             scaled.push(Target::UnitCost { service: s });
+        }
+        ParamPath::Capacity { service: name } => {
+            let s = service(model, name)?;
+            let start = model.start_year;
+            let Some(c) = &mut model.services[s].capacity else {
+                return Err(format!("service `{name}` has no capacity to scale"));
+            };
+            c.per_year = scaled_series(&c.per_year, "a capacity", factor)?;
+            scaled.push(Target::Capacity {
+                service: s,
+                point: c.per_year.point_year_at(start),
+            });
+        }
+        ParamPath::Places { level: name } => {
+            let l = level(model, name)?;
+            let start = model.start_year;
+            let Some(index) = model.places.iter().position(|p| p.level == l) else {
+                return Err(format!("level `{name}` has no places to scale"));
+            };
+            let limit = &mut model.places[index];
+            limit.per_year = scaled_series(&limit.per_year, "places", factor)?;
+            scaled.push(Target::Places {
+                index,
+                point: limit.per_year.point_year_at(start),
+            });
         }
         ParamPath::EntriesPeople => match &mut model.entries {
             Some(e) => {
