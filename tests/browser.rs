@@ -208,7 +208,7 @@ fn moving_a_slider_updates_the_headline_and_the_chart() {
     let seq = driver.script("return document.getElementById('status').dataset.seq");
     assert_eq!(
         before_npv,
-        json!("£6.3m"),
+        json!("£7.7m"),
         "falls-and-reablement's NPV as in the README"
     );
 

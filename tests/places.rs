@@ -484,3 +484,52 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn waiting_use_of_a_service_with_a_capacity_is_asked_of_it_step_by_step() {
+    // Emergency admissions with a capacity that never binds: the people
+    // waiting ask for their extra admissions step by step, and the service
+    // serves exactly what the same model without the capacity counts.
+    let text = fixture();
+    let capped = text.replace(
+        "unit_cost = 3000\n",
+        "unit_cost = 3000\ncapacity = 1e12\nwhen_full = { lost = 1 }\n",
+    );
+    assert_ne!(capped, text);
+    let (free, limited) = (parse(&text), parse(&capped));
+    let admission = free
+        .services
+        .iter()
+        .position(|s| s.name == "Emergency admission")
+        .unwrap();
+    let figure = |which: upstream::engine::Figure| admission * upstream::engine::Figure::COUNT + which.index();
+    for plan in [vec![], vec![0]] {
+        let (a, b) = (run(&free, &plan), run(&limited, &plan));
+        for (k, (x, y)) in a.years.iter().zip(&b.years).enumerate() {
+            let what = format!("admissions, {}", 2025 + k);
+            close(y.activity[admission], x.activity[admission], 1e-12, &what);
+            close(
+                y.supply[figure(upstream::engine::Figure::Demand)],
+                x.activity[admission],
+                1e-12,
+                &what,
+            );
+            assert!(place(&limited, &b, k, 0, PlaceFigure::WaitingYears) > 0.0 || k == 0);
+        }
+    }
+    // A capacity that binds: the waiting people's demand goes unmet too, so
+    // more is unmet than without the extra use.
+    let tight = |multiplier: &str| {
+        parse(
+            &capped
+                .replace("capacity = 1e12", "capacity = 900")
+                .replace("multiplier = 1.5 }", &format!("multiplier = {multiplier} }}")),
+        )
+    };
+    let (more, plain) = (tight("3"), tight("1"));
+    let (m, p) = (run(&more, &[]), run(&plain, &[]));
+    let unmet = figure(upstream::engine::Figure::Unmet);
+    let last = m.years.len() - 1;
+    assert!(m.years[last].supply[unmet] > p.years[last].supply[unmet] + 1.0);
+    assert!((m.years[last].activity[admission] - 900.0).abs() < 1e-6);
+}

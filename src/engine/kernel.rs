@@ -527,6 +527,7 @@ impl<const W: usize> Work<W> {
             entries_per_step,
             supply,
             places,
+            use_rate,
             ..
         } = self;
         // Without calibration each band's year depends only on its own
@@ -596,6 +597,9 @@ impl<const W: usize> Work<W> {
             // Moves into a full level held, and admissions to it.
             if places.on {
                 places.hold(model, matrices, ageing_share, (x, next), ageing_out, dt);
+                if supply.on {
+                    places.waiting_demand(model, use_rate, dt, &mut supply.waiting_demand);
+                }
             }
             // Net migration to or from the projection (nothing to do
             // without a projection or a recorded migration). Calibration can

@@ -316,6 +316,31 @@ impl<const W: usize> PlacesWork<W> {
         }
     }
 
+    /// The step's extra demand from the people waiting for a place, for the
+    /// services with a capacity that a `while_waiting` use names: the people
+    /// waiting at the step's end in each cell × the cell's use rate
+    /// (`use_rate[s * cells + cell]`) × (multiplier − 1) × `dt`, added to
+    /// `demand[s]` for the services to serve.
+    pub(super) fn waiting_demand(&self, model: &Model, use_rate: &[[f64; W]], dt: f64, demand: &mut [[f64; W]]) {
+        let cells = model.cells();
+        for (i, limit) in model.places.iter().enumerate() {
+            for u in limit
+                .while_waiting
+                .iter()
+                .filter(|u| model.services[u.service].capacity.is_some())
+            {
+                let rates = &use_rate[u.service * cells..(u.service + 1) * cells];
+                let d = &mut demand[u.service];
+                for (c, rate) in rates.iter().enumerate() {
+                    let waiting = self.queues[i].in_cell(c);
+                    for lane in 0..W {
+                        d[lane] += waiting[lane] * rate[lane] * (u.multiplier - 1.0) * dt;
+                    }
+                }
+            }
+        }
+    }
+
     /// The end of year `k`: the year's figures into `out.supply` (after the
     /// services' `services_figures`), the `while_waiting` use added to the
     /// services' activity (`use_rate[s * cells + cell]`), and the moves
@@ -340,7 +365,13 @@ impl<const W: usize> PlacesWork<W> {
         out.supply[at..at + self.year.len()].copy_from_slice(&self.year);
         for (i, limit) in model.places.iter().enumerate() {
             let years = &self.waiting_years[i * cells..(i + 1) * cells];
-            for u in &limit.while_waiting {
+            // (A service with a capacity was asked for it step by step,
+            // and its activity is what it served.)
+            for u in limit
+                .while_waiting
+                .iter()
+                .filter(|u| model.services[u.service].capacity.is_none())
+            {
                 let rates = &use_rate[u.service * cells..(u.service + 1) * cells];
                 let activity = &mut out.activity[k * ns + u.service];
                 for c in 0..cells {

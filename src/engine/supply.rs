@@ -114,6 +114,9 @@ pub struct SupplyWork<const W: usize> {
     capacity: Vec<Option<[f64; W]>>,
     /// This step's demand per service.
     demand: Vec<[f64; W]>,
+    /// This step's extra demand per service from the people waiting for a
+    /// place (`while_waiting` uses; added by the places, cleared once served).
+    pub(super) waiting_demand: Vec<[f64; W]>,
     steps: Vec<Step<W>>,
     /// Per service, the unmet share of the last step's new demand.
     unmet: Vec<[f64; W]>,
@@ -203,7 +206,12 @@ impl<const W: usize> SupplyWork<W> {
             .collect();
         self.capacity.clear();
         self.capacity.resize(ns, None);
-        for v in [&mut self.demand, &mut self.unmet, &mut self.unmet_year] {
+        for v in [
+            &mut self.demand,
+            &mut self.unmet,
+            &mut self.unmet_year,
+            &mut self.waiting_demand,
+        ] {
             v.clear();
             v.resize(ns, zero);
         }
@@ -443,6 +451,7 @@ impl<const W: usize> SupplyWork<W> {
             used_from,
             used_rates,
             demand_start,
+            waiting_demand,
             ..
         } = self;
         for (s, d) in demand.iter_mut().enumerate() {
@@ -466,6 +475,12 @@ impl<const W: usize> SupplyWork<W> {
             } else {
                 [0.0; W]
             };
+            // The people waiting for a place ask for more (only where
+            // places give the service a `while_waiting` use).
+            let extra = std::mem::replace(&mut waiting_demand[s], [0.0; W]);
+            for lane in 0..W {
+                d[lane] += extra[lane];
+            }
         }
         self.serve_demand();
     }

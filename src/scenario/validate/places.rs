@@ -73,8 +73,8 @@ pub(super) fn places_from(
     found
 }
 
-/// `while_waiting`: use multipliers, each service named once and without
-/// a capacity, its multiplier a plain number in [0, 1000]; and relative
+/// `while_waiting`: use multipliers, each service named once, its
+/// multiplier a plain number in [0, 1000]; and relative
 /// risks on moves between two other levels, each move once, the risk a
 /// plain number in (0, 100].
 fn while_waiting_from(
@@ -132,15 +132,6 @@ fn while_waiting_from(
             continue;
         };
         let (service_name, service) = (service, s);
-        if services[service].capacity.is_some() {
-            fail(
-                v,
-                format!(
-                    "service `{service_name}` has a capacity, and extra use while waiting for a place is not built for a service with a capacity yet; name a service without one"
-                ),
-            );
-            continue;
-        }
         if uses.iter().any(|u| u.service == service) {
             fail(
                 v,
