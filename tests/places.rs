@@ -533,3 +533,35 @@ fn waiting_use_of_a_service_with_a_capacity_is_asked_of_it_step_by_step() {
     assert!(m.years[last].supply[unmet] > p.years[last].supply[unmet] + 1.0);
     assert!((m.years[last].activity[admission] - 900.0).abs() < 1e-6);
 }
+
+#[test]
+fn places_converge_as_the_step_shrinks() {
+    // The fixture (two bands that age, entries, a full care home, waiting
+    // people's own moves and use) in rates mode: the people waiting and in
+    // the care home in the last year converge as steps shrink.
+    let at = |steps: u32| {
+        let text = fixture()
+            .replace("steps_per_year = 12", &format!("steps_per_year = {steps}\ntransition_mode = \"rates\""));
+        let model = parse(&text);
+        let t = run(&model, &[]);
+        let last = t.years.len() - 1;
+        (
+            place(&model, &t, last, 0, PlaceFigure::WaitingEnd),
+            place(&model, &t, last, 0, PlaceFigure::Admitted),
+        )
+    };
+    let (one, four, twelve, weekly) = (at(1), at(4), at(12), at(52));
+    for (what, pick) in [("waiting", 0), ("admitted", 1)] {
+        let v = |x: (f64, f64)| if pick == 0 { x.0 } else { x.1 };
+        let gaps = [
+            (v(one) - v(weekly)).abs(),
+            (v(four) - v(weekly)).abs(),
+            (v(twelve) - v(weekly)).abs(),
+        ];
+        assert!(
+            gaps[0] > gaps[1] && gaps[1] > gaps[2],
+            "{what}: gaps to weekly steps {gaps:?} do not shrink"
+        );
+        close(v(twelve), v(weekly), 0.05, &format!("{what}: monthly against weekly steps"));
+    }
+}
