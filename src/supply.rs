@@ -307,35 +307,103 @@ pub fn step_services<const W: usize>(
 
 /// The people waiting for a place in a level that is full, by the cell
 /// they wait in (the one they would have left) and by time waited, `W`
-/// lanes side by side: `waiting[cell][k]` have waited `k` whole steps
+/// lanes side by side: bin `k` holds those who have waited `k` whole steps
 /// after the step they were held in (the last bin: at least that long).
+///
+/// Stored bin by bin (each bin's cells side by side, so that admitting a
+/// bin and summing the cells read memory in order) in a ring: a step's
+/// ageing moves where bin 0 starts rather than every bin. Every entry is
+/// at least 0 (never −0), and the bins beyond the live ones are 0 in every
+/// cell and lane.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlaceQueue<const W: usize> {
-    waiting: Vec<Vec<[f64; W]>>,
+    /// `bins` rows of `cells` entries: bin `k`'s row is
+    /// `(first + k) % bins`.
+    waiting: Vec<[f64; W]>,
+    cells: usize,
+    bins: usize,
+    /// The row that holds bin 0.
+    first: usize,
     /// The bins that may hold anyone (those beyond are empty in every
     /// cell and lane), so that a short queue costs little.
     live: usize,
+}
+
+/// What a step does to those waiting in one cell of a [`PlaceQueue`]
+/// before admissions ([`PlaceQueue::leave_and_age`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CellStep<const W: usize> {
+    pub cell: usize,
+    /// The share that leaves the queue (died, moved out or moved on).
+    pub leave: [f64; W],
+    /// Then what ages: nothing, a share into another cell (keeping their
+    /// waits), or a share out of the queue.
+    pub age: Ageing,
+}
+
+/// How those waiting in a cell age (see [`CellStep`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ageing {
+    Stay,
+    Into(usize, f64),
+    Out(f64),
 }
 
 impl<const W: usize> PlaceQueue<W> {
     /// An empty queue for `cells` cells that tells waits apart up to
     /// `bins − 1` steps.
     pub fn new(cells: usize, bins: usize) -> Self {
+        let bins = bins.max(1);
         PlaceQueue {
-            waiting: vec![vec![[0.0; W]; bins.max(1)]; cells],
+            waiting: vec![[0.0; W]; bins * cells],
+            cells,
+            bins,
+            first: 0,
             live: 1,
         }
     }
 
+    /// Bin `k`'s cells.
+    fn bin(&self, k: usize) -> &[[f64; W]] {
+        let row = (self.first + k) % self.bins;
+        &self.waiting[row * self.cells..(row + 1) * self.cells]
+    }
+
+    fn bin_mut(&mut self, k: usize) -> &mut [[f64; W]] {
+        let row = (self.first + k) % self.bins;
+        &mut self.waiting[row * self.cells..(row + 1) * self.cells]
+    }
+
     /// People waiting in `cell`, per lane.
     pub fn in_cell(&self, cell: usize) -> [f64; W] {
-        sum_bins(&self.waiting[cell][..self.live])
+        let mut t = [0.0; W];
+        for k in 0..self.live {
+            let bin = self.bin(k)[cell];
+            for l in 0..W {
+                t[l] += bin[l];
+            }
+        }
+        t
+    }
+
+    /// People waiting in each cell, per lane, into `out` (`cells` long):
+    /// [`Self::in_cell`] of every cell, the same additions in the same
+    /// order, all cells together.
+    pub fn cell_totals(&self, out: &mut [[f64; W]]) {
+        out.fill([0.0; W]);
+        for k in 0..self.live {
+            for (t, bin) in out.iter_mut().zip(self.bin(k)) {
+                for l in 0..W {
+                    t[l] += bin[l];
+                }
+            }
+        }
     }
 
     /// People waiting, per lane.
     pub fn total(&self) -> [f64; W] {
         let mut t = [0.0; W];
-        for c in 0..self.waiting.len() {
+        for c in 0..self.cells {
             let cell = self.in_cell(c);
             for l in 0..W {
                 t[l] += cell[l];
@@ -347,7 +415,8 @@ impl<const W: usize> PlaceQueue<W> {
     /// A share of those waiting in `cell` leaves the queue (they died,
     /// moved out or moved on while they waited), evenly across their waits.
     pub fn remove_share(&mut self, cell: usize, share: [f64; W]) {
-        for bin in &mut self.waiting[cell][..self.live] {
+        for k in 0..self.live {
+            let bin = &mut self.bin_mut(k)[cell];
             for l in 0..W {
                 bin[l] -= bin[l] * share[l];
             }
@@ -358,10 +427,44 @@ impl<const W: usize> PlaceQueue<W> {
     /// into the next band while they waited), keeping their waits.
     pub fn move_share(&mut self, from: usize, to: usize, share: f64) {
         for k in 0..self.live {
+            let bin = self.bin_mut(k);
             for l in 0..W {
-                let moved = self.waiting[from][k][l] * share;
-                self.waiting[from][k][l] -= moved;
-                self.waiting[to][k][l] += moved;
+                let moved = bin[from][l] * share;
+                bin[from][l] -= moved;
+                bin[to][l] += moved;
+            }
+        }
+    }
+
+    /// Each of `steps` in turn, bin by bin: a cell's leaving share
+    /// ([`Self::remove_share`]), then its ageing ([`Self::move_share`], or
+    /// `remove_share` of the share ageing out). For each bin the same
+    /// operations in the same order as the calls one after another, as long
+    /// as no cell is aged into after its own step (list the oldest first).
+    pub fn leave_and_age(&mut self, steps: &[CellStep<W>]) {
+        for k in 0..self.live {
+            let bin = self.bin_mut(k);
+            for step in steps {
+                let mut v = bin[step.cell];
+                for l in 0..W {
+                    v[l] -= v[l] * step.leave[l];
+                }
+                match step.age {
+                    Ageing::Stay => {}
+                    Ageing::Into(to, share) => {
+                        for l in 0..W {
+                            let moved = v[l] * share;
+                            v[l] -= moved;
+                            bin[to][l] += moved;
+                        }
+                    }
+                    Ageing::Out(share) => {
+                        for l in 0..W {
+                            v[l] -= v[l] * share;
+                        }
+                    }
+                }
+                bin[step.cell] = v;
             }
         }
     }
@@ -375,48 +478,95 @@ impl<const W: usize> PlaceQueue<W> {
     /// and returns how many of them were already waiting and the share of
     /// the new that was admitted (the same in every cell), per lane.
     pub fn admit(&mut self, spare: [f64; W], new: &[[f64; W]], admitted: &mut [[f64; W]]) -> ([f64; W], [f64; W]) {
-        let (bins, live) = (self.waiting.first().map_or(1, Vec::len), self.live);
+        let (bins, live) = (self.bins, self.live);
         admitted.fill([0.0; W]);
-        let mut new_share = [0.0; W];
         let mut from_queue = [0.0; W];
-        for l in 0..W {
-            let mut left = spare[l].max(0.0);
-            // Those waiting, the longest first.
-            for k in (0..live).rev() {
-                if left <= 0.0 {
-                    break;
+        let mut left = spare.map(|s| s.max(0.0));
+        // Those waiting, the longest first, every lane together: a lane
+        // with no places left (or nobody in the bin) takes a share of 0,
+        // which leaves every number as it is (they are never negative).
+        for k in (0..live).rev() {
+            if left.iter().all(|&v| v <= 0.0) {
+                break;
+            }
+            let bin = self.bin_mut(k);
+            let mut asked = [0.0; W];
+            for cell in bin.iter() {
+                for l in 0..W {
+                    asked[l] += cell[l];
                 }
-                let asked: f64 = self.waiting.iter().map(|cell| cell[k][l]).sum();
-                let share = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
-                for (cell, taken) in self.waiting.iter_mut().zip(admitted.iter_mut()) {
-                    let take = cell[k][l] * share;
-                    cell[k][l] -= take;
+            }
+            let share: [f64; W] = std::array::from_fn(|l| {
+                if left[l] > 0.0 && asked[l] > 0.0 {
+                    (left[l] / asked[l]).min(1.0)
+                } else {
+                    0.0
+                }
+            });
+            if share == [0.0; W] {
+                continue;
+            }
+            for (cell, taken) in bin.iter_mut().zip(admitted.iter_mut()) {
+                for l in 0..W {
+                    let take = cell[l] * share[l];
+                    cell[l] -= take;
                     taken[l] += take;
                 }
-                from_queue[l] += asked * share;
-                // A bin only partly admitted took every place left (not
-                // the rounding left over from taking its share).
-                left = if asked > left { 0.0 } else { (left - asked).max(0.0) };
             }
-            // Then those newly moving.
-            let asked: f64 = new.iter().map(|n| n[l]).sum();
-            new_share[l] = if asked > 0.0 { (left / asked).min(1.0) } else { 0.0 };
+            for l in 0..W {
+                if left[l] > 0.0 {
+                    from_queue[l] += asked[l] * share[l];
+                    // A bin only partly admitted took every place left (not
+                    // the rounding left over from taking its share).
+                    left[l] = if asked[l] > left[l] {
+                        0.0
+                    } else {
+                        (left[l] - asked[l]).max(0.0)
+                    };
+                }
+            }
         }
-        // Everyone still waiting is a step older; the newly held join. (The
-        // bins beyond the live ones are empty, so ageing the live ones and
-        // the next gives what ageing them all gives.)
-        let aged = (live + 1).min(bins);
-        for ((queue, taken), new) in self.waiting.iter_mut().zip(admitted.iter_mut()).zip(new) {
-            let mut held = [0.0; W];
+        // Then those newly moving.
+        let new_share: [f64; W] = std::array::from_fn(|l| {
+            let asked: f64 = new.iter().map(|n| n[l]).sum();
+            if asked > 0.0 { (left[l] / asked).min(1.0) } else { 0.0 }
+        });
+        for (taken, new) in admitted.iter_mut().zip(new) {
             for l in 0..W {
                 taken[l] += new[l] * new_share[l];
-                held[l] = new[l] * (1.0 - new_share[l]);
             }
-            age_bins(&mut queue[..aged], held);
+        }
+        // Everyone still waiting is a step older (the last bin keeps what
+        // it had and takes the one before; the bins beyond the live ones
+        // are empty, so ageing the live ones and the next gives what
+        // ageing them all gives); the newly held join bin 0.
+        let aged = (live + 1).min(bins);
+        if aged > 1 {
+            // The last aged bin's sum goes where the bin before it is, which
+            // becomes that bin when bin 0 moves back a row; the last aged
+            // bin's own row becomes the first beyond them, empty (or, when
+            // every bin is aged, the new bin 0).
+            let cells = self.cells;
+            let row = |k: usize| (self.first + k) % bins * cells;
+            let (last, before) = (row(aged - 1), row(aged - 2));
+            for c in 0..cells {
+                // (The addition is the same either way round.)
+                let (last, before) = (self.waiting[last + c], &mut self.waiting[before + c]);
+                for l in 0..W {
+                    before[l] += last[l];
+                }
+            }
+            self.waiting[last..last + cells].fill([0.0; W]);
+            self.first = (self.first + bins - 1) % bins;
+        }
+        for (cell, new) in self.bin_mut(0).iter_mut().zip(new) {
+            for l in 0..W {
+                cell[l] += new[l] * (1.0 - new_share[l]);
+            }
         }
         // Bins left empty everywhere at the end are no longer live.
         self.live = aged;
-        while self.live > 1 && self.waiting.iter().all(|cell| cell[self.live - 1] == [0.0; W]) {
+        while self.live > 1 && self.bin(self.live - 1).iter().all(|cell| *cell == [0.0; W]) {
             self.live -= 1;
         }
         (from_queue, new_share)
@@ -784,5 +934,49 @@ mod tests {
         queue.move_share(1, 0, 0.5);
         assert!(close(queue.in_cell(0)[0], 1.0) && close(queue.in_cell(1)[0], 1.0));
         assert!(close(queue.total()[0], 2.0));
+    }
+
+    #[test]
+    fn leaving_and_ageing_in_one_pass_is_the_calls_one_after_another() {
+        // Three cells in a chain (2 ages into 1, 1 into 0, 0 out), with
+        // people in several bins, two lanes: bit for bit the same.
+        let mut queue = PlaceQueue::<2>::new(3, 5);
+        let mut admitted = vec![[0.0; 2]; 3];
+        for new in [[1.3, 2.1], [0.7, 0.2], [5.0, 1.0]] {
+            queue.admit([0.4, 0.0], &[new, [new[1], new[0]], [0.3, 0.9]], &mut admitted);
+        }
+        let steps = [
+            CellStep {
+                cell: 0,
+                leave: [0.01, 0.02],
+                age: Ageing::Out(0.1),
+            },
+            CellStep {
+                cell: 1,
+                leave: [0.03, 0.0],
+                age: Ageing::Into(0, 0.2),
+            },
+            CellStep {
+                cell: 2,
+                leave: [0.005, 0.07],
+                age: Ageing::Into(1, 0.3),
+            },
+        ];
+        let mut by_calls = queue.clone();
+        for step in &steps {
+            by_calls.remove_share(step.cell, step.leave);
+            match step.age {
+                Ageing::Stay => {}
+                Ageing::Into(to, share) => by_calls.move_share(step.cell, to, share),
+                Ageing::Out(share) => by_calls.remove_share(step.cell, [share; 2]),
+            }
+        }
+        queue.leave_and_age(&steps);
+        assert_eq!(queue, by_calls);
+        let mut totals = vec![[0.0; 2]; 3];
+        queue.cell_totals(&mut totals);
+        for (c, total) in totals.iter().enumerate() {
+            assert_eq!(total.map(f64::to_bits), queue.in_cell(c).map(f64::to_bits));
+        }
     }
 }

@@ -540,8 +540,10 @@ fn places_converge_as_the_step_shrinks() {
     // people's own moves and use) in rates mode: the people waiting and in
     // the care home in the last year converge as steps shrink.
     let at = |steps: u32| {
-        let text = fixture()
-            .replace("steps_per_year = 12", &format!("steps_per_year = {steps}\ntransition_mode = \"rates\""));
+        let text = fixture().replace(
+            "steps_per_year = 12",
+            &format!("steps_per_year = {steps}\ntransition_mode = \"rates\""),
+        );
         let model = parse(&text);
         let t = run(&model, &[]);
         let last = t.years.len() - 1;
@@ -562,6 +564,11 @@ fn places_converge_as_the_step_shrinks() {
             gaps[0] > gaps[1] && gaps[1] > gaps[2],
             "{what}: gaps to weekly steps {gaps:?} do not shrink"
         );
-        close(v(twelve), v(weekly), 0.05, &format!("{what}: monthly against weekly steps"));
+        close(
+            v(twelve),
+            v(weekly),
+            0.05,
+            &format!("{what}: monthly against weekly steps"),
+        );
     }
 }

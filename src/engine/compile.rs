@@ -36,6 +36,8 @@ pub struct MatrixCache<const W: usize> {
     /// Per band, the last annual probabilities turned into intensities, and
     /// those intensities (the futures of a batch mostly share them).
     rates: Vec<Remembered<W>>,
+    /// Lanes of several bands' intensities packed side by side ([`Self::build_lanes`]).
+    packed: Vec<[f64; W]>,
 }
 
 impl<const W: usize> MatrixCache<W> {
@@ -49,6 +51,7 @@ impl<const W: usize> MatrixCache<W> {
             q: Vec::new(),
             e: Vec::new(),
             rates: vec![(Vec::new(), Vec::new()); model.bands.len()],
+            packed: Vec::new(),
         }
     }
 
@@ -84,6 +87,18 @@ impl<const W: usize> MatrixCache<W> {
         if let Some(i) = found {
             return Ok(&self.bands[band][i].1);
         }
+        self.build(model, band, year, inputs)
+    }
+
+    /// [`Self::matrix`] for `inputs` not remembered: built and remembered.
+    pub fn build(
+        &mut self,
+        model: &Model,
+        band: usize,
+        year: i32,
+        inputs: &[[f64; W]],
+    ) -> Result<&[[f64; W]], EngineError> {
+        let print = fingerprint(inputs);
         // A slot's vectors are reused when it is replaced.
         let slot = if self.bands[band].len() < REMEMBERED {
             self.bands[band].push((Vec::new(), Vec::new()));
@@ -120,6 +135,106 @@ impl<const W: usize> MatrixCache<W> {
         key.extend_from_slice(inputs);
         self.prints[band][slot] = print;
         Ok(matrix)
+    }
+
+    /// The matrix remembered for `band` under exactly `inputs`, if any
+    /// (as [`Self::matrix`] finds it).
+    pub fn find(&self, band: usize, inputs: &[[f64; W]]) -> Option<&[[f64; W]]> {
+        let print = fingerprint(inputs);
+        (self.prints[band].iter().zip(&self.bands[band]))
+            .find(|(p, (key, _))| **p == print && key.as_slice() == inputs)
+            .map(|(_, (_, matrix))| matrix.as_slice())
+    }
+
+    /// Remembers `matrix` as `band`'s under `inputs` (in `rates` mode, as
+    /// [`Self::matrix`] would have built it), in the slot `matrix` would use.
+    pub fn remember(&mut self, band: usize, inputs: &[[f64; W]], matrix: &[[f64; W]]) {
+        let slot = if self.bands[band].len() < REMEMBERED {
+            self.bands[band].push((Vec::new(), Vec::new()));
+            self.prints[band].push(0);
+            self.bands[band].len() - 1
+        } else {
+            let slot = self.next_slot[band];
+            self.next_slot[band] = (slot + 1) % REMEMBERED;
+            slot
+        };
+        let (key, remembered) = &mut self.bands[band][slot];
+        key.clear();
+        key.extend_from_slice(inputs);
+        remembered.clear();
+        remembered.extend_from_slice(matrix);
+        self.prints[band][slot] = fingerprint(inputs);
+    }
+
+    /// `rates` mode: `band`'s matrix for `inputs` into `matrix`, which holds
+    /// the band's matrix for `last` (empty: none yet), and `last` set to
+    /// `inputs`. The matrix remembered for `inputs` if there is one, else
+    /// built whole when every lane's inputs moved; else only the lanes
+    /// whose inputs moved (where one draw's feedback moved, the others'
+    /// lanes stay as they were) are added to `jobs`, to be built by
+    /// [`Self::build_lanes`] with other bands' (and then remembered), and
+    /// the answer is true.
+    pub fn band_lanes(
+        &mut self,
+        model: &Model,
+        (band, year): (usize, i32),
+        inputs: &[[f64; W]],
+        last: &mut Vec<[f64; W]>,
+        matrix: &mut [[f64; W]],
+        jobs: &mut Vec<(usize, usize)>,
+    ) -> Result<bool, EngineError> {
+        let same = |lane: usize| {
+            last.len() == inputs.len() && (last.iter().zip(inputs)).all(|(a, b)| a[lane].to_bits() == b[lane].to_bits())
+        };
+        let mut queued = false;
+        if let Some(m) = self.find(band, inputs) {
+            matrix.copy_from_slice(m);
+        } else if (0..W).all(|lane| !same(lane)) {
+            matrix.copy_from_slice(self.build(model, band, year, inputs)?);
+        } else {
+            jobs.extend((0..W).filter(|&lane| !same(lane)).map(|lane| (band, lane)));
+            queued = true;
+        }
+        last.clear();
+        last.extend_from_slice(inputs);
+        Ok(queued)
+    }
+
+    /// `rates` mode: the per-step matrices of single lanes, `jobs` (band,
+    /// lane), from the intensities `inputs` (band `b`'s at `b × levels ×
+    /// (levels + 1)`), written into that lane of `matrices[band]`. The jobs
+    /// are packed `W` at a time into one batched exponential, each lane
+    /// computed exactly as alone (so exactly as [`Self::matrix`] computes
+    /// it among its band's lanes).
+    pub fn build_lanes(
+        &mut self,
+        model: &Model,
+        jobs: &[(usize, usize)],
+        inputs: &[[f64; W]],
+        matrices: &mut [Vec<[f64; W]>],
+    ) {
+        debug_assert_eq!(model.transition_mode, TransitionMode::Rates);
+        let n = self.levels * (self.levels + 1);
+        let mut packed = std::mem::take(&mut self.packed);
+        for group in jobs.chunks(W) {
+            // A short group fills its spare lanes with its first job.
+            let job = |j: usize| group.get(j).copied().unwrap_or(group[0]);
+            packed.clear();
+            packed.extend((0..n).map(|e| {
+                std::array::from_fn(|j| {
+                    let (band, lane) = job(j);
+                    inputs[band * n + e][lane]
+                })
+            }));
+            self.rates_step(model, &packed);
+            for (j, &(band, lane)) in group.iter().enumerate() {
+                // Rounding can leave shares of −1e-17; shares are never negative.
+                for (m, e) in matrices[band].iter_mut().zip(&self.e[..n]) {
+                    m[lane] = e[j].max(0.0);
+                }
+            }
+        }
+        self.packed = packed;
     }
 
     /// `expm(Q·dt)` for the generator of the given intensities, into `self.e`
@@ -205,4 +320,49 @@ fn annual_step<const W: usize>(
         }
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_built_apart_are_the_lanes_of_their_bands_matrices() {
+        let model = crate::scenario::load(std::path::Path::new("scenarios/bench-national.toml"))
+            .expect("the bundled example loads")
+            .model;
+        assert_eq!(model.transition_mode, TransitionMode::Rates);
+        let l = model.levels.len();
+        let n = l * (l + 1);
+        // Three bands' intensities, different in every lane.
+        let inputs: Vec<[f64; 4]> = (0..3 * n)
+            .map(|e| {
+                std::array::from_fn(|lane| {
+                    if e % (l + 2) == 0 {
+                        0.0
+                    } else {
+                        0.02 + 0.01 * ((e * 7 + lane * 3) % 11) as f64
+                    }
+                })
+            })
+            .collect();
+        let mut whole = MatrixCache::<4>::new(&model);
+        let expected: Vec<Vec<[f64; 4]>> = (0..3)
+            .map(|b| {
+                whole
+                    .matrix(&model, b, 2025, &inputs[b * n..(b + 1) * n])
+                    .unwrap()
+                    .to_vec()
+            })
+            .collect();
+        // Five lanes of the three bands, packed two groups' worth.
+        let jobs = [(0, 1), (2, 0), (2, 3), (1, 2), (0, 3)];
+        let mut matrices = vec![vec![[f64::NAN; 4]; n]; 3];
+        MatrixCache::<4>::new(&model).build_lanes(&model, &jobs, &inputs, &mut matrices);
+        for (b, lane) in jobs {
+            for (built, expected) in matrices[b].iter().zip(&expected[b]) {
+                assert_eq!(built[lane].to_bits(), expected[lane].to_bits(), "band {b}, lane {lane}");
+            }
+        }
+    }
 }

@@ -14,7 +14,7 @@ use super::compile::MatrixCache;
 use super::guard::{guard, guard_cells};
 use super::places::PlacesWork;
 use super::step::{
-    BandsStep, YearBandMajor, YearFlows, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
+    BandsStep, YearBandMajor, YearFlows, activity_sums, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
 };
 use super::supply::SupplyWork;
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
@@ -179,6 +179,9 @@ impl<const W: usize> Work<W> {
             x_sum,
             inputs,
             matrices,
+            built_from,
+            jobs,
+            pending,
             keys,
             use_rate,
             delivered,
@@ -202,11 +205,18 @@ impl<const W: usize> Work<W> {
         sized(next, cells, zero);
         sized(carry, nl, zero);
         sized(x_sum, cells, zero);
-        sized(inputs, nl * w, zero);
+        sized(inputs, nb * nl * w, zero);
         matrices.resize_with(nb, Vec::new);
         for m in matrices.iter_mut() {
             sized(m, nl * w, zero);
         }
+        // No band has a matrix yet in this run.
+        built_from.resize_with(nb, Vec::new);
+        for last in built_from.iter_mut() {
+            last.clear();
+        }
+        jobs.clear();
+        pending.clear();
         keys.resize_with(nb, Vec::new);
         for key in keys.iter_mut() {
             sized(key, 2 * nl * w, zero);
@@ -341,9 +351,13 @@ impl<const W: usize> Work<W> {
             ..
         } = *run;
         let zero = [0.0; W];
+        let nw = nl * w;
         let Work {
             inputs,
             matrices,
+            built_from,
+            jobs,
+            pending,
             keys,
             band_changes,
             shares_now,
@@ -353,6 +367,8 @@ impl<const W: usize> Work<W> {
             ..
         } = self;
         let intensities = model.transition_mode == crate::model::TransitionMode::Rates;
+        jobs.clear();
+        pending.clear();
         for b in 0..nb {
             let touched = plan
                 .iter()
@@ -408,13 +424,28 @@ impl<const W: usize> Work<W> {
             } else {
                 figures
             };
-            for ((input, base), factor) in inputs.iter_mut().zip(base).zip(factors.iter()) {
+            let band_inputs = &mut inputs[b * nw..(b + 1) * nw];
+            for ((input, base), factor) in band_inputs.iter_mut().zip(base).zip(factors.iter()) {
                 for lane in 0..W {
                     input[lane] = base[lane] * factor[lane];
                 }
             }
-            let m = cache.matrix(model, b, year, inputs)?;
-            matrices[b].copy_from_slice(m);
+            if !intensities {
+                let m = cache.matrix(model, b, year, band_inputs)?;
+                matrices[b].copy_from_slice(m);
+                continue;
+            }
+            // Only the lanes whose inputs moved are built, packed across bands.
+            let last = &mut built_from[b];
+            if cache.band_lanes(model, (b, year), band_inputs, last, &mut matrices[b], jobs)? {
+                pending.push(b);
+            }
+        }
+        if !pending.is_empty() {
+            cache.build_lanes(model, jobs, inputs, matrices);
+            for &b in pending.iter() {
+                cache.remember(b, &inputs[b * nw..(b + 1) * nw], &matrices[b]);
+            }
         }
         Ok(())
     }
@@ -919,8 +950,16 @@ pub struct Work<const W: usize> {
     next: Vec<[f64; W]>,
     carry: Vec<[f64; W]>,
     x_sum: Vec<[f64; W]>,
+    /// Per band × matrix entry, the inputs of this year's matrices (the
+    /// intensities or probabilities with effects folded in).
     inputs: Vec<[f64; W]>,
     matrices: Vec<Vec<[f64; W]>>,
+    /// Per band, the inputs its matrix in `matrices` was built from in
+    /// this run (empty before the first).
+    built_from: Vec<Vec<[f64; W]>>,
+    /// The lanes to build this year (band, lane), and the bands they are in.
+    jobs: Vec<(usize, usize)>,
+    pending: Vec<usize>,
     keys: Vec<Vec<[f64; W]>>,
     use_rate: Vec<[f64; W]>,
     delivered: Vec<Vec<[f64; W]>>,
@@ -953,28 +992,4 @@ pub fn simulate(model: &Model, plan: &[usize], calibration: super::Calibration) 
     let mut out = LaneTrajectory::<1>::default();
     simulate_lanes(model, &layout, &params, plan, calibration, &mut cache, &mut out)?;
     Ok(out.lane(model, 0))
-}
-
-/// Each service's Σ over cells (in cell order) of use rate × person-years,
-/// `G` services at a time: `rates` holds the services' use rates one after
-/// another (`person_years.len()` cells each), `activity` their sums.
-fn activity_sums<const W: usize, const G: usize>(
-    rates: &[[f64; W]],
-    person_years: &[[f64; W]],
-    activity: &mut [[f64; W]],
-) {
-    let cells = person_years.len();
-    for (rates, out) in rates.chunks_exact(G * cells).zip(activity.chunks_exact_mut(G)) {
-        let rates: [&[[f64; W]]; G] = std::array::from_fn(|j| &rates[j * cells..(j + 1) * cells]);
-        let mut sums = [[0.0; W]; G];
-        for (c, py) in person_years.iter().enumerate() {
-            for j in 0..G {
-                let u = rates[j][c];
-                for lane in 0..W {
-                    sums[j][lane] += u[lane] * py[lane];
-                }
-            }
-        }
-        out.copy_from_slice(&sums);
-    }
 }

@@ -20,7 +20,7 @@
 use super::LaneTrajectory;
 use crate::model::{Effect, Model};
 use crate::params::Layout;
-use crate::supply::PlaceQueue;
+use crate::supply::{Ageing, CellStep, PlaceQueue};
 
 /// How many steps of waiting a queue tells apart (first come, first
 /// served): those who have waited longer share the last bin, and are
@@ -79,6 +79,12 @@ pub struct PlacesWork<const W: usize> {
     pub(super) on: bool,
     /// Per limited level: those waiting for it, by cell and time waited.
     queues: Vec<PlaceQueue<W>>,
+    /// Per limited level × cell: those waiting after the last step's
+    /// admissions (what the queue holds until the next).
+    waiting: Vec<[f64; W]>,
+    /// The step's leaving and ageing of those waiting, per cell, the
+    /// oldest band first (scratch).
+    cell_steps: Vec<CellStep<W>>,
     /// Per limited level: this year's places.
     places: Vec<[f64; W]>,
     /// Per cell: the step's people newly asking for a place (scratch), and
@@ -118,6 +124,8 @@ impl<const W: usize> PlacesWork<W> {
         self.places.resize(model.places.len(), zero);
         self.waiting_years.clear();
         self.waiting_years.resize(model.places.len() * cells, zero);
+        self.waiting.clear();
+        self.waiting.resize(model.places.len() * cells, zero);
         self.moves.clear();
         self.moves.resize(model.bands.len() * nl * nl, zero);
         self.year.clear();
@@ -180,12 +188,15 @@ impl<const W: usize> PlacesWork<W> {
         let (nb, nl) = (model.bands.len(), model.levels.len());
         let w = nl + 1;
         let zero = [0.0; W];
+        let cells = model.cells();
         for (i, limit) in model.places.iter().enumerate() {
             let to = limit.level;
             let queue = &mut self.queues[i];
             let figures = &mut self.year[i * PlaceFigure::COUNT..(i + 1) * PlaceFigure::COUNT];
+            let waiting_in = &mut self.waiting[i * cells..(i + 1) * cells];
             self.asking.fill(zero);
             self.carried.fill(zero);
+            self.cell_steps.clear();
             // Take back every move into the level, as if each band's matrix
             // had kept those people where they were (its share of them that
             // aged up kept with them). Those waiting leave the queue at the
@@ -196,7 +207,7 @@ impl<const W: usize> PlacesWork<W> {
                 for from in (0..nl).filter(|&l| l != to) {
                     let c = b * nl + from;
                     let (into, stay) = (m[from * w + to], m[from * w + from]);
-                    let waiting = queue.in_cell(c);
+                    let waiting = waiting_in[c];
                     let mut leave = zero;
                     for lane in 0..W {
                         let back = x[c][lane] * into[lane];
@@ -217,43 +228,37 @@ impl<const W: usize> PlacesWork<W> {
                         leave[lane] = (1.0 - stay[lane] - into[lane]).clamp(0.0, 1.0);
                     }
                     if limit.waiting_moves.iter().any(|mv| mv.from == from) {
-                        let scale = waiting_scale(&limit.waiting_moves, from, m, w, &mut leave);
-                        for mv in limit.waiting_moves.iter().filter(|mv| mv.from == from) {
-                            let (t, p) = (b * nl + mv.to, m[from * w + mv.to]);
-                            for lane in 0..W {
-                                let share = p[lane] * (mv.relative_risk - 1.0);
-                                let share = if share > 0.0 { share * scale[lane] } else { share };
-                                // (No more than the cell holds, nor more
-                                // back than the move took.)
-                                let amount = (waiting[lane] * share).min(next[c][lane]).max(-next[t][lane]);
-                                next[c][lane] -= amount;
-                                next[t][lane] += amount;
-                                self.moves[c * nl + mv.to][lane] += amount;
-                            }
-                        }
+                        let at = (b, from, nl);
+                        waiting_moves(
+                            &limit.waiting_moves,
+                            at,
+                            (m, w),
+                            waiting,
+                            &mut leave,
+                            next,
+                            &mut self.moves,
+                        );
                     }
                     for lane in 0..W {
                         figures[PlaceFigure::LeftQueue.index()][lane] += waiting[lane] * leave[lane];
                     }
-                    queue.remove_share(c, leave);
-                }
-            }
-            // Those waiting age with their band (the oldest band first, so
-            // that nobody moves twice); out of a closed last band they leave.
-            for b in (0..nb).rev() {
-                let a = ageing_share[b];
-                if a <= 0.0 {
-                    continue;
-                }
-                for from in (0..nl).filter(|&l| l != to) {
-                    let c = b * nl + from;
-                    if b + 1 < nb {
-                        queue.move_share(c, c + nl, a);
+                    // Those waiting age with their band (out of a closed
+                    // last band they leave).
+                    let age = if a <= 0.0 {
+                        Ageing::Stay
+                    } else if b + 1 < nb {
+                        Ageing::Into(c + nl, a)
                     } else {
-                        queue.remove_share(c, [a; W]);
-                    }
+                        Ageing::Out(a)
+                    };
+                    self.cell_steps.push(CellStep { cell: c, leave, age });
                 }
             }
+            // Every cell's leaving then ageing, the oldest band first (so
+            // that nobody moves twice, and each cell's people leave and age
+            // before those from the band below join them).
+            self.cell_steps.reverse();
+            queue.leave_and_age(&self.cell_steps);
             // Admit up to the places free, the longest waiting first.
             let mut spare = self.places[i];
             for b in 0..nb {
@@ -287,7 +292,13 @@ impl<const W: usize> PlacesWork<W> {
                     }
                 }
             }
-            let waiting = queue.total();
+            queue.cell_totals(waiting_in);
+            let mut waiting = zero;
+            for cell in waiting_in.iter() {
+                for lane in 0..W {
+                    waiting[lane] += cell[lane];
+                }
+            }
             for lane in 0..W {
                 // Held: those who asked this step and were not admitted.
                 let held = (asked[lane] - (admitted[lane] - from_queue[lane])).max(0.0);
@@ -304,10 +315,8 @@ impl<const W: usize> PlacesWork<W> {
                 figures[f(PlaceFigure::Occupied)][lane] = occupied;
             }
             if !limit.while_waiting.is_empty() {
-                let cells = model.cells();
                 let years = &mut self.waiting_years[i * cells..(i + 1) * cells];
-                for (c, y) in years.iter_mut().enumerate() {
-                    let waiting = queue.in_cell(c);
+                for (y, waiting) in years.iter_mut().zip(waiting_in.iter()) {
                     for lane in 0..W {
                         y[lane] += waiting[lane] * dt;
                     }
@@ -332,7 +341,8 @@ impl<const W: usize> PlacesWork<W> {
                 let rates = &use_rate[u.service * cells..(u.service + 1) * cells];
                 let d = &mut demand[u.service];
                 for (c, rate) in rates.iter().enumerate() {
-                    let waiting = self.queues[i].in_cell(c);
+                    // (The step's end: summed after its admissions.)
+                    let waiting = self.waiting[i * cells + c];
                     for lane in 0..W {
                         d[lane] += waiting[lane] * rate[lane] * (u.multiplier - 1.0) * dt;
                     }
@@ -383,6 +393,36 @@ impl<const W: usize> PlacesWork<W> {
         }
         for (index, &moved) in self.moves.iter().enumerate() {
             super::supply::add_move(out, (k, nb, nl), year_cells, index, moved);
+        }
+    }
+}
+
+/// The people waiting in band `b`'s cell of level `from` who move by the
+/// `while_waiting` relative risks `moves` (README, "Levels with a limited
+/// number of places"): moved within `next` and recorded in the year's
+/// `recorded` moves, their share added to `leave`. `m` is the band's step
+/// matrix, `w` its width.
+fn waiting_moves<const W: usize>(
+    moves: &[crate::model::WaitingMove],
+    (b, from, nl): (usize, usize, usize),
+    (m, w): (&[[f64; W]], usize),
+    waiting: [f64; W],
+    leave: &mut [f64; W],
+    next: &mut [[f64; W]],
+    recorded: &mut [[f64; W]],
+) {
+    let c = b * nl + from;
+    let scale = waiting_scale(moves, from, m, w, leave);
+    for mv in moves.iter().filter(|mv| mv.from == from) {
+        let (t, p) = (b * nl + mv.to, m[from * w + mv.to]);
+        for lane in 0..W {
+            let share = p[lane] * (mv.relative_risk - 1.0);
+            let share = if share > 0.0 { share * scale[lane] } else { share };
+            // (No more than the cell holds, nor more back than the move took.)
+            let amount = (waiting[lane] * share).min(next[c][lane]).max(-next[t][lane]);
+            next[c][lane] -= amount;
+            next[t][lane] += amount;
+            recorded[c * nl + mv.to][lane] += amount;
         }
     }
 }

@@ -1,7 +1,7 @@
 //! The band steps, unrolled for the number of levels: one step of every
-//! band, a year band by band, and a year's flows summed over bands. Every
-//! version does the same operations in the same order as the plain loop
-//! beside it.
+//! band, a year band by band, a year's flows summed over bands, and the
+//! services' activity summed over cells. Every version does the same
+//! operations in the same order as the plain loop beside it.
 
 // Index loops over lanes, levels and cells are the plainest form of these
 // kernels, and the form the compiler vectorises.
@@ -414,4 +414,28 @@ pub(super) fn add_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
         out[lane] += value[lane];
     }
     *sum = out;
+}
+
+/// Each service's Σ over cells (in cell order) of use rate × person-years,
+/// `G` services at a time: `rates` holds the services' use rates one after
+/// another (`person_years.len()` cells each), `activity` their sums.
+pub(super) fn activity_sums<const W: usize, const G: usize>(
+    rates: &[[f64; W]],
+    person_years: &[[f64; W]],
+    activity: &mut [[f64; W]],
+) {
+    let cells = person_years.len();
+    for (rates, out) in rates.chunks_exact(G * cells).zip(activity.chunks_exact_mut(G)) {
+        let rates: [&[[f64; W]]; G] = std::array::from_fn(|j| &rates[j * cells..(j + 1) * cells]);
+        let mut sums = [[0.0; W]; G];
+        for (c, py) in person_years.iter().enumerate() {
+            for j in 0..G {
+                let u = rates[j][c];
+                for lane in 0..W {
+                    sums[j][lane] += u[lane] * py[lane];
+                }
+            }
+        }
+        out.copy_from_slice(&sums);
+    }
 }

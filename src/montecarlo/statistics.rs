@@ -277,6 +277,15 @@ pub fn order_statistics(values: &[f32], positions: &[usize]) -> Vec<f32> {
     if lo == hi && lo != 0.0 {
         return vec![lo; positions.len()];
     }
+    if lo == hi {
+        // Only zeros (a supply row in the years nothing is short, say):
+        // sorted, those of either sign in `total_cmp`'s order, −0 first.
+        let negative = values.iter().filter(|v| v.is_sign_negative()).count();
+        return positions
+            .iter()
+            .map(|&p| if p < negative { -0.0 } else { 0.0 })
+            .collect();
+    }
     bucketed(values, positions, lo, hi)
 }
 
@@ -489,6 +498,21 @@ mod tests {
             let lo = h.floor() as usize;
             let expected = sorted[lo] + (h - lo as f64) * (sorted[(lo + 1).min(1000)] - sorted[lo]);
             assert!((got.unwrap() - expected).abs() < 1e-9, "p{q}: {got:?} vs {expected}");
+        }
+    }
+
+    #[test]
+    fn only_zeros_order_as_a_sort_does() {
+        let values: Vec<f32> = (0..1000).map(|i| if i % 7 == 3 { -0.0 } else { 0.0 }).collect();
+        let mut sorted = values.clone();
+        sorted.sort_unstable_by(f32::total_cmp);
+        let positions: Vec<usize> = (0..1000).step_by(13).chain([142, 143, 999]).collect();
+        let mut positions = positions;
+        positions.sort_unstable();
+        positions.dedup();
+        let found = order_statistics(&values, &positions);
+        for (&p, v) in positions.iter().zip(found) {
+            assert_eq!(v.to_bits(), sorted[p].to_bits(), "position {p}");
         }
     }
 
