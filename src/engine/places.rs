@@ -208,6 +208,11 @@ impl<const W: usize> PlacesWork<W> {
                     let c = b * nl + from;
                     let (into, stay) = (m[from * w + to], m[from * w + from]);
                     let waiting = waiting_in[c];
+                    // A cell nobody moves in from and nobody waits in has
+                    // nothing to take back or hold (most of a model's cells).
+                    if into.iter().chain(&waiting).all(|&v| v == 0.0) {
+                        continue;
+                    }
                     let mut leave = zero;
                     for lane in 0..W {
                         let back = x[c][lane] * into[lane];
@@ -273,6 +278,9 @@ impl<const W: usize> PlacesWork<W> {
                 for from in (0..nl).filter(|&l| l != to) {
                     let c = b * nl + from;
                     let (enter, ask) = (self.admitted[c], self.asking[c]);
+                    if enter.iter().chain(&ask).chain(&self.carried[c]).all(|&v| v == 0.0) {
+                        continue;
+                    }
                     for lane in 0..W {
                         let enter = enter[lane].min(next[c][lane]);
                         next[c][lane] -= enter;
@@ -343,6 +351,9 @@ impl<const W: usize> PlacesWork<W> {
                 for (c, rate) in rates.iter().enumerate() {
                     // (The step's end: summed after its admissions.)
                     let waiting = self.waiting[i * cells + c];
+                    if waiting.iter().all(|&v| v == 0.0) {
+                        continue;
+                    }
                     for lane in 0..W {
                         d[lane] += waiting[lane] * rate[lane] * (u.multiplier - 1.0) * dt;
                     }
