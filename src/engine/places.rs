@@ -272,34 +272,13 @@ impl<const W: usize> PlacesWork<W> {
                 }
             }
             let (from_queue, new_share) = queue.admit(spare, &self.asking, &mut self.admitted);
-            let mut admitted = zero;
-            let mut asked = zero;
-            for b in 0..nb {
-                for from in (0..nl).filter(|&l| l != to) {
-                    let c = b * nl + from;
-                    let (enter, ask) = (self.admitted[c], self.asking[c]);
-                    if enter.iter().chain(&ask).chain(&self.carried[c]).all(|&v| v == 0.0) {
-                        continue;
-                    }
-                    for lane in 0..W {
-                        let enter = enter[lane].min(next[c][lane]);
-                        next[c][lane] -= enter;
-                        next[b * nl + to][lane] += enter;
-                        // Those admitted the step they asked in the band
-                        // below moved there, then aged up at the new level.
-                        let carried = self.carried[c][lane] * new_share[lane];
-                        self.moves[c * nl + to][lane] += enter - carried;
-                        if b > 0 {
-                            let below = c - nl;
-                            self.moves[below * nl + to][lane] += carried;
-                            ageing_out[below][lane] -= carried;
-                            ageing_out[(b - 1) * nl + to][lane] += carried;
-                        }
-                        admitted[lane] += enter;
-                        asked[lane] += ask[lane];
-                    }
-                }
-            }
+            let (admitted, asked) = enter(
+                (nb, nl, to),
+                [&self.admitted, &self.asking, &self.carried],
+                new_share,
+                next,
+                (&mut self.moves, ageing_out),
+            );
             queue.cell_totals(waiting_in);
             let mut waiting = zero;
             for cell in waiting_in.iter() {
@@ -406,6 +385,47 @@ impl<const W: usize> PlacesWork<W> {
             super::supply::add_move(out, (k, nb, nl), year_cells, index, moved);
         }
     }
+}
+
+/// Moves the people admitted from each cell of `admitted` into the limited
+/// level `to` of their band within `next` (no more than the cell holds) and
+/// records the moves: those admitted the step they asked in the band below
+/// (`carried` × `new_share`) moved there, then aged up at the new level.
+/// Returns the people admitted and those who asked (`asking`), in all.
+fn enter<const W: usize>(
+    (nb, nl, to): (usize, usize, usize),
+    [admitted, asking, carried]: [&[[f64; W]]; 3],
+    new_share: [f64; W],
+    next: &mut [[f64; W]],
+    (moves, ageing_out): (&mut [[f64; W]], &mut [[f64; W]]),
+) -> ([f64; W], [f64; W]) {
+    let mut all = [0.0; W];
+    let mut asked = [0.0; W];
+    for b in 0..nb {
+        for from in (0..nl).filter(|&l| l != to) {
+            let c = b * nl + from;
+            let (enter, ask) = (admitted[c], asking[c]);
+            if enter.iter().chain(&ask).chain(&carried[c]).all(|&v| v == 0.0) {
+                continue;
+            }
+            for lane in 0..W {
+                let enter = enter[lane].min(next[c][lane]);
+                next[c][lane] -= enter;
+                next[b * nl + to][lane] += enter;
+                let carried = carried[c][lane] * new_share[lane];
+                moves[c * nl + to][lane] += enter - carried;
+                if b > 0 {
+                    let below = c - nl;
+                    moves[below * nl + to][lane] += carried;
+                    ageing_out[below][lane] -= carried;
+                    ageing_out[(b - 1) * nl + to][lane] += carried;
+                }
+                all[lane] += enter;
+                asked[lane] += ask[lane];
+            }
+        }
+    }
+    (all, asked)
 }
 
 /// The people waiting in band `b`'s cell of level `from` who move by the
