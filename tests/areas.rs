@@ -687,8 +687,8 @@ fn one_areas_intervention_ranges_equal_the_files_without_areas() {
 /// A per-area table's absurd number is refused naming its CSV file, row and
 /// column, like the file's own tables: people above 10^12 (1e13 was
 /// accepted), and a scale factor that takes a figure past it.
-#[test]
-fn absurd_numbers_in_area_tables_are_refused_at_their_row() {
+/// A temporary folder with the three-area example and the tables it shares.
+fn three_areas_copy() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     for entry in std::fs::read_dir(&src).unwrap() {
@@ -698,6 +698,12 @@ fn absurd_numbers_in_area_tables_are_refused_at_their_row() {
             std::fs::copy(&p, tmp.path().join(&name)).unwrap();
         }
     }
+    tmp
+}
+
+#[test]
+fn absurd_numbers_in_area_tables_are_refused_at_their_row() {
+    let tmp = three_areas_copy();
     let check = || {
         let out = Command::new(env!("CARGO_BIN_EXE_upstream"))
             .current_dir(tmp.path())
@@ -859,15 +865,7 @@ fn sensitivity_and_goal_seek_work_on_an_area_or_a_roll_up() {
 fn places_and_capacities_are_set_or_scaled_per_area() {
     // The three-area example with care home places on Complex and a home
     // care capacity, set in Northtown and scaled in Southvale.
-    let tmp = tempfile::tempdir().unwrap();
-    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
-    for entry in std::fs::read_dir(&src).unwrap() {
-        let p = entry.unwrap().path();
-        let name = p.file_name().unwrap().to_string_lossy().into_owned();
-        if name.starts_with("three-areas") || name.starts_with("older-people") {
-            std::fs::copy(&p, tmp.path().join(&name)).unwrap();
-        }
-    }
+    let tmp = three_areas_copy();
     let file = tmp.path().join("three-areas.toml");
     let text = std::fs::read_to_string(&file).unwrap();
     let with = text.replacen(

@@ -81,13 +81,31 @@ impl<const W: usize> MatrixCache<W> {
         year: i32,
         inputs: &[[f64; W]],
     ) -> Result<&[[f64; W]], EngineError> {
-        let print = fingerprint(inputs);
-        let found = (self.prints[band].iter().zip(&self.bands[band]))
-            .position(|(&p, (key, _))| p == print && key.as_slice() == inputs);
-        if let Some(i) = found {
+        if let Some(i) = self.position(band, inputs) {
             return Ok(&self.bands[band][i].1);
         }
         self.build(model, band, year, inputs)
+    }
+
+    /// Where the matrix for `band` under exactly `inputs` is remembered, if it is.
+    fn position(&self, band: usize, inputs: &[[f64; W]]) -> Option<usize> {
+        let print = fingerprint(inputs);
+        (self.prints[band].iter().zip(&self.bands[band]))
+            .position(|(&p, (key, _))| p == print && key.as_slice() == inputs)
+    }
+
+    /// The slot a new matrix of `band` goes in: a new one while fewer than
+    /// [`REMEMBERED`] are kept, else the oldest in turn (its vectors reused).
+    fn slot(&mut self, band: usize) -> usize {
+        if self.bands[band].len() < REMEMBERED {
+            self.bands[band].push((Vec::new(), Vec::new()));
+            self.prints[band].push(0);
+            self.bands[band].len() - 1
+        } else {
+            let slot = self.next_slot[band];
+            self.next_slot[band] = (slot + 1) % REMEMBERED;
+            slot
+        }
     }
 
     /// [`Self::matrix`] for `inputs` not remembered: built and remembered.
@@ -99,16 +117,7 @@ impl<const W: usize> MatrixCache<W> {
         inputs: &[[f64; W]],
     ) -> Result<&[[f64; W]], EngineError> {
         let print = fingerprint(inputs);
-        // A slot's vectors are reused when it is replaced.
-        let slot = if self.bands[band].len() < REMEMBERED {
-            self.bands[band].push((Vec::new(), Vec::new()));
-            self.prints[band].push(0);
-            self.bands[band].len() - 1
-        } else {
-            let slot = self.next_slot[band];
-            self.next_slot[band] = (slot + 1) % REMEMBERED;
-            slot
-        };
+        let slot = self.slot(band);
         let built = match model.transition_mode {
             TransitionMode::Rates => {
                 self.rates_step(model, inputs);
@@ -140,24 +149,13 @@ impl<const W: usize> MatrixCache<W> {
     /// The matrix remembered for `band` under exactly `inputs`, if any
     /// (as [`Self::matrix`] finds it).
     pub fn find(&self, band: usize, inputs: &[[f64; W]]) -> Option<&[[f64; W]]> {
-        let print = fingerprint(inputs);
-        (self.prints[band].iter().zip(&self.bands[band]))
-            .find(|(p, (key, _))| **p == print && key.as_slice() == inputs)
-            .map(|(_, (_, matrix))| matrix.as_slice())
+        self.position(band, inputs).map(|i| self.bands[band][i].1.as_slice())
     }
 
     /// Remembers `matrix` as `band`'s under `inputs` (in `rates` mode, as
     /// [`Self::matrix`] would have built it), in the slot `matrix` would use.
     pub fn remember(&mut self, band: usize, inputs: &[[f64; W]], matrix: &[[f64; W]]) {
-        let slot = if self.bands[band].len() < REMEMBERED {
-            self.bands[band].push((Vec::new(), Vec::new()));
-            self.prints[band].push(0);
-            self.bands[band].len() - 1
-        } else {
-            let slot = self.next_slot[band];
-            self.next_slot[band] = (slot + 1) % REMEMBERED;
-            slot
-        };
+        let slot = self.slot(band);
         let (key, remembered) = &mut self.bands[band][slot];
         key.clear();
         key.extend_from_slice(inputs);

@@ -44,12 +44,51 @@ fn futures_legend(figures: &Figures, range_of: &str) -> Vec<Entry> {
 /// Whether a scenario's capacity differs from do-nothing's in some year
 /// (a scenario override, or an intervention that adds to it).
 fn own_capacity(service: &ServiceSupply, f: usize) -> bool {
-    let baseline = &service.futures[0].capacity;
-    service.futures[f]
-        .capacity
+    differs(&service.futures[f].capacity, &service.futures[0].capacity)
+}
+
+/// Whether `series` differs from `baseline` in some year.
+fn differs(series: &[f64], baseline: &[f64]) -> bool {
+    series
         .iter()
         .zip(baseline)
         .any(|(a, b)| (a - b).abs() > 1e-9 * b.abs().max(1.0))
+}
+
+/// Each future's limit (capacity, places) as a dashed line: do-nothing's
+/// in ink, a scenario's in its colour only where it differs from
+/// do-nothing's; the last future first, so do-nothing's is on top.
+fn limit_lines<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    xs: &[f64],
+    limits: &[&[f64]],
+    scale: f64,
+) -> DrawResult<DB> {
+    for (f, limit) in limits.iter().enumerate().rev() {
+        let (colour, width) = match f {
+            0 => (INK, 4),
+            f if differs(limit, limits[0]) => (style::future(f), 3),
+            _ => continue,
+        };
+        chart.draw_series(std::iter::once(DashedPathElement::new(
+            xs.iter().zip(*limit).map(|(&x, &v)| (x, v * scale)).collect::<Vec<_>>(),
+            14,
+            8,
+            colour.stroke_width(width),
+        )))?;
+    }
+    Ok(())
+}
+
+/// A dot per (future, year, height) in the future's colour, the first
+/// future's on top.
+fn dots<DB: DrawingBackend>(chart: &mut Plot<'_, DB>, dots: &[(usize, i32, f64)]) -> DrawResult<DB> {
+    chart.draw_series(dots.iter().rev().map(|&(f, year, y)| {
+        EmptyElement::at((f64::from(year), y))
+            + Circle::new((0, 0), 11, style::future(f).filled())
+            + Circle::new((0, 0), 11, WHITE.stroke_width(3))
+    }))?;
+    Ok(())
 }
 
 pub fn demand_capacity<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
@@ -88,22 +127,8 @@ pub fn demand_capacity<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
                 band_polygon(&mut chart, &xs, outer, scale, style::future(f).mix(0.15).filled())?;
             }
         }
-        for (f, future) in service.futures.iter().enumerate().rev() {
-            let (colour, width) = match f {
-                0 => (INK, 4),
-                f if own_capacity(service, f) => (style::future(f), 3),
-                _ => continue,
-            };
-            chart.draw_series(std::iter::once(DashedPathElement::new(
-                xs.iter()
-                    .zip(&future.capacity)
-                    .map(|(&x, &v)| (x, v * scale))
-                    .collect::<Vec<_>>(),
-                14,
-                8,
-                colour.stroke_width(width),
-            )))?;
-        }
+        let capacities: Vec<&[f64]> = service.futures.iter().map(|f| f.capacity.as_slice()).collect();
+        limit_lines(&mut chart, &xs, &capacities, scale)?;
         // The first future (do-nothing) is drawn last, on top.
         for (f, future) in service.futures.iter().enumerate().rev() {
             line(
@@ -139,11 +164,7 @@ fn first_years<DB: DrawingBackend>(
             Some((f, year, demand * scale))
         })
         .collect();
-    chart.draw_series(dots.iter().rev().map(|&(f, year, y)| {
-        EmptyElement::at((f64::from(year), y))
-            + Circle::new((0, 0), 11, style::future(f).filled())
-            + Circle::new((0, 0), 11, WHITE.stroke_width(3))
-    }))?;
+    self::dots(chart, &dots)?;
     let mut years: Vec<i32> = dots.iter().map(|&(_, year, _)| year).collect();
     years.sort_unstable();
     years.dedup();
@@ -265,44 +286,20 @@ pub fn places<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawRes
         let (scale, axis) = activity_scale(values().fold(0.0, f64::max), "People");
         let y = span(values().map(|v| v * scale), false);
         let mut chart = plot(area, &level.name, year_range(figures), y, &axis)?;
-        let baseline = &level.futures[0].places;
-        for (f, future) in level.futures.iter().enumerate().rev() {
-            let own = future
-                .places
-                .iter()
-                .zip(baseline)
-                .any(|(a, b)| (a - b).abs() > 1e-9 * b.abs().max(1.0));
-            let (colour, width) = match f {
-                0 => (INK, 4),
-                _ if own => (style::future(f), 3),
-                _ => continue,
-            };
-            chart.draw_series(std::iter::once(DashedPathElement::new(
-                xs.iter()
-                    .zip(&future.places)
-                    .map(|(&x, &v)| (x, v * scale))
-                    .collect::<Vec<_>>(),
-                14,
-                8,
-                colour.stroke_width(width),
-            )))?;
-        }
+        let places: Vec<&[f64]> = level.futures.iter().map(|f| f.places.as_slice()).collect();
+        limit_lines(&mut chart, &xs, &places, scale)?;
         for (f, series) in need.iter().enumerate().rev() {
             line(&mut chart, &xs, series, scale, style::future(f).stroke_width(4))?;
         }
         let first = figures.years.first().copied().unwrap_or_default();
-        let dots: Vec<(usize, i32, f64)> = (level.futures.iter().enumerate())
+        let full: Vec<(usize, i32, f64)> = (level.futures.iter().enumerate())
             .filter_map(|(f, future)| {
                 let year = future.first_full?;
                 let v = need[f].get(usize::try_from(year - first).ok()?)?;
                 Some((f, year, v * scale))
             })
             .collect();
-        chart.draw_series(dots.iter().rev().map(|&(f, year, y)| {
-            EmptyElement::at((f64::from(year), y))
-                + Circle::new((0, 0), 11, style::future(f).filled())
-                + Circle::new((0, 0), 11, WHITE.stroke_width(3))
-        }))?;
+        dots(&mut chart, &full)?;
     }
     Ok(())
 }
