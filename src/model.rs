@@ -525,8 +525,17 @@ pub struct Scenario {
     /// The model this scenario runs: the file's model with the scenario's
     /// overrides applied.
     pub model: Box<Model>,
-    /// The overrides as written (path, value), for the record.
-    pub overrides: Vec<(String, f64)>,
+    /// The overrides as written, for the record.
+    pub overrides: Vec<Override>,
+}
+
+/// A scenario's override as written: the number at `path` set to `value`,
+/// or (`keeps_spread`) its distribution moved to the mean `value`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Override {
+    pub path: String,
+    pub value: f64,
+    pub keeps_spread: bool,
 }
 
 /// An input file and the SHA-256 of its bytes.
@@ -656,6 +665,10 @@ pub struct UncertainParameter {
     /// programme works well is good for all of its effects.
     pub reversed: bool,
     pub targets: Vec<Target>,
+    /// In a scenario: the number moved to another mean with its spread kept
+    /// (a `{ mean = … }` override, or a slider on the workshop page); each
+    /// draw's value is moved so.
+    pub moved: Option<crate::uncertainty::Moved>,
 }
 
 /// A validated model.

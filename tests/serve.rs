@@ -1434,3 +1434,91 @@ fn places_get_a_slider_and_the_headline_its_first_year_full() {
     let (code, answer) = post(&s, "/api/run", &negative);
     assert_eq!(code, 422, "{answer}");
 }
+
+/// A scenario's headline row from a run answer.
+fn headline_of<'a>(answer: &'a Value, scenario: &str) -> &'a Value {
+    answer["headline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["scenario"] == scenario)
+        .unwrap()
+}
+
+#[test]
+fn a_slider_moves_an_uncertain_number_keeping_its_spread_unless_fixed() {
+    let s = server(&example(), None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    let path = "intervention.Falls prevention.relative_risk.At risk.Substantial";
+    let control = info["interventions"][0]["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["path"] == path)
+        .unwrap();
+    // The page is told the number is uncertain, with its range.
+    assert!(control["spread"]["p5"].as_f64().unwrap() < 0.85);
+    assert!(control["spread"]["distribution"].as_str().unwrap().starts_with("PERT"));
+    let state = page_state(&s, 1000);
+    let at = |value: f64, fixed: bool| {
+        let mut moved = state.clone();
+        moved["scenarios"][0]["values"][path] = json!(value);
+        if fixed {
+            moved["scenarios"][0]["fixed"] = json!([path]);
+        }
+        let (code, answer) = post(&s, "/api/run", &moved);
+        assert_eq!(code, 200, "{answer}");
+        let row = headline_of(&answer, "falls-and-reablement").clone();
+        let f = |k: &str| row[k].as_f64().unwrap();
+        (f("npv"), f("npv_high") - f("npv_low"), f("chance_break_even"))
+    };
+    // A worse effect step by step: the NPV and the chance of breaking even
+    // never rise, and the NPV's spread stays (within a tenth).
+    let (npv0, width0, chance0) = at(0.85, false);
+    let mut last = (npv0, chance0);
+    for rr in [0.86, 0.88, 0.92, 0.97] {
+        let (npv, width, chance) = at(rr, false);
+        assert!(npv < last.0, "{rr}: NPV {npv} after {}", last.0);
+        assert!(chance <= last.1, "{rr}: chance {chance} after {}", last.1);
+        assert!((width - width0).abs() < 0.1 * width0, "{rr}: spread {width} against {width0}");
+        last = (npv, chance);
+    }
+    // Fixed at the same value, the number no longer varies: the spread narrows.
+    let (npv_fixed, width_fixed, _) = at(0.85, true);
+    assert!((npv_fixed - npv0).abs() < 1e-6 * npv0.abs());
+    assert!(width_fixed < width0, "{width_fixed} against {width0}");
+}
+
+#[test]
+fn a_moved_number_is_saved_as_a_mean_and_loads_back_the_same() {
+    let tmp = tempfile::tempdir().unwrap();
+    copy_example(tmp.path());
+    let file = tmp.path().join("older-people.toml");
+    let s = server(&file, None);
+    let mut state = page_state(&s, 200);
+    let (moved, fixed) = (
+        "intervention.Falls prevention.relative_risk.At risk.Substantial",
+        "intervention.Falls prevention.cost_per_participant",
+    );
+    state["scenarios"][0]["values"][moved] = json!(0.9);
+    state["scenarios"][0]["values"][fixed] = json!(170);
+    state["scenarios"][0]["fixed"] = json!([fixed]);
+    let (_, shown) = post(&s, "/api/run", &state);
+    let mut save = state.clone();
+    save["file"] = json!("moved.toml");
+    let (code, answer) = post(&s, "/api/save", &save);
+    assert_eq!(code, 200, "{answer}");
+    let text = std::fs::read_to_string(tmp.path().join("moved.toml")).unwrap();
+    assert!(text.contains(&format!("\"{moved}\" = {{ mean = 0.9 }}")), "{text}");
+    assert!(text.contains(&format!("\"{fixed}\" = 170")), "{text}");
+    // The saved file, run with the same draws, gives the page's headline.
+    let saved = server(&tmp.path().join("moved.toml"), None);
+    let (_, again) = post(&saved, "/api/run", &page_state(&saved, 200));
+    for key in ["npv", "npv_low", "npv_high", "chance_break_even"] {
+        let (a, b) = (
+            headline_of(&shown, "falls-and-reablement")[key].as_f64().unwrap(),
+            headline_of(&again, "falls-and-reablement")[key].as_f64().unwrap(),
+        );
+        assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{key}: page {a}, file {b}");
+    }
+}

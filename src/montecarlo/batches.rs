@@ -24,6 +24,9 @@ pub(super) struct Prepared<'m> {
     /// A scenario: the numbers where it differs from the baseline (its
     /// overrides, including those that replace a distribution) as (index, value).
     differences: Vec<(usize, f64)>,
+    /// A scenario: the numbers it moves with their spread kept (index, the
+    /// move of each draw's value), after its differences.
+    moved: Vec<(usize, crate::uncertainty::Moved)>,
 }
 
 /// The baseline's central parameters and each future ready for draws.
@@ -72,10 +75,23 @@ pub(super) fn prepare<'m>(layout: &Layout, futures: &[FutureSpec<'m>]) -> (Vec<f
             // replaces its distribution is listed once.
             differences.sort_by_key(|&(i, _)| i);
             differences.dedup_by_key(|&mut (i, _)| i);
+            // A number moved with its spread kept takes the baseline's draw
+            // moved, not its central value.
+            let mut moved = Vec::new();
+            if f > 0 {
+                for u in &spec.model.uncertain {
+                    let Some(m) = u.moved else { continue };
+                    if let Some((_, indices)) = base_targets.iter().find(|(id, _)| *id == u.id) {
+                        moved.extend(indices.iter().map(|&(i, factor)| (i, m.scaled(factor))));
+                    }
+                }
+                differences.retain(|(i, _)| !moved.iter().any(|(j, _)| j == i));
+            }
             Prepared {
                 spec: spec.clone(),
                 targets: if f == 0 { base_targets.clone() } else { Vec::new() },
                 differences,
+                moved,
             }
         })
         .collect();
@@ -342,6 +358,10 @@ pub(super) fn run_batch(
         for &(i, v) in &p.differences {
             saved.push((i, base_params[i]));
             base_params[i] = [v; LANES];
+        }
+        for &(i, m) in &p.moved {
+            saved.push((i, base_params[i]));
+            base_params[i] = base_params[i].map(|x| m.apply(x));
         }
         let params: &[[f64; LANES]] = base_params;
         let (out, calibration) = if f == 0 {

@@ -401,7 +401,8 @@ fn area_scenarios(v: &mut Validator, where_: &Location, base: &Model, area: &mut
     let mut scenarios = Vec::new();
     for s in &base.scenarios {
         let mut m = area.model.clone();
-        for (key, value) in &s.overrides {
+        for o in &s.overrides {
+            let (key, value) = (&o.path, &o.value);
             let applied = overrides::parse(&m, key).and_then(|path| {
                 // A scenario's figure for a number the area scales is scaled alike.
                 let factor = overrides::targets(&m, &path, *value)
@@ -413,7 +414,11 @@ fn area_scenarios(v: &mut Validator, where_: &Location, base: &Model, area: &mut
                             .map(|(_, f)| *f)
                     })
                     .unwrap_or(1.0);
-                overrides::apply(&mut m, &path, *value * factor)
+                if o.keeps_spread {
+                    overrides::shift(&mut m, &path, *value * factor)
+                } else {
+                    overrides::apply(&mut m, &path, *value * factor)
+                }
             });
             if let Err(problem) = applied {
                 v.errors.at(

@@ -109,6 +109,7 @@ impl Validator<'_> {
                     group,
                     reversed: false,
                     targets,
+                    moved: None,
                 });
                 Some(distribution.mean())
             }

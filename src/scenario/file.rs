@@ -309,8 +309,9 @@ pub struct RawScenario {
     pub description: Option<String>,
     #[serde(default)]
     pub interventions: Vec<String>,
+    /// Each a number, or `{ mean = … }` (read in validation).
     #[serde(default)]
-    pub overrides: BTreeMap<String, Spanned<f64>>,
+    pub overrides: BTreeMap<String, Spanned<toml::Value>>,
 }
 
 /// A number as written: a value, or a distribution's inline table

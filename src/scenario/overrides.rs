@@ -6,6 +6,7 @@
 use super::checks::{non_negative_problem, probability_problem};
 use super::path::{InterventionField, ParamPath, PathError};
 use crate::model::{Effect, Model, Reach, Series, Target};
+use crate::uncertainty::Support;
 use crate::units::AnnualProbability;
 
 /// Reads `text` as a parameter path of `model`: [`ParamPath::parse`]'s
@@ -31,6 +32,64 @@ pub fn apply(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), Stri
         .uncertain
         .retain(|u| !u.targets.iter().any(|t| set.iter().any(|s| s.same_quantity(t))));
     Ok(())
+}
+
+/// Sets the number at `path` in `model` to `value` like [`apply`], but
+/// keeps the spread of any distribution the file gave it: the distribution
+/// is moved to the mean `value` ([`Distribution::moved_to`]), so that each
+/// draw's value moves with it. A number without a distribution is simply
+/// set; a distribution that also sets numbers the path does not name, or a
+/// population's size or mix (rescaled in each draw), is replaced as
+/// [`apply`] replaces it. For an area that scales the number, `value` is
+/// the area's (scaled) figure.
+///
+/// [`Distribution::moved_to`]: crate::uncertainty::Distribution::moved_to
+pub fn shift(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), String> {
+    let set = set(model, path, value)?;
+    let named = |t: &Target| set.iter().any(|s| s.same_quantity(t));
+    let scales = model.area_scales.clone();
+    let interventions = model.interventions.clone();
+    model.uncertain.retain_mut(|u| {
+        if !u.targets.iter().any(named) {
+            return true;
+        }
+        let support = u.targets.iter().map(|t| support_of(&interventions, t)).collect::<Option<Vec<_>>>();
+        match support.as_deref() {
+            Some([first, rest @ ..]) if u.targets.iter().all(named) && rest.iter().all(|s| s == first) => {
+                let factor = scales
+                    .iter()
+                    .find(|(s, _)| u.targets.iter().any(|t| s.same_quantity(t)))
+                    .map_or(1.0, |(_, f)| *f);
+                let unscaled = if factor > 0.0 { value / factor } else { 0.0 };
+                u.moved = Some(u.distribution.moved_to(unscaled, *first));
+                true
+            }
+            _ => false,
+        }
+    });
+    Ok(())
+}
+
+/// What the number a target names may be; `None` for a population's size
+/// or mix, which a draw rescales and a move does not keep.
+fn support_of(interventions: &[crate::model::Intervention], target: &Target) -> Option<Support> {
+    Some(match *target {
+        Target::DiscountRate => Support::Rate,
+        Target::Transition { .. } | Target::Exit { .. } | Target::Fidelity { .. } => Support::Probability,
+        Target::Reach { intervention } => match interventions[intervention].reach {
+            Reach::Share(_) => Support::Probability,
+            Reach::Places(_) => Support::NonNegative,
+        },
+        Target::BandPeople { .. } | Target::BandLevel { .. } | Target::EntryShare { .. } => return None,
+        Target::EntriesPeople { .. }
+        | Target::UnitCost { .. }
+        | Target::UseRate { .. }
+        | Target::CostPerParticipant { .. }
+        | Target::FixedCost { .. }
+        | Target::Effect { .. }
+        | Target::Capacity { .. }
+        | Target::Places { .. } => Support::NonNegative,
+    })
 }
 
 /// `model` with the number at `path` set to `value` in the baseline and in

@@ -123,6 +123,7 @@ impl Slider {
             step,
             kind: "activity",
             hint: Some(hint),
+            spread: None,
         }
     }
 }

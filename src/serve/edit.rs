@@ -5,7 +5,7 @@
 //! it with every request, so the server holds nothing that tabs could share.
 
 pub use super::capacity::ServiceControls;
-use crate::model::{BASELINE, Effect, Model, Reach, Scenario};
+use crate::model::{BASELINE, Effect, Model, Override, Reach, Scenario};
 use crate::scenario::overrides;
 use crate::scenario::path::{InterventionField, ParamPath};
 use serde::{Deserialize, Serialize};
@@ -25,8 +25,15 @@ pub struct ScenarioEdit {
     /// Names of the interventions switched on.
     pub interventions: Vec<String>,
     /// Values by override path, e.g. `intervention.Falls prevention.reach`.
+    /// A number the file gives a distribution keeps its spread when moved:
+    /// the distribution moves to the value as its new mean (README, "Moving
+    /// an uncertain number").
     #[serde(default)]
     pub values: BTreeMap<String, f64>,
+    /// Paths whose number is fixed at its value in every draw (a lock on the
+    /// page, or the file's own override without a distribution).
+    #[serde(default)]
+    pub fixed: Vec<String>,
 }
 
 /// The page's request to re-run.
@@ -61,6 +68,18 @@ pub struct Control {
     /// one (a capacity given by year: what moving it does).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub hint: Option<String>,
+    /// When the file gives the number a distribution: its 5th and 95th
+    /// percentiles and the distribution as written, for the page's label.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spread: Option<Spread>,
+}
+
+/// An uncertain number's range and distribution, as the page shows them.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spread {
+    pub p5: f64,
+    pub p95: f64,
+    pub distribution: String,
 }
 
 /// An intervention and its controls.
@@ -111,6 +130,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     step: 0.01,
                     kind: "share",
                     hint: None,
+                    spread: None,
                 }),
                 Reach::Places(v) => controls.push(Control {
                     path: p("places"),
@@ -120,6 +140,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     step: 1.0,
                     kind: "count",
                     hint: None,
+                    spread: None,
                 }),
             }
             for effect in &i.effects {
@@ -141,6 +162,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     step,
                     kind,
                     hint: None,
+                    spread: None,
                 });
             }
             controls.push(Control {
@@ -151,6 +173,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 step: if i.cost_per_participant >= 1000.0 { 10.0 } else { 1.0 },
                 kind: "money",
                 hint: None,
+                spread: None,
             });
             controls.push(Control {
                 path: p("start_year"),
@@ -160,6 +183,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 step: 1.0,
                 kind: "year",
                 hint: None,
+                spread: None,
             });
             controls.push(Control {
                 path: p("ramp_years"),
@@ -169,6 +193,7 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                 step: 0.5,
                 kind: "years",
                 hint: None,
+                spread: None,
             });
             InterventionControls {
                 name: i.name.clone(),
@@ -272,10 +297,60 @@ fn values(model: &Model, controls: &[&Control]) -> BTreeMap<String, f64> {
         .collect()
 }
 
+/// The targets the number at `path` sets (found by setting it on a copy;
+/// `None` when no value is accepted, as for a path the model lacks).
+fn targets_at(model: &Model, path: &ParamPath) -> Option<Vec<crate::model::Target>> {
+    [0.5, 0.0, 1.0, 2030.0]
+        .into_iter()
+        .find_map(|v| overrides::targets(model, path, v).ok())
+}
+
+/// The distribution `model` gives the number at `path`, if any (the first,
+/// for a number given by year).
+fn distribution_at(model: &Model, path: &str) -> Option<crate::uncertainty::Distribution> {
+    let path = path_of(model, path).ok()?;
+    let set = targets_at(model, &path)?;
+    model
+        .uncertain
+        .iter()
+        .find(|u| u.targets.iter().any(|t| set.iter().any(|s| s.same_quantity(t))))
+        .map(|u| u.distribution)
+}
+
+/// Each control's spread in `model` (see [`Spread`]).
+fn fill_spreads<'a>(model: &Model, controls: impl Iterator<Item = &'a mut Control>) {
+    for c in controls {
+        c.spread = distribution_at(model, &c.path).map(|d| Spread {
+            p5: d.quantile(0.05),
+            p95: d.quantile(0.95),
+            distribution: d.to_string(),
+        });
+    }
+}
+
+/// The paths among `controls` whose number `scenario` fixes though the
+/// file gives it a distribution (the scenario's own override).
+fn fixed_by_file(base: &Model, scenario: &Model, controls: &[&Control]) -> Vec<String> {
+    controls
+        .iter()
+        .filter(|c| c.spread.is_some() && distribution_at(scenario, &c.path).is_none())
+        .map(|c| c.path.clone())
+        .filter(|p| distribution_at(base, p).is_some())
+        .collect()
+}
+
 pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
-    let controls = controls(model);
-    let services = super::capacity::controls(model);
-    let levels = super::capacity::place_controls(model);
+    let mut controls = controls(model);
+    let mut services = super::capacity::controls(model);
+    let mut levels = super::capacity::place_controls(model);
+    fill_spreads(
+        model,
+        controls
+            .iter_mut()
+            .flat_map(|i| &mut i.controls)
+            .chain(services.iter_mut().flat_map(|s| &mut s.controls))
+            .chain(levels.iter_mut().flat_map(|l| &mut l.controls)),
+    );
     let every: Vec<&Control> = controls
         .iter()
         .flat_map(|i| &i.controls)
@@ -295,6 +370,7 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
                 .map(|&i| model.interventions[i].name.clone())
                 .collect(),
             values: values(&s.model, &every),
+            fixed: fixed_by_file(model, &s.model, &every),
         })
         .collect();
     ModelInfo {
@@ -350,7 +426,7 @@ pub fn check_size(request: &RunRequest) -> Result<(), String> {
 /// the page left a number as the file has it.
 struct Built {
     scenario: Scenario,
-    changed: Vec<(String, f64)>,
+    changed: Vec<Override>,
 }
 
 /// The model with the page's scenarios in place of the file's, in every
@@ -397,7 +473,7 @@ pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
 
 /// One scenario of the page on `base`: its interventions, and its numbers
 /// the page's (`changed`: only those, as found in the file's model).
-fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[(String, f64)]>) -> Result<Built, String> {
+fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[Override]>) -> Result<Built, String> {
     let name = edit.name.trim();
     let origin = match &edit.from {
         Some(from) => Some(
@@ -417,24 +493,31 @@ fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[(String, f64)]
             m
         }
     };
-    let mut overrides_written: Vec<(String, f64)> = origin.map(|o| o.overrides.clone()).unwrap_or_default();
+    let mut overrides_written: Vec<Override> = origin.map(|o| o.overrides.clone()).unwrap_or_default();
     let mut applied = Vec::new();
-    let mut apply = |model: &mut Model, path: &String, value: f64| -> Result<(), String> {
+    let mut apply = |model: &mut Model, o: Override| -> Result<(), String> {
+        let path = &o.path;
         let parsed = path_of(model, path).map_err(|e| format!("in `{name}`: {e}"))?;
-        overrides::apply(model, &parsed, value).map_err(|e| format!("in `{name}`, {path}: {e}"))?;
-        overrides_written.retain(|(p, _)| p != path);
-        overrides_written.push((path.clone(), value));
-        applied.push((path.clone(), value));
+        if o.keeps_spread {
+            overrides::shift(model, &parsed, o.value)
+        } else {
+            overrides::apply(model, &parsed, o.value)
+        }
+        .map_err(|e| format!("in `{name}`, {path}: {e}"))?;
+        overrides_written.retain(|w| &w.path != path);
+        overrides_written.push(o.clone());
+        applied.push(o);
         Ok(())
     };
     match changed {
         Some(changed) => {
-            for (path, value) in changed {
-                apply(&mut scenario_model, path, *value)?;
+            for o in changed {
+                apply(&mut scenario_model, o.clone())?;
             }
         }
         None => {
-            // The values the scenario has before the page's are applied.
+            // The values the scenario has before the page's are applied; a
+            // number moved keeps its spread unless the page fixes it.
             let paths: Vec<Result<ParamPath, String>> =
                 edit.values.keys().map(|k| path_of(&scenario_model, k)).collect();
             let currents = control_values(&scenario_model, &paths);
@@ -443,10 +526,19 @@ fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[(String, f64)]
                     return Err(format!("in `{name}`, {path} is not a number"));
                 }
                 let current = current.map_err(|e| format!("in `{name}`: {e}"))?;
-                if (value - current).abs() <= 1e-12 * current.abs().max(1.0) {
+                let fixed = edit.fixed.contains(path);
+                let unchanged = (value - current).abs() <= 1e-12 * current.abs().max(1.0);
+                // A lock on a number the scenario still has a distribution
+                // for fixes it even where the value is the file's.
+                if unchanged && !(fixed && distribution_at(&scenario_model, path).is_some()) {
                     continue;
                 }
-                apply(&mut scenario_model, path, value)?;
+                let o = Override {
+                    path: path.clone(),
+                    value,
+                    keeps_spread: !fixed,
+                };
+                apply(&mut scenario_model, o)?;
             }
         }
     }

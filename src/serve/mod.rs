@@ -326,6 +326,41 @@ pub struct ChartSvg {
     pub svg: String,
 }
 
+/// One scenario's headline: NPV (at the means, and its outer percentiles
+/// under draws), return per pound, break-even year and, under draws, the
+/// share of draws that have broken even by the last year.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HeadlineRow {
+    pub scenario: String,
+    pub npv: f64,
+    pub npv_low: Option<f64>,
+    pub npv_high: Option<f64>,
+    pub return_per_pound: Option<f64>,
+    pub break_even_year: Option<i32>,
+    pub chance_break_even: Option<f64>,
+}
+
+impl HeadlineRow {
+    fn of(figures: &Figures) -> Vec<HeadlineRow> {
+        figures
+            .futures
+            .iter()
+            .filter_map(|f| {
+                let c = f.comparison.as_ref()?;
+                Some(HeadlineRow {
+                    scenario: f.name.clone(),
+                    npv: c.npv,
+                    npv_low: c.npv_range.map(|r| r.0),
+                    npv_high: c.npv_range.map(|r| r.1),
+                    return_per_pound: c.return_per_pound,
+                    break_even_year: c.break_even_year,
+                    chance_break_even: c.prob_break_even.as_ref().and_then(|p| p.last().copied()),
+                })
+            })
+            .collect()
+    }
+}
+
 /// The page's re-run.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct RunResponse {
@@ -334,6 +369,10 @@ pub struct RunResponse {
     pub charts: Vec<ChartSvg>,
     /// Each scenario's NPV at the inputs' means.
     pub npv: Vec<(String, f64)>,
+    /// Each scenario's headline figures, for the page's record of changes
+    /// and its pinned futures.
+    #[serde(default)]
+    pub headline: Vec<HeadlineRow>,
     /// Per future (do-nothing first), when demand first exceeds a service's
     /// capacity, and what each service with one served; empty when no
     /// service has a capacity.
@@ -417,6 +456,7 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
         headline_html,
         charts,
         npv: comparisons.iter().map(|c| (c.scenario.clone(), c.total.npv)).collect(),
+        headline: HeadlineRow::of(&figures),
         supply,
         draws: request.draws,
         compute_ms: started.elapsed().as_secs_f64() * 1000.0,

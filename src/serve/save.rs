@@ -65,8 +65,14 @@ pub fn document(original: &str, model: &Model, draws: u32, csv_base: Option<&Pat
         t.insert("interventions", value(names));
         if !s.overrides.is_empty() {
             let mut o = Table::new();
-            for (path, v) in &s.overrides {
-                o.insert(path, value(*v));
+            for over in &s.overrides {
+                if over.keeps_spread {
+                    let mut mean = toml_edit::InlineTable::new();
+                    mean.insert("mean", over.value.into());
+                    o.insert(&over.path, value(mean));
+                } else {
+                    o.insert(&over.path, value(over.value));
+                }
             }
             t.insert("overrides", Item::Table(o));
         }

@@ -8,6 +8,48 @@ use statrs::distribution::{ContinuousCDF, Normal as NormalCdf};
 use std::collections::BTreeMap;
 use std::fmt;
 
+/// An uncertain number moved to another mean while keeping its spread (the
+/// workshop page's sliders, and a scenario's `{ mean = … }` override):
+/// each value `x` it takes becomes `add + times × x`, kept within what the
+/// number may be. One draw's value moves with the draw, so the futures stay
+/// paired and a move one way moves every draw that way (README, "Moving an
+/// uncertain number").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Moved {
+    pub add: f64,
+    pub times: f64,
+    /// What the number may be (a guard against rounding at the limits).
+    pub min: f64,
+    pub max: f64,
+}
+
+impl Moved {
+    /// Where the value `x` moves.
+    pub fn apply(self, x: f64) -> f64 {
+        (self.add + self.times * x).clamp(self.min, self.max)
+    }
+
+    /// The same move of a number an area scales by `factor` (its values
+    /// are `factor × x`).
+    pub fn scaled(self, factor: f64) -> Moved {
+        if factor > 0.0 {
+            Moved {
+                add: self.add * factor,
+                times: self.times,
+                min: self.min * factor,
+                max: self.max * factor,
+            }
+        } else {
+            Moved {
+                add: 0.0,
+                times: 0.0,
+                min: 0.0,
+                max: 0.0,
+            }
+        }
+    }
+}
+
 /// A validated distribution.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Distribution {
@@ -411,6 +453,59 @@ impl Distribution {
         Some(format!(
             "{self} can take values from {lo} to {hi}, but this number must be {valid}"
         ))
+    }
+
+    /// The move that gives this distribution the mean `value`, keeping its
+    /// shape and spread as far as the number's `support` allows:
+    /// - gamma and lognormal (numbers ≥ 0 with a long right tail) are scaled
+    ///   by `value / mean`, which keeps their spread relative to the mean
+    ///   (the coefficient of variation, a lognormal's `spread`);
+    /// - the others (uniform, triangular, PERT, normal, beta) are shifted by
+    ///   `value − mean`, keeping their spread; where that would take part of
+    ///   their range past what the number may be (below 0, or above 1 for a
+    ///   probability or share), their spread around the new mean is narrowed
+    ///   by just enough to fit (a beta, whose range is all of 0–1, narrows by
+    ///   the smaller of `value / mean` and `(1 − value) / (1 − mean)`).
+    pub fn moved_to(&self, value: f64, support: Support) -> Moved {
+        let (min, max) = match support {
+            Support::Probability => (0.0, 1.0),
+            Support::NonNegative => (0.0, f64::INFINITY),
+            // The discount rate stays below 1.
+            Support::Rate => (0.0, 1.0 - 1e-9),
+        };
+        let mean = self.mean();
+        let times = match *self {
+            Distribution::Fixed(_) => 0.0,
+            Distribution::LogNormal { .. } | Distribution::Gamma { .. } => {
+                if mean > 0.0 {
+                    return Moved {
+                        add: 0.0,
+                        times: (value / mean).max(0.0),
+                        min,
+                        max,
+                    };
+                }
+                0.0
+            }
+            _ => {
+                let (lo, hi) = self.range();
+                let shift = value - mean;
+                let mut k: f64 = 1.0;
+                if lo + shift < min && mean > lo {
+                    k = k.min((value - min) / (mean - lo));
+                }
+                if hi + shift > max && hi > mean {
+                    k = k.min((max - value) / (hi - mean));
+                }
+                k.max(0.0)
+            }
+        };
+        Moved {
+            add: value - times * mean,
+            times,
+            min,
+            max,
+        }
     }
 
     /// The expected value: what a deterministic run uses.
@@ -1090,6 +1185,120 @@ mod tests {
                 (x - exact).abs() <= 1e-13 * exact,
                 "shape {shape}, u {u}: {x} against {exact}"
             );
+        }
+    }
+}
+
+#[cfg(test)]
+mod moving {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn families() -> Vec<(Distribution, Support)> {
+        vec![
+            (Distribution::Uniform { min: 0.7, max: 1.0 }, Support::NonNegative),
+            (
+                Distribution::Triangular {
+                    min: 0.1,
+                    mode: 0.2,
+                    max: 0.4,
+                },
+                Support::Probability,
+            ),
+            (
+                Distribution::Pert {
+                    min: 0.7,
+                    mode: 0.85,
+                    max: 1.0,
+                },
+                Support::NonNegative,
+            ),
+            (
+                Distribution::Normal {
+                    mean: 1.0,
+                    sd: 0.1,
+                    min: 0.0,
+                    max: f64::INFINITY,
+                },
+                Support::NonNegative,
+            ),
+            (Distribution::Beta { alpha: 18.5, beta: 55.5 }, Support::Probability),
+            (Distribution::LogNormal { mu: -0.2, sigma: 0.3 }, Support::NonNegative),
+            (Distribution::Gamma { shape: 25.0, scale: 6.0 }, Support::NonNegative),
+        ]
+    }
+
+    #[test]
+    fn a_shift_inside_the_limits_keeps_every_quantile_apart_by_the_same_amount() {
+        // PERT(0.7, 0.85, 1) has mean 0.85; moved to 0.86 it is PERT(0.71, 0.86, 1.01).
+        let d = Distribution::Pert {
+            min: 0.7,
+            mode: 0.85,
+            max: 1.0,
+        };
+        let m = d.moved_to(0.86, Support::NonNegative);
+        assert_eq!(m.times, 1.0);
+        let by_hand = Distribution::Pert {
+            min: 0.71,
+            mode: 0.86,
+            max: 1.01,
+        };
+        for u in [0.01, 0.05, 0.5, 0.95, 0.99] {
+            assert!((m.apply(d.quantile(u)) - by_hand.quantile(u)).abs() < 1e-12);
+        }
+    }
+
+    #[test]
+    fn a_shift_past_a_limit_narrows_the_spread_just_enough() {
+        // Uniform 0.7–1.0 (mean 0.85) moved to 0.1: shifted it would reach
+        // −0.05, so its half-width 0.15 narrows to 0.1: 0–0.2.
+        let d = Distribution::Uniform { min: 0.7, max: 1.0 };
+        let m = d.moved_to(0.1, Support::NonNegative);
+        assert!((m.apply(0.7) - 0.0).abs() < 1e-12 && (m.apply(1.0) - 0.2).abs() < 1e-12);
+        // A beta (mean 0.25) moved to 0.5 narrows by (1 − 0.5) / (1 − 0.25).
+        let b = Distribution::Beta { alpha: 1.0, beta: 3.0 };
+        let m = b.moved_to(0.5, Support::Probability);
+        assert!((m.times - 2.0 / 3.0).abs() < 1e-12);
+        assert!((m.apply(0.25) - 0.5).abs() < 1e-12);
+    }
+
+    #[test]
+    fn gamma_and_lognormal_scale_keeping_their_relative_spread() {
+        let g = Distribution::Gamma { shape: 25.0, scale: 6.0 };
+        let m = g.moved_to(300.0, Support::NonNegative);
+        assert_eq!((m.add, m.times), (0.0, 2.0));
+        let as_file = Distribution::Gamma {
+            shape: 25.0,
+            scale: 12.0,
+        };
+        assert!((m.apply(g.quantile(0.9)) - as_file.quantile(0.9)).abs() < 1e-9);
+    }
+
+    proptest! {
+        /// Moved anywhere the number may be, a distribution has the new
+        /// mean, stays within the limits, and moves each value the same way
+        /// (so a worse value is worse in every draw).
+        #[test]
+        fn a_moved_distribution_has_its_new_mean_and_stays_valid(which in 0usize..7, to in 0.0f64..1.0) {
+            let (d, support) = families()[which];
+            let m = d.moved_to(to, support);
+            let mean = m.add + m.times * d.mean();
+            prop_assert!((mean - to).abs() < 1e-9, "mean {mean} for {to}");
+            let (lo, hi) = (d.quantile(1e-9), d.quantile(1.0 - 1e-9));
+            for x in [lo, d.quantile(0.3), d.mean(), d.quantile(0.7), hi] {
+                let y = m.apply(x);
+                prop_assert!(y >= 0.0);
+                if support == Support::Probability {
+                    prop_assert!(y <= 1.0);
+                }
+                // Monotone in the draw, and in the direction of the move.
+                prop_assert!(m.times >= 0.0);
+                if to >= d.mean() {
+                    prop_assert!(y >= x - 1e-12, "{x} moved down to {y}");
+                } else {
+                    prop_assert!(y <= x + 1e-12, "{x} moved up to {y}");
+                }
+            }
         }
     }
 }

@@ -3,4 +3,4 @@
 
 mod distribution;
 
-pub use distribution::{BetaQuantile, Distribution, GammaQuantile, LARGEST, Quantile, SHAPES, Sampler, Support};
+pub use distribution::{BetaQuantile, Distribution, GammaQuantile, LARGEST, Moved, Quantile, SHAPES, Sampler, Support};

@@ -776,6 +776,7 @@ impl Effects<'_> {
                     group: Some(format!("{} evidence", self.name)),
                     reversed: *x < 1.0,
                     targets,
+                    moved: None,
                 });
                 Some(distribution.mean())
             }

@@ -2,7 +2,7 @@
 //! to its own copy of the model, with its flows checked.
 
 use super::names::{check_names, list};
-use crate::model::{BASELINE, Model, Scenario};
+use crate::model::{BASELINE, Model, Override, Scenario};
 use crate::scenario::checks::{Validator, flow_problems};
 use crate::scenario::file::{RawScenario, ScenarioFile};
 use crate::scenario::overrides;
@@ -55,9 +55,16 @@ fn scenario_from(
     let mut scenario_model = model.clone();
     let mut written = Vec::new();
     for (key, value) in &raw.overrides {
-        written.push((key.clone(), *value.get_ref()));
-        let applied = overrides::parse(&scenario_model, key)
-            .and_then(|path| overrides::apply(&mut scenario_model, &path, *value.get_ref()));
+        let applied = override_of(key, value.get_ref()).and_then(|o| {
+            let path = overrides::parse(&scenario_model, key)?;
+            if o.keeps_spread {
+                overrides::shift(&mut scenario_model, &path, o.value)?;
+            } else {
+                overrides::apply(&mut scenario_model, &path, o.value)?;
+            }
+            written.push(o);
+            Ok(())
+        });
         if let Err(problem) = applied {
             v.err(
                 &value.span(),
@@ -107,4 +114,33 @@ fn chosen_interventions(v: &mut Validator, s: &Spanned<RawScenario>, model: &Mod
         }
     }
     chosen
+}
+
+/// An override as written: a number (the value in this scenario, replacing
+/// any distribution) or `{ mean = … }` (the file's distribution moved to
+/// that mean, its spread kept).
+fn override_of(key: &str, value: &toml::Value) -> Result<Override, String> {
+    let number = |v: &toml::Value| match v {
+        toml::Value::Float(x) => Some(*x),
+        toml::Value::Integer(i) => Some(*i as f64),
+        _ => None,
+    };
+    let (value, keeps_spread) = match value {
+        toml::Value::Table(t) if t.len() == 1 && t.get("mean").and_then(number).is_some() => {
+            (t.get("mean").and_then(number).unwrap_or_default(), true)
+        }
+        v => match number(v) {
+            Some(x) => (x, false),
+            None => {
+                return Err(format!(
+                    "is {v}; give a number (this scenario's value, replacing any distribution) or `{{ mean = 0.4 }}` (the file's distribution moved to that mean, its spread kept)"
+                ));
+            }
+        },
+    };
+    Ok(Override {
+        path: key.to_string(),
+        value,
+        keeps_spread,
+    })
 }
