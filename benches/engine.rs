@@ -125,6 +125,7 @@ fn charts(c: &mut Criterion) {
         area: None,
         draws: 1000,
         scenarios: info.scenarios,
+        presenter: false,
     };
     group.bench_function(
         "older-people: workshop re-run (1000 draws, headline, 7 SVG charts)",

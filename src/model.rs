@@ -519,6 +519,9 @@ impl Intervention {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Scenario {
     pub name: String,
+    /// What charts, the report and the page call it (the name when the file
+    /// gives no `title`).
+    pub title: String,
     pub description: String,
     /// Indices into `Model::interventions`.
     pub interventions: Vec<usize>,

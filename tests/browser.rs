@@ -349,3 +349,250 @@ fn base64_decode(text: &str) -> Vec<u8> {
     }
     out
 }
+
+/// The bundled example served, and the page open in a headless Chromium of
+/// `width` × `height` once its first run has drawn; `None` when Chromium
+/// cannot be found.
+fn room(width: u32, height: u32) -> Option<(Driver, tempfile::TempDir, upstream::serve::Running)> {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
+    let app = upstream::serve::App::load(&example, None).unwrap();
+    let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let page = format!("http://127.0.0.1:{}/", server.addr.port());
+    let (driver, profile) = open(&page)?;
+    driver.call("POST", "/window/rect", Some(json!({"width": width, "height": height})));
+    settle(&driver);
+    Some((driver, profile, server))
+}
+
+/// Waits until the page's last run has drawn and nothing is waiting.
+fn settle(driver: &Driver) {
+    driver.wait_for(
+        "const s = document.getElementById('status'); return s.dataset.seq && s.textContent.startsWith('Up to date') && !inflight && !pending",
+        Duration::from_secs(60),
+        "the page to settle",
+    );
+}
+
+/// Moves the slider `path` of the first card to `value` as a drag ends, and
+/// waits for the page to settle.
+fn slide(driver: &Driver, path: &str, value: f64) {
+    driver.script(&format!(
+        "const r = document.querySelector(\".card[data-scenario='0'] input[data-path='{path}']\");
+         r.value = {value}; r.dispatchEvent(new Event('input', {{bubbles: true}})); return 1"
+    ));
+    std::thread::sleep(Duration::from_millis(100));
+    settle(driver);
+}
+
+/// The page's headline figures of `scenario` (its latest run).
+fn row(driver: &Driver, scenario: &str) -> Value {
+    driver.script(&format!("return headline.find(r => r.scenario === '{scenario}')"))
+}
+
+#[test]
+fn a_worse_effect_keeps_its_spread_and_never_raises_the_chance_of_breaking_even() {
+    let Some((driver, _profile, server)) = room(1920, 1080) else {
+        return;
+    };
+    let rr = "intervention.Falls prevention.relative_risk.At risk.Substantial";
+    let spread = |r: &Value| r["npv_high"].as_f64().unwrap() - r["npv_low"].as_f64().unwrap();
+    let first = row(&driver, "falls-and-reablement");
+    let mut last = first.clone();
+    for value in [0.86, 0.9, 0.95] {
+        slide(&driver, rr, value);
+        let now = row(&driver, "falls-and-reablement");
+        eprintln!("relative risk {value}: {now}");
+        assert!(now["npv"].as_f64() < last["npv"].as_f64(), "{now} after {last}");
+        assert!(
+            now["chance_break_even"].as_f64() <= last["chance_break_even"].as_f64(),
+            "a worse effect raised the chance: {now} after {last}"
+        );
+        assert!(
+            (spread(&now) - spread(&first)).abs() < 0.1 * spread(&first),
+            "the NPV's range kept its width: {now} against {first}"
+        );
+        last = now;
+    }
+    // The lock: fixed at the same value, the range narrows and says so.
+    driver.script(&format!(
+        "const b = document.querySelector(\".card[data-scenario='0'] input[data-fix='{rr}']\"); b.click(); return 1"
+    ));
+    settle(&driver);
+    let fixed = row(&driver, "falls-and-reablement");
+    assert!(spread(&fixed) < spread(&last), "{fixed} against {last}");
+    assert_eq!(fixed["npv"], last["npv"]);
+    let shown = driver.script(&format!(
+        "return document.querySelector(\".card[data-scenario='0'] input[data-path='{rr}']\").closest('.control').classList.contains('fixed')"
+    ));
+    assert_eq!(shown, json!(true), "the slider shows it is fixed");
+    drop(driver);
+    server.stop().unwrap();
+}
+
+#[test]
+fn colours_undo_redo_and_the_address_keep_the_room_s_state() {
+    let Some((driver, _profile, server)) = room(1920, 1080) else {
+        return;
+    };
+    let colours = "return Object.assign({}, colours)";
+    let before = driver.script(colours);
+    // A "What if…" copy of the first scenario: every colour stays, the copy
+    // takes a shade of its original's, and its card shows it.
+    driver.script("document.querySelector(\".card[data-scenario='0'] .card-head button\").click(); return 1");
+    settle(&driver);
+    let after = driver.script(colours);
+    for (name, colour) in before.as_object().unwrap() {
+        assert_eq!(&after[name], colour, "{name} kept its colour");
+    }
+    let copy = &after["falls-and-reablement (what if 2)"];
+    assert!(copy.is_string() && copy != &before["falls-and-reablement"], "{after}");
+    let border =
+        driver.script("return getComputedStyle(document.querySelector(\".card[data-scenario='1']\")).borderLeftColor");
+    eprintln!("copy's colour {copy}, its card's border {border}");
+
+    // Undo takes the copy away, redo brings it back.
+    let cards = "return document.querySelectorAll('.card').length";
+    assert_eq!(driver.script(cards), json!(7));
+    driver.script("document.getElementById('undo').click(); return 1");
+    settle(&driver);
+    assert_eq!(driver.script(cards), json!(6));
+    driver.script("document.getElementById('redo').click(); return 1");
+    settle(&driver);
+    assert_eq!(driver.script(cards), json!(7));
+
+    // A slider moved, then undone with the keyboard and redone.
+    let reach = "intervention.Falls prevention.reach";
+    let value = format!("return document.querySelector(\".card[data-scenario='0'] input[data-path='{reach}']\").value");
+    let npv = || row(&driver, "falls-and-reablement")["npv"].clone();
+    let npv_before = npv();
+    slide(&driver, reach, 0.5);
+    std::thread::sleep(Duration::from_millis(600));
+    let npv_moved = npv();
+    assert_ne!(npv_moved, npv_before);
+    driver.call(
+        "POST",
+        "/actions",
+        Some(json!({"actions": [{"type": "key", "id": "keys", "actions": [
+            {"type": "keyDown", "value": "\u{E009}"}, {"type": "keyDown", "value": "z"},
+            {"type": "keyUp", "value": "z"}, {"type": "keyUp", "value": "\u{E009}"}]}]})),
+    );
+    settle(&driver);
+    assert_eq!(driver.script(&value), json!("0.25"), "Ctrl+Z put the slider back");
+    assert_eq!(npv(), npv_before);
+    driver.script("document.getElementById('redo').click(); return 1");
+    settle(&driver);
+    assert_eq!(driver.script(&value), json!("0.5"));
+    assert_eq!(npv(), npv_moved);
+
+    // The address holds the whole state: opened afresh, it shows the same.
+    let address = driver.script("return location.href");
+    assert!(address.as_str().unwrap().contains("#state="), "{address}");
+    driver.call("POST", "/url", Some(json!({"url": "about:blank"})));
+    driver.call("POST", "/url", Some(json!({"url": address})));
+    settle(&driver);
+    assert_eq!(driver.script(cards), json!(7));
+    assert_eq!(driver.script(&value), json!("0.5"));
+    assert_eq!(npv(), npv_moved);
+    assert_eq!(driver.script(colours), after);
+    drop(driver);
+    server.stop().unwrap();
+}
+
+#[test]
+fn presenter_mode_fits_a_1280_by_720_screen_with_large_chart_text() {
+    let Some((driver, _profile, server)) = room(1280, 720) else {
+        return;
+    };
+    // Pin the first scenario, then a change after it: the pinned future
+    // stays as it was, side by side and on the charts.
+    driver.script("[...document.querySelectorAll(\".card[data-scenario='0'] .card-head button\")].find(b => b.textContent === 'Pin').click(); return 1");
+    settle(&driver);
+    slide(&driver, "intervention.Falls prevention.reach", 0.5);
+    let pinned = row(&driver, "pinned 1");
+    let live = row(&driver, "falls-and-reablement");
+    assert_ne!(pinned["npv"], live["npv"], "{pinned} {live}");
+    driver.script("document.querySelector(\"#tabs button[data-id='pinned']\").click(); return 1");
+    let columns = driver.script("return document.querySelectorAll('#pinned table tr:first-child th').length");
+    assert_eq!(columns, json!(2), "a label column and one pinned future");
+    // The record of changes, as CSV: a header and a row per scenario per run.
+    let log = driver.script("return logCsv()");
+    let log = log.as_str().unwrap();
+    assert!(log.starts_with("time,change,draws,scenario,title,npv,"), "{log}");
+    assert!(
+        log.contains("Falls prevention, Share of the people it targets that it reaches 25% → 50%"),
+        "{log}"
+    );
+
+    // Presenter mode with its key.
+    driver.call(
+        "POST",
+        "/actions",
+        Some(json!({"actions": [{"type": "key", "id": "keys", "actions": [
+            {"type": "keyDown", "value": "p"}, {"type": "keyUp", "value": "p"}]}]})),
+    );
+    settle(&driver);
+    driver.script(
+        "document.querySelector(\"#tabs button[data-id='net-saving']\").click(); window.scrollTo(0, 0); return 1",
+    );
+    let layout = driver.script(
+        "const svg = document.querySelector('#chart svg');
+         const scale = svg.getBoundingClientRect().width / Number(svg.getAttribute('width'));
+         const sizes = [...svg.querySelectorAll('text')].map(t => Number(t.getAttribute('font-size'))).filter(s => s > 0);
+         return { presenter: document.body.classList.contains('presenter'),
+                  scroll: document.documentElement.scrollWidth, width: document.documentElement.clientWidth,
+                  smallest: Math.min(...sizes) * scale, cards: document.getElementById('scenarios').offsetWidth }",
+    );
+    eprintln!("presenter mode at 1280x720: {layout}");
+    assert_eq!(layout["presenter"], json!(true));
+    assert!(
+        layout["scroll"].as_f64() <= layout["width"].as_f64(),
+        "no sideways scrolling: {layout}"
+    );
+    assert!(
+        layout["smallest"].as_f64().unwrap() >= 18.0,
+        "chart text at least 18 px: {layout}"
+    );
+    assert_eq!(layout["cards"], json!(0), "the cards collapse");
+    screenshot(&driver, "workshop-presenter.png");
+    let png = std::fs::read(PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("workshop-presenter.png")).unwrap();
+    let (w, h) = (
+        u32::from_be_bytes(png[16..20].try_into().unwrap()),
+        u32::from_be_bytes(png[20..24].try_into().unwrap()),
+    );
+    eprintln!("presenter screenshot {w}x{h}");
+    drop(driver);
+    server.stop().unwrap();
+}
+
+#[test]
+fn input_to_painted_page_is_measured_at_1000_draws() {
+    let Some((driver, _profile, server)) = room(1920, 1080) else {
+        return;
+    };
+    // Ten slider moves a second apart, each timed from its input event to
+    // the painted page (the page's own figure, in the status line).
+    let mut times = Vec::new();
+    for k in 0..10 {
+        slide(
+            &driver,
+            "intervention.Falls prevention.reach",
+            0.3 + 0.02 * f64::from(k),
+        );
+        let ms = driver.script("return Number(document.getElementById('status').dataset.ms)");
+        let server_ms = driver.script("return Number(document.getElementById('status').dataset.server)");
+        times.push((ms.as_f64().unwrap(), server_ms.as_f64().unwrap()));
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let mut paint: Vec<f64> = times.iter().map(|t| t.0).collect();
+    paint.sort_by(f64::total_cmp);
+    eprintln!(
+        "input to painted page at 1000 draws, 10 moves: median {} ms (min {}, max {}); request to answer {:?}",
+        paint[5],
+        paint[0],
+        paint[9],
+        times.iter().map(|t| t.1).collect::<Vec<_>>()
+    );
+    assert!(paint.iter().all(|&t| t > 0.0));
+    drop(driver);
+    server.stop().unwrap();
+}

@@ -476,6 +476,7 @@ fn with_scenario(model: &Model, name: &str, scenario_model: Model, plan: Vec<usi
     let mut m = model.clone();
     m.scenarios = vec![Scenario {
         name: name.into(),
+        title: name.into(),
         description: String::new(),
         interventions: plan,
         model: Box::new(scenario_model),

@@ -1480,7 +1480,10 @@ fn a_slider_moves_an_uncertain_number_keeping_its_spread_unless_fixed() {
         let (npv, width, chance) = at(rr, false);
         assert!(npv < last.0, "{rr}: NPV {npv} after {}", last.0);
         assert!(chance <= last.1, "{rr}: chance {chance} after {}", last.1);
-        assert!((width - width0).abs() < 0.1 * width0, "{rr}: spread {width} against {width0}");
+        assert!(
+            (width - width0).abs() < 0.1 * width0,
+            "{rr}: spread {width} against {width0}"
+        );
         last = (npv, chance);
     }
     // Fixed at the same value, the number no longer varies: the spread narrows.

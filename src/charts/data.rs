@@ -64,7 +64,10 @@ pub struct ScenarioFigures {
 /// One future (the baseline or a scenario).
 #[derive(Debug, Clone, PartialEq)]
 pub struct FutureFigures {
+    /// What it is called (the scenario's title).
     pub name: String,
+    /// The scenario's name in the file (its colour is chosen by it).
+    pub key: String,
     /// People at the end of each year, `[level][year]`.
     pub people_level: Vec<Vec<f64>>,
     /// People at the end of each year, `[band][year]`.
@@ -220,6 +223,12 @@ fn ranges(percentiles: &[f64]) -> (Pair, Pair) {
 }
 
 impl Figures {
+    /// Future `f`'s colour on every chart (see [`super::style::future_colours`]).
+    pub fn colour(&self, f: usize) -> plotters::style::RGBColor {
+        let names: Vec<&str> = self.futures.iter().map(|x| x.key.as_str()).collect();
+        super::style::future_colours(&names)[f]
+    }
+
     /// Whether `Figures::new` reads the Monte Carlo statistics of `metric`
     /// (so a run for figures alone may skip the others': see
     /// `montecarlo::Rows::Chosen`).
@@ -338,7 +347,13 @@ impl Figures {
                     }
                 });
                 FutureFigures {
-                    name: a.scenario.clone(),
+                    // Its title, where the file gives one.
+                    name: model
+                        .scenarios
+                        .iter()
+                        .find(|s| s.name == a.scenario)
+                        .map_or_else(|| a.scenario.clone(), |s| s.title.clone()),
+                    key: a.scenario.clone(),
                     people_level: columns(nt, model.levels.len(), &|t, l| a.people_level[t][l]),
                     people_band: columns(nt, model.bands.len(), &|t, b| a.people_band[t][b]),
                     spend_acute: uncertain(f, a.spend_acute.clone(), "spend_acute"),

@@ -122,6 +122,14 @@ impl Chart {
         svg_of(&(self, figures))
     }
 
+    /// The chart as SVG on a canvas of `size` pixels, its text the same
+    /// size as on the full canvas (the workshop page's presenter mode draws
+    /// on a smaller one, so that text shown at a projector's width stays
+    /// large).
+    pub fn svg_sized(self, figures: &Figures, size: (u32, u32)) -> Result<String, ChartError> {
+        svg_at(&(self, figures), size)
+    }
+
     /// Writes the chart as a PNG of `style::SIZE` pixels.
     pub fn write_png(self, figures: &Figures, path: &Path) -> Result<(), ChartError> {
         png_of(&(self, figures), path)
@@ -270,11 +278,16 @@ impl MaturityChart {
 
 /// The picture as an SVG document whose text asks for DejaVu Sans first.
 fn svg_of(picture: &impl Picture) -> Result<String, ChartError> {
+    svg_at(picture, style::SIZE)
+}
+
+/// [`svg_of`] on a canvas of `size` pixels.
+fn svg_at(picture: &impl Picture, size: (u32, u32)) -> Result<String, ChartError> {
     style::register_fonts().map_err(ChartError)?;
     let error = |e: &dyn std::fmt::Display| ChartError(format!("could not draw {}: {e}", picture.name()));
     let mut text = String::new();
     {
-        let root = SVGBackend::with_string(&mut text, style::SIZE).into_drawing_area();
+        let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
         picture.draw(&root).map_err(|e| error(&e))?;
         root.present().map_err(|e| error(&e))?;
     }

@@ -29,6 +29,10 @@ pub fn register_fonts() -> Result<(), String> {
 
 /// Canvas of every chart, in pixels (16:10, sharp on a 1080p projector).
 pub const SIZE: (u32, u32) = (1800, 1125);
+/// The workshop page's presenter mode: a canvas shown about 1,230 pixels
+/// wide on a 1280-pixel screen, so that its smallest text ([`TICK`], 22,
+/// which an SVG writes as 17.7 pixels) is at least 18 pixels there.
+pub const PRESENTER_SIZE: (u32, u32) = (1200, 760);
 
 pub const TITLE: u32 = 46;
 pub const SUBTITLE: u32 = 27;
@@ -89,14 +93,88 @@ pub fn level(l: usize, levels: usize) -> RGBColor {
     }
 }
 
-/// Futures: the baseline is dark grey, scenarios take the palette in order.
+const SCENARIOS: [RGBColor; 10] = [BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION, WINE, OLIVE, TEAL, PURPLE];
+
+/// Do-nothing's colour.
+pub const BASELINE: RGBColor = RGBColor(0x3A, 0x3A, 0x3A);
+
+/// Series that are not scenarios but sit beside them (areas, maturity
+/// ratings): do-nothing's grey first, then the palette in order.
 pub fn future(f: usize) -> RGBColor {
-    const SCENARIOS: [RGBColor; 10] = [BLUE, ORANGE, GREEN, PINK, SKY, VERMILLION, WINE, OLIVE, TEAL, PURPLE];
     if f == 0 {
-        RGBColor(0x3A, 0x3A, 0x3A)
+        BASELINE
     } else {
         SCENARIOS[(f - 1) % SCENARIOS.len()]
     }
+}
+
+/// The suffix the workshop page gives a "What if…" copy: `NAME (what if N)`.
+pub fn copy_of(name: &str) -> Option<(&str, u32)> {
+    let rest = name.strip_suffix(')')?;
+    let at = rest.rfind(" (what if ")?;
+    let n = rest[at + " (what if ".len()..].parse().ok()?;
+    Some((&rest[..at], n))
+}
+
+/// Each future's colour (`names[0]` is do-nothing, dark grey), chosen by
+/// the scenario's name so that it stays when futures are added, removed or
+/// reordered: the palette colour the name hashes to (FNV-1a), or the next
+/// one free if an earlier scenario has it; a "What if…" copy
+/// (`NAME (what if N)`) takes a shade of NAME's colour, lighter or darker
+/// by N.
+pub fn future_colours(names: &[&str]) -> Vec<RGBColor> {
+    let hash = |name: &str| {
+        name.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+        })
+    };
+    let mut taken = [false; SCENARIOS.len()];
+    let mut colours = vec![BASELINE; names.len()];
+    let own = |name: &str, taken: &mut [bool; SCENARIOS.len()]| {
+        let mut k = (hash(name) % SCENARIOS.len() as u64) as usize;
+        for _ in 0..SCENARIOS.len() {
+            if !taken[k] {
+                break;
+            }
+            k = (k + 1) % SCENARIOS.len();
+        }
+        taken[k] = true;
+        SCENARIOS[k]
+    };
+    for (f, name) in names.iter().enumerate().skip(1) {
+        if copy_of(name).is_none() {
+            colours[f] = own(name, &mut taken);
+        }
+    }
+    for (f, name) in names.iter().enumerate().skip(1) {
+        if let Some((base, n)) = copy_of(name) {
+            let original = names.iter().skip(1).position(|x| *x == base);
+            let colour = match original {
+                Some(o) => colours[o + 1],
+                None => SCENARIOS[(hash(base) % SCENARIOS.len() as u64) as usize],
+            };
+            colours[f] = shade(colour, n);
+        }
+    }
+    colours
+}
+
+/// The `n`-th shade of `colour` (n = 2, 3, … as the page numbers copies):
+/// lighter, darker, much lighter, much darker, then round again.
+fn shade(colour: RGBColor, n: u32) -> RGBColor {
+    let (towards, by) = match n.saturating_sub(2) % 4 {
+        0 => (255.0, 0.45),
+        1 => (0.0, 0.4),
+        2 => (255.0, 0.65),
+        _ => (0.0, 0.6),
+    };
+    let mix = |c: u8| (f64::from(c) + (towards - f64::from(c)) * by).round() as u8;
+    RGBColor(mix(colour.0), mix(colour.1), mix(colour.2))
+}
+
+/// A colour as the page and the report write it, `#rrggbb`.
+pub fn hex(colour: RGBColor) -> String {
+    format!("#{:02x}{:02x}{:02x}", colour.0, colour.1, colour.2)
 }
 
 /// Age bands, youngest to oldest, along the viridis scale (perceptually
@@ -125,6 +203,43 @@ pub fn band(b: usize, bands: usize) -> RGBColor {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_scenario_keeps_its_colour_when_copies_and_others_come_and_go() {
+        let file = [
+            "do-nothing",
+            "falls-and-reablement",
+            "community-navigators",
+            "whole-system",
+        ];
+        let before = future_colours(&file);
+        // Distinct, and do-nothing grey.
+        assert_eq!(before[0], BASELINE);
+        for a in 1..file.len() {
+            for b in a + 1..file.len() {
+                assert_ne!(before[a], before[b]);
+            }
+        }
+        // A copy inserted after its original, and the order changed.
+        let page = [
+            "do-nothing",
+            "whole-system",
+            "falls-and-reablement",
+            "falls-and-reablement (what if 2)",
+            "community-navigators",
+            "falls-and-reablement (what if 3)",
+        ];
+        let after = future_colours(&page);
+        assert_eq!(after[1], before[3]);
+        assert_eq!(after[2], before[1]);
+        assert_eq!(after[4], before[2]);
+        // The copies: shades of the original, different from it and each other.
+        assert_eq!(after[3], shade(before[1], 2));
+        assert_eq!(after[5], shade(before[1], 3));
+        assert!(after[3] != after[2] && after[5] != after[2] && after[3] != after[5]);
+        assert_eq!(copy_of("x (what if 12)"), Some(("x", 12)));
+        assert_eq!(copy_of("x (what if)"), None);
+    }
 
     #[test]
     fn colours_are_distinct_where_they_share_a_chart() {

@@ -306,6 +306,8 @@ pub struct RawEffect {
 #[serde(deny_unknown_fields)]
 pub struct RawScenario {
     pub name: String,
+    /// A plain title for charts, the report and the page (the name when absent).
+    pub title: Option<String>,
     pub description: Option<String>,
     #[serde(default)]
     pub interventions: Vec<String>,

@@ -53,7 +53,11 @@ pub fn shift(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), Stri
         if !u.targets.iter().any(named) {
             return true;
         }
-        let support = u.targets.iter().map(|t| support_of(&interventions, t)).collect::<Option<Vec<_>>>();
+        let support = u
+            .targets
+            .iter()
+            .map(|t| support_of(&interventions, t))
+            .collect::<Option<Vec<_>>>();
         match support.as_deref() {
             Some([first, rest @ ..]) if u.targets.iter().all(named) && rest.iter().all(|s| s == first) => {
                 let factor = scales

@@ -124,6 +124,7 @@ impl Slider {
             kind: "activity",
             hint: Some(hint),
             spread: None,
+            note: None,
         }
     }
 }

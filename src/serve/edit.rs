@@ -16,6 +16,9 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct ScenarioEdit {
     pub name: String,
+    /// What the charts and tables call it (the name when absent).
+    #[serde(default)]
+    pub title: Option<String>,
     #[serde(default)]
     pub description: String,
     /// The file's scenario this one starts from (its own name, or the
@@ -46,6 +49,10 @@ pub struct RunRequest {
     /// the whole model when absent.
     #[serde(default)]
     pub area: Option<String>,
+    /// Charts for the page's presenter mode: a smaller canvas, the same
+    /// text, so that text stays large on a projector.
+    #[serde(default)]
+    pub presenter: bool,
 }
 
 /// Most draws a workshop re-run may ask for.
@@ -72,6 +79,9 @@ pub struct Control {
     /// percentiles and the distribution as written, for the page's label.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub spread: Option<Spread>,
+    /// The file's comment on the number (its source note), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// An uncertain number's range and distribution, as the page shows them.
@@ -88,6 +98,11 @@ pub struct InterventionControls {
     pub name: String,
     pub description: String,
     pub controls: Vec<Control>,
+    /// The file's `evidence` note (where the effects come from).
+    pub evidence: String,
+    /// Its evidence rating in words, e.g. `3 of 4: Promising — …`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rating: Option<String>,
 }
 
 /// What the page needs to draw its controls.
@@ -124,27 +139,30 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
             match i.reach {
                 Reach::Share(_) => controls.push(Control {
                     path: p("reach"),
-                    label: "reach (share of the target group)".into(),
+                    label: "Share of the people it targets that it reaches".into(),
                     min: 0.0,
                     max: 1.0,
                     step: 0.01,
                     kind: "share",
                     hint: None,
                     spread: None,
+                    note: None,
                 }),
                 Reach::Places(v) => controls.push(Control {
                     path: p("places"),
-                    label: "places".into(),
+                    label: "Places it offers a year".into(),
                     min: 0.0,
                     max: (v * 3.0).max(10.0).ceil(),
                     step: 1.0,
                     kind: "count",
                     hint: None,
                     spread: None,
+                    note: None,
                 }),
             }
             for effect in &i.effects {
-                let (suffix, label) = effect.names(model);
+                let (suffix, _) = effect.names(model);
+                let label = plain_label(effect, model);
                 let path = p(&suffix);
                 let value = effect.value();
                 // Capacity or places bought are amounts, not factors.
@@ -163,45 +181,79 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     kind,
                     hint: None,
                     spread: None,
+                    note: None,
                 });
             }
             controls.push(Control {
                 path: p("cost_per_participant"),
-                label: "cost per participant a year".into(),
+                label: "Cost per participant a year".into(),
                 min: 0.0,
                 max: (i.cost_per_participant * 3.0).max(100.0).ceil(),
                 step: if i.cost_per_participant >= 1000.0 { 10.0 } else { 1.0 },
                 kind: "money",
                 hint: None,
                 spread: None,
+                note: None,
             });
             controls.push(Control {
                 path: p("start_year"),
-                label: "start year".into(),
+                label: "Starts in".into(),
                 min: f64::from(first),
                 max: f64::from(last),
                 step: 1.0,
                 kind: "year",
                 hint: None,
                 spread: None,
+                note: None,
             });
             controls.push(Control {
                 path: p("ramp_years"),
-                label: "ramp-up (years)".into(),
+                label: "Years to reach full scale".into(),
                 min: 0.0,
                 max: 10.0,
                 step: 0.5,
                 kind: "years",
                 hint: None,
                 spread: None,
+                note: None,
             });
             InterventionControls {
                 name: i.name.clone(),
                 description: i.description.clone(),
                 controls,
+                evidence: i.evidence.clone(),
+                rating: i.rating.map(|r| {
+                    let scale = &model.evidence_scale;
+                    let rating = scale.rating(r);
+                    format!("{r} of {}: {}", scale.highest(), rating.label)
+                }),
             }
         })
         .collect()
+}
+
+/// An effect's slider label in plain words, saying which way is better.
+fn plain_label(effect: &Effect, model: &Model) -> String {
+    match *effect {
+        Effect::Transition { from, to, .. } => {
+            let from = &model.levels[from];
+            match to {
+                Some(t) => format!(
+                    "Moves from {from} to {} (relative risk: 1 = no change, 0.8 = a fifth fewer)",
+                    model.levels[t]
+                ),
+                None => format!("Deaths and leaving from {from} (relative risk: 1 = no change)"),
+            }
+        }
+        Effect::Service { service, .. } => format!(
+            "Use of {} (× the usual use: 1 = no change, 0.9 = a tenth less)",
+            model.services[service].name
+        ),
+        Effect::Capacity { service, .. } => {
+            format!("{} it adds a year", model.services[service].name)
+        }
+        Effect::Places { level, .. } => format!("{} places it adds", model.levels[level]),
+    }
 }
 
 /// A value's key, as the page sends it, read once as a parameter path of
@@ -317,6 +369,45 @@ fn distribution_at(model: &Model, path: &str) -> Option<crate::uncertainty::Dist
         .map(|u| u.distribution)
 }
 
+/// Each intervention control's note: the file's comment on the number it
+/// moves (`reach`, a cost, …, or an effect's own line and the paragraph
+/// above its table), from `text`, the scenario file.
+pub fn add_notes(info: &mut ModelInfo, model: &Model, text: &str) {
+    let sections = crate::scenario::assumptions::read(text);
+    let note_of = |heading: &str, key: &str| -> Option<String> {
+        let section = sections.iter().find(|s| s.heading == heading)?;
+        let item = section.items.iter().find(|a| a.key == key);
+        let parts: Vec<&str> = [Some(section.note.as_str()), item.map(|a| a.note.as_str())]
+            .into_iter()
+            .flatten()
+            .filter(|n| !n.is_empty())
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" "))
+    };
+    for (iv, controls) in model.interventions.iter().zip(&mut info.interventions) {
+        let heading = format!("interventions: {}", iv.name);
+        let prefix = format!("intervention.{}.", iv.name);
+        for c in &mut controls.controls {
+            let field = c.path.strip_prefix(&prefix).unwrap_or("");
+            let effect = iv.effects.iter().position(|e| field == e.names(model).0);
+            c.note = match effect {
+                Some(n) => {
+                    let key = field.split('.').next().unwrap_or("");
+                    note_of(&format!("{heading} › effects {}", n + 1), key)
+                }
+                // The intervention's own line for the field (not the
+                // paragraph above the intervention, which describes it).
+                None => sections
+                    .iter()
+                    .find(|s| s.heading == heading)
+                    .and_then(|s| s.items.iter().find(|a| a.key == field))
+                    .map(|a| a.note.clone())
+                    .filter(|n| !n.is_empty()),
+            };
+        }
+    }
+}
+
 /// Each control's spread in `model` (see [`Spread`]).
 fn fill_spreads<'a>(model: &Model, controls: impl Iterator<Item = &'a mut Control>) {
     for c in controls {
@@ -362,6 +453,7 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
         .iter()
         .map(|s| ScenarioEdit {
             name: s.name.clone(),
+            title: Some(s.title.clone()),
             description: s.description.clone(),
             from: Some(s.name.clone()),
             interventions: s
@@ -542,6 +634,16 @@ fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[Override]>) ->
             }
         }
     }
+    let title = match edit.title.as_deref().map(str::trim) {
+        Some(t) if t.is_empty() || t.chars().count() > 80 || t.chars().any(char::is_control) => {
+            return Err(format!(
+                "a scenario title must be 1 to 80 characters with no line breaks; `{}` is not",
+                t.escape_debug()
+            ));
+        }
+        Some(t) => t,
+        None => name,
+    };
     let mut plan = Vec::new();
     for intervention in &edit.interventions {
         let i = base
@@ -560,6 +662,7 @@ fn build_one(base: &Model, edit: &ScenarioEdit, changed: Option<&[Override]>) ->
     Ok(Built {
         scenario: Scenario {
             name: name.to_string(),
+            title: title.to_string(),
             description: edit.description.clone(),
             interventions: plan,
             model: Box::new(scenario_model),

@@ -179,6 +179,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/model", get(model_info))
         .route("/api/run", post(run).with_state(runs))
         .route("/api/save", post(save_as))
+        .route("/api/export", post(export))
         .route("/api/maturity", get(maturity_info))
         .route("/api/maturity/save", post(maturity_save))
         .fallback(|| async { Problem(StatusCode::NOT_FOUND, "no such page; the workshop is at /".into()) })
@@ -315,7 +316,9 @@ async fn page() -> Response {
 }
 
 async fn model_info(State(app): State<Arc<App>>) -> Response {
-    axum::Json(edit::model_info(&app.loaded.model, app.draws)).into_response()
+    let mut info = edit::model_info(&app.loaded.model, app.draws);
+    edit::add_notes(&mut info, &app.loaded.model, &app.text);
+    axum::Json(info).into_response()
 }
 
 /// One chart of a re-run.
@@ -332,6 +335,7 @@ pub struct ChartSvg {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeadlineRow {
     pub scenario: String,
+    pub title: String,
     pub npv: f64,
     pub npv_low: Option<f64>,
     pub npv_high: Option<f64>,
@@ -341,14 +345,16 @@ pub struct HeadlineRow {
 }
 
 impl HeadlineRow {
-    fn of(figures: &Figures) -> Vec<HeadlineRow> {
+    fn of(figures: &Figures, accounts: &[crate::results::Accounts]) -> Vec<HeadlineRow> {
         figures
             .futures
             .iter()
-            .filter_map(|f| {
+            .zip(accounts)
+            .filter_map(|(f, a)| {
                 let c = f.comparison.as_ref()?;
                 Some(HeadlineRow {
-                    scenario: f.name.clone(),
+                    scenario: a.scenario.clone(),
+                    title: f.name.clone(),
                     npv: c.npv,
                     npv_low: c.npv_range.map(|r| r.0),
                     npv_high: c.npv_range.map(|r| r.1),
@@ -373,6 +379,10 @@ pub struct RunResponse {
     /// and its pinned futures.
     #[serde(default)]
     pub headline: Vec<HeadlineRow>,
+    /// Each future's colour on the charts (`#rrggbb`), do-nothing first,
+    /// for the page's cards and tables.
+    #[serde(default)]
+    pub colours: Vec<(String, String)>,
     /// Per future (do-nothing first), when demand first exceeds a service's
     /// capacity, and what each service with one served; empty when no
     /// service has a capacity.
@@ -424,7 +434,12 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     let charts = Chart::ALL
         .par_iter()
         .map(|c| {
-            c.svg(&figures).map(|svg| ChartSvg {
+            let size = if request.presenter {
+                crate::charts::style::PRESENTER_SIZE
+            } else {
+                crate::charts::style::SIZE
+            };
+            c.svg_sized(&figures, size).map(|svg| ChartSvg {
                 id: c.file_stem().to_string(),
                 title: c.title().to_string(),
                 svg,
@@ -456,7 +471,12 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
         headline_html,
         charts,
         npv: comparisons.iter().map(|c| (c.scenario.clone(), c.total.npv)).collect(),
-        headline: HeadlineRow::of(&figures),
+        headline: HeadlineRow::of(&figures, &accounts),
+        colours: accounts
+            .iter()
+            .enumerate()
+            .map(|(f, a)| (a.scenario.clone(), crate::charts::style::hex(figures.colour(f))))
+            .collect(),
         supply,
         draws: request.draws,
         compute_ms: started.elapsed().as_secs_f64() * 1000.0,
@@ -565,6 +585,7 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
             draws: request.draws,
             scenarios: request.scenarios,
             area: None,
+            presenter: false,
         };
         let model = edit::build(&app.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
         let folder = app
@@ -595,6 +616,60 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
         }
         Ok(Err(p)) => p.into_response(),
         Err(e) => Problem(StatusCode::INTERNAL_SERVER_ERROR, format!("saving failed: {e}")).into_response(),
+    }
+}
+
+/// "Export": the page's scenarios (the pinned futures) as a scenario file
+/// for the browser to download, written nowhere on the server; its tables
+/// named by absolute paths, so that the file runs wherever it is put on
+/// this machine.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    pub draws: u32,
+    pub scenarios: Vec<edit::ScenarioEdit>,
+}
+
+async fn export(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let request: ExportRequest = match json(&body) {
+        Ok(r) => r,
+        Err(p) => return p.into_response(),
+    };
+    let result = tokio::task::spawn_blocking(move || -> Result<String, Problem> {
+        let run = RunRequest {
+            draws: request.draws,
+            scenarios: request.scenarios,
+            area: None,
+            presenter: false,
+        };
+        let model = edit::build(&app.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        let folder = app
+            .path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."));
+        let base = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf());
+        let text = save::document(&app.text, &model, request.draws, Some(&base))
+            .map_err(|e| Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        crate::scenario::parse(&app.path, &text, String::new()).map_err(|e| {
+            Problem(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                format!("the exported scenarios would not load: {e}"),
+            )
+        })?;
+        Ok(text)
+    })
+    .await;
+    match result {
+        Ok(Ok(text)) => {
+            #[derive(Serialize)]
+            struct Exported {
+                text: String,
+            }
+            axum::Json(Exported { text }).into_response()
+        }
+        Ok(Err(p)) => p.into_response(),
+        Err(e) => Problem(StatusCode::INTERNAL_SERVER_ERROR, format!("exporting failed: {e}")).into_response(),
     }
 }
 

@@ -55,6 +55,9 @@ pub fn document(original: &str, model: &Model, draws: u32, csv_base: Option<&Pat
     for s in &model.scenarios {
         let mut t = Table::new();
         t.insert("name", value(s.name.as_str()));
+        if s.title != s.name {
+            t.insert("title", value(s.title.as_str()));
+        }
         if !s.description.is_empty() {
             t.insert("description", value(s.description.as_str()));
         }

@@ -1222,9 +1222,21 @@ mod moving {
                 },
                 Support::NonNegative,
             ),
-            (Distribution::Beta { alpha: 18.5, beta: 55.5 }, Support::Probability),
+            (
+                Distribution::Beta {
+                    alpha: 18.5,
+                    beta: 55.5,
+                },
+                Support::Probability,
+            ),
             (Distribution::LogNormal { mu: -0.2, sigma: 0.3 }, Support::NonNegative),
-            (Distribution::Gamma { shape: 25.0, scale: 6.0 }, Support::NonNegative),
+            (
+                Distribution::Gamma {
+                    shape: 25.0,
+                    scale: 6.0,
+                },
+                Support::NonNegative,
+            ),
         ]
     }
 
@@ -1264,7 +1276,10 @@ mod moving {
 
     #[test]
     fn gamma_and_lognormal_scale_keeping_their_relative_spread() {
-        let g = Distribution::Gamma { shape: 25.0, scale: 6.0 };
+        let g = Distribution::Gamma {
+            shape: 25.0,
+            scale: 6.0,
+        };
         let m = g.moved_to(300.0, Support::NonNegative);
         assert_eq!((m.add, m.times), (0.0, 2.0));
         let as_file = Distribution::Gamma {

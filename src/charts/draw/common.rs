@@ -69,8 +69,20 @@ pub(super) fn header<DB: DrawingBackend>(
     root.draw(&Text::new(title.to_string(), (MARGIN, 22), bold(style::TITLE)))?;
     let mut y = 22 + style::TITLE as i32 + 12;
     for line in subtitle {
-        root.draw(&Text::new(line.clone(), (MARGIN, y), muted(style::SUBTITLE)))?;
-        y += style::SUBTITLE as i32 + 10;
+        // A line wider than the canvas wraps at a space.
+        let mut rest = line.as_str();
+        while !rest.is_empty() {
+            let mut cut = rest.len();
+            while root.estimate_text_size(&rest[..cut], &muted(style::SUBTITLE))?.0 as i32 > width - 2 * MARGIN {
+                match rest[..cut].rfind(' ') {
+                    Some(space) if space > 0 => cut = space,
+                    _ => break,
+                }
+            }
+            root.draw(&Text::new(rest[..cut].to_string(), (MARGIN, y), muted(style::SUBTITLE)))?;
+            y += style::SUBTITLE as i32 + 10;
+            rest = rest[cut..].trim_start();
+        }
     }
     y += 8;
     let row_height = style::LEGEND as i32 + 16;

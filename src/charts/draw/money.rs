@@ -119,7 +119,7 @@ pub fn net_saving<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
     let axis = money_axis(figures, "");
     for (area, (f, future)) in panels(&body, scenarios.len()).iter().zip(&scenarios) {
         let Some(c) = &future.comparison else { continue };
-        let colour = style::future(*f);
+        let colour = figures.colour(*f);
         let mut chart = plot(area, &future.name, year_range(figures), y.clone(), &axis)?;
         let u = &c.net_cumulative_discounted;
         if let Some(outer) = &u.outer {
@@ -170,7 +170,7 @@ pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
                 (true, None) => format!("{} (none)", future.name),
                 (false, _) => future.name.clone(),
             };
-            entry(label, style::future(*f), Key::Line)
+            entry(label, figures.colour(*f), Key::Line)
         })
         .collect();
     let subtitle = if deterministic {
@@ -214,7 +214,7 @@ pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
                 })
                 .collect(),
         };
-        let colour = style::future(*f);
+        let colour = figures.colour(*f);
         line(&mut chart, &xs, &values, 1.0, colour.stroke_width(4))?;
         chart.draw_series(
             xs.iter()

@@ -33,7 +33,7 @@ fn futures_legend(figures: &Figures, range_of: &str) -> Vec<Entry> {
         .futures
         .iter()
         .enumerate()
-        .map(|(f, future)| entry(&future.name, style::future(f), Key::Line))
+        .map(|(f, future)| entry(&future.name, figures.colour(f), Key::Line))
         .collect();
     if let Some(outer) = figures.outer_label() {
         legend.push(entry(format!("{range_of} {outer}"), MUTED, Key::Band));
@@ -63,11 +63,12 @@ fn limit_lines<DB: DrawingBackend>(
     xs: &[f64],
     limits: &[&[f64]],
     scale: f64,
+    colour_of: &dyn Fn(usize) -> plotters::style::RGBColor,
 ) -> DrawResult<DB> {
     for (f, limit) in limits.iter().enumerate().rev() {
         let (colour, width) = match f {
             0 => (INK, 4),
-            f if differs(limit, limits[0]) => (style::future(f), 3),
+            f if differs(limit, limits[0]) => (colour_of(f), 3),
             _ => continue,
         };
         chart.draw_series(std::iter::once(DashedPathElement::new(
@@ -82,10 +83,14 @@ fn limit_lines<DB: DrawingBackend>(
 
 /// A dot per (future, year, height) in the future's colour, the first
 /// future's on top.
-fn dots<DB: DrawingBackend>(chart: &mut Plot<'_, DB>, dots: &[(usize, i32, f64)]) -> DrawResult<DB> {
+fn dots<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    dots: &[(usize, i32, f64)],
+    colour_of: &dyn Fn(usize) -> plotters::style::RGBColor,
+) -> DrawResult<DB> {
     chart.draw_series(dots.iter().rev().map(|&(f, year, y)| {
         EmptyElement::at((f64::from(year), y))
-            + Circle::new((0, 0), 11, style::future(f).filled())
+            + Circle::new((0, 0), 11, colour_of(f).filled())
             + Circle::new((0, 0), 11, WHITE.stroke_width(3))
     }))?;
     Ok(())
@@ -124,11 +129,11 @@ pub fn demand_capacity<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
         let mut chart = plot(area, &service.name, year_range(figures), y, &axis)?;
         for (f, future) in service.futures.iter().enumerate() {
             if let Some(outer) = &future.demand.outer {
-                band_polygon(&mut chart, &xs, outer, scale, style::future(f).mix(0.15).filled())?;
+                band_polygon(&mut chart, &xs, outer, scale, figures.colour(f).mix(0.15).filled())?;
             }
         }
         let capacities: Vec<&[f64]> = service.futures.iter().map(|f| f.capacity.as_slice()).collect();
-        limit_lines(&mut chart, &xs, &capacities, scale)?;
+        limit_lines(&mut chart, &xs, &capacities, scale, &|f| figures.colour(f))?;
         // The first future (do-nothing) is drawn last, on top.
         for (f, future) in service.futures.iter().enumerate().rev() {
             line(
@@ -136,7 +141,7 @@ pub fn demand_capacity<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -
                 &xs,
                 &future.demand.value,
                 scale,
-                style::future(f).stroke_width(4),
+                figures.colour(f).stroke_width(4),
             )?;
         }
         first_years(&mut chart, figures, service, scale)?;
@@ -164,7 +169,7 @@ fn first_years<DB: DrawingBackend>(
             Some((f, year, demand * scale))
         })
         .collect();
-    self::dots(chart, &dots)?;
+    self::dots(chart, &dots, &|f| figures.colour(f))?;
     let mut years: Vec<i32> = dots.iter().map(|&(_, year, _)| year).collect();
     years.sort_unstable();
     years.dedup();
@@ -204,7 +209,7 @@ pub fn waiting_list<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> D
         let mut chart = plot(area, &service.name, year_range(figures), y.clone(), &axis)?;
         for (f, future) in service.futures.iter().enumerate() {
             if let Some(outer) = &future.waiting_list.outer {
-                band_polygon(&mut chart, &xs, outer, scale, style::future(f).mix(0.15).filled())?;
+                band_polygon(&mut chart, &xs, outer, scale, figures.colour(f).mix(0.15).filled())?;
             }
         }
         for (f, future) in service.futures.iter().enumerate().rev() {
@@ -213,14 +218,14 @@ pub fn waiting_list<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> D
                 &xs,
                 &future.waiting_list.value,
                 scale,
-                style::future(f).stroke_width(4),
+                figures.colour(f).stroke_width(4),
             )?;
         }
         let x = chart.x_range();
         let mut lines = vec![(format!("Mean wait in {last}"), INK)];
         lines.extend(service.futures.iter().enumerate().map(|(f, future)| {
             let name = &figures.futures[f].name;
-            (format!("{name}: {}", wait_note(service, future)), style::future(f))
+            (format!("{name}: {}", wait_note(service, future)), figures.colour(f))
         }));
         let step = style::TICK as i32 + 8;
         chart.draw_series(lines.into_iter().enumerate().map(|(k, (label, colour))| {
@@ -262,7 +267,7 @@ fn wait_note(service: &ServiceSupply, future: &ServiceFuture) -> String {
 /// the first year the level is full. At the inputs' means.
 pub fn places<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
     let mut legend: Vec<Entry> = (figures.futures.iter().enumerate())
-        .map(|(f, future)| entry(&future.name, style::future(f), Key::Line))
+        .map(|(f, future)| entry(&future.name, figures.colour(f), Key::Line))
         .collect();
     legend.push(entry("places", INK, Key::Dashed));
     legend.push(entry("first year full", INK, Key::Marker));
@@ -287,9 +292,9 @@ pub fn places<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawRes
         let y = span(values().map(|v| v * scale), false);
         let mut chart = plot(area, &level.name, year_range(figures), y, &axis)?;
         let places: Vec<&[f64]> = level.futures.iter().map(|f| f.places.as_slice()).collect();
-        limit_lines(&mut chart, &xs, &places, scale)?;
+        limit_lines(&mut chart, &xs, &places, scale, &|f| figures.colour(f))?;
         for (f, series) in need.iter().enumerate().rev() {
-            line(&mut chart, &xs, series, scale, style::future(f).stroke_width(4))?;
+            line(&mut chart, &xs, series, scale, figures.colour(f).stroke_width(4))?;
         }
         let first = figures.years.first().copied().unwrap_or_default();
         let full: Vec<(usize, i32, f64)> = (level.futures.iter().enumerate())
@@ -299,7 +304,7 @@ pub fn places<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawRes
                 Some((f, year, v * scale))
             })
             .collect();
-        dots(&mut chart, &full)?;
+        dots(&mut chart, &full, &|f| figures.colour(f))?;
     }
     Ok(())
 }

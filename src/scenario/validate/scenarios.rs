@@ -80,8 +80,24 @@ fn scenario_from(
     for problem in scenario_problems {
         v.err(&s.span(), format!("scenario `{}`: {problem}", raw.name));
     }
+    let title = match &raw.title {
+        Some(t) if t.trim().is_empty() || t.chars().count() > 80 || t.chars().any(char::is_control) => {
+            v.err(
+                &s.span(),
+                format!(
+                    "scenario `{}`: title `{}` must be 1 to 80 characters on one line",
+                    raw.name,
+                    t.escape_debug()
+                ),
+            );
+            raw.name.clone()
+        }
+        Some(t) => t.trim().to_string(),
+        None => raw.name.clone(),
+    };
     Some(Scenario {
         name: raw.name.clone(),
+        title,
         description: raw.description.clone().unwrap_or_default(),
         interventions: chosen,
         model: Box::new(scenario_model),
