@@ -476,7 +476,13 @@ fn check_all(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String)
     let names: Vec<&str> = scenarios.iter().map(String::as_str).collect();
     let supply = supply_charts(&summary(&out));
     check_charts(&out, &supply);
-    check_report(&out, &names, &supply);
+    // The report calls scenarios by their titles.
+    let model = upstream::scenario::load(&root().join(file)).unwrap().model;
+    let titles: Vec<&str> = names
+        .iter()
+        .map(|n| model.scenarios.iter().find(|s| s.name == *n).unwrap().title.as_str())
+        .collect();
+    check_report(&out, &titles, &supply);
     check_workbook(&out, &names, last_year, names.len() + 1, years);
     let capacities = supply.iter().any(|n| *n != "places");
     assert_eq!(printed.contains("first over capacity"), capacities, "{printed}");

@@ -1525,3 +1525,31 @@ fn a_moved_number_is_saved_as_a_mean_and_loads_back_the_same() {
         assert!((a - b).abs() <= 1e-9 * a.abs().max(1.0), "{key}: page {a}, file {b}");
     }
 }
+
+#[test]
+fn pinned_futures_export_as_a_scenario_file_that_runs() {
+    let s = server(&example(), None);
+    let mut state = page_state(&s, 0);
+    let mut pinned = state["scenarios"][0].clone();
+    pinned["name"] = json!("pinned-1");
+    pinned["title"] = json!("Pinned 1: more reach");
+    pinned["values"]["intervention.Falls prevention.reach"] = json!(0.5);
+    state["scenarios"] = json!([pinned]);
+    let (code, answer) = post(&s, "/api/export", &state);
+    assert_eq!(code, 200, "{answer}");
+    let text = answer["text"].as_str().unwrap();
+    assert!(
+        text.contains("name = \"pinned-1\"") && text.contains("title = \"Pinned 1: more reach\""),
+        "{text}"
+    );
+    // Saved anywhere on this machine, it loads (its tables by absolute paths) and runs.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("pinned-futures.toml");
+    std::fs::write(&file, text).unwrap();
+    let npvs = file_npvs(&file);
+    assert_eq!(npvs.len(), 1);
+    let (_, shown) = post(&s, "/api/run", &state);
+    assert!((npvs[0].1 - npv_of(&shown, "pinned-1")).abs() < 1e-6 * npvs[0].1.abs().max(1.0));
+    // Nothing was written beside the model.
+    assert!(!example().with_file_name("pinned-futures.toml").exists());
+}

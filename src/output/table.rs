@@ -39,7 +39,9 @@ pub fn summary_table(output: &RunOutput) -> String {
         .map(|_| super::csv_files::summary_rows(output));
     let mut rows = vec![header];
     for (f, a) in output.accounts.iter().enumerate() {
-        let mut row = vec![a.scenario.clone()];
+        // The scenario's title where the file gives one.
+        let title = model.scenarios.iter().find(|s| s.name == a.scenario).map(|s| &s.title);
+        let mut row = vec![title.unwrap_or(&a.scenario).clone()];
         let t = a.years.len() - 1;
         row.extend(a.people_level[t].iter().map(|&p| people(p)));
         row.push(money_millions(&prefix, a.spend_acute.iter().sum()));

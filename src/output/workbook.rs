@@ -715,7 +715,7 @@ fn released(
             .iter()
             .map(|fu| (fu.name.clone(), fu.gross_saving, fu.capacity_released));
         for (funder, cashable, capacity) in std::iter::once(all).chain(funders) {
-            sheet.write_string(r, 0, &future.name)?;
+            sheet.write_string(r, 0, &future.key)?;
             sheet.write_string(r, 1, &funder)?;
             sheet.write_number_with_format(r, 2, cashable, &f.money)?;
             number(sheet, r, 3, capacity, &f.money)?;

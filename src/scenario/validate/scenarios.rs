@@ -85,7 +85,7 @@ fn scenario_from(
             v.err(
                 &s.span(),
                 format!(
-                    "scenario `{}`: title `{}` must be 1 to 80 characters on one line",
+                    "scenario `{}`: title `{}` must be 1 to 80 characters on one line, e.g. \"Falls and reablement\"; or leave `title` out to use the name",
                     raw.name,
                     t.escape_debug()
                 ),
@@ -149,7 +149,7 @@ fn override_of(key: &str, value: &toml::Value) -> Result<Override, String> {
             Some(x) => (x, false),
             None => {
                 return Err(format!(
-                    "is {v}; give a number (this scenario's value, replacing any distribution) or `{{ mean = 0.4 }}` (the file's distribution moved to that mean, its spread kept)"
+                    "`{v}` is neither a number nor `{{ mean = … }}`; give a number (this scenario's value, replacing any distribution) or `{{ mean = 0.4 }}` (the file's distribution moved to that mean, its spread kept)"
                 ));
             }
         },
