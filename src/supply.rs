@@ -442,29 +442,45 @@ impl<const W: usize> PlaceQueue<W> {
     /// operations in the same order as the calls one after another, as long
     /// as no cell is aged into after its own step (list the oldest first).
     pub fn leave_and_age(&mut self, steps: &[CellStep<W>]) {
-        for k in 0..self.live {
-            let bin = self.bin_mut(k);
-            for step in steps {
-                let mut v = bin[step.cell];
-                for l in 0..W {
-                    v[l] -= v[l] * step.leave[l];
-                }
-                match step.age {
-                    Ageing::Stay => {}
-                    Ageing::Into(to, share) => {
+        // Step by step over every live bin (each bin's operations are those
+        // of a bin-by-bin pass, in the same order: bins are independent), so
+        // that a step's shares and ageing are read once.
+        let (cells, bins, first) = (self.cells, self.bins, self.first);
+        let rows: Vec<usize> = (0..self.live).map(|k| (first + k) % bins * cells).collect();
+        for step in steps {
+            let leave = step.leave;
+            match step.age {
+                Ageing::Stay => {
+                    for &row in &rows {
+                        let v = &mut self.waiting[row + step.cell];
                         for l in 0..W {
-                            let moved = v[l] * share;
-                            v[l] -= moved;
-                            bin[to][l] += moved;
+                            v[l] -= v[l] * leave[l];
                         }
                     }
-                    Ageing::Out(share) => {
+                }
+                Ageing::Into(to, share) => {
+                    for &row in &rows {
+                        let mut v = self.waiting[row + step.cell];
+                        let mut into = self.waiting[row + to];
                         for l in 0..W {
+                            v[l] -= v[l] * leave[l];
+                            let moved = v[l] * share;
+                            v[l] -= moved;
+                            into[l] += moved;
+                        }
+                        self.waiting[row + step.cell] = v;
+                        self.waiting[row + to] = into;
+                    }
+                }
+                Ageing::Out(share) => {
+                    for &row in &rows {
+                        let v = &mut self.waiting[row + step.cell];
+                        for l in 0..W {
+                            v[l] -= v[l] * leave[l];
                             v[l] -= v[l] * share;
                         }
                     }
                 }
-                bin[step.cell] = v;
             }
         }
     }
