@@ -397,6 +397,7 @@ pub struct RunResponse {
 /// the headline and charts.
 pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String> {
     let started = Instant::now();
+    crate::timing::mark("page: request");
     let model = edit::build(base, request)?;
     let run = crate::pipeline::Run::new(
         &model,
@@ -409,6 +410,7 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     .map_err(|e| e.to_string())?;
     let unit = run.unit(request.area.as_deref())?;
     let (accounts, comparisons) = run.unit_accounts(unit);
+    crate::timing::mark("page: model and means");
     let last = model.end_year();
     let mc = if request.draws > 0 {
         // Statistics only for what the page draws, of the area shown.
@@ -422,6 +424,7 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
             "the result {figure}; this is a fault in upstream, not in the page: please report it with the scenario file"
         ));
     }
+    crate::timing::mark("page: draws");
     let figures = Figures::new(&model, &accounts, &comparisons, mc.as_ref());
     let supply = capacity::futures(&model, &accounts, &comparisons, mc.as_ref());
     let headline_html = capacity::headline(
@@ -447,6 +450,7 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
         })
         .collect::<Result<Vec<_>, _>>()
         .map_err(|e| e.to_string())?;
+    crate::timing::mark("page: figures and charts");
     // The pathway map of every intervention switched on in some scenario.
     let mut on: Vec<usize> = model
         .scenarios
