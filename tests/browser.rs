@@ -359,7 +359,16 @@ fn room(width: u32, height: u32) -> Option<(Driver, tempfile::TempDir, upstream:
     let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
     let page = format!("http://127.0.0.1:{}/", server.addr.port());
     let (driver, profile) = open(&page)?;
+    // The window's size, then grown by its frame so that the page itself
+    // (the viewport, and the screenshot) is `width` × `height`.
     driver.call("POST", "/window/rect", Some(json!({"width": width, "height": height})));
+    let inner = driver.script("return [innerWidth, innerHeight]");
+    let frame = |k: usize, want: u32| 2 * i64::from(want) - inner[k].as_i64().unwrap();
+    driver.call(
+        "POST",
+        "/window/rect",
+        Some(json!({"width": frame(0, width), "height": frame(1, height)})),
+    );
     settle(&driver);
     Some((driver, profile, server))
 }
@@ -560,6 +569,7 @@ fn presenter_mode_fits_a_1280_by_720_screen_with_large_chart_text() {
         u32::from_be_bytes(png[20..24].try_into().unwrap()),
     );
     eprintln!("presenter screenshot {w}x{h}");
+    assert_eq!((w, h), (1280, 720), "the screenshot is the screen's size");
     drop(driver);
     server.stop().unwrap();
 }
