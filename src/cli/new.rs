@@ -3,7 +3,7 @@
 
 use super::CliError;
 use std::path::{Path, PathBuf};
-use upstream::import::{lookup::Lookup, ons, starter};
+use upstream::import::{fingertips, lookup::Lookup, ons, starter};
 
 /// Write a starter scenario for your area: its people by age band from the
 /// ONS mid-year estimates (or the projection's first year), the ONS
@@ -29,6 +29,11 @@ pub struct Args {
     /// --area becomes its lower-tier areas, as [areas].
     #[arg(long, value_name = "FILE")]
     lookup: Option<PathBuf>,
+    /// An OHID Fingertips indicator export (CSV): each area's latest value is
+    /// quoted in the starter as a share (a beta from its 95% interval), to
+    /// put where it belongs. Repeat for several.
+    #[arg(long = "indicator", value_name = "FILE")]
+    indicators: Vec<PathBuf>,
     /// The bundled example whose structure and figures the starter takes.
     #[arg(long, value_enum, default_value = "older-people")]
     template: TemplateArg,
@@ -72,7 +77,14 @@ pub fn run(args: Args) -> Result<(), CliError> {
             TemplateArg::EarlyYears => starter::Template::EarlyYears,
         },
         stem,
+        indicators: Vec::new(),
     };
+    let mut request = request;
+    for path in &args.indicators {
+        for code in starter::area_codes(&request).map_err(CliError::Input)? {
+            request.indicators.push(fingertips::read(path, &code)?);
+        }
+    }
     let built = starter::build(&request).map_err(CliError::Input)?;
     let dir = out.parent().map(Path::to_path_buf).unwrap_or_default();
     write_all(&dir, &built.files)?;

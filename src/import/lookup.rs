@@ -3,8 +3,8 @@
 //! UTLA22NM`, or `LAD22CD, LAD22NM, ICB22CD, ICB22NM`), one row per lower-tier
 //! area (or per smaller area, repeated rows being the same pair). The lower
 //! tier is the `LAD` or `LTLA` column; every other code column is a tier it
-//! rolls up into. All columns must be on the same boundaries (the same
-//! `<YY>`).
+//! rolls up into. All of them must be on the same boundaries (the same
+//! `<YY>`); small-area columns (`OA`, `LSOA`, `MSOA`) are ignored.
 
 use super::check_code;
 use super::reader::Csv;
@@ -44,6 +44,8 @@ impl Lookup {
             .iter()
             .enumerate()
             .filter_map(|(i, h)| code_column(h).map(|(t, y)| (i, t, y)))
+            // Small areas (a lookup built from LSOAs) are neither tier.
+            .filter(|(_, t, _)| !matches!(t.as_str(), "OA" | "LSOA" | "MSOA"))
             .collect();
         let header_error =
             |m: String| InputErrors::from(InputError::new(Location::Row(path.to_path_buf(), 1, None), m));

@@ -66,6 +66,9 @@ pub struct Request<'a> {
     pub template: Template,
     /// The scenario file's name without `.toml`; tables are named after it.
     pub stem: String,
+    /// Indicators (Fingertips) to quote in the starter for each area, as
+    /// shares ready to use where the planner decides they belong.
+    pub indicators: Vec<super::fingertips::Indicator>,
 }
 
 /// The files of a starter: the scenario file first, then its tables, each
@@ -134,6 +137,12 @@ pub fn build(request: &Request<'_>) -> Result<Starter, InputErrors> {
         start_year,
         horizon_years: horizon,
     })
+}
+
+/// The codes of the areas the request names (an upper tier's lower-tier
+/// areas, with a lookup), each checked against every file.
+pub fn area_codes(request: &Request<'_>) -> Result<Vec<String>, InputErrors> {
+    Ok(places(request)?.into_iter().map(|p| p.code).collect())
 }
 
 /// Each area named by the request's codes, checked against every file.
@@ -258,7 +267,11 @@ fn area_figures(
                     projected.push((y, t));
                     entering_by_year.push((y, e));
                 }
-                Err(m) => errors.push(problem(request.projection, y, m)),
+                Err(m) => {
+                    // The same gap in every later year: say it once.
+                    errors.push(problem(request.projection, y, format!("{m} (later years not checked)")));
+                    break;
+                }
             }
         }
         let start = match (request.estimates, p.estimated) {
@@ -350,6 +363,7 @@ fn replace_with(key: &str) -> &'static str {
         }
         "places" => "places: the area's commissioned beds or placements (CQC register, market position statement)",
         "budgets" => "budgets: the funders' own budget lines",
+        "scenarios" => "the scenarios' settings: the effects your own evidence supports",
         _ => "local figures",
     }
 }
@@ -493,6 +507,7 @@ fn edit_template(
         "interventions",
         "places",
         "budgets",
+        "scenarios",
     ] {
         if let Some(item) = doc.get_mut(key) {
             mark(item, key, template);
@@ -594,8 +609,26 @@ fn header(request: &Request<'_>, places: &[Place<'_>]) -> String {
         request.projection.vintage(),
         projection_files.join(", ")
     ));
+    for i in &request.indicators {
+        h.push_str(&format!(
+            "#\n# OHID Fingertips indicator {} \"{}\", {} ({}), {}: {}%{}; as a share\n# (a beta from the 95% interval), for the level it describes:\n#   {{ {}, source = \"OHID Fingertips, indicator {}\", vintage = \"{}\", licence = \"{OGL}\" }}\n",
+            i.id,
+            i.name,
+            i.area_name,
+            i.area_code,
+            i.period,
+            i.value,
+            match (i.lower, i.upper) {
+                (Some(lo), Some(hi)) => format!(" (95% CI {lo}–{hi})"),
+                _ => String::new(),
+            },
+            i.share_toml().trim_start_matches('{').trim_end_matches('}').trim(),
+            i.id,
+            i.period
+        ));
+    }
     h.push_str(
-        "# Years are ONS mid-years: the model's year Y starts at 30 June of Y.\n#\n# Everything else is the template's illustrative figures, each table marked\n# `source = \"to be replaced: …\"` with a comment on the local data that\n# would replace it; the report counts them on its first page. Replace first\n# the need mix by band (it sets who uses services), then services' use and\n# unit costs, then the interventions you mean to fund.\n\n",
+        "#\n# Years are ONS mid-years: the model's year Y starts at 30 June of Y.\n#\n# Everything else is the template's illustrative figures, each table marked\n# `source = \"to be replaced: …\"` with a comment on the local data that\n# would replace it; the report counts them on its first page. Replace first\n# the need mix by band (it sets who uses services), then services' use and\n# unit costs, then the interventions you mean to fund.\n\n",
     );
     h
 }

@@ -41,8 +41,16 @@ pub enum Standing {
 }
 
 impl Assumption {
-    pub fn standing(&self) -> Standing {
-        let says = |w: &str| self.provenance.source.to_lowercase().contains(w) || self.note.to_lowercase().contains(w);
+    /// Its standing: from its source where it has one (its own or its
+    /// table's), else from its comment or the comment above its table
+    /// (`section_note`).
+    pub fn standing(&self, section_note: &str) -> Standing {
+        let texts = if self.provenance.source.is_empty() {
+            [self.note.as_str(), section_note]
+        } else {
+            [self.provenance.source.as_str(), ""]
+        };
+        let says = |w: &str| texts.iter().any(|t| t.to_lowercase().contains(w));
         if says("to be replaced") {
             Standing::ToBeReplaced
         } else if says("illustrative") {
@@ -51,21 +59,30 @@ impl Assumption {
             Standing::Given
         }
     }
+
+    /// Whether it is a figure: a number, distribution or table of numbers,
+    /// not text, a list of names, or the model's frame (`[model]`,
+    /// `[monte_carlo]`, `[[bands]]`).
+    pub fn is_figure(&self, heading: &str) -> bool {
+        let frame = heading == "model" || heading == "monte_carlo" || heading.starts_with("bands");
+        !frame
+            && !self.value.starts_with('"')
+            && !self.value.starts_with("[\"")
+            && self.value.chars().any(|c| c.is_ascii_digit())
+    }
 }
 
-/// The figures of `sections` (settings with a number in them) by standing:
-/// (to be replaced, illustrative, all).
+/// The figures of `sections` by standing: (to be replaced, illustrative, all).
 pub fn standing_counts(sections: &[Section]) -> (usize, usize, usize) {
     let mut counts = (0, 0, 0);
-    for a in sections.iter().flat_map(|s| &s.items) {
-        if !a.value.chars().any(|c| c.is_ascii_digit()) {
-            continue;
-        }
-        counts.2 += 1;
-        match a.standing() {
-            Standing::ToBeReplaced => counts.0 += 1,
-            Standing::Illustrative => counts.1 += 1,
-            Standing::Given => {}
+    for s in sections {
+        for a in s.items.iter().filter(|a| a.is_figure(&s.heading)) {
+            counts.2 += 1;
+            match a.standing(&s.note) {
+                Standing::ToBeReplaced => counts.0 += 1,
+                Standing::Illustrative => counts.1 += 1,
+                Standing::Given => {}
+            }
         }
     }
     counts

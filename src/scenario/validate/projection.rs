@@ -44,8 +44,8 @@ pub(super) fn projection_from(v: &mut Validator, csv: &Spanned<String>, names: &
 /// scaled by (people at the start ÷ projected people at the start), so it
 /// starts from the model's people and keeps the projection's growth from
 /// there. The do-nothing run then follows the projection's path with no
-/// jump in the first step. A band the projection has at 0 at the start is
-/// left as it is. Returns the bands changed, as (name, people, projected).
+/// jump in the first step. A band the projection has at 0 at the start, or
+/// within one part in a billion of the start (rounding), is left as it is. Returns the bands changed, as (name, people, projected).
 pub(crate) fn align_to_start(model: &mut Model) -> Vec<(String, f64, f64)> {
     let Some(projection) = &mut model.projection else {
         return Vec::new();
@@ -56,7 +56,9 @@ pub(crate) fn align_to_start(model: &mut Model) -> Vec<(String, f64, f64)> {
     for (b, band) in model.bands.iter().enumerate() {
         let people: f64 = model.population[b * nl..(b + 1) * nl].iter().sum();
         let projected = projection.band_total(b, start);
-        if people == projected || projected <= 0.0 {
+        // A start within one part in a billion of the projection is the
+        // same figure up to rounding (a band's people are its levels' sum).
+        if projected <= 0.0 || (people / projected - 1.0).abs() < 1e-9 {
             continue;
         }
         let factor = people / projected;
