@@ -78,6 +78,10 @@ pub fn load(path: &Path) -> Result<Loaded, InputErrors> {
 pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Loaded, InputErrors> {
     // Where figures came from is for the assumptions table, read from the
     // text as written; the model is read with it taken out.
+    if let Some((offset, message)) = provenance::problem(text) {
+        let line = checks::Lines::new(text).line_of(offset);
+        return Err(InputError::new(Location::Line(path.to_path_buf(), line), message).into());
+    }
     let stripped = provenance::strip(text);
     let model_text = stripped.as_deref().unwrap_or(text);
     let file: file::ScenarioFile = toml::from_str(model_text).map_err(|e| {

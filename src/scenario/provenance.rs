@@ -49,6 +49,55 @@ pub(crate) fn strip(text: &str) -> Option<String> {
     Some(out)
 }
 
+/// The first misuse of the provenance keys, as (byte offset, message): a
+/// key whose value is not text, or a `{ value = … }` table with keys other
+/// than the three.
+pub(crate) fn problem(text: &str) -> Option<(usize, String)> {
+    let doc = Document::parse(text).ok()?;
+    let mut found = None;
+    find_problem(doc.as_table(), &mut found);
+    found
+}
+
+fn find_problem(t: &Table, found: &mut Option<(usize, String)>) {
+    for (key, item) in t.iter() {
+        if found.is_some() {
+            return;
+        }
+        let at = t.get_key_value(key).and_then(|(k, _)| k.span()).map_or(0, |s| s.start);
+        match item {
+            Item::Value(v) if KEYS.contains(&key) && !v.is_str() => {
+                *found = Some((
+                    at,
+                    format!(
+                        "`{key}` is text in quotes (where the figures came from), e.g. {key} = \"ONS, mid-year estimates\""
+                    ),
+                ));
+            }
+            Item::Value(Value::InlineTable(it)) if it.contains_key("value") || it.contains_key("file") => {
+                let other: Vec<&str> = it
+                    .iter()
+                    .map(|(k, _)| k)
+                    .filter(|k| !KEYS.contains(k) && *k != "value" && *k != "file")
+                    .collect();
+                if let Some(k) = other.first() {
+                    *found = Some((
+                        at,
+                        format!(
+                            "`{key}` = {{ value = … }} may have only `source`, `vintage` and `licence` beside `value` (or `file`), not `{k}`"
+                        ),
+                    ));
+                } else if let Some((k, _)) = it.iter().find(|(k, v)| KEYS.contains(k) && !v.is_str()) {
+                    *found = Some((at, format!("`{k}` is text in quotes (where the figure came from)")));
+                }
+            }
+            Item::Table(t) => find_problem(t, found),
+            Item::ArrayOfTables(a) => a.iter().for_each(|t| find_problem(t, found)),
+            _ => {}
+        }
+    }
+}
+
 fn span_text(text: &str, r: Option<Range<usize>>) -> Option<(Range<usize>, &str)> {
     let r = r?;
     Some((r.clone(), text.get(r)?))
