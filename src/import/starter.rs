@@ -125,10 +125,15 @@ pub fn build(request: &Request<'_>) -> Result<Starter, InputErrors> {
     }
     let years: Vec<i32> = (start_year..=start_year + horizon as i32).collect();
     let figures = area_figures(request, &places, &bands, &years)?;
+    let template_people: f64 = doc["population"]
+        .as_array_of_tables()
+        .map(|a| a.iter().filter_map(|t| t.get("people").and_then(number)).sum())
+        .unwrap_or(0.0);
+    let people: f64 = figures.iter().flat_map(|f| &f.start).sum();
     let mut files = Vec::new();
     let mut tables = Vec::new();
     edit_template(request, &mut doc, &places, &figures, start_year, horizon, &mut tables);
-    let scenario = format!("{}{}", header(request, &places), doc);
+    let scenario = format!("{}{}", header(request, &places, (people, template_people)), doc);
     files.push((format!("{}.toml", request.stem), scenario));
     files.extend(tables);
     Ok(Starter {
@@ -405,6 +410,10 @@ fn edit_template(
         Some(e) => (ESTIMATES, e.vintage()),
         None => (PROJECTION, projection_vintage.clone()),
     };
+    let template_people: f64 = doc["population"]
+        .as_array_of_tables()
+        .map(|a| a.iter().filter_map(|t| t.get("people").and_then(number)).sum())
+        .unwrap_or(0.0);
     let root = doc.as_table_mut();
     root.remove("projection_csv");
     root.remove("maturity");
@@ -498,6 +507,10 @@ fn edit_template(
         }
         entries["people"] = value(with_value(Value::InlineTable(by_year), PROJECTION, &projection_vintage));
     }
+    let people: f64 = figures.iter().flat_map(|f| &f.start).sum();
+    if template_people > 0.0 {
+        scale_sizes(doc, people / template_people);
+    }
     for key in [
         "population",
         "entries",
@@ -512,6 +525,75 @@ fn edit_template(
         if let Some(item) = doc.get_mut(key) {
             mark(item, key, template);
         }
+    }
+}
+
+fn number(item: &Item) -> Option<f64> {
+    item.as_float().or_else(|| item.as_integer().map(|n| n as f64))
+}
+
+/// Figures sized for the template's place, scaled by `ratio` (this area's
+/// people in the bands ÷ the template's): services' capacities and
+/// capacity budgets, places, interventions' places and fixed costs,
+/// capacity interventions buy, budgets. Still the template's figures, only
+/// of the right order; each stays marked "to be replaced".
+fn scale_sizes(doc: &mut DocumentMut, ratio: f64) {
+    let keys: [(&str, &[&str]); 4] = [
+        ("services", &["capacity", "capacity_budget"]),
+        ("places", &["places"]),
+        ("interventions", &["places", "fixed_cost"]),
+        ("budgets", &["per_year"]),
+    ];
+    for (table, fields) in keys {
+        let Some(array) = doc.get_mut(table).and_then(Item::as_array_of_tables_mut) else {
+            continue;
+        };
+        for t in array.iter_mut() {
+            for field in fields {
+                if let Some(item) = t.get_mut(field) {
+                    scale_item(item, ratio);
+                }
+            }
+            if let Some(effects) = t.get_mut("effects").and_then(Item::as_array_of_tables_mut) {
+                for e in effects.iter_mut() {
+                    if let Some(item) = e.get_mut("add_capacity") {
+                        scale_item(item, ratio);
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn scale_item(item: &mut Item, ratio: f64) {
+    if let Some(v) = item.as_value_mut() {
+        scale_value(v, ratio);
+    }
+}
+
+/// A number, a distribution's size parameters, or each year's number, times `ratio`, in whole units.
+fn scale_value(v: &mut Value, ratio: f64) {
+    let whole = |x: f64| Value::from((x * ratio).round().max(1.0) as i64);
+    match v {
+        Value::Integer(n) => {
+            let decor = n.decor().clone();
+            *v = whole(*n.value() as f64);
+            *v.decor_mut() = decor;
+        }
+        Value::Float(x) => {
+            let decor = x.decor().clone();
+            *v = whole(*x.value());
+            *v.decor_mut() = decor;
+        }
+        Value::InlineTable(t) => {
+            let is_distribution = t.contains_key("dist");
+            for (k, inner) in t.iter_mut() {
+                if !is_distribution || matches!(k.get(), "mean" | "sd" | "min" | "mode" | "max") {
+                    scale_value(inner, ratio);
+                }
+            }
+        }
+        _ => {}
     }
 }
 
@@ -581,7 +663,7 @@ fn projection_csv(area: Option<&str>, bands: &[Band], rows: &[(i32, Vec<f64>)]) 
 }
 
 /// The starter's opening comment: what came from where, and what to replace first.
-fn header(request: &Request<'_>, places: &[Place<'_>]) -> String {
+fn header(request: &Request<'_>, places: &[Place<'_>], (people, template_people): (f64, f64)) -> String {
     let list: BTreeMap<&str, &str> = places.iter().map(|p| (p.code.as_str(), p.name.as_str())).collect();
     let areas: Vec<String> = list.iter().map(|(c, n)| format!("#   {c}  {n}")).collect();
     let estimates = match request.estimates {
@@ -625,6 +707,14 @@ fn header(request: &Request<'_>, places: &[Place<'_>]) -> String {
             i.share_toml().trim_start_matches('{').trim_end_matches('}').trim(),
             i.id,
             i.period
+        ));
+    }
+    if template_people > 0.0 {
+        h.push_str(&format!(
+            "#\n# Sizes (services' capacities, places, interventions' places and fixed\n# costs, capacity bought, budgets) are the template's times {:.3}: this\n# model's {} people in the bands over the template's {}. They are still\n# the template's figures, of the right order only, and marked as such.\n",
+            people / template_people,
+            people_text(people.round()),
+            people_text(template_people)
         ));
     }
     h.push_str(
