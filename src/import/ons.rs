@@ -226,14 +226,8 @@ pub fn read_estimates(path: &Path) -> Result<Population, InputErrors> {
     let name_column = csv.require(&format!("laname{suffix}"), ESTIMATES_LAYOUT)?;
     let sex_column = csv.require("sex", ESTIMATES_LAYOUT)?;
     let age_column = csv.require("age", ESTIMATES_LAYOUT)?;
-    csv.require("country", ESTIMATES_LAYOUT)?;
-    let known = [
-        code_column,
-        name_column,
-        sex_column,
-        age_column,
-        csv.require("country", ESTIMATES_LAYOUT)?,
-    ];
+    let country_column = csv.require("country", ESTIMATES_LAYOUT)?;
+    let known = [code_column, name_column, sex_column, age_column, country_column];
     let year_columns = year_columns(
         &csv,
         |h| {
@@ -318,7 +312,6 @@ fn year_columns(
                 }
                 out.push((i, y));
             }
-            None if csv.column("country") == Some(i) => {}
             None => {
                 return Err(InputError::new(
                     Location::Row(csv.path.clone(), 1, Some(h.clone())),
