@@ -329,3 +329,43 @@ fn the_start_and_the_projection_agree_with_no_first_step_jump() {
         );
     }
 }
+
+/// A projection more than twice (or under half) the start is not of the
+/// same place and ages: it is used as it is, with a warning.
+#[test]
+fn a_projection_far_from_the_start_is_left_as_it_is() {
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("far.toml");
+    let made = upstream(&[
+        "new",
+        "--area",
+        "E07000234",
+        "--projection",
+        "snpp-2022-persons.csv",
+        "--out",
+        target.to_str().unwrap(),
+    ]);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let table = tmp.path().join("far-projection.csv");
+    let tripled: String = std::fs::read_to_string(&table)
+        .unwrap()
+        .lines()
+        .map(|line| match line.rsplit_once(',') {
+            Some((head, people)) if people.parse::<f64>().is_ok() => {
+                format!("{head},{}\n", people.parse::<f64>().unwrap() * 3.0)
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect();
+    std::fs::write(&table, tripled).unwrap();
+    let loaded = upstream::scenario::load(&target).unwrap();
+    assert!(
+        loaded.warnings.iter().any(|w| w.message.contains("far apart")),
+        "{:?}",
+        loaded.warnings
+    );
+    let nl = loaded.model.levels.len();
+    let start: f64 = loaded.model.population[..nl].iter().sum();
+    let projected = loaded.model.projection.as_ref().unwrap().points[0].1[0];
+    assert!((projected / start - 3.0).abs() < 1e-9, "{projected} vs {start}");
+}
