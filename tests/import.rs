@@ -158,6 +158,13 @@ fn new_then_check_for_one_area_and_several() {
         let again = upstream(&args);
         assert_eq!(again.status.code(), Some(1), "{name} was overwritten");
     }
+    // `run` runs it, and the report flags the template's figures.
+    let results = tmp.path().join("results");
+    let ran = upstream(&["run", &out("one.toml"), "--report", "--out", results.to_str().unwrap()]);
+    assert_eq!(ran.status.code(), Some(0), "{}", text(&ran.stderr));
+    let report = std::fs::read_to_string(results.join("report.html")).unwrap();
+    assert!(report.contains("How much of this is local evidence:"));
+    assert!(report.contains("<td>ONS, population estimates for local authorities (mid-year)</td><td>mid-2023, 2023 boundaries</td><td>Open Government Licence v3.0</td>"));
     let one = upstream::scenario::load(&tmp.path().join("one.toml")).unwrap();
     let e = ons::read_estimates(&file("mye-2023.csv")).unwrap();
     let expected = band_totals(&e.areas["E07000234"].years[&2023], &older_bands()).unwrap();
