@@ -12,6 +12,7 @@ pub mod engine;
 pub mod error;
 pub mod evidence;
 pub mod format;
+pub mod import;
 pub mod linalg;
 pub mod maturity;
 pub mod memory;

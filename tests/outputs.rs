@@ -294,6 +294,14 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     let assumptions = book.worksheet_range("Assumptions").unwrap();
     assert!(assumptions.rows().count() > 20);
     assert!(assumptions.rows().any(|r| r.get(1).is_some_and(|c| *c == "start_year")));
+    let header: Vec<String> = assumptions
+        .rows()
+        .next()
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    assert_eq!(header[4..7], ["Source", "Vintage", "Licence"]);
 }
 
 /// The Places sheet: its header, and one row per future × level with

@@ -19,6 +19,7 @@ const LAYERS: &[&str] = &[
     "supply",
     "uncertainty",
     "maturity",
+    "import",
     "evidence::scale",
     "model",
     "params",

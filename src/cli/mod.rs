@@ -7,6 +7,7 @@ mod evidence;
 mod goal_seek;
 mod maturity;
 mod merge;
+mod new;
 mod progress;
 mod run;
 mod sensitivity;
@@ -34,6 +35,7 @@ struct Cli {
 enum Command {
     Run(run::Args),
     Check(check::Args),
+    New(new::Args),
     Sensitivity(sensitivity::SensitivityArgs),
     GoalSeek(goal_seek::GoalSeekArgs),
     Pathways(evidence::PathwaysArgs),
@@ -78,6 +80,7 @@ pub fn main() -> Result<(), CliError> {
     match cli.command {
         Command::Run(args) => run::run(args),
         Command::Check(args) => check::run(args),
+        Command::New(args) => new::run(args),
         Command::Sensitivity(args) => sensitivity::run(args),
         Command::GoalSeek(args) => goal_seek::run(args),
         Command::Pathways(args) => evidence::pathways(args),

@@ -39,6 +39,7 @@ table.wide td:first-child { white-space: normal; }
 span.range { color: var(--muted); font-size: 0.9em; }
 div.warnings { border-left: 4px solid var(--bad); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
 table.assumptions { font-size: 0.8em; }
+p.flag { border-left: 4px solid #b35806; padding: 0.3em 0.8em; background: #fff7ec; }
 table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; word-break: break-word; }
 figure { margin: 0.5em 0 0.2em; }
 figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
@@ -100,6 +101,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
         percent(model.discount_rate)
     );
 
+    local_evidence(&mut h, output);
     let _ = writeln!(h, "<nav><strong>Contents</strong><ol>");
     let _ = writeln!(h, "<li><a href=\"#headline\">Headline</a></li>");
     for chart in Chart::ALL {
@@ -674,6 +676,23 @@ pub fn headline_tables(figures: &Figures, cur: &str) -> String {
     text
 }
 
+/// On the first page: how much of the answer rests on figures the file
+/// marks "to be replaced" or "illustrative" (in a figure's `source` or its
+/// comment), so a reader knows how much is local evidence.
+fn local_evidence(h: &mut String, output: &RunOutput) {
+    let (replace, illustrative, all) = crate::scenario::assumptions::standing_counts(&output.loaded.assumptions);
+    if replace + illustrative == 0 {
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<p class=\"flag\"><strong>How much of this is local evidence:</strong> of the {all} figures in the scenario file (outside [model], [monte_carlo] and [[bands]]), {replace} {} marked <em>to be replaced</em> and {illustrative} <em>illustrative</em>; {} {} neither. The <a href=\"#assumptions\">assumptions</a> say which, and where each figure came from.</p>",
+        if replace == 1 { "is" } else { "are" },
+        all - replace - illustrative,
+        if all - replace - illustrative == 1 { "is" } else { "are" }
+    );
+}
+
 fn assumptions(h: &mut String, output: &RunOutput) {
     let model = output.model;
     let meta = &output.metadata;
@@ -685,13 +704,13 @@ fn assumptions(h: &mut String, output: &RunOutput) {
     );
     let _ = writeln!(
         h,
-        "<table class=\"assumptions\">\n<thead><tr><th>Section</th><th>Setting</th><th>Value</th><th>Note</th><th class=\"num\">Line</th></tr></thead>\n<tbody>"
+        "<table class=\"assumptions\">\n<thead><tr><th>Section</th><th>Setting</th><th>Value</th><th>Note</th><th>Source</th><th>Vintage</th><th>Licence</th><th class=\"num\">Line</th></tr></thead>\n<tbody>"
     );
     for section in output.loaded.assumptions.iter() {
         if !section.note.is_empty() {
             let _ = writeln!(
                 h,
-                "<tr><td><strong>{}</strong></td><td colspan=\"3\">{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><td><strong>{}</strong></td><td colspan=\"6\">{}</td><td class=\"num\">{}</td></tr>",
                 escape(&section.heading),
                 escape(&section.note),
                 section.line
@@ -700,11 +719,14 @@ fn assumptions(h: &mut String, output: &RunOutput) {
         for item in &section.items {
             let _ = writeln!(
                 h,
-                "<tr><td>{}</td><td>{}</td><td class=\"value\">{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td class=\"value\">{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td></tr>",
                 escape(&section.heading),
                 escape(&item.key),
                 escape(&item.value),
                 escape(&item.note),
+                escape(&item.provenance.source),
+                escape(&item.provenance.vintage),
+                escape(&item.provenance.licence),
                 item.line
             );
         }

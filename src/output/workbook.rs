@@ -468,6 +468,9 @@ fn assumptions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result
             ("Setting".into(), 24.0),
             ("Value as written".into(), 40.0),
             ("Note in the scenario file".into(), 90.0),
+            ("Source".into(), 40.0),
+            ("Vintage".into(), 16.0),
+            ("Licence".into(), 24.0),
             (format!("Line of {file}"), 10.0),
         ],
         2,
@@ -477,7 +480,7 @@ fn assumptions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result
         if !section.note.is_empty() {
             sheet.write_string_with_format(r, 0, &section.heading, &f.wrap)?;
             sheet.write_string_with_format(r, 3, &section.note, &f.wrap)?;
-            sheet.write_number(r, 4, section.line as f64)?;
+            sheet.write_number(r, 7, section.line as f64)?;
             r += 1;
         }
         for item in &section.items {
@@ -485,12 +488,15 @@ fn assumptions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result
             sheet.write_string_with_format(r, 1, &item.key, &f.wrap)?;
             sheet.write_string_with_format(r, 2, &item.value, &f.wrap)?;
             sheet.write_string_with_format(r, 3, &item.note, &f.wrap)?;
-            sheet.write_number(r, 4, item.line as f64)?;
+            sheet.write_string_with_format(r, 4, &item.provenance.source, &f.wrap)?;
+            sheet.write_string_with_format(r, 5, &item.provenance.vintage, &f.wrap)?;
+            sheet.write_string_with_format(r, 6, &item.provenance.licence, &f.wrap)?;
+            sheet.write_number(r, 7, item.line as f64)?;
             r += 1;
         }
     }
     if r > 1 {
-        sheet.autofilter(0, 0, r - 1, 4)?;
+        sheet.autofilter(0, 0, r - 1, 7)?;
     }
     Ok(())
 }

@@ -15,6 +15,98 @@ pub struct Assumption {
     /// The author's comment: the paragraph just above the key and the comment after it.
     pub note: String,
     pub line: usize,
+    /// Where the figure came from: its own `source`, `vintage` and
+    /// `licence`, or its table's (README, "Where figures come from").
+    pub provenance: Provenance,
+}
+
+/// Where a figure came from, as the file says; empty where it does not.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Provenance {
+    pub source: String,
+    pub vintage: String,
+    pub licence: String,
+}
+
+/// How far a figure is the area's own evidence, as its source or its
+/// comment says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// Marked "to be replaced": a placeholder from a template.
+    ToBeReplaced,
+    /// Marked "illustrative".
+    Illustrative,
+    /// Neither.
+    Given,
+}
+
+impl Assumption {
+    /// Its standing: from its source where it has one (its own or its
+    /// table's), else from its comment or the comment above its table
+    /// (`section_note`).
+    pub fn standing(&self, section_note: &str) -> Standing {
+        let texts = if self.provenance.source.is_empty() {
+            [self.note.as_str(), section_note]
+        } else {
+            [self.provenance.source.as_str(), ""]
+        };
+        let says = |w: &str| texts.iter().any(|t| t.to_lowercase().contains(w));
+        if says("to be replaced") {
+            Standing::ToBeReplaced
+        } else if says("illustrative") {
+            Standing::Illustrative
+        } else {
+            Standing::Given
+        }
+    }
+
+    /// Whether it is a figure: a number, distribution or table of numbers,
+    /// not text, a list of names, or the model's frame (`[model]`,
+    /// `[monte_carlo]`, `[[bands]]`).
+    pub fn is_figure(&self, heading: &str) -> bool {
+        let frame = heading == "model" || heading == "monte_carlo" || heading.starts_with("bands");
+        !frame
+            && !self.value.starts_with('"')
+            && !self.value.starts_with("[\"")
+            && self.value.chars().any(|c| c.is_ascii_digit())
+    }
+}
+
+/// The figures of `sections` by standing: (to be replaced, illustrative, all).
+pub fn standing_counts(sections: &[Section]) -> (usize, usize, usize) {
+    let mut counts = (0, 0, 0);
+    for s in sections {
+        for a in s.items.iter().filter(|a| a.is_figure(&s.heading)) {
+            counts.2 += 1;
+            match a.standing(&s.note) {
+                Standing::ToBeReplaced => counts.0 += 1,
+                Standing::Illustrative => counts.1 += 1,
+                Standing::Given => {}
+            }
+        }
+    }
+    counts
+}
+
+/// A table's own provenance keys over `inherited`.
+fn provenance_of<'a>(pairs: impl Iterator<Item = (&'a str, Option<&'a str>)>, inherited: &Provenance) -> Provenance {
+    let mut p = inherited.clone();
+    let mut own = Provenance::default();
+    let mut any = false;
+    for (k, v) in pairs {
+        let Some(v) = v else { continue };
+        match k {
+            "source" => own.source = v.to_string(),
+            "vintage" => own.vintage = v.to_string(),
+            "licence" => own.licence = v.to_string(),
+            _ => continue,
+        }
+        any = true;
+    }
+    if any {
+        p = own;
+    }
+    p
 }
 
 /// A table of the file (`[model]`, one `[[services]]` entry, …) and its settings.
@@ -36,7 +128,12 @@ pub fn read(text: &str) -> Vec<Section> {
     };
     let reader = Reader::new(text);
     let mut sections = Vec::new();
-    reader.table(doc.as_table(), "settings".to_string(), 1, String::new(), &mut sections);
+    reader.table(
+        doc.as_table(),
+        ("settings".to_string(), 1, String::new()),
+        &Provenance::default(),
+        &mut sections,
+    );
     sections.retain(|s| !s.items.is_empty());
     sections.sort_by_key(|s| s.line);
     for s in &mut sections {
@@ -96,6 +193,10 @@ impl<'a> Reader<'a> {
 
     fn value_text(&self, value: &Value) -> String {
         match value {
+            Value::InlineTable(t) if t.contains_key("value") || t.contains_key("file") => {
+                let inner = t.get("value").or_else(|| t.get("file"));
+                inner.map_or_else(String::new, |v| self.value_text(v))
+            }
             Value::InlineTable(t) => self.inline_table(t),
             other => self.slice(other.span()).trim().to_string(),
         }
@@ -106,7 +207,7 @@ impl<'a> Reader<'a> {
         let kind = t.get("dist").and_then(Value::as_str);
         let parts: Vec<String> = t
             .iter()
-            .filter(|(k, _)| kind.is_none() || *k != "dist")
+            .filter(|(k, _)| (kind.is_none() || *k != "dist") && !super::provenance::KEYS.contains(k))
             .map(|(k, v)| match kind {
                 Some(_) => format!("{k} {}", self.value_text(v)),
                 None => format!("{k} = {}", self.value_text(v)),
@@ -118,7 +219,14 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn table(&self, table: &Table, heading: String, line: usize, note: String, out: &mut Vec<Section>) {
+    fn table(
+        &self,
+        table: &Table,
+        (heading, line, note): (String, usize, String),
+        inherited: &Provenance,
+        out: &mut Vec<Section>,
+    ) {
+        let here = provenance_of(table.iter().map(|(k, i)| (k, i.as_str())), inherited);
         let mut section = Section {
             heading: heading.clone(),
             note,
@@ -131,6 +239,7 @@ impl<'a> Reader<'a> {
             };
             let key_line = k.span().map_or(line, |s| self.line(s.start));
             match item {
+                Item::Value(_) if super::provenance::KEYS.contains(&key) => {}
                 Item::Value(value) => {
                     let before = self.comment_paragraph(k.leaf_decor());
                     let after = self.trailing_comment(value.decor());
@@ -144,6 +253,10 @@ impl<'a> Reader<'a> {
                         value: self.value_text(value),
                         note,
                         line: key_line,
+                        provenance: match value {
+                            Value::InlineTable(t) => provenance_of(t.iter().map(|(k, v)| (k, v.as_str())), &here),
+                            _ => here.clone(),
+                        },
                     });
                 }
                 Item::Table(t) => {
@@ -153,7 +266,7 @@ impl<'a> Reader<'a> {
                         format!("{heading} › {key}")
                     };
                     let at = t.span().map_or(key_line, |s| self.line(s.start));
-                    self.table(t, child, at, self.comment_paragraph(t.decor()), out);
+                    self.table(t, (child, at, self.comment_paragraph(t.decor())), &here, out);
                 }
                 Item::ArrayOfTables(array) => {
                     for (i, t) in array.iter().enumerate() {
@@ -168,7 +281,7 @@ impl<'a> Reader<'a> {
                             format!("{heading} › {label}")
                         };
                         let at = t.span().map_or(key_line, |s| self.line(s.start));
-                        self.table(t, child, at, self.comment_paragraph(t.decor()), out);
+                        self.table(t, (child, at, self.comment_paragraph(t.decor())), &here, out);
                     }
                 }
                 Item::None => {}

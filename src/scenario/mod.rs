@@ -8,6 +8,7 @@ mod checks;
 pub mod file;
 pub mod overrides;
 pub mod path;
+pub mod provenance;
 pub mod tables;
 mod validate;
 
@@ -75,7 +76,15 @@ pub fn load(path: &Path) -> Result<Loaded, InputErrors> {
 /// Parses and validates scenario text as if read from `path` (tables are
 /// looked for beside `path`).
 pub fn parse(path: &Path, text: &str, sha256: String) -> Result<Loaded, InputErrors> {
-    let file: file::ScenarioFile = toml::from_str(text).map_err(|e| {
+    // Where figures came from is for the assumptions table, read from the
+    // text as written; the model is read with it taken out.
+    if let Some((offset, message)) = provenance::problem(text) {
+        let line = checks::Lines::new(text).line_of(offset);
+        return Err(InputError::new(Location::Line(path.to_path_buf(), line), message).into());
+    }
+    let stripped = provenance::strip(text);
+    let model_text = stripped.as_deref().unwrap_or(text);
+    let file: file::ScenarioFile = toml::from_str(model_text).map_err(|e| {
         let lines = checks::Lines::new(text);
         let location = match e.span() {
             Some(span) => Location::Line(path.to_path_buf(), lines.line_of(span.start)),

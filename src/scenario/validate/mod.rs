@@ -30,7 +30,7 @@ use model_table::{bands_from, model_table_from};
 use names::Names;
 use places::places_from;
 use population::population_from;
-use projection::projection_from;
+use projection::{align_to_start, alignment_warning, projection_from};
 use scenarios::scenarios_from;
 use services::services_from;
 use settings::{maturity_from, monte_carlo_from};
@@ -141,11 +141,44 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
             }
         }
     }
+    let mut warnings = interventions.warnings;
+    if v.errors.is_empty() {
+        align_projections(&mut model, &file, path, &mut warnings);
+    }
     v.errors.finish(Loaded {
         model,
         sources,
-        warnings: interventions.warnings,
+        warnings,
         assumptions: super::assumptions::read(text),
         maturity,
     })
+}
+
+/// The start and the projection made to agree, in the model and in every
+/// area (see `align_to_start`), with a warning where they differed by much.
+fn align_projections(
+    model: &mut Model,
+    file: &ScenarioFile,
+    path: &Path,
+    warnings: &mut Vec<crate::error::InputError>,
+) {
+    let dir = path.parent().unwrap_or(Path::new(""));
+    if let Some(csv) = &file.projection_csv {
+        let changed = align_to_start(model);
+        warnings.extend(alignment_warning(&dir.join(csv.get_ref()), "", &changed));
+    }
+    let area_csv = file.areas.as_ref().and_then(|a| a.get_ref().projection_csv.as_ref());
+    if let Some(csv) = area_csv {
+        for area in &mut model.areas {
+            let changed = align_to_start(&mut area.model);
+            let label = format!("area `{}`: ", area.code);
+            warnings.extend(alignment_warning(&dir.join(csv.get_ref()), &label, &changed));
+            for s in &mut area.model.scenarios {
+                s.model.projection.clone_from(&area.model.projection);
+            }
+        }
+    }
+    for s in &mut model.scenarios {
+        s.model.projection.clone_from(&model.projection);
+    }
 }
