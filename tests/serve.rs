@@ -1553,3 +1553,48 @@ fn pinned_futures_export_as_a_scenario_file_that_runs() {
     // Nothing was written beside the model.
     assert!(!example().with_file_name("pinned-futures.toml").exists());
 }
+
+#[test]
+fn remembered_futures_give_the_same_answer_as_a_whole_run() {
+    let app = App::load(&example(), None).unwrap();
+    let model = &app.loaded.model;
+    let info = upstream::serve::edit::model_info(model, 300);
+    let mut request = upstream::serve::edit::RunRequest {
+        draws: 300,
+        scenarios: info.scenarios.clone(),
+        area: None,
+        presenter: false,
+    };
+    let reach = "intervention.Falls prevention.reach".to_string();
+    let rr = "intervention.Falls prevention.relative_risk.At risk.Substantial".to_string();
+    let same = |request: &upstream::serve::edit::RunRequest| {
+        let cached = upstream::serve::compute_with(model, request, Some(&app.futures)).unwrap();
+        let whole = upstream::serve::compute(model, request).unwrap();
+        assert_eq!(cached.headline, whole.headline);
+        assert_eq!(cached.headline_html, whole.headline_html);
+        assert_eq!(
+            serde_json::to_value(&cached.supply).unwrap(),
+            serde_json::to_value(&whole.supply).unwrap()
+        );
+        for (a, b) in cached.charts.iter().zip(&whole.charts) {
+            assert!(a.svg == b.svg, "chart {} differs", a.id);
+        }
+    };
+    // The first run, then again with every future remembered.
+    same(&request);
+    same(&request);
+    // One slider moved, a copy added before the others, a lock, another area of draws.
+    request.scenarios[0].values.insert(reach.clone(), 0.4);
+    same(&request);
+    let mut copy = request.scenarios[0].clone();
+    copy.name = "falls-and-reablement (what if 2)".into();
+    copy.values.insert(rr.clone(), 0.9);
+    request.scenarios.insert(1, copy);
+    same(&request);
+    request.scenarios[1].fixed.push(rr);
+    same(&request);
+    request.scenarios.remove(0);
+    same(&request);
+    request.draws = 200;
+    same(&request);
+}

@@ -9,6 +9,7 @@
 //! runs taken in turn within a memory budget (`limits`), connections capped
 //! and timed (`connections`).
 
+pub mod cache;
 pub mod capacity;
 mod connections;
 pub mod edit;
@@ -60,6 +61,8 @@ pub struct App {
     /// Runs, their memory and connections allowed at once, and how long a
     /// client may take over a request.
     pub limits: Limits,
+    /// The page's statistics remembered per future between runs.
+    pub futures: cache::Futures,
 }
 
 /// The header the page sends its access token in.
@@ -88,6 +91,7 @@ impl App {
             token: None,
             overwrite_original: false,
             limits: Limits::default(),
+            futures: cache::Futures::default(),
         })
     }
 
@@ -396,6 +400,12 @@ pub struct RunResponse {
 /// Builds the page's scenarios, runs them (with draws if asked) and draws
 /// the headline and charts.
 pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String> {
+    compute_with(base, request, None)
+}
+
+/// [`compute`], with the statistics of futures remembered in `cache` taken
+/// from it (and those computed added).
+pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Futures>) -> Result<RunResponse, String> {
     let started = Instant::now();
     crate::timing::mark("page: request");
     let model = edit::build(base, request)?;
@@ -415,7 +425,10 @@ pub fn compute(base: &Model, request: &RunRequest) -> Result<RunResponse, String
     let mc = if request.draws > 0 {
         // Statistics only for what the page draws, of the area shown.
         let reads = |key: &montecarlo::RowKey| Figures::reads(&key.2) || capacity::reads(key, last);
-        Some(run.unit_statistics(unit, &reads, &|_| {}).map_err(|e| e.to_string())?)
+        Some(match cache {
+            Some(cache) => cache::statistics(cache, &model, request, &reads)?,
+            None => run.unit_statistics(unit, &reads, &|_| {}).map_err(|e| e.to_string())?,
+        })
     } else {
         None
     };
@@ -548,7 +561,7 @@ async fn run(State(runs): State<Arc<Runs>>, body: Bytes) -> Response {
     // if the page has stopped waiting for it.
     let result = tokio::task::spawn_blocking(move || {
         let _admitted = admitted;
-        compute(&app.loaded.model, &request)
+        compute_with(&app.loaded.model, &request, Some(&app.futures))
     })
     .await;
     match result {
