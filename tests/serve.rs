@@ -65,8 +65,8 @@ fn page_state(s: &Running, draws: u32) -> Value {
         .unwrap()
         .iter()
         .map(|sc| {
-            json!({"name": sc["name"], "description": sc["description"], "from": sc["from"],
-                   "interventions": sc["interventions"], "values": sc["values"]})
+            json!({"name": sc["name"], "title": sc["title"], "description": sc["description"], "from": sc["from"],
+                   "interventions": sc["interventions"], "values": sc["values"], "fixed": sc["fixed"]})
         })
         .collect();
     json!({"draws": draws, "scenarios": scenarios})
@@ -149,7 +149,8 @@ fn a_rerun_equals_the_model_and_follows_the_sliders() {
         answer["headline_html"]
             .as_str()
             .unwrap()
-            .contains("falls-and-reablement")
+            .contains("Falls and reablement"),
+        "the headline calls scenarios by their titles"
     );
 
     // More reach for falls prevention changes that scenario, and only that one.
@@ -1105,9 +1106,7 @@ fn headline_row(answer: &Value, name: &str) -> String {
     let table = &html[..html.find("</table>").unwrap()];
     table
         .split("<tr")
-        .find(|row| {
-            row.contains(&format!("<td><strong>{name}</strong></td>")) || row.contains(&format!("<td>{name}</td>"))
-        })
+        .find(|row| row.contains(&format!("<strong>{name}</strong></td>")) || row.contains(&format!("<td>{name}</td>")))
         .unwrap_or_else(|| panic!("no headline row for {name}: {table}"))
         .to_string()
 }
@@ -1597,4 +1596,34 @@ fn remembered_futures_give_the_same_answer_as_a_whole_run() {
     same(&request);
     request.draws = 200;
     same(&request);
+}
+
+#[test]
+fn titled_scenarios_get_their_supply_cells_and_colours_in_the_headline() {
+    let s = server(&example(), None);
+    let (code, answer) = post(&s, "/api/run", &page_state(&s, 0));
+    assert_eq!(code, 200, "{answer}");
+    let html = answer["headline_html"].as_str().unwrap();
+    // The example's scenarios have titles: each row is found by its title
+    // and gains its first year over capacity and first year full.
+    let row_of = |title: &str| {
+        let start = html.find(&format!("<strong>{title}</strong>")).unwrap();
+        let end = start + html[start..].find("</tr>").unwrap();
+        html[start..end].to_string()
+    };
+    let row = row_of("Falls and reablement");
+    assert!(row.contains("not by 2039") && row.contains("2029 (Care home)"), "{row}");
+    assert!(row_of("Whole-system shift").contains("2034 (Care home)"));
+    // With the scenario's chart colour beside its name.
+    let colour = answer["colours"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p[0] == "falls-and-reablement")
+        .unwrap()[1]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let swatch = format!("background:{colour}");
+    assert!(html.contains(&format!("<span class=\"swatch\" style=\"{swatch}\" aria-hidden=\"true\"></span><strong>Falls and reablement</strong>")), "{html}");
 }

@@ -20,6 +20,7 @@ main { max-width: 1500px; margin: 0 auto; padding: 24px 32px 64px; }
 h1 { font-size: 2.1em; margin: 0.2em 0 0.1em; line-height: 1.15; }
 h2 { font-size: 1.5em; margin: 1.6em 0 0.4em; border-bottom: 3px solid var(--ink); padding-bottom: 0.15em; }
 h3 { font-size: 1.1em; margin: 1.2em 0 0.3em; }
+.swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 3px; margin-right: 0.4em; vertical-align: -0.1em; border: 1px solid rgba(0,0,0,0.25); -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 p.lede { font-size: 1.1em; color: var(--muted); margin: 0 0 0.8em; }
 nav ol { columns: 2; padding-left: 1.4em; margin: 0.4em 0; }
 a { color: #00508a; }
@@ -570,11 +571,13 @@ pub fn headline_tables(figures: &Figures, cur: &str) -> String {
         let _ = write!(h, "<th class=\"num\">Chance of break-even by {last}</th>");
     }
     let _ = writeln!(h, "</tr></thead>\n<tbody>");
-    for future in figures.futures.iter().skip(1) {
+    for (f, future) in figures.futures.iter().enumerate().skip(1) {
         let Some(c) = &future.comparison else { continue };
+        // The scenario's colour on the charts beside its name.
         let _ = write!(
             h,
-            "<tr><td><strong>{}</strong></td><td class=\"{}\">{}</td>",
+            "<tr><td><span class=\"swatch\" style=\"background:{}\" aria-hidden=\"true\"></span><strong>{}</strong></td><td class=\"{}\">{}</td>",
+            crate::charts::style::hex(figures.colour(f)),
             escape(&future.name),
             signed_class(c.npv),
             money_millions(cur, c.npv)

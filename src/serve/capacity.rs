@@ -176,6 +176,9 @@ pub struct ServiceSupply {
 pub struct FutureSupply {
     /// The future's name (`do-nothing` first, then the page's scenarios).
     pub future: String,
+    /// What the headline calls it (its title).
+    #[serde(default)]
+    pub title: String,
     /// The earliest year any service's demand exceeds its capacity, at the
     /// inputs' means; `None` when none does within the horizon.
     pub first_year: Option<i32>,
@@ -324,6 +327,11 @@ pub fn futures(
                 chance_full_by_horizon: by_level.iter().filter_map(|l| l.chance_by_horizon).reduce(f64::max),
                 by_level,
                 future: a.scenario.clone(),
+                title: model
+                    .scenarios
+                    .iter()
+                    .find(|s| s.name == a.scenario)
+                    .map_or_else(|| a.scenario.clone(), |s| s.title.clone()),
                 first_year,
                 services: by_service
                     .iter()
@@ -469,12 +477,12 @@ pub fn headline(html: &str, supply: &[FutureSupply], last: i32, draws: bool) -> 
         out.push_str("<td class=\"num\">–</td>");
     }
     let _ = write!(out, "{}</tr>", cells(baseline));
-    // Each scenario's row, found by its name, gains its cells.
+    // Each scenario's row, found by its title, gains its cells.
     let mut body = &rest[body_start..body_end];
     while let Some(end) = body.find("</tr>") {
         let row = &body[..end];
         out.push_str(row);
-        let named = |f: &&FutureSupply| row.contains(&format!("<td><strong>{}</strong></td>", escape(&f.future)));
+        let named = |f: &&FutureSupply| row.contains(&format!("<strong>{}</strong></td>", escape(&f.title)));
         if let Some(future) = supply.iter().skip(1).find(named) {
             out.push_str(&cells(future));
         }
@@ -514,6 +522,7 @@ mod tests {
             .collect();
         FutureSupply {
             future: name.into(),
+            title: name.into(),
             first_year: first,
             services: by_service
                 .iter()
