@@ -445,13 +445,13 @@ impl<const W: usize> PlaceQueue<W> {
         // Step by step over every live bin (each bin's operations are those
         // of a bin-by-bin pass, in the same order: bins are independent), so
         // that a step's shares and ageing are read once.
-        let (cells, bins, first) = (self.cells, self.bins, self.first);
-        let rows: Vec<usize> = (0..self.live).map(|k| (first + k) % bins * cells).collect();
+        let (cells, bins, first, live) = (self.cells, self.bins, self.first, self.live);
+        let rows = || (0..live).map(move |k| (first + k) % bins * cells);
         for step in steps {
             let leave = step.leave;
             match step.age {
                 Ageing::Stay => {
-                    for &row in &rows {
+                    for row in rows() {
                         let v = &mut self.waiting[row + step.cell];
                         for l in 0..W {
                             v[l] -= v[l] * leave[l];
@@ -459,7 +459,7 @@ impl<const W: usize> PlaceQueue<W> {
                     }
                 }
                 Ageing::Into(to, share) => {
-                    for &row in &rows {
+                    for row in rows() {
                         let mut v = self.waiting[row + step.cell];
                         let mut into = self.waiting[row + to];
                         for l in 0..W {
@@ -473,7 +473,7 @@ impl<const W: usize> PlaceQueue<W> {
                     }
                 }
                 Ageing::Out(share) => {
-                    for &row in &rows {
+                    for row in rows() {
                         let v = &mut self.waiting[row + step.cell];
                         for l in 0..W {
                             v[l] -= v[l] * leave[l];

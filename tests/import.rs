@@ -24,6 +24,23 @@ fn upstream(args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// `upstream new` for Bromsgrove from the 2022-based projection (and
+/// `extra`) into `target`, which must succeed.
+fn new_bromsgrove(target: &Path, extra: &[&str]) {
+    let mut args = vec![
+        "new",
+        "--area",
+        "E07000234",
+        "--projection",
+        "snpp-2022-persons.csv",
+        "--out",
+        target.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    let made = upstream(&args);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -285,18 +302,7 @@ fn errors_have_golden_messages() {
 fn the_start_and_the_projection_agree_with_no_first_step_jump() {
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("one.toml");
-    let made = upstream(&[
-        "new",
-        "--area",
-        "E07000234",
-        "--projection",
-        "snpp-2022-persons.csv",
-        "--estimates",
-        "mye-2023.csv",
-        "--out",
-        target.to_str().unwrap(),
-    ]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    new_bromsgrove(&target, &["--estimates", "mye-2023.csv"]);
     let loaded = upstream::scenario::load(&target).unwrap();
     assert!(
         loaded
@@ -343,16 +349,7 @@ fn the_start_and_the_projection_agree_with_no_first_step_jump() {
 fn a_projection_far_from_the_start_is_left_as_it_is() {
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("far.toml");
-    let made = upstream(&[
-        "new",
-        "--area",
-        "E07000234",
-        "--projection",
-        "snpp-2022-persons.csv",
-        "--out",
-        target.to_str().unwrap(),
-    ]);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    new_bromsgrove(&target, &[]);
     let table = tmp.path().join("far-projection.csv");
     let tripled: String = std::fs::read_to_string(&table)
         .unwrap()

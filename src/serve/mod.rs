@@ -138,16 +138,36 @@ impl App {
         self.hosts.dedup();
     }
 
-    fn same_folder(&self) -> bool {
-        let folder = self
-            .path
+    /// The scenario file's folder.
+    fn folder(&self) -> &Path {
+        self.path
             .parent()
             .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        match (folder.canonicalize(), self.save_dir.canonicalize()) {
+            .unwrap_or(Path::new("."))
+    }
+
+    fn same_folder(&self) -> bool {
+        match (self.folder().canonicalize(), self.save_dir.canonicalize()) {
             (Ok(a), Ok(b)) => a == b,
             _ => false,
         }
+    }
+
+    /// The file's text with the page's `scenarios` in place of its own and
+    /// `draws` set, its tables named by absolute paths when `absolute` (Save
+    /// as into another folder; Export).
+    fn document(&self, draws: u32, scenarios: Vec<edit::ScenarioEdit>, absolute: bool) -> Result<String, Problem> {
+        let run = RunRequest {
+            draws,
+            scenarios,
+            area: None,
+            presenter: false,
+        };
+        let model = edit::build(&self.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
+        let folder = self.folder();
+        let csv_base = absolute.then(|| folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf()));
+        save::document(&self.text, &model, draws, csv_base.as_deref())
+            .map_err(|e| Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))
     }
 }
 
@@ -598,21 +618,7 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
                 ),
             ));
         }
-        let run = RunRequest {
-            draws: request.draws,
-            scenarios: request.scenarios,
-            area: None,
-            presenter: false,
-        };
-        let model = edit::build(&app.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
-        let folder = app
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let csv_base = (!app.same_folder()).then(|| folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf()));
-        let text = save::document(&app.text, &model, request.draws, csv_base.as_deref())
-            .map_err(|e| Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let text = app.document(request.draws, request.scenarios, !app.same_folder())?;
         save::write(&app.save_dir, &request.file, &text, request.overwrite).map_err(|e| match e {
             save::SaveError::Refused(m) => Problem(StatusCode::BAD_REQUEST, m),
             save::SaveError::Conflict(m) => Problem(StatusCode::CONFLICT, m),
@@ -653,21 +659,7 @@ async fn export(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(p) => return p.into_response(),
     };
     let result = tokio::task::spawn_blocking(move || -> Result<String, Problem> {
-        let run = RunRequest {
-            draws: request.draws,
-            scenarios: request.scenarios,
-            area: None,
-            presenter: false,
-        };
-        let model = edit::build(&app.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
-        let folder = app
-            .path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."));
-        let base = folder.canonicalize().unwrap_or_else(|_| folder.to_path_buf());
-        let text = save::document(&app.text, &model, request.draws, Some(&base))
-            .map_err(|e| Problem(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
+        let text = app.document(request.draws, request.scenarios, true)?;
         crate::scenario::parse(&app.path, &text, String::new()).map_err(|e| {
             Problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
