@@ -147,7 +147,13 @@ fn check_report(out: &Path, scenarios: &[&str], extra: &[&str]) {
     );
     // Every chart, the pathway map and (with [maturity]) the maturity chart.
     let maturity = usize::from(html.contains("id=\"maturity\""));
-    assert_eq!(html.matches("<svg ").count(), CHARTS.len() + extra.len() + 1 + maturity);
+    // The map of the system: do-nothing's, and the best scenario's.
+    let maps = 1 + usize::from(!scenarios.is_empty());
+    assert!(html.contains("id=\"system-map\"") && html.contains("aria-label=\"Map of the system, do-nothing\""));
+    assert_eq!(
+        html.matches("<svg ").count(),
+        CHARTS.len() + extra.len() + 1 + maturity + maps
+    );
     assert!(html.contains("id=\"pathways\"") && html.contains("aria-label=\"Pathway map\""));
     assert!(html.contains("id=\"interventions\"") && html.contains("id=\"evidence\""));
     assert!(html.contains("id=\"headline\"") && html.contains("<table class=\"headline\">"));
@@ -473,6 +479,13 @@ fn supply_charts(csv: &Summary) -> Vec<&'static str> {
 
 /// Runs `file` and checks its charts, report, workbook and table; returns
 /// the folder and what the run printed.
+/// The map of the system's files: do-nothing's, then each scenario's.
+fn map_files(scenarios: &[&str]) -> Vec<String> {
+    std::iter::once("system-map".to_string())
+        .chain(scenarios.iter().map(|s| format!("system-map-{s}")))
+        .collect()
+}
+
 fn check_all(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String) {
     let (tmp, out, printed) = run_printing(file, extra);
     let json: serde_json::Value =
@@ -483,7 +496,9 @@ fn check_all(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String)
     let scenarios = scenarios_of(&out);
     let names: Vec<&str> = scenarios.iter().map(String::as_str).collect();
     let supply = supply_charts(&summary(&out));
-    check_charts(&out, &supply);
+    let maps = map_files(&names);
+    let drawn: Vec<&str> = supply.iter().copied().chain(maps.iter().map(String::as_str)).collect();
+    check_charts(&out, &drawn);
     // The report calls scenarios by their titles.
     let model = upstream::scenario::load(&root().join(file)).unwrap().model;
     let titles: Vec<&str> = names
@@ -626,7 +641,7 @@ fn a_run_without_scenarios_still_draws_every_chart() {
     let cut = text.find("[[scenarios]]").expect("small.toml has scenarios");
     std::fs::write(&file, &text[..cut]).unwrap();
     let (_t, out) = run(file.to_str().unwrap(), &[]);
-    check_charts(&out, &[]);
+    check_charts(&out, &["system-map"]);
     check_report(&out, &[], &[]);
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("no scenarios"));
@@ -793,4 +808,72 @@ fn supply_figures_are_the_summary_rows() {
             |c| c.discounted_capacity_released.is_none() && c.funders.iter().all(|f| f.capacity_released.is_none())
         )
     );
+}
+
+/// detail.csv's rows of `scenario` in `year`, summed over bands, per level:
+/// each column's total.
+fn detail_by_level(out: &Path, scenario: &str, year: &str) -> HashMap<(String, String), f64> {
+    let mut reader = csv::Reader::from_path(out.join("detail.csv")).unwrap();
+    let header: Vec<String> = reader.headers().unwrap().iter().map(String::from).collect();
+    let mut sums = HashMap::new();
+    for row in reader.records() {
+        let row = row.unwrap();
+        if &row[0] != scenario || &row[1] != year {
+            continue;
+        }
+        for (column, value) in header.iter().zip(row.iter()).skip(4) {
+            *sums.entry((row[3].to_string(), column.clone())).or_insert(0.0) += value.parse::<f64>().unwrap();
+        }
+    }
+    sums
+}
+
+#[test]
+fn the_map_has_a_stock_per_level_and_the_flows_of_detail_csv() {
+    let file = root().join("scenarios/older-people.toml");
+    let (_tmp, out) = run("scenarios/older-people.toml", &[]);
+    let model = upstream::scenario::load(&file).unwrap().model;
+    let request = upstream::pipeline::Request::futures_only(Vec::new());
+    let run = upstream::pipeline::Run::new(&model, request).unwrap();
+    let results = run.finish(None).unwrap();
+    let detail = upstream::pipeline::labelled(&model, &results.detail);
+    let figures = upstream::charts::Figures::new(&model, &results.accounts, &results.comparisons, None);
+    let maps = upstream::output::maps::maps(&detail, &figures, Some(2030));
+    assert_eq!(maps.len(), 1 + model.scenarios.len());
+    for (f, (stem, map)) in maps.iter().enumerate() {
+        let future = &detail[0].1[f];
+        assert_eq!(map.year, 2030);
+        assert_eq!(map.levels.len(), model.levels.len(), "{stem}: one stock per level");
+        assert_eq!(map.against.is_some(), f > 0);
+        let sums = detail_by_level(&out, &future.name, "2030");
+        let close = |a: f64, b: f64, what: &str| {
+            assert!(
+                (a - b).abs() <= 1e-9 * b.abs().max(1.0),
+                "{stem}, {what}: map {a}, detail.csv {b}"
+            );
+        };
+        for (l, level) in map.levels.iter().enumerate() {
+            let csv = |column: &str| sums[&(level.name.clone(), column.to_string())];
+            assert_eq!(level.name, model.levels[l]);
+            close(level.people, csv("people_end"), "people");
+            close(level.entries, csv("entries"), "entries");
+            close(level.exits, csv("exits"), "exits");
+            close(level.aged_out, csv("aged_out"), "aged out");
+            close(level.migration, csv("migration"), "migration");
+            let out_of: f64 = map.flows.iter().filter(|x| x.from == l).map(|x| x.people).sum();
+            let into: f64 = map.flows.iter().filter(|x| x.to == l).map(|x| x.people).sum();
+            close(out_of, csv("moved_out"), &format!("moves out of {}", level.name));
+            close(into, csv("moved_in"), &format!("moves into {}", level.name));
+        }
+        // Every intervention of the plan is keyed, and marks what it changes.
+        assert_eq!(map.interventions.len(), future.plan.len(), "{stem}");
+        // The picture: each level's name once as a box's heading.
+        let svg = map.svg().unwrap();
+        for name in &model.levels {
+            assert_eq!(svg.matches(&format!(">\n{name}\n</text>")).count(), 1, "{stem}: {name}");
+        }
+    }
+    // The file on disk is do-nothing's map of the last year.
+    let svg = std::fs::read_to_string(out.join("charts/system-map.svg")).unwrap();
+    assert!(svg.contains("Map of the system, 2039"));
 }

@@ -7,9 +7,11 @@
 
 pub mod data;
 mod draw;
+pub mod map;
 pub mod style;
 
 pub use data::Figures;
+pub use map::{MapInput, SystemMap};
 
 use plotters::prelude::*;
 use std::path::Path;
@@ -182,6 +184,32 @@ impl Picture for PathwayChart<'_> {
 impl PathwayChart<'_> {
     pub fn svg(&self) -> Result<String, ChartError> {
         svg_of(self)
+    }
+
+    pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {
+        png_of(self, path)
+    }
+}
+
+impl Picture for SystemMap {
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, plotters::coord::Shift>) -> DrawResult<DB> {
+        draw::system_map(root, self)
+    }
+
+    fn name(&self) -> String {
+        "the map of the system".into()
+    }
+}
+
+impl SystemMap {
+    pub fn svg(&self) -> Result<String, ChartError> {
+        svg_of(self)
+    }
+
+    /// [`SystemMap::svg`] on a canvas of `size` pixels (the page's
+    /// presenter mode).
+    pub fn svg_sized(&self, size: (u32, u32)) -> Result<String, ChartError> {
+        svg_at(self, size)
     }
 
     pub fn write_png(&self, path: &Path) -> Result<(), ChartError> {

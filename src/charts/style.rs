@@ -74,6 +74,18 @@ pub fn coverage(c: crate::evidence::pathways::Coverage) -> RGBColor {
         Coverage::Gap => WINE,
     }
 }
+/// A service's tier on the map of the system: the three preventative tiers
+/// in greens from light to dark (preventative spend's colour is the
+/// middle one), acute in acute spend's colour.
+pub fn tier(t: crate::model::Tier) -> RGBColor {
+    use crate::model::Tier;
+    match t {
+        Tier::Primary => RGBColor(0x7F, 0xCE, 0xB4),
+        Tier::Secondary => GREEN,
+        Tier::Tertiary => TEAL,
+        Tier::Acute => ACUTE,
+    }
+}
 /// An input at its high value, in sensitivity charts.
 pub const ORANGE_KEY: RGBColor = ORANGE;
 

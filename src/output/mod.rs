@@ -6,6 +6,7 @@ pub mod csv_files;
 pub mod evidence;
 pub mod folder;
 pub mod html;
+pub mod maps;
 pub mod report;
 pub mod table;
 pub mod workbook;
@@ -111,12 +112,14 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                 }
                 Ok(())
             },
-            || -> io::Result<Figures> {
+            || -> io::Result<(Figures, Vec<(String, crate::charts::SystemMap)>)> {
                 let figures = figures(output);
+                let maps = maps::maps(detail, &figures, None);
                 // The charts (themselves drawn in parallel) beside the workbook.
                 let (charts, book) = rayon::join(
                     || -> io::Result<()> {
                         write_charts(&staging.join("charts"), &figures)?;
+                        maps::write_maps(&staging.join("charts"), &maps)?;
                         if !output.areas.is_empty() {
                             let chart = areas_chart(output);
                             chart
@@ -133,15 +136,15 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                 );
                 charts?;
                 book?;
-                Ok(figures)
+                Ok((figures, maps))
             },
         );
         tables?;
-        let figures = pictures?;
+        let (figures, maps) = pictures?;
         crate::timing::mark("CSV, charts, workbook");
         if output.metadata.options.report {
             let sensitivity = analysis::for_report(dir, &output.metadata.inputs);
-            let html = report::render(output, &figures, &sensitivity).map_err(io::Error::other)?;
+            let html = report::render(output, &figures, &maps, &sensitivity).map_err(io::Error::other)?;
             fs::write(staging.join("report.html"), html)?;
         }
         let json = serde_json::to_string_pretty(&output.metadata).map_err(io::Error::other)?;

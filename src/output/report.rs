@@ -5,7 +5,7 @@
 
 use super::RunOutput;
 use super::analysis::{ForReport, describe};
-use crate::charts::{Chart, ChartError, Figures};
+use crate::charts::{Chart, ChartError, Figures, SystemMap};
 use crate::format::{currency_prefix, money_millions, people, percent};
 use std::fmt::Write;
 
@@ -76,7 +76,12 @@ fn caption(chart: Chart, figures: &Figures) -> String {
 }
 
 /// Renders the whole report.
-pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) -> Result<String, ChartError> {
+pub fn render(
+    output: &RunOutput,
+    figures: &Figures,
+    maps: &[(String, SystemMap)],
+    sensitivity: &[ForReport],
+) -> Result<String, ChartError> {
     let model = output.model;
     let meta = &output.metadata;
     let cur = currency_prefix(&model.currency);
@@ -105,6 +110,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     local_evidence(&mut h, output);
     let _ = writeln!(h, "<nav><strong>Contents</strong><ol>");
     let _ = writeln!(h, "<li><a href=\"#headline\">Headline</a></li>");
+    if !maps.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#system-map\">Map of the system</a></li>");
+    }
     for chart in Chart::ALL {
         let _ = writeln!(
             h,
@@ -137,6 +145,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     let _ = writeln!(h, "<li><a href=\"#run\">About this run</a></li></ol></nav>");
 
     headline(&mut h, output, figures, &cur);
+    map_section(&mut h, figures, maps)?;
 
     for chart in Chart::ALL {
         let svg = chart.svg(figures)?;
@@ -791,6 +800,44 @@ fn about(h: &mut String, output: &RunOutput) {
         );
     }
     let _ = writeln!(h, "</dl>\n</section>");
+}
+
+/// The map of the system: do-nothing's, and the scenario with the largest
+/// NPV against it (every scenario's map is drawn as a chart file).
+fn map_section(h: &mut String, figures: &Figures, maps: &[(String, SystemMap)]) -> Result<(), ChartError> {
+    let Some((_, baseline)) = maps.first() else {
+        return Ok(());
+    };
+    let best = figures
+        .futures
+        .iter()
+        .skip(1)
+        .zip(maps.iter().skip(1))
+        .filter_map(|(f, m)| f.comparison.as_ref().map(|c| (c.npv, m)))
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, m)| &m.1);
+    let _ = writeln!(
+        h,
+        "<section class=\"chart\" id=\"system-map\">\n<h2>Map of the system</h2>\n<p class=\"caption\">The need levels as stocks, with the people moving between them, entering and leaving in {}, at the inputs' means; the services hang under the level whose people use most of each. {}</p>\n<figure>\n{}</figure>",
+        baseline.year,
+        match best {
+            Some(m) => escape(&format!(
+                "The second map is {}, the scenario with the largest NPV, with each figure's change against do-nothing.",
+                m.future
+            )),
+            None => String::new(),
+        },
+        inline(&baseline.svg()?, "Map of the system, do-nothing")
+    );
+    if let Some(m) = best {
+        let _ = writeln!(
+            h,
+            "<figure>\n{}</figure>",
+            inline(&m.svg()?, &format!("Map of the system, {}", m.future))
+        );
+    }
+    let _ = writeln!(h, "</section>");
+    Ok(())
 }
 
 /// Inline SVG made to scale with the page.
