@@ -126,6 +126,7 @@ fn charts(c: &mut Criterion) {
         draws: 1000,
         scenarios: info.scenarios,
         presenter: false,
+        map: Default::default(),
     };
     group.bench_function(
         "older-people: workshop re-run (1000 draws, headline, 7 SVG charts)",

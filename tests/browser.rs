@@ -606,3 +606,45 @@ fn input_to_painted_page_is_measured_at_1000_draws() {
     drop(driver);
     server.stop().unwrap();
 }
+
+#[test]
+fn the_map_tab_redraws_for_the_future_band_and_year_chosen() {
+    let Some((driver, _profile, server)) = room(1280, 720) else {
+        return;
+    };
+    driver.script("document.querySelector(\"#tabs button[data-id='system-map']\").click(); return 1");
+    let first = driver.script("return document.querySelector('#chart svg').textContent");
+    assert!(
+        first
+            .as_str()
+            .unwrap()
+            .contains("Falls and reablement against do-nothing"),
+        "{first}"
+    );
+    let shown = driver.script("return getComputedStyle(document.getElementById('map-view')).display");
+    assert_eq!(shown, json!("flex"));
+    // Choose do-nothing, the 85+ band and 2030: the page re-runs and redraws.
+    driver.script(
+        "const set = (id, v) => { const s = document.getElementById(id); s.value = v; s.dispatchEvent(new Event('change')); };
+         set('map-future', 'do-nothing'); set('map-band', '85+'); set('map-year', '2030'); return 1",
+    );
+    settle(&driver);
+    let text = driver.script("return document.querySelector('#chart svg').textContent");
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("Map of the system, 2030") && text.contains("age band 85+") && !text.contains("against"),
+        "{text}"
+    );
+    // The choice is part of the room's state: it survives a reload of the address.
+    let state = driver.script("return location.hash");
+    assert!(state.as_str().unwrap().starts_with("#state="), "{state}");
+    driver.script("location.reload(); return 1");
+    settle(&driver);
+    driver.script("document.querySelector(\"#tabs button[data-id='system-map']\").click(); return 1");
+    let again = driver.script("return [document.querySelector('#chart svg').textContent.includes('age band 85+'), document.getElementById('map-band').value]");
+    assert_eq!(again, json!([true, "85+"]));
+    driver.script("document.getElementById('map-view').scrollIntoView(); return 1");
+    screenshot(&driver, "workshop-map.png");
+    drop(driver);
+    server.stop().unwrap();
+}

@@ -141,9 +141,16 @@ fn a_rerun_equals_the_model_and_follows_the_sliders() {
     for (name, npv) in file_npvs(&example()) {
         assert_eq!(npv_of(&answer, &name), npv, "{name}");
     }
-    // Seven charts and the pathway map of the interventions switched on.
-    assert_eq!(answer["charts"].as_array().unwrap().len(), 8);
+    // Seven charts, the pathway map of the interventions switched on and
+    // the map of the system (the first scenario against do-nothing).
+    assert_eq!(answer["charts"].as_array().unwrap().len(), 9);
     assert_eq!(answer["charts"][7]["id"], "pathway-map");
+    assert_eq!(answer["charts"][8]["id"], "system-map");
+    let map = answer["charts"][8]["svg"].as_str().unwrap();
+    assert!(
+        map.contains("Falls and reablement against do-nothing") && map.contains("2039"),
+        "{map}"
+    );
     assert!(answer["charts"][3]["svg"].as_str().unwrap().starts_with("<svg"));
     assert!(
         answer["headline_html"]
@@ -1563,6 +1570,7 @@ fn remembered_futures_give_the_same_answer_as_a_whole_run() {
         scenarios: info.scenarios.clone(),
         area: None,
         presenter: false,
+        map: Default::default(),
     };
     let reach = "intervention.Falls prevention.reach".to_string();
     let rr = "intervention.Falls prevention.relative_risk.At risk.Substantial".to_string();
@@ -1626,4 +1634,37 @@ fn titled_scenarios_get_their_supply_cells_and_colours_in_the_headline() {
         .to_string();
     let swatch = format!("background:{colour}");
     assert!(html.contains(&format!("<span class=\"swatch\" style=\"{swatch}\" aria-hidden=\"true\"></span><strong>Falls and reablement</strong>")), "{html}");
+}
+
+#[test]
+fn the_map_of_the_system_follows_the_future_band_and_year_asked() {
+    let s = server(&example(), None);
+    let mut state = page_state(&s, 0);
+    state["map"] = json!({"future": "do-nothing", "band": "85+", "year": 2030});
+    let (code, answer) = post(&s, "/api/run", &state);
+    assert_eq!(code, 200, "{answer}");
+    let chart = answer["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "system-map")
+        .unwrap();
+    assert_eq!(chart["title"], "Map of the system, 2030");
+    let svg = chart["svg"].as_str().unwrap();
+    assert!(
+        svg.contains("age band 85+") && !svg.contains("against do-nothing"),
+        "{svg}"
+    );
+    // An unknown scenario, band or year falls back to the defaults.
+    state["map"] = json!({"future": "no such", "band": "no such", "year": 1900});
+    let (code, answer) = post(&s, "/api/run", &state);
+    assert_eq!(code, 200, "{answer}");
+    let chart = answer["charts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == "system-map")
+        .unwrap();
+    assert_eq!(chart["title"], "Map of the system, 2039");
+    assert!(chart["svg"].as_str().unwrap().contains("every age band"));
 }

@@ -63,7 +63,8 @@ pub struct MapService {
     /// rate in the year), and each level's share of that use.
     pub level: usize,
     pub shares: Vec<f64>,
-    /// Activity in the year, in the service's own unit.
+    /// Activity in the year, in the service's own unit (with one band
+    /// shown, its share of the use at the file's use rates).
     pub activity: f64,
     /// With a capacity: the year's capacity and the demand asked of it.
     pub capacity: Option<(f64, f64)>,
@@ -240,12 +241,15 @@ fn services(input: &MapInput, rows: &[&YearResult], bands: &[usize], year: i32) 
         .iter()
         .enumerate()
         .map(|(s, service)| {
+            // Use at the file's rates, per level, by the bands shown and by all.
             let mut shares = vec![0.0; nl];
+            let mut every = 0.0;
             for y in rows {
-                for &b in bands {
-                    for (l, share) in shares.iter_mut().enumerate() {
-                        let c = b * nl + l;
-                        *share += y.person_years[c] * service.use_rate[c].at(year);
+                for (c, rate) in service.use_rate.iter().enumerate() {
+                    let used = y.person_years[c] * rate.at(year);
+                    every += used;
+                    if bands.contains(&(c / nl)) {
+                        shares[c % nl] += used;
                     }
                 }
             }
@@ -253,6 +257,13 @@ fn services(input: &MapInput, rows: &[&YearResult], bands: &[usize], year: i32) 
             if total > 0.0 {
                 shares.iter_mut().for_each(|x| *x /= total);
             }
+            // Activity is kept per service, not per cell: one band's is
+            // its share of the use at the file's rates.
+            let part = if bands.len() == model.bands.len() || every <= 0.0 {
+                1.0
+            } else {
+                total / every
+            };
             let level = (0..nl).fold(0, |best, l| if shares[l] > shares[best] { l } else { best });
             let figure =
                 |which: Figure| -> f64 { rows.iter().map(|y| y.supply[s * Figure::COUNT + which.index()]).sum() };
@@ -263,7 +274,7 @@ fn services(input: &MapInput, rows: &[&YearResult], bands: &[usize], year: i32) 
                 tier: service.tier,
                 level,
                 shares,
-                activity: rows.iter().map(|y| y.activity[s]).sum(),
+                activity: part * rows.iter().map(|y| y.activity[s]).sum::<f64>(),
                 capacity,
                 tags: Vec::new(),
             }

@@ -53,6 +53,9 @@ pub struct RunRequest {
     /// text, so that text stays large on a projector.
     #[serde(default)]
     pub presenter: bool,
+    /// The map of the system shown (which future, band and year).
+    #[serde(default)]
+    pub map: super::map::MapView,
 }
 
 /// Most draws a workshop re-run may ask for.
@@ -111,6 +114,8 @@ pub struct ModelInfo {
     pub name: String,
     pub start_year: i32,
     pub end_year: i32,
+    /// The age bands' names (the map of the system can show one).
+    pub bands: Vec<String>,
     pub currency: String,
     pub draws: u32,
     pub max_draws: u32,
@@ -469,6 +474,7 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
         name: model.name.clone(),
         start_year: model.start_year,
         end_year: model.end_year(),
+        bands: model.bands.iter().map(|b| b.name.clone()).collect(),
         currency: model.currency.clone(),
         draws: draws.min(MAX_DRAWS),
         max_draws: MAX_DRAWS,

@@ -14,6 +14,7 @@ pub mod capacity;
 mod connections;
 pub mod edit;
 pub mod limits;
+pub mod map;
 pub mod save;
 
 use crate::charts::{Chart, Figures};
@@ -162,6 +163,7 @@ impl App {
             scenarios,
             area: None,
             presenter: false,
+            map: Default::default(),
         };
         let model = edit::build(&self.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
         let folder = self.folder();
@@ -504,6 +506,18 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
         .svg()
         .map_err(|e| e.to_string())?,
     });
+    if let Some(map) = map::map(&run, unit, &figures, &request.map) {
+        let size = if request.presenter {
+            crate::charts::style::PRESENTER_SIZE
+        } else {
+            crate::charts::style::SIZE
+        };
+        charts.push(ChartSvg {
+            id: "system-map".into(),
+            title: format!("Map of the system, {}", map.year),
+            svg: map.svg_sized(size).map_err(|e| e.to_string())?,
+        });
+    }
     Ok(RunResponse {
         headline_html,
         charts,

@@ -54,6 +54,9 @@ pub fn system_map<DB: DrawingBackend>(root: &Area<DB>, map: &SystemMap) -> DrawR
         ),
         "Arcs above: moves to more need; below: to less need. In (entries) at a box's top left; out (deaths, moves away, ageing out) at its bottom right".to_string(),
     ];
+    if map.band.is_some() {
+        subtitle.push("A band's service activity is its share of the use at the file's use rates; capacity and places are every band's".to_string());
+    }
     if map.flows.iter().any(|f| !drawn(map, f.people)) {
         subtitle.push(
             "Moves of under one person a year, or under a thousandth of the largest arrow, are not drawn".to_string(),
