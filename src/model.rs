@@ -466,6 +466,23 @@ pub struct AgeWindow {
     pub to: Option<f64>,
 }
 
+impl AgeWindow {
+    /// How `band` lies beyond the window, in words (`starts at 2, below
+    /// the 3 years`), or `None` when the window covers it.
+    pub fn beyond(&self, band: &AgeBand) -> Option<String> {
+        let below = self.from.filter(|&f| band.lower < f);
+        let above = self.to.filter(|&t| band.upper.is_none_or(|u| u > t));
+        match (below, above) {
+            (Some(f), _) => Some(format!("starts at {}, below the {f} years", band.lower)),
+            (None, Some(t)) => Some(match band.upper {
+                Some(u) => format!("runs to {u}, above the {t} years"),
+                None => format!("is open-ended, above the {t} years"),
+            }),
+            _ => None,
+        }
+    }
+}
+
 impl Intervention {
     /// Fidelity as delivered: the fidelity figure × the workforce factor.
     pub fn effective_fidelity(&self) -> f64 {

@@ -648,3 +648,70 @@ fn the_map_tab_redraws_for_the_future_band_and_year_chosen() {
     drop(driver);
     server.stop().unwrap();
 }
+
+/// The pages of a PDF (its `/Type /Page` objects, not `/Pages`).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.match_indices("/Type")
+        .filter(|(at, _)| {
+            let rest = text[at + 5..].trim_start();
+            rest.starts_with("/Page") && !rest.starts_with("/Pages")
+        })
+        .count()
+}
+
+#[test]
+fn the_report_prints_on_at_most_ten_a4_landscape_pages_before_its_appendix() {
+    let Some(chromium) = find(&["chromium", "chromium-browser", "google-chrome"]) else {
+        eprintln!("SKIPPED: no Chromium to print the report with");
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let status = Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args([
+            "run",
+            "scenarios/older-people.toml",
+            "--draws",
+            "200",
+            "--report",
+            "--out",
+        ])
+        .arg(&out)
+        .stdout(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let appendix = html
+        .find("<section id=\"appendix\"")
+        .expect("the report has an appendix");
+    let print = |name: &str, text: &str| -> usize {
+        let page = tmp.path().join(format!("{name}.html"));
+        std::fs::write(&page, text).unwrap();
+        let pdf = tmp.path().join(format!("{name}.pdf"));
+        let status = Command::new(&chromium)
+            .args([
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-pdf-header-footer",
+            ])
+            .arg(format!("--print-to-pdf={}", pdf.display()))
+            .arg(&page)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
+        assert!(status.success(), "Chromium could not print {name}");
+        pdf_pages(&std::fs::read(&pdf).unwrap())
+    };
+    let before = print("body", &format!("{}</main>\n</body>\n</html>\n", &html[..appendix]));
+    let whole = print("whole", &html);
+    eprintln!("report.html printed: {before} pages before the appendix, {whole} in all");
+    assert!(before <= 10, "{before} pages before the appendix");
+    assert!(whole > before, "the appendix prints after the body");
+    // The print layout asks for A4 landscape.
+    assert!(html.contains("@page { size: A4 landscape"));
+}

@@ -10,8 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const CHARTS: [&str; 7] = [
-    "demand-by-level",
+const CHARTS: [&str; 6] = [
     "demand-difference",
     "spend-acute-preventative",
     "net-saving",

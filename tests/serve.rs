@@ -141,12 +141,12 @@ fn a_rerun_equals_the_model_and_follows_the_sliders() {
     for (name, npv) in file_npvs(&example()) {
         assert_eq!(npv_of(&answer, &name), npv, "{name}");
     }
-    // Seven charts, the pathway map of the interventions switched on and
+    // Six charts, the pathway map of the interventions switched on and
     // the map of the system (the first scenario against do-nothing).
-    assert_eq!(answer["charts"].as_array().unwrap().len(), 9);
-    assert_eq!(answer["charts"][7]["id"], "pathway-map");
-    assert_eq!(answer["charts"][8]["id"], "system-map");
-    let map = answer["charts"][8]["svg"].as_str().unwrap();
+    assert_eq!(answer["charts"].as_array().unwrap().len(), 8);
+    assert_eq!(answer["charts"][6]["id"], "pathway-map");
+    assert_eq!(answer["charts"][7]["id"], "system-map");
+    let map = answer["charts"][7]["svg"].as_str().unwrap();
     assert!(
         map.contains("Falls and reablement against do-nothing") && map.contains("2039"),
         "{map}"

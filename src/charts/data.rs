@@ -45,6 +45,9 @@ pub struct FunderFigures {
 pub struct ScenarioFigures {
     /// People in each level minus the baseline's, per level.
     pub diff_level: Vec<Uncertain>,
+    /// Acute and preventative spend minus the baseline's, per year.
+    pub diff_acute: Uncertain,
+    pub diff_preventative: Uncertain,
     pub net_cumulative_discounted: Uncertain,
     pub npv: f64,
     pub npv_range: Option<(f64, f64)>,
@@ -74,6 +77,10 @@ pub struct FutureFigures {
     pub people_band: Vec<Vec<f64>>,
     pub spend_acute: Uncertain,
     pub spend_preventative: Uncertain,
+    /// What a reader must know before trusting this future's figures: each
+    /// intervention of its plan applied to a band beyond the ages its
+    /// evidence covers (empty for most).
+    pub cautions: Vec<String>,
     /// `None` for the baseline.
     pub comparison: Option<ScenarioFigures>,
 }
@@ -102,6 +109,32 @@ pub struct Figures {
     pub supply: Vec<ServiceSupply>,
     /// The levels with places, in the file's order (empty without).
     pub places: Vec<LevelSupply>,
+}
+
+/// Each intervention of `plan` that reaches a band beyond the ages its
+/// evidence covers, in words.
+fn cautions(model: &Model, plan: &[usize]) -> Vec<String> {
+    plan.iter()
+        .filter_map(|&i| {
+            let intervention = &model.interventions[i];
+            let window = intervention.evidence_ages?;
+            let beyond: Vec<String> = intervention
+                .target_bands
+                .iter()
+                .filter_map(|&b| {
+                    let band = &model.bands[b];
+                    window.beyond(band).map(|p| format!("band {}, which {p}", band.name))
+                })
+                .collect();
+            (!beyond.is_empty()).then(|| {
+                format!(
+                    "{} is applied to {} its evidence covers: its effect there is an assumption the evidence does not support",
+                    intervention.name,
+                    beyond.join(" and ")
+                )
+            })
+        })
+        .collect()
 }
 
 /// A level with places, in each future.
@@ -235,7 +268,13 @@ impl Figures {
     pub fn reads(metric: &str) -> bool {
         matches!(
             metric,
-            "spend_acute" | "spend_preventative" | "npv" | "break_even_year" | "net_saving_cumulative_discounted"
+            "spend_acute"
+                | "spend_preventative"
+                | "diff_spend_acute"
+                | "diff_spend_preventative"
+                | "npv"
+                | "break_even_year"
+                | "net_saving_cumulative_discounted"
         ) || metric.starts_with("diff_people_level:")
             || metric.starts_with("npv_funder:")
     }
@@ -243,14 +282,15 @@ impl Figures {
     /// How many of the summary rows of a run of `model` with `scenarios`
     /// scenarios (and the baseline) [`Figures::reads`] accepts, without
     /// running it: each future's acute and preventative spend per year;
-    /// each scenario's difference in people per need level and its
-    /// cumulative discounted net saving per year; and each scenario's NPV,
+    /// each scenario's difference in people per need level, in acute and
+    /// in preventative spend, and its cumulative discounted net saving per
+    /// year; and each scenario's NPV,
     /// its NPV per funder and its break-even year. (A server sizes a run's
     /// memory by it before admitting the run.)
     pub fn rows_read(model: &Model, scenarios: usize) -> usize {
         let years = model.years().count();
         let futures = scenarios + 1;
-        years * (2 * futures + scenarios * (model.levels.len() + 1)) + scenarios * (2 + model.funders.len())
+        years * (2 * futures + scenarios * (model.levels.len() + 3)) + scenarios * (2 + model.funders.len())
     }
 
     pub fn new(
@@ -328,8 +368,17 @@ impl Figures {
                             capacity_released: released(s),
                         })
                         .collect();
+                    let diff = |mine: &[f64], theirs: &[f64], metric: &str| {
+                        uncertain(f, mine.iter().zip(theirs).map(|(a, b)| a - b).collect(), metric)
+                    };
                     ScenarioFigures {
                         diff_level,
+                        diff_acute: diff(&a.spend_acute, &accounts[0].spend_acute, "diff_spend_acute"),
+                        diff_preventative: diff(
+                            &a.spend_preventative,
+                            &accounts[0].spend_preventative,
+                            "diff_spend_preventative",
+                        ),
                         net_cumulative_discounted: uncertain(
                             f,
                             c.total.net_saving_cumulative_discounted.clone(),
@@ -358,6 +407,7 @@ impl Figures {
                     people_band: columns(nt, model.bands.len(), &|t, b| a.people_band[t][b]),
                     spend_acute: uncertain(f, a.spend_acute.clone(), "spend_acute"),
                     spend_preventative: uncertain(f, a.spend_preventative.clone(), "spend_preventative"),
+                    cautions: cautions(model, &a.plan),
                     comparison,
                 }
             })

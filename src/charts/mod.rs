@@ -19,7 +19,6 @@ use std::path::Path;
 /// The charts of a run, in the order the report shows them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
-    DemandByLevel,
     DemandDifference,
     Spend,
     NetSaving,
@@ -35,8 +34,7 @@ pub enum Chart {
 }
 
 impl Chart {
-    pub const ALL: [Chart; 7] = [
-        Chart::DemandByLevel,
+    pub const ALL: [Chart; 6] = [
         Chart::DemandDifference,
         Chart::Spend,
         Chart::NetSaving,
@@ -71,7 +69,6 @@ impl Chart {
     /// The file name without extension (`charts/NAME.png`, `charts/NAME.svg`).
     pub fn file_stem(self) -> &'static str {
         match self {
-            Chart::DemandByLevel => "demand-by-level",
             Chart::DemandDifference => "demand-difference",
             Chart::Spend => "spend-acute-preventative",
             Chart::NetSaving => "net-saving",
@@ -87,8 +84,7 @@ impl Chart {
     /// The chart's title (also its heading in the report).
     pub fn title(self) -> &'static str {
         match self {
-            Chart::DemandByLevel => "People by need level",
-            Chart::DemandDifference => "Change in people by need level against do-nothing",
+            Chart::DemandDifference => "People by need level, and the change against do-nothing",
             Chart::Spend => "Acute and preventative spend",
             Chart::NetSaving => "Cumulative net saving against do-nothing",
             Chart::BreakEven => "Chance of having broken even",
@@ -106,7 +102,6 @@ impl Chart {
         figures: &Figures,
     ) -> DrawResult<DB> {
         match self {
-            Chart::DemandByLevel => draw::demand_by_level(root, figures),
             Chart::DemandDifference => draw::demand_difference(root, figures),
             Chart::Spend => draw::spend(root, figures),
             Chart::NetSaving => draw::net_saving(root, figures),

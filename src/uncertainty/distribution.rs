@@ -123,23 +123,47 @@ pub enum Support {
 }
 
 impl fmt::Display for Distribution {
+    /// The distribution for people to read: each parameter to at most six
+    /// significant figures (a fitted `18.499999999999996` reads `18.5`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let r = readable;
         match *self {
-            Distribution::Fixed(v) => write!(f, "{v}"),
-            Distribution::Uniform { min, max } => write!(f, "uniform({min}, {max})"),
-            Distribution::Triangular { min, mode, max } => write!(f, "triangular({min}, {mode}, {max})"),
-            Distribution::Pert { min, mode, max } => write!(f, "PERT({min}, {mode}, {max})"),
+            Distribution::Fixed(v) => write!(f, "{}", r(v)),
+            Distribution::Uniform { min, max } => write!(f, "uniform({}, {})", r(min), r(max)),
+            Distribution::Triangular { min, mode, max } => {
+                write!(f, "triangular({}, {}, {})", r(min), r(mode), r(max))
+            }
+            Distribution::Pert { min, mode, max } => write!(f, "PERT({}, {}, {})", r(min), r(mode), r(max)),
             Distribution::Normal { mean, sd, min, max } if min.is_finite() || max.is_finite() => {
-                write!(f, "normal(mean {mean}, sd {sd}) truncated to [{min}, {max}]")
+                write!(
+                    f,
+                    "normal(mean {}, sd {}) truncated to [{}, {}]",
+                    r(mean),
+                    r(sd),
+                    r(min),
+                    r(max)
+                )
             }
-            Distribution::Normal { mean, sd, .. } => write!(f, "normal(mean {mean}, sd {sd})"),
+            Distribution::Normal { mean, sd, .. } => write!(f, "normal(mean {}, sd {})", r(mean), r(sd)),
             Distribution::LogNormal { mu, sigma } => {
-                write!(f, "lognormal(median {}, spread {})", mu.exp(), sigma.exp())
+                write!(f, "lognormal(median {}, spread {})", r(mu.exp()), r(sigma.exp()))
             }
-            Distribution::Beta { alpha, beta } => write!(f, "beta(alpha {alpha}, beta {beta})"),
-            Distribution::Gamma { shape, scale } => write!(f, "gamma(shape {shape}, scale {scale})"),
+            Distribution::Beta { alpha, beta } => write!(f, "beta(alpha {}, beta {})", r(alpha), r(beta)),
+            Distribution::Gamma { shape, scale } => write!(f, "gamma(shape {}, scale {})", r(shape), r(scale)),
         }
     }
+}
+
+/// `x` to at most six significant figures, as Rust writes the rounded
+/// number (`18.5`, `0.000123457`, `1200000`; infinities as `inf`).
+fn readable(x: f64) -> f64 {
+    if !x.is_finite() || x == 0.0 {
+        return x;
+    }
+    let digits = 6 - 1 - x.abs().log10().floor() as i32;
+    format!("{:.*e}", 5, x)
+        .parse::<f64>()
+        .map_or(x, |v| if digits > 300 { x } else { v })
 }
 
 /// Reads a number from a TOML value for a distribution parameter.

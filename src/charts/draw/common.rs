@@ -12,7 +12,34 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::ops::Range;
 
 pub(super) type Area<DB> = DrawingArea<DB, Shift>;
-pub(super) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+pub(super) type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<YearAxis, RangedCoordf64>>;
+
+/// A time axis whose ticks are chosen years, the last always among them.
+pub(super) struct YearAxis {
+    inner: RangedCoordf64,
+    ticks: Vec<f64>,
+}
+
+impl Ranged for YearAxis {
+    type ValueType = f64;
+    type FormatOption = plotters::coord::ranged1d::DefaultFormatting;
+
+    fn range(&self) -> Range<f64> {
+        self.inner.range()
+    }
+
+    fn map(&self, value: &f64, limit: (i32, i32)) -> i32 {
+        self.inner.map(value, limit)
+    }
+
+    fn key_points<Hint: plotters::coord::ranged1d::KeyPointHint>(&self, _: Hint) -> Vec<f64> {
+        self.ticks.clone()
+    }
+
+    fn axis_pixel_range(&self, limit: (i32, i32)) -> Range<i32> {
+        self.inner.axis_pixel_range(limit)
+    }
+}
 pub(super) type Error<DB> = DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>;
 
 pub(super) fn text(size: u32) -> TextStyle<'static> {
@@ -234,6 +261,26 @@ fn year_tick(v: f64) -> String {
     }
 }
 
+/// The years ticked on a time axis from `first` to `last`: every 1, 2, 5,
+/// 10… years from `first` so that at most `most` fit, and always the last
+/// year (a step's tick less than half a step before it gives way).
+pub(super) fn year_ticks(first: i32, last: i32, most: usize) -> Vec<f64> {
+    let span = (last - first).max(0);
+    let step = [1, 2, 5, 10, 20, 25, 50, 100]
+        .into_iter()
+        .find(|&s| ((span / s) as usize) < most.max(2))
+        .unwrap_or(100);
+    let mut ticks: Vec<i32> = (0..)
+        .map(|k| first + k * step)
+        .take_while(|&y| y <= last)
+        .filter(|&y| y == last || 2 * (last - y) >= step)
+        .collect();
+    if ticks.last() != Some(&last) {
+        ticks.push(last);
+    }
+    ticks.into_iter().map(f64::from).collect()
+}
+
 pub(super) fn year_range(figures: &Figures) -> Range<f64> {
     let first = f64::from(figures.years.first().copied().unwrap_or_default());
     let last = f64::from(figures.last_year());
@@ -248,17 +295,16 @@ pub(super) fn plot<'a, DB: DrawingBackend>(
     y: Range<f64>,
     y_desc: &str,
 ) -> Result<Plot<'a, DB>, Error<DB>> {
+    let fit = (area.dim_in_pixel().0 as usize / 120).clamp(2, 8);
+    let ticks = year_ticks(x.start.ceil() as i32, x.end.floor() as i32, fit);
     let mut chart = ChartBuilder::on(area)
         .caption(caption, bold(style::PANEL_TITLE))
         .margin(12)
         .x_label_area_size(48)
         .y_label_area_size(if y_desc.is_empty() { 86 } else { 118 })
-        .build_cartesian_2d(x, y)?;
-    let years = (chart.x_range().end - chart.x_range().start).round() as usize;
-    let fit = area.dim_in_pixel().0 as usize / 120;
+        .build_cartesian_2d(YearAxis { inner: x.into(), ticks }, y)?;
     chart
         .configure_mesh()
-        .x_labels(years.min(fit).clamp(2, 8))
         .y_labels(7)
         .x_label_formatter(&|v| year_tick(*v))
         .y_label_formatter(&|v| tick(*v))
@@ -273,7 +319,9 @@ pub(super) fn plot<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-pub(super) fn zero_line<DB: DrawingBackend>(chart: &mut Plot<'_, DB>) -> Result<(), Error<DB>> {
+pub(super) fn zero_line<DB: DrawingBackend, X: Ranged<ValueType = f64>>(
+    chart: &mut ChartContext<'_, DB, Cartesian2d<X, RangedCoordf64>>,
+) -> Result<(), Error<DB>> {
     let x = chart.x_range();
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(x.start, 0.0), (x.end, 0.0)],

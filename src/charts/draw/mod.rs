@@ -16,6 +16,6 @@ pub use map::system_map;
 pub use maturity::maturity;
 pub use money::{break_even, net_saving, spend, who_pays_who_saves};
 pub use pathways::pathway_map;
-pub use people::{demand_by_level, demand_difference, people_by_age};
+pub use people::{demand_difference, people_by_age};
 pub use sensitivity::bars;
 pub use supply::{demand_capacity, places, waiting_list};

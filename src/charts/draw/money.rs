@@ -2,8 +2,8 @@
 //! even, and who pays and who saves.
 
 use super::common::{
-    Area, Entry, Key, band_polygon, bold, draws_note, entry, header, line, money_axis, muted, note, panels, plot, span,
-    text, tick, uncertain_values, year_range, years_f64, zero_line,
+    Area, Key, band_polygon, bold, draws_note, entry, header, line, money_axis, muted, note, panels, plot, span, text,
+    tick, uncertain_values, year_range, years_f64, zero_line,
 };
 use crate::charts::style::{self, INK, MUTED};
 use crate::charts::{Chart, DrawResult, Figures};
@@ -11,73 +11,82 @@ use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+/// Do-nothing's acute and preventative spend each year, then each
+/// scenario's change in both against do-nothing (on one scale for every
+/// scenario, so that the differences show).
 pub fn spend<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
-    let mut legend = vec![
+    let legend = vec![
         entry("acute", style::ACUTE, Key::Line),
         entry("preventative (incl. interventions)", style::PREVENTATIVE, Key::Line),
     ];
-    if figures.futures.len() > 1 {
-        legend.push(entry("do-nothing, for reference", MUTED, Key::Dashed));
-    }
     let mut subtitle = vec![format!(
-        "Spend each year, {} (not discounted); preventative = primary, secondary and tertiary prevention",
-        money_axis(figures, "")
+        "{} (not discounted); preventative = primary, secondary and tertiary prevention",
+        money_axis(figures, " a year")
     )];
+    if figures.futures.len() > 1 {
+        subtitle.push(
+            "Do-nothing: spend each year. Each scenario: its change against do-nothing (below zero: less spent)"
+                .to_string(),
+        );
+    }
     subtitle.extend(draws_note(figures, "Shaded", false));
     let body = header(root, Chart::Spend.title(), &subtitle, &legend)?;
     let xs = years_f64(figures);
-    let axis = money_axis(figures, " a year");
-    // Lines, not bars: the axis need not start at zero, so the shift shows.
+    let baseline = figures.baseline();
+    let areas = panels(&body, figures.futures.len());
+    let level = span(
+        uncertain_values(&baseline.spend_acute)
+            .chain(uncertain_values(&baseline.spend_preventative))
+            .map(|v| v / 1e6),
+        false,
+    );
+    let mut chart = plot(
+        &areas[0],
+        &baseline.name,
+        year_range(figures),
+        level,
+        &money_axis(figures, " a year"),
+    )?;
+    for (u, colour) in [
+        (&baseline.spend_acute, style::ACUTE),
+        (&baseline.spend_preventative, style::PREVENTATIVE),
+    ] {
+        if let Some(outer) = &u.outer {
+            band_polygon(&mut chart, &xs, outer, 1e-6, colour.mix(0.18).filled())?;
+        }
+        line(&mut chart, &xs, &u.value, 1e-6, colour.stroke_width(4))?;
+    }
+    fn changes(f: &crate::charts::data::FutureFigures) -> Option<[(&crate::charts::data::Uncertain, RGBColor); 2]> {
+        f.comparison.as_ref().map(|c| {
+            [
+                (&c.diff_acute, style::ACUTE),
+                (&c.diff_preventative, style::PREVENTATIVE),
+            ]
+        })
+    }
     let y = span(
         figures
             .futures
             .iter()
-            .flat_map(|f| uncertain_values(&f.spend_acute).chain(uncertain_values(&f.spend_preventative)))
-            .map(|v| v / 1e6),
+            .filter_map(changes)
+            .flat_map(|pair| {
+                pair.into_iter()
+                    .flat_map(|(u, _)| uncertain_values(u).collect::<Vec<_>>())
+            })
+            .map(|v| v / 1e6)
+            .chain([0.0]),
         false,
     );
-    let baseline = figures.baseline();
-    for (f, (area, future)) in panels(&body, figures.futures.len())
-        .iter()
-        .zip(&figures.futures)
-        .enumerate()
-    {
+    let axis = format!("change, {}", money_axis(figures, " a year"));
+    for (area, future) in areas.iter().zip(&figures.futures).skip(1) {
         let mut chart = plot(area, &future.name, year_range(figures), y.clone(), &axis)?;
-        for (u, colour) in [
-            (&future.spend_acute, style::ACUTE),
-            (&future.spend_preventative, style::PREVENTATIVE),
-        ] {
+        zero_line(&mut chart)?;
+        for (u, colour) in changes(future).into_iter().flatten() {
             if let Some(outer) = &u.outer {
                 band_polygon(&mut chart, &xs, outer, 1e-6, colour.mix(0.18).filled())?;
             }
+            line(&mut chart, &xs, &u.value, 1e-6, colour.stroke_width(4))?;
         }
-        if f > 0 {
-            for u in [&baseline.spend_acute, &baseline.spend_preventative] {
-                chart.draw_series(std::iter::once(DashedPathElement::new(
-                    xs.iter()
-                        .zip(&u.value)
-                        .map(|(&x, &v)| (x, v * 1e-6))
-                        .collect::<Vec<_>>(),
-                    8,
-                    6,
-                    MUTED.stroke_width(2),
-                )))?;
-            }
-        }
-        line(
-            &mut chart,
-            &xs,
-            &future.spend_acute.value,
-            1e-6,
-            style::ACUTE.stroke_width(4),
-        )?;
-        line(
-            &mut chart,
-            &xs,
-            &future.spend_preventative.value,
-            1e-6,
-            style::PREVENTATIVE.stroke_width(4),
-        )?;
     }
     Ok(())
 }
@@ -153,6 +162,9 @@ pub fn net_saving<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
     Ok(())
 }
 
+/// Each scenario's chance of having broken even by each year, its name
+/// and final chance at the line's end (labels spread so that lines at the
+/// same value, such as several at 0%, are each named).
 pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
     let deterministic = figures.draws == 0;
     let scenarios: Vec<(usize, &crate::charts::data::FutureFigures)> = figures
@@ -160,18 +172,6 @@ pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
         .iter()
         .enumerate()
         .filter(|(_, f)| f.comparison.is_some())
-        .collect();
-    let legend: Vec<Entry> = scenarios
-        .iter()
-        .map(|(f, future)| {
-            let year = future.comparison.as_ref().and_then(|c| c.break_even_year);
-            let label = match (deterministic, year) {
-                (true, Some(y)) => format!("{} ({y})", future.name),
-                (true, None) => format!("{} (none)", future.name),
-                (false, _) => future.name.clone(),
-            };
-            entry(label, figures.colour(*f), Key::Line)
-        })
         .collect();
     let subtitle = if deterministic {
         vec![
@@ -185,18 +185,37 @@ pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
             figures.seed.map(|s| format!(" (seed {s})")).unwrap_or_default()
         )]
     };
-    let body = header(root, Chart::BreakEven.title(), &subtitle, &legend)?;
+    let body = header(root, Chart::BreakEven.title(), &subtitle, &[])?;
     if scenarios.is_empty() {
         return note(&body, "No scenarios to compare with do-nothing");
     }
+    let label = |future: &crate::charts::data::FutureFigures, last: f64| {
+        let year = future.comparison.as_ref().and_then(|c| c.break_even_year);
+        match (deterministic, year) {
+            (true, Some(y)) => format!("{} (breaks even {y})", future.name),
+            (true, None) => format!("{} (does not break even)", future.name),
+            (false, _) => format!("{} {last:.0}%", future.name),
+        }
+    };
+    let widest = scenarios
+        .iter()
+        .map(|(_, f)| {
+            body.estimate_text_size(&label(f, 100.0), &text(style::LEGEND))
+                .map_or(300, |(w, _)| w as i32)
+        })
+        .max()
+        .unwrap_or(300);
+    let (w, _) = body.dim_in_pixel();
+    let (plot_area, labels) = body.split_horizontally((w as i32 - widest - 40).max(w as i32 / 2));
     let xs = years_f64(figures);
     let mut chart = plot(
-        &body,
+        &plot_area,
         "",
         year_range(figures),
         -3.0..103.0,
         "% chance of having broken even",
     )?;
+    let mut ends = Vec::new();
     // The first scenario is drawn last, on top.
     for (f, future) in scenarios.iter().rev() {
         let Some(c) = &future.comparison else { continue };
@@ -221,18 +240,57 @@ pub fn break_even<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
                 .zip(&values)
                 .map(|(&x, &v)| Circle::new((x, v), 6, colour.filled())),
         )?;
+        let last = values.last().copied().unwrap_or(0.0);
+        let (_, y) = chart.backend_coord(&(xs.last().copied().unwrap_or_default(), last));
+        ends.push((y - labels.get_base_pixel().1, label(future, last), colour));
+    }
+    end_labels(&labels, ends)
+}
+
+/// Labels at the right of a chart, each as near the height of its line's
+/// end as the others allow (at least a line apart), joined to it.
+fn end_labels<DB: DrawingBackend>(area: &Area<DB>, mut ends: Vec<(i32, String, RGBColor)>) -> DrawResult<DB> {
+    let gap = style::LEGEND as i32 + 8;
+    let (_, h) = area.dim_in_pixel();
+    ends.sort_by_key(|e| e.0);
+    let mut placed: Vec<i32> = Vec::with_capacity(ends.len());
+    for e in &ends {
+        let y = placed.last().map_or(e.0, |&p| e.0.max(p + gap));
+        placed.push(y);
+    }
+    // Pushed past the bottom: shift the whole column up.
+    let over = placed.last().map_or(0, |&y| y - (h as i32 - gap / 2));
+    if over > 0 {
+        for (k, y) in placed.iter_mut().enumerate().rev() {
+            let floor = h as i32 - gap / 2 - (ends.len() - 1 - k) as i32 * gap;
+            *y = (*y).min(floor);
+        }
+    }
+    for ((target, name, colour), y) in ends.iter().zip(placed) {
+        area.draw(&PathElement::new(vec![(0, *target), (14, y)], colour.stroke_width(2)))?;
+        area.draw(&Text::new(
+            name.clone(),
+            (20, y),
+            (style::FAMILY, style::LEGEND, FontStyle::Bold)
+                .into_font()
+                .color(colour)
+                .pos(Pos::new(HPos::Left, VPos::Center)),
+        ))?;
     }
     Ok(())
 }
+
+/// The net saving's bars: a mid grey, apart from every other meaning.
+const NET: RGBColor = RGBColor(0x77, 0x77, 0x77);
 
 pub fn who_pays_who_saves<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
     let mut legend = vec![
         entry("invested (below zero)", style::INVESTMENT, Key::Swatch),
         entry("spend avoided", style::SAVING, Key::Swatch),
-        entry("net saving", INK, Key::Line),
+        entry("net saving", NET, Key::Swatch),
     ];
     if let Some(outer) = figures.outer_label() {
-        legend.push(entry(format!("net saving {outer}"), MUTED, Key::Dashed));
+        legend.push(entry(format!("net saving {outer} (whisker)"), INK, Key::Line));
     }
     let first = figures.years.first().copied().unwrap_or_default();
     let subtitle = vec![format!(
@@ -252,6 +310,9 @@ pub fn who_pays_who_saves<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures
         })
     });
     let y = span(values.map(|v| v / 1e6), true);
+    // Room beyond the longest bars for their labels.
+    let pad = (y.end - y.start) * 0.08;
+    let y = (y.start - if y.start < 0.0 { pad } else { 0.0 })..(y.end + if y.end > 0.0 { pad } else { 0.0 });
     let nf = figures.funders.len();
     let names = figures.funders.clone();
     let axis = money_axis(figures, "");
@@ -285,36 +346,51 @@ pub fn who_pays_who_saves<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures
             .light_line_style(TRANSPARENT)
             .disable_x_mesh()
             .draw()?;
+        // Per funder three bars side by side: invested, spend avoided and
+        // the net saving (with its range over the draws), each labelled.
         for (i, fu) in c.funders.iter().enumerate() {
             let x = i as f64;
-            chart.draw_series([
-                Rectangle::new(
-                    [(x - 0.34, 0.0), (x - 0.02, -fu.investment / 1e6)],
-                    style::INVESTMENT.filled(),
-                ),
-                Rectangle::new(
-                    [(x + 0.02, 0.0), (x + 0.34, fu.gross_saving / 1e6)],
-                    style::SAVING.filled(),
-                ),
-            ])?;
+            let bars = [
+                (x - 0.29, -fu.investment, style::INVESTMENT),
+                (x, fu.gross_saving, style::SAVING),
+                (x + 0.29, fu.npv, NET),
+            ];
+            for (at, v, colour) in bars {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(at - 0.13, 0.0), (at + 0.13, v / 1e6)],
+                    colour.filled(),
+                )))?;
+            }
             if let Some((lo, hi)) = fu.npv_range {
-                chart.draw_series(std::iter::once(DashedPathElement::new(
-                    vec![(x, lo / 1e6), (x, hi / 1e6)],
-                    6,
-                    4,
-                    MUTED.stroke_width(3),
+                let at = x + 0.29;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(at, lo / 1e6), (at, hi / 1e6)],
+                    INK.stroke_width(3),
                 )))?;
                 for v in [lo, hi] {
                     chart.draw_series(std::iter::once(PathElement::new(
-                        vec![(x - 0.08, v / 1e6), (x + 0.08, v / 1e6)],
-                        MUTED.stroke_width(3),
+                        vec![(at - 0.06, v / 1e6), (at + 0.06, v / 1e6)],
+                        INK.stroke_width(3),
                     )))?;
                 }
             }
-            chart.draw_series(std::iter::once(PathElement::new(
-                vec![(x - 0.4, fu.npv / 1e6), (x + 0.4, fu.npv / 1e6)],
-                INK.stroke_width(6),
-            )))?;
+            for (at, v, _) in bars {
+                // The value beyond the bar's end (past the whisker for the net).
+                let end = if at > x + 0.1 {
+                    fu.npv_range
+                        .map_or(v, |(lo, hi)| if v >= 0.0 { hi.max(v) } else { lo.min(v) })
+                } else {
+                    v
+                };
+                let (px, py) = chart.backend_coord(&(at, end / 1e6));
+                let base = area.get_base_pixel();
+                let (vpos, dy) = if v >= 0.0 { (VPos::Bottom, -8) } else { (VPos::Top, 10) };
+                area.draw(&Text::new(
+                    tick((v / 1e6 * 10.0).round() / 10.0),
+                    (px - base.0, py - base.1 + dy),
+                    bold(style::TICK - 2).pos(Pos::new(HPos::Center, vpos)),
+                ))?;
+            }
         }
         zero_line(&mut chart)?;
     }

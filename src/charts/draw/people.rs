@@ -1,58 +1,39 @@
-//! The people charts: by need level, the change against do-nothing, and by
-//! age band.
+//! The people charts: by need level with the change against do-nothing,
+//! and by age band.
 
 use super::common::{
-    Area, Entry, Key, band_polygon, draws_note, entry, header, line, note, panels, people_scale, plot, span, stack,
+    Area, Entry, Key, band_polygon, draws_note, entry, header, line, panels, people_scale, plot, span, stack, tick,
     uncertain_values, year_range, years_f64, zero_line,
 };
 use crate::charts::style::{self, MUTED};
 use crate::charts::{Chart, DrawResult, Figures};
 use plotters::prelude::*;
 
-pub fn demand_by_level<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
-    let nl = figures.levels.len();
-    let legend: Vec<Entry> = (0..nl)
-        .rev()
-        .map(|l| entry(&figures.levels[l], style::level(l, nl), Key::Swatch))
-        .collect();
-    let body = header(
-        root,
-        Chart::DemandByLevel.title(),
-        &[format!(
-            "People at the end of each year by need level, in each future, on the same scale · {}",
-            figures.model_name
-        )],
-        &legend,
-    )?;
-    let xs = years_f64(figures);
-    let totals = figures
-        .futures
-        .iter()
-        .flat_map(|f| (0..xs.len()).map(move |t| f.people_level.iter().map(|l| l[t]).sum::<f64>()));
-    let totals: Vec<f64> = totals.collect();
-    let (scale, axis) = people_scale(totals.iter().copied().fold(0.0, f64::max));
-    let y = span(totals.iter().map(|v| v * scale), true);
-    for (area, future) in panels(&body, figures.futures.len()).iter().zip(&figures.futures) {
-        let mut chart = plot(area, &future.name, year_range(figures), y.clone(), axis)?;
-        stack(&mut chart, &xs, &future.people_level, scale, |l| style::level(l, nl))?;
-    }
-    Ok(())
-}
-
+/// The demand shift: do-nothing's people by need level (stacked), then each
+/// scenario's change in each level against do-nothing, on one scale.
 pub fn demand_difference<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
     let nl = figures.levels.len();
     let legend: Vec<Entry> = (0..nl)
         .rev()
         .map(|l| entry(&figures.levels[l], style::level(l, nl), Key::Line))
         .collect();
-    let mut subtitle = vec!["People in each need level at the end of each year: scenario minus do-nothing".to_string()];
+    let mut subtitle = vec![
+        "People in each need level at the end of each year: do-nothing's, then each scenario's minus do-nothing's"
+            .to_string(),
+    ];
     subtitle.extend(draws_note(figures, "Shaded", false));
     let body = header(root, Chart::DemandDifference.title(), &subtitle, &legend)?;
-    let scenarios: Vec<_> = figures.futures.iter().filter(|f| f.comparison.is_some()).collect();
-    if scenarios.is_empty() {
-        return note(&body, "No scenarios to compare with do-nothing");
-    }
     let xs = years_f64(figures);
+    let areas = panels(&body, figures.futures.len());
+    let baseline = figures.baseline();
+    let totals: Vec<f64> = (0..xs.len())
+        .map(|t| baseline.people_level.iter().map(|l| l[t]).sum::<f64>())
+        .collect();
+    let (scale, axis) = people_scale(totals.iter().copied().fold(0.0, f64::max));
+    let y = span(totals.iter().map(|v| v * scale), true);
+    let mut chart = plot(&areas[0], &baseline.name, year_range(figures), y, axis)?;
+    stack(&mut chart, &xs, &baseline.people_level, scale, |l| style::level(l, nl))?;
+    let scenarios: Vec<_> = figures.futures.iter().filter(|f| f.comparison.is_some()).collect();
     let y = span(
         scenarios.iter().flat_map(|f| {
             f.comparison
@@ -61,9 +42,9 @@ pub fn demand_difference<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures)
         }),
         true,
     );
-    for (area, future) in panels(&body, scenarios.len()).iter().zip(&scenarios) {
+    for (area, future) in areas.iter().skip(1).zip(&scenarios) {
         let Some(c) = &future.comparison else { continue };
-        let mut chart = plot(area, &future.name, year_range(figures), y.clone(), "People")?;
+        let mut chart = plot(area, &future.name, year_range(figures), y.clone(), "Change in people")?;
         for (l, diff) in c.diff_level.iter().enumerate() {
             if let Some(outer) = &diff.outer {
                 band_polygon(&mut chart, &xs, outer, 1.0, style::level(l, nl).mix(0.15).filled())?;
@@ -112,13 +93,17 @@ pub fn people_by_age<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> 
                 .collect()
         })
         .collect();
-    let y = span(index.iter().flatten().copied().chain([100.0]), false);
+    // At least 90–110, so that a change of a few per cent looks like one;
+    // the axis says where it starts, since it is not at zero.
+    let y = span(index.iter().flatten().copied().chain([90.0, 110.0]), false);
+    let y = (y.start / 5.0).floor() * 5.0..(y.end / 5.0).ceil() * 5.0;
+    let axis = format!("Index (axis from {}, not zero)", tick(y.start));
     let mut chart = plot(
         &right,
         &format!("Growth by age band (end of {first} = 100)"),
         year_range(figures),
         y,
-        "Index",
+        &axis,
     )?;
     let x = chart.x_range();
     chart.draw_series(std::iter::once(PathElement::new(

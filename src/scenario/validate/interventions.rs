@@ -530,17 +530,7 @@ fn evidence_ages_from(
         let loc = v.loc(&a.span());
         for &b in target_bands {
             let band = &bands[b];
-            let below = from.filter(|&f| band.lower < f);
-            let above = to.filter(|&t| band.upper.is_none_or(|u| u > t));
-            let problem = match (below, above) {
-                (Some(f), _) => Some(format!("starts at {}, below the {f} years", band.lower)),
-                (None, Some(t)) => Some(match band.upper {
-                    Some(u) => format!("runs to {u}, above the {t} years"),
-                    None => format!("is open-ended, above the {t} years"),
-                }),
-                _ => None,
-            };
-            if let Some(p) = problem {
+            if let Some(p) = window.beyond(band) {
                 warnings.push(InputError::new(
                     loc.clone(),
                     format!(

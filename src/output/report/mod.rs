@@ -11,6 +11,11 @@ use std::fmt::Write;
 
 use super::html::escape;
 
+mod headline;
+
+use headline::{headline, signed_class};
+pub use headline::{headline_tables, in_words};
+
 const STYLE: &str = r#"
 :root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --good: #00643f; --bad: #a33a00; }
 * { box-sizing: border-box; }
@@ -41,20 +46,36 @@ span.range { color: var(--muted); font-size: 0.9em; }
 div.warnings { border-left: 4px solid var(--bad); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
 table.assumptions { font-size: 0.8em; }
 p.flag { border-left: 4px solid #b35806; padding: 0.3em 0.8em; background: #fff7ec; }
-table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; word-break: break-word; }
+table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; overflow-wrap: break-word; }
 figure { margin: 0.5em 0 0.2em; }
 figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
 p.caption, p.note { color: var(--muted); margin: 0.3em 0 0.8em; }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 0.2em 1.2em; }
 dl.meta dt { font-weight: bold; }
-dl.meta dd { margin: 0; word-break: break-all; }
+dl.meta dd { margin: 0; overflow-wrap: break-word; }
+.drawn { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
+section.chart { position: relative; }
+sup.caution { color: var(--bad); font-weight: bold; }
+ol.cautions { color: var(--bad); margin: 0.2em 0 1em; }
+@page { size: A4 landscape; margin: 10mm 12mm; }
 @media print {
-  body { font-size: 11pt; }
+  body { font-size: 10pt; }
   main { max-width: none; padding: 0; }
-  section.chart { break-inside: avoid; page-break-inside: avoid; }
   nav { display: none; }
-  h2 { break-after: avoid; }
-  figure svg { border: none; }
+  h2 { break-after: avoid; margin-top: 0.6em; }
+  section.chart { break-before: page; break-inside: avoid; }
+  section.chart p.caption { margin: 0 0 0.2em; }
+  figure svg { border: none; max-height: 168mm; width: auto; max-width: 100%; margin: 0 auto; }
+  section.appendix { break-before: page; }
+  section.chart + section#capacity, section.chart + section#levels-with-places { break-before: page; }
+  body { line-height: 1.3; }
+  th, td { padding: 0.12em 0.45em; }
+  table.headline, table { font-size: 0.92em; }
+  h2 { font-size: 1.35em; }
+  h3 { margin: 0.6em 0 0.2em; }
+  p.lede { font-size: 1.05em; }
+  table { break-inside: auto; }
+  tr { break-inside: avoid; }
 }
 "#;
 
@@ -62,9 +83,8 @@ dl.meta dd { margin: 0; word-break: break-all; }
 fn caption(chart: Chart, figures: &Figures) -> String {
     let last = figures.last_year();
     match chart {
-        Chart::DemandByLevel => "How many people are in each need level at the end of each year, in do-nothing and each scenario, on one scale.".to_string(),
-        Chart::DemandDifference => "The demand shift: each scenario's people in each need level minus do-nothing's. Below zero, fewer people at that level.".to_string(),
-        Chart::Spend => "Acute (crisis) spend against preventative spend, year by year; the dashed lines are do-nothing for reference.".to_string(),
+        Chart::DemandDifference => "Do-nothing's people in each need level, then the demand shift: each scenario's people in each level minus do-nothing's. Below zero, fewer people at that level.".to_string(),
+        Chart::Spend => "Do-nothing's acute (crisis) and preventative spend year by year, then each scenario's change in both against do-nothing.".to_string(),
         Chart::NetSaving => format!("The running total of spend avoided minus the cost of the interventions, discounted. Above zero, the scenario has paid for itself; the dashed line marks the year from which it stays paid back to {last}."),
         Chart::BreakEven => "How likely each scenario is to have paid back by each year, given the uncertainty in its inputs.".to_string(),
         Chart::WhoPaysWhoSaves => "Who invests and whose budgets the savings land in: money spent by one partner can be saved by another.".to_string(),
@@ -113,7 +133,7 @@ pub fn render(
     if !maps.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#system-map\">Map of the system</a></li>");
     }
-    for chart in Chart::ALL {
+    for chart in MAIN_CHARTS {
         let _ = writeln!(
             h,
             "<li><a href=\"#{}\">{}</a></li>",
@@ -130,6 +150,7 @@ pub fn render(
     if !output.areas.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#areas\">Areas</a></li>");
     }
+    let _ = writeln!(h, "<li><a href=\"#appendix\">Appendix</a></li>");
     let _ = writeln!(
         h,
         "<li><a href=\"#interventions\">Interventions: cost, effect and evidence</a></li>"
@@ -147,28 +168,41 @@ pub fn render(
     headline(&mut h, output, figures, &cur);
     map_section(&mut h, figures, maps)?;
 
-    for chart in Chart::ALL {
-        let svg = chart.svg(figures)?;
-        let svg = svg.replacen(
-            "<svg width=\"1800\" height=\"1125\"",
-            &format!("<svg role=\"img\" aria-label=\"{}\"", escape(chart.title())),
-            1,
-        );
-        let _ = writeln!(
-            h,
-            "<section class=\"chart\" id=\"{}\">\n<h2>{}</h2>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/{}.png</code> and <code>.svg</code>.</p>\n</section>",
-            chart.file_stem(),
-            escape(chart.title()),
-            escape(&caption(chart, figures)),
-            svg,
-            chart.file_stem()
-        );
+    for chart in MAIN_CHARTS {
+        section(&mut h, chart, figures, "h2")?;
     }
-
+    // The supply side's tables together, then its charts (each a page when
+    // printed).
     supply_section(&mut h, figures, &cur)?;
     places_section(&mut h, figures)?;
+    for chart in Chart::drawn(figures)
+        .into_iter()
+        .filter(|c| matches!(c, Chart::DemandCapacity | Chart::Places))
+    {
+        section(&mut h, chart, figures, "h3")?;
+    }
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
+    // The appendix: the detail behind the story, each part from a new page
+    // when printed.
+    let _ = writeln!(
+        h,
+        "<section id=\"appendix\" class=\"appendix\">\n<h2>Appendix</h2>\n<p class=\"caption\">The detail behind the figures above: the remaining charts, the interventions and their evidence, the pathway map, sensitivity, every assumption and the run's details.</p>\n</section>"
+    );
+    supply_detail(&mut h, figures);
+    for chart in Chart::drawn(figures)
+        .into_iter()
+        .filter(|c| APPENDIX_CHARTS.contains(c))
+    {
+        section(&mut h, chart, figures, "h2")?;
+    }
+    if let Some((_, baseline)) = maps.first().filter(|_| maps.len() > 1) {
+        let _ = writeln!(
+            h,
+            "<section class=\"chart\" id=\"system-map-do-nothing\">\n<h2 class=\"drawn\">Map of the system, do-nothing</h2>\n<figure>\n{}</figure>\n</section>",
+            inline(&baseline.svg()?, "Map of the system, do-nothing")
+        );
+    }
     h.push_str(&super::evidence::report_sections(
         model,
         &output.loaded.warnings,
@@ -196,6 +230,52 @@ fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), Ch
         "<section id=\"capacity\">\n<h2>Capacity and waiting</h2>\n<p class=\"caption\">Services with a capacity: the most activity each can deliver in a year. Demand beyond it waits, goes to another service or goes without, as the scenario file says for each service. Figures are the run at the inputs' means{}.</p>",
         if mc { "; chances are the share of draws" } else { "" }
     );
+    // Services down, futures across: the first year demand exceeds
+    // capacity (the full table is in the appendix).
+    let _ = write!(
+        h,
+        "<p class=\"caption\">First year demand exceeds capacity; a dash: not by {last}. Waiting lists and waits are in the appendix.</p><table class=\"headline\"><thead><tr><th>Service</th>"
+    );
+    for future in &figures.futures {
+        let _ = write!(h, "<th class=\"num\">{}</th>", escape(&future.name));
+    }
+    let _ = writeln!(h, "</tr></thead><tbody>");
+    for service in &figures.supply {
+        let _ = write!(h, "<tr><td>{}</td>", escape(&service.name));
+        for sf in &service.futures {
+            let _ = write!(
+                h,
+                "<td class=\"num\">{}</td>",
+                sf.first_over_capacity.map_or("–".to_string(), |y| y.to_string())
+            );
+        }
+        let _ = writeln!(h, "</tr>");
+    }
+    let _ = writeln!(h, "</tbody></table>");
+    released_table(h, figures, cur);
+    let _ = writeln!(h, "</section>");
+    Ok(())
+}
+
+/// The charts the report tells its story with, in order; the others go in
+/// the appendix.
+const MAIN_CHARTS: [Chart; 3] = [Chart::NetSaving, Chart::WhoPaysWhoSaves, Chart::DemandDifference];
+const APPENDIX_CHARTS: [Chart; 4] = [Chart::Spend, Chart::BreakEven, Chart::PeopleByAge, Chart::WaitingList];
+
+/// For the appendix, with capacities: per service and future, the first
+/// year demand exceeds capacity (and with draws the chance it has by the
+/// last year), and the waiting list, mean wait and share over the target
+/// at the horizon.
+fn supply_detail(h: &mut String, figures: &Figures) {
+    if figures.supply.is_empty() {
+        return;
+    }
+    let last = figures.last_year();
+    let mc = figures.draws > 0;
+    let _ = writeln!(
+        h,
+        "<section id=\"capacity-detail\">\n<h2>Capacity and waiting, service by service</h2>\n<p class=\"caption\">A dash: demand stays within capacity to {last}.</p>"
+    );
     let _ = write!(
         h,
         "<table class=\"headline\"><thead><tr><th>Service</th><th>Future</th><th class=\"num\">First year over capacity</th>"
@@ -214,8 +294,7 @@ fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), Ch
                 "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td>",
                 escape(&service.name),
                 escape(&future.name),
-                sf.first_over_capacity
-                    .map_or(format!("not by {last}"), |y| y.to_string())
+                sf.first_over_capacity.map_or("–".to_string(), |y| y.to_string())
             );
             if mc {
                 let p = sf.prob_over_capacity_by.as_ref().and_then(|p| p.last().copied());
@@ -246,28 +325,19 @@ fn supply_section(h: &mut String, figures: &Figures, cur: &str) -> Result<(), Ch
             }
         }
     }
-    let _ = writeln!(h, "</tbody></table>");
-    released_table(h, figures, cur);
-    for chart in Chart::drawn(figures)
-        .into_iter()
-        .filter(|&c| Chart::SUPPLY.contains(&c) && c != Chart::Places)
-    {
-        chart_section(h, chart, figures)?;
-    }
-    let _ = writeln!(h, "</section>");
-    Ok(())
+    let _ = writeln!(h, "</tbody></table>\n</section>");
 }
 
-/// One chart as a section of its own, with its caption and file names.
-fn chart_section(h: &mut String, chart: Chart, figures: &Figures) -> Result<(), ChartError> {
+/// One chart as a section with its caption. The chart draws its own title,
+/// so the heading (for the contents and screen readers) is not shown.
+fn section(h: &mut String, chart: Chart, figures: &Figures, heading: &str) -> Result<(), ChartError> {
     let _ = writeln!(
         h,
-        "<section class=\"chart\" id=\"{}\">\n<h3>{}</h3>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n<p class=\"note\">Also in <code>charts/{}.png</code> and <code>.svg</code>.</p>\n</section>",
+        "<section class=\"chart\" id=\"{}\">\n<{heading} class=\"drawn\">{}</{heading}>\n<p class=\"caption\">{}</p>\n<figure>\n{}</figure>\n</section>",
         chart.file_stem(),
         escape(chart.title()),
         escape(&caption(chart, figures)),
         inline(&chart.svg(figures)?, chart.title()),
-        chart.file_stem()
     );
     Ok(())
 }
@@ -328,7 +398,6 @@ fn places_section(h: &mut String, figures: &Figures) -> Result<(), ChartError> {
         }
     }
     let _ = writeln!(h, "</tbody></table>");
-    chart_section(h, Chart::Places, figures)?;
     let _ = writeln!(h, "</section>");
     Ok(())
 }
@@ -531,163 +600,6 @@ fn maturity_section(h: &mut String, output: &RunOutput) -> Result<(), ChartError
     Ok(())
 }
 
-fn signed_class(x: f64) -> &'static str {
-    if x > 0.0 {
-        "num pos"
-    } else if x < 0.0 {
-        "num neg"
-    } else {
-        "num"
-    }
-}
-
-fn headline(h: &mut String, _output: &RunOutput, figures: &Figures, cur: &str) {
-    let _ = writeln!(h, "<section id=\"headline\">\n<h2>Headline</h2>");
-    h.push_str(&headline_tables(figures, cur));
-    let _ = writeln!(h, "</section>");
-}
-
-/// The headline tables (money, demand at the horizon, funders), shared by
-/// the report and the workshop page.
-pub fn headline_tables(figures: &Figures, cur: &str) -> String {
-    let mut text = String::new();
-    let h = &mut text;
-    let first = figures.years.first().copied().unwrap_or_default();
-    let last = figures.last_year();
-    let mc = figures.draws > 0;
-    let _ = writeln!(
-        h,
-        "<p class=\"caption\">Net saving is spend avoided minus the cost of the interventions, discounted, over {first}–{last}.{}</p>",
-        if mc {
-            " Figures are the run at the inputs' means; ranges and chances are over the draws."
-        } else {
-            ""
-        }
-    );
-    let _ = write!(
-        h,
-        "<table class=\"headline\">\n<thead><tr><th>Scenario</th><th class=\"num\">Net saving (NPV)</th>"
-    );
-    if let Some(outer) = figures.outer_label() {
-        let _ = write!(h, "<th class=\"num\">NPV {outer}</th>");
-    }
-    let _ = write!(
-        h,
-        "<th class=\"num\">Return per {}1</th><th class=\"num\">Break-even</th>",
-        cur.trim()
-    );
-    if mc {
-        let _ = write!(h, "<th class=\"num\">Chance of break-even by {last}</th>");
-    }
-    let _ = writeln!(h, "</tr></thead>\n<tbody>");
-    for (f, future) in figures.futures.iter().enumerate().skip(1) {
-        let Some(c) = &future.comparison else { continue };
-        // The scenario's colour on the charts beside its name.
-        let _ = write!(
-            h,
-            "<tr><td><span class=\"swatch\" style=\"background:{}\" aria-hidden=\"true\"></span><strong>{}</strong></td><td class=\"{}\">{}</td>",
-            crate::charts::style::hex(figures.colour(f)),
-            escape(&future.name),
-            signed_class(c.npv),
-            money_millions(cur, c.npv)
-        );
-        if figures.outer_label().is_some() {
-            let range = c.npv_range.map_or("–".to_string(), |(lo, hi)| {
-                format!("{} to {}", money_millions(cur, lo), money_millions(cur, hi))
-            });
-            let _ = write!(h, "<td class=\"num\">{range}</td>");
-        }
-        let _ = write!(
-            h,
-            "<td class=\"num\">{}</td><td class=\"num\">{}</td>",
-            c.return_per_pound.map_or("–".to_string(), |r| format!("{cur}{r:.2}")),
-            c.break_even_year.map_or(format!("not by {last}"), |y| y.to_string())
-        );
-        if mc {
-            let p = c
-                .prob_break_even
-                .as_ref()
-                .and_then(|p| p.last().copied())
-                .unwrap_or(0.0);
-            let _ = write!(h, "<td class=\"num\">{:.0}%</td>", p * 100.0);
-        }
-        let _ = writeln!(h, "</tr>");
-    }
-    let _ = writeln!(h, "</tbody></table>");
-    // The demand shift at the horizon.
-    if figures.futures.len() > 1 {
-        let _ = write!(
-            h,
-            "<h3>Demand at the end of {last}: people in each need level against do-nothing</h3>\n<table class=\"headline\"><thead><tr><th>Scenario</th>"
-        );
-        for level in &figures.levels {
-            let _ = write!(h, "<th class=\"num\">{}</th>", escape(level));
-        }
-        let _ = writeln!(h, "</tr></thead><tbody>");
-        let baseline = figures.baseline();
-        let _ = write!(h, "<tr><td>do-nothing (people)</td>");
-        for level in &baseline.people_level {
-            let _ = write!(
-                h,
-                "<td class=\"num\">{}</td>",
-                people(level.last().copied().unwrap_or(0.0))
-            );
-        }
-        let _ = writeln!(h, "</tr>");
-        for future in figures.futures.iter().skip(1) {
-            let Some(c) = &future.comparison else { continue };
-            let _ = write!(h, "<tr><td><strong>{}</strong></td>", escape(&future.name));
-            for diff in &c.diff_level {
-                let change = diff.value.last().copied().unwrap_or(0.0);
-                let sign = if change.round() > 0.0 { "+" } else { "" };
-                let _ = write!(h, "<td class=\"num\">{sign}{}</td>", people(change));
-            }
-            let _ = writeln!(h, "</tr>");
-        }
-        let _ = writeln!(h, "</tbody></table>");
-    }
-    if figures.futures.len() == 1 {
-        let _ = writeln!(
-            h,
-            "<p class=\"note\">This run has no scenarios, only do-nothing; add <code>[[scenarios]]</code> to the file to compare futures.</p>"
-        );
-    }
-    // Who pays, who saves, in numbers.
-    if figures.futures.len() > 1 && !figures.funders.is_empty() {
-        let _ = write!(
-            h,
-            "<h3>Net saving by funder (NPV)</h3>\n<table class=\"headline\"><thead><tr><th>Scenario</th>"
-        );
-        for funder in &figures.funders {
-            let _ = write!(
-                h,
-                "<th class=\"num\">{} invests</th><th class=\"num\">{} saves</th><th class=\"num\">{} net</th>",
-                escape(funder),
-                escape(funder),
-                escape(funder)
-            );
-        }
-        let _ = writeln!(h, "</tr></thead><tbody>");
-        for future in figures.futures.iter().skip(1) {
-            let Some(c) = &future.comparison else { continue };
-            let _ = write!(h, "<tr><td><strong>{}</strong></td>", escape(&future.name));
-            for fu in &c.funders {
-                let _ = write!(
-                    h,
-                    "<td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"{}\">{}</td>",
-                    money_millions(cur, fu.investment),
-                    money_millions(cur, fu.gross_saving),
-                    signed_class(fu.npv),
-                    money_millions(cur, fu.npv)
-                );
-            }
-            let _ = writeln!(h, "</tr>");
-        }
-        let _ = writeln!(h, "</tbody></table>");
-    }
-    text
-}
-
 /// On the first page: how much of the answer rests on figures the file
 /// marks "to be replaced" or "illustrative" (in a figure's `source` or its
 /// comment), so a reader knows how much is local evidence.
@@ -802,8 +714,9 @@ fn about(h: &mut String, output: &RunOutput) {
     let _ = writeln!(h, "</dl>\n</section>");
 }
 
-/// The map of the system: do-nothing's, and the scenario with the largest
-/// NPV against it (every scenario's map is drawn as a chart file).
+/// The map of the system of the scenario with the largest NPV against
+/// do-nothing (do-nothing's own goes in the appendix), or do-nothing's
+/// when there is no scenario.
 fn map_section(h: &mut String, figures: &Figures, maps: &[(String, SystemMap)]) -> Result<(), ChartError> {
     let Some((_, baseline)) = maps.first() else {
         return Ok(());
@@ -816,27 +729,23 @@ fn map_section(h: &mut String, figures: &Figures, maps: &[(String, SystemMap)]) 
         .filter_map(|(f, m)| f.comparison.as_ref().map(|c| (c.npv, m)))
         .max_by(|a, b| a.0.total_cmp(&b.0))
         .map(|(_, m)| &m.1);
+    let (map, which) = match best {
+        Some(m) => (
+            m,
+            format!(
+                "{}, the scenario with the largest NPV, with each figure's change against do-nothing in brackets (do-nothing's own map is in the appendix).",
+                m.future
+            ),
+        ),
+        None => (baseline, "Do-nothing.".to_string()),
+    };
     let _ = writeln!(
         h,
-        "<section class=\"chart\" id=\"system-map\">\n<h2>Map of the system</h2>\n<p class=\"caption\">The need levels as stocks, with the people moving between them, entering and leaving in {}, at the inputs' means; the services hang under the level whose people use most of each. {}</p>\n<figure>\n{}</figure>",
-        baseline.year,
-        match best {
-            Some(m) => escape(&format!(
-                "The second map is {}, the scenario with the largest NPV, with each figure's change against do-nothing.",
-                m.future
-            )),
-            None => String::new(),
-        },
-        inline(&baseline.svg()?, "Map of the system, do-nothing")
+        "<section class=\"chart\" id=\"system-map\">\n<h2 class=\"drawn\">Map of the system</h2>\n<p class=\"caption\">The need levels as stocks, with the people moving between them, entering and leaving in {}, at the inputs' means; the services hang under the level whose people use most of each. {}</p>\n<figure>\n{}</figure>\n</section>",
+        map.year,
+        escape(&which),
+        inline(&map.svg()?, &format!("Map of the system, {}", map.future))
     );
-    if let Some(m) = best {
-        let _ = writeln!(
-            h,
-            "<figure>\n{}</figure>",
-            inline(&m.svg()?, &format!("Map of the system, {}", m.future))
-        );
-    }
-    let _ = writeln!(h, "</section>");
     Ok(())
 }
 
