@@ -671,6 +671,29 @@ fn the_printed_table_fits_100_columns_with_billions_where_spend_reaches_one() {
         }
     }
 }
+#[test]
+fn the_budget_profile_has_the_files_budgets() {
+    for extra in [&[][..], &["--draws", "20"][..]] {
+        let (_tmp, out) = run("tests/fixtures/capacity-full.toml", extra);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+        let years = json["horizon_years"].as_u64().unwrap() as usize;
+        let futures = scenarios_of(&out).len() + 1;
+        let csv = summary(&out);
+        let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+        check_headers(&mut book);
+        check_budget_sheet(&mut book, &csv, futures, years);
+        let range = book.worksheet_range("Budget profile").unwrap();
+        let rows = table_rows(&range);
+        for figure in ["Budget (", "Over budget"] {
+            assert!(
+                rows.iter().any(|r| r[2].to_string().starts_with(figure)),
+                "no {figure} row in the Budget profile"
+            );
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // End of the block of issue 24's workbook and terminal checks.
 // ---------------------------------------------------------------------------
