@@ -341,7 +341,9 @@ fn interventions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Resu
             text
         }
     };
-    header.extend((table.names.iter()).map(|n| (titled(n, n.replace('_', " ")), 14.0)));
+    // `cost_discounted` reads "cost (£, discounted)" beside "cost (£, undiscounted)".
+    let plain = |n: &str| n.trim_end_matches("_discounted").replace('_', " ");
+    header.extend((table.names.iter()).map(|n| (titled(n, plain(n)), 14.0)));
     if drawn {
         header.push(("Chance of net harm".into(), 12.0));
         for name in ["net_saving", "return_per_pound"] {
