@@ -358,3 +358,50 @@ fn plain_with_header(rows: &[Vec<String>], lines: usize) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(header: &str, cells: &[&str]) -> Column {
+        Column {
+            header: header.into(),
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn words_wrap_within_the_width() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("unbreakable word", 5), ["unbreakable", "word"]);
+        assert_eq!(wrap("", 5), [""]);
+    }
+
+    #[test]
+    fn groups_share_a_table_while_they_fit_and_headers_stack() {
+        let first = column("scenario", &["do-nothing", "a"]);
+        let groups = vec![
+            vec![column("Well", &["1", "2"]), column("Unwell", &["3", "4"])],
+            vec![column("net\nsaving", &["–", "£1.0m"])],
+            vec![column("first over capacity", &["none", "2028 Home care"])],
+        ];
+        let text = fit(&first, &groups, 40);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "                             net",
+                "scenario    Well  Unwell  saving",
+                "----------  ----  ------  ------",
+                "do-nothing     1       3       –",
+                "a              2       4   £1.0m",
+                "",
+                "scenario    first over capacity",
+                "----------  -------------------",
+                "do-nothing                 none",
+                "a                2028 Home care",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 40));
+    }
+}
