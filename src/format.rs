@@ -1,6 +1,7 @@
 //! How numbers read in the terminal, the charts and the report: money in
-//! millions with the currency's sign, people with thousands separators,
-//! rates as percentages.
+//! millions (or, in the terminal's table, billions once a column reaches
+//! one) with the currency's sign, people with thousands separators, rates as
+//! percentages.
 
 /// The currency's sign where one is well known, else its code and a space.
 pub fn currency_prefix(currency: &str) -> String {
@@ -22,6 +23,50 @@ pub fn money_millions(prefix: &str, x: f64) -> String {
         people(tenths.div_euclid(10.0)),
         tenths.rem_euclid(10.0)
     )
+}
+
+/// The unit a column of money is shown in: millions with one decimal
+/// (`£12.3m`), or, once a figure of the column reaches a billion, billions
+/// (`£1.41bn`, `£842.8bn`) with two decimals below ten billion and one
+/// above, so the largest figure keeps at least three significant digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MoneyUnit {
+    Millions,
+    Billions { decimals: u8 },
+}
+
+impl MoneyUnit {
+    /// The unit for a column holding `figures` (non-finite ones ignored).
+    pub fn for_figures(figures: impl IntoIterator<Item = f64>) -> MoneyUnit {
+        let largest = figures
+            .into_iter()
+            .filter(|x| x.is_finite())
+            .fold(0.0, |m: f64, x| m.max(x.abs()));
+        // From the figure that would read £1,000.0m in millions.
+        if largest < 999.95e6 {
+            MoneyUnit::Millions
+        } else if largest < 9.995e9 {
+            MoneyUnit::Billions { decimals: 2 }
+        } else {
+            MoneyUnit::Billions { decimals: 1 }
+        }
+    }
+
+    /// `x` in this unit with the currency's sign.
+    pub fn show(self, prefix: &str, x: f64) -> String {
+        match self {
+            MoneyUnit::Millions => money_millions(prefix, x),
+            MoneyUnit::Billions { decimals } => {
+                let scale = 10f64.powi(i32::from(decimals));
+                let steps = (x.abs() / 1e9 * scale).round();
+                let sign = if x < 0.0 && steps > 0.0 { "-" } else { "" };
+                let whole = (steps / scale).trunc();
+                let fraction = (steps - whole * scale) as u64;
+                let width = usize::from(decimals);
+                format!("{sign}{prefix}{}.{fraction:0width$}bn", people(whole))
+            }
+        }
+    }
 }
 
 /// A rate as a percentage with at most two decimals (0.035 → `3.5`).
@@ -114,5 +159,23 @@ mod tests {
         assert_eq!(short(0.0351), "0.0351");
         assert_eq!(short(42.0), "42");
         assert_eq!(short(-0.00001), "0");
+    }
+
+    #[test]
+    fn money_in_billions_once_a_figure_reaches_one() {
+        let unit = MoneyUnit::for_figures([12e6, -999.9e6]);
+        assert_eq!(unit, MoneyUnit::Millions);
+        assert_eq!(unit.show("£", -999.9e6), "-£999.9m");
+        let unit = MoneyUnit::for_figures([1_387_249_000.0, 7.7e6, f64::NAN]);
+        assert_eq!(unit, MoneyUnit::Billions { decimals: 2 });
+        assert_eq!(unit.show("£", 1_387_249_000.0), "£1.39bn");
+        assert_eq!(unit.show("£", 7.7e6), "£0.01bn");
+        assert_eq!(unit.show("£", -2e6), "£0.00bn");
+        let unit = MoneyUnit::for_figures([842_789.0e6, -7_282.7e6]);
+        assert_eq!(unit, MoneyUnit::Billions { decimals: 1 });
+        assert_eq!(unit.show("£", 1_278_666.9e6), "£1,278.7bn");
+        assert_eq!(unit.show("£", -7_282.7e6), "-£7.3bn");
+        assert_eq!(unit.show("£", -942.6e6), "-£0.9bn");
+        assert_eq!(MoneyUnit::for_figures([999.96e6]).show("£", 999.96e6), "£1.00bn");
     }
 }

@@ -23,11 +23,13 @@ const CHARTS: [&str; 6] = [
 /// waiting lists only when some service's unmet demand waits).
 const SUPPLY_CHARTS: [&str; 3] = ["demand-capacity", "waiting-list", "places"];
 
-const SHEETS: [&str; 7] = [
+const SHEETS: [&str; 9] = [
     "Summary",
     "Spend by tier",
     "Spend by funder",
+    "Budget profile",
     "People by level",
+    "Activity",
     "Interventions",
     "Assumptions",
     "Run",
@@ -187,9 +189,9 @@ fn source_of(header: &str, last_year: &str) -> (String, String, String) {
     let value = || "value".to_string();
     if header.starts_with("Net saving, NPV") {
         ("npv".into(), all(), value())
-    } else if header.starts_with("Investment, discounted") {
+    } else if header.starts_with("Investment (") {
         ("discounted_investment".into(), all(), value())
-    } else if header.starts_with("Spend avoided, discounted") {
+    } else if header.starts_with("Spend avoided (") {
         ("discounted_gross_saving".into(), all(), value())
     } else if header.starts_with("Return per") {
         ("return_per_pound".into(), all(), value())
@@ -218,10 +220,10 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     let placed = csv.keys().any(|(_, _, metric, _)| metric.starts_with("places:"));
     let mut sheets = SHEETS.to_vec();
     if placed {
-        sheets.insert(4, "Places");
+        sheets.insert(6, "Places");
     }
     if supplied {
-        sheets.insert(4, "Supply");
+        sheets.insert(6, "Supply");
     }
     assert_eq!(book.sheet_names(), sheets);
     let sheet = book.worksheet_range("Summary").unwrap();
@@ -250,7 +252,7 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
 
     // The yearly sheets hold one row per future and year, and agree with summary.csv.
     let tiers = book.worksheet_range("Spend by tier").unwrap();
-    let rows: Vec<&[Data]> = tiers.rows().collect();
+    let rows = table_rows(&tiers);
     assert_eq!(rows.len(), 1 + futures * years);
     let acute = rows[0].iter().position(|c| c.to_string().starts_with("Acute")).unwrap();
     for row in &rows[1..] {
@@ -278,7 +280,7 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     let sheet = book.worksheet_range("Interventions").unwrap();
     let rows: Vec<&[Data]> = sheet.rows().collect();
     let net = header.iter().position(|h| h == "net_saving").unwrap();
-    let sheet_net = rows[0].iter().position(|c| *c == "net saving").unwrap();
+    let sheet_net = rows[0].iter().position(|c| *c == "net saving (£, discounted)").unwrap();
     for (k, record) in table.iter().enumerate() {
         let row = rows[k + 1];
         assert_eq!(row[1].to_string(), record[1], "scenario of row {k}");
@@ -307,6 +309,9 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
         .map(|c| c.to_string())
         .collect();
     assert_eq!(header[4..7], ["Source", "Vintage", "Licence"]);
+    check_headers(&mut book);
+    check_activity_sheet(&mut book, &csv, futures, years);
+    check_budget_sheet(&mut book, &csv, futures, years);
 }
 
 /// The Places sheet: its header, and one row per future × level with
@@ -389,7 +394,7 @@ fn check_supply_sheet(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, csv: &
         ("Mean wait (weeks)", "mean_wait_weeks"),
         ("Share over target wait", "share_over_target"),
         ("Diverted", "diverted"),
-        ("Diverted: cost at the receiver (£)", "diverted_cost"),
+        ("Diverted: cost at the receiver (£, undiscounted)", "diverted_cost"),
         ("Lost", "lost"),
     ];
     let mut expected = vec!["Scenario", "Service", "Year"];
@@ -448,6 +453,249 @@ fn check_supply_sheet(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, csv: &
         "{split} rows of cashable saving and capacity released"
     );
 }
+
+// ---------------------------------------------------------------------------
+// The workbook's headers, Activity and Budget profile sheets, and the
+// terminal table's width and units (issue 24: "Workbook" and "Terminal").
+// ---------------------------------------------------------------------------
+
+/// A sheet's table: its header and rows down to the first row with nothing
+/// in its first cell (the notes under a table follow a blank row).
+fn table_rows(range: &calamine::Range<Data>) -> Vec<&[Data]> {
+    range
+        .rows()
+        .take_while(|r| r.first().is_some_and(|c| *c != Data::Empty))
+        .collect()
+}
+
+/// On every sheet, no two columns of the header share a name, and every
+/// money header says whether it is discounted.
+fn check_headers(book: &mut Xlsx<std::io::BufReader<std::fs::File>>) {
+    for name in book.sheet_names() {
+        let range = book.worksheet_range(&name).unwrap();
+        let header: Vec<String> = range.rows().next().unwrap().iter().map(|c| c.to_string()).collect();
+        let mut seen = std::collections::HashSet::new();
+        for h in &header {
+            assert!(
+                seen.insert(h.as_str()),
+                "sheet {name} has two columns headed {h:?}: {header:?}"
+            );
+            if h.contains("(£") {
+                assert!(
+                    h.ends_with("(£, discounted)") || h.ends_with("(£, undiscounted)"),
+                    "sheet {name}: {h:?} does not say whether it is discounted"
+                );
+            }
+        }
+    }
+}
+
+fn close(got: Option<f64>, expected: f64) -> bool {
+    got.is_some_and(|g| (g - expected).abs() <= 1e-9 * expected.abs().max(1.0))
+}
+
+/// Activity: one row per future × year × service, its activity that of
+/// summary.csv and its change do-nothing's subtracted.
+fn check_activity_sheet(
+    book: &mut Xlsx<std::io::BufReader<std::fs::File>>,
+    csv: &Summary,
+    futures: usize,
+    years: usize,
+) {
+    let range = book.worksheet_range("Activity").unwrap();
+    let rows = table_rows(&range);
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header, upstream::output::workbook::ACTIVITY_COLUMNS);
+    let services: std::collections::BTreeSet<&str> = csv
+        .keys()
+        .filter_map(|(_, _, m, _)| m.strip_prefix("activity:"))
+        .collect();
+    assert!(!services.is_empty());
+    assert_eq!(rows.len(), 1 + futures * years * services.len());
+    let value = |scenario: &str, year: &str, service: &str| -> f64 {
+        let key = (
+            scenario.into(),
+            year.into(),
+            format!("activity:{service}"),
+            "value".into(),
+        );
+        csv[&key].parse().unwrap()
+    };
+    let mut changed = 0;
+    for row in &rows[1..] {
+        let (scenario, service) = (row[0].to_string(), row[2].to_string());
+        let year = number(&row[1]).unwrap().to_string();
+        let activity = value(&scenario, &year, &service);
+        assert!(close(number(&row[5]), activity), "Activity {scenario} {year} {service}");
+        let change = number(&row[6]);
+        if scenario == "do-nothing" {
+            assert_eq!(change, None);
+        } else {
+            let expected = activity - value("do-nothing", &year, &service);
+            assert!(close(change, expected), "change of {scenario} {year} {service}");
+            changed += usize::from(expected.abs() > 1e-6);
+        }
+    }
+    if futures > 1 {
+        assert!(changed > 0, "no scenario changes any activity");
+    }
+}
+
+/// Budget profile: per funder × future × figure a row by calendar year,
+/// every cell summary.csv's value (or, under draws, its P5 and P95 on the
+/// rows under it).
+fn check_budget_sheet(book: &mut Xlsx<std::io::BufReader<std::fs::File>>, csv: &Summary, futures: usize, years: usize) {
+    let range = book.worksheet_range("Budget profile").unwrap();
+    let rows = table_rows(&range);
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(header[..4], upstream::output::workbook::BUDGET_COLUMNS);
+    assert_eq!(header.len(), 4 + years);
+    assert!(
+        header[4..].iter().all(|h| h.starts_with("Calendar year ")),
+        "{header:?}"
+    );
+    let drawn = csv.keys().any(|(_, _, _, stat)| stat == "p5");
+    let funders: std::collections::BTreeSet<&str> = csv
+        .keys()
+        .filter_map(|(_, _, m, _)| m.strip_prefix("spend_funder:"))
+        .collect();
+    let per_figure = if drawn { 3 } else { 1 };
+    // Spend for every future; interventions and net saving for each scenario.
+    assert!(rows.len() > funders.len() * (1 + 3 * (futures - 1)) * per_figure);
+    let mut spend_rows = 0;
+    for row in &rows[1..] {
+        let (funder, scenario, figure, statistic) = (
+            row[0].to_string(),
+            row[1].to_string(),
+            row[2].to_string(),
+            row[3].to_string(),
+        );
+        let metric = [
+            ("Spend: services", "spend_funder"),
+            ("Of which interventions", "investment_funder"),
+            ("Net saving vs do-nothing", "net_saving_funder"),
+            ("Budget (", "budget_funder"),
+            ("Over budget", "budget_gap_funder"),
+        ]
+        .iter()
+        .find(|(label, _)| figure.starts_with(label))
+        .map(|(_, m)| format!("{m}:{funder}"))
+        .unwrap_or_else(|| panic!("Budget profile figure {figure:?} is not one the test knows"));
+        assert!(figure.ends_with("(£, undiscounted)"), "{figure}");
+        spend_rows += usize::from(metric.starts_with("spend_funder") && statistic != "P5" && statistic != "P95");
+        let stat = match statistic.as_str() {
+            "value" if !drawn => "value".to_string(),
+            "at the means" if drawn => "value".to_string(),
+            "P5" | "P95" if drawn => statistic.to_lowercase(),
+            other => panic!("statistic {other:?} (draws: {drawn})"),
+        };
+        for (c, title) in header.iter().enumerate().skip(4) {
+            let year = title.trim_start_matches("Calendar year ").to_string();
+            let key = (scenario.clone(), year.clone(), metric.clone(), stat.clone());
+            let expected: f64 = csv
+                .get(&key)
+                .unwrap_or_else(|| panic!("summary.csv has no {key:?}"))
+                .parse()
+                .unwrap();
+            assert!(close(number(&row[c]), expected), "Budget profile {key:?}");
+        }
+    }
+    assert_eq!(spend_rows, funders.len() * futures);
+}
+
+/// The printed table's lines, in characters.
+fn widest(printed: &str) -> usize {
+    printed.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// Total acute spend over the horizon of each future, from summary.csv.
+fn acute_totals(out: &Path) -> Vec<f64> {
+    let csv = summary(out);
+    let mut totals: HashMap<String, f64> = HashMap::new();
+    for ((scenario, _, metric, stat), value) in &csv {
+        if metric == "spend_acute" && stat == "value" {
+            *totals.entry(scenario.clone()).or_default() += value.parse::<f64>().unwrap();
+        }
+    }
+    totals.into_values().collect()
+}
+
+#[test]
+fn the_printed_table_fits_100_columns_with_billions_where_spend_reaches_one() {
+    for file in [
+        "scenarios/older-people.toml",
+        "scenarios/early-years.toml",
+        "scenarios/bench-national.toml",
+    ] {
+        // bench-national asks for 10,000 draws itself: `--draws 0` is its
+        // run without draws.
+        for extra in [&[][..], &["--draws", "50"][..], &["--draws", "0"][..]] {
+            let (_tmp, out, printed) = run_printing(file, extra);
+            let line = printed.lines().max_by_key(|l| l.chars().count()).unwrap_or("");
+            assert!(
+                widest(&printed) <= 100,
+                "{file} {extra:?}: a line of {} characters:\n{line}",
+                widest(&printed)
+            );
+            // Every future and every column is still there.
+            for name in scenarios_of(&out) {
+                let model = upstream::scenario::load(&root().join(file)).unwrap().model;
+                let title = &model.scenarios.iter().find(|s| s.name == name).unwrap().title;
+                assert!(
+                    printed.lines().any(|l| l.starts_with(title.as_str())),
+                    "{title} missing:\n{printed}"
+                );
+            }
+            for column in ["net saving", "return", "break-even", "acute", "preventative"] {
+                assert!(printed.contains(column), "{column} missing:\n{printed}");
+            }
+            // A file may ask for draws itself.
+            let drawn = summary(&out).keys().any(|(_, _, _, stat)| stat == "p5");
+            assert_eq!(printed.contains("NPV P5 to P95"), drawn, "{printed}");
+            // Spend over the horizon in billions once a future's reaches one,
+            // and never as thousands of millions.
+            let billions = acute_totals(&out).iter().any(|&t| t >= 999.95e6);
+            let do_nothing: Vec<&str> = printed.lines().filter(|l| l.starts_with("do-nothing ")).collect();
+            assert!(
+                do_nothing.iter().any(|l| l.contains("bn")) == billions,
+                "{file}: billions {billions}:\n{printed}"
+            );
+            let thousands_of_millions = printed
+                .split_whitespace()
+                .any(|w| w.ends_with('m') && w.contains(',') && w.contains('£'));
+            assert!(
+                !thousands_of_millions,
+                "{file}: a figure in thousands of millions:\n{printed}"
+            );
+        }
+    }
+}
+#[test]
+fn the_budget_profile_has_the_files_budgets() {
+    for extra in [&[][..], &["--draws", "20"][..]] {
+        let (_tmp, out) = run("tests/fixtures/capacity-full.toml", extra);
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+        let years = json["horizon_years"].as_u64().unwrap() as usize;
+        let futures = scenarios_of(&out).len() + 1;
+        let csv = summary(&out);
+        let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+        check_headers(&mut book);
+        check_budget_sheet(&mut book, &csv, futures, years);
+        let range = book.worksheet_range("Budget profile").unwrap();
+        let rows = table_rows(&range);
+        for figure in ["Budget (", "Over budget"] {
+            assert!(
+                rows.iter().any(|r| r[2].to_string().starts_with(figure)),
+                "no {figure} row in the Budget profile"
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// End of the block of issue 24's workbook and terminal checks.
+// ---------------------------------------------------------------------------
 
 fn scenarios_of(out: &Path) -> Vec<String> {
     let json: serde_json::Value =
@@ -547,13 +795,14 @@ fn places_alone_draw_their_chart_section_and_sheet() {
 fn capacity_deterministic() {
     let (_tmp, out, printed) = check_all("tests/fixtures/capacity.toml", &[]);
     assert_eq!(supply_charts(&summary(&out)), SUPPLY_CHARTS[..2]);
-    // Home care's demand passes 900 a year in 2028, with coaching too (by a little).
+    // Home care's demand passes 900 a year in 2028, with coaching too (by a
+    // little). A future's row may be wrapped onto several tables' lines.
     let row = |name: &str| {
-        printed
-            .lines()
-            .find(|l| l.starts_with(&format!("{name} ")))
-            .unwrap()
-            .to_string()
+        let lines: Vec<&str> = (printed.lines())
+            .filter(|l| l.starts_with(&format!("{name} ")))
+            .collect();
+        assert!(!lines.is_empty(), "no row of {name}");
+        lines.join("  ")
     };
     assert!(row("do-nothing").contains("2028 Home care"), "{printed}");
     assert!(row("coaching").contains("2028 Home care"), "{printed}");

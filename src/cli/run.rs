@@ -350,13 +350,19 @@ fn write(
     if report {
         files.push("report.html");
     }
-    let files = files.join(", ");
-    println!("Results written to {}/ ({files})", out.display());
+    // On lines of at most the table's width: the folder, then its files.
+    println!("Results written to {}/:", out.display());
+    for line in output::table::wrap(&files.join(", "), output::table::WIDTH - 2) {
+        println!("  {line}");
+    }
     if !write_detail {
-        println!(
+        let note = format!(
             "(detail.csv left out: {} areas would give a row per area, future, year, band and level; add --detail to write it)",
             model.areas.len()
         );
+        for line in output::table::wrap(&note, output::table::WIDTH) {
+            println!("{line}");
+        }
     }
     Ok(())
 }

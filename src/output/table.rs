@@ -1,117 +1,305 @@
 //! The short summary printed in the terminal after a run.
 
 use super::RunOutput;
-use crate::format::{currency_prefix, money_millions, people, percent};
+use crate::format::{MoneyUnit, currency_prefix, people, percent};
 use std::fmt::Write;
+
+/// The widest line the summary prints: a terminal of 100 columns shows it
+/// unwrapped.
+pub const WIDTH: usize = 100;
+
+/// A column of the summary table: its header (lines split at `\n`, set
+/// at the bottom of the header) and one cell per future.
+struct Column {
+    header: String,
+    cells: Vec<String>,
+}
+
+impl Column {
+    fn new(header: impl Into<String>) -> Column {
+        Column {
+            header: header.into(),
+            cells: Vec::new(),
+        }
+    }
+
+    fn width(&self) -> usize {
+        let header = self.header.split('\n').map(|l| l.chars().count());
+        let cells = self.cells.iter().map(|c| c.chars().count());
+        header.chain(cells).max().unwrap_or(0)
+    }
+}
 
 /// The table: per future, people in each need level at the horizon, acute
 /// and preventative spend over the horizon, and for scenarios the discounted
-/// net saving (NPV), return per £1 and break-even year; for a model with
-/// capacities, the first year some service's demand exceeds its capacity.
+/// net saving (NPV), return per £1 and break-even year; with draws, the NPV's
+/// P5 to P95 and the chance of breaking even; for a model with capacities,
+/// the first year some service's demand exceeds its capacity, and with
+/// places the first year a level is full. Money is in millions, or in
+/// billions in a column where a figure reaches one. The groups of columns
+/// (people, money, ranges, supply) share a table while it fits in
+/// [`WIDTH`] characters; the next group starts a table of its own, the
+/// scenario column repeated.
 pub fn summary_table(output: &RunOutput) -> String {
     let model = output.model;
-    let prefix = currency_prefix(&model.currency);
     let last = model.end_year();
-    let mut header: Vec<String> = vec!["scenario".into()];
-    header.extend(model.levels.iter().cloned());
-    header.extend([
-        "acute spend".to_string(),
-        "preventative spend".into(),
-        "net saving (NPV)".into(),
-        format!("return per {}1", prefix.trim()),
-        "break-even".into(),
-    ]);
-    let supplied = output.accounts[0].supply.is_on();
-    if supplied {
-        header.push("first over capacity".into());
-    }
-    let limited = output.accounts[0].supply.places_on();
-    if limited {
-        header.push("first full".into());
-    }
-    if output.monte_carlo.is_some() {
-        header.push("NPV P5 to P95".into());
-        header.push(format!("P(break-even by {last})"));
-    }
-    let names = output
-        .monte_carlo
-        .as_ref()
-        .map(|_| super::csv_files::summary_rows(output));
-    let mut rows = vec![header];
-    for (f, a) in output.accounts.iter().enumerate() {
-        // The scenario's title where the file gives one.
-        let title = model.scenarios.iter().find(|s| s.name == a.scenario).map(|s| &s.title);
-        let mut row = vec![title.unwrap_or(&a.scenario).clone()];
-        let t = a.years.len() - 1;
-        row.extend(a.people_level[t].iter().map(|&p| people(p)));
-        row.push(money_millions(&prefix, a.spend_acute.iter().sum()));
-        row.push(money_millions(&prefix, a.spend_preventative.iter().sum()));
-        match f.checked_sub(1).map(|i| &output.comparisons[i].total) {
-            None => row.extend(["–".into(), "–".into(), "–".into()]),
-            Some(s) => {
-                row.push(money_millions(&prefix, s.npv));
-                row.push(s.return_per_pound().map_or("–".into(), |r| format!("{prefix}{r:.2}")));
-                row.push(s.break_even_year.map_or("none".into(), |y| y.to_string()));
-            }
-        }
-        if supplied {
-            row.push(first_over_capacity(output, a));
-        }
-        if limited {
-            row.push(first_full(output, a));
-        }
-        if let (Some(mc), Some(names)) = (&output.monte_carlo, &names) {
-            if f == 0 {
-                row.extend(["–".into(), "–".into()]);
-            } else {
-                let npv = names
-                    .iter()
-                    .position(|r| r.scenario == a.scenario && r.year.is_none() && r.metric == "npv")
-                    .map(|i| &mc.rows[i]);
-                let at = |p: f64| {
-                    let k = mc.percentiles.iter().position(|&q| q == p)?;
-                    npv?.percentiles[k]
-                };
-                row.push(match (at(5.0), at(95.0)) {
-                    (Some(lo), Some(hi)) => {
-                        format!("{} to {}", money_millions(&prefix, lo), money_millions(&prefix, hi))
-                    }
-                    _ => "–".into(),
-                });
-                let p = mc
-                    .probabilities
-                    .iter()
-                    .find(|p| p.future == f && p.year == last && p.metric == "prob_break_even_by_year")
-                    .map_or("–".into(), |p| format!("{:.0}%", p.value * 100.0));
-                row.push(p);
-            }
-        }
-        rows.push(row);
-    }
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: {}–{last}, {} steps a year; {} prices, discounted at {}% a year",
-        model.name,
+    let draws = output.monte_carlo.as_ref().map_or(String::new(), |mc| {
+        format!(
+            " The ranges and chances are over {} draws (seed {}).",
+            mc.draws, mc.seed
+        )
+    });
+    let run = format!(
+        "{}–{last}, {} steps a year; {} prices, discounted at {}% a year.",
         model.start_year,
         model.steps_per_year,
         model.price_base_year,
         percent(model.discount_rate)
     );
-    let _ = writeln!(
-        out,
-        "People by need level at the end of {last}; spend summed over {}–{last}; net saving is against do-nothing.",
-        model.start_year
-    );
-    if let Some(mc) = &output.monte_carlo {
-        let _ = writeln!(
-            out,
-            "Figures are the run at the inputs' means; the last two columns are over {} draws (seed {}).",
-            mc.draws, mc.seed
-        );
+    // The model's name and the run on one line when they fit, else the
+    // name on a line of its own.
+    let titled = format!("{}: {run}", model.name);
+    let mut intro = if titled.chars().count() <= WIDTH {
+        vec![titled]
+    } else {
+        vec![format!("{}:", model.name), run]
+    };
+    intro.push(format!(
+        "People by need level at the end of {last}; spend summed over {}–{last}, undiscounted; \
+             net saving is against do-nothing, discounted.{}",
+        model.start_year,
+        if output.monte_carlo.is_some() {
+            format!(" Figures are the run at the inputs' means.{draws}")
+        } else {
+            String::new()
+        }
+    ));
+    for paragraph in intro {
+        for line in wrap(&paragraph, WIDTH) {
+            let _ = writeln!(out, "{line}");
+        }
     }
-    out.push_str(&plain(&rows));
+    let scenarios = Column {
+        header: "scenario".into(),
+        cells: output
+            .accounts
+            .iter()
+            .map(|a| {
+                // The scenario's title where the file gives one.
+                let title = model.scenarios.iter().find(|s| s.name == a.scenario).map(|s| &s.title);
+                title.unwrap_or(&a.scenario).clone()
+            })
+            .collect(),
+    };
+    let groups = [
+        people_columns(output),
+        money_columns(output),
+        range_columns(output),
+        supply_columns(output),
+    ];
+    out.push_str(&fit(&scenarios, &groups, WIDTH));
     out
+}
+
+/// People in each need level at the end of the horizon.
+fn people_columns(output: &RunOutput) -> Vec<Column> {
+    (output.model.levels.iter().enumerate())
+        .map(|(l, level)| Column {
+            header: level.clone(),
+            cells: (output.accounts.iter())
+                .map(|a| people(a.people_level[a.years.len() - 1][l]))
+                .collect(),
+        })
+        .collect()
+}
+
+/// Spend over the horizon, and each scenario's NPV, return and break-even year.
+fn money_columns(output: &RunOutput) -> Vec<Column> {
+    let prefix = currency_prefix(&output.model.currency);
+    let acute: Vec<f64> = output.accounts.iter().map(|a| a.spend_acute.iter().sum()).collect();
+    let preventative: Vec<f64> = (output.accounts.iter())
+        .map(|a| a.spend_preventative.iter().sum())
+        .collect();
+    let totals: Vec<_> = output.comparisons.iter().map(|c| &c.total).collect();
+    let money = |header: &str, figures: &[f64]| {
+        let unit = MoneyUnit::for_figures(figures.iter().copied());
+        Column {
+            header: header.into(),
+            cells: figures.iter().map(|&x| unit.show(&prefix, x)).collect(),
+        }
+    };
+    let none = || "–".to_string();
+    // The NPV in the unit of its range (with draws), so the two read alike.
+    let npvs: Vec<f64> = totals.iter().map(|s| s.npv).collect();
+    let unit = npv_unit(output);
+    let mut npv = Column::new("net saving\n(NPV)");
+    npv.cells.push(none());
+    npv.cells.extend(npvs.iter().map(|&x| unit.show(&prefix, x)));
+    let mut returns = Column::new(format!("return\nper {}1", prefix.trim()));
+    let mut break_even = Column::new("break-even");
+    returns.cells.push(none());
+    break_even.cells.push(none());
+    for s in &totals {
+        returns
+            .cells
+            .push(s.return_per_pound().map_or_else(none, |r| format!("{prefix}{r:.2}")));
+        break_even
+            .cells
+            .push(s.break_even_year.map_or("none".into(), |y| y.to_string()));
+    }
+    vec![
+        money("acute\nspend", &acute),
+        money("preventative\nspend", &preventative),
+        npv,
+        returns,
+        break_even,
+    ]
+}
+
+/// With draws, each scenario's NPV at P5 and P95 (none without draws, or
+/// where a percentile is missing).
+fn npv_ranges(output: &RunOutput) -> Vec<Option<(f64, f64)>> {
+    let Some(mc) = &output.monte_carlo else {
+        return vec![None; output.comparisons.len()];
+    };
+    let names = super::csv_files::summary_rows(output);
+    (output.accounts.iter().skip(1))
+        .map(|a| {
+            let i = names
+                .iter()
+                .position(|r| r.scenario == a.scenario && r.year.is_none() && r.metric == "npv")?;
+            let at = |p: f64| {
+                let k = mc.percentiles.iter().position(|&q| q == p)?;
+                mc.rows[i].percentiles[k]
+            };
+            Some((at(5.0)?, at(95.0)?))
+        })
+        .collect()
+}
+
+/// The unit of the NPV and of its range: one for both.
+fn npv_unit(output: &RunOutput) -> MoneyUnit {
+    let ends = npv_ranges(output).into_iter().flatten().flat_map(|(lo, hi)| [lo, hi]);
+    MoneyUnit::for_figures(output.comparisons.iter().map(|c| c.total.npv).chain(ends))
+}
+
+/// With draws: each scenario's NPV from P5 to P95 and its chance of having
+/// broken even by the last year.
+fn range_columns(output: &RunOutput) -> Vec<Column> {
+    let Some(mc) = &output.monte_carlo else {
+        return Vec::new();
+    };
+    let last = output.model.end_year();
+    let prefix = currency_prefix(&output.model.currency);
+    let ranges = npv_ranges(output);
+    let unit = npv_unit(output);
+    let mut range = Column::new("NPV P5 to P95");
+    let mut chance = Column::new(format!("P(break-even\nby {last})"));
+    range.cells.push("–".into());
+    chance.cells.push("–".into());
+    for (k, r) in ranges.iter().enumerate() {
+        range.cells.push(r.map_or("–".into(), |(lo, hi)| {
+            format!("{} to {}", unit.show(&prefix, lo), unit.show(&prefix, hi))
+        }));
+        let p = (mc.probabilities.iter())
+            .find(|p| p.future == k + 1 && p.year == last && p.metric == "prob_break_even_by_year")
+            .map_or("–".into(), |p| format!("{:.0}%", p.value * 100.0));
+        chance.cells.push(p);
+    }
+    vec![range, chance]
+}
+
+/// For a model with capacities, each future's first year over capacity;
+/// with places, its first year full.
+fn supply_columns(output: &RunOutput) -> Vec<Column> {
+    let mut columns = Vec::new();
+    if output.accounts[0].supply.is_on() {
+        columns.push(Column {
+            header: "first over capacity".into(),
+            cells: output.accounts.iter().map(|a| first_over_capacity(output, a)).collect(),
+        });
+    }
+    if output.accounts[0].supply.places_on() {
+        columns.push(Column {
+            header: "first full".into(),
+            cells: output.accounts.iter().map(|a| first_full(output, a)).collect(),
+        });
+    }
+    columns
+}
+
+/// The groups of columns after `first`, as few tables as fit in `width`
+/// characters: a group joins the table before it when the whole group
+/// fits, else starts the next; a group too wide alone is split column by
+/// column. Tables are separated by a blank line.
+fn fit(first: &Column, groups: &[Vec<Column>], width: usize) -> String {
+    let mut tables: Vec<Vec<&Column>> = vec![Vec::new()];
+    let used = |table: &Vec<&Column>| first.width() + table.iter().map(|c| 2 + c.width()).sum::<usize>();
+    for group in groups.iter().filter(|g| !g.is_empty()) {
+        let extra: usize = group.iter().map(|c| 2 + c.width()).sum();
+        let current = tables.len() - 1;
+        if !tables[current].is_empty() && used(&tables[current]) + extra > width {
+            tables.push(Vec::new());
+        }
+        for column in group {
+            let current = tables.len() - 1;
+            if !tables[current].is_empty() && used(&tables[current]) + 2 + column.width() > width {
+                tables.push(Vec::new());
+            }
+            if let Some(table) = tables.last_mut() {
+                table.push(column);
+            }
+        }
+    }
+    let blocks: Vec<String> = tables
+        .iter()
+        .map(|table| {
+            let columns: Vec<&Column> = std::iter::once(first).chain(table.iter().copied()).collect();
+            stacked(&columns)
+        })
+        .collect();
+    blocks.join("\n")
+}
+
+/// A table whose headers may take several lines, set at the bottom: first
+/// column left-aligned, the others right-aligned, a rule under the header.
+fn stacked(columns: &[&Column]) -> String {
+    let lines = columns.iter().map(|c| c.header.split('\n').count()).max().unwrap_or(1);
+    let mut rows: Vec<Vec<String>> = (0..lines)
+        .map(|k| {
+            columns
+                .iter()
+                .map(|c| {
+                    let header: Vec<&str> = c.header.split('\n').collect();
+                    let skip = lines - header.len();
+                    k.checked_sub(skip).map_or(String::new(), |i| header[i].to_string())
+                })
+                .collect()
+        })
+        .collect();
+    let futures = columns[0].cells.len();
+    rows.extend((0..futures).map(|f| columns.iter().map(|c| c.cells[f].clone()).collect()));
+    plain_with_header(&rows, lines)
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word
+/// alone on its line).
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![String::new()];
+    for word in text.split_whitespace() {
+        let line = lines.last_mut().map_or(0, |l| l.chars().count());
+        if line > 0 && line + 1 + word.chars().count() > width {
+            lines.push(String::new());
+        }
+        if let Some(l) = lines.last_mut() {
+            if !l.is_empty() {
+                l.push(' ');
+            }
+            l.push_str(word);
+        }
+    }
+    lines
 }
 
 /// The earliest year a service of this future runs over capacity, with the
@@ -140,6 +328,11 @@ fn first_full(output: &RunOutput, a: &crate::results::Accounts) -> String {
 
 /// A plain text table, first column left-aligned, the others right-aligned, a rule under the header.
 pub fn plain(rows: &[Vec<String>]) -> String {
+    plain_with_header(rows, 1)
+}
+
+/// [`plain`] with a header of `lines` rows.
+fn plain_with_header(rows: &[Vec<String>], lines: usize) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
@@ -158,10 +351,57 @@ pub fn plain(rows: &[Vec<String>]) -> String {
             })
             .collect();
         let _ = writeln!(out, "{}", cells.join("  ").trim_end());
-        if i == 0 {
+        if i + 1 == lines {
             let rule: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
             let _ = writeln!(out, "{}", rule.join("  "));
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn column(header: &str, cells: &[&str]) -> Column {
+        Column {
+            header: header.into(),
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn words_wrap_within_the_width() {
+        assert_eq!(wrap("one two three", 7), ["one two", "three"]);
+        assert_eq!(wrap("unbreakable word", 5), ["unbreakable", "word"]);
+        assert_eq!(wrap("", 5), [""]);
+    }
+
+    #[test]
+    fn groups_share_a_table_while_they_fit_and_headers_stack() {
+        let first = column("scenario", &["do-nothing", "a"]);
+        let groups = vec![
+            vec![column("Well", &["1", "2"]), column("Unwell", &["3", "4"])],
+            vec![column("net\nsaving", &["–", "£1.0m"])],
+            vec![column("first over capacity", &["none", "2028 Home care"])],
+        ];
+        let text = fit(&first, &groups, 40);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "                             net",
+                "scenario    Well  Unwell  saving",
+                "----------  ----  ------  ------",
+                "do-nothing     1       3       –",
+                "a              2       4   £1.0m",
+                "",
+                "scenario    first over capacity",
+                "----------  -------------------",
+                "do-nothing                 none",
+                "a                2028 Home care",
+            ]
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 40));
+    }
 }

@@ -1,29 +1,42 @@
 //! `results.xlsx` for finance teams (rust_xlsxwriter): Summary, Spend by
-//! tier, Spend by funder, People by level, Supply (only for a model with
-//! capacities), Places (only for a model with places), Interventions,
-//! Assumptions and Run. Numbers are
-//! written as numbers with formats (money to the pound, people whole,
-//! returns to the penny), headers are frozen and columns sized. The
-//! Summary's figures are exactly those of `summary.csv`.
+//! tier, Spend by funder, Budget profile, People by level, Activity, Supply
+//! (only for a model with capacities), Places (only for a model with
+//! places), Interventions, Assumptions and Run. Numbers are written as
+//! numbers with formats (money to the pound, people whole, returns to the
+//! penny), headers are frozen, filtered and columns sized, and no sheet has
+//! two columns of the same header. Every money header says whether it is
+//! discounted (`(£, discounted)`) or each year's cash (`(£, undiscounted)`),
+//! and a note under the table says at which rate. The Summary's figures are
+//! exactly those of `summary.csv`.
+
+mod budget;
+mod supply;
+mod yearly;
+
+pub use budget::{BUDGET_COLUMNS, year_header};
+pub use supply::{PLACES_COLUMNS, supply_columns};
+pub use yearly::ACTIVITY_COLUMNS;
 
 use super::RunOutput;
 use super::csv_files::significant;
 use crate::charts::Figures;
-use crate::model::Tier;
+use crate::model::Model;
 use rust_xlsxwriter::{Format, FormatAlign, FormatBorder, Workbook, Worksheet, XlsxError};
 use std::path::Path;
 
-pub const SHEETS: [&str; 7] = [
+pub const SHEETS: [&str; 9] = [
     "Summary",
     "Spend by tier",
     "Spend by funder",
+    "Budget profile",
     "People by level",
+    "Activity",
     "Interventions",
     "Assumptions",
     "Run",
 ];
 
-/// The sheet of the supply side, after People by level, in a workbook of a
+/// The sheet of the supply side, after Activity, in a workbook of a
 /// model with capacities only.
 pub const SUPPLY_SHEET: &str = "Supply";
 
@@ -91,23 +104,58 @@ fn number(sheet: &mut Worksheet, row: u32, col: u16, value: Option<f64>, format:
     }
 }
 
+/// A money column's header: `NAME (£, discounted)` or `NAME (£, undiscounted)`.
+pub fn money_header(name: &str, currency: &str, discounted: bool) -> String {
+    let cur = crate::format::currency_prefix(currency).trim().to_string();
+    let how = if discounted { "discounted" } else { "undiscounted" };
+    format!("{name} ({cur}, {how})")
+}
+
+/// The note under a sheet of money: what undiscounted and discounted mean,
+/// at the model's prices, rate and timing; `factor_column` when the sheet
+/// has the year's discount factor.
+fn money_note(model: &Model, factor_column: bool) -> String {
+    let cur = crate::format::currency_prefix(&model.currency).trim().to_string();
+    let (exponent, timing) = match model.discount_timing {
+        crate::model::DiscountTiming::End => ("t", "end"),
+        crate::model::DiscountTiming::Start => ("t − 1", "start"),
+        crate::model::DiscountTiming::Mid => ("t − ½", "mid"),
+    };
+    format!(
+        "Money in {cur} at {} prices (real terms). Undiscounted: the year's cash at those prices. \
+         Discounted: at {}% a year, year t (t = 1 for {}) divided by (1 + {}%)^({exponent}) \
+         (discount_timing \"{timing}\"){}.",
+        model.price_base_year,
+        crate::format::percent(model.discount_rate),
+        model.start_year,
+        crate::format::percent(model.discount_rate),
+        if factor_column {
+            "; the Discount factor column is that divisor's inverse, so an undiscounted figure × its factor is the discounted one"
+        } else {
+            ""
+        }
+    )
+}
+
 pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), XlsxError> {
     let f = Formats::new();
     let mut book = Workbook::new();
     summary(book.add_worksheet().set_name(SHEETS[0])?, &f, output, figures)?;
-    spend_by_tier(book.add_worksheet().set_name(SHEETS[1])?, &f, output)?;
-    spend_by_funder(book.add_worksheet().set_name(SHEETS[2])?, &f, output)?;
-    people_by_level(book.add_worksheet().set_name(SHEETS[3])?, &f, output)?;
+    yearly::spend_by_tier(book.add_worksheet().set_name(SHEETS[1])?, &f, output)?;
+    yearly::spend_by_funder(book.add_worksheet().set_name(SHEETS[2])?, &f, output)?;
+    budget::profile(book.add_worksheet().set_name(SHEETS[3])?, &f, output)?;
+    yearly::people_by_level(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
+    yearly::activity(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
     if !figures.supply.is_empty() {
-        supply(book.add_worksheet().set_name(SUPPLY_SHEET)?, &f, output, figures)?;
+        supply::supply(book.add_worksheet().set_name(SUPPLY_SHEET)?, &f, output, figures)?;
     }
     if !figures.places.is_empty() {
-        places(book.add_worksheet().set_name(PLACES_SHEET)?, &f, output, figures)?;
+        supply::places(book.add_worksheet().set_name(PLACES_SHEET)?, &f, output, figures)?;
     }
-    interventions(book.add_worksheet().set_name(SHEETS[4])?, &f, output)?;
-    assumptions(book.add_worksheet().set_name(SHEETS[5])?, &f, output)?;
+    interventions(book.add_worksheet().set_name(SHEETS[6])?, &f, output)?;
+    assumptions(book.add_worksheet().set_name(SHEETS[7])?, &f, output)?;
     run(
-        book.add_worksheet().set_name(SHEETS[6])?,
+        book.add_worksheet().set_name(SHEETS[8])?,
         &f,
         output,
         !figures.supply.is_empty(),
@@ -130,25 +178,16 @@ pub struct SummaryColumn {
 pub fn summary_columns(output: &RunOutput) -> Vec<SummaryColumn> {
     let model = output.model;
     let cur = crate::format::currency_prefix(&model.currency).trim().to_string();
+    let money = |name: &str| money_header(name, &model.currency, true);
     let last = model.end_year();
     let column = |header: String, metric: &str, year: Option<i32>, stat: &str| SummaryColumn {
         header,
         source: (metric.to_string(), year, stat.to_string()),
     };
     let mut columns = vec![
-        column(format!("Net saving, NPV ({cur})"), "npv", None, "value"),
-        column(
-            format!("Investment, discounted ({cur})"),
-            "discounted_investment",
-            None,
-            "value",
-        ),
-        column(
-            format!("Spend avoided, discounted ({cur})"),
-            "discounted_gross_saving",
-            None,
-            "value",
-        ),
+        column(money("Net saving, NPV"), "npv", None, "value"),
+        column(money("Investment"), "discounted_investment", None, "value"),
+        column(money("Spend avoided"), "discounted_gross_saving", None, "value"),
         column(format!("Return per {cur}1"), "return_per_pound", None, "value"),
         column("Break-even year".into(), "break_even_year", None, "value"),
     ];
@@ -161,8 +200,8 @@ pub fn summary_columns(output: &RunOutput) -> Vec<SummaryColumn> {
         let (lo, hi) = (names.first(), names.last());
         if let (Some(lo), Some(hi)) = (lo, hi) {
             let up = |s: &str| s.to_uppercase();
-            columns.push(column(format!("NPV {} ({cur})", up(lo)), "npv", None, lo));
-            columns.push(column(format!("NPV {} ({cur})", up(hi)), "npv", None, hi));
+            columns.push(column(money(&format!("NPV {}", up(lo))), "npv", None, lo));
+            columns.push(column(money(&format!("NPV {}", up(hi))), "npv", None, hi));
         }
         columns.push(column(
             format!("Chance of break-even by {last}"),
@@ -181,7 +220,7 @@ pub fn summary_columns(output: &RunOutput) -> Vec<SummaryColumn> {
     }
     for funder in &model.funders {
         columns.push(column(
-            format!("Net saving to {funder}, NPV ({cur})"),
+            money(&format!("Net saving to {funder}, NPV")),
             &format!("npv_funder:{funder}"),
             None,
             "value",
@@ -249,7 +288,7 @@ fn summary(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Fig
     }
     let note_row = output.accounts.len() as u32 + 1;
     let note = format!(
-        "{}: {} prices, discounted at {}% a year; net saving is against do-nothing. {}",
+        "{}: every money figure here is discounted (NPVs and sums over the horizon), {} prices, at {}% a year; net saving is against do-nothing. {}",
         figures.model_name,
         figures.price_base_year,
         crate::format::percent(figures.discount_rate),
@@ -260,111 +299,7 @@ fn summary(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Fig
         }
     );
     sheet.write_string(note_row, 0, &note)?;
-    Ok(())
-}
-
-fn spend_by_tier(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), XlsxError> {
-    let cur = crate::format::currency_prefix(&output.model.currency)
-        .trim()
-        .to_string();
-    let mut header = vec![("Scenario".to_string(), 26.0), ("Year".to_string(), 8.0)];
-    for tier in Tier::ALL {
-        header.push((format!("{} ({cur})", capitalised(tier.name())), 15.0));
-    }
-    for name in [
-        "Preventative",
-        "Acute",
-        "of which services",
-        "of which interventions",
-        "Total",
-    ] {
-        header.push((format!("{name} ({cur})"), 15.0));
-    }
-    header.push(("Discount factor".into(), 11.0));
-    headers(sheet, f, &header, 2)?;
-    let mut r = 1;
-    for a in &output.accounts {
-        for (t, &year) in a.years.iter().enumerate() {
-            sheet.write_string(r, 0, &a.scenario)?;
-            sheet.write_number_with_format(r, 1, f64::from(year), &f.year)?;
-            let mut values: Vec<f64> = a.spend_tier[t].to_vec();
-            values.extend([
-                a.spend_preventative[t],
-                a.spend_acute[t],
-                a.spend_services_total[t],
-                a.intervention_cost_total[t],
-                a.spend_total[t],
-            ]);
-            for (c, v) in values.into_iter().enumerate() {
-                sheet.write_number_with_format(r, c as u16 + 2, v, &f.money)?;
-            }
-            sheet.write_number_with_format(r, 11, a.discount_factor[t], &f.factor)?;
-            r += 1;
-        }
-    }
-    sheet.autofilter(0, 0, r - 1, 11)?;
-    Ok(())
-}
-
-fn spend_by_funder(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), XlsxError> {
-    let model = output.model;
-    let cur = crate::format::currency_prefix(&model.currency).trim().to_string();
-    let mut header = vec![("Scenario".to_string(), 26.0), ("Year".to_string(), 8.0)];
-    for funder in &model.funders {
-        header.push((format!("{funder}: spend ({cur})"), 15.0));
-        header.push((format!("{funder}: of which interventions ({cur})"), 15.0));
-        header.push((format!("{funder}: net saving vs do-nothing ({cur})"), 15.0));
-    }
-    headers(sheet, f, &header, 2)?;
-    let mut r = 1;
-    for (k, a) in output.accounts.iter().enumerate() {
-        let comparison = k.checked_sub(1).map(|i| &output.comparisons[i]);
-        for (t, &year) in a.years.iter().enumerate() {
-            sheet.write_string(r, 0, &a.scenario)?;
-            sheet.write_number_with_format(r, 1, f64::from(year), &f.year)?;
-            for fi in 0..model.funders.len() {
-                let c = 2 + 3 * fi as u16;
-                sheet.write_number_with_format(r, c, a.spend_funder[t][fi], &f.money)?;
-                sheet.write_number_with_format(r, c + 1, a.investment_funder[t][fi], &f.money)?;
-                let net = comparison.map(|cmp| cmp.by_funder[fi].net_saving[t]);
-                number(sheet, r, c + 2, net, &f.money)?;
-            }
-            r += 1;
-        }
-    }
-    sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
-    Ok(())
-}
-
-fn people_by_level(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), XlsxError> {
-    let model = output.model;
-    let mut header = vec![("Scenario".to_string(), 26.0), ("Year".to_string(), 8.0)];
-    header.extend(model.levels.iter().map(|l| (format!("{l} (end of year)"), 14.0)));
-    header.push(("Total".into(), 14.0));
-    header.extend(
-        model
-            .levels
-            .iter()
-            .map(|l| (format!("{l}: change vs do-nothing"), 14.0)),
-    );
-    headers(sheet, f, &header, 2)?;
-    let nl = model.levels.len();
-    let baseline = &output.accounts[0];
-    let mut r = 1;
-    for (k, a) in output.accounts.iter().enumerate() {
-        for (t, &year) in a.years.iter().enumerate() {
-            sheet.write_string(r, 0, &a.scenario)?;
-            sheet.write_number_with_format(r, 1, f64::from(year), &f.year)?;
-            for l in 0..nl {
-                sheet.write_number_with_format(r, 2 + l as u16, a.people_level[t][l], &f.people)?;
-                let change = (k > 0).then(|| a.people_level[t][l] - baseline.people_level[t][l]);
-                number(sheet, r, 3 + (nl + l) as u16, change, &f.people)?;
-            }
-            sheet.write_number_with_format(r, 2 + nl as u16, a.people_total[t], &f.people)?;
-            r += 1;
-        }
-    }
-    sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
+    sheet.write_string(note_row + 1, 0, money_note(output.model, false))?;
     Ok(())
 }
 
@@ -396,12 +331,25 @@ fn interventions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Resu
         ("Reaches (ages × levels)".into(), 30.0),
         ("Funder".into(), 12.0),
     ];
-    header.extend(table.names.iter().map(|n| (n.replace('_', " "), 14.0)));
+    // The cost and the cost per participant are sums of each year's cash;
+    // the other money figures are discounted (`evidence::costs`).
+    let titled = |name: &str, text: String| {
+        if money_columns.contains(&name) || name.starts_with("cost_per") {
+            let discounted = !matches!(name, "cost" | "cost_per_participant");
+            money_header(&text, &model.currency, discounted)
+        } else {
+            text
+        }
+    };
+    // `cost_discounted` reads "cost (£, discounted)" beside "cost (£, undiscounted)".
+    let plain = |n: &str| n.trim_end_matches("_discounted").replace('_', " ");
+    header.extend((table.names.iter()).map(|n| (titled(n, plain(n)), 14.0)));
     if drawn {
         header.push(("Chance of net harm".into(), 12.0));
         for name in ["net_saving", "return_per_pound"] {
-            header.push((format!("{} P{}", name.replace('_', " "), p(lo)), 14.0));
-            header.push((format!("{} P{}", name.replace('_', " "), p(hi)), 14.0));
+            for end in [lo, hi] {
+                header.push((titled(name, format!("{} P{}", name.replace('_', " "), p(end))), 14.0));
+            }
         }
     }
     headers(sheet, f, &header, 3)?;
@@ -451,7 +399,7 @@ fn interventions(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Resu
         r + 1,
         0,
         format!(
-            "Money in {cur}, {} prices, discounted except `cost`. Alone in a scenario an intervention is measured against do-nothing; in a package, against the package without it.",
+            "Money in {cur}, {} prices: discounted except the cost and the cost per participant (the sums of each year's cash). Alone in a scenario an intervention is measured against do-nothing; in a package, against the package without it.",
             model.price_base_year
         ),
     )?;
@@ -534,7 +482,7 @@ fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, supplied: bool) -
         (
             "Sheets".into(),
             format!(
-                "Spend, people{} and funder sheets are the run at the inputs' means; the Summary adds the Monte Carlo ranges when there were draws.",
+                "Spend, people, activity{} and funder sheets are the run at the inputs' means; the Summary and the Budget profile add the Monte Carlo ranges when there were draws.",
                 if supplied { ", supply" } else { "" }
             ),
         ),
@@ -549,193 +497,6 @@ fn run(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, supplied: bool) -
         sheet.write_string(r as u32 + 1, 0, item)?;
         sheet.write_string_with_format(r as u32 + 1, 1, value, &f.wrap)?;
     }
-    Ok(())
-}
-
-/// The Supply sheet's yearly columns after Scenario, Service and Year:
-/// (header, summary.csv metric before `:SERVICE`).
-pub fn supply_columns(currency: &str) -> Vec<(String, &'static str)> {
-    let cur = crate::format::currency_prefix(currency).trim().to_string();
-    vec![
-        ("Capacity".into(), "capacity"),
-        ("Demand".into(), "demand"),
-        ("Served".into(), "served"),
-        ("Unmet".into(), "unmet"),
-        ("Utilisation (served ÷ capacity)".into(), "utilisation"),
-        ("Waiting list (end of year)".into(), "waiting_list"),
-        ("Mean wait (weeks)".into(), "mean_wait_weeks"),
-        ("Share over target wait".into(), "share_over_target"),
-        ("Diverted".into(), "diverted"),
-        (format!("Diverted: cost at the receiver ({cur})"), "diverted_cost"),
-        ("Lost".into(), "lost"),
-    ]
-}
-
-/// Per future × service with a capacity × year, the supply rows of
-/// `summary.csv` (a cell is empty where the service's `when_full` gives no
-/// such row); below, per scenario and funder, the discounted cashable
-/// saving beside the capacity released.
-fn supply(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Figures) -> Result<(), XlsxError> {
-    let model = output.model;
-    let columns = supply_columns(&model.currency);
-    let mut header = vec![
-        ("Scenario".to_string(), 26.0),
-        ("Service".to_string(), 24.0),
-        ("Year".to_string(), 8.0),
-    ];
-    header.extend(columns.iter().map(|(name, _)| (name.clone(), 13.0)));
-    headers(sheet, f, &header, 3)?;
-    let values = named_rows(output);
-    let mut r = 1;
-    for (k, a) in output.accounts.iter().enumerate() {
-        for service in &figures.supply {
-            for &year in &a.years {
-                sheet.write_string(r, 0, &a.scenario)?;
-                sheet.write_string(r, 1, &service.name)?;
-                sheet.write_number_with_format(r, 2, f64::from(year), &f.year)?;
-                for (c, (_, metric)) in columns.iter().enumerate() {
-                    let value = values
-                        .get(&(k, year, format!("{metric}:{}", service.name)))
-                        .copied()
-                        .flatten();
-                    let format = match *metric {
-                        "utilisation" | "share_over_target" => &f.share,
-                        "mean_wait_weeks" => &f.weeks,
-                        "diverted_cost" => &f.money,
-                        _ => &f.activity,
-                    };
-                    number(sheet, r, 3 + c as u16, value, format)?;
-                }
-                r += 1;
-            }
-        }
-    }
-    sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
-    released(sheet, f, output, figures, r + 2)
-}
-
-/// The yearly rows of `summary.csv` whose metric names a service or level
-/// (`metric:NAME`), by future, year and metric.
-fn named_rows(output: &RunOutput) -> std::collections::HashMap<(usize, i32, String), Option<f64>> {
-    let mut values = std::collections::HashMap::new();
-    crate::results::rows::visit_summary(
-        output.model,
-        &output.accounts,
-        &output.comparisons,
-        &mut |future, year, name, value| {
-            if let Some(year) = year {
-                let name = name();
-                if name.contains(':') {
-                    values.insert((future, year, name), value);
-                }
-            }
-        },
-    );
-    values
-}
-
-/// The Places sheet's yearly columns after Scenario, Level and Year:
-/// (header, summary.csv metric before `:LEVEL`).
-pub const PLACES_COLUMNS: [(&str, &str); 8] = [
-    ("Places", "places"),
-    ("People in it (end of year)", "occupied"),
-    ("Admitted", "admitted"),
-    ("Waiting for a place (end of year)", "waiting_for_place"),
-    ("Mean wait (weeks)", "place_mean_wait_weeks"),
-    ("Left the queue unplaced", "left_queue"),
-    ("Full (1 = someone waited)", "full"),
-    ("Full by this year (1 = yes)", "full_by"),
-];
-
-/// Per future × level with places × year, the place rows of `summary.csv`.
-fn places(sheet: &mut Worksheet, f: &Formats, output: &RunOutput, figures: &Figures) -> Result<(), XlsxError> {
-    let mut header = vec![
-        ("Scenario".to_string(), 26.0),
-        ("Level".to_string(), 20.0),
-        ("Year".to_string(), 8.0),
-    ];
-    header.extend(PLACES_COLUMNS.iter().map(|(name, _)| (name.to_string(), 14.0)));
-    headers(sheet, f, &header, 3)?;
-    let values = named_rows(output);
-    let mut r = 1;
-    for (k, a) in output.accounts.iter().enumerate() {
-        for level in &figures.places {
-            for &year in &a.years {
-                sheet.write_string(r, 0, &a.scenario)?;
-                sheet.write_string(r, 1, &level.name)?;
-                sheet.write_number_with_format(r, 2, f64::from(year), &f.year)?;
-                for (c, (_, metric)) in PLACES_COLUMNS.iter().enumerate() {
-                    let value = values
-                        .get(&(k, year, format!("{metric}:{}", level.name)))
-                        .copied()
-                        .flatten();
-                    let format = match *metric {
-                        "place_mean_wait_weeks" => &f.weeks,
-                        "full" | "full_by" => &f.year,
-                        _ => &f.people,
-                    };
-                    number(sheet, r, 3 + c as u16, value, format)?;
-                }
-                r += 1;
-            }
-        }
-    }
-    sheet.autofilter(0, 0, r - 1, header.len() as u16 - 1)?;
-    Ok(())
-}
-
-/// The Supply sheet's table of cashable saving and capacity released, per
-/// scenario in all and per funder, from row `top`.
-fn released(
-    sheet: &mut Worksheet,
-    f: &Formats,
-    output: &RunOutput,
-    figures: &Figures,
-    top: u32,
-) -> Result<(), XlsxError> {
-    let cur = crate::format::currency_prefix(&output.model.currency)
-        .trim()
-        .to_string();
-    for (c, name) in [
-        "Scenario".to_string(),
-        "Funder".into(),
-        format!("Cashable saving: spend avoided, discounted ({cur})"),
-        format!("Capacity released, discounted ({cur})"),
-    ]
-    .iter()
-    .enumerate()
-    {
-        sheet.write_string_with_format(top, c as u16, name, &f.header)?;
-    }
-    sheet.set_row_height(top, 48)?;
-    let mut r = top + 1;
-    for future in figures.futures.iter().skip(1) {
-        let Some(c) = &future.comparison else { continue };
-        let all = (
-            "all".to_string(),
-            c.discounted_gross_saving,
-            c.discounted_capacity_released,
-        );
-        let funders = c
-            .funders
-            .iter()
-            .map(|fu| (fu.name.clone(), fu.gross_saving, fu.capacity_released));
-        for (funder, cashable, capacity) in std::iter::once(all).chain(funders) {
-            sheet.write_string(r, 0, &future.key)?;
-            sheet.write_string(r, 1, &funder)?;
-            sheet.write_number_with_format(r, 2, cashable, &f.money)?;
-            number(sheet, r, 3, capacity, &f.money)?;
-            r += 1;
-        }
-    }
-    sheet.write_string(
-        r + 1,
-        0,
-        format!(
-            "Against do-nothing, {} prices. Cashable: the fall in spend (served activity × unit cost). Capacity released: the fall in demand a full service could not serve ((demand − served) × unit cost), not cash: spend at a full service does not fall, its queue shortens.",
-            output.model.price_base_year
-        ),
-    )?;
     Ok(())
 }
 
