@@ -21,12 +21,14 @@ const LAYERS: &[&str] = &[
     "maturity",
     "import",
     "evidence::scale",
+    "contracts::terms",
     "model",
     "params",
     "engine",
     "run",
     "results",
     "montecarlo",
+    "contracts",
     "evidence",
     "scenario",
     "pipeline",
@@ -74,6 +76,9 @@ fn module_of(path: &Path) -> Option<String> {
     if parts == ["evidence", "scale.rs"] {
         return Some("evidence::scale".into());
     }
+    if parts == ["contracts", "terms.rs"] {
+        return Some("contracts::terms".into());
+    }
     Some(parts[0].trim_end_matches(".rs").to_string())
 }
 
@@ -102,6 +107,8 @@ fn modules_import_only_modules_below_them() {
                     .any(|s| rest[name.len()..].starts_with(s))
             {
                 "evidence::scale".to_string()
+            } else if name == "contracts" && rest[name.len()..].starts_with("::terms") {
+                "contracts::terms".to_string()
             } else {
                 name
             };

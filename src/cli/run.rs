@@ -298,6 +298,7 @@ fn write(
         monte_carlo,
         areas,
         costs,
+        deals,
         futures,
         detail,
     } = results;
@@ -308,6 +309,7 @@ fn write(
         loaded,
         areas,
         costs,
+        deals,
         accounts,
         comparisons,
         monte_carlo,

@@ -1,0 +1,270 @@
+//! The deals' rows (`contracts.csv`, the workbook's Contracts sheet, the
+//! report): defined once, for a run at the inputs' means and for each
+//! Monte Carlo draw, whose whole-contract figures get statistics and
+//! probabilities over the draws.
+
+use super::{ContractFigures, PoolFigures, all_figures, payer_positions};
+use crate::model::Model;
+use crate::montecarlo::{RowStats, row_stats};
+use crate::results::{Accounts, Comparison};
+
+/// The party of rows about a contract or pool as a whole.
+pub const ALL: &str = "all";
+/// The party of an outcomes contract's investor.
+pub const INVESTOR: &str = "investor";
+
+/// One row of `contracts.csv` at the inputs' means.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealRow {
+    /// The contract's or pool's name.
+    pub deal: String,
+    /// `contract` or `pool`.
+    pub kind: &'static str,
+    pub scenario: String,
+    /// `None`: the whole horizon.
+    pub year: Option<i32>,
+    /// `all`, `investor`, a payer or a partner.
+    pub party: String,
+    pub metric: String,
+    /// `None`: no value (an IRR that does not exist).
+    pub value: Option<f64>,
+}
+
+/// A whole-horizon figure of one draw: (kind, deal name, future, party,
+/// metric, value). Names are borrowed, so a draw allocates none.
+type Visit<'v> = dyn FnMut(&'static str, &str, usize, &str, &str, Option<f64>) + 'v;
+
+/// Calls `visit` for every whole-horizon figure of the deals, in a fixed
+/// order that depends only on the model and the futures.
+fn visit_horizon(
+    model: &Model,
+    accounts: &[Accounts],
+    contracts: &[ContractFigures],
+    pools: &[PoolFigures],
+    visit: &mut Visit,
+) {
+    for c in contracts {
+        let contract = &model.deals.contracts[c.contract];
+        let name = contract.name.as_str();
+        let mut push =
+            |party: &str, metric: &str, value: Option<f64>| visit("contract", name, c.future, party, metric, value);
+        for (tariff, outcomes) in contract.tariffs.iter().zip(&c.outcomes) {
+            push(ALL, &tariff.label, Some(outcomes.iter().sum()));
+        }
+        let discount = &accounts[c.future].discount_factor;
+        let paid = c.total_paid();
+        push(ALL, "earned_before_cap", Some(c.earned_uncapped.iter().sum()));
+        push(ALL, "paid", Some(paid));
+        push(
+            ALL,
+            "paid_discounted",
+            Some(ContractFigures::discounted(&c.paid, discount)),
+        );
+        push(ALL, "outcome_cap", c.outcome_cap);
+        push(ALL, "cap_binds", Some(f64::from(u8::from(c.cap_binds))));
+        push(INVESTOR, "capital", Some(c.total_capital()));
+        push(INVESTOR, "received", Some(paid));
+        push(INVESTOR, "net", Some(paid - c.total_capital()));
+        push(INVESTOR, "irr", super::irr::irr(&c.investor_window(contract)));
+        push(INVESTOR, "money_multiple", c.money_multiple());
+        push(INVESTOR, "maximum_loss", Some(c.maximum_loss()));
+        for (k, (payer, (paid, net))) in contract.payers.iter().zip(payer_positions(c, discount)).enumerate() {
+            push(&payer.name, "paid", Some(c.paid_by[k].iter().sum()));
+            push(&payer.name, "paid_discounted", Some(paid));
+            push(&payer.name, "saving_discounted", Some(net + paid));
+            push(&payer.name, "net_position_discounted", Some(net));
+        }
+    }
+    for p in pools {
+        let pool = &model.deals.pools[p.pool];
+        let name = pool.name.as_str();
+        let mut push =
+            |party: &str, metric: &str, value: f64| visit("pool", name, p.future, party, metric, Some(value));
+        push(
+            ALL,
+            "cost_discounted",
+            p.cost.iter().zip(&p.discount).map(|(c, d)| c * d).sum(),
+        );
+        push(ALL, "realised_saving_discounted", p.realised_savings());
+        let (before, after) = (p.before(), p.after());
+        for (k, &f) in pool.partners.iter().enumerate() {
+            let partner = model.funders[f].as_str();
+            push(partner, "net_before", before[k]);
+            push(partner, "net_after", after[k]);
+            push(partner, "change", after[k] - before[k]);
+        }
+    }
+}
+
+/// Every row of the deals at the inputs' means: each contract's and pool's
+/// yearly cash flows, then its whole-horizon figures.
+pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison]) -> Vec<DealRow> {
+    let (contracts, pools) = all_figures(model, accounts, comparisons);
+    let mut rows = Vec::new();
+    let mut row = |kind: &'static str, deal: &str, future: usize, year, party: &str, metric: &str, value| {
+        rows.push(DealRow {
+            deal: deal.to_string(),
+            kind,
+            scenario: accounts[future].scenario.clone(),
+            year,
+            party: party.to_string(),
+            metric: metric.to_string(),
+            value,
+        })
+    };
+    for c in &contracts {
+        let contract = &model.deals.contracts[c.contract];
+        let investor = c.investor_flow();
+        for (t, &year) in c.years.iter().enumerate() {
+            let mut push = |party: &str, metric: &str, value: f64| {
+                row(
+                    "contract",
+                    &contract.name,
+                    c.future,
+                    Some(year),
+                    party,
+                    metric,
+                    Some(value),
+                )
+            };
+            for (tariff, outcomes) in contract.tariffs.iter().zip(&c.outcomes) {
+                push(ALL, &tariff.label, outcomes[t]);
+            }
+            push(ALL, "earned_before_cap", c.earned_uncapped[t]);
+            push(ALL, "earned", c.earned[t]);
+            push(ALL, "fee", c.fee[t]);
+            push(ALL, "paid", c.paid[t]);
+            for (payer, paid) in contract.payers.iter().zip(&c.paid_by) {
+                push(&payer.name, "paid", paid[t]);
+            }
+            push(INVESTOR, "capital", c.capital[t]);
+            push(INVESTOR, "cash_flow", investor[t]);
+        }
+    }
+    for p in &pools {
+        let pool = &model.deals.pools[p.pool];
+        for (t, &year) in p.years.iter().enumerate() {
+            let mut push = |party: &str, metric: &str, value: f64| {
+                row("pool", &pool.name, p.future, Some(year), party, metric, Some(value))
+            };
+            push(ALL, "cost", p.cost[t]);
+            for (k, &f) in pool.partners.iter().enumerate() {
+                let partner = model.funders[f].as_str();
+                push(partner, "contribution", p.contribution[k][t]);
+                push(partner, "own_saving", p.own_saving[k][t]);
+                push(partner, "shared_back", p.shared_back[k][t]);
+                push(partner, "cash_flow", p.shared_back[k][t] - p.contribution[k][t]);
+            }
+        }
+    }
+    visit_horizon(
+        model,
+        accounts,
+        &contracts,
+        &pools,
+        &mut |kind, deal, future, party, metric, value| row(kind, deal, future, None, party, metric, value),
+    );
+    rows
+}
+
+/// One draw's whole-horizon figures of the deals (NaN where none), in
+/// the order of `deal_rows`' whole-horizon rows. `accounts` are the
+/// draw's reported futures, the baseline first. Empty without deals.
+pub fn draw_figures(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
+    if model.deals.is_empty() {
+        return Vec::new();
+    }
+    let comparisons: Vec<Comparison> = accounts[1..]
+        .iter()
+        .map(|a| Comparison::of(model, &accounts[0], a))
+        .collect();
+    let (contracts, pools) = all_figures(model, accounts, &comparisons);
+    let mut values = Vec::new();
+    visit_horizon(model, accounts, &contracts, &pools, &mut |_, _, _, _, _, value| {
+        values.push(value.unwrap_or(f64::NAN))
+    });
+    values
+}
+
+/// The deals' whole-horizon figures over the draws: statistics for each
+/// (in the order of `deal_rows`' whole-horizon rows) and the chances that
+/// matter to each party.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DealStatistics {
+    pub draws: usize,
+    pub percentiles: Vec<f64>,
+    /// Per whole-horizon row: its statistics.
+    pub rows: Vec<RowStats>,
+    /// (row index of the figure it is about, metric, probability).
+    pub probabilities: Vec<(usize, &'static str, f64)>,
+}
+
+impl DealStatistics {
+    /// From each draw's `draw_figures` and the whole-horizon rows they
+    /// follow (`horizon`, from `deal_rows`).
+    pub fn new(horizon: &[&DealRow], per_draw: &[&[f64]], percentiles: &[f64]) -> DealStatistics {
+        let column =
+            |j: usize| -> Vec<f64> { per_draw.iter().map(|d| d.get(j).copied().unwrap_or(f64::NAN)).collect() };
+        let share = |j: usize, test: &dyn Fn(f64) -> bool| {
+            let c = column(j);
+            c.iter().filter(|&&x| test(x)).count() as f64 / c.len().max(1) as f64
+        };
+        let rows = (0..horizon.len()).map(|j| row_stats(&column(j), percentiles)).collect();
+        let mut probabilities = Vec::new();
+        for (j, row) in horizon.iter().enumerate() {
+            match (row.party.as_str(), row.metric.as_str()) {
+                (INVESTOR, "net") => probabilities.push((j, "prob_investor_loses", share(j, &|x| x < 0.0))),
+                (ALL, "cap_binds") => probabilities.push((j, "prob_cap_binds", share(j, &|x| x > 0.5))),
+                (_, "net_position_discounted") => {
+                    probabilities.push((j, "prob_pays_more_than_saves", share(j, &|x| x < 0.0)))
+                }
+                (_, "change") => probabilities.push((j, "prob_worse_off_after", share(j, &|x| x < 0.0))),
+                (_, "net_after") => probabilities.push((j, "prob_net_after_negative", share(j, &|x| x < 0.0))),
+                _ => {}
+            }
+        }
+        DealStatistics {
+            draws: per_draw.len(),
+            percentiles: percentiles.to_vec(),
+            rows,
+            probabilities,
+        }
+    }
+}
+
+/// The deals of a run: every row at the inputs' means and, with draws,
+/// the whole-horizon rows' statistics. Empty without deals.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DealResults {
+    pub rows: Vec<DealRow>,
+    pub statistics: Option<DealStatistics>,
+}
+
+impl DealResults {
+    /// `per_draw`: each draw's `draw_figures`, and the percentiles reported.
+    pub fn new(
+        model: &Model,
+        accounts: &[Accounts],
+        comparisons: &[Comparison],
+        per_draw: Option<(&[&[f64]], &[f64])>,
+    ) -> DealResults {
+        if model.deals.is_empty() {
+            return DealResults::default();
+        }
+        let rows = deal_rows(model, accounts, comparisons);
+        let statistics = per_draw.map(|(draws, percentiles)| {
+            let horizon: Vec<&DealRow> = rows.iter().filter(|r| r.year.is_none()).collect();
+            DealStatistics::new(&horizon, draws, percentiles)
+        });
+        DealResults { rows, statistics }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+
+    /// The whole-horizon rows, in the order of the statistics' rows.
+    pub fn horizon(&self) -> impl Iterator<Item = &DealRow> {
+        self.rows.iter().filter(|r| r.year.is_none())
+    }
+}
