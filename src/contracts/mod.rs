@@ -55,6 +55,9 @@ pub struct ContractFigures {
     /// Per payer: its discounted gross saving over the horizon (0 for a
     /// payer that is not a funder of the model).
     pub payer_saving: Vec<f64>,
+    /// Per payer, per year: its gross saving (spend avoided against
+    /// do-nothing; 0 for a payer that is not a funder of the model).
+    pub payer_saving_by_year: Vec<Vec<f64>>,
 }
 
 impl ContractFigures {
@@ -221,6 +224,12 @@ pub fn contract_figures(
                 .map_or(0.0, |f| comparison.by_funder[f].discounted_gross_saving)
         })
         .collect();
+    let payer_saving_by_year = (contract.payers.iter())
+        .map(|p| match p.funder {
+            Some(f) => comparison.by_funder[f].gross_saving.clone(),
+            None => vec![0.0; n],
+        })
+        .collect();
     ContractFigures {
         contract: index,
         future,
@@ -235,6 +244,7 @@ pub fn contract_figures(
         outcome_cap,
         cap_binds,
         payer_saving,
+        payer_saving_by_year,
     }
 }
 

@@ -134,8 +134,11 @@ pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison
             push(ALL, "earned", c.earned[t]);
             push(ALL, "fee", c.fee[t]);
             push(ALL, "paid", c.paid[t]);
-            for (payer, paid) in contract.payers.iter().zip(&c.paid_by) {
-                push(&payer.name, "paid", paid[t]);
+            for (k, payer) in contract.payers.iter().enumerate() {
+                let saving = c.payer_saving_by_year[k].get(t).copied().unwrap_or(0.0);
+                push(&payer.name, "paid", c.paid_by[k][t]);
+                push(&payer.name, "saving", saving);
+                push(&payer.name, "cash_flow", saving - c.paid_by[k][t]);
             }
             push(INVESTOR, "capital", c.capital[t]);
             push(INVESTOR, "cash_flow", investor[t]);

@@ -123,6 +123,7 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                 let (charts, book) = rayon::join(
                     || -> io::Result<()> {
                         write_charts(&staging.join("charts"), &figures)?;
+                        contracts::write_charts(&staging.join("charts"), output)?;
                         if !output.areas.is_empty() {
                             let chart = areas_chart(output);
                             chart

@@ -130,6 +130,9 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     if output.loaded.maturity.is_some() {
         let _ = writeln!(h, "<li><a href=\"#maturity\">System maturity</a></li>");
     }
+    if !output.deals.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#contracts\">Paying for the shift</a></li>");
+    }
     if !sensitivity.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#sensitivity\">Sensitivity</a></li>");
     }
@@ -160,6 +163,7 @@ pub fn render(output: &RunOutput, figures: &Figures, sensitivity: &[ForReport]) 
     places_section(&mut h, figures)?;
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
+    h.push_str(&super::contracts::report_section(output)?);
     h.push_str(&super::evidence::report_sections(
         model,
         &output.loaded.warnings,

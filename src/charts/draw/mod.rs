@@ -3,6 +3,7 @@
 
 mod areas;
 mod common;
+mod contracts;
 mod maturity;
 mod money;
 mod pathways;
@@ -11,6 +12,7 @@ mod sensitivity;
 mod supply;
 
 pub use areas::areas;
+pub use contracts::cash_flows;
 pub use maturity::maturity;
 pub use money::{break_even, net_saving, spend, who_pays_who_saves};
 pub use pathways::pathway_map;

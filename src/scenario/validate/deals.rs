@@ -148,6 +148,13 @@ fn contract_from(v: &mut Validator, raw: &Spanned<RawContract>, parts: &Parts) -
     let name = c.name.get_ref().clone();
     let whose = format!("contract `{name}`");
     let mut ok = true;
+    if c.tariffs.is_empty() {
+        v.err(
+            &c.name.span(),
+            format!("{whose} has no tariffs; add a `[[contracts.tariffs]]` with an `outcome` and a `price`"),
+        );
+        ok = false;
+    }
     let intervention = intervention(v, &c.intervention, parts, &whose);
     let start = *c.start_year.get_ref();
     if start < i64::from(parts.start_year) || start > i64::from(parts.end_year) {
@@ -206,13 +213,6 @@ fn contract_from(v: &mut Validator, raw: &Spanned<RawContract>, parts: &Parts) -
             funder: parts.funders.iter().position(|f| f == payer),
         })
     });
-    if c.tariffs.is_empty() {
-        v.err(
-            &raw.span(),
-            format!("{whose} has no tariffs; add a `[[contracts.tariffs]]` with an `outcome` and a `price`"),
-        );
-        ok = false;
-    }
     let tariffs: Vec<Option<Tariff>> = c.tariffs.iter().map(|t| tariff_from(v, t, parts, &whose)).collect();
     let tariffs: Option<Vec<Tariff>> = tariffs.into_iter().collect();
     // Outer `None`: given but invalid; `Some(None)`: not given.
