@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The library's top-level modules, lowest first, as ARCHITECTURE.md
-/// lists them (`evidence::scale`, the rating scale's data type, sits below
-/// `model`, which imports it).
+/// lists them (`evidence::scale`, the rating scale's data type, and
+/// `contracts::terms`, the deals' checked terms, sit below `model`, which
+/// imports them).
 const LAYERS: &[&str] = &[
     "units",
     "error",

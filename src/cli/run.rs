@@ -342,6 +342,9 @@ fn write(
         files.push("detail.csv");
     }
     files.push("interventions.csv");
+    if !output.deals.is_empty() {
+        files.push("contracts.csv");
+    }
     if !output.areas.is_empty() {
         files.push("areas.csv");
     }

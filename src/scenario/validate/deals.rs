@@ -128,7 +128,7 @@ fn shares<T>(
     if raw.get_ref().is_empty() {
         v.err(
             &raw.span(),
-            format!("{what} names no one; give each a share, e.g. {{ Council = 0.6, NHS = 0.4 }}"),
+            format!("{what}: no one is named; give each a share, e.g. {{ Council = 0.6, NHS = 0.4 }}"),
         );
         return None;
     }
