@@ -425,3 +425,102 @@ fn the_worcestershire_contract_pays_for_the_moves_the_model_makes() {
     let cost: f64 = (0..3).map(|t| accounts[1].intervention_cost[t][0]).sum();
     assert!((c.total_capital() - cost).abs() < 1e-6 * cost);
 }
+
+/// Runs the binary with `args` in the repository's folder.
+fn upstream(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .unwrap()
+}
+
+/// The example end to end: contracts.csv with its documented columns, the
+/// whole-horizon rows' statistics and chances, the same figures from one
+/// thread as from two, the workbook's sheet, the charts and the report's
+/// section; and a file without deals gets none of them.
+#[test]
+fn the_example_writes_contracts_csv_the_sheet_the_charts_and_the_report_section() {
+    use calamine::{Reader, Xlsx, open_workbook};
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |threads: &str, dir: &str| {
+        let out = tmp.path().join(dir);
+        let args = [
+            "run",
+            "scenarios/worcestershire-sib.toml",
+            "--draws",
+            "40",
+            "--threads",
+            threads,
+            "--report",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        let o = upstream(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("contracts.csv"));
+        out
+    };
+    let (one, two) = (run("1", "one"), run("2", "two"));
+    let csv = std::fs::read_to_string(one.join("contracts.csv")).unwrap();
+    assert_eq!(csv, std::fs::read_to_string(two.join("contracts.csv")).unwrap());
+    let mut lines = csv.lines();
+    assert_eq!(lines.next(), Some("deal,kind,scenario,year,party,metric,stat,value"));
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    let find = |party: &str, metric: &str, stat: &str| -> f64 {
+        rows.iter()
+            .find(|r| {
+                r[0] == "Maintaining Health SIB" && r[3] == "all" && r[4] == party && r[5] == metric && r[6] == stat
+            })
+            .unwrap_or_else(|| panic!("no row {party} {metric} {stat}"))[7]
+            .parse()
+            .unwrap()
+    };
+    let loses = find("investor", "prob_investor_loses", "value");
+    assert!((0.0..=1.0).contains(&loses));
+    let paid = find("all", "paid", "value");
+    let received = find("investor", "received", "value");
+    assert_eq!(paid, received);
+    // The payers' payments add up to what is paid; the cap holds in every draw.
+    let payers: f64 = ["Central outcomes fund", "Council", "NHS"]
+        .iter()
+        .map(|p| find(p, "paid", "value"))
+        .sum();
+    assert!((payers - paid).abs() < 1e-6 * paid);
+    assert!(find("all", "paid", "p95") <= 1_980_000.0);
+    for p in ["Council", "NHS"] {
+        assert!((0.0..=1.0).contains(&find(p, "prob_pays_more_than_saves", "value")));
+    }
+    let mut book: Xlsx<_> = open_workbook(one.join("results.xlsx")).unwrap();
+    assert!(book.sheet_names().contains(&"Contracts".to_string()));
+    let sheet = book.worksheet_range("Contracts").unwrap();
+    assert!(
+        sheet
+            .rows()
+            .any(|r| r.iter().any(|c| c.to_string() == "prob_investor_loses"))
+    );
+    for n in [1, 2] {
+        assert!(one.join(format!("charts/cash-flows-{n}.png")).is_file());
+        assert!(one.join(format!("charts/cash-flows-{n}.svg")).is_file());
+    }
+    let report = std::fs::read_to_string(one.join("report.html")).unwrap();
+    assert!(report.contains("<section id=\"contracts\">") && report.contains("Maintaining Health SIB: cash flows"));
+    // Without deals: no contracts.csv, sheet, charts or section.
+    let plain = tmp.path().join("plain");
+    let o = upstream(&[
+        "run",
+        "scenarios/early-years.toml",
+        "--report",
+        "--out",
+        plain.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(!plain.join("contracts.csv").exists() && !plain.join("charts/cash-flows-1.png").exists());
+    let book: Xlsx<_> = open_workbook(plain.join("results.xlsx")).unwrap();
+    assert!(!book.sheet_names().contains(&"Contracts".to_string()));
+    assert!(
+        !std::fs::read_to_string(plain.join("report.html"))
+            .unwrap()
+            .contains("id=\"contracts\"")
+    );
+}
