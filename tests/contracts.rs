@@ -494,11 +494,7 @@ fn the_example_writes_contracts_csv_the_sheet_the_charts_and_the_report_section(
     let mut book: Xlsx<_> = open_workbook(one.join("results.xlsx")).unwrap();
     assert!(book.sheet_names().contains(&"Contracts".to_string()));
     let sheet = book.worksheet_range("Contracts").unwrap();
-    assert!(
-        sheet
-            .rows()
-            .any(|r| r.iter().any(|c| c.to_string() == "prob_investor_loses"))
-    );
+    assert!(sheet.rows().any(|r| r.iter().any(|c| *c == "prob_investor_loses")));
     for n in [1, 2] {
         assert!(one.join(format!("charts/cash-flows-{n}.png")).is_file());
         assert!(one.join(format!("charts/cash-flows-{n}.svg")).is_file());
