@@ -488,6 +488,18 @@ fn the_example_writes_contracts_csv_the_sheet_the_charts_and_the_report_section(
         .sum();
     assert!((payers - paid).abs() < 1e-6 * paid);
     assert!(find("all", "paid", "p95") <= 1_980_000.0);
+    // Every year's payments have their distribution too.
+    let yearly = |stat: &str| -> f64 {
+        rows.iter()
+            .find(|r| {
+                r[0] == "Maintaining Health SIB" && r[3] == "2026" && r[4] == "all" && r[5] == "paid" && r[6] == stat
+            })
+            .unwrap_or_else(|| panic!("no 2026 paid {stat}"))[7]
+            .parse()
+            .unwrap()
+    };
+    assert!(yearly("p5") <= yearly("p50") && yearly("p50") <= yearly("p95"));
+    assert!(yearly("mean") > 0.0);
     for p in ["Council", "NHS"] {
         assert!((0.0..=1.0).contains(&find(p, "prob_pays_more_than_saves", "value")));
     }

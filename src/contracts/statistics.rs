@@ -1,7 +1,7 @@
 //! The deals' rows (`contracts.csv`, the workbook's Contracts sheet, the
 //! report): defined once, for a run at the inputs' means and for each
-//! Monte Carlo draw, whose whole-contract figures get statistics and
-//! probabilities over the draws.
+//! Monte Carlo draw; every row gets statistics over the draws, and the
+//! whole-horizon rows the chances that matter to each party.
 
 use super::{ContractFigures, PoolFigures, all_figures, payer_positions};
 use crate::model::Model;
@@ -30,9 +30,10 @@ pub struct DealRow {
     pub value: Option<f64>,
 }
 
-/// A whole-horizon figure of one draw: (kind, deal name, future, party,
-/// metric, value). Names are borrowed, so a draw allocates none.
-type Visit<'v> = dyn FnMut(&'static str, &str, usize, &str, &str, Option<f64>) + 'v;
+/// A figure of the deals: (kind, deal name, future, year (`None`: the
+/// whole horizon), party, metric, value). Names are borrowed, so a draw
+/// allocates none.
+type Visit<'v> = dyn FnMut(&'static str, &str, usize, Option<i32>, &str, &str, Option<f64>) + 'v;
 
 /// Calls `visit` for every whole-horizon figure of the deals, in a fixed
 /// order that depends only on the model and the futures.
@@ -46,8 +47,9 @@ fn visit_horizon(
     for c in contracts {
         let contract = &model.deals.contracts[c.contract];
         let name = contract.name.as_str();
-        let mut push =
-            |party: &str, metric: &str, value: Option<f64>| visit("contract", name, c.future, party, metric, value);
+        let mut push = |party: &str, metric: &str, value: Option<f64>| {
+            visit("contract", name, c.future, None, party, metric, value)
+        };
         for (tariff, outcomes) in contract.tariffs.iter().zip(&c.outcomes) {
             push(ALL, &tariff.label, Some(outcomes.iter().sum()));
         }
@@ -79,7 +81,7 @@ fn visit_horizon(
         let pool = &model.deals.pools[p.pool];
         let name = pool.name.as_str();
         let mut push =
-            |party: &str, metric: &str, value: f64| visit("pool", name, p.future, party, metric, Some(value));
+            |party: &str, metric: &str, value: f64| visit("pool", name, p.future, None, party, metric, Some(value));
         push(
             ALL,
             "cost_discounted",
@@ -96,28 +98,22 @@ fn visit_horizon(
     }
 }
 
-/// Every row of the deals at the inputs' means: each contract's and pool's
-/// yearly cash flows, then its whole-horizon figures.
-pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison]) -> Vec<DealRow> {
-    let (contracts, pools) = all_figures(model, accounts, comparisons);
-    let mut rows = Vec::new();
-    let mut row = |kind: &'static str, deal: &str, future: usize, year, party: &str, metric: &str, value| {
-        rows.push(DealRow {
-            deal: deal.to_string(),
-            kind,
-            scenario: accounts[future].scenario.clone(),
-            year,
-            party: party.to_string(),
-            metric: metric.to_string(),
-            value,
-        })
-    };
-    for c in &contracts {
+/// Calls `visit` for every figure of the deals: each contract's and pool's
+/// yearly cash flows, then the whole-horizon figures, in a fixed order that
+/// depends only on the model and the futures.
+fn visit_rows(
+    model: &Model,
+    accounts: &[Accounts],
+    contracts: &[ContractFigures],
+    pools: &[PoolFigures],
+    visit: &mut Visit,
+) {
+    for c in contracts {
         let contract = &model.deals.contracts[c.contract];
         let investor = c.investor_flow();
         for (t, &year) in c.years.iter().enumerate() {
             let mut push = |party: &str, metric: &str, value: f64| {
-                row(
+                visit(
                     "contract",
                     &contract.name,
                     c.future,
@@ -144,11 +140,11 @@ pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison
             push(INVESTOR, "cash_flow", investor[t]);
         }
     }
-    for p in &pools {
+    for p in pools {
         let pool = &model.deals.pools[p.pool];
         for (t, &year) in p.years.iter().enumerate() {
             let mut push = |party: &str, metric: &str, value: f64| {
-                row("pool", &pool.name, p.future, Some(year), party, metric, Some(value))
+                visit("pool", &pool.name, p.future, Some(year), party, metric, Some(value))
             };
             push(ALL, "cost", p.cost[t]);
             for (k, &f) in pool.partners.iter().enumerate() {
@@ -160,19 +156,37 @@ pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison
             }
         }
     }
-    visit_horizon(
+    visit_horizon(model, accounts, contracts, pools, visit);
+}
+
+/// Every row of the deals at the inputs' means: each contract's and pool's
+/// yearly cash flows, then its whole-horizon figures.
+pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison]) -> Vec<DealRow> {
+    let (contracts, pools) = all_figures(model, accounts, comparisons);
+    let mut rows = Vec::new();
+    visit_rows(
         model,
         accounts,
         &contracts,
         &pools,
-        &mut |kind, deal, future, party, metric, value| row(kind, deal, future, None, party, metric, value),
+        &mut |kind, deal, future, year, party, metric, value| {
+            rows.push(DealRow {
+                deal: deal.to_string(),
+                kind,
+                scenario: accounts[future].scenario.clone(),
+                year,
+                party: party.to_string(),
+                metric: metric.to_string(),
+                value,
+            })
+        },
     );
     rows
 }
 
-/// One draw's whole-horizon figures of the deals (NaN where none), in
-/// the order of `deal_rows`' whole-horizon rows. `accounts` are the
-/// draw's reported futures, the baseline first. Empty without deals.
+/// One draw's figures of the deals (NaN where none), in the order of
+/// `deal_rows`. `accounts` are the draw's reported futures, the baseline
+/// first. Empty without deals.
 pub fn draw_figures(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
     if model.deals.is_empty() {
         return Vec::new();
@@ -183,38 +197,36 @@ pub fn draw_figures(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
         .collect();
     let (contracts, pools) = all_figures(model, accounts, &comparisons);
     let mut values = Vec::new();
-    visit_horizon(model, accounts, &contracts, &pools, &mut |_, _, _, _, _, value| {
+    visit_rows(model, accounts, &contracts, &pools, &mut |_, _, _, _, _, _, value| {
         values.push(value.unwrap_or(f64::NAN))
     });
     values
 }
 
-/// The deals' whole-horizon figures over the draws: statistics for each
-/// (in the order of `deal_rows`' whole-horizon rows) and the chances that
-/// matter to each party.
+/// The deals' figures over the draws: statistics for each row (in the
+/// order of `deal_rows`: the distribution of every year's payments too) and,
+/// for whole-horizon rows, the chances that matter to each party.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DealStatistics {
     pub draws: usize,
     pub percentiles: Vec<f64>,
-    /// Per whole-horizon row: its statistics.
+    /// Per row of `deal_rows`: its statistics.
     pub rows: Vec<RowStats>,
     /// (row index of the figure it is about, metric, probability).
     pub probabilities: Vec<(usize, &'static str, f64)>,
 }
 
 impl DealStatistics {
-    /// From each draw's `draw_figures` and the whole-horizon rows they
-    /// follow (`horizon`, from `deal_rows`).
-    pub fn new(horizon: &[&DealRow], per_draw: &[&[f64]], percentiles: &[f64]) -> DealStatistics {
+    /// From each draw's `draw_figures` and the rows they follow (`deal_rows`).
+    pub fn new(rows: &[DealRow], per_draw: &[&[f64]], percentiles: &[f64]) -> DealStatistics {
         let column =
             |j: usize| -> Vec<f64> { per_draw.iter().map(|d| d.get(j).copied().unwrap_or(f64::NAN)).collect() };
         let share = |j: usize, test: &dyn Fn(f64) -> bool| {
             let c = column(j);
             c.iter().filter(|&&x| test(x)).count() as f64 / c.len().max(1) as f64
         };
-        let rows = (0..horizon.len()).map(|j| row_stats(&column(j), percentiles)).collect();
         let mut probabilities = Vec::new();
-        for (j, row) in horizon.iter().enumerate() {
+        for (j, row) in rows.iter().enumerate().filter(|(_, r)| r.year.is_none()) {
             match (row.party.as_str(), row.metric.as_str()) {
                 (INVESTOR, "net") => probabilities.push((j, "prob_investor_loses", share(j, &|x| x < 0.0))),
                 (ALL, "cap_binds") => probabilities.push((j, "prob_cap_binds", share(j, &|x| x > 0.5))),
@@ -229,14 +241,14 @@ impl DealStatistics {
         DealStatistics {
             draws: per_draw.len(),
             percentiles: percentiles.to_vec(),
-            rows,
+            rows: (0..rows.len()).map(|j| row_stats(&column(j), percentiles)).collect(),
             probabilities,
         }
     }
 }
 
 /// The deals of a run: every row at the inputs' means and, with draws,
-/// the whole-horizon rows' statistics. Empty without deals.
+/// every row's statistics. Empty without deals.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DealResults {
     pub rows: Vec<DealRow>,
@@ -255,10 +267,7 @@ impl DealResults {
             return DealResults::default();
         }
         let rows = deal_rows(model, accounts, comparisons);
-        let statistics = per_draw.map(|(draws, percentiles)| {
-            let horizon: Vec<&DealRow> = rows.iter().filter(|r| r.year.is_none()).collect();
-            DealStatistics::new(&horizon, draws, percentiles)
-        });
+        let statistics = per_draw.map(|(draws, percentiles)| DealStatistics::new(&rows, draws, percentiles));
         DealResults { rows, statistics }
     }
 
@@ -266,8 +275,9 @@ impl DealResults {
         self.rows.is_empty()
     }
 
-    /// The whole-horizon rows, in the order of the statistics' rows.
-    pub fn horizon(&self) -> impl Iterator<Item = &DealRow> {
-        self.rows.iter().filter(|r| r.year.is_none())
+    /// The whole-horizon rows, each with its index in `rows` (and in the
+    /// statistics' rows).
+    pub fn horizon(&self) -> impl Iterator<Item = (usize, &DealRow)> {
+        self.rows.iter().enumerate().filter(|(_, r)| r.year.is_none())
     }
 }

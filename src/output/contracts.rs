@@ -18,8 +18,8 @@ use std::path::Path;
 pub const CONTRACTS_HEADER: [&str; 8] = ["deal", "kind", "scenario", "year", "party", "metric", "stat", "value"];
 
 /// Writes every deal row (stat `value`: at the inputs' means), and with
-/// draws, each whole-horizon row's mean, sd and percentiles over the draws
-/// (7 significant digits, as `summary.csv`) and the probabilities.
+/// draws, each row's mean, sd and percentiles over the draws (7
+/// significant digits, as `summary.csv`) and the probabilities.
 pub fn write_contracts(path: &Path, deals: &DealResults) -> io::Result<()> {
     let mut w = csv::Writer::from_path(path)?;
     w.write_record(CONTRACTS_HEADER)?;
@@ -28,8 +28,7 @@ pub fn write_contracts(path: &Path, deals: &DealResults) -> io::Result<()> {
         .map(|s| s.percentiles.iter().map(|p| format!("p{}", number(*p))).collect())
         .unwrap_or_default();
     let statistic = |v: Option<f64>| v.map(|x| significant_text(x, 7)).unwrap_or_default();
-    let mut horizon = 0;
-    for row in &deals.rows {
+    for (j, row) in deals.rows.iter().enumerate() {
         let year = row.year.map_or_else(|| "all".to_string(), |y| y.to_string());
         let mut record = |metric: &str, stat: &str, value: String| {
             w.write_record([
@@ -44,21 +43,17 @@ pub fn write_contracts(path: &Path, deals: &DealResults) -> io::Result<()> {
             ])
         };
         record(&row.metric, "value", row.value.map(number).unwrap_or_default())?;
-        if row.year.is_some() {
-            continue;
-        }
         if let Some(s) = stats {
-            let r = &s.rows[horizon];
+            let r = &s.rows[j];
             record(&row.metric, "mean", statistic(r.mean))?;
             record(&row.metric, "sd", statistic(r.sd))?;
             for (name, p) in stat_names.iter().zip(&r.percentiles) {
                 record(&row.metric, name, statistic(*p))?;
             }
-            for (_, metric, p) in s.probabilities.iter().filter(|(j, _, _)| *j == horizon) {
+            for (_, metric, p) in s.probabilities.iter().filter(|(at, _, _)| *at == j) {
                 record(metric, "value", number(*p))?;
             }
         }
-        horizon += 1;
     }
     w.flush()
 }
@@ -119,7 +114,7 @@ pub fn sheet(sheet: &mut Worksheet, output: &RunOutput) -> Result<(), XlsxError>
         Some(v) if v.is_finite() => sheet.write_number_with_format(r, c, v, &money).map(|_| ()),
         _ => Ok(()),
     };
-    for (j, row) in deals.horizon().enumerate() {
+    for (j, row) in deals.horizon() {
         labels(sheet, r, row, &row.metric)?;
         put(sheet, r, 5, row.value)?;
         if let Some(s) = stats {
@@ -208,7 +203,7 @@ pub fn report_section(output: &RunOutput) -> Result<String, ChartError> {
             .as_ref()
             .map_or(String::new(), |r| format!("<th>{r}</th><th>Chance</th>"))
     );
-    for (j, row) in deals.horizon().enumerate() {
+    for (j, row) in deals.horizon() {
         let value = row.value.map_or("none".to_string(), |x| shown(&row.metric, x, &cur));
         let extra = match stats {
             None => String::new(),
