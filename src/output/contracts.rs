@@ -69,7 +69,15 @@ fn shown(metric: &str, x: f64, cur: &str) -> String {
         "money_multiple" => format!("{x:.2}×"),
         "cap_binds" => (if x > 0.5 { "yes" } else { "no" }).to_string(),
         m if m.contains(':') => crate::format::people(x),
-        _ => crate::format::money_exact(cur, x),
+        // Money to the pound, as the workbook has it.
+        _ => {
+            let pounds = crate::format::people(x.abs());
+            if x < 0.0 && pounds != "0" {
+                format!("-{cur}{pounds}")
+            } else {
+                format!("{cur}{pounds}")
+            }
+        }
     }
 }
 
