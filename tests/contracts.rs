@@ -224,6 +224,24 @@ fn a_cap_per_participant_caps_outcome_payments() {
 }
 
 #[test]
+fn a_fixed_baseline_replaces_do_nothing() {
+    // Entries to Unwell against a historical 95 a year, not do-nothing's 100:
+    // avoided 95 - (100, 90, 104, 80, 100) = -5, 5, -9, 15, -5; in 2026-2028,
+    // once: running totals 5, -4, 11 pay for 5, 0, 6.
+    let deals = HAND_WORKED.replace(
+        "level = \"Unwell\"\nprice = 250",
+        "level = \"Unwell\"\nprice = 250\nbaseline = 95",
+    );
+    let model = model_with(&deals);
+    assert_eq!(model.deals.contracts[0].tariffs[0].against, Some(95.0));
+    let c = hand_worked(&model);
+    assert_eq!(c.outcomes[0], vec![0.0, 5.0, 0.0, 6.0, 0.0]);
+    // The admissions tariff still counts against do-nothing.
+    assert_eq!(c.outcomes[1], vec![0.0, 3.0, 5.0, 0.0, 0.0]);
+    assert_eq!(c.earned_uncapped, vec![0.0, 4250.0, 5000.0, 1500.0, 0.0]);
+}
+
+#[test]
 fn without_a_cap_everything_earned_is_paid() {
     let model = model_with(&HAND_WORKED.replace("cap = 10000\n", ""));
     let c = hand_worked(&model);

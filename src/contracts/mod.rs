@@ -100,19 +100,39 @@ impl ContractFigures {
     }
 }
 
-/// The yearly count of a tariff's outcome in `scenario` against `baseline`
-/// (negative where the scenario does worse).
-pub fn outcome_difference(model: &Model, outcome: &Outcome, baseline: &Accounts, scenario: &Accounts) -> Vec<f64> {
+/// The quantity an outcome counts in one future's accounts in year `t`:
+/// the moves between two levels, the moves into a level, a service's
+/// activity, or the people in a level at the year's end.
+fn quantity(model: &Model, outcome: &Outcome, a: &Accounts, t: usize) -> f64 {
     let nl = model.levels.len();
+    match *outcome {
+        Outcome::Moved { from, to } => a.flows[t][from * nl + to],
+        Outcome::EntriesAvoided { level } => (0..nl)
+            .filter(|&f| f != level)
+            .map(|f| a.flows[t][f * nl + level])
+            .sum(),
+        Outcome::ActivityAvoided { service } => a.activity[t][service],
+        Outcome::Sustained { level } => a.people_level[t][level],
+    }
+}
+
+/// The yearly count of a tariff's outcome in `scenario` against its
+/// reference: do-nothing's `baseline`, or the tariff's fixed baseline
+/// (negative where the scenario does worse). Avoided entries and activity
+/// are the reference less the scenario's; moves and people sustained the
+/// scenario's less the reference.
+pub fn outcome_difference(model: &Model, tariff: &Tariff, baseline: &Accounts, scenario: &Accounts) -> Vec<f64> {
     (0..scenario.years.len())
-        .map(|t| match *outcome {
-            Outcome::Moved { from, to } => scenario.flows[t][from * nl + to] - baseline.flows[t][from * nl + to],
-            Outcome::EntriesAvoided { level } => (0..nl)
-                .filter(|&f| f != level)
-                .map(|f| baseline.flows[t][f * nl + level] - scenario.flows[t][f * nl + level])
-                .sum(),
-            Outcome::ActivityAvoided { service } => baseline.activity[t][service] - scenario.activity[t][service],
-            Outcome::Sustained { level } => scenario.people_level[t][level] - baseline.people_level[t][level],
+        .map(|t| {
+            let reference = tariff
+                .against
+                .unwrap_or_else(|| quantity(model, &tariff.outcome, baseline, t));
+            let here = quantity(model, &tariff.outcome, scenario, t);
+            if tariff.outcome.is_avoided() {
+                reference - here
+            } else {
+                here - reference
+            }
         })
         .collect()
 }
@@ -161,7 +181,7 @@ pub fn contract_figures(
         .tariffs
         .iter()
         .map(|tariff| {
-            let diff = outcome_difference(model, &tariff.outcome, baseline, scenario);
+            let diff = outcome_difference(model, tariff, baseline, scenario);
             payable(tariff, &diff, window.clone())
         })
         .collect();
@@ -305,6 +325,7 @@ mod tests {
             outcome,
             price: 1.0,
             claim,
+            against: None,
         }
     }
 

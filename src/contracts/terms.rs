@@ -19,7 +19,8 @@ impl Deals {
 }
 
 /// What a tariff pays for, counted each year in a scenario against
-/// do-nothing (indices into the model's levels and services).
+/// do-nothing or a fixed baseline (indices into the model's levels and
+/// services).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Outcome {
     /// Moves from level `from` to level `to` beyond do-nothing's (people
@@ -44,6 +45,12 @@ impl Outcome {
             Outcome::ActivityAvoided { .. } => "activity_avoided",
             Outcome::Sustained { .. } => "sustained",
         }
+    }
+
+    /// Whether the outcome is something avoided (counted as the reference
+    /// less the scenario) rather than something gained.
+    pub fn is_avoided(&self) -> bool {
+        matches!(self, Outcome::EntriesAvoided { .. } | Outcome::ActivityAvoided { .. })
     }
 
     /// Whether each year's count is a stock (people at a year's end) rather
@@ -74,6 +81,10 @@ pub struct Tariff {
     /// Money per outcome, in the model's price base year, ≥ 0.
     pub price: f64,
     pub claim: Claim,
+    /// A fixed baseline: the count a year without the service (e.g. a
+    /// historical rate), ≥ 0, against which outcomes are counted instead of
+    /// do-nothing's (`None`).
+    pub against: Option<f64>,
 }
 
 /// One payer's share of every payment.

@@ -227,6 +227,8 @@ pub struct RawTariff {
     pub price: Spanned<f64>,
     /// `once` (the default) or `repeated`.
     pub claim: Option<Spanned<String>>,
+    /// A fixed baseline (a count a year) instead of do-nothing.
+    pub baseline: Option<Spanned<f64>>,
 }
 
 /// `[[pooled_budgets]]`: partners paying for interventions together and

@@ -79,8 +79,8 @@ fn intervention(v: &mut Validator, name: &Spanned<String>, parts: &Parts, whose:
     found
 }
 
-/// A plain number ≥ 0 (money), or `None` after a message.
-fn money(v: &mut Validator, x: &Spanned<f64>, what: &str) -> Option<f64> {
+/// A plain number ≥ 0 (money, a count), or `None` after a message.
+fn non_negative(v: &mut Validator, x: &Spanned<f64>, what: &str) -> Option<f64> {
     match non_negative_problem(*x.get_ref(), what) {
         Some(problem) => {
             v.err(&x.span(), problem);
@@ -185,8 +185,12 @@ fn contract_from(v: &mut Validator, raw: &Spanned<RawContract>, parts: &Parts) -
             ok = false;
         }
     }
-    let cap = c.cap.as_ref().map(|x| money(v, x, &format!("the cap of {whose}")));
-    let per = (c.cap_per_participant.as_ref()).map(|x| money(v, x, &format!("the cap per participant of {whose}")));
+    let cap = c
+        .cap
+        .as_ref()
+        .map(|x| non_negative(v, x, &format!("the cap of {whose}")));
+    let per =
+        (c.cap_per_participant.as_ref()).map(|x| non_negative(v, x, &format!("the cap per participant of {whose}")));
     let fee = match &c.delivery_fee_share {
         None => Some(0.0),
         Some(x) => {
@@ -339,7 +343,15 @@ fn tariff_from(v: &mut Validator, raw: &Spanned<RawTariff>, parts: &Parts, whose
             Outcome::ActivityAvoided { service: s }
         }
     };
-    let price = money(v, &t.price, &format!("{whose}: the price of a tariff"))?;
+    let price = non_negative(v, &t.price, &format!("{whose}: the price of a tariff"))?;
+    let against = match &t.baseline {
+        None => None,
+        Some(b) => Some(non_negative(
+            v,
+            b,
+            &format!("{whose}: the baseline of a tariff (a count a year)"),
+        )?),
+    };
     let claim = match t.claim.as_ref().map(|c| (c.get_ref().as_str(), c.span())) {
         None | Some(("once", _)) => Claim::Once,
         Some(("repeated", _)) => Claim::Repeated,
@@ -362,6 +374,7 @@ fn tariff_from(v: &mut Validator, raw: &Spanned<RawTariff>, parts: &Parts, whose
         outcome,
         price,
         claim,
+        against,
     })
 }
 
