@@ -8,6 +8,7 @@
 
 pub mod analysis;
 pub mod charts;
+pub mod contracts;
 pub mod engine;
 pub mod error;
 pub mod evidence;

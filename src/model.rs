@@ -740,6 +740,10 @@ pub struct Model {
     pub uncertain: Vec<UncertainParameter>,
     /// Monte Carlo defaults from the file.
     pub monte_carlo: MonteCarloDefaults,
+    /// Outcomes contracts and pooled budgets (`[[contracts]]`,
+    /// `[[pooled_budgets]]`): read by `contracts` from the futures'
+    /// accounts, never by the engine. Empty when the file has none.
+    pub deals: crate::contracts::terms::Deals,
 }
 
 /// One locality of a model with `[areas]`.

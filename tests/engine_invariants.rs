@@ -469,6 +469,7 @@ fn build(raw: &Raw) -> Model {
         scenarios: Vec::new(),
         uncertain: Vec::new(),
         monte_carlo: Default::default(),
+        deals: Default::default(),
     }
 }
 

@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The library's top-level modules, lowest first, as ARCHITECTURE.md
-/// lists them (`evidence::scale`, the rating scale's data type, sits below
-/// `model`, which imports it).
+/// lists them (`evidence::scale`, the rating scale's data type, and
+/// `contracts::terms`, the deals' checked terms, sit below `model`, which
+/// imports them).
 const LAYERS: &[&str] = &[
     "units",
     "error",
@@ -21,12 +22,14 @@ const LAYERS: &[&str] = &[
     "maturity",
     "import",
     "evidence::scale",
+    "contracts::terms",
     "model",
     "params",
     "engine",
     "run",
     "results",
     "montecarlo",
+    "contracts",
     "evidence",
     "scenario",
     "pipeline",
@@ -74,6 +77,9 @@ fn module_of(path: &Path) -> Option<String> {
     if parts == ["evidence", "scale.rs"] {
         return Some("evidence::scale".into());
     }
+    if parts == ["contracts", "terms.rs"] {
+        return Some("contracts::terms".into());
+    }
     Some(parts[0].trim_end_matches(".rs").to_string())
 }
 
@@ -102,6 +108,8 @@ fn modules_import_only_modules_below_them() {
                     .any(|s| rest[name.len()..].starts_with(s))
             {
                 "evidence::scale".to_string()
+            } else if name == "contracts" && rest[name.len()..].starts_with("::terms") {
+                "contracts::terms".to_string()
             } else {
                 name
             };

@@ -6,6 +6,7 @@
 //! report's inline SVG are the same picture.
 
 pub mod data;
+pub mod deals;
 mod draw;
 pub mod map;
 pub mod style;

@@ -298,6 +298,7 @@ fn write(
         monte_carlo,
         areas,
         costs,
+        deals,
         futures,
         detail,
     } = results;
@@ -308,6 +309,7 @@ fn write(
         loaded,
         areas,
         costs,
+        deals,
         accounts,
         comparisons,
         monte_carlo,
@@ -340,6 +342,9 @@ fn write(
         files.push("detail.csv");
     }
     files.push("interventions.csv");
+    if !output.deals.is_empty() {
+        files.push("contracts.csv");
+    }
     if !output.areas.is_empty() {
         files.push("areas.csv");
     }

@@ -2,6 +2,7 @@
 //! read only results.
 
 pub mod analysis;
+pub mod contracts;
 pub mod csv_files;
 pub mod evidence;
 pub mod folder;
@@ -30,6 +31,8 @@ pub struct RunOutput<'a> {
     pub loaded: &'a crate::scenario::Loaded,
     /// Per intervention and scenario: cost, reach, what it avoids, return.
     pub costs: crate::evidence::costs::CostTable,
+    /// Outcomes contracts and pooled budgets (`contracts.csv`; empty without any).
+    pub deals: crate::contracts::DealResults,
     pub accounts: Vec<Accounts>,
     /// One per scenario after the baseline (same order as `accounts[1..]`).
     pub comparisons: Vec<Comparison>,
@@ -105,6 +108,9 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                     csv_files::write_areas(&staging.join("areas.csv"), output)?;
                 }
                 evidence::write_costs(&staging.join("interventions.csv"), output.model, &output.costs)?;
+                if !output.deals.is_empty() {
+                    contracts::write_contracts(&staging.join("contracts.csv"), &output.deals)?;
+                }
                 if output.write_draws
                     && let Some(mc) = &output.monte_carlo
                 {
@@ -120,6 +126,7 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                     || -> io::Result<()> {
                         write_charts(&staging.join("charts"), &figures)?;
                         maps::write_maps(&staging.join("charts"), &maps)?;
+                        contracts::write_charts(&staging.join("charts"), output)?;
                         if !output.areas.is_empty() {
                             let chart = areas_chart(output);
                             chart

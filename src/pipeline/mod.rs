@@ -233,7 +233,16 @@ impl<'m> Run<'m> {
     ) -> Result<Raw, montecarlo::DrawError> {
         let model = self.model;
         let drawn_pairs: Vec<Attribution> = self.pairs.iter().filter(|p| self.drawn(p)).cloned().collect();
-        let figures = |accounts: &[Accounts]| costs::values_of(model, &drawn_pairs, accounts);
+        // The cost table's figures, then the deals' (none without deals).
+        let reported = self.specs().len();
+        let figures = |accounts: &[Accounts]| {
+            let mut values = costs::values_of(model, &drawn_pairs, accounts);
+            values.extend(crate::contracts::draw_figures(
+                model,
+                &accounts[..reported.min(accounts.len())],
+            ));
+            values
+        };
         let options = self.options();
         if self.with_areas() {
             let extra = Extra {
@@ -351,6 +360,22 @@ impl<'m> Run<'m> {
                 .map(|d| (d, model.monte_carlo.percentiles.as_slice())),
             &|p| self.drawn(p),
         );
+        let deals = monte_carlo.as_ref().map(|mc| {
+            let pairs = self.pairs.iter().filter(|p| self.drawn(p)).count();
+            let offset = pairs * costs.names.len();
+            let per_draw: Vec<&[f64]> = mc
+                .records
+                .iter()
+                .map(|r| r.figures.get(offset..).unwrap_or(&[]))
+                .collect();
+            (per_draw, model.monte_carlo.percentiles.as_slice())
+        });
+        let deals = crate::contracts::DealResults::new(
+            model,
+            &self.accounts,
+            &self.comparisons,
+            deals.as_ref().map(|(d, p)| (d.as_slice(), *p)),
+        );
         let futures = self.specs().iter().map(|f| f.name.clone()).collect();
         let detail = if self.write_detail {
             self.areas.into_iter().map(|a| a.futures).collect()
@@ -364,6 +389,7 @@ impl<'m> Run<'m> {
             monte_carlo,
             areas,
             costs,
+            deals,
             futures,
             detail,
         })
@@ -507,6 +533,8 @@ pub struct Results<'m> {
     /// With areas: every area, parent and the whole.
     pub areas: Vec<AreaResults>,
     pub costs: CostTable,
+    /// The outcomes contracts and pooled budgets (empty without any).
+    pub deals: crate::contracts::DealResults,
     /// The names of the futures reported.
     pub futures: Vec<String>,
     /// For detail.csv: each area's futures (the model's own without areas);

@@ -34,6 +34,10 @@ pub struct ScenarioFile {
     pub budgets: Vec<Spanned<RawBudget>>,
     #[serde(default)]
     pub places: Vec<Spanned<RawPlaces>>,
+    #[serde(default)]
+    pub contracts: Vec<Spanned<RawContract>>,
+    #[serde(default)]
+    pub pooled_budgets: Vec<Spanned<RawPooledBudget>>,
     pub monte_carlo: Option<RawMonteCarlo>,
     pub areas: Option<Spanned<RawAreas>>,
     pub maturity: Option<Spanned<RawMaturity>>,
@@ -189,6 +193,57 @@ pub struct RawUnmetEffect {
 pub struct RawBudget {
     pub funder: Spanned<String>,
     pub per_year: Spanned<ByYear>,
+}
+
+/// `[[contracts]]`: an outcomes contract (README, "Paying for the shift").
+/// Its terms are plain numbers: a contract is agreed, not uncertain.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawContract {
+    pub name: Spanned<String>,
+    pub intervention: Spanned<String>,
+    pub start_year: Spanned<i64>,
+    pub years: Spanned<i64>,
+    pub payment_lag_years: Option<Spanned<i64>>,
+    pub cap: Option<Spanned<f64>>,
+    pub cap_per_participant: Option<Spanned<f64>>,
+    pub delivery_fee_share: Option<Spanned<f64>>,
+    /// Payer name → share of every payment.
+    pub payers: Spanned<BTreeMap<String, Spanned<f64>>>,
+    #[serde(default)]
+    pub tariffs: Vec<Spanned<RawTariff>>,
+}
+
+/// `[[contracts.tariffs]]`: a price per outcome.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawTariff {
+    /// `moved`, `entries_avoided`, `activity_avoided` or `sustained`.
+    pub outcome: Spanned<String>,
+    pub from: Option<Spanned<String>>,
+    pub to: Option<Spanned<String>>,
+    pub level: Option<Spanned<String>>,
+    pub service: Option<Spanned<String>>,
+    pub price: Spanned<f64>,
+    /// `once` (the default) or `repeated`.
+    pub claim: Option<Spanned<String>>,
+    /// A fixed baseline (a count a year) instead of do-nothing.
+    pub baseline: Option<Spanned<f64>>,
+}
+
+/// `[[pooled_budgets]]`: partners paying for interventions together and
+/// sharing the savings back.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawPooledBudget {
+    pub name: Spanned<String>,
+    pub interventions: Spanned<Vec<Spanned<String>>>,
+    /// Partner (a funder) → share of the pool's cost.
+    pub contributions: Spanned<BTreeMap<String, Spanned<f64>>>,
+    /// `pro_rata` (the default) or `fixed`.
+    pub share_savings: Option<Spanned<String>>,
+    /// With `fixed`: partner → share of the savings.
+    pub savings_shares: Option<Spanned<BTreeMap<String, Spanned<f64>>>>,
 }
 
 /// `[[places]]`: a need level that holds at most `places` people (README,

@@ -3,6 +3,7 @@
 
 mod areas;
 mod common;
+mod contracts;
 mod map;
 mod maturity;
 mod money;
@@ -12,6 +13,7 @@ mod sensitivity;
 mod supply;
 
 pub use areas::areas;
+pub use contracts::cash_flows;
 pub use map::system_map;
 pub use maturity::maturity;
 pub use money::{break_even, net_saving, spend, who_pays_who_saves};

@@ -159,6 +159,9 @@ pub fn render(
     if output.loaded.maturity.is_some() {
         let _ = writeln!(h, "<li><a href=\"#maturity\">System maturity</a></li>");
     }
+    if !output.deals.is_empty() {
+        let _ = writeln!(h, "<li><a href=\"#contracts\">Paying for the shift</a></li>");
+    }
     if !sensitivity.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#sensitivity\">Sensitivity</a></li>");
     }
@@ -183,6 +186,7 @@ pub fn render(
     }
     areas_section(&mut h, output, &cur)?;
     maturity_section(&mut h, output)?;
+    h.push_str(&super::contracts::report_section(output)?);
     // The appendix: the detail behind the story, each part from a new page
     // when printed.
     let _ = writeln!(

@@ -152,6 +152,9 @@ pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), X
     if !figures.places.is_empty() {
         supply::places(book.add_worksheet().set_name(PLACES_SHEET)?, &f, output, figures)?;
     }
+    if !output.deals.is_empty() {
+        super::contracts::sheet(book.add_worksheet().set_name(super::contracts::SHEET)?, output)?;
+    }
     interventions(book.add_worksheet().set_name(SHEETS[6])?, &f, output)?;
     assumptions(book.add_worksheet().set_name(SHEETS[7])?, &f, output)?;
     run(

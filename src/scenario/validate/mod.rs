@@ -6,6 +6,7 @@
 mod budgets;
 mod capacity;
 mod cells;
+mod deals;
 mod flows;
 mod interventions;
 mod model_table;
@@ -74,6 +75,19 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         .collect();
     let interventions = interventions_from(&mut v, &file, &names, &services, &limited, &bands, &mut funders);
     let budgets = budgets_from(&mut v, &file.budgets, &funders);
+    let deals = deals::deals_from(
+        &mut v,
+        &file.contracts,
+        &file.pooled_budgets,
+        &deals::Parts {
+            names: &names,
+            services: &services,
+            interventions: &interventions.interventions,
+            funders: &funders,
+            start_year: table.start_year,
+            end_year: table.start_year + table.horizon_years as i32 - 1,
+        },
+    );
 
     let mut model = Model {
         name: m.name.clone(),
@@ -105,6 +119,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         scenarios: Vec::new(),
         uncertain: std::mem::take(&mut v.uncertain),
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
+        deals,
     };
     let mut sources = std::mem::take(&mut v.sources);
     let mut maturity = None;
