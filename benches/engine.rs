@@ -99,7 +99,7 @@ fn charts(c: &mut Criterion) {
         b.iter(|| Figures::new(black_box(&model), &accounts, &comparisons, Some(&mc)))
     });
     let figures = Figures::new(&model, &accounts, &comparisons, Some(&mc));
-    group.bench_function("older-people: all 7 charts as SVG", |b| {
+    group.bench_function("older-people: all 6 charts as SVG", |b| {
         b.iter(|| {
             Chart::ALL
                 .iter()
@@ -109,7 +109,7 @@ fn charts(c: &mut Criterion) {
     });
     let dir = std::env::temp_dir().join(format!("upstream-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    group.bench_function("older-people: all 7 charts as PNG files", |b| {
+    group.bench_function("older-people: all 6 charts as PNG files", |b| {
         b.iter(|| {
             for chart in Chart::ALL {
                 chart
@@ -118,8 +118,27 @@ fn charts(c: &mut Criterion) {
             }
         })
     });
+    // The map of the system of each future (do-nothing's, then each
+    // scenario's against it), as a run draws them.
+    let detail = [(None, &futures[..])];
+    let maps = upstream::output::maps::maps(&detail, &figures, None);
+    group.bench_function("older-people: the 7 maps of the system, built and drawn as SVG", |b| {
+        b.iter(|| {
+            upstream::output::maps::maps(black_box(&detail), &figures, None)
+                .iter()
+                .map(|(_, m)| m.svg().unwrap().len())
+                .sum::<usize>()
+        })
+    });
+    group.bench_function("older-people: the 7 maps of the system as PNG files", |b| {
+        b.iter(|| {
+            for (stem, map) in black_box(&maps) {
+                map.write_png(&dir.join(format!("{stem}.png"))).unwrap();
+            }
+        })
+    });
     let _ = std::fs::remove_dir_all(&dir);
-    // The workshop page's re-run: build the page's scenarios, 1000 draws, headline and 7 SVG charts.
+    // The workshop page's re-run: build the page's scenarios, 1000 draws, headline, 6 SVG charts and the maps.
     let info = upstream::serve::edit::model_info(&model, 1000);
     let request = upstream::serve::edit::RunRequest {
         area: None,
@@ -129,7 +148,7 @@ fn charts(c: &mut Criterion) {
         map: Default::default(),
     };
     group.bench_function(
-        "older-people: workshop re-run (1000 draws, headline, 7 SVG charts)",
+        "older-people: workshop re-run (1000 draws, headline, 6 SVG charts and the maps)",
         |b| b.iter(|| upstream::serve::compute(black_box(&model), &request).unwrap()),
     );
     group.finish();

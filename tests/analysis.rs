@@ -313,8 +313,9 @@ fn sensitivity_files_and_the_report_section() {
     assert_eq!(out.status.code(), Some(0));
     let html = std::fs::read_to_string(tmp.path().join("out/linear/report.html")).unwrap();
     assert!(html.contains("id=\"sensitivity\"") && html.contains("npv in coaching"));
-    // Seven charts, the pathway map and the tornado.
-    assert_eq!(html.matches("<svg ").count(), 10);
+    // Six charts, two maps of the system (the best scenario's and
+    // do-nothing's), the pathway map, the tornado and the rank correlations.
+    assert_eq!(html.matches("<svg ").count(), 11);
     // …and not once the inputs have changed.
     let text = std::fs::read_to_string(&file)
         .unwrap()
