@@ -1643,12 +1643,11 @@ fn the_map_of_the_system_follows_the_future_band_and_year_asked() {
     state["map"] = json!({"future": "do-nothing", "band": "85+", "year": 2030});
     let (code, answer) = post(&s, "/api/run", &state);
     assert_eq!(code, 200, "{answer}");
-    let chart = answer["charts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "system-map")
-        .unwrap();
+    let map_of = |answer: &Value| -> Value {
+        let charts = answer["charts"].as_array().unwrap();
+        charts.iter().find(|c| c["id"] == "system-map").unwrap().clone()
+    };
+    let chart = map_of(&answer);
     assert_eq!(chart["title"], "Map of the system, 2030");
     let svg = chart["svg"].as_str().unwrap();
     assert!(
@@ -1659,12 +1658,7 @@ fn the_map_of_the_system_follows_the_future_band_and_year_asked() {
     state["map"] = json!({"future": "no such", "band": "no such", "year": 1900});
     let (code, answer) = post(&s, "/api/run", &state);
     assert_eq!(code, 200, "{answer}");
-    let chart = answer["charts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["id"] == "system-map")
-        .unwrap();
+    let chart = map_of(&answer);
     assert_eq!(chart["title"], "Map of the system, 2039");
     assert!(chart["svg"].as_str().unwrap().contains("every age band"));
 }
