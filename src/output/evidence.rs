@@ -426,7 +426,7 @@ fn push_pathway_map(h: &mut String, model: &Model) -> Result<(), crate::charts::
     );
     let _ = writeln!(
         h,
-        "<table><thead><tr><th>scenario</th><th>cells with strong evidence</th><th>weak only</th><th>gaps</th></tr></thead><tbody>"
+        "<table><thead><tr><th>Scenario</th><th class=\"num\">Cells with strong evidence</th><th class=\"num\">Weak only</th><th class=\"num\">Gaps</th></tr></thead><tbody>"
     );
     for s in &model.scenarios {
         let [strong, weak, gaps] =
@@ -434,7 +434,7 @@ fn push_pathway_map(h: &mut String, model: &Model) -> Result<(), crate::charts::
         let _ = writeln!(
             h,
             "<tr><td>{}</td><td class=\"num\">{strong}</td><td class=\"num\">{weak}</td><td class=\"num\">{gaps}</td></tr>",
-            escape(&s.name)
+            escape(&s.title)
         );
     }
     let _ = writeln!(h, "</tbody></table>\n</section>\n</section>");
