@@ -30,6 +30,8 @@ struct Layout {
     services_height: i32,
     /// People a year per pixel of an arrow's width above its thinnest.
     per_pixel: f64,
+    /// The fewest people a drawn arrow carries.
+    floor: f64,
 }
 
 const THINNEST: f64 = 2.0;
@@ -57,7 +59,8 @@ pub fn system_map<DB: DrawingBackend>(root: &Area<DB>, map: &SystemMap) -> DrawR
     if map.band.is_some() {
         subtitle.push("A band's service activity is its share of the use at the file's use rates; capacity and places are every band's".to_string());
     }
-    if map.flows.iter().any(|f| !drawn(map, f.people)) {
+    let floor = floor(map);
+    if map.flows.iter().any(|f| !drawn(floor, f.people)) {
         subtitle.push(
             "Moves of under one person a year, or under a thousandth of the largest arrow, are not drawn".to_string(),
         );
@@ -67,7 +70,7 @@ pub fn system_map<DB: DrawingBackend>(root: &Area<DB>, map: &SystemMap) -> DrawR
         .map(|&t| entry(format!("{} services", tier_name(t)), style::tier(t), Key::Swatch))
         .collect();
     let body = header(root, &format!("Map of the system, {}", map.year), &subtitle, &legend)?;
-    let layout = layout(&body, map);
+    let layout = layout(&body, map, floor);
     arcs(&body, map, &layout)?;
     for (l, level) in map.levels.iter().enumerate() {
         ends(&body, map, l, &layout)?;
@@ -86,7 +89,7 @@ fn tier_name(t: Tier) -> &'static str {
     }
 }
 
-fn layout<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap) -> Layout {
+fn layout<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, floor: f64) -> Layout {
     let (w, h) = body.dim_in_pixel();
     let (w, h) = (w as i32, h as i32);
     let n = map.levels.len().max(1) as i32;
@@ -101,7 +104,7 @@ fn layout<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap) -> Layout {
     let far = |up: bool| {
         map.flows
             .iter()
-            .filter(|f| (f.to > f.from) == up && drawn(map, f.people))
+            .filter(|f| (f.to > f.from) == up && drawn(floor, f.people))
             .map(|f| f.from.abs_diff(f.to))
             .max()
             .unwrap_or(0)
@@ -124,6 +127,7 @@ fn layout<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap) -> Layout {
         services,
         services_height: (h - services - (style::TICK as i32 + 10) * map.interventions.len() as i32 - 8).max(0),
         per_pixel: largest / (WIDEST - THINNEST),
+        floor,
     }
 }
 
@@ -168,7 +172,7 @@ fn with_change(value: f64, before: Option<f64>) -> String {
 /// less, each higher the further it goes, labelled at its top.
 fn arcs<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, at: &Layout) -> Result<(), Error<DB>> {
     // Draw the widest first so that the thin ones stay on top.
-    let mut flows: Vec<_> = map.flows.iter().filter(|f| drawn(map, f.people)).collect();
+    let mut flows: Vec<_> = map.flows.iter().filter(|f| drawn(at.floor, f.people)).collect();
     flows.sort_by(|a, b| b.people.total_cmp(&a.people));
     for flow in flows {
         let up = flow.to > flow.from;
@@ -283,8 +287,14 @@ fn head(stroke: u32) -> i32 {
 /// Whether a move is drawn: moves that round to nobody, or are under a
 /// thousandth of the largest arrow, would only clutter the map (they stay
 /// in the figures and the CSV files).
-fn drawn(map: &SystemMap, people: f64) -> bool {
-    people >= 0.5 && people >= map.largest() / 1000.0
+fn drawn(floor: f64, people: f64) -> bool {
+    people >= floor
+}
+
+/// The fewest people a drawn arrow carries (see [`drawn`]), worked out
+/// once per map.
+fn floor(map: &SystemMap) -> f64 {
+    (map.largest() / 1000.0).max(0.5)
 }
 
 /// A filled arrow head from `from` towards its tip `tip`, `size` long.
@@ -315,7 +325,7 @@ fn ends<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, l: usize, at: &Lay
     let level = &map.levels[l];
     let grey = RGBColor(0x77, 0x77, 0x77);
     let x_in = at.left[l] + 22;
-    if drawn(map, level.into()) {
+    if drawn(at.floor, level.into()) {
         let stroke = at.stroke(level.into());
         let head = head(stroke);
         body.draw(&PathElement::new(
@@ -325,7 +335,7 @@ fn ends<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, l: usize, at: &Lay
         arrow_head(body, (x_in, at.top - STUB), (x_in, at.top), head, grey)?;
     }
     let x_out = at.left[l] + at.width - 22;
-    if drawn(map, level.out()) {
+    if drawn(at.floor, level.out()) {
         let stroke = at.stroke(level.out());
         let head = head(stroke);
         body.draw(&PathElement::new(
