@@ -439,6 +439,15 @@ impl Figures {
         }
     }
 
+    /// The title of the future named `key` in the file (`key` itself when
+    /// no future has that name).
+    pub fn title<'a>(&'a self, key: &'a str) -> &'a str {
+        self.futures
+            .iter()
+            .find(|x| x.key == key)
+            .map_or(key, |x| x.name.as_str())
+    }
+
     pub fn baseline(&self) -> &FutureFigures {
         &self.futures[0]
     }

@@ -17,13 +17,8 @@ pub fn maps(detail: &[(Option<&str>, &[Future])], figures: &Figures, year: Optio
     };
     let input = |f: usize| -> Option<MapInput> {
         let future = first.get(f)?;
-        let title = figures
-            .futures
-            .iter()
-            .find(|x| x.key == future.name)
-            .map_or(future.name.as_str(), |x| x.name.as_str());
         Some(MapInput {
-            title,
+            title: figures.title(&future.name),
             model: future.model,
             plan: &future.plan,
             trajectories: detail

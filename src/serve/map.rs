@@ -33,11 +33,7 @@ pub fn map(run: &Run, unit: usize, figures: &Figures, view: &MapView) -> Option<
     let input = |f: usize| -> Option<MapInput> {
         let future = first.get(f)?;
         Some(MapInput {
-            title: figures
-                .futures
-                .iter()
-                .find(|x| x.key == future.name)
-                .map_or(future.name.as_str(), |x| x.name.as_str()),
+            title: figures.title(&future.name),
             model: future.model,
             plan: &future.plan,
             trajectories: areas
