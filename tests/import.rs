@@ -206,13 +206,117 @@ fn new_then_check_for_one_area_and_several() {
     assert_eq!(county.model.areas[0].parent.as_deref(), Some("Worcestershire"));
 }
 
+/// `--need`: in the bands the indicator's ages cover (65+: all but 50-64),
+/// each area's share at the level or above is the area's value, the
+/// template's split above and below kept; the band it does not cover keeps
+/// the template's mix; `check` passes (one area, and two as [areas]).
+#[test]
+fn a_need_indicator_sets_the_share_at_or_above_its_level_in_the_bands_it_covers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let template =
+        upstream::scenario::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml")).unwrap();
+    let nl = template.model.levels.len();
+    let mix = |population: &[f64], b: usize| -> Vec<f64> {
+        let cells = &population[b * nl..(b + 1) * nl];
+        let total: f64 = cells.iter().sum();
+        cells.iter().map(|p| p / total).collect()
+    };
+    let need = ["--need", "At risk=fingertips-frailty.csv"];
+    let one = tmp.path().join("one.toml");
+    new_bromsgrove(&one, &need);
+    let county = tmp.path().join("county.toml");
+    let mut args = vec![
+        "new",
+        "--area",
+        "E10000034",
+        "--lookup",
+        "lookup-ltla-utla-2023.csv",
+        "--projection",
+        "snpp-2022-persons.csv",
+        "--out",
+        county.to_str().unwrap(),
+    ];
+    args.extend(need);
+    let made = upstream(&args);
+    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    let one = upstream::scenario::load(&one).unwrap();
+    let county = upstream::scenario::load(&county).unwrap();
+    let cases = [
+        (&one.model.population, 0.312),
+        (&county.model.areas[0].model.population, 0.312),
+        (&county.model.areas[1].model.population, 0.290),
+    ];
+    for (population, value) in cases {
+        let before = mix(&template.model.population, 0);
+        let after = mix(population, 0);
+        for l in 0..nl {
+            assert!(
+                (after[l] - before[l]).abs() < 1e-6,
+                "50-64, level {l}: {after:?} vs {before:?}"
+            );
+        }
+        for b in 1..template.model.bands.len() {
+            let (before, after) = (mix(&template.model.population, b), mix(population, b));
+            let above: f64 = after[1..].iter().sum();
+            assert!(
+                (above - value).abs() < 1e-6,
+                "band {b}: {above} at or above, not {value}"
+            );
+            let was: f64 = before[1..].iter().sum();
+            for l in 0..nl {
+                let kept = if l == 0 { 1.0 - value } else { before[l] / was * value };
+                assert!(
+                    (after[l] - kept).abs() < 1e-6,
+                    "band {b}, level {l}: {} vs {kept}",
+                    after[l]
+                );
+            }
+        }
+    }
+    let checked = upstream(&["check", tmp.path().join("county.toml").to_str().unwrap()]);
+    assert_eq!(checked.status.code(), Some(0), "{}", text(&checked.stderr));
+}
+
 /// Each kind of error gets its message, which names the file (and row).
 #[test]
 fn errors_have_golden_messages() {
     let tmp = tempfile::tempdir().unwrap();
     let target = tmp.path().join("x.toml");
     let target = target.to_str().unwrap();
-    let cases: [(&str, Vec<&str>); 8] = [
+    let cases: [(&str, Vec<&str>); 11] = [
+        (
+            "need-unknown-level",
+            vec![
+                "--area",
+                "E07000234",
+                "--projection",
+                "snpp-2022-persons.csv",
+                "--need",
+                "Frail=fingertips-frailty.csv",
+            ],
+        ),
+        (
+            "need-lowest-level",
+            vec![
+                "--area",
+                "E07000234",
+                "--projection",
+                "snpp-2022-persons.csv",
+                "--need",
+                "Healthy=fingertips-frailty.csv",
+            ],
+        ),
+        (
+            "need-ages-covering-no-band",
+            vec![
+                "--area",
+                "E07000234",
+                "--projection",
+                "snpp-2022-persons.csv",
+                "--need",
+                "At risk=bad/fingertips-young.csv",
+            ],
+        ),
         (
             "unknown-area",
             vec![

@@ -3,7 +3,7 @@
 
 use super::CliError;
 use std::path::{Path, PathBuf};
-use upstream::import::{fingertips, lookup::Lookup, ons, starter};
+use upstream::import::{fingertips, lookup::Lookup, need::Need, ons, starter};
 
 /// Write a starter scenario for your area: its people by age band from the
 /// ONS mid-year estimates (or the projection's first year), the ONS
@@ -34,6 +34,13 @@ pub struct Args {
     /// put where it belongs. Repeat for several.
     #[arg(long = "indicator", value_name = "FILE")]
     indicators: Vec<PathBuf>,
+    /// An OHID Fingertips prevalence indicator applied to the need mix, as
+    /// LEVEL=FILE: in the bands its Age covers wholly, the share of each
+    /// area's people at LEVEL or a higher level becomes the area's value,
+    /// the template's split above and below LEVEL kept in proportion (README,
+    /// "Model your own area"). Repeat for other levels; applied in order.
+    #[arg(long = "need", value_name = "LEVEL=FILE")]
+    need: Vec<String>,
     /// The bundled example whose structure and figures the starter takes.
     #[arg(long, value_enum, default_value = "older-people")]
     template: TemplateArg,
@@ -78,12 +85,33 @@ pub fn run(args: Args) -> Result<(), CliError> {
         },
         stem,
         indicators: Vec::new(),
+        need: Vec::new(),
     };
     let mut request = request;
+    let codes = if args.indicators.is_empty() && args.need.is_empty() {
+        Vec::new()
+    } else {
+        starter::area_codes(&request).map_err(CliError::Input)?
+    };
     for path in &args.indicators {
-        for code in starter::area_codes(&request).map_err(CliError::Input)? {
-            request.indicators.push(fingertips::read(path, &code)?);
+        for code in &codes {
+            request.indicators.push(fingertips::read(path, code)?);
         }
+    }
+    for given in &args.need {
+        let Some((level, path)) = given.split_once('=').filter(|(l, p)| !l.is_empty() && !p.is_empty()) else {
+            return Err(CliError::Invalid(format!(
+                "--need `{given}`: write it as LEVEL=FILE, for example --need \"At risk=fingertips-ltc.csv\""
+            )));
+        };
+        let by_area = codes
+            .iter()
+            .map(|code| fingertips::read(Path::new(path), code))
+            .collect::<Result<Vec<_>, _>>()?;
+        request.need.push(Need {
+            level: level.to_string(),
+            by_area,
+        });
     }
     let built = starter::build(&request).map_err(CliError::Input)?;
     let dir = out.parent().map(Path::to_path_buf).unwrap_or_default();

@@ -24,6 +24,8 @@ pub struct Indicator {
     pub area_code: String,
     pub area_name: String,
     pub period: String,
+    /// The Age column as written (for example `65+ yrs`).
+    pub age: String,
     /// Per cent.
     pub value: f64,
     pub lower: Option<f64>,
@@ -47,6 +49,29 @@ impl Indicator {
     }
 }
 
+/// The ages an indicator's Age column covers, `[lower, upper)` in years
+/// (`upper` `None`: and over): `All ages`, `65+ yrs`, `65-74 yrs` (to 75),
+/// `<75 yrs`, `85 yrs` (one year); `None` for anything else.
+pub fn age_range(age: &str) -> Option<(f64, Option<f64>)> {
+    let age = age.trim();
+    if age.eq_ignore_ascii_case("all ages") {
+        return Some((0.0, None));
+    }
+    let years = age.strip_suffix("yrs").or_else(|| age.strip_suffix("yr"))?.trim();
+    let whole = |t: &str| t.trim().parse::<u16>().ok().map(f64::from);
+    if let Some(lower) = years.strip_suffix('+') {
+        return Some((whole(lower)?, None));
+    }
+    if let Some(upper) = years.strip_prefix('<') {
+        return Some((0.0, Some(whole(upper)?)));
+    }
+    if let Some((lower, upper)) = years.split_once('-') {
+        let (lower, upper) = (whole(lower)?, whole(upper)?);
+        return (upper >= lower).then_some((lower, Some(upper + 1.0)));
+    }
+    whole(years).map(|a| (a, Some(a + 1.0)))
+}
+
 fn round(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
@@ -63,6 +88,7 @@ pub fn read(path: &Path, area: &str) -> Result<Indicator, InputErrors> {
         "Area Name",
         "Sex",
         "Time period",
+        "Age",
         "Value",
         "Lower CI 95.0 limit",
         "Upper CI 95.0 limit",
@@ -92,7 +118,7 @@ pub fn read(path: &Path, area: &str) -> Result<Indicator, InputErrors> {
                     )
                 })
         };
-        let (value, lower, upper) = match (number(6), number(7), number(8)) {
+        let (value, lower, upper) = match (number(7), number(8), number(9)) {
             (Ok(Some(v)), Ok(lo), Ok(hi)) => (v, lo, hi),
             (Ok(None), _, _) => continue, // suppressed or missing for this period
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
@@ -112,6 +138,7 @@ pub fn read(path: &Path, area: &str) -> Result<Indicator, InputErrors> {
             area_code: area.to_string(),
             area_name: f[at[3]].clone(),
             period: f[at[5]].clone(),
+            age: f[at[6]].clone(),
             value,
             lower,
             upper,

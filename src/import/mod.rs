@@ -15,6 +15,7 @@
 pub mod bands;
 pub mod fingertips;
 pub mod lookup;
+pub mod need;
 pub mod ons;
 mod reader;
 pub mod starter;

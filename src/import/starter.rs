@@ -69,6 +69,8 @@ pub struct Request<'a> {
     /// Indicators (Fingertips) to quote in the starter for each area, as
     /// shares ready to use where the planner decides they belong.
     pub indicators: Vec<super::fingertips::Indicator>,
+    /// Indicators applied to the need mix ([`super::need`]), in order.
+    pub need: Vec<super::need::Need>,
 }
 
 /// The files of a starter: the scenario file first, then its tables, each
@@ -125,6 +127,17 @@ pub fn build(request: &Request<'_>) -> Result<Starter, InputErrors> {
     }
     let years: Vec<i32> = (start_year..=start_year + horizon as i32).collect();
     let figures = area_figures(request, &places, &bands, &years)?;
+    let levels: Vec<String> = doc["model"]["levels"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|l| l.as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    let mixes = super::need::apply(
+        &request.need,
+        &levels,
+        &bands,
+        &template_mixes(&doc, &bands),
+        places.len(),
+    )?;
     let template_people: f64 = doc["population"]
         .as_array_of_tables()
         .map(|a| a.iter().filter_map(|t| t.get("people").and_then(number)).sum())
@@ -132,7 +145,12 @@ pub fn build(request: &Request<'_>) -> Result<Starter, InputErrors> {
     let people: f64 = figures.iter().flat_map(|f| &f.start).sum();
     let mut files = Vec::new();
     let mut tables = Vec::new();
-    edit_template(request, &mut doc, &places, &figures, start_year, horizon, &mut tables);
+    let areas = Areas {
+        places: &places,
+        figures: &figures,
+        mixes: (&mixes.0, &mixes.1),
+    };
+    edit_template(request, &mut doc, &areas, (start_year, horizon), &mut tables);
     let scenario = format!("{}{}", header(request, &places, (people, template_people)), doc);
     files.push((format!("{}.toml", request.stem), scenario));
     files.extend(tables);
@@ -394,15 +412,26 @@ fn mark(item: &mut Item, key: &str, template: &str) {
     }
 }
 
+/// The starter's areas: each with its figures and its need mix by band.
+struct Areas<'a> {
+    places: &'a [Place<'a>],
+    figures: &'a [Figures],
+    /// Per area: each band's mix, and whether a `--need` set it.
+    mixes: (&'a [Vec<super::need::Mix>], &'a [Vec<bool>]),
+}
+
 fn edit_template(
     request: &Request<'_>,
     doc: &mut DocumentMut,
-    places: &[Place<'_>],
-    figures: &[Figures],
-    start_year: i32,
-    horizon: i64,
+    areas: &Areas<'_>,
+    (start_year, horizon): (i32, i64),
     tables: &mut Vec<(String, String)>,
 ) {
+    let Areas {
+        places,
+        figures,
+        mixes: (mixes, covered),
+    } = *areas;
     let template = request.template.name();
     let stem = &request.stem;
     let projection_vintage = request.projection.vintage();
@@ -429,7 +458,6 @@ fn edit_template(
     doc["model"]["horizon_years"] = value(horizon);
     let sum = |f: &dyn Fn(&Figures) -> f64| figures.iter().map(f).sum::<f64>();
     let bands = bands_of(doc);
-    let mixes = template_mixes(doc, &bands);
     let projection_rows: Vec<(i32, Vec<f64>)> = figures[0]
         .projected
         .iter()
@@ -441,6 +469,9 @@ fn edit_template(
             for (b, t) in pop.iter_mut().enumerate() {
                 let people = people_value(figures[0].start.get(b).copied().unwrap_or(0.0));
                 t["people"] = value(with_value(people, start_source.0, &start_source.1));
+                if covered[0].get(b).is_some_and(|&c| c) && t.contains_key("mix") {
+                    t["mix"] = value(need_mix(&mixes[0][b], &request.need));
+                }
             }
         }
         let file = format!("{stem}-projection.csv");
@@ -454,7 +485,7 @@ fn edit_template(
         let mut areas_csv = String::from("code,name,parent\n");
         let mut population = String::from("area,band,level,people\n");
         let mut projection = String::from("area,year,band,people\n");
-        for (p, f) in places.iter().zip(figures) {
+        for ((p, f), mix) in places.iter().zip(figures).zip(mixes) {
             areas_csv.push_str(&format!(
                 "{},{},{}\n",
                 p.code,
@@ -462,7 +493,7 @@ fn edit_template(
                 csv_field(p.parent.as_deref().unwrap_or(""))
             ));
             for (b, band) in bands.iter().enumerate() {
-                for (level, share) in &mixes[b] {
+                for (level, share) in &mix[b] {
                     population.push_str(&format!(
                         "{},{},{},{}\n",
                         p.code,
@@ -598,6 +629,32 @@ fn scale_value(v: &mut Value, ratio: f64) {
 }
 
 /// The template's mix of each band: (level, share).
+/// A band's mix after `--need` as the starter writes it, with where it came
+/// from: the indicators, and the template for the split within.
+fn need_mix(mix: &super::need::Mix, needs: &[super::need::Need]) -> Value {
+    let mut t = InlineTable::new();
+    for (level, share) in mix {
+        t.insert(level, Value::from((share * 1e12).round() / 1e12));
+    }
+    let names: Vec<String> = needs
+        .iter()
+        .filter_map(|n| {
+            n.by_area
+                .first()
+                .map(|i| format!("indicator {} ({} or above)", i.id, n.level))
+        })
+        .collect();
+    let periods: Vec<&str> = needs
+        .iter()
+        .filter_map(|n| n.by_area.first().map(|i| i.period.as_str()))
+        .collect();
+    let source = format!(
+        "OHID Fingertips, {}; the split within from the template (to be replaced: local prevalence)",
+        names.join(", ")
+    );
+    with_value(Value::InlineTable(t), &source, &periods.join(", "))
+}
+
 fn template_mixes(doc: &DocumentMut, bands: &[Band]) -> Vec<Vec<(String, f64)>> {
     let mut out = vec![Vec::new(); bands.len()];
     if let Some(pop) = doc["population"].as_array_of_tables() {
@@ -707,6 +764,23 @@ fn header(request: &Request<'_>, places: &[Place<'_>], (people, template_people)
             i.share_toml().trim_start_matches('{').trim_end_matches('}').trim(),
             i.id,
             i.period
+        ));
+    }
+    for n in &request.need {
+        let Some(first) = n.by_area.first() else { continue };
+        let values: Vec<String> = n
+            .by_area
+            .iter()
+            .map(|i| format!("{} {}%", i.area_name, i.value))
+            .collect();
+        h.push_str(&format!(
+            "#\n# Need mix: OHID Fingertips indicator {} \"{}\" ({}), {}, applied\n# as the share of people at {} or above in the bands those ages cover\n# (the template's split above and below it kept in proportion): {}.\n",
+            first.id,
+            first.name,
+            first.age,
+            first.period,
+            n.level,
+            values.join(", ")
         ));
     }
     if template_people > 0.0 {
