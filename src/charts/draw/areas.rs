@@ -12,7 +12,7 @@ pub fn areas<DB: DrawingBackend>(root: &Area<DB>, chart: &crate::charts::AreasCh
         .scenarios
         .iter()
         .enumerate()
-        .map(|(k, name)| entry(name.clone(), style::future(k + 1), Key::Line))
+        .map(|(k, name)| entry(name.clone(), style::series(k), Key::Line))
         .collect();
     let body = header(root, "Net saving by area", &chart.subtitle, &legend)?;
     if chart.areas.is_empty() || chart.years.is_empty() {
@@ -32,7 +32,7 @@ pub fn areas<DB: DrawingBackend>(root: &Area<DB>, chart: &crate::charts::AreasCh
         let mut plot = plot(area, name, x.clone(), y.clone(), &chart.axis)?;
         zero_line(&mut plot)?;
         for (k, values) in series.iter().enumerate() {
-            line(&mut plot, &xs, values, 1e-6, style::future(k + 1).stroke_width(3))?;
+            line(&mut plot, &xs, values, 1e-6, style::series(k).stroke_width(3))?;
         }
     }
     Ok(())

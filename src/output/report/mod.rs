@@ -16,8 +16,16 @@ mod headline;
 use headline::{headline, signed_class};
 pub use headline::{headline_tables, in_words};
 
+/// The colours of money figures in the tables, from `charts::style`: a
+/// gain in saving's blue, a loss in investment's purple, darkened for text.
+/// Cautions and warnings are in ink (`--alert`): every hue means something.
+fn money_css() -> String {
+    use crate::charts::style::{hex, GAIN_TEXT, LOSS_TEXT};
+    format!("\n:root {{ --good: {}; --bad: {}; }}", hex(GAIN_TEXT), hex(LOSS_TEXT))
+}
+
 const STYLE: &str = r#"
-:root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --good: #00643f; --bad: #a33a00; }
+:root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --alert: #1a1a1a; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "DejaVu Sans", Verdana, Arial, Helvetica, sans-serif; font-size: 20px;
        line-height: 1.45; color: var(--ink); background: #fff; }
@@ -43,9 +51,9 @@ table.wide { font-size: 0.8em; }
 table.wide th, table.wide td { padding: 0.3em 0.35em; }
 table.wide td:first-child { white-space: normal; }
 span.range { color: var(--muted); font-size: 0.9em; }
-div.warnings { border-left: 4px solid var(--bad); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
+div.warnings { border-left: 4px solid var(--alert); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
 table.assumptions { font-size: 0.8em; }
-p.flag { border-left: 4px solid #b35806; padding: 0.3em 0.8em; background: #fff7ec; }
+p.flag { border-left: 4px solid var(--alert); padding: 0.3em 0.8em; background: var(--band); }
 table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; overflow-wrap: break-word; }
 figure { margin: 0.5em 0 0.2em; }
 figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
@@ -55,8 +63,8 @@ dl.meta dt { font-weight: bold; }
 dl.meta dd { margin: 0; overflow-wrap: break-word; }
 .drawn { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 section.chart { position: relative; }
-sup.caution { color: var(--bad); font-weight: bold; }
-ol.cautions { color: var(--bad); margin: 0.2em 0 1em; }
+sup.caution { color: var(--alert); font-weight: bold; }
+ol.cautions { color: var(--alert); margin: 0.2em 0 1em; }
 @page { size: A4 landscape; margin: 10mm 12mm; }
 @media print {
   body { font-size: 10pt; }
@@ -109,9 +117,10 @@ pub fn render(
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"upstream {}\">\n<title>{} · upstream report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"upstream {}\">\n<title>{} · upstream report</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n<main>\n",
         escape(meta.version),
-        escape(&model.name)
+        escape(&model.name),
+        money_css()
     );
     let _ = writeln!(h, "<h1>{}</h1>", escape(&model.name));
     let draws = if meta.options.draws == 0 {
