@@ -1,8 +1,9 @@
 //! One meaning per colour, read back from the SVGs and the report of real
 //! runs of both bundled examples: each chart draws only in its own family
 //! of `charts::style` (money, the scenarios', need levels', age bands',
-//! tiers') besides greys, acute spend's colour is on acute spend alone, and
-//! a scenario has the same colour on every chart and in the report.
+//! tiers'; a deal's parties the palette in order) besides greys, acute
+//! spend's colour is on acute spend alone, and a scenario has the same
+//! colour on every chart (the areas chart included) and in the report.
 
 use plotters::style::RGBColor;
 use std::collections::{BTreeMap, HashSet};
@@ -93,7 +94,11 @@ fn family(chart: &str, model: &upstream::model::Model, futures: &[RGBColor]) -> 
         c if c.starts_with("system-map") => levels
             .chain([Tier::Primary, Tier::Secondary, Tier::Tertiary, Tier::Acute].map(style::tier))
             .collect(),
-        "net-saving" | "break-even-probability" | "demand-capacity" | "waiting-list" | "places" => futures.to_vec(),
+        "net-saving" | "break-even-probability" | "demand-capacity" | "waiting-list" | "places" | "areas" => {
+            futures.to_vec()
+        }
+        // A deal's parties are not scenarios: the palette in order.
+        c if c.starts_with("cash-flows") => (0..style::SCENARIO_COLOURS).map(style::series).collect(),
         other => panic!("a chart this test does not know: {other}"),
     }
 }
@@ -132,7 +137,9 @@ fn check(file: &str) {
             if *colour == style::ACUTE {
                 assert!(label == "acute" || label.starts_with("Acute"), "{stem}: acute's colour on {label:?}");
             }
-            if let Some(f) = titles.iter().position(|t| t == label) {
+            // Scenarios by title (the areas chart names them by name).
+            let f = titles.iter().position(|t| t == label).or_else(|| names.iter().position(|n| n == label));
+            if let Some(f) = f.filter(|&f| f > 0) {
                 seen.entry(label.clone()).or_default().insert(stem.clone(), *colour);
                 assert_eq!(*colour, futures[f], "{file}: {label} in {stem}.svg");
             }
@@ -148,7 +155,11 @@ fn check(file: &str) {
     // same colour beside its title.
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     for (f, title) in titles.iter().enumerate().skip(1) {
-        assert!(seen.contains_key(*title), "{file}: {title} is in no legend");
+        // (A file of one scenario draws no legend of scenarios.)
+        assert!(titles.len() < 3 || seen.contains_key(*title), "{file}: {title} is in no legend");
+        if let Some(areas) = seen.get(names[f]) {
+            assert_eq!(areas.get("areas"), Some(&futures[f]), "{file}: {} on the areas chart", names[f]);
+        }
         let swatch = format!(
             "background:{}\" aria-hidden=\"true\"></span><strong>{}</strong>",
             style::hex(futures[f]),
@@ -169,4 +180,10 @@ fn older_people_keeps_one_meaning_per_colour() {
 #[test]
 fn early_years_keeps_one_meaning_per_colour() {
     check("scenarios/early-years.toml");
+}
+
+#[test]
+fn areas_and_deals_keep_one_meaning_per_colour() {
+    check("scenarios/three-areas.toml");
+    check("scenarios/worcestershire-sib.toml");
 }

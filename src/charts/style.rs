@@ -7,7 +7,7 @@
 //! | money | vermillion `ACUTE`, bluish green `PREVENTATIVE`, blue `SAVING`, reddish purple `INVESTMENT` (Okabe–Ito) | acute spend; preventative spend; spend avoided; money invested. A service's `tier` takes its spend's colour (prevention tiers in greens, light to dark) |
 //! | futures | dark grey `BASELINE`; twelve `SCENARIOS` in golds and olives, teals, and maroon / dusky rose | do-nothing; each scenario, by its name (`future_colours`); a "What if…" copy in a shade of its original |
 //! | need | violets, light to dark (`level`) | need levels, lowest need lightest |
-//! | other series | the scenario palette in order (`series`) | areas, a deal's parties, self-assessments: charts that show no scenario |
+//! | other series | the scenario palette in order (`series`) | a deal's parties, self-assessments: charts that show no scenario |
 //! | neutrals | ink and greys; warm greys (`band`); greys (`coverage`, `LOW_KEY`, `HIGH_KEY`, `NET`) | text, axes, ranges; age bands, youngest lightest; evidence, strongest darkest; an input at its P10 and P90; net saving |
 //!
 //! The scenario hues sit between the money hues, at least 20° of hue and
@@ -181,8 +181,8 @@ pub const SCENARIO_COLOURS: usize = SCENARIOS.len();
 /// Do-nothing's colour.
 pub const BASELINE: RGBColor = RGBColor(0x3A, 0x3A, 0x3A);
 
-/// Series that are neither futures, money nor need (areas, a deal's
-/// parties, self-assessments): the scenario palette in order. They are
+/// Series that are neither futures, money nor need (a deal's parties,
+/// self-assessments): the scenario palette in order. They are
 /// drawn only on charts that show no scenario.
 pub fn series(k: usize) -> RGBColor {
     SCENARIOS[k % SCENARIOS.len()]
