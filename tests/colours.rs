@@ -24,7 +24,12 @@ fn run(file: &str) -> (tempfile::TempDir, PathBuf) {
         .args(["run", file, "--draws", "20", "--report", "--out", out.to_str().unwrap()])
         .output()
         .unwrap();
-    assert_eq!(status.status.code(), Some(0), "{}", String::from_utf8_lossy(&status.stderr));
+    assert_eq!(
+        status.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
     (tmp, out)
 }
 
@@ -36,7 +41,9 @@ fn parse(hex: &str) -> Option<RGBColor> {
 
 /// A colour painted by an element: its fill, or its stroke if unfilled.
 fn painted(node: roxmltree::Node) -> Option<RGBColor> {
-    node.attribute("fill").and_then(parse).or_else(|| node.attribute("stroke").and_then(parse))
+    node.attribute("fill")
+        .and_then(parse)
+        .or_else(|| node.attribute("stroke").and_then(parse))
 }
 
 /// Every colour an SVG paints (fills and strokes), and its legend: each
@@ -126,7 +133,10 @@ fn check(file: &str) {
         let chart = read(path);
         let allowed: HashSet<_> = family(&stem, &model, &futures).into_iter().map(rgb).collect();
         for &c in &chart.colours {
-            assert!(grey(c) || allowed.contains(&c), "{file}: {stem}.svg paints {c:?}, outside its family");
+            assert!(
+                grey(c) || allowed.contains(&c),
+                "{file}: {stem}.svg paints {c:?}, outside its family"
+            );
         }
         if chart.colours.contains(&rgb(style::ACUTE)) {
             acute_on.push(stem.clone());
@@ -135,10 +145,16 @@ fn check(file: &str) {
         // is in its colour.
         for (label, colour) in &chart.legend {
             if *colour == style::ACUTE {
-                assert!(label == "acute" || label.starts_with("Acute"), "{stem}: acute's colour on {label:?}");
+                assert!(
+                    label == "acute" || label.starts_with("Acute"),
+                    "{stem}: acute's colour on {label:?}"
+                );
             }
             // Scenarios by title (the areas chart names them by name).
-            let f = titles.iter().position(|t| t == label).or_else(|| names.iter().position(|n| n == label));
+            let f = titles
+                .iter()
+                .position(|t| t == label)
+                .or_else(|| names.iter().position(|n| n == label));
             if let Some(f) = f.filter(|&f| f > 0) {
                 seen.entry(label.clone()).or_default().insert(stem.clone(), *colour);
                 assert_eq!(*colour, futures[f], "{file}: {label} in {stem}.svg");
@@ -146,9 +162,14 @@ fn check(file: &str) {
         }
     }
     // Acute spend's colour: its line, and acute services on the maps.
-    assert!(acute_on.contains(&"spend-acute-preventative".to_string()), "{acute_on:?}");
     assert!(
-        acute_on.iter().all(|c| c == "spend-acute-preventative" || c.starts_with("system-map")),
+        acute_on.contains(&"spend-acute-preventative".to_string()),
+        "{acute_on:?}"
+    );
+    assert!(
+        acute_on
+            .iter()
+            .all(|c| c == "spend-acute-preventative" || c.starts_with("system-map")),
         "{file}: acute's colour on {acute_on:?}"
     );
     // Every scenario shows in a legend, and the report's headline puts the
@@ -156,9 +177,17 @@ fn check(file: &str) {
     let report = std::fs::read_to_string(out.join("report.html")).unwrap();
     for (f, title) in titles.iter().enumerate().skip(1) {
         // (A file of one scenario draws no legend of scenarios.)
-        assert!(titles.len() < 3 || seen.contains_key(*title), "{file}: {title} is in no legend");
+        assert!(
+            titles.len() < 3 || seen.contains_key(*title),
+            "{file}: {title} is in no legend"
+        );
         if let Some(areas) = seen.get(names[f]) {
-            assert_eq!(areas.get("areas"), Some(&futures[f]), "{file}: {} on the areas chart", names[f]);
+            assert_eq!(
+                areas.get("areas"),
+                Some(&futures[f]),
+                "{file}: {} on the areas chart",
+                names[f]
+            );
         }
         let swatch = format!(
             "background:{}\" aria-hidden=\"true\"></span><strong>{}</strong>",

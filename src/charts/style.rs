@@ -318,7 +318,13 @@ mod tests {
         let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.95047;
         let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
         let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.08883;
-        let f = |t: f64| if t > 216.0 / 24389.0 { t.cbrt() } else { (24389.0 / 27.0 * t + 16.0) / 116.0 };
+        let f = |t: f64| {
+            if t > 216.0 / 24389.0 {
+                t.cbrt()
+            } else {
+                (24389.0 / 27.0 * t + 16.0) / 116.0
+            }
+        };
         [116.0 * f(y) - 16.0, 500.0 * (f(x) - f(y)), 200.0 * (f(y) - f(z))]
     }
 
@@ -348,7 +354,12 @@ mod tests {
                 let (d, h) = (distance(x, y), hue_apart(x, y));
                 assert!(d >= delta, "{what}: {} and {} are ΔE {d:.1} apart", hex(x), hex(y));
                 let hued = chroma_hue(x).0 > 15.0 && chroma_hue(y).0 > 15.0;
-                assert!(!hued || h >= degrees, "{what}: {} and {} share a hue ({h:.0}°)", hex(x), hex(y));
+                assert!(
+                    !hued || h >= degrees,
+                    "{what}: {} and {} share a hue ({h:.0}°)",
+                    hex(x),
+                    hex(y)
+                );
             }
         }
     }
@@ -373,7 +384,7 @@ mod tests {
         // At least as many scenario colours as the page shows scenarios,
         // all different, and none near money, need or do-nothing.
         let scenarios: Vec<_> = (0..SCENARIO_COLOURS).map(series).collect();
-        assert!(SCENARIO_COLOURS >= 12);
+        const { assert!(SCENARIO_COLOURS >= 12) };
         for (i, &a) in scenarios.iter().enumerate() {
             apart("scenarios", &[a], &scenarios[i + 1..], 15.0, 0.0);
         }
@@ -388,7 +399,11 @@ mod tests {
         let prevention = [Tier::Primary, Tier::Secondary, Tier::Tertiary].map(tier);
         assert_eq!(tier(Tier::Acute), ACUTE);
         for t in prevention {
-            assert!(hue_apart(t, PREVENTATIVE) < 10.0, "{} is not preventative's green", hex(t));
+            assert!(
+                hue_apart(t, PREVENTATIVE) < 10.0,
+                "{} is not preventative's green",
+                hex(t)
+            );
         }
         apart("tier and scenario", &prevention, &scenarios, 20.0, 20.0);
         apart("tier and level", &prevention, &levels, 30.0, 30.0);
@@ -413,7 +428,10 @@ mod tests {
     #[test]
     fn a_copy_keeps_away_from_money_and_need() {
         let scenarios: Vec<_> = (0..SCENARIOS.len()).map(series).collect();
-        let shades: Vec<_> = scenarios.iter().flat_map(|&c| (2..=5).map(move |n| shade(c, n))).collect();
+        let shades: Vec<_> = scenarios
+            .iter()
+            .flat_map(|&c| (2..=5).map(move |n| shade(c, n)))
+            .collect();
         apart("a copy and money", &shades, &MONEY, 10.0, 15.0);
         apart("a copy and a level", &shades, &levels(), 10.0, 15.0);
     }
@@ -430,7 +448,9 @@ mod tests {
                 }
             }
         }
-        let futures: Vec<_> = std::iter::once(BASELINE).chain((0..SCENARIO_COLOURS).map(series)).collect();
+        let futures: Vec<_> = std::iter::once(BASELINE)
+            .chain((0..SCENARIO_COLOURS).map(series))
+            .collect();
         for (i, a) in futures.iter().enumerate() {
             assert!(!futures[..i].contains(a));
         }
@@ -450,7 +470,9 @@ mod tests {
             "whole-system",
         ];
         let made_up: Vec<String> = (0..6).map(|k| format!("scenario {k}")).collect();
-        let made_up: Vec<&str> = std::iter::once("do-nothing").chain(made_up.iter().map(String::as_str)).collect();
+        let made_up: Vec<&str> = std::iter::once("do-nothing")
+            .chain(made_up.iter().map(String::as_str))
+            .collect();
         for names in [&older_people[..], &made_up[..], &older_people[..4]] {
             let colours = future_colours(names);
             for (i, &a) in colours.iter().enumerate().skip(1) {
@@ -459,7 +481,9 @@ mod tests {
         }
         // Twelve take every colour once.
         let twelve: Vec<String> = (0..12).map(|k| format!("s{k}")).collect();
-        let twelve: Vec<&str> = std::iter::once("do-nothing").chain(twelve.iter().map(String::as_str)).collect();
+        let twelve: Vec<&str> = std::iter::once("do-nothing")
+            .chain(twelve.iter().map(String::as_str))
+            .collect();
         let mut colours = future_colours(&twelve)[1..].to_vec();
         colours.sort_by_key(|c| (c.0, c.1, c.2));
         colours.dedup();

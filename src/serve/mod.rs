@@ -886,7 +886,7 @@ mod tests {
     /// `charts::style`, and no hue of its own marks an error.
     #[test]
     fn the_page_colours_money_as_the_charts_do() {
-        use crate::charts::style::{hex, GAIN_TEXT, LOSS_TEXT};
+        use crate::charts::style::{GAIN_TEXT, LOSS_TEXT, hex};
         assert!(super::PAGE.contains(&format!("--good: {};", hex(GAIN_TEXT))));
         assert!(super::PAGE.contains(&format!("--bad: {};", hex(LOSS_TEXT))));
         assert!(super::PAGE.contains("#status.error { background: var(--alert); }"));

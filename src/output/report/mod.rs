@@ -18,9 +18,10 @@ pub use headline::{headline_tables, in_words};
 
 /// The colours of money figures in the tables, from `charts::style`: a
 /// gain in saving's blue, a loss in investment's purple, darkened for text.
-/// Cautions and warnings are in ink (`--alert`): every hue means something.
+/// Cautions, warnings and links are in ink (`--alert`, underlined links):
+/// every hue means something.
 fn money_css() -> String {
-    use crate::charts::style::{hex, GAIN_TEXT, LOSS_TEXT};
+    use crate::charts::style::{GAIN_TEXT, LOSS_TEXT, hex};
     format!("\n:root {{ --good: {}; --bad: {}; }}", hex(GAIN_TEXT), hex(LOSS_TEXT))
 }
 
@@ -36,7 +37,7 @@ h3 { font-size: 1.1em; margin: 1.2em 0 0.3em; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 3px; margin-right: 0.4em; vertical-align: -0.1em; border: 1px solid rgba(0,0,0,0.25); -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 p.lede { font-size: 1.1em; color: var(--muted); margin: 0 0 0.8em; }
 nav ol { columns: 2; padding-left: 1.4em; margin: 0.4em 0; }
-a { color: #00508a; }
+a { color: var(--ink); }
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; }
 th, td { padding: 0.35em 0.6em; border-bottom: 1px solid var(--rule); vertical-align: top; text-align: left; }
 th { background: var(--band); font-weight: bold; }
