@@ -144,7 +144,7 @@ pub fn level(l: usize, levels: usize) -> RGBColor {
 /// is neither money, a future nor a need level, so it takes no hue.
 pub fn band(b: usize, bands: usize) -> RGBColor {
     const STONES: [RGBColor; 3] = [
-        RGBColor(0xC9, 0xB8, 0x98),
+        RGBColor(0xCF, 0xBF, 0xA0),
         RGBColor(0x8E, 0x7A, 0x62),
         RGBColor(0x50, 0x40, 0x30),
     ];
