@@ -12,8 +12,10 @@
 //!
 //! The scenario hues sit between the money hues, at least 20° of hue and
 //! ΔE 20 from each; the violets are 30° from both (the tests below check
-//! it in CIE Lab). No colour is green, blue or orange-red unless it is
-//! money, and dashes, not colours, tell do-nothing's lines apart.
+//! it in CIE Lab). The report's and the page's tables write a gain and a
+//! loss in dark shades of saving's and investment's colours (`GAIN_TEXT`,
+//! `LOSS_TEXT`), and cautions in ink. Where lines must be told apart in
+//! greyscale, dashes do it (do-nothing's reference lines, capacities).
 
 use plotters::style::{FontStyle, RGBColor};
 use std::sync::OnceLock;
