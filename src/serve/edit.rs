@@ -62,6 +62,8 @@ pub struct RunRequest {
 pub const MAX_DRAWS: u32 = 20_000;
 /// Most scenarios on the page at once.
 pub const MAX_SCENARIOS: usize = 12;
+// Each scenario on the page has a colour of its own.
+const _: () = assert!(MAX_SCENARIOS <= crate::charts::style::SCENARIO_COLOURS);
 
 /// One number the page shows as a slider.
 #[derive(Debug, Clone, PartialEq, Serialize)]

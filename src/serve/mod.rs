@@ -879,3 +879,16 @@ fn is_assessment(path: &Path, matrix: &crate::maturity::Matrix) -> bool {
     let plain = std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() <= 1 << 20);
     plain && crate::maturity::Assessment::load(path, matrix).is_ok()
 }
+
+#[cfg(test)]
+mod tests {
+    /// The page colours money figures as the report does, from
+    /// `charts::style`, and no hue of its own marks an error.
+    #[test]
+    fn the_page_colours_money_as_the_charts_do() {
+        use crate::charts::style::{GAIN_TEXT, LOSS_TEXT, hex};
+        assert!(super::PAGE.contains(&format!("--good: {};", hex(GAIN_TEXT))));
+        assert!(super::PAGE.contains(&format!("--bad: {};", hex(LOSS_TEXT))));
+        assert!(super::PAGE.contains("#status.error { background: var(--alert); }"));
+    }
+}

@@ -8,11 +8,16 @@ use plotters::prelude::*;
 /// Small multiples of a model's areas: each scenario's cumulative
 /// discounted net saving in each area shown, on one scale.
 pub fn areas<DB: DrawingBackend>(root: &Area<DB>, chart: &crate::charts::AreasChart) -> DrawResult<DB> {
+    // Each scenario in its colour on every other chart (chosen by its name).
+    let names: Vec<&str> = std::iter::once("do-nothing")
+        .chain(chart.scenarios.iter().map(String::as_str))
+        .collect();
+    let colours = style::future_colours(&names);
     let legend: Vec<Entry> = chart
         .scenarios
         .iter()
         .enumerate()
-        .map(|(k, name)| entry(name.clone(), style::future(k + 1), Key::Line))
+        .map(|(k, name)| entry(name.clone(), colours[k + 1], Key::Line))
         .collect();
     let body = header(root, "Net saving by area", &chart.subtitle, &legend)?;
     if chart.areas.is_empty() || chart.years.is_empty() {
@@ -32,7 +37,7 @@ pub fn areas<DB: DrawingBackend>(root: &Area<DB>, chart: &crate::charts::AreasCh
         let mut plot = plot(area, name, x.clone(), y.clone(), &chart.axis)?;
         zero_line(&mut plot)?;
         for (k, values) in series.iter().enumerate() {
-            line(&mut plot, &xs, values, 1e-6, style::future(k + 1).stroke_width(3))?;
+            line(&mut plot, &xs, values, 1e-6, colours[k + 1].stroke_width(3))?;
         }
     }
     Ok(())

@@ -9,7 +9,7 @@ use plotters::prelude::*;
 
 pub fn cash_flows<DB: DrawingBackend>(root: &Area<DB>, chart: &CashFlowChart) -> DrawResult<DB> {
     let legend: Vec<Entry> = (chart.parties.iter().enumerate())
-        .map(|(k, (party, _))| entry(party.clone(), style::future(k + 1), Key::Line))
+        .map(|(k, (party, _))| entry(party.clone(), style::series(k), Key::Line))
         .collect();
     let body = header(root, &chart.title, &chart.subtitle, &legend)?;
     if chart.years.is_empty() {
@@ -25,7 +25,7 @@ pub fn cash_flows<DB: DrawingBackend>(root: &Area<DB>, chart: &CashFlowChart) ->
     let mut plot = plot(&body, "", x, y, &chart.axis)?;
     zero_line(&mut plot)?;
     for (k, (_, values)) in chart.parties.iter().enumerate() {
-        line(&mut plot, &xs, values, scale, style::future(k + 1).stroke_width(4))?;
+        line(&mut plot, &xs, values, scale, style::series(k).stroke_width(4))?;
     }
     Ok(())
 }

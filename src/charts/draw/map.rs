@@ -196,7 +196,7 @@ fn arcs<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, at: &Layout) -> Re
             (x.round() as i32, yy.round() as i32)
         };
         let stroke = at.stroke(flow.people);
-        let colour = if up { INK } else { RGBColor(0x44, 0x66, 0x88) };
+        let colour = if up { INK } else { style::EASING };
         let head = head(stroke);
         // Stop the line short of the head's tip.
         let path: Vec<_> = (0..=40).map(|i| point(i as f64 / 40.0 * 0.96)).collect();
@@ -323,7 +323,7 @@ fn arrow_head<DB: DrawingBackend>(
 /// at its bottom right); their numbers are written in the box.
 fn ends<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, l: usize, at: &Layout) -> Result<(), Error<DB>> {
     let level = &map.levels[l];
-    let grey = RGBColor(0x77, 0x77, 0x77);
+    let grey = style::NET;
     let x_in = at.left[l] + 22;
     if drawn(at.floor, level.into()) {
         let stroke = at.stroke(level.into());
@@ -453,7 +453,7 @@ fn services<DB: DrawingBackend>(body: &Area<DB>, map: &SystemMap, at: &Layout) -
         let cx = at.centre(l);
         body.draw(&PathElement::new(
             vec![(cx, at.bottom), (cx, at.services)],
-            RGBColor(0xBB, 0xBB, 0xBB).stroke_width(2),
+            style::FAINT.stroke_width(2),
         ))?;
         for (i, &s) in list.iter().enumerate() {
             let service = &map.services[s];

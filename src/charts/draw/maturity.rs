@@ -13,7 +13,7 @@ pub fn maturity<DB: DrawingBackend>(root: &Area<DB>, chart: &crate::charts::Matu
         .series
         .iter()
         .enumerate()
-        .map(|(k, (name, _))| entry(name.clone(), style::future(k + 1), Key::Swatch))
+        .map(|(k, (name, _))| entry(name.clone(), style::series(k), Key::Swatch))
         .collect();
     let body = header(root, &chart.title, &chart.subtitle, &legend)?;
     if chart.units.is_empty() || chart.series.is_empty() {
@@ -77,7 +77,7 @@ pub fn maturity<DB: DrawingBackend>(root: &Area<DB>, chart: &crate::charts::Matu
         for (s, (_, levels)) in chart.series.iter().enumerate() {
             let level = levels.get(u).copied().unwrap_or(0);
             let yb = y + 3 + s as i32 * bar;
-            let colour = style::future(s + 1);
+            let colour = style::series(s);
             if level == 0 {
                 body.draw(&PathElement::new(
                     vec![(x0, yb), (x0, yb + bar - 2)],

@@ -97,7 +97,7 @@ pub fn net_saving<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> Dra
         legend.push(entry(inner, MUTED, Key::Band));
     }
     if let Some(outer) = figures.outer_label() {
-        legend.push(entry(outer, RGBColor(0xBB, 0xBB, 0xBB), Key::Band));
+        legend.push(entry(outer, style::FAINT, Key::Band));
     }
     legend.push(entry("break-even year", INK, Key::Dashed));
     let mut subtitle = vec![format!(
@@ -280,14 +280,11 @@ fn end_labels<DB: DrawingBackend>(area: &Area<DB>, mut ends: Vec<(i32, String, R
     Ok(())
 }
 
-/// The net saving's bars: a mid grey, apart from every other meaning.
-const NET: RGBColor = RGBColor(0x77, 0x77, 0x77);
-
 pub fn who_pays_who_saves<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures) -> DrawResult<DB> {
     let mut legend = vec![
         entry("invested (below zero)", style::INVESTMENT, Key::Swatch),
         entry("spend avoided", style::SAVING, Key::Swatch),
-        entry("net saving", NET, Key::Swatch),
+        entry("net saving", style::NET, Key::Swatch),
     ];
     if let Some(outer) = figures.outer_label() {
         legend.push(entry(format!("net saving {outer} (whisker)"), INK, Key::Line));
@@ -353,7 +350,7 @@ pub fn who_pays_who_saves<DB: DrawingBackend>(root: &Area<DB>, figures: &Figures
             let bars = [
                 (x - 0.29, -fu.investment, style::INVESTMENT),
                 (x, fu.gross_saving, style::SAVING),
-                (x + 0.29, fu.npv, NET),
+                (x + 0.29, fu.npv, style::NET),
             ];
             for (at, v, colour) in bars {
                 chart.draw_series(std::iter::once(Rectangle::new(

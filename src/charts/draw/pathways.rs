@@ -98,7 +98,7 @@ pub fn pathway_map<DB: DrawingBackend>(
                 (n, Some(r)) => format!("{n} · {r}"),
                 (n, None) => format!("{n} · not rated"),
             };
-            let ink = if cell.coverage == Coverage::Weak { INK } else { WHITE };
+            let ink = if cell.coverage == Coverage::Strong { WHITE } else { INK };
             panel.draw(&Text::new(
                 label,
                 (x0 + cell_w / 2, y0 + cell_h / 2),

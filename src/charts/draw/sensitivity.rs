@@ -11,12 +11,12 @@ pub fn bars<DB: DrawingBackend>(root: &Area<DB>, bars: &crate::charts::Bars) -> 
     use crate::charts::BarKind;
     let legend: Vec<Entry> = match bars.kind {
         BarKind::Tornado { .. } => vec![
-            entry(bars.low_label.clone(), style::SAVING, Key::Swatch),
-            entry(bars.high_label.clone(), style::ORANGE_KEY, Key::Swatch),
+            entry(bars.low_label.clone(), style::LOW_KEY, Key::Swatch),
+            entry(bars.high_label.clone(), style::HIGH_KEY, Key::Swatch),
             entry("central (all inputs at their means)", INK, Key::Line),
         ],
         BarKind::Correlation => {
-            let mut l = vec![entry(bars.low_label.clone(), style::SAVING, Key::Swatch)];
+            let mut l = vec![entry(bars.low_label.clone(), style::LOW_KEY, Key::Swatch)];
             if bars.rows.iter().any(|r| r.second.is_some()) {
                 l.push(entry(bars.high_label.clone(), INK, Key::Swatch));
             }
@@ -100,17 +100,17 @@ pub fn bars<DB: DrawingBackend>(root: &Area<DB>, bars: &crate::charts::Bars) -> 
         match (bars.kind, central) {
             (BarKind::Tornado { central }, _) => {
                 chart.draw_series([
-                    Rectangle::new([(central, y - 0.36), (row.first, y)], style::SAVING.filled()),
+                    Rectangle::new([(central, y - 0.36), (row.first, y)], style::LOW_KEY.filled()),
                     Rectangle::new(
                         [(central, y), (row.second.unwrap_or(central), y + 0.36)],
-                        style::ORANGE_KEY.filled(),
+                        style::HIGH_KEY.filled(),
                     ),
                 ])?;
             }
             (BarKind::Correlation, _) => {
                 chart.draw_series(std::iter::once(Rectangle::new(
                     [(0.0, y - 0.34), (row.first, y + 0.34)],
-                    style::SAVING.filled(),
+                    style::LOW_KEY.filled(),
                 )))?;
                 if let Some(p) = row.second {
                     chart.draw_series(std::iter::once(Circle::new((p, y), 9, INK.filled())))?;

@@ -16,8 +16,17 @@ mod headline;
 use headline::{headline, signed_class};
 pub use headline::{headline_tables, in_words};
 
+/// The colours of money figures in the tables, from `charts::style`: a
+/// gain in saving's blue, a loss in investment's purple, darkened for text.
+/// Cautions, warnings and links are in ink (`--alert`, underlined links):
+/// every hue means something.
+fn money_css() -> String {
+    use crate::charts::style::{GAIN_TEXT, LOSS_TEXT, hex};
+    format!("\n:root {{ --good: {}; --bad: {}; }}", hex(GAIN_TEXT), hex(LOSS_TEXT))
+}
+
 const STYLE: &str = r#"
-:root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --good: #00643f; --bad: #a33a00; }
+:root { --ink: #1a1a1a; --muted: #4a4a4a; --rule: #c8c8c8; --band: #eef2f6; --alert: #1a1a1a; }
 * { box-sizing: border-box; }
 body { margin: 0; font-family: "DejaVu Sans", Verdana, Arial, Helvetica, sans-serif; font-size: 20px;
        line-height: 1.45; color: var(--ink); background: #fff; }
@@ -28,7 +37,7 @@ h3 { font-size: 1.1em; margin: 1.2em 0 0.3em; }
 .swatch { display: inline-block; width: 0.9em; height: 0.9em; border-radius: 3px; margin-right: 0.4em; vertical-align: -0.1em; border: 1px solid rgba(0,0,0,0.25); -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 p.lede { font-size: 1.1em; color: var(--muted); margin: 0 0 0.8em; }
 nav ol { columns: 2; padding-left: 1.4em; margin: 0.4em 0; }
-a { color: #00508a; }
+a { color: var(--ink); }
 table { border-collapse: collapse; width: 100%; margin: 0.5em 0 1em; }
 th, td { padding: 0.35em 0.6em; border-bottom: 1px solid var(--rule); vertical-align: top; text-align: left; }
 th { background: var(--band); font-weight: bold; }
@@ -43,9 +52,9 @@ table.wide { font-size: 0.8em; }
 table.wide th, table.wide td { padding: 0.3em 0.35em; }
 table.wide td:first-child { white-space: normal; }
 span.range { color: var(--muted); font-size: 0.9em; }
-div.warnings { border-left: 4px solid var(--bad); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
+div.warnings { border-left: 4px solid var(--alert); padding: 0.2em 0.8em; margin: 0.5em 0 1em; background: var(--band); }
 table.assumptions { font-size: 0.8em; }
-p.flag { border-left: 4px solid #b35806; padding: 0.3em 0.8em; background: #fff7ec; }
+p.flag { border-left: 4px solid var(--alert); padding: 0.3em 0.8em; background: var(--band); }
 table.assumptions td.value { font-family: "DejaVu Sans Mono", Consolas, monospace; overflow-wrap: break-word; }
 figure { margin: 0.5em 0 0.2em; }
 figure svg { width: 100%; height: auto; display: block; border: 1px solid var(--rule); }
@@ -55,8 +64,8 @@ dl.meta dt { font-weight: bold; }
 dl.meta dd { margin: 0; overflow-wrap: break-word; }
 .drawn { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }
 section.chart { position: relative; }
-sup.caution { color: var(--bad); font-weight: bold; }
-ol.cautions { color: var(--bad); margin: 0.2em 0 1em; }
+sup.caution { color: var(--alert); font-weight: bold; }
+ol.cautions { color: var(--alert); margin: 0.2em 0 1em; }
 @page { size: A4 landscape; margin: 10mm 12mm; }
 @media print {
   body { font-size: 10pt; }
@@ -109,9 +118,10 @@ pub fn render(
     let mut h = String::new();
     let _ = write!(
         h,
-        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"upstream {}\">\n<title>{} · upstream report</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<main>\n",
+        "<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<meta name=\"generator\" content=\"upstream {}\">\n<title>{} · upstream report</title>\n<style>{}{STYLE}</style>\n</head>\n<body>\n<main>\n",
         escape(meta.version),
-        escape(&model.name)
+        escape(&model.name),
+        money_css()
     );
     let _ = writeln!(h, "<h1>{}</h1>", escape(&model.name));
     let draws = if meta.options.draws == 0 {
