@@ -1571,6 +1571,7 @@ fn remembered_futures_give_the_same_answer_as_a_whole_run() {
         area: None,
         presenter: false,
         map: Default::default(),
+        deals: Default::default(),
     };
     let reach = "intervention.Falls prevention.reach".to_string();
     let rr = "intervention.Falls prevention.relative_risk.At risk.Substantial".to_string();

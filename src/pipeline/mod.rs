@@ -475,6 +475,44 @@ impl Run<'_> {
             .swap_remove(if self.with_areas() { unit } else { 0 }))
     }
 
+    /// [`Run::unit_statistics`], and each draw's figures of the model's deals
+    /// (`contracts::draw_figures`, on the whole model's accounts), as a whole
+    /// run keeps them in its records.
+    pub fn unit_statistics_with_deals(
+        &self,
+        unit: usize,
+        rows: &(dyn Fn(&RowKey) -> bool + Sync),
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(montecarlo::Summary, Vec<Vec<f64>>), montecarlo::DrawError> {
+        let model = self.model;
+        let options = self.options();
+        let reported = self.specs().len();
+        let figures =
+            |accounts: &[Accounts]| crate::contracts::draw_figures(model, &accounts[..reported.min(accounts.len())]);
+        let extra = Extra {
+            reported,
+            figures: &figures,
+            keep_parameters: false,
+        };
+        let chosen = |u: usize, key: &RowKey| u == unit && rows(key);
+        let request = montecarlo::Request {
+            rows: Rows::Chosen(&chosen),
+            extra: Some(&extra),
+            progress,
+            ..montecarlo::Request::new(self.draw_futures(), &options)
+        };
+        let mut summaries = request.run(model)?;
+        // The last unit (the whole model) keeps the records.
+        let per_draw = summaries
+            .last()
+            .map(|s| s.records.iter().map(|r| r.figures.clone()).collect())
+            .unwrap_or_default();
+        Ok((
+            summaries.swap_remove(if self.with_areas() { unit } else { 0 }),
+            per_draw,
+        ))
+    }
+
     /// Each draw's values of the rows `keep` of `unit` (NaN where none):
     /// the request's draws, or one evaluation per point of `points` (each
     /// a value per uncertain number of the model, in its order).

@@ -12,6 +12,7 @@
 pub mod cache;
 pub mod capacity;
 mod connections;
+pub mod deals;
 pub mod edit;
 pub mod limits;
 pub mod map;
@@ -154,16 +155,23 @@ impl App {
         }
     }
 
-    /// The file's text with the page's `scenarios` in place of its own and
-    /// `draws` set, its tables named by absolute paths when `absolute` (Save
+    /// The file's text with the page's `scenarios` in place of its own,
+    /// `draws` set and the contracts' terms the page moved (`deals`), its tables named by absolute paths when `absolute` (Save
     /// as into another folder; Export).
-    fn document(&self, draws: u32, scenarios: Vec<edit::ScenarioEdit>, absolute: bool) -> Result<String, Problem> {
+    fn document(
+        &self,
+        draws: u32,
+        scenarios: Vec<edit::ScenarioEdit>,
+        deals: std::collections::BTreeMap<String, f64>,
+        absolute: bool,
+    ) -> Result<String, Problem> {
         let run = RunRequest {
             draws,
             scenarios,
             area: None,
             presenter: false,
             map: Default::default(),
+            deals,
         };
         let model = edit::build(&self.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
         let folder = self.folder();
@@ -414,6 +422,11 @@ pub struct RunResponse {
     /// service has a capacity.
     #[serde(default)]
     pub supply: Vec<capacity::FutureSupply>,
+    /// Each outcomes contract in each future that funds its intervention:
+    /// what it pays, by payer, the investor's return and, with draws, the
+    /// chances (`deals`); absent without contracts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<deals::ContractResult>,
     pub draws: u32,
     /// Time to build, run and draw, in milliseconds.
     pub compute_ms: f64,
@@ -444,16 +457,9 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
     let (accounts, comparisons) = run.unit_accounts(unit);
     crate::timing::mark("page: model and means");
     let last = model.end_year();
-    let mc = if request.draws > 0 {
-        // Statistics only for what the page draws, of the area shown.
-        let reads = |key: &montecarlo::RowKey| Figures::reads(&key.2) || capacity::reads(key, last);
-        Some(match cache {
-            Some(cache) => cache::statistics(cache, &model, request, &reads)?,
-            None => run.unit_statistics(unit, &reads, &|_| {}).map_err(|e| e.to_string())?,
-        })
-    } else {
-        None
-    };
+    // Statistics only for what the page draws, of the area shown.
+    let reads = |key: &montecarlo::RowKey| Figures::reads(&key.2) || capacity::reads(key, last);
+    let (mc, deal_results) = statistics(&model, &run, unit, request, cache, &reads)?;
     if let Some(figure) = crate::output::non_finite_figure(&model, &accounts, &comparisons, mc.as_ref()) {
         return Err(format!(
             "the result {figure}; this is a fault in upstream, not in the page: please report it with the scenario file"
@@ -529,9 +535,45 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
             .map(|(f, a)| (a.scenario.clone(), crate::charts::style::hex(figures.colour(f))))
             .collect(),
         supply,
+        contracts: deals::results(&model, &deal_results),
         draws: request.draws,
         compute_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The statistics of the page's run over its draws (none without draws)
+/// and its deals' results (empty without deals). A model with deals runs
+/// every future's draws, each draw's deal figures kept as a whole run keeps
+/// them (a contract's figures need its future's every draw); one without
+/// takes the futures remembered in `cache`.
+fn statistics(
+    model: &Model,
+    run: &crate::pipeline::Run,
+    unit: usize,
+    request: &RunRequest,
+    cache: Option<&cache::Futures>,
+    reads: &(dyn Fn(&montecarlo::RowKey) -> bool + Sync),
+) -> Result<(Option<montecarlo::Summary>, crate::contracts::DealResults), String> {
+    let percentiles = model.monte_carlo.percentiles.as_slice();
+    if model.deals.is_empty() {
+        let mc = match (request.draws, cache) {
+            (0, _) => None,
+            (_, Some(cache)) => Some(cache::statistics(cache, model, request, reads)?),
+            (_, None) => Some(run.unit_statistics(unit, reads, &|_| {}).map_err(|e| e.to_string())?),
+        };
+        return Ok((mc, crate::contracts::DealResults::default()));
+    }
+    if request.draws == 0 {
+        let deals = crate::contracts::DealResults::new(model, &run.accounts, &run.comparisons, None);
+        return Ok((None, deals));
+    }
+    let (mc, per_draw) = run
+        .unit_statistics_with_deals(unit, reads, &|_| {})
+        .map_err(|e| e.to_string())?;
+    let per_draw: Vec<&[f64]> = per_draw.iter().map(Vec::as_slice).collect();
+    let deals =
+        crate::contracts::DealResults::new(model, &run.accounts, &run.comparisons, Some((&per_draw, percentiles)));
+    Ok((Some(mc), deals))
 }
 
 /// The page's runs and their turns.
@@ -614,6 +656,9 @@ pub struct SaveRequest {
     pub overwrite: bool,
     pub draws: u32,
     pub scenarios: Vec<edit::ScenarioEdit>,
+    /// The contracts' terms the page moved (`deals`).
+    #[serde(default)]
+    pub deals: std::collections::BTreeMap<String, f64>,
 }
 
 async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
@@ -632,7 +677,7 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
                 ),
             ));
         }
-        let text = app.document(request.draws, request.scenarios, !app.same_folder())?;
+        let text = app.document(request.draws, request.scenarios, request.deals, !app.same_folder())?;
         save::write(&app.save_dir, &request.file, &text, request.overwrite).map_err(|e| match e {
             save::SaveError::Refused(m) => Problem(StatusCode::BAD_REQUEST, m),
             save::SaveError::Conflict(m) => Problem(StatusCode::CONFLICT, m),
@@ -665,6 +710,9 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
 pub struct ExportRequest {
     pub draws: u32,
     pub scenarios: Vec<edit::ScenarioEdit>,
+    /// The contracts' terms the page moved (`deals`).
+    #[serde(default)]
+    pub deals: std::collections::BTreeMap<String, f64>,
 }
 
 async fn export(State(app): State<Arc<App>>, body: Bytes) -> Response {
@@ -673,7 +721,7 @@ async fn export(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(p) => return p.into_response(),
     };
     let result = tokio::task::spawn_blocking(move || -> Result<String, Problem> {
-        let text = app.document(request.draws, request.scenarios, true)?;
+        let text = app.document(request.draws, request.scenarios, request.deals, true)?;
         crate::scenario::parse(&app.path, &text, String::new()).map_err(|e| {
             Problem(
                 StatusCode::INTERNAL_SERVER_ERROR,
