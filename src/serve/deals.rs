@@ -93,15 +93,50 @@ fn terms(model: &Model) -> Vec<(usize, Term)> {
     out
 }
 
-/// What a tariff pays for, in plain words.
+/// One outcome a tariff pays for, in plain words.
 fn outcome_words(model: &Model, outcome: &Outcome) -> String {
     match *outcome {
-        Outcome::Moved { from, to } => format!("each move from {} to {}", model.levels[from], model.levels[to]),
-        Outcome::EntriesAvoided { level } => format!("each entry to {} avoided", model.levels[level]),
+        Outcome::Moved { from, to } => format!("move from {} to {}", model.levels[from], model.levels[to]),
+        Outcome::EntriesAvoided { level } => format!("entry to {} avoided", model.levels[level]),
         Outcome::ActivityAvoided { service } => {
-            format!("each unit of {} avoided", model.services[service].name)
+            format!("unit of {} avoided", model.services[service].name)
         }
-        Outcome::Sustained { level } => format!("each person sustained in {} a year", model.levels[level]),
+        Outcome::Sustained { level } => format!("person a year sustained in {}", model.levels[level]),
+    }
+}
+
+/// A term's slider label (what it is and its unit) and the sentence under
+/// it (the file's value and what it does).
+fn words(model: &Model, contract: &OutcomesContract, term: Term, value: f64) -> (String, String) {
+    let currency = crate::format::currency_prefix(&model.currency);
+    let money = |x: f64| format!("{currency}{}", crate::format::short(x));
+    match term {
+        Term::Price(t) => {
+            let outcome = outcome_words(model, &contract.tariffs[t].outcome);
+            (
+                format!("Price per outcome ({currency} per {outcome})"),
+                format!(
+                    "The file pays {} per {outcome} (the price of the contract's tariff {}).",
+                    money(value),
+                    t + 1
+                ),
+            )
+        }
+        Term::Cap => (
+            format!("Cap on the whole contract ({currency} in all)"),
+            format!(
+                "The file's cap: {}, the most the contract pays in all, outcomes and any delivery fee.",
+                money(value)
+            ),
+        ),
+        Term::CapPerParticipant => (
+            format!("Cap per participant ({currency} per participant a year)"),
+            format!(
+                "The file's cap per participant: {} per participant-year of {}, on outcome payments.",
+                money(value),
+                model.interventions[contract.intervention].name
+            ),
+        ),
     }
 }
 
@@ -122,24 +157,7 @@ pub fn controls(model: &Model) -> Vec<ContractControls> {
     for (c, term) in terms(model) {
         let contract = &model.deals.contracts[c];
         let value = term.value(contract).unwrap_or(0.0);
-        let (label, hint) = match term {
-            Term::Price(t) => (
-                format!(
-                    "Price per outcome: {}",
-                    outcome_words(model, &contract.tariffs[t].outcome)
-                ),
-                "Money per outcome paid for (the tariff's `price`).".to_string(),
-            ),
-            Term::Cap => (
-                "Cap on the whole contract".to_string(),
-                "The most the contract pays in all, outcomes and any delivery fee (its `cap`).".to_string(),
-            ),
-            Term::CapPerParticipant => (
-                "Cap per participant".to_string(),
-                "The most paid for outcomes per participant-year of the intervention (its `cap_per_participant`)."
-                    .to_string(),
-            ),
-        };
+        let (label, hint) = words(model, contract, term, value);
         let top = (3.0 * value).max(100.0);
         let step = super::capacity::step_for(top, &[value]);
         out[c].controls.push(Control {
