@@ -412,13 +412,15 @@ mod tests {
         let mut table = Table::new();
         set_number(&mut table, "cap", 1.0);
         assert!(table.is_empty(), "no key, nothing written");
-        let tables = doc["contracts"].as_array_of_tables_mut().unwrap();
-        let first = tables.iter_mut().next().unwrap();
-        set_number(first, "cap", 1_500_000.0);
-        let tariffs = first["tariffs"].as_array_of_tables_mut().unwrap();
-        let mut each = tariffs.iter_mut();
-        set_number(each.next().unwrap(), "price", 11_000.0);
-        set_number(each.next().unwrap(), "price", 7.5);
+        {
+            let tables = doc["contracts"].as_array_of_tables_mut().unwrap();
+            let first = tables.iter_mut().next().unwrap();
+            set_number(first, "cap", 1_500_000.0);
+            let tariffs = first["tariffs"].as_array_of_tables_mut().unwrap();
+            let mut each = tariffs.iter_mut();
+            set_number(each.next().unwrap(), "price", 11_000.0);
+            set_number(each.next().unwrap(), "price", 7.5);
+        }
         assert_eq!(
             doc.to_string(),
             "[[contracts]]\nname = \"A\"\ncap = 1500000 # the seed's\n\n[[contracts.tariffs]]\nprice = 11_000\n\n[[contracts.tariffs]]\nprice = { value = 7.5, source = \"x\" }\n"
