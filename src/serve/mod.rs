@@ -1,8 +1,9 @@
 //! `upstream serve`: the workshop page. A local web server (axum on tokio)
 //! that serves one self-contained page and three endpoints: the model's
 //! controls, a re-run of the page's scenarios (headline, with the first
-//! year over capacity where services have one (`capacity`), and the
-//! report's charts as SVG), and "save as". The server keeps no edit state (the page
+//! year over capacity where services have one (`capacity`), what each
+//! outcomes contract pays with the page's tariffs and caps (`deals`), and
+//! the report's charts as SVG), and "save as". The server keeps no edit state (the page
 //! sends its whole state with each request), so browser tabs cannot
 //! disturb each other. Safe by default: loopback only unless told, requests
 //! naming another host or coming from another site refused, bodies limited,
@@ -542,10 +543,10 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
 }
 
 /// The statistics of the page's run over its draws (none without draws)
-/// and its deals' results (empty without deals). A model with deals runs
-/// every future's draws, each draw's deal figures kept as a whole run keeps
-/// them (a contract's figures need its future's every draw); one without
-/// takes the futures remembered in `cache`.
+/// and its contracts' results (empty without contracts). A model with
+/// outcomes contracts runs every future's draws, each draw's deal figures
+/// kept as a whole run keeps them (a contract's figures need its future's
+/// every draw); one without takes the futures remembered in `cache`.
 fn statistics(
     model: &Model,
     run: &crate::pipeline::Run,
@@ -555,7 +556,7 @@ fn statistics(
     reads: &(dyn Fn(&montecarlo::RowKey) -> bool + Sync),
 ) -> Result<(Option<montecarlo::Summary>, crate::contracts::DealResults), String> {
     let percentiles = model.monte_carlo.percentiles.as_slice();
-    if model.deals.is_empty() {
+    if model.deals.contracts.is_empty() {
         let mc = match (request.draws, cache) {
             (0, _) => None,
             (_, Some(cache)) => Some(cache::statistics(cache, model, request, reads)?),
