@@ -1881,3 +1881,36 @@ fn a_bad_contract_term_is_refused_with_a_message() {
         "{answer}"
     );
 }
+
+#[test]
+fn contract_terms_moved_reuse_the_draws_and_give_what_a_fresh_run_gives() {
+    let app = App::load(&sib_file(), None).unwrap();
+    let model = &app.loaded.model;
+    let info = upstream::serve::edit::model_info(model, 500);
+    let mut request = upstream::serve::edit::RunRequest {
+        draws: 500,
+        scenarios: info.scenarios.clone(),
+        area: None,
+        presenter: false,
+        map: Default::default(),
+        deals: Default::default(),
+    };
+    let same = |request: &upstream::serve::edit::RunRequest| {
+        let kept = upstream::serve::compute_with(model, request, Some(&app.futures)).unwrap();
+        let fresh = upstream::serve::compute(model, request).unwrap();
+        assert_eq!(kept.contracts, fresh.contracts);
+        assert_eq!(kept.headline, fresh.headline);
+        assert_eq!(kept.headline_html, fresh.headline_html);
+        kept.contracts
+    };
+    let first = same(&request);
+    for (price, cap) in [(8000.0, 1_980_000.0), (8000.0, 900_000.0), (15_000.0, 3_000_000.0)] {
+        request.deals = [(PRICE.to_string(), price), (CAP.to_string(), cap)].into();
+        assert_ne!(same(&request), first, "price {price}, cap {cap}");
+    }
+    // A scenario's edit runs the draws again; the terms stay.
+    request.scenarios[0]
+        .values
+        .insert("intervention.Maintaining Health.reach".into(), 0.3);
+    same(&request);
+}

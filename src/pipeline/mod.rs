@@ -475,23 +475,22 @@ impl Run<'_> {
             .swap_remove(if self.with_areas() { unit } else { 0 }))
     }
 
-    /// [`Run::unit_statistics`], and each draw's figures of the model's deals
-    /// (`contracts::draw_figures`, on the whole model's accounts), as a whole
-    /// run keeps them in its records.
-    pub fn unit_statistics_with_deals(
+    /// [`Run::unit_statistics`], and each draw's `figures` of the reported
+    /// futures' accounts (the whole model's with areas), as a whole run
+    /// keeps its deals' figures. The summary keeps no records.
+    pub fn unit_statistics_with_figures(
         &self,
         unit: usize,
         rows: &(dyn Fn(&RowKey) -> bool + Sync),
+        figures: &montecarlo::Figures,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<(montecarlo::Summary, Vec<Vec<f64>>), montecarlo::DrawError> {
-        let model = self.model;
         let options = self.options();
         let reported = self.specs().len();
-        let figures =
-            |accounts: &[Accounts]| crate::contracts::draw_figures(model, &accounts[..reported.min(accounts.len())]);
+        let of_reported = |accounts: &[Accounts]| figures(&accounts[..reported.min(accounts.len())]);
         let extra = Extra {
             reported,
-            figures: &figures,
+            figures: &of_reported,
             keep_parameters: false,
         };
         let chosen = |u: usize, key: &RowKey| u == unit && rows(key);
@@ -501,16 +500,13 @@ impl Run<'_> {
             progress,
             ..montecarlo::Request::new(self.draw_futures(), &options)
         };
-        let mut summaries = request.run(model)?;
+        let mut summaries = request.run(self.model)?;
         // The last unit (the whole model) keeps the records.
         let per_draw = summaries
-            .last()
-            .map(|s| s.records.iter().map(|r| r.figures.clone()).collect())
+            .last_mut()
+            .map(|s| std::mem::take(&mut s.records).into_iter().map(|r| r.figures).collect())
             .unwrap_or_default();
-        Ok((
-            summaries.swap_remove(if self.with_areas() { unit } else { 0 }),
-            per_draw,
-        ))
+        Ok((summaries.swap_remove(if self.with_areas() { unit } else { 0 }), per_draw))
     }
 
     /// Each draw's values of the rows `keep` of `unit` (NaN where none):

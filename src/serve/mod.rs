@@ -544,9 +544,11 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
 
 /// The statistics of the page's run over its draws (none without draws)
 /// and its contracts' results (empty without contracts). A model with
-/// outcomes contracts runs every future's draws, each draw's deal figures
-/// kept as a whole run keeps them (a contract's figures need its future's
-/// every draw); one without takes the futures remembered in `cache`.
+/// outcomes contracts runs every future's draws, keeping each draw's
+/// contracts before their terms (a contract's figures need its future's
+/// every draw), and remembers them in `cache`: a run that changes only the
+/// terms simulates nothing. One without contracts takes the futures
+/// remembered in `cache`.
 fn statistics(
     model: &Model,
     run: &crate::pipeline::Run,
@@ -568,12 +570,34 @@ fn statistics(
         let deals = crate::contracts::DealResults::new(model, &run.accounts, &run.comparisons, None);
         return Ok((None, deals));
     }
-    let (mc, per_draw) = run
-        .unit_statistics_with_deals(unit, reads, &|_| {})
-        .map_err(|e| e.to_string())?;
+    let seed = model.monte_carlo.seed;
+    let drawn = match cache.and_then(|c| c.drawn(request, seed)) {
+        Some(drawn) => drawn,
+        None => {
+            let bases = |accounts: &[crate::results::Accounts]| crate::contracts::draw_bases(model, accounts);
+            let (summary, bases) = run
+                .unit_statistics_with_figures(unit, reads, &bases, &|_| {})
+                .map_err(|e| e.to_string())?;
+            let drawn = std::sync::Arc::new(cache::Drawn { summary, bases });
+            if let Some(cache) = cache {
+                cache.keep_drawn(request, seed, drawn.clone());
+            }
+            drawn
+        }
+    };
+    // The contracts' figures of each draw under the page's terms.
+    let per_draw = (drawn.bases.iter())
+        .map(|flat| crate::contracts::figures_from_bases(model, &run.accounts, flat))
+        .collect::<Option<Vec<Vec<f64>>>>()
+        .ok_or("a draw's contract figures do not fit the run's futures; this is a fault in upstream")?;
     let per_draw: Vec<&[f64]> = per_draw.iter().map(Vec::as_slice).collect();
-    let deals =
-        crate::contracts::DealResults::new(model, &run.accounts, &run.comparisons, Some((&per_draw, percentiles)));
+    let rows = crate::contracts::contract_rows(model, &run.accounts, &run.comparisons);
+    let statistics = crate::contracts::DealStatistics::new(&rows, &per_draw, percentiles);
+    let deals = crate::contracts::DealResults {
+        rows,
+        statistics: Some(statistics),
+    };
+    let mc = drawn.summary.clone();
     Ok((Some(mc), deals))
 }
 
