@@ -3,7 +3,9 @@
 //! Monte Carlo draw; every row gets statistics over the draws, and the
 //! whole-horizon rows the chances that matter to each party.
 
-use super::{ContractBasis, ContractFigures, PoolFigures, all_figures, contract_basis, contract_futures, payer_positions};
+use super::{
+    ContractBasis, ContractFigures, PoolFigures, all_figures, contract_basis, contract_futures, payer_positions,
+};
 use crate::model::Model;
 use crate::montecarlo::{RowStats, row_stats};
 use crate::results::{Accounts, Comparison};
@@ -208,9 +210,13 @@ pub fn draw_figures(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
         .collect();
     let (contracts, pools) = all_figures(model, accounts, &comparisons);
     let mut values = Vec::new();
-    visit_rows(model, &discounts(accounts), &contracts, &pools, &mut |_, _, _, _, _, _, value| {
-        values.push(value.unwrap_or(f64::NAN))
-    });
+    visit_rows(
+        model,
+        &discounts(accounts),
+        &contracts,
+        &pools,
+        &mut |_, _, _, _, _, _, value| values.push(value.unwrap_or(f64::NAN)),
+    );
     values
 }
 

@@ -506,7 +506,10 @@ impl Run<'_> {
             .last_mut()
             .map(|s| std::mem::take(&mut s.records).into_iter().map(|r| r.figures).collect())
             .unwrap_or_default();
-        Ok((summaries.swap_remove(if self.with_areas() { unit } else { 0 }), per_draw))
+        Ok((
+            summaries.swap_remove(if self.with_areas() { unit } else { 0 }),
+            per_draw,
+        ))
     }
 
     /// Each draw's values of the rows `keep` of `unit` (NaN where none):
