@@ -1914,3 +1914,51 @@ fn contract_terms_moved_reuse_the_draws_and_give_what_a_fresh_run_gives() {
         .insert("intervention.Maintaining Health.reach".into(), 0.3);
     same(&request);
 }
+
+#[test]
+fn a_cap_per_participant_gets_a_slider_that_pays_as_the_edited_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sib_file()).unwrap();
+    let with_cap = |x: &str| {
+        text.replace(
+            "cap = 1_980_000\n",
+            &format!("cap = 1_980_000\ncap_per_participant = {x}\n"),
+        )
+    };
+    let file = tmp.path().join("per-participant.toml");
+    std::fs::write(&file, with_cap("700")).unwrap();
+    let app = App::load(&file, None).unwrap();
+    let model = &app.loaded.model;
+    let info = upstream::serve::edit::model_info(model, 0);
+    let per = "contract.Maintaining Health SIB.cap_per_participant";
+    assert_eq!(info.deals[per], 700.0);
+    let control = info.contracts[0].controls.iter().find(|c| c.path == per).unwrap();
+    assert!(control.label.contains("per participant"), "{}", control.label);
+    let request = upstream::serve::edit::RunRequest {
+        draws: 0,
+        scenarios: info.scenarios.clone(),
+        area: None,
+        presenter: false,
+        map: Default::default(),
+        deals: [(per.to_string(), 100.0)].into(),
+    };
+    let page = upstream::serve::compute(model, &request).unwrap().contracts;
+    // The file with that cap, run at the means.
+    let edited = tmp.path().join("edited.toml");
+    std::fs::write(&edited, with_cap("100")).unwrap();
+    let loaded = upstream::scenario::load(&edited).unwrap().model;
+    let futures = upstream::run::run_futures(&loaded, &[]).unwrap();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
+    let rows = upstream::contracts::deal_rows(&loaded, &accounts, &comparisons);
+    let figures = &page[0].figures;
+    let horizon: Vec<_> = rows
+        .iter()
+        .filter(|r| r.kind == "contract" && r.year.is_none())
+        .collect();
+    assert_eq!(figures.len(), horizon.len());
+    for (f, r) in figures.iter().zip(horizon) {
+        assert_eq!((&f.party, &f.metric, f.value), (&r.party, &r.metric, r.value));
+    }
+    let cap = figures.iter().find(|f| f.metric == "cap_binds").unwrap();
+    assert_eq!(cap.value, Some(1.0), "£100 per participant-year binds");
+}
