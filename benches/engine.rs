@@ -146,6 +146,7 @@ fn charts(c: &mut Criterion) {
         scenarios: info.scenarios,
         presenter: false,
         map: Default::default(),
+        deals: Default::default(),
     };
     group.bench_function(
         "older-people: workshop re-run (1000 draws, headline, 6 SVG charts and the maps)",

@@ -354,7 +354,12 @@ fn base64_decode(text: &str) -> Vec<u8> {
 /// `width` × `height` once its first run has drawn; `None` when Chromium
 /// cannot be found.
 fn room(width: u32, height: u32) -> Option<(Driver, tempfile::TempDir, upstream::serve::Running)> {
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
+    room_on("scenarios/older-people.toml", width, height)
+}
+
+/// [`room`] on the scenario file `file` (from the crate's folder).
+fn room_on(file: &str, width: u32, height: u32) -> Option<(Driver, tempfile::TempDir, upstream::serve::Running)> {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join(file);
     let app = upstream::serve::App::load(&example, None).unwrap();
     let server = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
     let page = format!("http://127.0.0.1:{}/", server.addr.port());
@@ -714,4 +719,77 @@ fn the_report_prints_on_at_most_ten_a4_landscape_pages_before_its_appendix() {
     assert!(whole > before, "the appendix prints after the body");
     // The print layout asks for A4 landscape.
     assert!(html.contains("@page { size: A4 landscape"));
+}
+
+#[test]
+fn a_tariff_slider_changes_what_the_contract_pays_and_the_address_keeps_it() {
+    let Some((driver, _profile, server)) = room_on("scenarios/worcestershire-sib.toml", 1280, 720) else {
+        return;
+    };
+    let price = "contract.Maintaining Health SIB.tariff.1.price";
+    let slider = format!("document.querySelector(\"#contracts input[data-deal='{price}']\")");
+    let value = format!("return {slider}.value");
+    let paid = "return document.querySelector(\"#deals td[data-metric='all|paid']\").textContent";
+    let loses = "return document.querySelector(\"#deals td[data-metric='investor|prob_investor_loses']\").textContent";
+    assert_eq!(driver.script(&value), json!("11000"), "the file's price");
+    let (paid_before, loses_before) = (driver.script(paid), driver.script(loses));
+    // The README's figures: £1,776,058 paid at the means, the investor losing in 68% of draws.
+    assert!(paid_before.as_str().unwrap().starts_with("£1.8m"), "{paid_before}");
+    assert_eq!(loses_before, json!("68%"));
+
+    // Down 30 steps of £100 with the keyboard, from the file's price.
+    let element = driver.element(&format!("#contracts input[data-deal='{price}']"));
+    driver.script(&format!("{slider}.scrollIntoView({{block: 'center'}}); return 1"));
+    driver.call("POST", &format!("/element/{element}/click"), Some(json!({})));
+    driver.script(&format!(
+        "const r = {slider}; r.value = 11000; r.dispatchEvent(new Event('input')); return 1"
+    ));
+    settle(&driver);
+    driver.call(
+        "POST",
+        &format!("/element/{element}/value"),
+        Some(json!({"text": "\u{E012}".repeat(30)})),
+    );
+    assert_eq!(driver.script(&value), json!("8000"), "the slider moved");
+    std::thread::sleep(Duration::from_millis(100));
+    settle(&driver);
+    let (paid_after, loses_after) = (driver.script(paid), driver.script(loses));
+    assert_ne!(paid_after, paid_before, "what the contract pays changed");
+    assert_ne!(loses_after, loses_before, "the investor's chance of losing changed");
+    let shown = driver.script(&format!(
+        "return {slider}.closest('.control').querySelector('output').dataset.file"
+    ));
+    assert_eq!(
+        shown,
+        json!("file: £11,000"),
+        "the file's price shown under the moved slider"
+    );
+    eprintln!(
+        "tariff £11,000 -> £8,000: paid {paid_before} -> {paid_after}; investor loses {loses_before} -> {loses_after}"
+    );
+    driver.script("window.scrollTo(0, 0); return 1");
+    screenshot(&driver, "workshop-contract.png");
+
+    // Undo puts the file's price back, redo the room's.
+    std::thread::sleep(Duration::from_millis(700));
+    driver.script("document.getElementById('undo').click(); return 1");
+    settle(&driver);
+    assert_eq!(driver.script(&value), json!("11000"));
+    assert_eq!(driver.script(paid), paid_before);
+    driver.script("document.getElementById('redo').click(); return 1");
+    settle(&driver);
+    assert_eq!(driver.script(&value), json!("8000"));
+    assert_eq!(driver.script(paid), paid_after);
+
+    // The address keeps it: opened afresh, the slider and the figures are the same.
+    let address = driver.script("return location.href");
+    assert!(address.as_str().unwrap().contains("#state="), "{address}");
+    driver.call("POST", "/url", Some(json!({"url": "about:blank"})));
+    driver.call("POST", "/url", Some(json!({"url": address})));
+    settle(&driver);
+    assert_eq!(driver.script(&value), json!("8000"));
+    assert_eq!(driver.script(paid), paid_after);
+    assert_eq!(driver.script(loses), loses_after);
+    drop(driver);
+    server.stop().unwrap();
 }

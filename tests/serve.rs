@@ -1571,6 +1571,7 @@ fn remembered_futures_give_the_same_answer_as_a_whole_run() {
         area: None,
         presenter: false,
         map: Default::default(),
+        deals: Default::default(),
     };
     let reach = "intervention.Falls prevention.reach".to_string();
     let rr = "intervention.Falls prevention.relative_risk.At risk.Substantial".to_string();
@@ -1661,4 +1662,303 @@ fn the_map_of_the_system_follows_the_future_band_and_year_asked() {
     let chart = map_of(&answer);
     assert_eq!(chart["title"], "Map of the system, 2039");
     assert!(chart["svg"].as_str().unwrap().contains("every age band"));
+}
+
+fn sib_file() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/worcestershire-sib.toml")
+}
+
+const PRICE: &str = "contract.Maintaining Health SIB.tariff.1.price";
+const CAP: &str = "contract.Maintaining Health SIB.cap";
+
+/// A contract's whole-horizon figure on the page: (value at the means, low, high).
+fn deal_figure(answer: &Value, party: &str, metric: &str) -> (f64, Option<f64>, Option<f64>) {
+    let contract = &answer["contracts"][0];
+    let f = contract["figures"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["party"] == party && f["metric"] == metric)
+        .unwrap_or_else(|| panic!("no {party} {metric} in {contract}"));
+    (
+        f["value"].as_f64().unwrap_or(f64::NAN),
+        f["low"].as_f64(),
+        f["high"].as_f64(),
+    )
+}
+
+/// `upstream run FILE --draws N` in a folder of its own; its contracts.csv
+/// as (party, metric, stat) → value, whole-horizon rows only.
+fn run_contracts(file: &Path, draws: u32) -> std::collections::HashMap<(String, String, String), f64> {
+    let out = tempfile::tempdir().unwrap();
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("run")
+        .arg(file)
+        .args(["--draws", &draws.to_string(), "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let text = std::fs::read_to_string(out.path().join("contracts.csv")).unwrap();
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|f| f[1] == "contract" && f[3] == "all" && !f[7].is_empty())
+        .map(|f| {
+            (
+                (f[4].to_string(), f[5].to_string(), f[6].to_string()),
+                f[7].parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn contract_sliders_pay_as_a_run_of_the_file_with_those_terms() {
+    let s = server(&sib_file(), None);
+    let info: Value = ureq::get(&url(&s, "/api/model")).call().unwrap().into_json().unwrap();
+    let controls = info["contracts"][0]["controls"].as_array().unwrap();
+    let paths: Vec<&str> = controls.iter().map(|c| c["path"].as_str().unwrap()).collect();
+    assert_eq!(paths, [PRICE, "contract.Maintaining Health SIB.tariff.2.price", CAP]);
+    assert_eq!(info["deals"][PRICE], 11000.0);
+    assert_eq!(info["deals"][CAP], 1_980_000.0);
+    assert!(
+        controls[0]["label"]
+            .as_str()
+            .unwrap()
+            .contains("High loneliness to Moderate loneliness"),
+        "{}",
+        controls[0]
+    );
+    let mut state = page_state(&s, 200);
+    let (_, before) = post(&s, "/api/run", &state);
+    state["deals"] = json!({ PRICE: 8000.0, CAP: 1_500_000.0 });
+    let (code, answer) = post(&s, "/api/run", &state);
+    assert_eq!(code, 200, "{answer}");
+    assert!(deal_figure(&answer, "all", "paid").0 < deal_figure(&before, "all", "paid").0);
+    // The file with the same terms, edited by hand and run whole.
+    let text = std::fs::read_to_string(sib_file()).unwrap();
+    let edited = text
+        .replacen("price = 11_000", "price = 8000", 1)
+        .replace("cap = 1_980_000", "cap = 1500000");
+    assert_ne!(edited, text);
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("edited.toml");
+    std::fs::write(&file, &edited).unwrap();
+    let run = run_contracts(&file, 200);
+    let close = |a: f64, b: f64, tolerance: f64| (a - b).abs() <= tolerance * a.abs().max(b.abs()).max(1.0);
+    let contract = &answer["contracts"][0];
+    assert_eq!(contract["future"], "Maintaining Health");
+    for f in contract["figures"].as_array().unwrap() {
+        let key = |stat: &str| {
+            (
+                f["party"].as_str().unwrap().to_string(),
+                f["metric"].as_str().unwrap().to_string(),
+                stat.to_string(),
+            )
+        };
+        match (f["value"].as_f64(), run.get(&key("value"))) {
+            (Some(page), Some(&file)) => assert!(close(page, file, 1e-12), "{f}: the run has {file}"),
+            (None, None) => {}
+            other => panic!("{f}: {other:?}"),
+        }
+        if let (Some(low), Some(&p5)) = (f["low"].as_f64(), run.get(&key("p5"))) {
+            assert!(close(low, p5, 1e-6), "{f}: the run's p5 is {p5}");
+        }
+        if let (Some(high), Some(&p95)) = (f["high"].as_f64(), run.get(&key("p95"))) {
+            assert!(close(high, p95, 1e-6), "{f}: the run's p95 is {p95}");
+        }
+    }
+    let chances = contract["chances"].as_array().unwrap();
+    assert_eq!(chances.len(), 5, "{contract}");
+    for c in chances {
+        let key = (
+            c["party"].as_str().unwrap().to_string(),
+            c["metric"].as_str().unwrap().to_string(),
+            "value".to_string(),
+        );
+        assert_eq!(c["value"].as_f64(), run.get(&key).copied(), "{c}");
+    }
+    // A cap that binds: paid is the cap, never more.
+    state["deals"] = json!({ CAP: 500_000.0 });
+    let (_, capped) = post(&s, "/api/run", &state);
+    let (paid, _, high) = deal_figure(&capped, "all", "paid");
+    assert!(close(paid, 500_000.0, 1e-12) && high.unwrap() <= 500_000.0 * (1.0 + 1e-12));
+    assert_eq!(deal_figure(&capped, "all", "cap_binds").0, 1.0);
+}
+
+#[test]
+fn contract_terms_export_and_save_into_the_files_contracts() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = server(&sib_file(), Some(tmp.path().to_path_buf()));
+    let mut state = page_state(&s, 0);
+    state["deals"] = json!({ PRICE: 8000.0, CAP: 1_500_000.0 });
+    let (code, exported) = post(&s, "/api/export", &state);
+    assert_eq!(code, 200, "{exported}");
+    let text = exported["text"].as_str().unwrap();
+    assert!(
+        text.contains("price = 8000\n") && text.contains("cap = 1500000\n"),
+        "{text}"
+    );
+    // The second tariff and every comment are the file's.
+    assert!(
+        text.contains("price = 11_000\n") && text.contains("# The outcomes contract."),
+        "{text}"
+    );
+    let file = tmp.path().join("exported.toml");
+    std::fs::write(&file, text).unwrap();
+    let model = upstream::scenario::load(&file).unwrap().model;
+    let contract = &model.deals.contracts[0];
+    assert_eq!(
+        (contract.tariffs[0].price, contract.tariffs[1].price, contract.cap),
+        (8000.0, 11000.0, Some(1_500_000.0))
+    );
+    // Save as writes the same terms; unmoved, the file's text is kept.
+    let mut body = state.clone();
+    body["file"] = json!("saved.toml");
+    let (code, saved) = post(&s, "/api/save", &body);
+    assert_eq!(code, 200, "{saved}");
+    let saved = std::fs::read_to_string(tmp.path().join("saved.toml")).unwrap();
+    assert!(saved.contains("price = 8000\n") && saved.contains("cap = 1500000\n"));
+    let (_, unmoved) = post(&s, "/api/export", &page_state(&s, 0));
+    let unmoved = unmoved["text"].as_str().unwrap();
+    assert!(
+        unmoved.contains("cap = 1_980_000\n") && !unmoved.contains("price = 11000"),
+        "{unmoved}"
+    );
+}
+
+#[test]
+fn a_bad_contract_term_is_refused_with_a_message() {
+    let s = server(&sib_file(), None);
+    let mut state = page_state(&s, 0);
+    for (deals, says) in [
+        (json!({ PRICE: -1.0 }), "the price of tariff 1"),
+        (json!({ CAP: -5.0 }), "the cap is -5; it must be a sum of money ≥ 0"),
+        (
+            json!({ "contract.Nobody.cap": 5.0 }),
+            "the file has no contract term `contract.Nobody.cap`",
+        ),
+    ] {
+        state["deals"] = deals;
+        let (code, answer) = post(&s, "/api/run", &state);
+        assert_eq!(code, 422, "{answer}");
+        assert!(answer["error"].as_str().unwrap().contains(says), "{answer}");
+        let (code, answer) = post(&s, "/api/export", &state);
+        assert_eq!(code, 422, "{answer}");
+    }
+    // JSON carries no infinity or NaN; the library refuses them too.
+    let model = upstream::scenario::load(&sib_file()).unwrap().model;
+    let info = upstream::serve::edit::model_info(&model, 0);
+    for bad in [f64::INFINITY, f64::NAN] {
+        let request = upstream::serve::edit::RunRequest {
+            draws: 0,
+            scenarios: info.scenarios.clone(),
+            area: None,
+            presenter: false,
+            map: Default::default(),
+            deals: [(PRICE.to_string(), bad)].into(),
+        };
+        let message = upstream::serve::compute(&model, &request).err().unwrap();
+        assert!(message.contains("a finite number ≥ 0"), "{message}");
+    }
+    // A model without contracts has no contract sliders or figures, and no terms to set.
+    let plain = server(&example(), None);
+    let info: Value = ureq::get(&url(&plain, "/api/model"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert!(info.get("contracts").is_none() && info.get("deals").is_none());
+    let mut state = page_state(&plain, 0);
+    let (_, answer) = post(&plain, "/api/run", &state);
+    assert!(answer.get("contracts").is_none());
+    state["deals"] = json!({ CAP: 5.0 });
+    let (code, answer) = post(&plain, "/api/run", &state);
+    assert_eq!(code, 422);
+    assert!(
+        answer["error"].as_str().unwrap().contains("the file has no contract"),
+        "{answer}"
+    );
+}
+
+#[test]
+fn contract_terms_moved_reuse_the_draws_and_give_what_a_fresh_run_gives() {
+    let app = App::load(&sib_file(), None).unwrap();
+    let model = &app.loaded.model;
+    let info = upstream::serve::edit::model_info(model, 500);
+    let mut request = upstream::serve::edit::RunRequest {
+        draws: 500,
+        scenarios: info.scenarios.clone(),
+        area: None,
+        presenter: false,
+        map: Default::default(),
+        deals: Default::default(),
+    };
+    let same = |request: &upstream::serve::edit::RunRequest| {
+        let kept = upstream::serve::compute_with(model, request, Some(&app.futures)).unwrap();
+        let fresh = upstream::serve::compute(model, request).unwrap();
+        assert_eq!(kept.contracts, fresh.contracts);
+        assert_eq!(kept.headline, fresh.headline);
+        assert_eq!(kept.headline_html, fresh.headline_html);
+        kept.contracts
+    };
+    let first = same(&request);
+    for (price, cap) in [(8000.0, 1_980_000.0), (8000.0, 900_000.0), (15_000.0, 3_000_000.0)] {
+        request.deals = [(PRICE.to_string(), price), (CAP.to_string(), cap)].into();
+        assert_ne!(same(&request), first, "price {price}, cap {cap}");
+    }
+    // A scenario's edit runs the draws again; the terms stay.
+    request.scenarios[0]
+        .values
+        .insert("intervention.Maintaining Health.reach".into(), 0.3);
+    same(&request);
+}
+
+#[test]
+fn a_cap_per_participant_gets_a_slider_that_pays_as_the_edited_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(sib_file()).unwrap();
+    let with_cap = |x: &str| {
+        text.replace(
+            "cap = 1_980_000\n",
+            &format!("cap = 1_980_000\ncap_per_participant = {x}\n"),
+        )
+    };
+    let file = tmp.path().join("per-participant.toml");
+    std::fs::write(&file, with_cap("700")).unwrap();
+    let app = App::load(&file, None).unwrap();
+    let model = &app.loaded.model;
+    let info = upstream::serve::edit::model_info(model, 0);
+    let per = "contract.Maintaining Health SIB.cap_per_participant";
+    assert_eq!(info.deals[per], 700.0);
+    let control = info.contracts[0].controls.iter().find(|c| c.path == per).unwrap();
+    assert!(control.label.contains("per participant"), "{}", control.label);
+    let request = upstream::serve::edit::RunRequest {
+        draws: 0,
+        scenarios: info.scenarios.clone(),
+        area: None,
+        presenter: false,
+        map: Default::default(),
+        deals: [(per.to_string(), 100.0)].into(),
+    };
+    let page = upstream::serve::compute(model, &request).unwrap().contracts;
+    // The file with that cap, run at the means.
+    let edited = tmp.path().join("edited.toml");
+    std::fs::write(&edited, with_cap("100")).unwrap();
+    let loaded = upstream::scenario::load(&edited).unwrap().model;
+    let futures = upstream::run::run_futures(&loaded, &[]).unwrap();
+    let (accounts, comparisons) = upstream::results::account_futures(&futures);
+    let rows = upstream::contracts::deal_rows(&loaded, &accounts, &comparisons);
+    let figures = &page[0].figures;
+    let horizon: Vec<_> = rows
+        .iter()
+        .filter(|r| r.kind == "contract" && r.year.is_none())
+        .collect();
+    assert_eq!(figures.len(), horizon.len());
+    for (f, r) in figures.iter().zip(horizon) {
+        assert_eq!((&f.party, &f.metric, f.value), (&r.party, &r.metric, r.value));
+    }
+    let cap = figures.iter().find(|f| f.metric == "cap_binds").unwrap();
+    assert_eq!(cap.value, Some(1.0), "£100 per participant-year binds");
 }

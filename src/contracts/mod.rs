@@ -23,7 +23,9 @@ use crate::results::{Accounts, Comparison};
 use terms::{Claim, Outcome, OutcomesContract, Tariff};
 
 pub use pooled::{PoolFigures, pool_figures};
-pub use statistics::{DealResults, DealRow, DealStatistics, deal_rows, draw_figures};
+pub use statistics::{
+    DealResults, DealRow, DealStatistics, contract_rows, deal_rows, draw_bases, draw_figures, figures_from_bases,
+};
 
 /// One outcomes contract in one future.
 #[derive(Debug, Clone, PartialEq)]
@@ -163,16 +165,43 @@ pub fn payable(tariff: &Tariff, diff: &[f64], window: std::ops::Range<usize>) ->
     out
 }
 
-/// What `contract` pays in the future `future` (its accounts `scenario`,
+/// What an outcomes contract's arithmetic reads from one future, before its
+/// prices and caps: the outcomes counted by its claim rule, the
+/// intervention's participant-years and cost in the contract's years, and
+/// the payers' savings. Its terms then give its [`ContractFigures`]
+/// ([`ContractBasis::figures`]) with no new simulation: the workshop page's
+/// tariff and cap sliders change only those.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContractBasis {
+    /// Index into the model's contracts.
+    pub contract: usize,
+    /// The future (index into the run's accounts; never the baseline).
+    pub future: usize,
+    pub years: Vec<i32>,
+    /// The contract's years, as indices into `years`.
+    pub window: std::ops::Range<usize>,
+    /// Per tariff, per year: the outcomes paid for (before the caps).
+    pub outcomes: Vec<Vec<f64>>,
+    /// The intervention's participant-years in the contract's years.
+    pub participant_years: f64,
+    /// Per year: the intervention's cost in the contract's years (0 outside).
+    pub capital: Vec<f64>,
+    /// Per payer: its discounted gross saving (0 for one not a funder).
+    pub payer_saving: Vec<f64>,
+    /// Per payer, per year: its gross saving.
+    pub payer_saving_by_year: Vec<Vec<f64>>,
+}
+
+/// What `contract` reads from the future `future` (its accounts `scenario`,
 /// compared with do-nothing's `baseline` in `comparison`).
-pub fn contract_figures(
+pub fn contract_basis(
     model: &Model,
     index: usize,
     future: usize,
     baseline: &Accounts,
     scenario: &Accounts,
     comparison: &Comparison,
-) -> ContractFigures {
+) -> ContractBasis {
     let contract = &model.deals.contracts[index];
     let n = scenario.years.len();
     let t0 = (contract.start_year - model.start_year).max(0) as usize;
@@ -185,55 +214,12 @@ pub fn contract_figures(
             payable(tariff, &diff, window.clone())
         })
         .collect();
-    let earned_uncapped: Vec<f64> = (0..n)
-        .map(|t| {
-            contract
-                .tariffs
-                .iter()
-                .zip(&outcomes)
-                .map(|(x, o)| x.price * o[t])
-                .sum()
-        })
-        .collect();
-    let fee_total = contract.cap.unwrap_or(0.0) * contract.delivery_fee_share;
-    let mut fee = vec![0.0; n];
-    for f in &mut fee[window.clone()] {
-        *f = fee_total / contract.years as f64;
-    }
     let participant_years: f64 = window
         .clone()
         .map(|t| scenario.participants[t][contract.intervention])
         .sum();
-    let caps = [
-        contract.cap.map(|c| c - fee_total),
-        contract.cap_per_participant.map(|c| c * participant_years),
-    ];
-    let outcome_cap = caps.into_iter().flatten().reduce(f64::min).map(|c| c.max(0.0));
-    let mut remaining = outcome_cap.unwrap_or(f64::INFINITY);
-    let earned: Vec<f64> = earned_uncapped
-        .iter()
-        .map(|&e| {
-            let e = e.min(remaining);
-            remaining -= e;
-            e
-        })
-        .collect();
-    let uncapped_total: f64 = earned_uncapped.iter().sum();
-    let cap_binds = outcome_cap.is_some_and(|c| uncapped_total > c + 1e-9 * (1.0 + c));
-    let lag = contract.payment_lag_years as usize;
-    let mut paid = fee.clone();
-    for (t, e) in earned.iter().enumerate() {
-        if let Some(p) = paid.get_mut(t + lag) {
-            *p += e;
-        }
-    }
-    let paid_by = contract
-        .payers
-        .iter()
-        .map(|p| paid.iter().map(|x| x * p.share).collect())
-        .collect();
     let mut capital = vec![0.0; n];
-    for t in window {
+    for t in window.clone() {
         capital[t] = scenario.intervention_cost[t][contract.intervention];
     }
     let payer_saving = contract
@@ -250,22 +236,98 @@ pub fn contract_figures(
             None => vec![0.0; n],
         })
         .collect();
-    ContractFigures {
+    ContractBasis {
         contract: index,
         future,
         years: scenario.years.clone(),
+        window,
         outcomes,
-        earned_uncapped,
-        earned,
-        fee,
-        paid,
-        paid_by,
+        participant_years,
         capital,
-        outcome_cap,
-        cap_binds,
         payer_saving,
         payer_saving_by_year,
     }
+}
+
+impl ContractBasis {
+    /// What the contract pays on this basis under the terms `contract`
+    /// (its prices, caps, fee, lag and payers' shares).
+    pub fn figures(&self, contract: &OutcomesContract) -> ContractFigures {
+        let n = self.years.len();
+        let window = self.window.clone();
+        let earned_uncapped: Vec<f64> = (0..n)
+            .map(|t| {
+                contract
+                    .tariffs
+                    .iter()
+                    .zip(&self.outcomes)
+                    .map(|(x, o)| x.price * o[t])
+                    .sum()
+            })
+            .collect();
+        let fee_total = contract.cap.unwrap_or(0.0) * contract.delivery_fee_share;
+        let mut fee = vec![0.0; n];
+        for f in &mut fee[window] {
+            *f = fee_total / contract.years as f64;
+        }
+        let caps = [
+            contract.cap.map(|c| c - fee_total),
+            contract.cap_per_participant.map(|c| c * self.participant_years),
+        ];
+        let outcome_cap = caps.into_iter().flatten().reduce(f64::min).map(|c| c.max(0.0));
+        let mut remaining = outcome_cap.unwrap_or(f64::INFINITY);
+        let earned: Vec<f64> = earned_uncapped
+            .iter()
+            .map(|&e| {
+                let e = e.min(remaining);
+                remaining -= e;
+                e
+            })
+            .collect();
+        let uncapped_total: f64 = earned_uncapped.iter().sum();
+        let cap_binds = outcome_cap.is_some_and(|c| uncapped_total > c + 1e-9 * (1.0 + c));
+        let lag = contract.payment_lag_years as usize;
+        let mut paid = fee.clone();
+        for (t, e) in earned.iter().enumerate() {
+            if let Some(p) = paid.get_mut(t + lag) {
+                *p += e;
+            }
+        }
+        let paid_by = contract
+            .payers
+            .iter()
+            .map(|p| paid.iter().map(|x| x * p.share).collect())
+            .collect();
+        ContractFigures {
+            contract: self.contract,
+            future: self.future,
+            years: self.years.clone(),
+            outcomes: self.outcomes.clone(),
+            earned_uncapped,
+            earned,
+            fee,
+            paid,
+            paid_by,
+            capital: self.capital.clone(),
+            outcome_cap,
+            cap_binds,
+            payer_saving: self.payer_saving.clone(),
+            payer_saving_by_year: self.payer_saving_by_year.clone(),
+        }
+    }
+}
+
+/// What `contract` pays in the future `future` (its accounts `scenario`,
+/// compared with do-nothing's `baseline` in `comparison`).
+pub fn contract_figures(
+    model: &Model,
+    index: usize,
+    future: usize,
+    baseline: &Accounts,
+    scenario: &Accounts,
+    comparison: &Comparison,
+) -> ContractFigures {
+    contract_basis(model, index, future, baseline, scenario, comparison).figures(&model.deals.contracts[index])
 }
 
 /// The futures (indices into `accounts`, the baseline first) each contract

@@ -3,7 +3,9 @@
 //! Monte Carlo draw; every row gets statistics over the draws, and the
 //! whole-horizon rows the chances that matter to each party.
 
-use super::{ContractFigures, PoolFigures, all_figures, payer_positions};
+use super::{
+    ContractBasis, ContractFigures, PoolFigures, all_figures, contract_basis, contract_futures, payer_positions,
+};
 use crate::model::Model;
 use crate::montecarlo::{RowStats, row_stats};
 use crate::results::{Accounts, Comparison};
@@ -36,10 +38,11 @@ pub struct DealRow {
 type Visit<'v> = dyn FnMut(&'static str, &str, usize, Option<i32>, &str, &str, Option<f64>) + 'v;
 
 /// Calls `visit` for every whole-horizon figure of the deals, in a fixed
-/// order that depends only on the model and the futures.
+/// order that depends only on the model and the futures. `discounts[f]`:
+/// future `f`'s discount factors.
 fn visit_horizon(
     model: &Model,
-    accounts: &[Accounts],
+    discounts: &[&[f64]],
     contracts: &[ContractFigures],
     pools: &[PoolFigures],
     visit: &mut Visit,
@@ -53,7 +56,7 @@ fn visit_horizon(
         for (tariff, outcomes) in contract.tariffs.iter().zip(&c.outcomes) {
             push(ALL, &tariff.label, Some(outcomes.iter().sum()));
         }
-        let discount = &accounts[c.future].discount_factor;
+        let discount = discounts[c.future];
         let paid = c.total_paid();
         push(ALL, "earned_before_cap", Some(c.earned_uncapped.iter().sum()));
         push(ALL, "paid", Some(paid));
@@ -103,7 +106,7 @@ fn visit_horizon(
 /// depends only on the model and the futures.
 fn visit_rows(
     model: &Model,
-    accounts: &[Accounts],
+    discounts: &[&[f64]],
     contracts: &[ContractFigures],
     pools: &[PoolFigures],
     visit: &mut Visit,
@@ -156,19 +159,29 @@ fn visit_rows(
             }
         }
     }
-    visit_horizon(model, accounts, contracts, pools, visit);
+    visit_horizon(model, discounts, contracts, pools, visit);
 }
 
 /// Every row of the deals at the inputs' means: each contract's and pool's
 /// yearly cash flows, then its whole-horizon figures.
 pub fn deal_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison]) -> Vec<DealRow> {
     let (contracts, pools) = all_figures(model, accounts, comparisons);
+    rows_of(model, accounts, &contracts, &pools)
+}
+
+/// Each future's discount factors, by index.
+fn discounts(accounts: &[Accounts]) -> Vec<&[f64]> {
+    accounts.iter().map(|a| a.discount_factor.as_slice()).collect()
+}
+
+/// The rows of `contracts` and `pools` in the futures `accounts`.
+fn rows_of(model: &Model, accounts: &[Accounts], contracts: &[ContractFigures], pools: &[PoolFigures]) -> Vec<DealRow> {
     let mut rows = Vec::new();
     visit_rows(
         model,
-        accounts,
-        &contracts,
-        &pools,
+        &discounts(accounts),
+        contracts,
+        pools,
         &mut |kind, deal, future, year, party, metric, value| {
             rows.push(DealRow {
                 deal: deal.to_string(),
@@ -197,10 +210,101 @@ pub fn draw_figures(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
         .collect();
     let (contracts, pools) = all_figures(model, accounts, &comparisons);
     let mut values = Vec::new();
-    visit_rows(model, accounts, &contracts, &pools, &mut |_, _, _, _, _, _, value| {
+    visit_rows(
+        model,
+        &discounts(accounts),
+        &contracts,
+        &pools,
+        &mut |_, _, _, _, _, _, value| values.push(value.unwrap_or(f64::NAN)),
+    );
+    values
+}
+
+/// The rows of the outcomes contracts alone at the inputs' means (those of
+/// `deal_rows` about contracts, in its order): what [`figures_from_bases`]
+/// gives per draw.
+pub fn contract_rows(model: &Model, accounts: &[Accounts], comparisons: &[Comparison]) -> Vec<DealRow> {
+    let (contracts, _) = all_figures(model, accounts, comparisons);
+    rows_of(model, accounts, &contracts, &[])
+}
+
+/// One draw's outcomes contracts before their prices and caps, flat: per
+/// contract and future that runs it (`contract_futures`), its
+/// [`ContractBasis`] and the future's discount factors. With
+/// [`figures_from_bases`], new terms need no new simulation. Empty without
+/// contracts.
+pub fn draw_bases(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
+    let mut out = Vec::new();
+    if model.deals.contracts.is_empty() {
+        return out;
+    }
+    for (c, f) in contract_futures(model, accounts) {
+        let comparison = Comparison::of(model, &accounts[0], &accounts[f]);
+        let basis = contract_basis(model, c, f, &accounts[0], &accounts[f], &comparison);
+        for outcomes in &basis.outcomes {
+            out.extend_from_slice(outcomes);
+        }
+        out.push(basis.participant_years);
+        out.extend_from_slice(&basis.capital);
+        out.extend_from_slice(&basis.payer_saving);
+        for saving in &basis.payer_saving_by_year {
+            out.extend_from_slice(saving);
+        }
+        out.extend_from_slice(&accounts[f].discount_factor);
+    }
+    out
+}
+
+/// One draw's figures of [`contract_rows`] (NaN where none), from its
+/// [`draw_bases`] `flat`, under `model`'s contract terms. `accounts`: the
+/// run's futures (at the means), which say which contract runs in which
+/// future and how many years there are; `None` when `flat` is not of their
+/// shape.
+pub fn figures_from_bases(model: &Model, accounts: &[Accounts], flat: &[f64]) -> Option<Vec<f64>> {
+    let n = accounts.first()?.years.len();
+    let mut rest = flat;
+    let mut take = |k: usize| -> Option<&[f64]> {
+        let (head, tail) = (rest.get(..k)?, rest.get(k..)?);
+        rest = tail;
+        Some(head)
+    };
+    let mut contracts = Vec::new();
+    let mut discount: Vec<Vec<f64>> = vec![Vec::new(); accounts.len()];
+    for (c, f) in contract_futures(model, accounts) {
+        let contract = &model.deals.contracts[c];
+        let outcomes = (0..contract.tariffs.len())
+            .map(|_| take(n).map(<[f64]>::to_vec))
+            .collect::<Option<Vec<_>>>()?;
+        let participant_years = take(1)?[0];
+        let capital = take(n)?.to_vec();
+        let payer_saving = take(contract.payers.len())?.to_vec();
+        let payer_saving_by_year = (0..contract.payers.len())
+            .map(|_| take(n).map(<[f64]>::to_vec))
+            .collect::<Option<Vec<_>>>()?;
+        discount[f] = take(n)?.to_vec();
+        let t0 = (contract.start_year - model.start_year).max(0) as usize;
+        let basis = ContractBasis {
+            contract: c,
+            future: f,
+            years: accounts[f].years.clone(),
+            window: t0.min(n)..(t0 + contract.years as usize).min(n),
+            outcomes,
+            participant_years,
+            capital,
+            payer_saving,
+            payer_saving_by_year,
+        };
+        contracts.push(basis.figures(contract));
+    }
+    if !rest.is_empty() {
+        return None;
+    }
+    let discounts: Vec<&[f64]> = discount.iter().map(Vec::as_slice).collect();
+    let mut values = Vec::new();
+    visit_rows(model, &discounts, &contracts, &[], &mut |_, _, _, _, _, _, value| {
         values.push(value.unwrap_or(f64::NAN))
     });
-    values
+    Some(values)
 }
 
 /// The deals' figures over the draws: statistics for each row (in the

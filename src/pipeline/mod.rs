@@ -475,6 +475,43 @@ impl Run<'_> {
             .swap_remove(if self.with_areas() { unit } else { 0 }))
     }
 
+    /// [`Run::unit_statistics`], and each draw's `figures` of the reported
+    /// futures' accounts (the whole model's with areas), as a whole run
+    /// keeps its deals' figures. The summary keeps no records.
+    pub fn unit_statistics_with_figures(
+        &self,
+        unit: usize,
+        rows: &(dyn Fn(&RowKey) -> bool + Sync),
+        figures: &montecarlo::Figures,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(montecarlo::Summary, Vec<Vec<f64>>), montecarlo::DrawError> {
+        let options = self.options();
+        let reported = self.specs().len();
+        let of_reported = |accounts: &[Accounts]| figures(&accounts[..reported.min(accounts.len())]);
+        let extra = Extra {
+            reported,
+            figures: &of_reported,
+            keep_parameters: false,
+        };
+        let chosen = |u: usize, key: &RowKey| u == unit && rows(key);
+        let request = montecarlo::Request {
+            rows: Rows::Chosen(&chosen),
+            extra: Some(&extra),
+            progress,
+            ..montecarlo::Request::new(self.draw_futures(), &options)
+        };
+        let mut summaries = request.run(self.model)?;
+        // The last unit (the whole model) keeps the records.
+        let per_draw = summaries
+            .last_mut()
+            .map(|s| std::mem::take(&mut s.records).into_iter().map(|r| r.figures).collect())
+            .unwrap_or_default();
+        Ok((
+            summaries.swap_remove(if self.with_areas() { unit } else { 0 }),
+            per_draw,
+        ))
+    }
+
     /// Each draw's values of the rows `keep` of `unit` (NaN where none):
     /// the request's draws, or one evaluation per point of `points` (each
     /// a value per uncertain number of the model, in its order).

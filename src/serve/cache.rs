@@ -10,7 +10,7 @@ use super::edit::{RunRequest, ScenarioEdit};
 use crate::model::Model;
 use crate::montecarlo::{Probability, RowKey, RowStats, Summary};
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 /// How many futures' statistics are kept (the oldest go first): a few
 /// pages' worth of scenarios and pins, about 100 KiB each.
@@ -29,6 +29,53 @@ struct Block {
 #[derive(Debug, Default)]
 pub struct Futures {
     kept: Mutex<VecDeque<(String, Block)>>,
+    /// A model with outcomes contracts: its last runs' statistics and each
+    /// draw's contracts before their terms (`contracts::draw_bases`),
+    /// newest last, keyed by the request without its contract terms.
+    drawn: Mutex<VecDeque<(String, Arc<Drawn>)>>,
+}
+
+/// A run's statistics (without records) and each draw's contract bases.
+#[derive(Debug)]
+pub struct Drawn {
+    pub summary: Summary,
+    pub bases: Vec<Vec<f64>>,
+}
+
+/// How many runs of a model with contracts are kept: a drag on a contract
+/// slider then re-runs none, and a few tabs keep theirs.
+const KEPT_DRAWN: usize = 4;
+
+impl Futures {
+    /// The run `request` asks for, whatever its contract terms, if kept.
+    pub fn drawn(&self, request: &RunRequest, seed: u64) -> Option<Arc<Drawn>> {
+        let key = drawn_key(request, seed);
+        let kept = self.drawn.lock().ok()?;
+        kept.iter().find(|(k, _)| *k == key).map(|(_, d)| d.clone())
+    }
+
+    /// Keeps the run `request` asked for.
+    pub fn keep_drawn(&self, request: &RunRequest, seed: u64, drawn: Arc<Drawn>) {
+        let key = drawn_key(request, seed);
+        let Ok(mut kept) = self.drawn.lock() else { return };
+        kept.retain(|(k, _)| *k != key);
+        kept.push_back((key, drawn));
+        while kept.len() > KEPT_DRAWN {
+            kept.pop_front();
+        }
+    }
+}
+
+/// What a run's draws depend on besides the scenario file: the draws,
+/// seed, area and every scenario's edit (not the contract terms, the map
+/// or presenter mode).
+fn drawn_key(request: &RunRequest, seed: u64) -> String {
+    format!(
+        "{}|{seed}|{:?}|{}",
+        request.draws,
+        request.area,
+        serde_json::to_string(&request.scenarios).unwrap_or_default()
+    )
 }
 
 impl Futures {

@@ -132,7 +132,7 @@ impl Slider {
 /// The coarsest step of 1, 2 or 5 × a power of ten giving the slider at
 /// least 200 positions up to `top` that lands on every one of `values`
 /// (so the file's value is a position of the slider); 0.01 if none does.
-fn step_for(top: f64, values: &[f64]) -> f64 {
+pub(super) fn step_for(top: f64, values: &[f64]) -> f64 {
     let finest = top / 200.0;
     let coarsest = finest.log10().floor() as i32 + 1;
     for power in (-2..=coarsest.max(-2)).rev() {

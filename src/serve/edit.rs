@@ -56,6 +56,11 @@ pub struct RunRequest {
     /// The map of the system shown (which future, band and year).
     #[serde(default)]
     pub map: super::map::MapView,
+    /// The contracts' terms the page moved from the file's, by key
+    /// (`contract.NAME.tariff.N.price`, `.cap`, `.cap_per_participant`;
+    /// `deals`); the same in every future.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub deals: BTreeMap<String, f64>,
 }
 
 /// Most draws a workshop re-run may ask for.
@@ -128,6 +133,13 @@ pub struct ModelInfo {
     /// Each level with places and its slider (`places.LEVEL`), in the
     /// file's order; empty when no level has places.
     pub levels: Vec<ServiceControls>,
+    /// Each outcomes contract and its sliders (`deals`), in the file's
+    /// order; absent without contracts.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<super::deals::ContractControls>,
+    /// The file's value of each contract slider, by its key.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub deals: BTreeMap<String, f64>,
     /// The file's scenarios as edits (every control's value filled in).
     pub scenarios: Vec<ScenarioEdit>,
     /// With `[areas]`: what the room can choose to see, (label, name):
@@ -483,6 +495,8 @@ pub fn model_info(model: &Model, draws: u32) -> ModelInfo {
         interventions: controls,
         services,
         levels,
+        contracts: super::deals::controls(model),
+        deals: super::deals::values(model),
         scenarios,
         areas: if model.areas.is_empty() {
             Vec::new()
@@ -568,6 +582,7 @@ pub fn build(base: &Model, request: &RunRequest) -> Result<Model, String> {
         }
         area.model.scenarios = scenarios;
     }
+    super::deals::apply(&mut model, &request.deals)?;
     Ok(model)
 }
 

@@ -1,8 +1,9 @@
 //! `upstream serve`: the workshop page. A local web server (axum on tokio)
 //! that serves one self-contained page and three endpoints: the model's
 //! controls, a re-run of the page's scenarios (headline, with the first
-//! year over capacity where services have one (`capacity`), and the
-//! report's charts as SVG), and "save as". The server keeps no edit state (the page
+//! year over capacity where services have one (`capacity`), what each
+//! outcomes contract pays with the page's tariffs and caps (`deals`), and
+//! the report's charts as SVG), and "save as". The server keeps no edit state (the page
 //! sends its whole state with each request), so browser tabs cannot
 //! disturb each other. Safe by default: loopback only unless told, requests
 //! naming another host or coming from another site refused, bodies limited,
@@ -12,6 +13,7 @@
 pub mod cache;
 pub mod capacity;
 mod connections;
+pub mod deals;
 pub mod edit;
 pub mod limits;
 pub mod map;
@@ -154,16 +156,23 @@ impl App {
         }
     }
 
-    /// The file's text with the page's `scenarios` in place of its own and
-    /// `draws` set, its tables named by absolute paths when `absolute` (Save
+    /// The file's text with the page's `scenarios` in place of its own,
+    /// `draws` set and the contracts' terms the page moved (`deals`), its tables named by absolute paths when `absolute` (Save
     /// as into another folder; Export).
-    fn document(&self, draws: u32, scenarios: Vec<edit::ScenarioEdit>, absolute: bool) -> Result<String, Problem> {
+    fn document(
+        &self,
+        draws: u32,
+        scenarios: Vec<edit::ScenarioEdit>,
+        deals: std::collections::BTreeMap<String, f64>,
+        absolute: bool,
+    ) -> Result<String, Problem> {
         let run = RunRequest {
             draws,
             scenarios,
             area: None,
             presenter: false,
             map: Default::default(),
+            deals,
         };
         let model = edit::build(&self.loaded.model, &run).map_err(|e| Problem(StatusCode::UNPROCESSABLE_ENTITY, e))?;
         let folder = self.folder();
@@ -414,6 +423,11 @@ pub struct RunResponse {
     /// service has a capacity.
     #[serde(default)]
     pub supply: Vec<capacity::FutureSupply>,
+    /// Each outcomes contract in each future that funds its intervention:
+    /// what it pays, by payer, the investor's return and, with draws, the
+    /// chances (`deals`); absent without contracts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub contracts: Vec<deals::ContractResult>,
     pub draws: u32,
     /// Time to build, run and draw, in milliseconds.
     pub compute_ms: f64,
@@ -444,16 +458,9 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
     let (accounts, comparisons) = run.unit_accounts(unit);
     crate::timing::mark("page: model and means");
     let last = model.end_year();
-    let mc = if request.draws > 0 {
-        // Statistics only for what the page draws, of the area shown.
-        let reads = |key: &montecarlo::RowKey| Figures::reads(&key.2) || capacity::reads(key, last);
-        Some(match cache {
-            Some(cache) => cache::statistics(cache, &model, request, &reads)?,
-            None => run.unit_statistics(unit, &reads, &|_| {}).map_err(|e| e.to_string())?,
-        })
-    } else {
-        None
-    };
+    // Statistics only for what the page draws, of the area shown.
+    let reads = |key: &montecarlo::RowKey| Figures::reads(&key.2) || capacity::reads(key, last);
+    let (mc, deal_results) = statistics(&model, &run, unit, request, cache, &reads)?;
     if let Some(figure) = crate::output::non_finite_figure(&model, &accounts, &comparisons, mc.as_ref()) {
         return Err(format!(
             "the result {figure}; this is a fault in upstream, not in the page: please report it with the scenario file"
@@ -529,9 +536,69 @@ pub fn compute_with(base: &Model, request: &RunRequest, cache: Option<&cache::Fu
             .map(|(f, a)| (a.scenario.clone(), crate::charts::style::hex(figures.colour(f))))
             .collect(),
         supply,
+        contracts: deals::results(&model, &deal_results),
         draws: request.draws,
         compute_ms: started.elapsed().as_secs_f64() * 1000.0,
     })
+}
+
+/// The statistics of the page's run over its draws (none without draws)
+/// and its contracts' results (empty without contracts). A model with
+/// outcomes contracts runs every future's draws, keeping each draw's
+/// contracts before their terms (a contract's figures need its future's
+/// every draw), and remembers them in `cache`: a run that changes only the
+/// terms simulates nothing. One without contracts takes the futures
+/// remembered in `cache`.
+fn statistics(
+    model: &Model,
+    run: &crate::pipeline::Run,
+    unit: usize,
+    request: &RunRequest,
+    cache: Option<&cache::Futures>,
+    reads: &(dyn Fn(&montecarlo::RowKey) -> bool + Sync),
+) -> Result<(Option<montecarlo::Summary>, crate::contracts::DealResults), String> {
+    let percentiles = model.monte_carlo.percentiles.as_slice();
+    if model.deals.contracts.is_empty() {
+        let mc = match (request.draws, cache) {
+            (0, _) => None,
+            (_, Some(cache)) => Some(cache::statistics(cache, model, request, reads)?),
+            (_, None) => Some(run.unit_statistics(unit, reads, &|_| {}).map_err(|e| e.to_string())?),
+        };
+        return Ok((mc, crate::contracts::DealResults::default()));
+    }
+    if request.draws == 0 {
+        let deals = crate::contracts::DealResults::new(model, &run.accounts, &run.comparisons, None);
+        return Ok((None, deals));
+    }
+    let seed = model.monte_carlo.seed;
+    let drawn = match cache.and_then(|c| c.drawn(request, seed)) {
+        Some(drawn) => drawn,
+        None => {
+            let bases = |accounts: &[crate::results::Accounts]| crate::contracts::draw_bases(model, accounts);
+            let (summary, bases) = run
+                .unit_statistics_with_figures(unit, reads, &bases, &|_| {})
+                .map_err(|e| e.to_string())?;
+            let drawn = std::sync::Arc::new(cache::Drawn { summary, bases });
+            if let Some(cache) = cache {
+                cache.keep_drawn(request, seed, drawn.clone());
+            }
+            drawn
+        }
+    };
+    // The contracts' figures of each draw under the page's terms.
+    let per_draw = (drawn.bases.iter())
+        .map(|flat| crate::contracts::figures_from_bases(model, &run.accounts, flat))
+        .collect::<Option<Vec<Vec<f64>>>>()
+        .ok_or("a draw's contract figures do not fit the run's futures; this is a fault in upstream")?;
+    let per_draw: Vec<&[f64]> = per_draw.iter().map(Vec::as_slice).collect();
+    let rows = crate::contracts::contract_rows(model, &run.accounts, &run.comparisons);
+    let statistics = crate::contracts::DealStatistics::new(&rows, &per_draw, percentiles);
+    let deals = crate::contracts::DealResults {
+        rows,
+        statistics: Some(statistics),
+    };
+    let mc = drawn.summary.clone();
+    Ok((Some(mc), deals))
 }
 
 /// The page's runs and their turns.
@@ -614,6 +681,9 @@ pub struct SaveRequest {
     pub overwrite: bool,
     pub draws: u32,
     pub scenarios: Vec<edit::ScenarioEdit>,
+    /// The contracts' terms the page moved (`deals`).
+    #[serde(default)]
+    pub deals: std::collections::BTreeMap<String, f64>,
 }
 
 async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
@@ -632,7 +702,7 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
                 ),
             ));
         }
-        let text = app.document(request.draws, request.scenarios, !app.same_folder())?;
+        let text = app.document(request.draws, request.scenarios, request.deals, !app.same_folder())?;
         save::write(&app.save_dir, &request.file, &text, request.overwrite).map_err(|e| match e {
             save::SaveError::Refused(m) => Problem(StatusCode::BAD_REQUEST, m),
             save::SaveError::Conflict(m) => Problem(StatusCode::CONFLICT, m),
@@ -665,6 +735,9 @@ async fn save_as(State(app): State<Arc<App>>, body: Bytes) -> Response {
 pub struct ExportRequest {
     pub draws: u32,
     pub scenarios: Vec<edit::ScenarioEdit>,
+    /// The contracts' terms the page moved (`deals`).
+    #[serde(default)]
+    pub deals: std::collections::BTreeMap<String, f64>,
 }
 
 async fn export(State(app): State<Arc<App>>, body: Bytes) -> Response {
@@ -673,7 +746,7 @@ async fn export(State(app): State<Arc<App>>, body: Bytes) -> Response {
         Err(p) => return p.into_response(),
     };
     let result = tokio::task::spawn_blocking(move || -> Result<String, Problem> {
-        let text = app.document(request.draws, request.scenarios, true)?;
+        let text = app.document(request.draws, request.scenarios, request.deals, true)?;
         crate::scenario::parse(&app.path, &text, String::new()).map_err(|e| {
             Problem(
                 StatusCode::INTERNAL_SERVER_ERROR,

@@ -43,8 +43,8 @@ pub fn check_name(name: &str) -> Result<(), SaveError> {
     }
 }
 
-/// The scenario file's text with its `[[scenarios]]` replaced by `model`'s
-/// and `[monte_carlo] draws` set to `draws`. Table paths ending `.csv` are
+/// The scenario file's text with its `[[scenarios]]` replaced by `model`'s,
+/// its contracts' terms set to `model`'s and `[monte_carlo] draws` set to `draws`. Table paths ending `.csv` are
 /// made absolute when the copy goes to another folder than the original.
 pub fn document(original: &str, model: &Model, draws: u32, csv_base: Option<&Path>) -> Result<String, SaveError> {
     let mut doc: DocumentMut = original
@@ -82,6 +82,7 @@ pub fn document(original: &str, model: &Model, draws: u32, csv_base: Option<&Pat
         scenarios.push(t);
     }
     doc.insert("scenarios", Item::ArrayOfTables(scenarios));
+    super::deals::write_terms(&mut doc, model);
     if !doc.contains_key("monte_carlo") {
         doc.insert("monte_carlo", Item::Table(Table::new()));
     }
