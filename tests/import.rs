@@ -37,7 +37,12 @@ fn new_bromsgrove(target: &Path, extra: &[&str]) {
         target.to_str().unwrap(),
     ];
     args.extend(extra);
-    let made = upstream(&args);
+    new_ok(&args);
+}
+
+/// `upstream` with `args` (a `new`), which must succeed.
+fn new_ok(args: &[&str]) {
+    let made = upstream(args);
     assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
 }
 
@@ -237,8 +242,7 @@ fn a_need_indicator_sets_the_share_at_or_above_its_level_in_the_bands_it_covers(
         county.to_str().unwrap(),
     ];
     args.extend(need);
-    let made = upstream(&args);
-    assert_eq!(made.status.code(), Some(0), "{}", text(&made.stderr));
+    new_ok(&args);
     let one = upstream::scenario::load(&one).unwrap();
     let county = upstream::scenario::load(&county).unwrap();
     let cases = [
