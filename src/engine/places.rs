@@ -18,6 +18,7 @@
 #![allow(clippy::needless_range_loop)]
 
 use super::LaneTrajectory;
+use super::step::add_lanes;
 use crate::model::{Effect, Model};
 use crate::params::Layout;
 use crate::supply::{Ageing, CellStep, PlaceQueue};
@@ -213,25 +214,28 @@ impl<const W: usize> PlacesWork<W> {
                     if into.iter().chain(&waiting).all(|&v| v == 0.0) {
                         continue;
                     }
-                    let mut leave = zero;
-                    for lane in 0..W {
-                        let back = x[c][lane] * into[lane];
-                        let asked = (x[c][lane] - waiting[lane]).max(0.0) * into[lane];
-                        let moved = back * a;
-                        next[b * nl + to][lane] -= back - moved;
-                        next[c][lane] += back - moved;
-                        ageing_out[b * nl + to][lane] -= moved;
-                        ageing_out[c][lane] += moved;
-                        if b + 1 < nb {
-                            next[(b + 1) * nl + to][lane] -= moved;
-                            next[(b + 1) * nl + from][lane] += moved;
-                            self.asking[(b + 1) * nl + from][lane] += asked * a;
-                            self.carried[(b + 1) * nl + from][lane] += asked * a;
-                        }
-                        self.asking[c][lane] += asked * (1.0 - a);
-                        self.moves[c * nl + to][lane] -= back;
-                        leave[lane] = (1.0 - stay[lane] - into[lane]).clamp(0.0, 1.0);
+                    // Each figure for every lane at once, then each cell
+                    // changed once (the same operations, lane by lane, as
+                    // one lane at a time: no two of these cells are one).
+                    let people = x[c];
+                    let back: [f64; W] = std::array::from_fn(|l| people[l] * into[l]);
+                    let asked: [f64; W] = std::array::from_fn(|l| (people[l] - waiting[l]).max(0.0) * into[l]);
+                    let moved: [f64; W] = back.map(|v| v * a);
+                    let kept: [f64; W] = std::array::from_fn(|l| back[l] - moved[l]);
+                    sub_lanes(&mut next[b * nl + to], kept);
+                    add_lanes(&mut next[c], kept);
+                    sub_lanes(&mut ageing_out[b * nl + to], moved);
+                    add_lanes(&mut ageing_out[c], moved);
+                    if b + 1 < nb {
+                        let up = asked.map(|v| v * a);
+                        sub_lanes(&mut next[(b + 1) * nl + to], moved);
+                        add_lanes(&mut next[(b + 1) * nl + from], moved);
+                        add_lanes(&mut self.asking[(b + 1) * nl + from], up);
+                        add_lanes(&mut self.carried[(b + 1) * nl + from], up);
                     }
+                    add_lanes(&mut self.asking[c], asked.map(|v| v * (1.0 - a)));
+                    sub_lanes(&mut self.moves[c * nl + to], back);
+                    let mut leave: [f64; W] = std::array::from_fn(|l| (1.0 - stay[l] - into[l]).clamp(0.0, 1.0));
                     if limit.waiting_moves.iter().any(|mv| mv.from == from) {
                         let at = (b, from, nl);
                         waiting_moves(
@@ -385,6 +389,17 @@ impl<const W: usize> PlacesWork<W> {
             super::supply::add_move(out, (k, nb, nl), year_cells, index, moved);
         }
     }
+}
+
+/// `sum -= value`, lane by lane (operands by value, as [`add_lanes`], so
+/// that it vectorises).
+#[inline(always)]
+fn sub_lanes<const W: usize>(sum: &mut [f64; W], value: [f64; W]) {
+    let mut out = *sum;
+    for lane in 0..W {
+        out[lane] -= value[lane];
+    }
+    *sum = out;
 }
 
 /// Moves the people admitted from each cell of `admitted` into the limited
