@@ -423,21 +423,21 @@ fn enter<const W: usize>(
             if enter.iter().chain(&ask).chain(&carried[c]).all(|&v| v == 0.0) {
                 continue;
             }
-            for lane in 0..W {
-                let enter = enter[lane].min(next[c][lane]);
-                next[c][lane] -= enter;
-                next[b * nl + to][lane] += enter;
-                let carried = carried[c][lane] * new_share[lane];
-                moves[c * nl + to][lane] += enter - carried;
-                if b > 0 {
-                    let below = c - nl;
-                    moves[below * nl + to][lane] += carried;
-                    ageing_out[below][lane] -= carried;
-                    ageing_out[(b - 1) * nl + to][lane] += carried;
-                }
-                all[lane] += enter;
-                asked[lane] += ask[lane];
+            // Every lane at once, each cell changed once (as in `hold`).
+            let people = next[c];
+            let enter: [f64; W] = std::array::from_fn(|l| enter[l].min(people[l]));
+            sub_lanes(&mut next[c], enter);
+            add_lanes(&mut next[b * nl + to], enter);
+            let up: [f64; W] = std::array::from_fn(|l| carried[c][l] * new_share[l]);
+            add_lanes(&mut moves[c * nl + to], std::array::from_fn(|l| enter[l] - up[l]));
+            if b > 0 {
+                let below = c - nl;
+                add_lanes(&mut moves[below * nl + to], up);
+                sub_lanes(&mut ageing_out[below], up);
+                add_lanes(&mut ageing_out[(b - 1) * nl + to], up);
             }
+            add_lanes(&mut all, enter);
+            add_lanes(&mut asked, ask);
         }
     }
     (all, asked)
