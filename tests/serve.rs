@@ -1565,14 +1565,7 @@ fn remembered_futures_give_the_same_answer_as_a_whole_run() {
     let app = App::load(&example(), None).unwrap();
     let model = &app.loaded.model;
     let info = upstream::serve::edit::model_info(model, 300);
-    let mut request = upstream::serve::edit::RunRequest {
-        draws: 300,
-        scenarios: info.scenarios.clone(),
-        area: None,
-        presenter: false,
-        map: Default::default(),
-        deals: Default::default(),
-    };
+    let mut request = file_request(&info, 300);
     let reach = "intervention.Falls prevention.reach".to_string();
     let rr = "intervention.Falls prevention.relative_risk.At risk.Substantial".to_string();
     let same = |request: &upstream::serve::edit::RunRequest| {
@@ -1852,12 +1845,8 @@ fn a_bad_contract_term_is_refused_with_a_message() {
     let info = upstream::serve::edit::model_info(&model, 0);
     for bad in [f64::INFINITY, f64::NAN] {
         let request = upstream::serve::edit::RunRequest {
-            draws: 0,
-            scenarios: info.scenarios.clone(),
-            area: None,
-            presenter: false,
-            map: Default::default(),
             deals: [(PRICE.to_string(), bad)].into(),
+            ..file_request(&info, 0)
         };
         let message = upstream::serve::compute(&model, &request).err().unwrap();
         assert!(message.contains("a finite number ≥ 0"), "{message}");
@@ -1887,14 +1876,7 @@ fn contract_terms_moved_reuse_the_draws_and_give_what_a_fresh_run_gives() {
     let app = App::load(&sib_file(), None).unwrap();
     let model = &app.loaded.model;
     let info = upstream::serve::edit::model_info(model, 500);
-    let mut request = upstream::serve::edit::RunRequest {
-        draws: 500,
-        scenarios: info.scenarios.clone(),
-        area: None,
-        presenter: false,
-        map: Default::default(),
-        deals: Default::default(),
-    };
+    let mut request = file_request(&info, 500);
     let same = |request: &upstream::serve::edit::RunRequest| {
         let kept = upstream::serve::compute_with(model, request, Some(&app.futures)).unwrap();
         let fresh = upstream::serve::compute(model, request).unwrap();
@@ -1935,12 +1917,8 @@ fn a_cap_per_participant_gets_a_slider_that_pays_as_the_edited_file() {
     let control = info.contracts[0].controls.iter().find(|c| c.path == per).unwrap();
     assert!(control.label.contains("per participant"), "{}", control.label);
     let request = upstream::serve::edit::RunRequest {
-        draws: 0,
-        scenarios: info.scenarios.clone(),
-        area: None,
-        presenter: false,
-        map: Default::default(),
         deals: [(per.to_string(), 100.0)].into(),
+        ..file_request(&info, 0)
     };
     let page = upstream::serve::compute(model, &request).unwrap().contracts;
     // The file with that cap, run at the means.
@@ -1961,4 +1939,16 @@ fn a_cap_per_participant_gets_a_slider_that_pays_as_the_edited_file() {
     }
     let cap = figures.iter().find(|f| f.metric == "cap_binds").unwrap();
     assert_eq!(cap.value, Some(1.0), "£100 per participant-year binds");
+}
+
+/// A run of the file's own scenarios at `draws`, nothing moved.
+fn file_request(info: &upstream::serve::edit::ModelInfo, draws: u32) -> upstream::serve::edit::RunRequest {
+    upstream::serve::edit::RunRequest {
+        draws,
+        scenarios: info.scenarios.clone(),
+        area: None,
+        presenter: false,
+        map: Default::default(),
+        deals: Default::default(),
+    }
 }

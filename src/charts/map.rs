@@ -109,6 +109,24 @@ pub struct MapInput<'a> {
     pub trajectories: Vec<&'a Trajectory>,
 }
 
+impl<'a> MapInput<'a> {
+    /// The input of `future` (one area's), titled as `figures` title it,
+    /// with its trajectory in every area of the unit (`in_areas`, the
+    /// same future in each).
+    pub fn of(
+        figures: &'a super::Figures,
+        future: &'a crate::run::Future<'a>,
+        in_areas: impl Iterator<Item = &'a crate::run::Future<'a>>,
+    ) -> MapInput<'a> {
+        MapInput {
+            title: figures.title(&future.name),
+            model: future.model,
+            plan: &future.plan,
+            trajectories: in_areas.map(|x| &x.trajectory).collect(),
+        }
+    }
+}
+
 impl SystemMap {
     /// The map of `input` in `year` (the last year when that is not
     /// simulated), of band `band` or of every band. With `against` (do-

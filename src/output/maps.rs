@@ -16,17 +16,8 @@ pub fn maps(detail: &[(Option<&str>, &[Future])], figures: &Figures, year: Optio
         return Vec::new();
     };
     let input = |f: usize| -> Option<MapInput> {
-        let future = first.get(f)?;
-        Some(MapInput {
-            title: figures.title(&future.name),
-            model: future.model,
-            plan: &future.plan,
-            trajectories: detail
-                .iter()
-                .filter_map(|(_, fs)| fs.get(f))
-                .map(|x| &x.trajectory)
-                .collect(),
-        })
+        let in_areas = detail.iter().filter_map(move |(_, fs)| fs.get(f));
+        Some(MapInput::of(figures, first.get(f)?, in_areas))
     };
     let Some(baseline) = input(0) else {
         return Vec::new();

@@ -31,17 +31,8 @@ pub fn map(run: &Run, unit: usize, figures: &Figures, view: &MapView) -> Option<
     };
     let first = &run.areas.get(*areas.first()?)?.futures;
     let input = |f: usize| -> Option<MapInput> {
-        let future = first.get(f)?;
-        Some(MapInput {
-            title: figures.title(&future.name),
-            model: future.model,
-            plan: &future.plan,
-            trajectories: areas
-                .iter()
-                .filter_map(|&a| run.areas[a].futures.get(f))
-                .map(|x| &x.trajectory)
-                .collect(),
-        })
+        let in_areas = areas.iter().filter_map(move |&a| run.areas[a].futures.get(f));
+        Some(MapInput::of(figures, first.get(f)?, in_areas))
     };
     let f = match view.future.as_deref() {
         Some(name) => first.iter().position(|x| x.name == name).unwrap_or(0),
