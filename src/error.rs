@@ -202,6 +202,11 @@ impl ErrorSink {
         self.errors.is_empty()
     }
 
+    /// How many problems were recorded, kept or counted.
+    pub fn count(&self) -> usize {
+        self.errors.len() + self.more
+    }
+
     pub fn finish<T>(self, value: T) -> Result<T, InputErrors> {
         if self.errors.is_empty() {
             Ok(value)

@@ -309,6 +309,27 @@ pub struct WaitingUse {
     pub multiplier: f64,
 }
 
+/// `[outcomes]`: quality weights and how health is counted (README,
+/// "Health outcomes").
+///
+/// Invariants (checked when the file is read): every utility is finite and
+/// in [−1, 1] in every year; `discount_rate` is in [0, 1);
+/// `life_expectancy_band` indexes a band; `healthy_levels` is not empty;
+/// each willingness to pay is finite and ≥ 0.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outcomes {
+    /// Quality weight per person-year, per cell (band-major), by year.
+    pub utility: Vec<Series<f64>>,
+    /// The rate health is discounted at (its own, or the costs').
+    pub discount_rate: f64,
+    /// The band at whose lower age life expectancy is reported.
+    pub life_expectancy_band: usize,
+    /// The levels counted as healthy for healthy life expectancy.
+    pub healthy_levels: Vec<usize>,
+    /// Money a year of full health is worth, for net monetary benefit.
+    pub willingness_to_pay: Vec<f64>,
+}
+
 /// How many people an intervention reaches at full scale.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Reach {
@@ -346,6 +367,10 @@ pub enum Effect {
     /// for the year, at `cost_per_unit` a place a year; otherwise as
     /// [`Effect::Capacity`].
     Places { level: usize, add: f64, cost_per_unit: f64 },
+    /// Multiplier on the quality weight (`[outcomes]` utility) of the
+    /// people it reaches in its target cells, as a service multiplier
+    /// acts on use: `u × (1 − e·(1 − m))` for the delivered share `e`.
+    Utility { multiplier: f64 },
 }
 
 impl Effect {
@@ -354,7 +379,7 @@ impl Effect {
     pub fn value(&self) -> f64 {
         match *self {
             Effect::Transition { relative_risk, .. } => relative_risk,
-            Effect::Service { multiplier, .. } => multiplier,
+            Effect::Service { multiplier, .. } | Effect::Utility { multiplier } => multiplier,
             Effect::Capacity { add, .. } | Effect::Places { add, .. } => add,
         }
     }
@@ -383,6 +408,7 @@ impl Effect {
                 let l = &model.levels[level];
                 (format!("add_places.{l}"), format!("places in {l} added"))
             }
+            Effect::Utility { .. } => ("utility".into(), "quality of life (multiplier)".into()),
         }
     }
 }
@@ -633,6 +659,12 @@ pub enum Target {
         index: usize,
         point: i32,
     },
+    /// A cell's quality weight (`[outcomes]`) in the years its point covers.
+    Utility {
+        band: usize,
+        level: usize,
+        point: i32,
+    },
 }
 
 impl Target {
@@ -661,6 +693,7 @@ impl Target {
             },
             Target::Capacity { service, .. } => Target::Capacity { service, point: 0 },
             Target::Places { index, .. } => Target::Places { index, point: 0 },
+            Target::Utility { band, level, .. } => Target::Utility { band, level, point: 0 },
             other => other,
         }
     }
@@ -744,6 +777,9 @@ pub struct Model {
     /// `[[pooled_budgets]]`): read by `contracts` from the futures'
     /// accounts, never by the engine. Empty when the file has none.
     pub deals: crate::contracts::terms::Deals,
+    /// Quality weights and health counting (`[outcomes]`); `None`: the
+    /// model counts no health outcomes and runs exactly as without.
+    pub outcomes: Option<Outcomes>,
 }
 
 /// One locality of a model with `[areas]`.

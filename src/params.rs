@@ -18,6 +18,7 @@ pub struct Layout {
     use_rates_by_year: bool,
     capacities_by_year: bool,
     places_by_year: bool,
+    utilities_by_year: bool,
     levels: usize,
     cells: usize,
     start_year: i32,
@@ -43,6 +44,9 @@ pub struct Layout {
     /// changes over time); no entries without any.
     places: usize,
     places_count: usize,
+    /// Each cell's quality weight (`[outcomes]`, by year when some weight
+    /// changes over time); no entries without outcomes.
+    utility: usize,
     /// Bands whose population is given as people × mix (the others as counts).
     mixed_bands: Vec<bool>,
     len: usize,
@@ -63,7 +67,7 @@ impl Layout {
         let (mut transitions_by_year, mut exits_by_year, mut entries_by_year, mut use_rates_by_year) =
             (false, false, false, false);
         let (mut capacities, mut capacities_by_year) = (false, false);
-        let mut places_by_year = false;
+        let (mut places_by_year, mut utilities, mut utilities_by_year) = (false, false, false);
         for m in std::iter::once(model).chain(others) {
             transitions_by_year |= m.transitions.iter().any(|s| !s.is_constant());
             exits_by_year |= m.exits.iter().any(|s| !s.is_constant());
@@ -77,6 +81,10 @@ impl Layout {
                 capacities_by_year |= !capacity.per_year.is_constant();
             }
             places_by_year |= m.places.iter().any(|p| !p.per_year.is_constant());
+            if let Some(o) = &m.outcomes {
+                utilities = true;
+                utilities_by_year |= o.utility.iter().any(|s| !s.is_constant());
+            }
         }
         let span = |by_year: bool| if by_year { years } else { 1 };
         let mut next = 0;
@@ -102,6 +110,7 @@ impl Layout {
         let capacity = take(if capacities { span(capacities_by_year) * ns } else { 0 });
         let places_count = model.places.len();
         let places = take(span(places_by_year) * places_count);
+        let utility = take(if utilities { span(utilities_by_year) * cells } else { 0 });
         let mut mixed_bands = vec![false; nb];
         for u in &model.uncertain {
             for t in &u.targets {
@@ -118,6 +127,7 @@ impl Layout {
             use_rates_by_year,
             capacities_by_year,
             places_by_year,
+            utilities_by_year,
             levels: nl,
             cells,
             start_year: model.start_year,
@@ -135,6 +145,7 @@ impl Layout {
             capacity,
             places,
             places_count,
+            utility,
             mixed_bands,
             len: next,
         }
@@ -239,6 +250,14 @@ impl Layout {
         self.places + y * self.places_count + index
     }
 
+    /// A cell's quality weight in simulated year `y`; only for a layout
+    /// of models with `[outcomes]`.
+    #[inline]
+    pub fn utility(&self, y: usize, cell: usize) -> usize {
+        let y = if self.utilities_by_year { y } else { 0 };
+        self.utility + y * self.cells + cell
+    }
+
     /// The people in each cell at the start, for `W` lanes of parameters
     /// (`params[i][lane]`).
     pub fn population_lanes<const W: usize>(&self, params: &[[f64; W]], out: &mut [[f64; W]]) {
@@ -292,6 +311,11 @@ impl Layout {
             for (i, places) in model.places.iter().enumerate() {
                 p[self.places(y, i)] = places.per_year.at(year);
             }
+            if let Some(o) = &model.outcomes {
+                for c in 0..self.cells {
+                    p[self.utility(y, c)] = o.utility[c].at(year);
+                }
+            }
         }
         for (b, &mixed) in self.mixed_bands.iter().enumerate() {
             let cells = &model.population[b * nl..(b + 1) * nl];
@@ -323,7 +347,7 @@ impl Layout {
             for (k, effect) in iv.effects.iter().enumerate() {
                 p[self.effect(i, k)] = match *effect {
                     Effect::Transition { relative_risk, .. } => relative_risk,
-                    Effect::Service { multiplier, .. } => multiplier,
+                    Effect::Service { multiplier, .. } | Effect::Utility { multiplier } => multiplier,
                     Effect::Capacity { add, .. } | Effect::Places { add, .. } => add,
                 };
             }
@@ -395,6 +419,13 @@ impl Layout {
                 Some(c) => years(&|y| c.per_year.point_year_at(y), point)
                     .into_iter()
                     .map(|y| self.capacity(y, service))
+                    .collect(),
+                None => vec![],
+            },
+            Target::Utility { band, level, point } => match &model.outcomes {
+                Some(o) => years(&|y| o.utility[band * nl + level].point_year_at(y), point)
+                    .into_iter()
+                    .map(|y| self.utility(y, band * nl + level))
                     .collect(),
                 None => vec![],
             },

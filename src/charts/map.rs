@@ -347,6 +347,7 @@ fn tag(
                     effects.push(format!("{} places +{}", model.levels[level], short(add)));
                     levels[level].tags.push(i);
                 }
+                Effect::Utility { multiplier } => effects.push(format!("quality of life ×{}", short(multiplier))),
             }
         }
         for tags in levels

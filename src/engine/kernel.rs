@@ -12,6 +12,7 @@
 
 use super::compile::MatrixCache;
 use super::guard::{guard, guard_cells};
+use super::outcomes;
 use super::places::PlacesWork;
 use super::step::{
     BandsStep, YearBandMajor, YearFlows, activity_sums, add_lanes, bands_step_for, year_band_major_for, year_flows_for,
@@ -20,6 +21,9 @@ use super::supply::SupplyWork;
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
 use crate::model::{Effect, Model, Occupancy, Reach};
 use crate::params::Layout;
+use migrate::migrate;
+
+mod migrate;
 
 /// Simulates `model` under the interventions `plan` (indices into
 /// `model.interventions`) for each lane's parameters (`params[i][lane]`: the
@@ -221,7 +225,7 @@ impl<const W: usize> Work<W> {
         for key in keys.iter_mut() {
             sized(key, 2 * nl * w, zero);
         }
-        sized(use_rate, model.services.len() * cells, zero);
+        sized(use_rate, (model.services.len() + outcomes::weight_rows(model)) * cells, zero);
         // Share of each intervention's target population reached, per year so far.
         delivered.resize_with(model.interventions.len(), Vec::new);
         for d in delivered.iter_mut() {
@@ -259,6 +263,7 @@ impl<const W: usize> Work<W> {
                 }
             }
         }
+        outcomes::mark_changes(model, &year_of, use_changes);
         // The entry mix does not change from year to year: its shares and their
         // sum (per lane) are read once.
         entry_shares.clear();
@@ -476,6 +481,9 @@ impl<const W: usize> Work<W> {
                     use_rate[s * cells + c] = run.lanes(layout.use_rate(k, s, c));
                 }
             }
+            if model.outcomes.is_some() {
+                outcomes::read_weights(layout, run.params, k, &mut use_rate[model.services.len() * cells..]);
+            }
         }
         for &i in plan {
             if !(k == 0 || use_changes[k] || use_touched) {
@@ -487,7 +495,13 @@ impl<const W: usize> Work<W> {
                 continue;
             }
             for (n, effect) in iv.effects.iter().enumerate() {
-                if let Effect::Service { service, .. } = *effect {
+                // A quality weight is the row after the services'.
+                let row = match *effect {
+                    Effect::Service { service, .. } => Some(service),
+                    Effect::Utility { .. } => Some(model.services.len()),
+                    _ => None,
+                };
+                if let Some(service) = row {
                     let m = run.lanes(layout.effect(i, n));
                     for &b in &iv.target_bands {
                         for &l in &iv.target_levels {
@@ -838,98 +852,10 @@ impl<const W: usize> Work<W> {
             }
             out.intervention_cost[k * ni + i] = spent;
         }
-    }
-}
-
-/// Net migration to or from the projection (or as recorded) at the end of
-/// step `step_index` (`time_end`, in years), spread over each band's levels
-/// in `next` and added to the year's `migration`; `people_start` holds the
-/// year's people at its start. Migration to a projection is recorded in
-/// `migration_by_step`, for the scenarios to replay.
-fn migrate<const W: usize>(
-    run: &Run<'_, W>,
-    time_end: f64,
-    step_index: usize,
-    next: &mut [[f64; W]],
-    people_start: &[[f64; W]],
-    migration: &mut [[f64; W]],
-    migration_by_step: &mut Vec<[f64; W]>,
-) {
-    let Run {
-        model,
-        calibration,
-        nl,
-        nb,
-        ..
-    } = *run;
-    let zero = [0.0; W];
-    for b in 0..nb {
-        let net: [f64; W] = match calibration {
-            LaneCalibration::None => continue,
-            LaneCalibration::ToProjection => match &model.projection {
-                Some(p) => {
-                    let target = p.band_total(b, time_end);
-                    std::array::from_fn(|lane| target - next[b * nl..(b + 1) * nl].iter().map(|v| v[lane]).sum::<f64>())
-                }
-                None => continue,
-            },
-            LaneCalibration::Replay(recorded) => recorded.get(step_index * nb + b).copied().unwrap_or(zero),
-        };
-        if matches!(calibration, LaneCalibration::ToProjection) {
-            migration_by_step.push(net);
-        }
-        if net == zero {
-            continue;
-        }
-        // Spread over levels in proportion to the band's people (or by
-        // its starting mix if it is empty); a lane with no net
-        // migration is left as it is. All lanes at once.
-        let band = &mut next[b * nl..(b + 1) * nl];
-        let start = &people_start[b * nl..(b + 1) * nl];
-        let mut total = [-0.0; W];
-        for people in band.iter() {
-            add_lanes(&mut total, *people);
-        }
-        if (0..W).all(|lane| total[lane] > 0.0 && net[lane] != 0.0) {
-            // The usual case, every lane alike: in proportion to the
-            // band's people (the same operations as below, with no
-            // branch, so that the lanes go together).
-            for (l, people) in band.iter_mut().enumerate() {
-                let moved = &mut migration[b * nl + l];
-                let (mut now, mut so_far) = (*people, *moved);
-                for lane in 0..W {
-                    let add = net[lane] * (now[lane] / total[lane]);
-                    now[lane] += add;
-                    so_far[lane] += add;
-                }
-                *people = now;
-                *moved = so_far;
-            }
-            continue;
-        }
-        // (The starting mix is needed only here, for an empty band.)
-        let mut start_total = [-0.0; W];
-        for first in start {
-            add_lanes(&mut start_total, *first);
-        }
-        let even = 1.0 / nl as f64;
-        for (l, (people, first)) in band.iter_mut().zip(start).enumerate() {
-            let moved = &mut migration[b * nl + l];
-            for lane in 0..W {
-                let weight = if total[lane] > 0.0 {
-                    people[lane] / total[lane]
-                } else if start_total[lane] > 0.0 {
-                    first[lane] / start_total[lane]
-                } else {
-                    even
-                };
-                let add = net[lane] * weight;
-                if net[lane] != 0.0 {
-                    people[lane] += add;
-                    moved[lane] += add;
-                }
-            }
-        }
+        let width = outcomes::width(model);
+        let exits = &out.exits[year_cells..year_cells + cells];
+        let figures = &mut out.outcomes[k * width..(k + 1) * width];
+        outcomes::year_figures(model, person_years, exits, &use_rate[ns * cells..], figures);
     }
 }
 

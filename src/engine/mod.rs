@@ -14,12 +14,14 @@ mod compile;
 mod expm;
 mod guard;
 mod kernel;
+mod outcomes;
 mod places;
 mod step;
 mod supply;
 
 pub use compile::MatrixCache;
 pub use kernel::{simulate, simulate_lanes};
+pub use outcomes::{Outcome, width as outcome_figures};
 pub use places::PlaceFigure;
 pub use supply::Figure;
 
@@ -60,6 +62,9 @@ pub struct LaneTrajectory<const W: usize> {
     /// The supply side's figures, `[(year * services + service) *
     /// Figure::COUNT + figure]` (empty when no service has a capacity).
     pub supply: Vec<[f64; W]>,
+    /// Health figures, `[year * outcome_figures + figure]` (see
+    /// [`Outcome`]; empty without `[outcomes]`).
+    pub outcomes: Vec<[f64; W]>,
     /// Year totals the accounts read, for every lane at once (see
     /// [`LaneTrajectory::add_year_totals`]): people at the year end by level
     /// `[year * levels + level]` and by band `[year * bands + band]`, and
@@ -107,6 +112,7 @@ impl<const W: usize> LaneTrajectory<W> {
             (&mut self.participants, years * model.interventions.len()),
             (&mut self.intervention_cost, years * model.interventions.len()),
             (&mut self.supply, years * supply_figures(model)),
+            (&mut self.outcomes, years * outcome_figures(model)),
         ] {
             v.clear();
             v.resize(n, zero);
@@ -206,6 +212,7 @@ impl<const W: usize> LaneTrajectory<W> {
             put(&mut out.intervention_cost, k * ni, &y.intervention_cost);
             let nf = supply_figures(model);
             put(&mut out.supply, k * nf, &y.supply);
+            put(&mut out.outcomes, k * outcome_figures(model), &y.outcomes);
         }
         out.migration_by_step = trajectory.migration_by_step.iter().map(|&x| [x; W]).collect();
         out.clear_totals();
@@ -223,6 +230,7 @@ impl<const W: usize> LaneTrajectory<W> {
         let flows = model.bands.len() * nl * nl;
         let (ns, ni) = (model.services.len(), model.interventions.len());
         let nf = supply_figures(model);
+        let no = outcome_figures(model);
         let pick =
             |v: &[[f64; W]], from: usize, n: usize| -> Vec<f64> { v[from..from + n].iter().map(|x| x[lane]).collect() };
         let years = model
@@ -246,6 +254,7 @@ impl<const W: usize> LaneTrajectory<W> {
                 participants: pick(&self.participants, k * ni, ni),
                 intervention_cost: pick(&self.intervention_cost, k * ni, ni),
                 supply: pick(&self.supply, k * nf, nf),
+                outcomes: pick(&self.outcomes, k * no, no),
             })
             .collect();
         Trajectory {
@@ -317,6 +326,8 @@ pub struct YearResult {
     /// The supply side's figures per service × [`Figure`] (empty when no
     /// service has a capacity).
     pub supply: Vec<f64>,
+    /// Health figures per [`Outcome`] (empty without `[outcomes]`).
+    pub outcomes: Vec<f64>,
 }
 
 /// A whole run: one `YearResult` per simulated year.

@@ -7,6 +7,7 @@
 //! Intervention cost = participant-years × cost per participant + fixed
 //! cost, and counts in the intervention's tier and funder.
 
+pub mod outcomes;
 pub mod rows;
 pub mod supply;
 
@@ -100,6 +101,8 @@ pub struct Accounts {
     pub spend_total: Vec<f64>,
     /// The supply side's figures (empty without capacities).
     pub supply: supply::SupplyAccounts,
+    /// Health figures (empty without `[outcomes]`).
+    pub outcomes: outcomes::OutcomeAccounts,
 }
 
 impl Accounts {
@@ -238,6 +241,7 @@ impl Accounts {
             a.spend_tier.push(tier);
         }
         a.supply.compute(model, trajectory, lane, unit_costs);
+        a.outcomes.compute(model, trajectory, lane);
     }
 }
 
@@ -288,6 +292,7 @@ impl Accounts {
             }
         }
         self.supply.add(&other.supply);
+        self.outcomes.add(&other.outcomes);
     }
 }
 

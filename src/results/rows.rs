@@ -31,6 +31,9 @@ where
             super::supply::budget_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
                 visit(f, Some(year), name, value)
             });
+            super::outcomes::year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
+                visit(f, Some(year), name, value)
+            });
             let mut push = |name: &dyn Fn() -> String, value: f64| visit(f, Some(year), name, Some(value));
             if let Some(c) = comparison {
                 for (l, level) in model.levels.iter().enumerate() {
@@ -59,6 +62,7 @@ where
         }
         let mut push = |name: &dyn Fn() -> String, value: Option<f64>| visit(f, None, name, value);
         super::supply::horizon_rows(model, &a.supply, &a.years, &mut push);
+        super::outcomes::horizon_rows(model, a, comparison.map(|c| (baseline, c.total.npv)), &mut push);
         if let Some(c) = comparison {
             let invested = c.total.discounted_investment;
             horizon_metrics(&c.total, invested, None, &mut push);

@@ -41,6 +41,27 @@ pub struct ScenarioFile {
     pub monte_carlo: Option<RawMonteCarlo>,
     pub areas: Option<Spanned<RawAreas>>,
     pub maturity: Option<Spanned<RawMaturity>>,
+    pub outcomes: Option<Spanned<RawOutcomes>>,
+}
+
+/// `[outcomes]`: quality weights by level (or band and level) and how
+/// health is counted.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawOutcomes {
+    /// `{ level = weight, ... }`: each level's weight in every band.
+    pub utility: Option<BTreeMap<String, Spanned<ByYear>>>,
+    /// `band,level,utility[,year][,rel_sd]`.
+    pub utility_csv: Option<Spanned<String>>,
+    /// Health's own discount rate (default: the model's).
+    pub discount_rate: Option<Spanned<f64>>,
+    /// The age life expectancy is reported at: a band's lower age
+    /// (default: the first band's).
+    pub life_expectancy_age: Option<Spanned<f64>>,
+    /// Levels counted as healthy (default: the first level).
+    pub healthy_levels: Option<Spanned<Vec<String>>>,
+    /// Money a QALY is worth (default: 20,000 and 30,000).
+    pub willingness_to_pay: Option<Spanned<Vec<f64>>>,
 }
 
 /// `[maturity]`: self-assessments shown beside the model, and (optional,
@@ -355,6 +376,8 @@ pub struct RawEffect {
     pub level: Option<String>,
     /// Places the intervention adds to `level`.
     pub add_places: Option<RawNumber>,
+    /// Multiplier on the quality weight of the people it reaches.
+    pub utility: Option<RawNumber>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -79,7 +79,9 @@ pub fn shift(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), Stri
 fn support_of(interventions: &[crate::model::Intervention], target: &Target) -> Option<Support> {
     Some(match *target {
         Target::DiscountRate => Support::Rate,
-        Target::Transition { .. } | Target::Exit { .. } | Target::Fidelity { .. } => Support::Probability,
+        Target::Transition { .. } | Target::Exit { .. } | Target::Fidelity { .. } | Target::Utility { .. } => {
+            Support::Probability
+        }
         Target::Reach { intervention } => match interventions[intervention].reach {
             Reach::Share(_) => Support::Probability,
             Reach::Places(_) => Support::NonNegative,

@@ -272,6 +272,9 @@ fn plain_label(effect: &Effect, model: &Model) -> String {
             format!("{} it adds a year", model.services[service].name)
         }
         Effect::Places { level, .. } => format!("{} places it adds", model.levels[level]),
+        Effect::Utility { .. } => {
+            "Quality of life of the people it reaches (× the usual weight: 1 = no change, 1.05 = 5% better)".into()
+        }
     }
 }
 

@@ -56,6 +56,7 @@ pub(super) fn interventions_from(
             scale: &evidence_scale,
             domains: &domains,
             bands,
+            has_outcomes: file.outcomes.is_some(),
         };
         interventions.push(intervention_from(v, &context, i, index, funders, &mut warnings));
     }
@@ -78,6 +79,8 @@ struct InterventionContext<'a> {
     scale: &'a EvidenceScale,
     domains: &'a [String],
     bands: &'a [AgeBand],
+    /// Whether the file has `[outcomes]` (quality weights an effect may multiply).
+    has_outcomes: bool,
 }
 
 /// One intervention, checked part by part in the order its problems are
@@ -573,6 +576,7 @@ fn effects_from(
                     cost_per_unit: None,
                     level: None,
                     add_places: None,
+                    utility: None,
                 },
                 _,
             ) => {
@@ -601,6 +605,7 @@ fn effects_from(
                     cost_per_unit: None,
                     level: None,
                     add_places: None,
+                    utility: None,
                     ..
                 },
                 Some(service),
@@ -619,6 +624,7 @@ fn effects_from(
                     cost_per_unit,
                     level: None,
                     add_places: None,
+                    utility: None,
                     ..
                 },
                 Some(service),
@@ -649,6 +655,7 @@ fn effects_from(
                     add_places: Some(add),
                     level: Some(level),
                     cost_per_unit,
+                    utility: None,
                     ..
                 },
                 None,
@@ -673,10 +680,25 @@ fn effects_from(
                 let added = Added::Places { level, index: l };
                 effects.add_supply(v, &span, added, add, cost_per_unit.as_ref());
             }
+            (
+                RawEffect {
+                    from: None,
+                    to: None,
+                    relative_risk: None,
+                    multiplier: None,
+                    add_capacity: None,
+                    cost_per_unit: None,
+                    level: None,
+                    add_places: None,
+                    utility: Some(m),
+                    service: None,
+                },
+                None,
+            ) => effects.add_utility(v, &span, context.has_outcomes, m),
             _ => effects.fail(
                 v,
                 &span,
-                "an effect is either `from`, `to` and `relative_risk`; or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`; or `level`, `add_places` and `cost_per_unit`".into(),
+                "an effect is either `from`, `to` and `relative_risk`; or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`; or `level`, `add_places` and `cost_per_unit`; or `utility` alone".into(),
             ),
         }
     }
@@ -820,6 +842,29 @@ impl Effects<'_> {
             to: t,
             relative_risk: rr,
         });
+    }
+
+    /// Adds a multiplier on the quality weight of the people reached.
+    fn add_utility(&mut self, v: &mut Validator, span: &Span, has_outcomes: bool, m: &RawNumber) {
+        if !has_outcomes {
+            self.fail(v, span, "it multiplies quality of life (`utility`), but the file has no `[outcomes]` table of quality weights to multiply; add one, or remove the effect".into());
+            return;
+        }
+        let effect = self.effects.len();
+        let loc = v.loc(span);
+        let what = format!("intervention `{}`: the multiplier on quality of life", self.name);
+        let label = format!("intervention.{}.utility", self.name);
+        let targets = vec![Target::Effect {
+            intervention: self.intervention,
+            effect,
+        }];
+        let Some(m) = self.number(v, m, loc, &what, label, targets) else {
+            return;
+        };
+        if self.effects.iter().any(|x| matches!(x, Effect::Utility { .. })) {
+            self.fail(v, span, "quality of life has two effects; give one".into());
+        }
+        self.effects.push(Effect::Utility { multiplier: m });
     }
 
     /// Adds a multiplier on the use of `service` (index `s`).

@@ -11,6 +11,7 @@ mod flows;
 mod interventions;
 mod model_table;
 mod names;
+mod outcomes;
 mod places;
 mod population;
 mod projection;
@@ -89,6 +90,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         },
     );
 
+    let outcomes = outcomes::outcomes_from(&mut v, file.outcomes.as_ref(), &names, &bands, table.discount_rate);
     let mut model = Model {
         name: m.name.clone(),
         start_year: table.start_year,
@@ -120,6 +122,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         uncertain: std::mem::take(&mut v.uncertain),
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
         deals,
+        outcomes,
     };
     let mut sources = std::mem::take(&mut v.sources);
     let mut maturity = None;

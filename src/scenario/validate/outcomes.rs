@@ -1,0 +1,215 @@
+//! `[outcomes]`: each cell's quality weight (`utility` by level, or
+//! `utility_csv` by band and level), health's own discount rate, the age
+//! life expectancy is reported at, the levels counted as healthy and the
+//! willingness to pay a QALY.
+
+use super::cells::{cell_value, cell_year, lookup, row_location};
+use super::names::{Names, at_year};
+use super::values::{SeriesBuilder, by_year_points};
+use crate::model::{AgeBand, Outcomes, Series, Target};
+use crate::scenario::checks::Validator;
+use crate::scenario::file::RawOutcomes;
+use crate::uncertainty::Support;
+use toml::Spanned;
+
+/// Money a QALY is worth when the file names none: the two ends of NICE's
+/// usual range.
+pub const DEFAULT_WILLINGNESS_TO_PAY: [f64; 2] = [20_000.0, 30_000.0];
+
+/// The model's `Outcomes`, or `None` without an `[outcomes]` table (or
+/// after recording what is wrong with it).
+pub(super) fn outcomes_from(
+    v: &mut Validator,
+    raw: Option<&Spanned<RawOutcomes>>,
+    names: &Names,
+    bands: &[AgeBand],
+    cost_rate: f64,
+) -> Option<Outcomes> {
+    let spanned = raw?;
+    let raw = spanned.get_ref();
+    let errors_before = v.errors.count();
+    let utility = utilities(v, spanned, names);
+    let discount_rate = match &raw.discount_rate {
+        None => cost_rate,
+        Some(rate) => {
+            let r = *rate.get_ref();
+            if !(r.is_finite() && (0.0..1.0).contains(&r)) {
+                v.err(
+                    &rate.span(),
+                    format!(
+                        "outcomes: discount_rate is {r}; give a rate in [0, 1) as a decimal, e.g. 0.035 for 3.5% (or leave it out to discount health as costs are)"
+                    ),
+                );
+            }
+            r
+        }
+    };
+    let life_expectancy_band = match &raw.life_expectancy_age {
+        None => 0,
+        Some(age) => {
+            let a = *age.get_ref();
+            match bands.iter().position(|b| b.lower == a) {
+                Some(b) => b,
+                None => {
+                    let lowers: Vec<String> = bands.iter().map(|b| b.lower.to_string()).collect();
+                    v.err(
+                        &age.span(),
+                        format!(
+                            "outcomes: life_expectancy_age is {a}, which no band starts at; give one of {} (the model knows ages only by band)",
+                            lowers.join(", ")
+                        ),
+                    );
+                    0
+                }
+            }
+        }
+    };
+    let healthy_levels = match &raw.healthy_levels {
+        None => vec![0],
+        Some(list) => {
+            if list.get_ref().is_empty() {
+                v.err(
+                    &list.span(),
+                    format!(
+                        "outcomes: healthy_levels is empty; name the levels counted as healthy, e.g. [\"{}\"]",
+                        names.levels[0]
+                    ),
+                );
+            }
+            let mut found = Vec::new();
+            for name in list.get_ref() {
+                match names.level(name) {
+                    Ok(l) if !found.contains(&l) => found.push(l),
+                    Ok(_) => v.err(
+                        &list.span(),
+                        format!("outcomes: healthy_levels names `{name}` twice; give each level once"),
+                    ),
+                    Err(e) => v.err(&list.span(), format!("outcomes: healthy_levels: {e}")),
+                }
+            }
+            found
+        }
+    };
+    let willingness_to_pay = match &raw.willingness_to_pay {
+        None => DEFAULT_WILLINGNESS_TO_PAY.to_vec(),
+        Some(list) => {
+            let values = list.get_ref().clone();
+            if values.is_empty() || values.iter().any(|x| !(x.is_finite() && *x >= 0.0)) {
+                v.err(
+                    &list.span(),
+                    format!(
+                        "outcomes: willingness_to_pay is {values:?}; give one or more amounts of money a QALY is worth, each ≥ 0, e.g. [20000, 30000]"
+                    ),
+                );
+            }
+            values
+        }
+    };
+    (v.errors.count() == errors_before).then_some(Outcomes {
+        utility,
+        discount_rate,
+        life_expectancy_band,
+        healthy_levels,
+        willingness_to_pay,
+    })
+}
+
+/// Each cell's quality weight, from `utility` or `utility_csv`; every
+/// cell must have one.
+fn utilities(v: &mut Validator, spanned: &Spanned<RawOutcomes>, names: &Names) -> Vec<Series<f64>> {
+    let raw = spanned.get_ref();
+    let errors_before = v.errors.count();
+    let (nb, nl) = (names.bands.len(), names.levels.len());
+    let mut builder = SeriesBuilder::<(usize, usize)>::new();
+    match (&raw.utility, &raw.utility_csv) {
+        (Some(_), Some(_)) => v.err(
+            &spanned.span(),
+            "outcomes: both `utility` and `utility_csv` are given; give one of them".to_string(),
+        ),
+        (None, None) => v.err(
+            &spanned.span(),
+            "outcomes: no quality weights; give `utility = { level = weight, ... }` (a weight between 0, dead, and 1, full health, for every level) or `utility_csv`".to_string(),
+        ),
+        (Some(weights), None) => {
+            for (level, value) in weights {
+                let l = match names.level(level) {
+                    Ok(l) => l,
+                    Err(e) => {
+                        v.err(&value.span(), format!("outcomes: utility: {e}"));
+                        continue;
+                    }
+                };
+                let loc = v.loc(&value.span());
+                for (year, number) in by_year_points(v, &value.span(), value.get_ref()) {
+                    let point = year.unwrap_or(i32::MIN);
+                    let targets = (0..nb)
+                        .map(|band| Target::Utility { band, level: l, point })
+                        .collect();
+                    let label = format!("outcomes.utility.{level}{}", at_year(year));
+                    let what = format!("the utility of `{level}`");
+                    let Some(x) = v.resolve(number, loc.clone(), Support::Probability, &what, label, targets) else {
+                        continue;
+                    };
+                    for b in 0..nb {
+                        builder.add(&mut v.errors, (b, l), year, x, loc.clone(), "a utility");
+                    }
+                }
+            }
+        }
+        (None, Some(csv)) => {
+            if let Some(table) = v.table(csv, &["band", "level", "utility"], &["year", "rel_sd"]) {
+                for row in &table.rows {
+                    let b = lookup(v, &table, row, "band", |n| names.band(n));
+                    let l = lookup(v, &table, row, "level", |n| names.level(n));
+                    let year = cell_year(v, &table, row);
+                    let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
+                        continue;
+                    };
+                    let point = year.unwrap_or(i32::MIN);
+                    let targets = vec![Target::Utility { band: b, level: l, point }];
+                    let label = format!(
+                        "outcomes.utility.{}.{}{}",
+                        names.levels[l],
+                        names.bands[b],
+                        at_year(year)
+                    );
+                    let Some(x) = cell_value(
+                        v,
+                        &table,
+                        row,
+                        "utility",
+                        Support::Probability,
+                        "the utility",
+                        label,
+                        targets,
+                    ) else {
+                        continue;
+                    };
+                    let what = format!("the utility of band `{}`, level `{}`", names.bands[b], names.levels[l]);
+                    builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
+                }
+            }
+        }
+    }
+    let mut weights: Vec<Option<Series<f64>>> = vec![None; nb * nl];
+    for ((b, l), series) in builder.build() {
+        weights[b * nl + l] = Some(series);
+    }
+    let missing: Vec<String> = (0..nb * nl)
+        .filter(|&c| weights[c].is_none())
+        .map(|c| format!("{} {}", names.bands[c / nl], names.levels[c % nl]))
+        .collect();
+    if !missing.is_empty() && v.errors.count() == errors_before {
+        v.err(
+            &spanned.span(),
+            format!(
+                "outcomes: no utility for {}; every band and level needs a quality weight (0 = dead, 1 = full health)",
+                missing.join(", ")
+            ),
+        );
+    }
+    weights
+        .into_iter()
+        .map(|w| w.unwrap_or_else(|| Series::constant(0.0)))
+        .collect()
+}
