@@ -3,7 +3,8 @@
 //! delivery fee, a cap per participant), the investor's IRR against a
 //! closed form, caps never exceeded (proptest), payer shares and pooled
 //! budgets adding up, the Worcestershire example against its seed's own
-//! arithmetic, and the example run end to end.
+//! arithmetic, the Troubled Families example against its published rate
+//! card (worked by hand to the penny), and both examples run end to end.
 
 use proptest::prelude::*;
 use std::path::Path;
@@ -549,4 +550,201 @@ fn the_example_writes_contracts_csv_the_sheet_the_charts_and_the_report_section(
             .unwrap()
             .contains("id=\"contracts\"")
     );
+}
+
+/// The Troubled Families example's file (scenarios/troubled-families-pbr.toml).
+fn troubled_families_text() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/troubled-families-pbr.toml");
+    std::fs::read_to_string(path).unwrap()
+}
+
+/// What the Troubled Families contract pays in the scenario of `text` (the
+/// example's file or a variant of it), run at the inputs' means.
+fn troubled_families_contract(text: &str) -> (Model, ContractFigures) {
+    let model = upstream::scenario::parse(Path::new("troubled-families-pbr.toml"), text, String::new())
+        .unwrap_or_else(|e| panic!("the example does not parse:\n{e}"))
+        .model;
+    let run = upstream::pipeline::Run::new(&model, upstream::pipeline::Request::futures_only(Vec::new())).unwrap();
+    let (contracts, _) = all_figures(&model, &run.accounts, &run.comparisons);
+    assert_eq!(contracts.len(), 1);
+    let c = contracts[0].clone();
+    (model, c)
+}
+
+/// The phase one rate card's sums, as its published sources give them (the
+/// letters are the file's: [A] Local Government Lawyer, [B] the
+/// "Programme Explained" slides, [C] LocalGov, [D] CYP Now).
+#[test]
+fn troubled_families_rate_card_arithmetic_as_the_sources_give_it() {
+    // [B], [C]: the attachment fee in 2012/13 is 80 % of [A-D]'s £4,000.
+    let fee = 0.8 * 4_000.0;
+    assert_eq!(fee, 3_200.0);
+    // [A]: £3,900 for the crime, anti-social behaviour and school results is
+    // the fee and [B]'s £700; its £4,000 for continuous work is the fee and
+    // [B]'s £800, [B]'s "Maximum Claim Per Family"; with [A]'s and [B]'s £100
+    // for progress to work the other results reach the same maximum.
+    assert_eq!(fee + 700.0, 3_900.0);
+    assert_eq!(fee + 800.0, 4_000.0);
+    assert_eq!(fee + 700.0 + 100.0, 4_000.0);
+    // [C]: "Birmingham stands to receive just under £14m for supporting 4,180
+    // troubled families, Lancashire around £8.8m for 2,630 households and
+    // Sheffield £5.6m for 1,680": £4,000 for five families in six [A].
+    let payable = |families: f64| families * 5.0 / 6.0 * 4_000.0;
+    assert!((payable(4_180.0) - 13_933_333.33).abs() < 0.005);
+    assert!(payable(4_180.0) < 14_000_000.0 && payable(4_180.0) > 13_900_000.0);
+    assert_eq!((payable(2_630.0) / 100_000.0).round() * 100_000.0, 8_800_000.0);
+    assert_eq!(payable(1_680.0), 5_600_000.0);
+    // [A], [C]: councils meet the other £6,000 of the average £10,000, 60 %.
+    assert_eq!((10_000.0 - 4_000.0) / 10_000.0, 0.6);
+    // [D]: £9bn a year for 120,000 families, £75,000 a family.
+    assert_eq!(9e9 / 120_000.0, 75_000.0);
+    // The example's cohort: a third a year [B] of Sheffield's 1,680, 560;
+    // five in six payable: a cap of £1,866,666.67, £800 a family of it
+    // for results.
+    assert_eq!(1_680.0 / 3.0, 560.0);
+    assert!((payable(560.0) - 1_866_666.67).abs() < 0.005);
+    assert!((payable(560.0) * 0.2 - 800.0 * 560.0 * 5.0 / 6.0).abs() < 1e-6);
+}
+
+/// The example file holds the rate card as the sums above give it.
+#[test]
+fn the_troubled_families_example_holds_the_rate_card() {
+    let (model, _) = troubled_families_contract(&troubled_families_text());
+    let contract = &model.deals.contracts[0];
+    assert_eq!(contract.name, "Troubled Families PbR 2012/13");
+    assert_eq!(
+        (contract.start_year, contract.years, contract.payment_lag_years),
+        (2012, 1, 1)
+    );
+    assert_eq!(contract.cap, Some(1_866_666.67));
+    assert_eq!(contract.delivery_fee_share, 0.8);
+    assert_eq!(contract.cap_per_participant, Some(800.0));
+    let prices: Vec<(&str, f64, Option<f64>)> = contract
+        .tariffs
+        .iter()
+        .map(|t| (t.label.as_str(), t.price, t.against))
+        .collect();
+    assert_eq!(
+        prices,
+        [
+            ("moved:Troubled->Turned around", 700.0, Some(0.0)),
+            ("moved:Troubled->In work", 800.0, Some(0.0)),
+        ]
+    );
+    assert_eq!(contract.payers.len(), 1);
+    assert_eq!((contract.payers[0].share, contract.payers[0].funder), (1.0, None));
+    let intervention = &model.interventions[contract.intervention];
+    assert_eq!(intervention.cost_per_participant, 10_000.0);
+    assert_eq!((intervention.start_year, intervention.end_year), (2012, Some(2012)));
+    assert_eq!(model.services[0].unit_cost, 75_000.0);
+}
+
+/// The contract in the example worked by hand to the penny: at the means
+/// the family intervention multiplies the 10 % a year who turn around by
+/// 2.5 and the 4 % who find work by 2, in 560 families.
+#[test]
+fn the_troubled_families_contract_to_the_penny() {
+    let (_, c) = troubled_families_contract(&troubled_families_text());
+    let penny = |a: f64, b: f64| assert!((a - b).abs() < 0.005, "{a} vs {b}");
+    // 560 × 0.10 × 2.5 = 140 families turned around, 560 × 0.04 × 2 = 44.8 in work.
+    penny(c.outcomes[0][0], 140.0);
+    penny(c.outcomes[1][0], 44.8);
+    assert!(c.outcomes.iter().all(|o| o[1..].iter().all(|&x| x == 0.0)));
+    // 140 × £700 + 44.8 × £800 = £98,000 + £35,840 = £133,840.
+    penny(c.earned_uncapped[0], 133_840.0);
+    // The fee, 80 % of £1,866,666.67 = £1,493,333.336, in 2012; what is left
+    // for results, £373,333.334, is below £800 × 560 participant-years.
+    penny(c.fee[0], 1_493_333.336);
+    penny(c.outcome_cap.unwrap(), 373_333.334);
+    assert!(!c.cap_binds);
+    // The results are paid a year late: £1,493,333.34 in 2012, £133,840 in 2013.
+    penny(c.paid[0], 1_493_333.336);
+    penny(c.paid[1], 133_840.0);
+    assert!(c.paid[2..].iter().all(|&p| p == 0.0));
+    penny(c.total_paid(), 1_627_173.336);
+    // The council, the investor, pays £10,000 × 560 = £5.6m and gets back
+    // £2,905.67 a family: its net is −£3,972,826.66.
+    penny(c.capital[0], 5_600_000.0);
+    penny(c.total_paid() - c.total_capital(), -3_972_826.664);
+    penny(c.total_paid() / 560.0, 2_905.666_671);
+}
+
+/// Paid on results, not against a comparison group: the rate card pays for
+/// the families who would have turned around anyway. Against do-nothing
+/// (56 and 22.4 of them) it would pay £57,120 less; with no effect at all
+/// (the national evaluation's finding) it still pays that £57,120; and if
+/// most families found work the five-in-six cap would bind.
+#[test]
+fn the_troubled_families_rate_card_pays_for_results_the_model_would_have_anyway() {
+    let text = troubled_families_text();
+    let penny = |a: f64, b: f64| assert!((a - b).abs() < 0.005, "{a} vs {b}");
+    let (_, gross) = troubled_families_contract(&text);
+    let (_, net) = troubled_families_contract(&text.replace("baseline = 0\n", ""));
+    // Do-nothing: 560 × 0.10 = 56 and 560 × 0.04 = 22.4.
+    penny(net.outcomes[0][0], 140.0 - 56.0);
+    penny(net.outcomes[1][0], 44.8 - 22.4);
+    penny(net.earned_uncapped[0], 84.0 * 700.0 + 22.4 * 800.0);
+    penny(
+        gross.earned_uncapped[0] - net.earned_uncapped[0],
+        56.0 * 700.0 + 22.4 * 800.0,
+    );
+    penny(56.0 * 700.0 + 22.4 * 800.0, 57_120.0);
+    let no_effect = text
+        .replace("{ dist = \"pert\", min = 1.0, mode = 2.5, max = 4.0 }", "1.0")
+        .replace("{ dist = \"pert\", min = 1.0, mode = 2.0, max = 3.0 }", "1.0");
+    let (_, none) = troubled_families_contract(&no_effect);
+    penny(none.earned_uncapped[0], 57_120.0);
+    penny(none.paid[1], 57_120.0);
+    // 70 % finding work a year without the programme, and the programme
+    // adding no work effect: 392 × £800 + 140 × £700 = £411,600
+    // earned, above the £373,333.33 left under the cap: it binds, and the
+    // council is paid the cap, £1,866,666.67, in all.
+    let busy = text
+        .replace("probability = 0.04", "probability = 0.7")
+        .replace("{ dist = \"pert\", min = 1.0, mode = 2.0, max = 3.0 }", "1.0");
+    let (_, capped) = troubled_families_contract(&busy);
+    penny(capped.earned_uncapped[0], 411_600.0);
+    assert!(capped.cap_binds);
+    penny(capped.earned[0], 373_333.334);
+    penny(capped.total_paid(), 1_866_666.67);
+}
+
+/// The example checks and runs from the command line and writes its
+/// contract to contracts.csv, the draws' 95th percentile of payments within
+/// the cap.
+#[test]
+fn the_troubled_families_example_checks_runs_and_writes_contracts_csv() {
+    let o = upstream(&["check", "scenarios/troubled-families-pbr.toml"]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tf");
+    let o = upstream(&[
+        "run",
+        "scenarios/troubled-families-pbr.toml",
+        "--draws",
+        "40",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("contracts.csv")).unwrap();
+    let value = |party: &str, metric: &str, stat: &str| -> f64 {
+        csv.lines()
+            .map(|l| l.split(',').collect::<Vec<_>>())
+            .find(|r| {
+                r[0] == "Troubled Families PbR 2012/13"
+                    && r[3] == "all"
+                    && r[4] == party
+                    && r[5] == metric
+                    && r[6] == stat
+            })
+            .unwrap_or_else(|| panic!("no row {party} {metric} {stat}"))[7]
+            .parse()
+            .unwrap()
+    };
+    assert!((value("all", "paid", "value") - 1_627_173.336).abs() < 0.01);
+    assert!(value("all", "paid", "p95") <= 1_866_666.67 + 1e-6);
+    assert!(value("all", "paid", "p5") >= 1_493_333.336 + 57_120.0 - 0.01);
+    assert!((value("investor", "capital", "value") - 5_600_000.0).abs() < 1e-6);
+    assert_eq!(value("investor", "prob_investor_loses", "value"), 1.0);
 }
