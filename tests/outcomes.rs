@@ -1,0 +1,331 @@
+//! Health outcomes (`[outcomes]`) against hand-worked cohorts and closed
+//! forms; and a model without them running exactly as before.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use upstream::model::Model;
+use upstream::results::rows::visit_summary;
+use upstream::results::{Accounts, Comparison};
+use upstream::run::run_futures;
+
+fn parse(text: &str) -> Model {
+    upstream::scenario::parse(Path::new("outcomes.toml"), text, String::new())
+        .unwrap_or_else(|e| panic!("the test model does not parse:\n{e}\n---\n{text}"))
+        .model
+}
+
+fn parse_error(text: &str) -> String {
+    match upstream::scenario::parse(Path::new("outcomes.toml"), text, String::new()) {
+        Ok(_) => panic!("the model should be refused:\n{text}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+/// Every summary row of every future: (future, year or "all", metric) → value.
+fn summary(model: &Model) -> BTreeMap<(usize, String, String), Option<f64>> {
+    let futures = run_futures(model, &[]).expect("runs");
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons: Vec<Comparison> = accounts[1..]
+        .iter()
+        .map(|a| Comparison::of(model, &accounts[0], a))
+        .collect();
+    let mut rows = BTreeMap::new();
+    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
+        let year = year.map_or("all".to_string(), |y| y.to_string());
+        rows.insert((f, year, name()), value);
+    });
+    rows
+}
+
+#[track_caller]
+fn close(actual: f64, expected: f64, what: &str) {
+    let tolerance = 1e-12 * expected.abs().max(1.0);
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{what}: got {actual}, expected {expected} (difference {:e})",
+        actual - expected
+    );
+}
+
+fn value(rows: &BTreeMap<(usize, String, String), Option<f64>>, f: usize, year: &str, name: &str) -> f64 {
+    rows.get(&(f, year.to_string(), name.to_string()))
+        .unwrap_or_else(|| panic!("no row {name} for future {f}, {year}"))
+        .unwrap_or_else(|| panic!("row {name} for future {f}, {year} is empty"))
+}
+
+/// Three levels and an exit, one step a year, the figures as the one-year
+/// matrix; a service priced per person-year; a scheme halving L1 → L2 and
+/// raising L1's quality weight by a tenth for everyone in L1, at 4 a
+/// participant-year. Costs at 3.5 %, health at 1.5 %, both at the year's end.
+const COHORT: &str = r#"
+[model]
+name = "cohort"
+start_year = 2025
+horizon_years = 4
+steps_per_year = 1
+transition_mode = "annual_matrix"
+occupancy = "half_cycle"
+discount_rate = 0.035
+discount_timing = "end"
+levels = ["L1", "L2", "L3"]
+
+[[bands]]
+name = "all"
+lower = 60
+
+[[population]]
+band = "all"
+counts = { L1 = 600, L2 = 300, L3 = 100 }
+
+[[transitions]]
+from = "L1"
+to = "L2"
+probability = 0.12
+[[transitions]]
+from = "L2"
+to = "L3"
+probability = 0.10
+[[transitions]]
+from = "L3"
+to = "L2"
+probability = 0.08
+
+[[exits]]
+levels = ["L1"]
+probability = 0.03
+[[exits]]
+levels = ["L2"]
+probability = 0.06
+[[exits]]
+levels = ["L3"]
+probability = 0.10
+
+[[services]]
+name = "Care"
+tier = "acute"
+funder = "NHS"
+unit_cost = 100
+use = { L1 = 1, L2 = 5, L3 = 20 }
+
+[[interventions]]
+name = "Scheme"
+funder = "Council"
+tier = "primary"
+target_levels = ["L1"]
+reach = 1
+start_year = 2025
+cost_per_participant = 4
+
+[[interventions.effects]]
+from = "L1"
+to = "L2"
+relative_risk = 0.5
+
+[[interventions.effects]]
+utility = 1.1
+
+[[scenarios]]
+name = "scheme"
+interventions = ["Scheme"]
+
+[outcomes]
+utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }
+discount_rate = 0.015
+life_expectancy_age = 60
+healthy_levels = ["L1"]
+willingness_to_pay = [20000, 30000]
+"#;
+
+/// One year of the cohort: row vector × the one-year matrix (L1 → L2 at
+/// `p12`), giving the year-end stocks.
+fn cohort_year(v: [f64; 3], p12: f64) -> [f64; 3] {
+    let p = [
+        [1.0 - p12 - 0.03, p12, 0.0],
+        [0.0, 1.0 - 0.10 - 0.06, 0.10],
+        [0.0, 0.08, 1.0 - 0.08 - 0.10],
+    ];
+    let mut next = [0.0; 3];
+    for from in 0..3 {
+        for to in 0..3 {
+            next[to] += v[from] * p[from][to];
+        }
+    }
+    next
+}
+
+/// Per year: (person-years by level, QALYs, service spend, scheme cost).
+fn by_hand(p12: f64, l1_weight: f64, scheme: bool) -> Vec<([f64; 3], f64, f64, f64)> {
+    let mut v = [600.0, 300.0, 100.0];
+    let mut years = Vec::new();
+    for _ in 0..4 {
+        let next = cohort_year(v, p12);
+        let py: [f64; 3] = std::array::from_fn(|l| (v[l] + next[l]) / 2.0);
+        let qalys = py[0] * l1_weight + py[1] * 0.7 + py[2] * 0.4;
+        let spend = 100.0 * (py[0] + 5.0 * py[1] + 20.0 * py[2]);
+        let cost = if scheme { 4.0 * py[0] } else { 0.0 };
+        years.push((py, qalys, spend, cost));
+        v = next;
+    }
+    years
+}
+
+#[test]
+fn a_three_state_cohort_with_utilities_and_two_discount_rates_is_worked_by_hand() {
+    let model = parse(COHORT);
+    let rows = summary(&model);
+    let base = by_hand(0.12, 0.9, false);
+    let scheme = by_hand(0.06, 0.99, true);
+    let health = |t: usize| 1.015_f64.powi(-(t as i32 + 1));
+    let money = |t: usize| 1.035_f64.powi(-(t as i32 + 1));
+    for (f, years) in [(0, &base), (1, &scheme)] {
+        for (t, (py, qalys, ..)) in years.iter().enumerate() {
+            let year = (2025 + t).to_string();
+            close(value(&rows, f, &year, "qalys"), *qalys, &format!("{f} {year} QALYs"));
+            close(
+                value(&rows, f, &year, "life_years"),
+                py.iter().sum(),
+                &format!("{f} {year} life-years"),
+            );
+            for (l, level) in ["L1", "L2", "L3"].iter().enumerate() {
+                close(
+                    value(&rows, f, &year, &format!("years_in_level:{level}")),
+                    py[l],
+                    &format!("{f} {year} years in {level}"),
+                );
+            }
+            close(
+                value(&rows, f, &year, "outcome_discount_factor"),
+                health(t),
+                "health's discount factor",
+            );
+        }
+        let discounted: f64 = years.iter().enumerate().map(|(t, y)| y.1 * health(t)).sum();
+        close(value(&rows, f, "all", "qalys_discounted"), discounted, "discounted QALYs");
+        let life: f64 = years.iter().enumerate().map(|(t, y)| y.0.iter().sum::<f64>() * health(t)).sum();
+        close(value(&rows, f, "all", "life_years_discounted"), life, "discounted life-years");
+        close(
+            value(&rows, f, "all", "qalys_per_person_at_start"),
+            discounted / 1000.0,
+            "QALYs per person at the start",
+        );
+    }
+    let gained: f64 = (0..4).map(|t| (scheme[t].1 - base[t].1) * health(t)).sum();
+    let cost: f64 = (0..4)
+        .map(|t| (scheme[t].2 + scheme[t].3 - base[t].2) * money(t))
+        .sum();
+    close(value(&rows, 1, "all", "incremental_qalys"), gained, "incremental QALYs");
+    close(value(&rows, 1, "all", "incremental_cost"), cost, "incremental cost");
+    for wtp in [20000.0, 30000.0] {
+        close(
+            value(&rows, 1, "all", &format!("net_monetary_benefit_at:{wtp}")),
+            wtp * gained - cost,
+            "net monetary benefit",
+        );
+    }
+    let icer = rows[&(1, "all".to_string(), "icer".to_string())];
+    if (cost > 0.0) == (gained > 0.0) {
+        close(icer.expect("an ICER"), cost / gained, "ICER");
+    } else {
+        assert_eq!(icer, None, "a dominant future has no ICER");
+    }
+}
+
+#[test]
+fn constant_mortality_gives_the_closed_form_life_expectancy() {
+    // One open band, one level, exits at annual probability p: the death
+    // rate per person-year the table reads is exits ÷ person-years; in
+    // rates mode with many steps that is the hazard −ln(1 − p) (to the
+    // discretisation of person-years), so life expectancy is 1 / hazard.
+    let p: f64 = 0.05;
+    let text = format!(
+        r#"
+[model]
+name = "constant"
+start_year = 2025
+horizon_years = 1
+steps_per_year = 1
+transition_mode = "annual_matrix"
+occupancy = "half_cycle"
+levels = ["Alive"]
+
+[[bands]]
+name = "65+"
+lower = 65
+
+[[population]]
+band = "65+"
+counts = {{ Alive = 1000 }}
+
+[[exits]]
+levels = ["Alive"]
+probability = {p}
+
+[outcomes]
+utility = {{ Alive = 0.8 }}
+life_expectancy_age = 65
+"#
+    );
+    let rows = summary(&parse(&text));
+    // Half-cycle person-years: 1000 (1 − p/2); deaths 1000 p.
+    let rate = p / (1.0 - p / 2.0);
+    close(value(&rows, 0, "2025", "life_expectancy_at:65"), 1.0 / rate, "life expectancy");
+    close(
+        value(&rows, 0, "2025", "healthy_life_expectancy_at:65"),
+        1.0 / rate,
+        "healthy life expectancy (everyone in the one healthy level)",
+    );
+}
+
+#[test]
+fn a_model_without_outcomes_has_the_same_rows_as_with_them_less_the_health_rows() {
+    let with = summary(&parse(COHORT));
+    let without_text = COHORT
+        .split("[outcomes]")
+        .next()
+        .unwrap()
+        .replace("[[interventions.effects]]\nutility = 1.1\n", "");
+    let without = summary(&parse(&without_text));
+    let health = [
+        "life_years",
+        "qalys",
+        "years_in_level:",
+        "life_expectancy_at:",
+        "healthy_life_expectancy_at:",
+        "outcome_discount_factor",
+        "life_years_discounted",
+        "qalys_discounted",
+        "qalys_per_person_at_start",
+        "qalys_per_person_counted",
+        "incremental_cost",
+        "incremental_qalys",
+        "icer",
+        "net_monetary_benefit_at:",
+    ];
+    let is_health = |name: &str| {
+        health
+            .iter()
+            .any(|h| if h.ends_with(':') { name.starts_with(h) } else { name == *h })
+    };
+    let kept: BTreeMap<_, _> = with.into_iter().filter(|(k, _)| !is_health(&k.2)).collect();
+    assert!(without.keys().all(|k| !is_health(&k.2)), "no health rows without [outcomes]");
+    assert_eq!(kept, without, "the other rows are exactly the same");
+}
+
+#[test]
+fn bad_outcomes_are_refused_naming_the_line() {
+    let cases = [
+        ("utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }", "utility = { L1 = 0.9, L2 = 0.7 }", "no utility for all L3"),
+        ("utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }", "utility = { L1 = 1.9, L2 = 0.7, L3 = 0.4 }", "outside [0, 1]"),
+        ("life_expectancy_age = 60", "life_expectancy_age = 62", "no band starts at"),
+        ("healthy_levels = [\"L1\"]", "healthy_levels = [\"L9\"]", "L9"),
+        ("discount_rate = 0.015", "discount_rate = 1.5", "discount_rate is 1.5"),
+        ("willingness_to_pay = [20000, 30000]", "willingness_to_pay = [-1]", "willingness_to_pay"),
+    ];
+    for (from, to, expected) in cases {
+        let message = parse_error(&COHORT.replace(from, to));
+        assert!(message.contains(expected), "{to}: {message}");
+        assert!(message.contains("outcomes.toml:"), "names the file and line: {message}");
+    }
+    let message = parse_error(&COHORT.split("[outcomes]").next().unwrap().to_string());
+    assert!(message.contains("no `[outcomes]` table"), "{message}");
+}
