@@ -309,6 +309,18 @@ pub struct WaitingUse {
     pub multiplier: f64,
 }
 
+/// The factor an effect's number puts on an annual probability `p` in
+/// `annual_matrix` mode: a relative risk multiplies it; a hazard ratio `h`
+/// makes it `1 − (1 − p)^h` (`h` itself as `p` → 0). In `rates` mode both
+/// multiply the hazard, which is what a hazard ratio means.
+pub fn probability_factor(value: f64, hazard: bool, p: f64) -> f64 {
+    if hazard && p > 0.0 {
+        (1.0 - (1.0 - p).powf(value)) / p
+    } else {
+        value
+    }
+}
+
 /// `[outcomes]`: quality weights and how health is counted (README,
 /// "Health outcomes").
 ///
@@ -341,11 +353,13 @@ pub enum Reach {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// Relative risk on the transition `from → to` (`to = None` is the exit).
+    /// Relative risk on the transition `from → to` (`to = None` is the exit),
+    /// or with `hazard` a hazard ratio (see [`probability_factor`]).
     Transition {
         from: usize,
         to: Option<usize>,
         relative_risk: f64,
+        hazard: bool,
     },
     /// Multiplier on a service's use rate.
     Service { service: usize, multiplier: f64 },

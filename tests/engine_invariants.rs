@@ -386,6 +386,7 @@ fn build(raw: &Raw) -> Model {
                         from,
                         to: (to < nl).then_some(to),
                         relative_risk,
+                        hazard: false,
                     }
                 } else {
                     Effect::Service {
@@ -470,6 +471,17 @@ fn build(raw: &Raw) -> Model {
         uncertain: Vec::new(),
         monte_carlo: Default::default(),
         deals: Default::default(),
+        // Quality weights in [0, 1] that differ by cell, so that every
+        // model also counts health (the invariants below check it).
+        outcomes: Some(upstream::model::Outcomes {
+            utility: (0..nb * nl)
+                .map(|c| Series::constant((c * 37 % 11) as f64 / 10.0))
+                .collect(),
+            discount_rate: 0.015,
+            life_expectancy_band: 0,
+            healthy_levels: vec![0],
+            willingness_to_pay: vec![20_000.0],
+        }),
     }
 }
 
@@ -496,6 +508,7 @@ fn neutralised(model: &Model) -> Model {
                 Effect::Transition { relative_risk, .. } => *relative_risk = 1.0,
                 Effect::Service { multiplier, .. } => *multiplier = 1.0,
                 Effect::Capacity { add, .. } | Effect::Places { add, .. } => *add = 0.0,
+                Effect::Utility { multiplier } => *multiplier = 1.0,
             }
         }
     }
@@ -529,6 +542,25 @@ fn check_trajectory(model: &Model, plan: &[usize], t: &Trajectory, calibrated: b
     let mut migration_steps = t.migration_by_step.iter();
     for (k, y) in t.years.iter().enumerate() {
         prop_assert_eq!(y.year, START + k as i32);
+        // Health: life-years are the person-years; QALYs between 0 and them
+        // (weights in [0, 1]); the levels' and the bands' years add up to them.
+        let life: f64 = y.person_years.iter().sum();
+        let at = |o: upstream::engine::Outcome| y.outcomes[o.at(model)];
+        prop_assert!(close(at(upstream::engine::Outcome::LifeYears), life, 1.0 + life));
+        let qalys = at(upstream::engine::Outcome::Qalys);
+        prop_assert!(
+            qalys >= 0.0 && qalys <= life * (1.0 + 1e-12) + 1e-9,
+            "QALYs {} of {} life-years",
+            qalys,
+            life
+        );
+        let levels: f64 = (0..nl)
+            .map(|l| y.outcomes[upstream::engine::Outcome::LevelYears.at(model) + l])
+            .sum();
+        let bands: f64 = (0..nb)
+            .map(|b| y.outcomes[upstream::engine::Outcome::BandYears.at(model) + b])
+            .sum();
+        prop_assert!(close(levels, life, 1.0 + life) && close(bands, life, 1.0 + life));
         if k > 0 {
             prop_assert_eq!(
                 &y.people_start,

@@ -719,6 +719,90 @@ fn relative_risks_multiply_the_probability_in_annual_matrix_mode() {
 }
 
 #[test]
+fn a_hazard_ratio_is_one_minus_the_stay_to_its_power_and_differs_from_a_relative_risk() {
+    // One move A → B at p = 0.2, everyone reached: a hazard ratio h gives
+    // 1 − 0.8^h in either mode; a relative risk gives 0.2·h in
+    // annual_matrix mode and 1 − 0.8^h in rates mode.
+    let share = |mode: &str, kind: &str, value: f64, reach: f64| {
+        let model = with_intervention(
+            mode,
+            1,
+            A_TO_B,
+            &format!("reach = {reach}\n[[interventions.effects]]\nfrom = \"A\"\nto = \"B\"\n{kind} = {value}\n"),
+        );
+        moved_share(&model)
+    };
+    for h in [0.5, 0.8, 1.7] {
+        let hazard = 1.0 - 0.8f64.powf(h);
+        close(
+            share("annual_matrix", "hazard_ratio", h, 1.0),
+            hazard,
+            1e-15,
+            1.0,
+            "HR, annual_matrix",
+        );
+        close(share("rates", "hazard_ratio", h, 1.0), hazard, 1e-12, 1.0, "HR, rates");
+        close(share("rates", "relative_risk", h, 1.0), hazard, 1e-12, 1.0, "RR, rates");
+        close(
+            share("annual_matrix", "relative_risk", h, 1.0),
+            0.2 * h,
+            1e-15,
+            1.0,
+            "RR, annual_matrix",
+        );
+        // Half reached: half the people at each probability.
+        close(
+            share("annual_matrix", "hazard_ratio", h, 0.5),
+            0.5 * 0.2 + 0.5 * hazard,
+            1e-15,
+            1.0,
+            "HR, annual_matrix, half reached",
+        );
+    }
+}
+
+#[test]
+fn an_intervention_without_effects_only_costs() {
+    let text = two_level(
+        "annual_matrix",
+        1,
+        1,
+        &format!(
+            r#"{A_TO_B}
+[[interventions]]
+name = "Drug"
+funder = "NHS"
+tier = "tertiary"
+target_levels = ["A"]
+reach = 1
+start_year = 2025
+cost_per_participant = 100
+"#
+        ),
+    );
+    let loaded = upstream::scenario::parse(Path::new("numerics.toml"), &text, String::new()).expect("accepted");
+    assert!(
+        loaded.warnings.iter().any(|w| w.to_string().contains("it only costs")),
+        "a warning says so"
+    );
+    let model = loaded.model;
+    let with = run(&model, &[0]);
+    let without = run(&model, &[]);
+    assert_eq!(
+        with.years[0].people_end, without.years[0].people_end,
+        "no one moves differently"
+    );
+    // Participant-years: A's half-cycle person-years, 1000 (1 − 0.2 / 2).
+    close(
+        with.years[0].intervention_cost[0],
+        100.0 * 900.0,
+        1e-12,
+        90000.0,
+        "its cost",
+    );
+}
+
+#[test]
 fn service_multipliers_scale_the_use_of_the_reached_share() {
     // Use 2 per person-year in A only; reach 0.5, fidelity 0.8, multiplier 0.5:
     // use factor 1 − 0.4 × 0.5 = 0.8.

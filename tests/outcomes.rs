@@ -200,9 +200,21 @@ fn a_three_state_cohort_with_utilities_and_two_discount_rates_is_worked_by_hand(
             );
         }
         let discounted: f64 = years.iter().enumerate().map(|(t, y)| y.1 * health(t)).sum();
-        close(value(&rows, f, "all", "qalys_discounted"), discounted, "discounted QALYs");
-        let life: f64 = years.iter().enumerate().map(|(t, y)| y.0.iter().sum::<f64>() * health(t)).sum();
-        close(value(&rows, f, "all", "life_years_discounted"), life, "discounted life-years");
+        close(
+            value(&rows, f, "all", "qalys_discounted"),
+            discounted,
+            "discounted QALYs",
+        );
+        let life: f64 = years
+            .iter()
+            .enumerate()
+            .map(|(t, y)| y.0.iter().sum::<f64>() * health(t))
+            .sum();
+        close(
+            value(&rows, f, "all", "life_years_discounted"),
+            life,
+            "discounted life-years",
+        );
         close(
             value(&rows, f, "all", "qalys_per_person_at_start"),
             discounted / 1000.0,
@@ -210,9 +222,7 @@ fn a_three_state_cohort_with_utilities_and_two_discount_rates_is_worked_by_hand(
         );
     }
     let gained: f64 = (0..4).map(|t| (scheme[t].1 - base[t].1) * health(t)).sum();
-    let cost: f64 = (0..4)
-        .map(|t| (scheme[t].2 + scheme[t].3 - base[t].2) * money(t))
-        .sum();
+    let cost: f64 = (0..4).map(|t| (scheme[t].2 + scheme[t].3 - base[t].2) * money(t)).sum();
     close(value(&rows, 1, "all", "incremental_qalys"), gained, "incremental QALYs");
     close(value(&rows, 1, "all", "incremental_cost"), cost, "incremental cost");
     for wtp in [20000.0, 30000.0] {
@@ -268,7 +278,11 @@ life_expectancy_age = 65
     let rows = summary(&parse(&text));
     // Half-cycle person-years: 1000 (1 − p/2); deaths 1000 p.
     let rate = p / (1.0 - p / 2.0);
-    close(value(&rows, 0, "2025", "life_expectancy_at:65"), 1.0 / rate, "life expectancy");
+    close(
+        value(&rows, 0, "2025", "life_expectancy_at:65"),
+        1.0 / rate,
+        "life expectancy",
+    );
     close(
         value(&rows, 0, "2025", "healthy_life_expectancy_at:65"),
         1.0 / rate,
@@ -302,30 +316,53 @@ fn a_model_without_outcomes_has_the_same_rows_as_with_them_less_the_health_rows(
         "net_monetary_benefit_at:",
     ];
     let is_health = |name: &str| {
-        health
-            .iter()
-            .any(|h| if h.ends_with(':') { name.starts_with(h) } else { name == *h })
+        health.iter().any(|h| {
+            if h.ends_with(':') {
+                name.starts_with(h)
+            } else {
+                name == *h
+            }
+        })
     };
     let kept: BTreeMap<_, _> = with.into_iter().filter(|(k, _)| !is_health(&k.2)).collect();
-    assert!(without.keys().all(|k| !is_health(&k.2)), "no health rows without [outcomes]");
+    assert!(
+        without.keys().all(|k| !is_health(&k.2)),
+        "no health rows without [outcomes]"
+    );
     assert_eq!(kept, without, "the other rows are exactly the same");
 }
 
 #[test]
 fn bad_outcomes_are_refused_naming_the_line() {
     let cases = [
-        ("utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }", "utility = { L1 = 0.9, L2 = 0.7 }", "no utility for all L3"),
-        ("utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }", "utility = { L1 = 1.9, L2 = 0.7, L3 = 0.4 }", "outside [0, 1]"),
-        ("life_expectancy_age = 60", "life_expectancy_age = 62", "no band starts at"),
+        (
+            "utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }",
+            "utility = { L1 = 0.9, L2 = 0.7 }",
+            "no utility for all L3",
+        ),
+        (
+            "utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }",
+            "utility = { L1 = 1.9, L2 = 0.7, L3 = 0.4 }",
+            "outside [0, 1]",
+        ),
+        (
+            "life_expectancy_age = 60",
+            "life_expectancy_age = 62",
+            "no band starts at",
+        ),
         ("healthy_levels = [\"L1\"]", "healthy_levels = [\"L9\"]", "L9"),
         ("discount_rate = 0.015", "discount_rate = 1.5", "discount_rate is 1.5"),
-        ("willingness_to_pay = [20000, 30000]", "willingness_to_pay = [-1]", "willingness_to_pay"),
+        (
+            "willingness_to_pay = [20000, 30000]",
+            "willingness_to_pay = [-1]",
+            "willingness_to_pay",
+        ),
     ];
     for (from, to, expected) in cases {
         let message = parse_error(&COHORT.replace(from, to));
         assert!(message.contains(expected), "{to}: {message}");
         assert!(message.contains("outcomes.toml:"), "names the file and line: {message}");
     }
-    let message = parse_error(&COHORT.split("[outcomes]").next().unwrap().to_string());
+    let message = parse_error(COHORT.split("[outcomes]").next().unwrap());
     assert!(message.contains("no `[outcomes]` table"), "{message}");
 }

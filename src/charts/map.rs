@@ -323,6 +323,7 @@ fn tag(
                     from,
                     to,
                     relative_risk,
+                    ..
                 } => {
                     let to_name = to.map_or("exit", |t| model.levels[t].as_str());
                     effects.push(format!("{} → {to_name} ×{}", model.levels[from], short(relative_risk)));

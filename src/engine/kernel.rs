@@ -225,7 +225,11 @@ impl<const W: usize> Work<W> {
         for key in keys.iter_mut() {
             sized(key, 2 * nl * w, zero);
         }
-        sized(use_rate, (model.services.len() + outcomes::weight_rows(model)) * cells, zero);
+        sized(
+            use_rate,
+            (model.services.len() + outcomes::weight_rows(model)) * cells,
+            zero,
+        );
         // Share of each intervention's target population reached, per year so far.
         delivered.resize_with(model.interventions.len(), Vec::new);
         for d in delivered.iter_mut() {
@@ -405,13 +409,18 @@ impl<const W: usize> Work<W> {
                     continue;
                 }
                 for (n, effect) in iv.effects.iter().enumerate() {
-                    if let Effect::Transition { from, to, .. } = *effect
+                    if let Effect::Transition { from, to, hazard, .. } = *effect
                         && iv.target_levels.contains(&from)
                     {
                         let rr = run.lanes(layout.effect(i, n));
-                        let slot = &mut factors[from * w + to.unwrap_or(nl)];
+                        let at = from * w + to.unwrap_or(nl);
+                        // A hazard ratio's factor on a probability depends on it.
+                        let hazard = hazard && !intensities;
+                        let p = figures[at];
+                        let slot = &mut factors[at];
                         for lane in 0..W {
-                            slot[lane] *= 1.0 - e[lane] * (1.0 - rr[lane]);
+                            let rr = crate::model::probability_factor(rr[lane], hazard, p[lane]);
+                            slot[lane] *= 1.0 - e[lane] * (1.0 - rr);
                         }
                     }
                 }

@@ -67,12 +67,7 @@ pub(super) fn mark_changes(model: &Model, year_of: &dyn Fn(i32) -> Option<usize>
 
 /// Year `k`'s quality weight of each cell, for every lane, into `weights`
 /// (the row after the services' use rates).
-pub(super) fn read_weights<const W: usize>(
-    layout: &Layout,
-    params: &[[f64; W]],
-    k: usize,
-    weights: &mut [[f64; W]],
-) {
+pub(super) fn read_weights<const W: usize>(layout: &Layout, params: &[[f64; W]], k: usize, weights: &mut [[f64; W]]) {
     for (c, w) in weights.iter_mut().enumerate() {
         *w = params[layout.utility(k, c)];
     }

@@ -105,7 +105,11 @@ pub struct LifeTableBand {
 pub fn sullivan(bands: &[LifeTableBand]) -> Option<(f64, f64)> {
     let (mut alive, mut expectancy, mut healthy) = (1.0_f64, 0.0, 0.0);
     for (i, b) in bands.iter().enumerate() {
-        let rate = if b.person_years > 0.0 { b.deaths / b.person_years } else { 0.0 };
+        let rate = if b.person_years > 0.0 {
+            b.deaths / b.person_years
+        } else {
+            0.0
+        };
         let lived = match b.width {
             Some(n) if i + 1 < bands.len() => {
                 let q = (n * rate / (1.0 + n * rate / 2.0)).min(1.0);
@@ -124,7 +128,11 @@ pub fn sullivan(bands: &[LifeTableBand]) -> Option<(f64, f64)> {
                 lived
             }
         };
-        let share_healthy = if b.person_years > 0.0 { b.healthy_years / b.person_years } else { 0.0 };
+        let share_healthy = if b.person_years > 0.0 {
+            b.healthy_years / b.person_years
+        } else {
+            0.0
+        };
         expectancy += lived;
         healthy += lived * share_healthy;
     }
@@ -177,12 +185,21 @@ pub(super) fn horizon_rows(
     let Some(o) = &model.outcomes else { return };
     let h = &a.outcomes;
     let qalys = h.discounted(model, Outcome::Qalys);
-    push(&|| "life_years_discounted".into(), Some(h.discounted(model, Outcome::LifeYears)));
+    push(
+        &|| "life_years_discounted".into(),
+        Some(h.discounted(model, Outcome::LifeYears)),
+    );
     push(&|| "qalys_discounted".into(), Some(qalys));
     let start = people_at_start(a);
     let ever = start + a.entries.iter().sum::<f64>();
-    push(&|| "qalys_per_person_at_start".into(), (start > 0.0).then(|| qalys / start));
-    push(&|| "qalys_per_person_counted".into(), (ever > 0.0).then(|| qalys / ever));
+    push(
+        &|| "qalys_per_person_at_start".into(),
+        (start > 0.0).then(|| qalys / start),
+    );
+    push(
+        &|| "qalys_per_person_counted".into(),
+        (ever > 0.0).then(|| qalys / ever),
+    );
     let Some((baseline, npv)) = against else { return };
     let cost = -npv;
     let gained = qalys - baseline.outcomes.discounted(model, Outcome::Qalys);

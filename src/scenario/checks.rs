@@ -271,7 +271,7 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
         for from in 0..nl {
             for year in model.years() {
                 let mut sum = 0.0;
-                let worst_rr = |to: Option<usize>| -> f64 {
+                let worst_rr = |to: Option<usize>, p: f64| -> f64 {
                     if model.transition_mode == TransitionMode::Rates {
                         return 1.0;
                     }
@@ -286,11 +286,13 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
                                 from: f,
                                 to: t,
                                 relative_risk,
+                                hazard,
                             } = e
                                 && *f == from
                                 && *t == to
                             {
-                                factor *= 1.0 - iv.effective_fidelity() * (1.0 - relative_risk);
+                                let rr = crate::model::probability_factor(*relative_risk, *hazard, p);
+                                factor *= 1.0 - iv.effective_fidelity() * (1.0 - rr);
                             }
                         }
                     }
@@ -307,7 +309,7 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
                         if p > largest.0 {
                             largest = (p, Some(to));
                         }
-                        sum += p * worst_rr(Some(to));
+                        sum += p * worst_rr(Some(to), p);
                     }
                 }
                 let exit = model.exits[model.cell(b, from)].at(year).value();
@@ -317,7 +319,7 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
                 if exit > largest.0 {
                     largest = (exit, None);
                 }
-                sum += exit * worst_rr(None);
+                sum += exit * worst_rr(None, exit);
                 let site = |to| FlowSite {
                     band: b,
                     from,

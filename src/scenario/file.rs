@@ -366,6 +366,8 @@ pub struct RawEffect {
     pub from: Option<String>,
     pub to: Option<String>,
     pub relative_risk: Option<RawNumber>,
+    /// A hazard ratio on the move (instead of a relative risk).
+    pub hazard_ratio: Option<RawNumber>,
     pub service: Option<String>,
     pub multiplier: Option<RawNumber>,
     /// Capacity (activity a year) the intervention adds to `service`.

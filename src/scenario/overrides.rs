@@ -403,6 +403,7 @@ fn set_relative_risk(model: &mut Model, name: &str, from: &str, to: &str, value:
                 from,
                 to,
                 relative_risk,
+                ..
             } if *from == f && *to == t => Some((k, relative_risk)),
             _ => None,
         });

@@ -119,7 +119,16 @@ fn intervention_from(
         effects: Vec::new(),
         stated: Vec::new(),
     };
-    effects_from(v, context, raw, &span, &mut effects);
+    if raw.effects.is_empty() {
+        warnings.push(InputError::new(
+            v.loc(&span),
+            format!(
+                "intervention `{}` has no [[interventions.effects]]: it only costs (as a drug's price would); give it an effect if it should change need or use",
+                raw.name
+            ),
+        ));
+    }
+    effects_from(v, context, raw, &mut effects);
     let Effects { effects, stated, .. } = effects;
     let funder = funder_index(funders, &raw.funder);
     Intervention {
@@ -550,17 +559,7 @@ fn evidence_ages_from(
 /// `[[interventions.effects]]`: relative risks on moves between levels (or
 /// the exit), multipliers on services' use and capacity added to services,
 /// at most one of each kind for each move or service.
-fn effects_from(
-    v: &mut Validator,
-    context: &InterventionContext,
-    raw: &RawIntervention,
-    span: &Span,
-    effects: &mut Effects,
-) {
-    let name = &raw.name;
-    if raw.effects.is_empty() {
-        v.err(span, format!("intervention `{name}` has no [[interventions.effects]]; give at least one (a relative risk of 1 or multiplier of 1 means no effect)"));
-    }
+fn effects_from(v: &mut Validator, context: &InterventionContext, raw: &RawIntervention, effects: &mut Effects) {
     for e in &raw.effects {
         let span = e.span();
         let re = e.get_ref();
@@ -569,7 +568,8 @@ fn effects_from(
                 RawEffect {
                     from: Some(from),
                     to: Some(to),
-                    relative_risk: Some(rr),
+                    relative_risk,
+                    hazard_ratio,
                     service: None,
                     multiplier: None,
                     add_capacity: None,
@@ -586,8 +586,16 @@ fn effects_from(
                 } else {
                     context.names.level(to).map(Some)
                 };
+                let (rr, hazard) = match (relative_risk, hazard_ratio) {
+                    (Some(rr), None) => (rr, false),
+                    (None, Some(hr)) => (hr, true),
+                    _ => {
+                        effects.fail(v, &span, format!("the move `{from}` → `{to}` needs `relative_risk` (on the probability in `annual_matrix` mode) or `hazard_ratio` (on the hazard), one of them"));
+                        continue;
+                    }
+                };
                 match (f, t) {
-                    (Ok(f), Ok(t)) => effects.add_transition(v, &span, TransitionEffect { from, to, f, t, rr }),
+                    (Ok(f), Ok(t)) => effects.add_transition(v, &span, TransitionEffect { from, to, f, t, rr, hazard }),
                     (f, t) => {
                         for m in [f.err(), t.err()].into_iter().flatten() {
                             effects.fail(v, &span, format!("{m} (or `exit`)"));
@@ -600,6 +608,7 @@ fn effects_from(
                     from: None,
                     to: None,
                     relative_risk: None,
+                    hazard_ratio: None,
                     multiplier: Some(m),
                     add_capacity: None,
                     cost_per_unit: None,
@@ -619,6 +628,7 @@ fn effects_from(
                     from: None,
                     to: None,
                     relative_risk: None,
+                    hazard_ratio: None,
                     multiplier: None,
                     add_capacity: Some(add),
                     cost_per_unit,
@@ -650,6 +660,7 @@ fn effects_from(
                     from: None,
                     to: None,
                     relative_risk: None,
+                    hazard_ratio: None,
                     multiplier: None,
                     add_capacity: None,
                     add_places: Some(add),
@@ -685,6 +696,7 @@ fn effects_from(
                     from: None,
                     to: None,
                     relative_risk: None,
+                    hazard_ratio: None,
                     multiplier: None,
                     add_capacity: None,
                     cost_per_unit: None,
@@ -698,7 +710,7 @@ fn effects_from(
             _ => effects.fail(
                 v,
                 &span,
-                "an effect is either `from`, `to` and `relative_risk`; or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`; or `level`, `add_places` and `cost_per_unit`; or `utility` alone".into(),
+                "an effect is either `from`, `to` and `relative_risk` (or `hazard_ratio`); or `service` and `multiplier`; or `service`, `add_capacity` and `cost_per_unit`; or `level`, `add_places` and `cost_per_unit`; or `utility` alone".into(),
             ),
         }
     }
@@ -749,6 +761,8 @@ struct TransitionEffect<'r> {
     f: usize,
     t: Option<usize>,
     rr: &'r RawNumber,
+    /// Whether `rr` is a hazard ratio.
+    hazard: bool,
 }
 
 impl Effects<'_> {
@@ -801,7 +815,14 @@ impl Effects<'_> {
 
     /// Adds a relative risk on a move between levels (or the exit).
     fn add_transition(&mut self, v: &mut Validator, span: &Span, effect: TransitionEffect) {
-        let TransitionEffect { from, to, f, t, rr } = effect;
+        let TransitionEffect {
+            from,
+            to,
+            f,
+            t,
+            rr,
+            hazard,
+        } = effect;
         let name = self.name;
         if !self.target_levels.is_empty() && !self.target_levels.contains(&f) {
             self.fail(
@@ -817,7 +838,8 @@ impl Effects<'_> {
         }
         let effect = self.effects.len();
         let loc = v.loc(span);
-        let what = format!("intervention `{name}`: the relative risk of `{from}` → `{to}`");
+        let kind = if hazard { "hazard ratio" } else { "relative risk" };
+        let what = format!("intervention `{name}`: the {kind} of `{from}` → `{to}`");
         let label = format!("intervention.{name}.relative_risk.{from}.{to}");
         let targets = vec![Target::Effect {
             intervention: self.intervention,
@@ -841,6 +863,7 @@ impl Effects<'_> {
             from: f,
             to: t,
             relative_risk: rr,
+            hazard,
         });
     }
 
