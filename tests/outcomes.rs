@@ -366,3 +366,80 @@ fn bad_outcomes_are_refused_naming_the_line() {
     let message = parse_error(COHORT.split("[outcomes]").next().unwrap());
     assert!(message.contains("no `[outcomes]` table"), "{message}");
 }
+
+/// The bundled textbook model (`scenarios/hiv-cohort.toml`) against its
+/// cohort worked by hand: the published matrix, the relative risk on every
+/// move out of a state in the first two cycles, end-of-cycle counting,
+/// costs at 6 % from the end of the first cycle, life-years undiscounted.
+#[test]
+fn the_bundled_textbook_cohort_is_the_hand_computed_markov_model() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hiv-cohort.toml");
+    let model = upstream::scenario::load(&path).expect("loads").model;
+    let rows = summary(&model);
+    let mono = [
+        [0.721, 0.202, 0.067, 0.010],
+        [0.0, 0.581, 0.407, 0.012],
+        [0.0, 0.0, 0.750, 0.250],
+    ];
+    let with_rr = |rr: f64| {
+        let mut p = mono;
+        for (from, row) in p.iter_mut().enumerate() {
+            let mut moved = 0.0;
+            for (to, x) in row.iter_mut().enumerate() {
+                if to != from {
+                    *x *= rr;
+                    moved += *x;
+                }
+            }
+            row[from] = 1.0 - moved;
+        }
+        p
+    };
+    let direct = [1701.0, 1774.0, 6948.0];
+    // (discounted cost, life-years) of an arm.
+    let arm = |combination: bool| {
+        let mut x = [1000.0, 0.0, 0.0];
+        let (mut cost, mut life) = (0.0, 0.0);
+        for t in 1..=20 {
+            let on_drug = combination && t <= 2;
+            let p = if on_drug { with_rr(0.509) } else { mono };
+            let mut next = [0.0; 3];
+            for from in 0..3 {
+                for to in 0..3 {
+                    next[to] += x[from] * p[from][to];
+                }
+            }
+            x = next;
+            let alive: f64 = x.iter().sum();
+            let mut year = (0..3).map(|s| x[s] * (direct[s] + 2278.0)).sum::<f64>();
+            if on_drug {
+                year += 2086.50 * alive;
+            }
+            cost += year / 1.06_f64.powi(t);
+            life += alive;
+        }
+        (cost, life)
+    };
+    let (mono_cost, mono_life) = arm(false);
+    let (comb_cost, comb_life) = arm(true);
+    close(
+        value(&rows, 0, "all", "qalys_discounted"),
+        mono_life,
+        "monotherapy life-years",
+    );
+    close(
+        value(&rows, 1, "all", "qalys_discounted"),
+        comb_life,
+        "combination life-years",
+    );
+    close(
+        value(&rows, 1, "all", "incremental_cost"),
+        comb_cost - mono_cost,
+        "incremental cost",
+    );
+    close(
+        value(&rows, 1, "all", "icer"),
+        (comb_cost - mono_cost) / (comb_life - mono_life),
+        "ICER",
+    );
+}

@@ -233,10 +233,14 @@ impl<'m> Run<'m> {
     ) -> Result<Raw, montecarlo::DrawError> {
         let model = self.model;
         let drawn_pairs: Vec<Attribution> = self.pairs.iter().filter(|p| self.drawn(p)).cloned().collect();
-        // The cost table's figures, then the deals' (none without deals).
+        // The cost table's figures, each reported future's discounted cost
+        // and QALYs (none without outcomes), then the deals' (none without
+        // deals).
         let reported = self.specs().len();
         let figures = |accounts: &[Accounts]| {
             let mut values = costs::values_of(model, &drawn_pairs, accounts);
+            let reported_accounts = &accounts[..reported.min(accounts.len())];
+            values.extend(crate::results::outcomes::draw_figures(model, reported_accounts));
             values.extend(crate::contracts::draw_figures(
                 model,
                 &accounts[..reported.min(accounts.len())],
@@ -248,7 +252,7 @@ impl<'m> Run<'m> {
             let extra = Extra {
                 reported: self.specs[0].len(),
                 figures: &figures,
-                keep_parameters: self.request.keep_parameters,
+                keep_parameters: self.request.keep_parameters || model.outcomes.is_some(),
             };
             // A roll-up gets statistics for every row, an area for its
             // yearly rows too only up to FULL_AREA_STATISTICS areas.
@@ -273,7 +277,7 @@ impl<'m> Run<'m> {
             let extra = Extra {
                 reported: self.specs().len(),
                 figures: &figures,
-                keep_parameters: self.request.keep_parameters,
+                keep_parameters: self.request.keep_parameters || model.outcomes.is_some(),
             };
             montecarlo::Request {
                 range,
@@ -360,9 +364,15 @@ impl<'m> Run<'m> {
                 .map(|d| (d, model.monte_carlo.percentiles.as_slice())),
             &|p| self.drawn(p),
         );
+        let pairs = self.pairs.iter().filter(|p| self.drawn(p)).count();
+        let health_at = pairs * costs.names.len();
+        let health_figures = if model.outcomes.is_some() {
+            2 * self.specs().len()
+        } else {
+            0
+        };
         let deals = monte_carlo.as_ref().map(|mc| {
-            let pairs = self.pairs.iter().filter(|p| self.drawn(p)).count();
-            let offset = pairs * costs.names.len();
+            let offset = health_at + health_figures;
             let per_draw: Vec<&[f64]> = mc
                 .records
                 .iter()

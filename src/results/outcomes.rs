@@ -214,6 +214,24 @@ pub(super) fn horizon_rows(
     }
 }
 
+/// A future's total spend over the horizon, discounted at the costs' rate
+/// (the cost of a cost-effectiveness analysis).
+pub fn discounted_cost(a: &Accounts) -> f64 {
+    a.spend_total.iter().zip(&a.discount_factor).map(|(s, d)| s * d).sum()
+}
+
+/// Each future's discounted cost and QALYs, in turn, for a Monte Carlo
+/// draw's record (none without outcomes).
+pub fn draw_figures(model: &Model, accounts: &[Accounts]) -> Vec<f64> {
+    if model.outcomes.is_none() {
+        return Vec::new();
+    }
+    accounts
+        .iter()
+        .flat_map(|a| [discounted_cost(a), a.outcomes.discounted_qalys(model)])
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
