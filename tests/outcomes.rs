@@ -155,12 +155,16 @@ fn cohort_year(v: [f64; 3], p12: f64) -> [f64; 3] {
 
 /// Per year: (person-years by level, QALYs, service spend, scheme cost).
 fn by_hand(p12: f64, l1_weight: f64, scheme: bool) -> Vec<([f64; 3], f64, f64, f64)> {
+    by_hand_weighted(p12, [l1_weight, 0.7, 0.4], scheme)
+}
+
+fn by_hand_weighted(p12: f64, weights: [f64; 3], scheme: bool) -> Vec<([f64; 3], f64, f64, f64)> {
     let mut v = [600.0, 300.0, 100.0];
     let mut years = Vec::new();
     for _ in 0..4 {
         let next = cohort_year(v, p12);
         let py: [f64; 3] = std::array::from_fn(|l| (v[l] + next[l]) / 2.0);
-        let qalys = py[0] * l1_weight + py[1] * 0.7 + py[2] * 0.4;
+        let qalys = py[0] * weights[0] + py[1] * weights[1] + py[2] * weights[2];
         let spend = 100.0 * (py[0] + 5.0 * py[1] + 20.0 * py[2]);
         let cost = if scheme { 4.0 * py[0] } else { 0.0 };
         years.push((py, qalys, spend, cost));
@@ -442,4 +446,26 @@ fn the_bundled_textbook_cohort_is_the_hand_computed_markov_model() {
         (comb_cost - mono_cost) / (comb_life - mono_life),
         "ICER",
     );
+}
+
+#[test]
+fn a_scenario_may_override_a_quality_weight() {
+    let text = COHORT.replace(
+        "interventions = [\"Scheme\"]\n",
+        "interventions = [\"Scheme\"]\n[scenarios.overrides]\n\"outcomes.utility.L2\" = 0.5\n",
+    );
+    let rows = summary(&parse(&text));
+    let scheme = by_hand_weighted(0.06, [0.99, 0.5, 0.4], true);
+    for (t, (_, qalys, ..)) in scheme.iter().enumerate() {
+        let year = (2025 + t).to_string();
+        close(
+            value(&rows, 1, &year, "qalys"),
+            *qalys,
+            "the scenario's QALYs with L2 at 0.5",
+        );
+    }
+    let base = by_hand(0.12, 0.9, false);
+    close(value(&rows, 0, "2025", "qalys"), base[0].1, "do-nothing keeps 0.7");
+    let message = parse_error(&text.replace("\"outcomes.utility.L2\" = 0.5", "\"outcomes.utility.L2\" = 5"));
+    assert!(message.contains("quality weight"), "{message}");
 }

@@ -256,6 +256,21 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
                 set.push(target);
             }
         }
+        ParamPath::Utility { level: lvl } => {
+            let weight = probability(value, "a quality weight (0 = dead, 1 = full health)")?;
+            let l = level(model, lvl)?;
+            let Some(outcomes) = &mut model.outcomes else {
+                return Err("the model has no [outcomes] table of quality weights to override".into());
+            };
+            for b in 0..model.bands.len() {
+                outcomes.utility[b * model.levels.len() + l] = Series::constant(weight.value());
+                set.push(Target::Utility {
+                    band: b,
+                    level: l,
+                    point: 0,
+                });
+            }
+        }
         ParamPath::UnitCost { service: name } => {
             let cost = non_negative(value, "a unit cost")?;
             let s = service(model, name)?;

@@ -32,6 +32,8 @@ pub enum ParamPath {
     UseRate { service: String, level: String },
     /// `service.NAME.capacity`: activity a year, in every year.
     Capacity { service: String },
+    /// `outcomes.utility.LEVEL`: the level's quality weight in every band.
+    Utility { level: String },
     /// `intervention.NAME.FIELD`
     Intervention { name: String, field: InterventionField },
     /// `intervention.NAME.relative_risk.FROM.TO`: `to` may be `exit`.
@@ -175,6 +177,7 @@ impl ParamPath {
                 service: s(service),
             },
             ["places", level] => ParamPath::Places { level: s(level) },
+            ["outcomes", "utility", level] => ParamPath::Utility { level: s(level) },
             ["intervention", name, "add_places", level] => ParamPath::AddPlaces {
                 intervention: s(name),
                 level: s(level),
@@ -213,6 +216,7 @@ impl fmt::Display for ParamPath {
                 write!(f, "intervention.{intervention}.add_capacity.{service}")
             }
             ParamPath::Places { level } => write!(f, "places.{level}"),
+            ParamPath::Utility { level } => write!(f, "outcomes.utility.{level}"),
             ParamPath::AddPlaces { intervention, level } => {
                 write!(f, "intervention.{intervention}.add_places.{level}")
             }
