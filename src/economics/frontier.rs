@@ -36,10 +36,10 @@ pub struct Frontier {
 }
 
 impl Frontier {
-    /// The frontier's ICERs, step by step: `(from, to, icer)`.
+    /// The frontier's ICERs, step by step along it: `(from, to, icer)`.
     pub fn icers(&self) -> Vec<(usize, usize, f64)> {
-        (self.status.iter().enumerate())
-            .filter_map(|(s, status)| match *status {
+        (self.order.iter())
+            .filter_map(|&s| match self.status[s] {
                 Status::Frontier {
                     previous: Some(p),
                     icer: Some(icer),

@@ -11,14 +11,13 @@ use super::{Deterministic, Outcome};
 /// 1e-12 still counts.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Icer {
-    /// North-east (ΔC ≥ 0, ΔE > 0): ΔC / ΔE, money per QALY gained; 0 when
-    /// the QALYs come at no extra cost.
+    /// North-east (ΔC > 0, ΔE > 0): ΔC / ΔE, money per QALY gained.
     Ratio(f64),
     /// South-west (ΔC < 0, ΔE < 0): ΔC / ΔE, money saved per QALY lost;
     /// worth it when the saving per QALY lost exceeds the threshold.
     SavingPerQalyLost(f64),
-    /// Less costly and no less effective (south-east, or the cost axis below
-    /// the origin).
+    /// No more costly and more effective, or less costly and no less
+    /// effective (south-east, or an axis towards it).
     Dominant,
     /// More costly and no more effective, or equally costly and less
     /// effective (north-west, or on an axis towards it).
@@ -30,7 +29,7 @@ pub enum Icer {
 impl Icer {
     /// The ICER of a move that adds `cost` and `effect`.
     pub fn of(cost: f64, effect: f64) -> Icer {
-        if effect > 0.0 && cost >= 0.0 {
+        if effect > 0.0 && cost > 0.0 {
             Icer::Ratio(cost / effect)
         } else if effect < 0.0 && cost < 0.0 {
             Icer::SavingPerQalyLost(cost / effect)
@@ -145,7 +144,8 @@ mod tests {
         let all = pairwise(&strategies());
         assert_eq!(all[1][2].icer, Icer::Dominant);
         assert_eq!(all[2][1].icer, Icer::Dominated);
-        assert_eq!(Icer::of(-100.0, -0.01), Icer::SavingPerQalyLost(10_000.0));
+        let Icer::SavingPerQalyLost(r) = Icer::of(-100.0, -0.01) else { panic!() };
+        assert!((r - 10_000.0).abs() < 1e-6);
         assert_eq!(Icer::of(0.0, 0.1), Icer::Dominant);
         assert_eq!(Icer::of(0.0, -0.1), Icer::Dominated);
         assert_eq!(Icer::of(5.0, 0.0), Icer::Dominated);
