@@ -45,7 +45,7 @@ impl CePlaneChart {
                 format!(
                     "Each dot a draw: a strategy's QALYs and cost less {}'s in the same draw ({} draws); crosses: the means",
                     psa.names()[0],
-                    psa.draws()
+                    super::draw::thousands(psa.draws() as f64)
                 ),
                 format!(
                     "Below the dashed line, a strategy is cost-effective against {} at {currency}{} per QALY",
@@ -104,6 +104,8 @@ pub struct EvppiChart {
     pub subtitle: Vec<String>,
     /// The value axis's label.
     pub axis: String,
+    /// The currency's sign (`£`).
+    pub currency: String,
     /// Per group: its label and its EVPPI, largest first.
     pub rows: Vec<(String, f64)>,
     /// EVPI on the same scale.
@@ -136,6 +138,7 @@ impl EvppiChart {
                     .into(),
             ],
             axis: format!("EVPPI, {currency} {what}").trim_end().to_string(),
+            currency,
             rows,
             evpi,
         }
@@ -180,7 +183,12 @@ mod tests {
         // Two parameters on a fixed low-discrepancy sequence.
         let n = 400;
         let theta: Vec<Vec<f64>> = (0..n)
-            .map(|i| vec![(i as f64 * 0.618_034).fract() - 0.5, (i as f64 * 0.754_878).fract() - 0.5])
+            .map(|i| {
+                vec![
+                    (i as f64 * 0.618_034).fract() - 0.5,
+                    (i as f64 * 0.754_878).fract() - 0.5,
+                ]
+            })
             .collect();
         let costs: Vec<Vec<f64>> = (theta.iter())
             .map(|t| vec![0.0, 2_000.0 + 1_000.0 * t[1], 4_500.0 + 800.0 * t[0]])
@@ -188,7 +196,11 @@ mod tests {
         let effects: Vec<Vec<f64>> = (theta.iter())
             .map(|t| vec![0.0, 0.1 + 0.1 * t[0], 0.16 + 0.05 * t[1]])
             .collect();
-        let names = vec!["do-nothing".into(), "falls-and-reablement".into(), "community-navigators".into()];
+        let names = vec![
+            "do-nothing".into(),
+            "falls-and-reablement".into(),
+            "community-navigators".into(),
+        ];
         (
             Psa::new(names, &costs, &effects).unwrap(),
             Parameters::new(vec!["relative risk".into(), "unit cost".into()], &theta).unwrap(),
@@ -220,7 +232,8 @@ mod tests {
         assert_eq!(chart.rows[0].0, "relative risk + unit cost");
         let bars = chart.svg().unwrap();
         assert!(bars.contains(EvppiChart::TITLE) && bars.contains("EVPPI, £ per person"));
-        assert!(bars.contains("relative risk + unit cost") && bars.contains("EVPI"));
+        assert!(bars.contains("relative risk + unit cost") && bars.contains("EVPI: £"));
+        assert!(has_colour(&bars, style::series(0)));
     }
 
     #[test]

@@ -107,7 +107,10 @@ pub fn acceptability(psa: &Psa, wtps: &[f64]) -> Acceptability {
 /// The comparator's mean NMB at `wtp`.
 fn comparator_nmb(psa: &Psa, wtp: f64) -> f64 {
     let n = psa.draws() as f64;
-    (0..psa.draws()).map(|d| wtp * psa.effect(d, 0) - psa.cost(d, 0)).sum::<f64>() / n
+    (0..psa.draws())
+        .map(|d| wtp * psa.effect(d, 0) - psa.cost(d, 0))
+        .sum::<f64>()
+        / n
 }
 
 /// EVPI per person at each willingness to pay (see
@@ -184,7 +187,11 @@ mod tests {
             );
             // The CEAC: P(X > 0) = Φ(μ/σ).
             let p = statrs::distribution::Normal::standard().cdf(mu / sigma);
-            assert!((a.probability[1][k] - p).abs() < 0.005, "{} against {p}", a.probability[1][k]);
+            assert!(
+                (a.probability[1][k] - p).abs() < 0.005,
+                "{} against {p}",
+                a.probability[1][k]
+            );
         }
     }
 

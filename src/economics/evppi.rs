@@ -156,7 +156,11 @@ fn evpi_of(increments: &[(Vec<f64>, Vec<f64>)], wtp: f64, best_mean: f64) -> f64
             .fold(0.0f64, f64::max);
         sum += best;
     }
-    if n == 0 { 0.0 } else { (sum / n as f64 - best_mean).max(0.0) }
+    if n == 0 {
+        0.0
+    } else {
+        (sum / n as f64 - best_mean).max(0.0)
+    }
 }
 
 #[cfg(test)]
@@ -202,22 +206,48 @@ mod tests {
     fn evppi_is_evpi_when_the_parameters_are_all_the_uncertainty() {
         // One parameter; three strategies, each an exact smooth function of it.
         let (psa, parameters) = sample(5_000, 1, 3, 1, |s, t, _| match s {
-            1 => (0.05 + 0.04 * t[0] + 0.01 * (2.0 * t[0]).sin(), 1_500.0 + 300.0 * t[0] * t[0]),
+            1 => (
+                0.05 + 0.04 * t[0] + 0.01 * (2.0 * t[0]).sin(),
+                1_500.0 + 300.0 * t[0] * t[0],
+            ),
             _ => (0.08 + 0.02 * t[0], 2_000.0 + 500.0 * t[0].tanh()),
         });
         let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
         for k in 0..WTPS.len() {
             assert!(e.evpi[k] > 10.0, "{:?}", e.evpi);
             let gap = (e.estimate[k] - e.evpi[k]).abs() / e.evpi[k];
-            assert!(gap < 0.005, "at {}: EVPPI {} against EVPI {}", WTPS[k], e.estimate[k], e.evpi[k]);
+            assert!(
+                gap < 0.005,
+                "at {}: EVPPI {} against EVPI {}",
+                WTPS[k],
+                e.estimate[k],
+                e.evpi[k]
+            );
             assert!(e.fits[k].iter().all(|f| f.r_squared > 0.9999));
         }
         // Two, three and four parameters: costs on some, QALYs on others.
         type Outcome = fn(usize, &[f64], &mut rand_xoshiro::Xoshiro256PlusPlus) -> (f64, f64);
         let cases: [(usize, Outcome, f64); 3] = [
-            (2, |_, t, _| (0.1 + 0.05 * t[0] + 0.01 * t[0].sin(), 2_500.0 + 800.0 * (0.5 * t[1]).tanh()), 0.01),
-            (3, |_, t, _| (0.1 + 0.05 * t[0] * (1.0 + 0.1 * t[2]), 2_500.0 + 800.0 * t[1]), 0.01),
-            (4, |_, t, _| (0.1 + 0.03 * t[0] + 0.03 * t[1], 2_500.0 + 500.0 * t[2] - 300.0 * t[3]), 0.01),
+            (
+                2,
+                |_, t, _| {
+                    (
+                        0.1 + 0.05 * t[0] + 0.01 * t[0].sin(),
+                        2_500.0 + 800.0 * (0.5 * t[1]).tanh(),
+                    )
+                },
+                0.01,
+            ),
+            (
+                3,
+                |_, t, _| (0.1 + 0.05 * t[0] * (1.0 + 0.1 * t[2]), 2_500.0 + 800.0 * t[1]),
+                0.01,
+            ),
+            (
+                4,
+                |_, t, _| (0.1 + 0.03 * t[0] + 0.03 * t[1], 2_500.0 + 500.0 * t[2] - 300.0 * t[3]),
+                0.01,
+            ),
         ];
         for (inputs, outcome, tolerance) in cases {
             let (psa, parameters) = sample(5_000, inputs, 2, 2, outcome);
@@ -226,7 +256,13 @@ mod tests {
             let e = evppi(&psa, &parameters, &group, &WTPS).unwrap();
             for k in 0..WTPS.len() {
                 let gap = (e.estimate[k] - e.evpi[k]).abs() / e.evpi[k];
-                assert!(gap < tolerance, "{inputs} inputs at {}: {} against {}", WTPS[k], e.estimate[k], e.evpi[k]);
+                assert!(
+                    gap < tolerance,
+                    "{inputs} inputs at {}: {} against {}",
+                    WTPS[k],
+                    e.estimate[k],
+                    e.evpi[k]
+                );
             }
         }
     }
@@ -238,7 +274,12 @@ mod tests {
         let e = evppi(&psa, &parameters, &["p1"], &WTPS).unwrap();
         for k in 0..WTPS.len() {
             assert!(e.evpi[k] > 200.0);
-            assert!(e.evppi[k] < 0.01 * e.evpi[k], "{} against EVPI {}", e.evppi[k], e.evpi[k]);
+            assert!(
+                e.evppi[k] < 0.01 * e.evpi[k],
+                "{} against EVPI {}",
+                e.evppi[k],
+                e.evpi[k]
+            );
         }
     }
 
@@ -274,7 +315,9 @@ mod tests {
 
     #[test]
     fn evpi_here_is_acceptability_s_and_the_combined_fit_is_the_direct_one() {
-        let (psa, parameters) = sample(3_000, 2, 3, 9, |s, t, _| (0.04 * s as f64 + 0.05 * t[0], 1_000.0 * t[1].exp()));
+        let (psa, parameters) = sample(3_000, 2, 3, 9, |s, t, _| {
+            (0.04 * s as f64 + 0.05 * t[0], 1_000.0 * t[1].exp())
+        });
         let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
         let a = crate::economics::acceptability(&psa, &WTPS);
         for k in 0..WTPS.len() {
@@ -317,10 +360,18 @@ mod tests {
     #[ignore]
     fn timings() {
         let (psa, parameters) = sample(10_000, 4, 3, 5, |s, t, _| {
-            (0.05 * s as f64 + 0.03 * t[0] - 0.01 * t[1], 1_000.0 * s as f64 + 300.0 * t[2] + 200.0 * t[3])
+            (
+                0.05 * s as f64 + 0.03 * t[0] - 0.01 * t[1],
+                1_000.0 * s as f64 + 300.0 * t[2] + 200.0 * t[3],
+            )
         });
         let grid = crate::economics::default_grid();
-        for group in [&["p0"][..], &["p0", "p1"], &["p0", "p1", "p2"], &["p0", "p1", "p2", "p3"]] {
+        for group in [
+            &["p0"][..],
+            &["p0", "p1"],
+            &["p0", "p1", "p2"],
+            &["p0", "p1", "p2", "p3"],
+        ] {
             for wtps in [&crate::economics::DEFAULT_THRESHOLDS[..], &grid[..]] {
                 let start = std::time::Instant::now();
                 let e = evppi(&psa, &parameters, group, wtps).unwrap();

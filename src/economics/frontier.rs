@@ -129,7 +129,10 @@ pub fn frontier(strategies: &Deterministic) -> Frontier {
     for s in extended {
         // The frontier strategies either side of it in QALYs (the first and
         // last of the frontier are never removed, so both exist).
-        let upper = on.iter().position(|&f| outcomes[f].effect > outcomes[s].effect).unwrap_or(on.len() - 1);
+        let upper = on
+            .iter()
+            .position(|&f| outcomes[f].effect > outcomes[s].effect)
+            .unwrap_or(on.len() - 1);
         status[s] = Status::ExtendedlyDominated {
             between: (on[upper.saturating_sub(1)], on[upper]),
         };
@@ -167,7 +170,13 @@ mod tests {
             (14_000.0, 6.0),
         ]));
         assert_eq!(f.order, vec![0, 1, 4]);
-        assert_eq!(f.status[0], Status::Frontier { previous: None, icer: None });
+        assert_eq!(
+            f.status[0],
+            Status::Frontier {
+                previous: None,
+                icer: None
+            }
+        );
         assert_eq!(f.status[2], Status::Dominated { by: 1 });
         assert_eq!(f.status[3], Status::ExtendedlyDominated { between: (1, 4) });
         let icers = f.icers();

@@ -131,7 +131,9 @@ mod tests {
         let inc = against_comparator(&strategies());
         assert_eq!(inc[0].icer, Icer::Identical);
         assert!((inc[1].cost - 2_000.0).abs() < 1e-9 && (inc[1].effect - 0.1).abs() < 1e-12);
-        let Icer::Ratio(r) = inc[1].icer else { panic!("{:?}", inc[1].icer) };
+        let Icer::Ratio(r) = inc[1].icer else {
+            panic!("{:?}", inc[1].icer)
+        };
         assert!((r - 20_000.0).abs() < 1e-6);
         assert_eq!(inc[2].icer, Icer::Dominant);
         // NMB at £20,000 and £30,000: 20,000·0.1 − 2,000 = 0; 30,000·0.1 − 2,000 = 1,000.
@@ -144,7 +146,9 @@ mod tests {
         let all = pairwise(&strategies());
         assert_eq!(all[1][2].icer, Icer::Dominant);
         assert_eq!(all[2][1].icer, Icer::Dominated);
-        let Icer::SavingPerQalyLost(r) = Icer::of(-100.0, -0.01) else { panic!() };
+        let Icer::SavingPerQalyLost(r) = Icer::of(-100.0, -0.01) else {
+            panic!()
+        };
         assert!((r - 10_000.0).abs() < 1e-6);
         assert_eq!(Icer::of(0.0, 0.1), Icer::Dominant);
         assert_eq!(Icer::of(0.0, -0.1), Icer::Dominated);

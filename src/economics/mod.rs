@@ -27,7 +27,9 @@ pub mod incremental;
 pub mod savi;
 pub mod smoother;
 
-pub use acceptability::{Acceptability, PlanePoints, acceptability, ce_plane, evpi, population_evpi, population_multiplier};
+pub use acceptability::{
+    Acceptability, PlanePoints, acceptability, ce_plane, evpi, population_evpi, population_multiplier,
+};
 pub use evppi::{Evppi, EvppiFit, evppi};
 pub use frontier::{Frontier, Status, frontier};
 pub use incremental::{Icer, Increment, against_comparator, net_monetary_benefit, pairwise};
@@ -305,9 +307,13 @@ pub enum EconomicsError {
     Inputs { count: usize },
     #[error("EVPPI by regression needs at least {needed} draws for {inputs} parameter(s), not {draws}")]
     TooFewDraws { draws: usize, inputs: usize, needed: usize },
-    #[error("a willingness-to-pay grid needs a positive step and a maximum of 0 or more (at most a million steps), not max {max}, step {step}")]
+    #[error(
+        "a willingness-to-pay grid needs a positive step and a maximum of 0 or more (at most a million steps), not max {max}, step {step}"
+    )]
     Grid { max: f64, step: f64 },
-    #[error("an effective population needs people a year of 0 or more and a discount rate above −1 (0.035 for 3.5 %), not {per_year} and {rate}")]
+    #[error(
+        "an effective population needs people a year of 0 or more and a discount rate above −1 (0.035 for 3.5 %), not {per_year} and {rate}"
+    )]
     Population { per_year: f64, rate: f64 },
     #[error("could not write the CSV: {0}")]
     Write(String),
@@ -328,7 +334,10 @@ mod tests {
     #[test]
     fn inputs_are_checked_with_messages_that_say_what_is_valid() {
         let err = Psa::new(names(&["a", "b"]), &[vec![1.0, 2.0], vec![1.0]], &[vec![0.0, 0.0]]).unwrap_err();
-        assert_eq!(err.to_string(), "costs (draw 2): 1 values where there are 2 names; give one per name");
+        assert_eq!(
+            err.to_string(),
+            "costs (draw 2): 1 values where there are 2 names; give one per name"
+        );
         let err = Psa::new(names(&["a", "b"]), &[vec![1.0, f64::NAN]], &[vec![0.0, 0.0]]).unwrap_err();
         assert!(err.to_string().contains("`b`: NaN is not a finite number"), "{err}");
         assert!(Psa::new(names(&["a", "a"]), &[vec![1.0, 1.0]], &[vec![0.0, 0.0]]).is_err());
@@ -343,7 +352,10 @@ mod tests {
 
     #[test]
     fn grids_and_means() {
-        assert_eq!(wtp_grid(3_000.0, 1_000.0).unwrap(), vec![0.0, 1_000.0, 2_000.0, 3_000.0]);
+        assert_eq!(
+            wtp_grid(3_000.0, 1_000.0).unwrap(),
+            vec![0.0, 1_000.0, 2_000.0, 3_000.0]
+        );
         assert!(wtp_grid(1.0, 0.0).is_err());
         let grid = default_grid();
         assert_eq!((grid.len(), grid[100]), (101, 100_000.0));
@@ -354,6 +366,13 @@ mod tests {
         )
         .unwrap();
         assert_eq!(psa.means().outcomes()[1], Outcome { cost: 4.0, effect: 1.5 });
-        assert_eq!(Outcome { cost: 100.0, effect: 0.1 }.nmb(20_000.0), 1_900.0);
+        assert_eq!(
+            Outcome {
+                cost: 100.0,
+                effect: 0.1
+            }
+            .nmb(20_000.0),
+            1_900.0
+        );
     }
 }

@@ -36,7 +36,9 @@ pub fn savi_files(psa: &Psa, parameters: &Parameters) -> Result<SaviFiles, Econo
     };
     Ok(SaviFiles {
         parameters: text(&|out| {
-            write_matrix(out, parameters.names(), parameters.draws(), |d, p| parameters.value(d, p))
+            write_matrix(out, parameters.names(), parameters.draws(), |d, p| {
+                parameters.value(d, p)
+            })
         })?,
         costs: text(&|out| write_matrix(out, psa.names(), psa.draws(), |d, s| psa.cost(d, s)))?,
         effects: text(&|out| write_matrix(out, psa.names(), psa.draws(), |d, s| psa.effect(d, s)))?,
@@ -86,7 +88,16 @@ mod tests {
         );
         assert_eq!(files.effects, "do nothing,\"falls, reablement\"\n0,0.05\n1,0.0000001\n");
         // Every number reads back exactly.
-        let back: f64 = files.costs.lines().nth(2).unwrap().split(',').nth(1).unwrap().parse().unwrap();
+        let back: f64 = files
+            .costs
+            .lines()
+            .nth(2)
+            .unwrap()
+            .split(',')
+            .nth(1)
+            .unwrap()
+            .parse()
+            .unwrap();
         assert_eq!(back, 0.1 + 0.2);
         let one = Parameters::new(vec!["x".into()], &[vec![1.0]]).unwrap();
         assert_eq!(

@@ -218,7 +218,10 @@ impl Smoother {
     /// once. O(n·w²) for w = 4^inputs, plus O(k³).
     pub fn new(inputs: &[&[f64]]) -> Smoother {
         let draws = inputs.first().map_or(0, |c| c.len());
-        let margins: Vec<Margin> = inputs.iter().map(|c| Margin::new(c, margin_size(inputs.len()))).collect();
+        let margins: Vec<Margin> = inputs
+            .iter()
+            .map(|c| Margin::new(c, margin_size(inputs.len())))
+            .collect();
         let sizes: Vec<usize> = margins.iter().map(Margin::size).collect();
         let size: usize = sizes.iter().product();
         let widths: Vec<usize> = sizes.iter().map(|&m| m.min(4)).collect();
@@ -337,12 +340,18 @@ impl Smoother {
         let n = self.draws as f64;
         let gcv = |rho: f64| {
             let (rss, df) = self.rss_df(projection, 10f64.powf(rho));
-            if df >= n { f64::INFINITY } else { n * rss / (n - df).powi(2) }
+            if df >= n {
+                f64::INFINITY
+            } else {
+                n * rss / (n - df).powi(2)
+            }
         };
         let from = (1e-6 / largest).log10();
         let to = (1e8 / smallest).log10().min(from + 24.0);
         let steps = ((to - from) * 10.0).ceil() as usize;
-        let grid: Vec<f64> = (0..=steps).map(|i| from + (to - from) * i as f64 / steps as f64).collect();
+        let grid: Vec<f64> = (0..=steps)
+            .map(|i| from + (to - from) * i as f64 / steps as f64)
+            .collect();
         let values: Vec<f64> = grid.iter().map(|&r| gcv(r)).collect();
         let at = (0..values.len()).fold(0, |b, i| if values[i] < values[b] { i } else { b });
         let (mut a, mut b) = (grid[at.saturating_sub(1)], grid[(at + 1).min(grid.len() - 1)]);
@@ -360,7 +369,11 @@ impl Smoother {
                 fd = gcv(d);
             }
         }
-        let rho = if fc.min(fd) <= values[at] { (a + b) / 2.0 } else { grid[at] };
+        let rho = if fc.min(fd) <= values[at] {
+            (a + b) / 2.0
+        } else {
+            grid[at]
+        };
         10f64.powf(rho)
     }
 }
@@ -388,7 +401,10 @@ fn gram(columns: &[u32], values: &[f64], width: usize, size: usize) -> DMatrix<f
         return gram;
     }
     for d in 0..draws {
-        let (cols, vals) = (&columns[d * width..(d + 1) * width], &values[d * width..(d + 1) * width]);
+        let (cols, vals) = (
+            &columns[d * width..(d + 1) * width],
+            &values[d * width..(d + 1) * width],
+        );
         for p in 0..width {
             for q in p..width {
                 gram[(cols[p] as usize, cols[q] as usize)] += vals[p] * vals[q];
@@ -396,7 +412,9 @@ fn gram(columns: &[u32], values: &[f64], width: usize, size: usize) -> DMatrix<f
         }
     }
     // Only one of (i, j) and (j, i) was added to: make it symmetric.
-    DMatrix::from_fn(size, size, |i, j| gram[(i, j)] + if i == j { 0.0 } else { gram[(j, i)] })
+    DMatrix::from_fn(size, size, |i, j| {
+        gram[(i, j)] + if i == j { 0.0 } else { gram[(j, i)] }
+    })
 }
 
 /// `Σ_j I ⊗ … ⊗ S_j ⊗ … ⊗ I` over the margins (the first margin's index
@@ -495,7 +513,12 @@ mod tests {
         let smooth: Vec<f64> = x.iter().map(|v| v.sin() + 0.3 * v).collect();
         let smoother = Smoother::new(&[&x]);
         let fit = smoother.fit(&smoother.project(&smooth));
-        let worst = fit.fitted.iter().zip(&smooth).map(|(f, y)| (f - y).abs()).fold(0.0, f64::max);
+        let worst = fit
+            .fitted
+            .iter()
+            .zip(&smooth)
+            .map(|(f, y)| (f - y).abs())
+            .fold(0.0, f64::max);
         assert!(worst < 1e-3, "{worst}");
         assert!(fit.r_squared > 0.999_999);
         // Noise unrelated to x (a second low-discrepancy sequence): the fit
@@ -514,12 +537,19 @@ mod tests {
         let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.618_033_988_75).fract()).collect();
         let y: Vec<f64> = (0..n).map(|i| (i as f64 * 0.754_877_666_2).fract()).collect();
         let constant = vec![3.0; n];
-        let surface: Vec<f64> = (0..n).map(|i| (2.0 * x[i]).exp() * (1.0 + y[i] * y[i]) - x[i] * y[i]).collect();
+        let surface: Vec<f64> = (0..n)
+            .map(|i| (2.0 * x[i]).exp() * (1.0 + y[i] * y[i]) - x[i] * y[i])
+            .collect();
         for inputs in [vec![&x[..], &y[..]], vec![&x[..], &y[..], &constant[..]]] {
             let smoother = Smoother::new(&inputs);
             let fit = smoother.fit(&smoother.project(&surface));
             // The surface runs from 1 to 15.
-            let worst = fit.fitted.iter().zip(&surface).map(|(f, s)| (f - s).abs()).fold(0.0, f64::max);
+            let worst = fit
+                .fitted
+                .iter()
+                .zip(&surface)
+                .map(|(f, s)| (f - s).abs())
+                .fold(0.0, f64::max);
             assert!(worst < 1e-2, "{worst}");
         }
     }

@@ -3,7 +3,7 @@
 
 use super::common::{Area, Entry, Key, bold, entry, header, muted, note, span, text, tick};
 use crate::charts::DrawResult;
-use crate::charts::economics::{CeacChart, CePlaneChart, EvppiChart, PLANE_POINTS};
+use crate::charts::economics::{CePlaneChart, CeacChart, EvppiChart, PLANE_POINTS};
 use crate::charts::style::{self, INK, MUTED};
 use plotters::coord::types::RangedCoordf64;
 use plotters::element::DashedPathElement;
@@ -16,6 +16,16 @@ type Plane<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoor
 /// A number with thousands separated, as ticks show it (`20,000`).
 pub fn thousands(v: f64) -> String {
     tick(v)
+}
+
+/// Money as a bar's label: whole units from 100, else to the penny.
+fn money(currency: &str, v: f64) -> String {
+    let rounded = if v.abs() >= 100.0 {
+        v.round()
+    } else {
+        (v * 100.0).round() / 100.0
+    };
+    format!("{currency}{}", tick(rounded))
 }
 
 /// Axes with a light grid on both ways, ticks as [`tick`] writes them.
@@ -74,9 +84,8 @@ pub fn ce_plane<DB: DrawingBackend>(root: &Area<DB>, chart: &CePlaneChart) -> Dr
     for cloud in &chart.clouds {
         let colour = colours[cloud.strategy];
         let every = cloud.points.len().div_ceil(PLANE_POINTS).max(1);
-        plane.draw_series(
-            (cloud.points.iter().step_by(every)).map(|&p| Circle::new(p, 4, colour.mix(0.45).filled())),
-        )?;
+        plane
+            .draw_series((cloud.points.iter().step_by(every)).map(|&p| Circle::new(p, 4, colour.mix(0.45).filled())))?;
     }
     // The means on top, each a cross in its colour outlined in white.
     for cloud in &chart.clouds {
@@ -171,7 +180,11 @@ pub fn evppi<DB: DrawingBackend>(root: &Area<DB>, chart: &EvppiChart) -> DrawRes
     let bar = style::series(0);
     let legend = vec![
         entry("EVPPI of the parameter or group", bar, Key::Swatch),
-        entry(format!("EVPI: {}", tick(chart.evpi)), INK, Key::Dashed),
+        entry(
+            format!("EVPI: {}", money(&chart.currency, chart.evpi)),
+            INK,
+            Key::Dashed,
+        ),
     ];
     let body = header(root, &chart.title, &chart.subtitle, &legend)?;
     if chart.rows.is_empty() {
@@ -218,7 +231,7 @@ pub fn evppi<DB: DrawingBackend>(root: &Area<DB>, chart: &EvppiChart) -> DrawRes
             bar.filled(),
         )))?;
         plot.draw_series(std::iter::once(Text::new(
-            format!(" {}", tick(*value)),
+            format!(" {}", money(&chart.currency, *value)),
             (*value, y),
             bold(style::TICK).pos(Pos::new(HPos::Left, VPos::Center)),
         )))?;
