@@ -213,13 +213,13 @@ mod tests {
             _ => (0.08 + 0.02 * t[0], 2_000.0 + 500.0 * t[0].tanh()),
         });
         let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
-        for k in 0..WTPS.len() {
+        for (k, wtp) in WTPS.iter().enumerate() {
             assert!(e.evpi[k] > 10.0, "{:?}", e.evpi);
             let gap = (e.estimate[k] - e.evpi[k]).abs() / e.evpi[k];
             assert!(
                 gap < 0.005,
                 "at {}: EVPPI {} against EVPI {}",
-                WTPS[k],
+                wtp,
                 e.estimate[k],
                 e.evpi[k]
             );
@@ -254,12 +254,12 @@ mod tests {
             let names: Vec<String> = (0..inputs).map(|p| format!("p{p}")).collect();
             let group: Vec<&str> = names.iter().map(String::as_str).collect();
             let e = evppi(&psa, &parameters, &group, &WTPS).unwrap();
-            for k in 0..WTPS.len() {
+            for (k, wtp) in WTPS.iter().enumerate() {
                 let gap = (e.estimate[k] - e.evpi[k]).abs() / e.evpi[k];
                 assert!(
                     gap < tolerance,
                     "{inputs} inputs at {}: {} against {}",
-                    WTPS[k],
+                    wtp,
                     e.estimate[k],
                     e.evpi[k]
                 );
@@ -272,14 +272,9 @@ mod tests {
         // p0 drives the QALYs; p1 is drawn but used nowhere.
         let (psa, parameters) = sample(10_000, 2, 2, 3, |_, t, _| (0.1 + 0.08 * t[0], 2_500.0));
         let e = evppi(&psa, &parameters, &["p1"], &WTPS).unwrap();
-        for k in 0..WTPS.len() {
-            assert!(e.evpi[k] > 200.0);
-            assert!(
-                e.evppi[k] < 0.01 * e.evpi[k],
-                "{} against EVPI {}",
-                e.evppi[k],
-                e.evpi[k]
-            );
+        for (evppi, evpi) in e.evppi.iter().zip(&e.evpi) {
+            assert!(*evpi > 200.0);
+            assert!(*evppi < 0.01 * evpi, "{evppi} against EVPI {evpi}");
         }
     }
 
@@ -297,14 +292,14 @@ mod tests {
             let grid: Vec<f64> = (0..=10).map(|k| f64::from(k) * 10_000.0).collect();
             for group in [&["p0"][..], &["p1"], &["p2"], &["p0", "p1"], &["p0", "p1", "p2"]] {
                 let e = evppi(&psa, &parameters, group, &grid).unwrap();
-                for k in 0..grid.len() {
+                for (k, wtp) in grid.iter().enumerate() {
                     assert!(e.evppi[k] >= 0.0 && e.evppi[k] <= e.evpi[k]);
                     assert!(e.estimate[k] >= 0.0);
                     // The raw estimate too, within a little of the fit's error.
                     assert!(
                         e.estimate[k] <= e.evpi[k] * 1.02 + 1e-9,
                         "{group:?} at {}: {} against {}",
-                        grid[k],
+                        wtp,
                         e.estimate[k],
                         e.evpi[k]
                     );
@@ -320,8 +315,8 @@ mod tests {
         });
         let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
         let a = crate::economics::acceptability(&psa, &WTPS);
-        for k in 0..WTPS.len() {
-            assert!((e.evpi[k] - a.evpi[k]).abs() < 1e-6 * a.evpi[k].max(1.0));
+        for (ours, theirs) in e.evpi.iter().zip(&a.evpi) {
+            assert!((ours - theirs).abs() < 1e-6 * theirs.max(1.0));
         }
         // Strategy 1's INB at £30,000 fitted directly.
         let column: Vec<f64> = (0..3_000).map(|d| parameters.value(d, 0)).collect();
