@@ -66,6 +66,11 @@ pub fn evppi(psa: &Psa, parameters: &Parameters, group: &[&str], wtps: &[f64]) -
     if group.is_empty() || group.len() > 4 {
         return Err(EconomicsError::Inputs { count: group.len() });
     }
+    if let Some(twice) = (1..group.len()).find(|&i| group[..i].contains(&group[i])) {
+        return Err(EconomicsError::Name {
+            name: group[twice].to_string(),
+        });
+    }
     if parameters.draws() != psa.draws() {
         return Err(EconomicsError::Draws {
             parameters: parameters.draws(),
@@ -267,6 +272,35 @@ mod tests {
         }
     }
 
+    /// INB = a + b·θ + ε with θ and ε independent normals: learning θ
+    /// leaves INB ~ Normal(a + bθ, s²), so EVPPI(θ) is EVPI's closed form
+    /// for Normal(a, b²): |b|φ(a/b) − |a|Φ(−|a|/|b|), whatever the noise.
+    #[test]
+    fn evppi_of_a_parameter_with_noise_besides_matches_its_closed_form() {
+        use statrs::distribution::{Continuous, ContinuousCDF};
+        let noise = Normal::new(0.0, 1.0).unwrap();
+        // ΔE = 0.1 + 0.05θ + 0.03ε₁, ΔC = 2,000 + 600ε₂: at λ, a = 0.1λ −
+        // 2,000 and b = 0.05λ.
+        let (psa, parameters) = sample(20_000, 1, 2, 21, |_, t, rng| {
+            (0.1 + 0.05 * t[0] + 0.03 * noise.sample(rng), 2_000.0 + 600.0 * noise.sample(rng))
+        });
+        let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
+        let z = statrs::distribution::Normal::standard();
+        for (k, wtp) in WTPS.iter().enumerate() {
+            let (a, b) = (0.1 * wtp - 2_000.0, 0.05 * wtp);
+            let exact = b * z.pdf(a / b) - a.abs() * z.cdf(-a.abs() / b);
+            // Monte Carlo error of the mean of max(0, ·) over 20,000 draws
+            // is at most b/√n; allow four of those and the fit's error.
+            let tolerance = 4.0 * b / (20_000f64).sqrt() + 0.02 * exact;
+            assert!(
+                (e.evppi[k] - exact).abs() < tolerance,
+                "at {wtp}: {} against {exact} ± {tolerance}",
+                e.evppi[k]
+            );
+            assert!(e.evppi[k] < e.evpi[k]);
+        }
+    }
+
     #[test]
     fn a_parameter_that_changes_nothing_is_worth_nothing() {
         // p0 drives the QALYs; p1 is drawn but used nowhere.
@@ -342,6 +376,10 @@ mod tests {
             Err(EconomicsError::TooFewDraws { .. })
         ));
         let (psa, parameters) = sample(1_000, 1, 2, 4, |_, t, _| (t[0], 0.0));
+        assert!(matches!(
+            evppi(&psa, &parameters, &["p0", "p0"], &WTPS),
+            Err(EconomicsError::Name { .. })
+        ));
         assert!(matches!(
             evppi(&psa, &parameters, &["q"], &WTPS),
             Err(EconomicsError::UnknownParameter { .. })
