@@ -303,9 +303,11 @@ mod tests {
 
     #[test]
     fn a_parameter_that_changes_nothing_is_worth_nothing() {
-        // p0 drives the QALYs; p1 is drawn but used nowhere.
+        // p0 drives the QALYs; p1 is drawn but used nowhere. At £25,000
+        // the mean INB is 0, where a fit that followed the noise would
+        // count most.
         let (psa, parameters) = sample(10_000, 2, 2, 3, |_, t, _| (0.1 + 0.08 * t[0], 2_500.0));
-        let e = evppi(&psa, &parameters, &["p1"], &WTPS).unwrap();
+        let e = evppi(&psa, &parameters, &["p1"], &[20_000.0, 25_000.0, 30_000.0, 50_000.0]).unwrap();
         for (evppi, evpi) in e.evppi.iter().zip(&e.evpi) {
             assert!(*evpi > 200.0);
             assert!(*evppi < 0.01 * evpi, "{evppi} against EVPI {evpi}");
