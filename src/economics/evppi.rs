@@ -282,7 +282,10 @@ mod tests {
         // ΔE = 0.1 + 0.05θ + 0.03ε₁, ΔC = 2,000 + 600ε₂: at λ, a = 0.1λ −
         // 2,000 and b = 0.05λ.
         let (psa, parameters) = sample(20_000, 1, 2, 21, |_, t, rng| {
-            (0.1 + 0.05 * t[0] + 0.03 * noise.sample(rng), 2_000.0 + 600.0 * noise.sample(rng))
+            (
+                0.1 + 0.05 * t[0] + 0.03 * noise.sample(rng),
+                2_000.0 + 600.0 * noise.sample(rng),
+            )
         });
         let e = evppi(&psa, &parameters, &["p0"], &WTPS).unwrap();
         let z = statrs::distribution::Normal::standard();
