@@ -43,6 +43,15 @@ pub struct Evppi {
     pub basis: usize,
 }
 
+impl Evppi {
+    /// Population EVPPI at each willingness to pay: per person times the
+    /// effective population `multiplier` (see
+    /// [`super::population_multiplier`]).
+    pub fn population(&self, multiplier: f64) -> Vec<f64> {
+        super::population_evpi(&self.evppi, multiplier)
+    }
+}
+
 /// EVPPI of the parameters named in `group` (1 to 4; learnt together) at
 /// each willingness to pay in `wtps`, from `psa` and the `parameters` drawn
 /// with it.
@@ -94,7 +103,7 @@ pub fn evppi(psa: &Psa, parameters: &Parameters, group: &[&str], wtps: &[f64]) -
         })
         .collect::<Result<_, EconomicsError>>()?;
     let inputs: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-    let smoother = Smoother::new(&inputs);
+    let smoother = Smoother::new(&inputs)?;
     // Each strategy's incremental QALYs and costs, and their projections.
     let increments: Vec<(Vec<f64>, Vec<f64>)> = (1..strategies)
         .map(|s| {
@@ -359,7 +368,7 @@ mod tests {
         }
         // Strategy 1's INB at £30,000 fitted directly.
         let column: Vec<f64> = (0..3_000).map(|d| parameters.value(d, 0)).collect();
-        let smoother = Smoother::new(&[&column]);
+        let smoother = Smoother::new(&[&column]).unwrap();
         let inb: Vec<f64> = (0..3_000)
             .map(|d| 30_000.0 * (psa.effect(d, 1) - psa.effect(d, 0)) - (psa.cost(d, 1) - psa.cost(d, 0)))
             .collect();
@@ -381,6 +390,10 @@ mod tests {
             Err(EconomicsError::TooFewDraws { .. })
         ));
         let (psa, parameters) = sample(1_000, 1, 2, 4, |_, t, _| (t[0], 0.0));
+        // A parameter that never changes is worth nothing.
+        let fixed = Parameters::new(vec!["fixed".into()], &vec![vec![0.3]; 1_000]).unwrap();
+        let e = evppi(&psa, &fixed, &["fixed"], &WTPS).unwrap();
+        assert!(e.evppi.iter().all(|&v| v == 0.0) && e.evpi.iter().all(|&v| v > 0.0));
         assert!(matches!(
             evppi(&psa, &parameters, &["p0", "p0"], &WTPS),
             Err(EconomicsError::Name { .. })

@@ -26,6 +26,7 @@
 //!   (λ·min positive d = 1e8, at most 24 decades), then by golden section
 //!   between the best point's neighbours.
 
+use super::EconomicsError;
 use nalgebra::DMatrix;
 
 /// The number of cubic B-spline functions on each input with `inputs`
@@ -213,11 +214,35 @@ pub struct Fit {
 }
 
 impl Smoother {
-    /// The basis and penalty on `inputs` (1 to 4 columns, one value per
-    /// draw each, all of one length; checked by the caller), decomposed
+    /// The basis and penalty on `inputs` (1 to 4 columns, one finite value
+    /// per draw each, all of one length, at least one draw), decomposed
     /// once. O(n·w²) for w = 4^inputs, plus O(k³).
-    pub fn new(inputs: &[&[f64]]) -> Smoother {
-        let draws = inputs.first().map_or(0, |c| c.len());
+    pub fn new(inputs: &[&[f64]]) -> Result<Smoother, EconomicsError> {
+        if inputs.is_empty() || inputs.len() > 4 {
+            return Err(EconomicsError::Inputs { count: inputs.len() });
+        }
+        let draws = inputs[0].len();
+        if draws == 0 {
+            return Err(EconomicsError::NoDraws { what: "inputs" });
+        }
+        for (j, column) in inputs.iter().enumerate() {
+            if column.len() != draws {
+                return Err(EconomicsError::Shape {
+                    what: "inputs (draws)",
+                    row: None,
+                    found: column.len(),
+                    expected: draws,
+                });
+            }
+            if let Some(d) = column.iter().position(|v| !v.is_finite()) {
+                return Err(EconomicsError::NotFinite {
+                    what: "inputs",
+                    row: Some(d),
+                    column: format!("input {}", j + 1),
+                    value: column[d],
+                });
+            }
+        }
         let margins: Vec<Margin> = inputs
             .iter()
             .map(|c| Margin::new(c, margin_size(inputs.len())))
@@ -246,7 +271,7 @@ impl Smoother {
         let gram = gram(&columns, &values, width, size);
         let penalty = tensor_penalty(&margins, &sizes);
         let (to_z, to_coefficients, eigen) = decompose(gram, &penalty);
-        Smoother {
+        Ok(Smoother {
             draws,
             size,
             width,
@@ -255,7 +280,7 @@ impl Smoother {
             to_z,
             to_coefficients,
             eigen,
-        }
+        })
     }
 
     /// Functions in the basis.
@@ -511,7 +536,7 @@ mod tests {
         let n = 2_000;
         let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.618_033_988_75).fract() * 6.0).collect();
         let smooth: Vec<f64> = x.iter().map(|v| v.sin() + 0.3 * v).collect();
-        let smoother = Smoother::new(&[&x]);
+        let smoother = Smoother::new(&[&x]).unwrap();
         let fit = smoother.fit(&smoother.project(&smooth));
         let worst = fit
             .fitted
@@ -532,6 +557,18 @@ mod tests {
     }
 
     #[test]
+    fn inputs_are_checked() {
+        assert!(matches!(Smoother::new(&[]), Err(EconomicsError::Inputs { count: 0 })));
+        let (a, b) = ([1.0, 2.0, 3.0], [1.0, 2.0]);
+        assert!(matches!(Smoother::new(&[&a, &b]), Err(EconomicsError::Shape { .. })));
+        assert!(matches!(
+            Smoother::new(&[&[1.0, f64::INFINITY]]),
+            Err(EconomicsError::NotFinite { .. })
+        ));
+        assert!(matches!(Smoother::new(&[&[]]), Err(EconomicsError::NoDraws { .. })));
+    }
+
+    #[test]
     fn tensor_products_fit_a_smooth_surface_and_constants_are_harmless() {
         let n = 3_000;
         let x: Vec<f64> = (0..n).map(|i| (i as f64 * 0.618_033_988_75).fract()).collect();
@@ -541,7 +578,7 @@ mod tests {
             .map(|i| (2.0 * x[i]).exp() * (1.0 + y[i] * y[i]) - x[i] * y[i])
             .collect();
         for inputs in [vec![&x[..], &y[..]], vec![&x[..], &y[..], &constant[..]]] {
-            let smoother = Smoother::new(&inputs);
+            let smoother = Smoother::new(&inputs).unwrap();
             let fit = smoother.fit(&smoother.project(&surface));
             // The surface runs from 1 to 15.
             let worst = fit
