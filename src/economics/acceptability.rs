@@ -53,7 +53,7 @@ pub struct Acceptability {
     /// CEAF, `[k]`: the probability that `optimal[k]` is cost-effective,
     /// `probability[optimal[k]][k]`.
     pub frontier_probability: Vec<f64>,
-    /// EVPI per person, `[k]` (money): E[max_s NMB] − max_s E[NMB], the
+    /// EVPI per person, `[k]` (money): `E[max_s NMB] − max_s E[NMB]`, the
     /// expected loss from deciding now rather than with perfect
     /// information; 0 or more.
     pub evpi: Vec<f64>,

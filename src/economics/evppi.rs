@@ -63,7 +63,7 @@ impl Evppi {
 /// at quantiles; 2–4 inputs: the tensor product of cubic B-splines of 10,
 /// 6 or 4 functions per input; integrated squared second derivative
 /// penalty; λ by GCV, for each strategy and λ). The fitted values
-/// `ĝ_s(d)` estimate E[INB_s | the group's values in draw d], and
+/// `ĝ_s(d)` estimate `E[INB_s | θ_d]` (θ_d the group's values in draw d), and
 ///
 /// EVPPI = mean over d of max(0, max_s ĝ_s(d)) − max(0, max_s mean ĝ_s)
 ///
