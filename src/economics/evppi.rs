@@ -13,7 +13,7 @@ use super::{EconomicsError, Parameters, Psa};
 pub struct EvppiFit {
     /// The strategy whose incremental NMB against the comparator was fitted.
     pub strategy: usize,
-    /// The smoothing parameter GCV chose.
+    /// The smoothing parameter GCV chose (not a willingness to pay).
     pub lambda: f64,
     /// The fit's effective degrees of freedom.
     pub df: f64,
@@ -62,7 +62,8 @@ impl Evppi {
 /// [`super::smoother`] (one input: a cubic B-spline with 20 interior knots
 /// at quantiles; 2–4 inputs: the tensor product of cubic B-splines of 10,
 /// 6 or 4 functions per input; integrated squared second derivative
-/// penalty; λ by GCV, for each strategy and λ). The fitted values
+/// penalty, its smoothing parameter chosen by GCV for each strategy and
+/// willingness to pay). The fitted values
 /// `ĝ_s(d)` estimate `E[INB_s | θ_d]` (θ_d the group's values in draw d), and
 ///
 /// EVPPI = mean over d of max(0, max_s ĝ_s(d)) − max(0, max_s mean ĝ_s)
