@@ -314,6 +314,45 @@ mod tests {
         }
     }
 
+    /// A parameter of two values (an event that happens or not) and one with
+    /// a long tail: no NaN, and the two-valued one's EVPPI is what knowing
+    /// the event gives, E over the event of max(0, E[INB | event]) − max(0,
+    /// E[INB]), within Monte Carlo error.
+    #[test]
+    fn discrete_and_long_tailed_parameters() {
+        let noise = Normal::new(0.0, 1.0).unwrap();
+        let (psa, parameters) = sample(10_000, 2, 2, 31, |_, t, rng| {
+            let event = if t[0] > 0.0 { 1.0 } else { 0.0 };
+            let tail = t[1].exp();
+            (0.1 + 0.1 * event, 2_500.0 + 300.0 * tail + 500.0 * noise.sample(rng))
+        });
+        let event: Vec<Vec<f64>> = (0..10_000)
+            .map(|d| {
+                vec![
+                    if parameters.value(d, 0) > 0.0 { 1.0 } else { 0.0 },
+                    parameters.value(d, 1).exp(),
+                ]
+            })
+            .collect();
+        let parameters = Parameters::new(vec!["event".into(), "tail".into()], &event).unwrap();
+        let e = evppi(&psa, &parameters, &["event"], &WTPS).unwrap();
+        // E[ΔC] = 2,500 + 300·e^{1/2}; with the event INB's mean is 0.2λ − E[ΔC], without it 0.1λ − E[ΔC].
+        let cost = 2_500.0 + 300.0 * 0.5f64.exp();
+        for (k, wtp) in WTPS.iter().enumerate() {
+            let (with, without) = (0.2 * wtp - cost, 0.1 * wtp - cost);
+            let exact = 0.5 * with.max(0.0) + 0.5 * without.max(0.0) - (0.5 * (with + without)).max(0.0);
+            assert!(
+                (e.evppi[k] - exact).abs() < 0.02 * exact + 60.0,
+                "at {wtp}: {} against {exact}",
+                e.evppi[k]
+            );
+        }
+        let e = evppi(&psa, &parameters, &["tail"], &WTPS).unwrap();
+        assert!(e.evppi.iter().chain(&e.estimate).all(|v| v.is_finite() && *v >= 0.0));
+        let e = evppi(&psa, &parameters, &["event", "tail"], &WTPS).unwrap();
+        assert!(e.evppi.iter().zip(&e.evpi).all(|(v, evpi)| v.is_finite() && v <= evpi));
+    }
+
     #[test]
     fn a_parameter_that_changes_nothing_is_worth_nothing() {
         // p0 drives the QALYs; p1 is drawn but used nowhere. At £25,000
