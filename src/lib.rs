@@ -9,6 +9,7 @@
 pub mod analysis;
 pub mod charts;
 pub mod contracts;
+pub mod economics;
 pub mod engine;
 pub mod error;
 pub mod evidence;

@@ -17,6 +17,7 @@ const LAYERS: &[&str] = &[
     "timing",
     "memory",
     "linalg",
+    "economics",
     "supply",
     "uncertainty",
     "maturity",

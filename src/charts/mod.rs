@@ -8,6 +8,7 @@
 pub mod data;
 pub mod deals;
 mod draw;
+pub mod economics;
 pub mod map;
 pub mod style;
 

@@ -59,8 +59,9 @@ pub const AXIS: u32 = 23;
 pub const INK: RGBColor = RGBColor(0x22, 0x22, 0x22);
 pub const MUTED: RGBColor = RGBColor(0x55, 0x55, 0x55);
 pub const GRID: RGBColor = RGBColor(0xDD, 0xDD, 0xDD);
-/// A range's outer band in a legend, and the lines that tie a service to
-/// its level on the map.
+/// A range's outer band in a legend, the lines that tie a service to its
+/// level on the map, and the acceptability frontier's band behind the
+/// acceptability curves.
 pub const FAINT: RGBColor = RGBColor(0xBB, 0xBB, 0xBB);
 /// The net saving's bars, and people entering or leaving on the map: a mid
 /// grey, apart from every other meaning.

@@ -4,6 +4,7 @@
 mod areas;
 mod common;
 mod contracts;
+mod economics;
 mod map;
 mod maturity;
 mod money;
@@ -14,6 +15,7 @@ mod supply;
 
 pub use areas::areas;
 pub use contracts::cash_flows;
+pub use economics::{ce_plane, ceac, evppi, thousands};
 pub use map::system_map;
 pub use maturity::maturity;
 pub use money::{break_even, net_saving, spend, who_pays_who_saves};
