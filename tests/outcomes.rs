@@ -469,3 +469,85 @@ fn a_scenario_may_override_a_quality_weight() {
     let message = parse_error(&text.replace("\"outcomes.utility.L2\" = 0.5", "\"outcomes.utility.L2\" = 5"));
     assert!(message.contains("quality weight"), "{message}");
 }
+
+/// Runs the binary on `scenarios/FILE` into a fresh folder, with `args`.
+fn run_cli(file: &str, args: &[&str]) -> std::path::PathBuf {
+    let out = std::env::temp_dir().join(format!("upstream-outcomes-{}-{}", std::process::id(), args.len()));
+    let _ = std::fs::remove_dir_all(&out);
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(file);
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(&out)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("runs");
+    assert!(status.success(), "upstream run {file} {args:?}");
+    out
+}
+
+/// `cost-effectiveness.csv` as (section, item, wtp, metric) → value.
+fn ce_rows(out: &Path) -> BTreeMap<(String, String, String, String), f64> {
+    let mut reader = csv::Reader::from_path(out.join("cost-effectiveness.csv")).expect("cost-effectiveness.csv");
+    reader
+        .records()
+        .map(|r| {
+            let r = r.expect("a row");
+            let key = (r[0].to_string(), r[1].to_string(), r[2].to_string(), r[3].to_string());
+            (key, r[4].parse().expect("a number"))
+        })
+        .collect()
+}
+
+#[test]
+fn a_run_with_outcomes_writes_its_cost_effectiveness_analysis() {
+    // Deterministic: each future's cost, QALYs and place on the frontier.
+    let out = run_cli("hiv-cohort.toml", &[]);
+    let rows = ce_rows(&out);
+    let get = |s: &str, i: &str, w: &str, m: &str| rows[&(s.into(), i.into(), w.into(), m.into())];
+    assert_eq!(get("strategy", "combination", "", "on_frontier"), 1.0);
+    let icer = get("strategy", "combination", "", "frontier_icer");
+    let cost = get("strategy", "combination", "", "cost") - get("strategy", "do-nothing", "", "cost");
+    let qalys = get("strategy", "combination", "", "qalys") - get("strategy", "do-nothing", "", "qalys");
+    close(icer, cost / qalys, "the frontier's ICER");
+    assert_eq!(get("decision", "combination", "20000", "cost_effective"), 1.0);
+    assert!(
+        !rows.keys().any(|k| k.0 == "ceac"),
+        "no acceptability curves without draws"
+    );
+    assert!(!out.join("savi").exists());
+
+    // Under draws: the acceptability curves sum to 1, EVPPI within [0, EVPI],
+    // and the SAVI files hold a row a draw.
+    let out = run_cli("hiv-cohort.toml", &["--draws", "300"]);
+    let rows = ce_rows(&out);
+    let get = |s: &str, i: &str, w: &str, m: &str| rows[&(s.into(), i.into(), w.into(), m.into())];
+    for wtp in ["0", "5000", "20000", "100000"] {
+        let total = get("ceac", "do-nothing", wtp, "probability_cost_effective")
+            + get("ceac", "combination", wtp, "probability_cost_effective");
+        close(total, 1.0, "the CEAC's shares");
+        let evpi = get("evpi", "all", wtp, "evpi");
+        assert!(evpi >= 0.0);
+        if ["20000", "30000"].contains(&wtp) {
+            for group in ["lamivudine effect", "service.Direct medical costs.unit_cost"] {
+                let evppi = get("evppi", group, wtp, "evppi");
+                assert!(
+                    (0.0..=evpi * (1.0 + 1e-9)).contains(&evppi),
+                    "{group} at {wtp}: {evppi} of {evpi}"
+                );
+            }
+        }
+    }
+    for (file, columns) in [("parameters.csv", 7), ("costs.csv", 2), ("effects.csv", 2)] {
+        let text = std::fs::read_to_string(out.join("savi").join(file)).expect("a SAVI file");
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 301, "{file}: a header and a row a draw");
+        assert!(lines.iter().all(|l| l.split(',').count() == columns), "{file}");
+    }
+    for chart in ["ce-plane", "ceac", "evppi"] {
+        assert!(out.join("charts").join(format!("{chart}.svg")).exists(), "{chart}");
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}

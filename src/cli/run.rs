@@ -299,6 +299,7 @@ fn write(
         areas,
         costs,
         deals,
+        cost_effectiveness,
         futures,
         detail,
     } = results;
@@ -310,6 +311,7 @@ fn write(
         areas,
         costs,
         deals,
+        cost_effectiveness,
         accounts,
         comparisons,
         monte_carlo,

@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod contracts;
+pub mod cost_effectiveness;
 pub mod csv_files;
 pub mod evidence;
 pub mod folder;
@@ -33,6 +34,9 @@ pub struct RunOutput<'a> {
     pub costs: crate::evidence::costs::CostTable,
     /// Outcomes contracts and pooled budgets (`contracts.csv`; empty without any).
     pub deals: crate::contracts::DealResults,
+    /// The cost-effectiveness analysis (`cost-effectiveness.csv`; `None`
+    /// without `[outcomes]`).
+    pub cost_effectiveness: Option<crate::results::cost_effectiveness::CostEffectiveness>,
     pub accounts: Vec<Accounts>,
     /// One per scenario after the baseline (same order as `accounts[1..]`).
     pub comparisons: Vec<Comparison>,
@@ -111,6 +115,9 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                 if !output.deals.is_empty() {
                     contracts::write_contracts(&staging.join("contracts.csv"), &output.deals)?;
                 }
+                if let Some(ce) = &output.cost_effectiveness {
+                    cost_effectiveness::write_files(staging, ce)?;
+                }
                 if output.write_draws
                     && let Some(mc) = &output.monte_carlo
                 {
@@ -127,6 +134,9 @@ pub fn write_run(dir: &Path, output: &RunOutput, detail: &[(Option<&str>, &[crat
                         write_charts(&staging.join("charts"), &figures)?;
                         maps::write_maps(&staging.join("charts"), &maps)?;
                         contracts::write_charts(&staging.join("charts"), output)?;
+                        if let Some(ce) = &output.cost_effectiveness {
+                            cost_effectiveness::write_charts(&staging.join("charts"), ce, &output.model.currency)?;
+                        }
                         if !output.areas.is_empty() {
                             let chart = areas_chart(output);
                             chart

@@ -386,6 +386,21 @@ impl<'m> Run<'m> {
             &self.comparisons,
             deals.as_ref().map(|(d, p)| (d.as_slice(), *p)),
         );
+        let health_draws = monte_carlo.as_ref().map(|mc| {
+            let figures: Vec<&[f64]> = mc
+                .records
+                .iter()
+                .map(|r| r.figures.get(health_at..health_at + health_figures).unwrap_or(&[]))
+                .collect();
+            let inputs: Vec<&[f64]> = mc.records.iter().map(|r| r.parameters.as_slice()).collect();
+            (figures, inputs)
+        });
+        let cost_effectiveness = crate::results::cost_effectiveness::CostEffectiveness::new(
+            model,
+            &self.accounts,
+            health_draws.as_ref().map(|(f, i)| (f.as_slice(), i.as_slice())),
+        )
+        .map_err(|e| RunError::Invalid(format!("the cost-effectiveness analysis: {e}")))?;
         let futures = self.specs().iter().map(|f| f.name.clone()).collect();
         let detail = if self.write_detail {
             self.areas.into_iter().map(|a| a.futures).collect()
@@ -400,6 +415,7 @@ impl<'m> Run<'m> {
             areas,
             costs,
             deals,
+            cost_effectiveness,
             futures,
             detail,
         })
@@ -582,6 +598,8 @@ pub struct Results<'m> {
     pub costs: CostTable,
     /// The outcomes contracts and pooled budgets (empty without any).
     pub deals: crate::contracts::DealResults,
+    /// The cost-effectiveness analysis (`None` without `[outcomes]`).
+    pub cost_effectiveness: Option<crate::results::cost_effectiveness::CostEffectiveness>,
     /// The names of the futures reported.
     pub futures: Vec<String>,
     /// For detail.csv: each area's futures (the model's own without areas);

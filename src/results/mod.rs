@@ -7,6 +7,7 @@
 //! Intervention cost = participant-years × cost per participant + fixed
 //! cost, and counts in the intervention's tier and funder.
 
+pub mod cost_effectiveness;
 pub mod outcomes;
 pub mod rows;
 pub mod supply;

@@ -141,7 +141,7 @@ pub fn sullivan(bands: &[LifeTableBand]) -> Option<(f64, f64)> {
 
 /// The people at the start of the horizon: the first year's end less what
 /// flowed in and plus what flowed out.
-fn people_at_start(a: &Accounts) -> f64 {
+pub(crate) fn people_at_start(a: &Accounts) -> f64 {
     a.people_total[0] - a.entries[0] + a.exits[0] + a.aged_out[0] - a.migration[0]
 }
 

@@ -1,0 +1,150 @@
+//! The cost-effectiveness analysis of a run's futures (`[outcomes]`;
+//! README, "Cost-effectiveness"): each future's discounted cost and QALYs
+//! at the inputs' means, the efficient frontier, and under draws the
+//! cost-effectiveness plane, the acceptability curves and frontier, the
+//! expected value of perfect information (EVPI) and of partial perfect
+//! information (EVPPI) for each uncertain input or group of inputs. The
+//! arithmetic is `economics`'; this gathers its inputs from the accounts
+//! and the draws.
+
+use super::Accounts;
+use super::outcomes::discounted_cost;
+use crate::economics::{self, Acceptability, Deterministic, Evppi, Frontier, Outcome, Parameters, Psa};
+use crate::model::Model;
+
+/// Each draw's figures (discounted cost and QALYs, future by future) and
+/// sampled inputs (in the model's order).
+pub type Draws<'a> = (&'a [&'a [f64]], &'a [&'a [f64]]);
+
+/// A run's cost-effectiveness results (one per run with `[outcomes]`).
+#[derive(Debug, Clone)]
+pub struct CostEffectiveness {
+    /// The futures' names, do-nothing first (the comparator).
+    pub names: Vec<String>,
+    /// Each future's discounted cost and QALYs at the inputs' means.
+    pub means: Deterministic,
+    pub frontier: Frontier,
+    /// The model's willingness to pay (money a QALY).
+    pub thresholds: Vec<f64>,
+    /// People at the start of the horizon, for figures per person.
+    pub people: f64,
+    /// Under draws.
+    pub draws: Option<UnderDraws>,
+}
+
+/// What the draws add.
+#[derive(Debug, Clone)]
+pub struct UnderDraws {
+    pub psa: Psa,
+    /// The acceptability curves, frontier and EVPI over `economics::default_grid`.
+    pub acceptability: Acceptability,
+    /// Each uncertain input (or group of inputs drawn together) at the
+    /// thresholds, then (when it is another) the willingness to pay at
+    /// which EVPI is greatest.
+    pub evppi: Vec<Evppi>,
+    /// Each EVPPI's name: the group's, or the input's label.
+    pub evppi_names: Vec<String>,
+    pub parameters: Parameters,
+}
+
+impl CostEffectiveness {
+    /// From the futures' accounts at the means and, with draws, each
+    /// draw's discounted cost and QALYs per future (`figures[draw]`:
+    /// cost, QALYs, future by future) and sampled inputs (`inputs[draw]`,
+    /// in the model's order). `None` without `[outcomes]`.
+    pub fn new(
+        model: &Model,
+        accounts: &[Accounts],
+        draws: Option<Draws>,
+    ) -> Result<Option<CostEffectiveness>, String> {
+        let Some(outcomes) = &model.outcomes else {
+            return Ok(None);
+        };
+        let names: Vec<String> = accounts.iter().map(|a| a.scenario.clone()).collect();
+        let at_means: Vec<Outcome> = accounts
+            .iter()
+            .map(|a| Outcome {
+                cost: discounted_cost(a),
+                effect: a.outcomes.discounted_qalys(model),
+            })
+            .collect();
+        let means = Deterministic::new(names.clone(), at_means).map_err(|e| e.to_string())?;
+        let frontier = economics::frontier(&means);
+        let people = accounts.first().map_or(0.0, super::outcomes::people_at_start);
+        let draws = match draws {
+            Some((figures, inputs)) if !figures.is_empty() => Some(under_draws(
+                model,
+                &names,
+                figures,
+                inputs,
+                &outcomes.willingness_to_pay,
+            )?),
+            _ => None,
+        };
+        Ok(Some(CostEffectiveness {
+            names,
+            means,
+            frontier,
+            thresholds: outcomes.willingness_to_pay.clone(),
+            people,
+            draws,
+        }))
+    }
+}
+
+fn under_draws(
+    model: &Model,
+    names: &[String],
+    figures: &[&[f64]],
+    inputs: &[&[f64]],
+    thresholds: &[f64],
+) -> Result<UnderDraws, String> {
+    let futures = names.len();
+    let costs: Vec<Vec<f64>> = figures
+        .iter()
+        .map(|f| (0..futures).map(|s| f[2 * s]).collect())
+        .collect();
+    let effects: Vec<Vec<f64>> = figures
+        .iter()
+        .map(|f| (0..futures).map(|s| f[2 * s + 1]).collect())
+        .collect();
+    let psa = Psa::new(names.to_vec(), &costs, &effects).map_err(|e| e.to_string())?;
+    let acceptability = economics::acceptability(&psa, &economics::default_grid());
+    let labels: Vec<String> = model.uncertain.iter().map(|u| u.label.clone()).collect();
+    let values: Vec<Vec<f64>> = inputs.iter().map(|v| v.to_vec()).collect();
+    let parameters = Parameters::new(labels.clone(), &values).map_err(|e| e.to_string())?;
+    // An input alone, or a group (its inputs share one random quantile a
+    // draw, so any one of them stands for the group).
+    let mut groups: Vec<(String, String)> = Vec::new();
+    for u in &model.uncertain {
+        match &u.group {
+            Some(g) if groups.iter().any(|(name, _)| name == g) => {}
+            Some(g) => groups.push((g.clone(), u.label.clone())),
+            None => groups.push((u.label.clone(), u.label.clone())),
+        }
+    }
+    // At the thresholds, and where the value of information is greatest
+    // (a decision certain at every threshold has none there).
+    let mut at = thresholds.to_vec();
+    let peak = (0..acceptability.wtp.len()).max_by(|&a, &b| acceptability.evpi[a].total_cmp(&acceptability.evpi[b]));
+    if let Some(k) = peak
+        && acceptability.evpi[k] > 0.0
+        && !at.contains(&acceptability.wtp[k])
+    {
+        at.push(acceptability.wtp[k]);
+    }
+    let mut evppi = Vec::new();
+    let mut evppi_names = Vec::new();
+    for (name, label) in groups {
+        let result = economics::evppi(&psa, &parameters, &[label.as_str()], &at).map_err(|e| e.to_string())?;
+        evppi.push(result);
+        evppi_names.push(name);
+    }
+    Ok(UnderDraws {
+        psa,
+        acceptability,
+        evppi,
+        evppi_names,
+        parameters,
+    })
+}
