@@ -104,6 +104,10 @@ fn family(chart: &str, model: &upstream::model::Model, futures: &[RGBColor]) -> 
         "net-saving" | "break-even-probability" | "demand-capacity" | "waiting-list" | "places" | "areas" => {
             futures.to_vec()
         }
+        // The cost-effectiveness analysis: its strategies are the futures.
+        "ce-plane" | "ceac" => futures.to_vec(),
+        // EVPPI's bars show no future: the palette's first colour.
+        "evppi" => vec![style::series(0)],
         // A deal's parties are not scenarios: the palette in order.
         c if c.starts_with("cash-flows") => (0..style::SCENARIO_COLOURS).map(style::series).collect(),
         other => panic!("a chart this test does not know: {other}"),

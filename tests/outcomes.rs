@@ -551,3 +551,25 @@ fn a_run_with_outcomes_writes_its_cost_effectiveness_analysis() {
     }
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn the_report_and_workbook_show_the_cost_effectiveness_analysis() {
+    let out = run_cli("hiv-cohort.toml", &["--draws", "100", "--report", "--seed", "7"]);
+    let report = std::fs::read_to_string(out.join("report.html")).expect("report.html");
+    assert!(report.contains("<section id=\"health\">"), "the health section");
+    assert!(report.contains("Combination therapy"), "futures by their titles");
+    assert!(report.contains("id=\"ceac\""), "the acceptability curves");
+    use calamine::{Reader, Xlsx, open_workbook};
+    let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).expect("results.xlsx");
+    let sheet = book.worksheet_range("Cost-effectiveness").expect("the sheet");
+    let rows: Vec<Vec<String>> = sheet
+        .rows()
+        .map(|r| r.iter().map(|c| c.to_string()).collect())
+        .collect();
+    assert_eq!(rows[1][0], "do-nothing");
+    assert_eq!(rows[2][0], "combination");
+    assert_eq!(rows[2][5], "on the frontier");
+    assert!(rows.iter().any(|r| r[0] == "EVPI: all uncertainty"));
+    assert!(rows.iter().any(|r| r[0] == "EVPPI: lamivudine effect"));
+    let _ = std::fs::remove_dir_all(&out);
+}

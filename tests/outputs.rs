@@ -218,7 +218,11 @@ fn check_workbook(out: &Path, scenarios: &[&str], last_year: &str, futures: usiz
     let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
     let supplied = csv.keys().any(|(_, _, metric, _)| metric.starts_with("capacity:"));
     let placed = csv.keys().any(|(_, _, metric, _)| metric.starts_with("places:"));
+    let healthy = csv.keys().any(|(_, _, metric, _)| metric == "qalys");
     let mut sheets = SHEETS.to_vec();
+    if healthy {
+        sheets.insert(6, "Cost-effectiveness");
+    }
     if placed {
         sheets.insert(6, "Places");
     }

@@ -26,6 +26,9 @@ pub struct CePlaneChart {
     pub currency: String,
     /// Every strategy, the comparator first.
     pub strategies: Vec<String>,
+    /// How the legend names each strategy (its title); the colours go by
+    /// `strategies`' names, as on every other chart.
+    pub labels: Vec<String>,
     /// Each strategy after the comparator, as `economics::ce_plane` gives.
     pub clouds: Vec<PlanePoints>,
     /// The line's slope: willingness to pay, money per QALY.
@@ -33,6 +36,14 @@ pub struct CePlaneChart {
 }
 
 impl CePlaneChart {
+    /// The same chart with the legend naming the strategies `labels`.
+    pub fn titled(self, labels: &[String]) -> CePlaneChart {
+        CePlaneChart {
+            labels: labels.to_vec(),
+            ..self
+        }
+    }
+
     pub const TITLE: &str = "Cost-effectiveness plane";
 
     /// The plane of `psa` with a line at `threshold` per QALY; `currency`
@@ -55,6 +66,7 @@ impl CePlaneChart {
             ],
             currency,
             strategies: psa.names().to_vec(),
+            labels: psa.names().to_vec(),
             clouds: ce_plane(psa),
             threshold,
         }
@@ -71,12 +83,23 @@ pub struct CeacChart {
     pub currency: String,
     /// Every strategy, the comparator first.
     pub strategies: Vec<String>,
+    /// How the legend names each strategy (its title); the colours go by
+    /// `strategies`' names, as on every other chart.
+    pub labels: Vec<String>,
     pub acceptability: Acceptability,
     /// Willingness to pay marked by a vertical line (money per QALY).
     pub thresholds: Vec<f64>,
 }
 
 impl CeacChart {
+    /// The same chart with the legend naming the strategies `labels`.
+    pub fn titled(self, labels: &[String]) -> CeacChart {
+        CeacChart {
+            labels: labels.to_vec(),
+            ..self
+        }
+    }
+
     pub const TITLE: &str = "Cost-effectiveness acceptability curves";
 
     /// The curves of `acceptability` for the strategies named `strategies`,
@@ -90,6 +113,7 @@ impl CeacChart {
             ],
             currency: currency_prefix(currency).trim().to_string(),
             strategies: strategies.to_vec(),
+            labels: strategies.to_vec(),
             acceptability,
             thresholds: thresholds.to_vec(),
         }

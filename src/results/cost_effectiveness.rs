@@ -21,6 +21,8 @@ pub type Draws<'a> = (&'a [&'a [f64]], &'a [&'a [f64]]);
 pub struct CostEffectiveness {
     /// The futures' names, do-nothing first (the comparator).
     pub names: Vec<String>,
+    /// Their titles, for people to read.
+    pub titles: Vec<String>,
     /// Each future's discounted cost and QALYs at the inputs' means.
     pub means: Deterministic,
     pub frontier: Frontier,
@@ -40,7 +42,8 @@ pub struct UnderDraws {
     pub acceptability: Acceptability,
     /// Each uncertain input (or group of inputs drawn together) at the
     /// thresholds, then (when it is another) the willingness to pay at
-    /// which EVPI is greatest.
+    /// which EVPI is greatest; empty when the draws are too few for the
+    /// regression (under about 70).
     pub evppi: Vec<Evppi>,
     /// Each EVPPI's name: the group's, or the input's label.
     pub evppi_names: Vec<String>,
@@ -81,8 +84,19 @@ impl CostEffectiveness {
             )?),
             _ => None,
         };
+        let titles = names
+            .iter()
+            .map(|n| {
+                model
+                    .scenarios
+                    .iter()
+                    .find(|s| &s.name == n)
+                    .map_or(n.clone(), |s| s.title.clone())
+            })
+            .collect();
         Ok(Some(CostEffectiveness {
             names,
+            titles,
             means,
             frontier,
             thresholds: outcomes.willingness_to_pay.clone(),
@@ -136,9 +150,19 @@ fn under_draws(
     let mut evppi = Vec::new();
     let mut evppi_names = Vec::new();
     for (name, label) in groups {
-        let result = economics::evppi(&psa, &parameters, &[label.as_str()], &at).map_err(|e| e.to_string())?;
-        evppi.push(result);
-        evppi_names.push(name);
+        match economics::evppi(&psa, &parameters, &[label.as_str()], &at) {
+            Ok(result) => {
+                evppi.push(result);
+                evppi_names.push(name);
+            }
+            // Too few draws for the regression (a few dozen): no EVPPI.
+            Err(economics::EconomicsError::TooFewDraws { .. }) => {
+                evppi.clear();
+                evppi_names.clear();
+                break;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
     }
     Ok(UnderDraws {
         psa,

@@ -64,7 +64,7 @@ fn axes<'a, DB: DrawingBackend>(
 pub fn ce_plane<DB: DrawingBackend>(root: &Area<DB>, chart: &CePlaneChart) -> DrawResult<DB> {
     let names: Vec<&str> = chart.strategies.iter().map(String::as_str).collect();
     let colours = style::future_colours(&names);
-    let mut legend: Vec<Entry> = (chart.strategies.iter().enumerate())
+    let mut legend: Vec<Entry> = (chart.labels.iter().enumerate())
         .map(|(s, name)| entry(name.clone(), colours[s], Key::Marker))
         .collect();
     let line_label = format!("{}{} per QALY", chart.currency, tick(chart.threshold));
@@ -126,7 +126,7 @@ pub fn ce_plane<DB: DrawingBackend>(root: &Area<DB>, chart: &CePlaneChart) -> Dr
 pub fn ceac<DB: DrawingBackend>(root: &Area<DB>, chart: &CeacChart) -> DrawResult<DB> {
     let names: Vec<&str> = chart.strategies.iter().map(String::as_str).collect();
     let colours = style::future_colours(&names);
-    let mut legend: Vec<Entry> = (chart.strategies.iter().enumerate())
+    let mut legend: Vec<Entry> = (chart.labels.iter().enumerate())
         .map(|(s, name)| entry(name.clone(), colours[s], Key::Line))
         .collect();
     legend.push(entry("acceptability frontier", style::FAINT, Key::Swatch));

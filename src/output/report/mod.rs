@@ -172,6 +172,9 @@ pub fn render(
     if !output.deals.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#contracts\">Paying for the shift</a></li>");
     }
+    if output.cost_effectiveness.is_some() {
+        let _ = writeln!(h, "<li><a href=\"#health\">Health and cost-effectiveness</a></li>");
+    }
     if !sensitivity.is_empty() {
         let _ = writeln!(h, "<li><a href=\"#sensitivity\">Sensitivity</a></li>");
     }
@@ -204,6 +207,7 @@ pub fn render(
         "<section id=\"appendix\" class=\"appendix\">\n<h2>Appendix</h2>\n<p class=\"caption\">The detail behind the figures above: the remaining charts, the interventions and their evidence, the pathway map, sensitivity, every assumption and the run's details.</p>\n</section>"
     );
     supply_detail(&mut h, figures);
+    h.push_str(&super::cost_effectiveness::report_section(output)?);
     for chart in Chart::drawn(figures)
         .into_iter()
         .filter(|c| APPENDIX_CHARTS.contains(c))
@@ -764,7 +768,7 @@ fn map_section(h: &mut String, figures: &Figures, maps: &[(String, SystemMap)]) 
 }
 
 /// Inline SVG made to scale with the page.
-fn inline(svg: &str, label: &str) -> String {
+pub(super) fn inline(svg: &str, label: &str) -> String {
     let start = svg.find("<svg").unwrap_or(0);
     svg[start..].replacen(
         &format!(

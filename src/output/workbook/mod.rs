@@ -152,6 +152,10 @@ pub fn write(path: &Path, output: &RunOutput, figures: &Figures) -> Result<(), X
     if !figures.places.is_empty() {
         supply::places(book.add_worksheet().set_name(PLACES_SHEET)?, &f, output, figures)?;
     }
+    if let Some(ce) = &output.cost_effectiveness {
+        let name = super::cost_effectiveness::SHEET;
+        super::cost_effectiveness::sheet(book.add_worksheet().set_name(name)?, ce)?;
+    }
     if !output.deals.is_empty() {
         super::contracts::sheet(book.add_worksheet().set_name(super::contracts::SHEET)?, output)?;
     }
