@@ -51,6 +51,7 @@ pub fn merge(args: MergeArgs) -> Result<(), CliError> {
             report: args.report,
             shard: None,
             detail: args.detail,
+            per_person: false,
         },
         Mode::Merge(raw),
     )

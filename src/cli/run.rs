@@ -60,6 +60,11 @@ pub struct Args {
     /// (it has a row per area, future, year, band and level).
     #[arg(long)]
     pub(super) detail: bool,
+    /// Show the table printed after the run per person at the start of
+    /// the horizon (spend, net saving and, with [outcomes], QALYs gained);
+    /// the files are unchanged.
+    #[arg(long)]
+    pub(super) per_person: bool,
     /// Run only shard I of N of the draws (e.g. 3/8) and write a part into
     /// --out, to be joined with the other parts by `upstream merge` into
     /// exactly the result of the whole run (see README, "Scale-out").
@@ -100,6 +105,7 @@ fn replayed(path: &std::path::Path, args: &Args) -> Result<Args, CliError> {
         attribute: o.attribute,
         shard: None,
         detail: o.detail,
+        per_person: args.per_person,
     })
 }
 
@@ -278,7 +284,7 @@ pub(super) fn execute(args: Args, mode: Mode) -> Result<(), CliError> {
         attribute: args.attribute,
         detail: args.detail,
     };
-    write(&scenario, &out, &loaded, results, options, started)
+    write(&scenario, &out, &loaded, (results, args.per_person), options, started)
 }
 
 /// Writes the results into `out` (replacing it whole) and prints the
@@ -287,7 +293,7 @@ fn write(
     scenario: &std::path::Path,
     out: &std::path::Path,
     loaded: &upstream::scenario::Loaded,
-    results: pipeline::Results,
+    (results, per_person): (pipeline::Results, bool),
     options: RunOptions,
     started: u64,
 ) -> Result<(), CliError> {
@@ -317,6 +323,7 @@ fn write(
         monte_carlo,
         parameter_labels: model.uncertain.iter().map(|u| u.label.clone()).collect(),
         write_draws,
+        per_person,
         metadata: RunMetadata {
             tool: "upstream",
             version: env!("CARGO_PKG_VERSION"),
@@ -346,6 +353,12 @@ fn write(
     files.push("interventions.csv");
     if !output.deals.is_empty() {
         files.push("contracts.csv");
+    }
+    if let Some(ce) = &output.cost_effectiveness {
+        files.push("cost-effectiveness.csv");
+        if ce.draws.is_some() {
+            files.push("savi/");
+        }
     }
     if !output.areas.is_empty() {
         files.push("areas.csv");

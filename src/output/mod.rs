@@ -46,6 +46,8 @@ pub struct RunOutput<'a> {
     pub parameter_labels: Vec<String>,
     /// Write `draws.csv` (per-draw headline figures and sampled values).
     pub write_draws: bool,
+    /// The terminal's table per person at the start (`--per-person`).
+    pub per_person: bool,
     pub metadata: RunMetadata,
     /// With `[areas]`: every area, parent and the whole model (`accounts`,
     /// `comparisons` and `monte_carlo` above are the whole model's).

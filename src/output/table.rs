@@ -75,6 +75,19 @@ pub fn summary_table(output: &RunOutput) -> String {
             String::new()
         }
     ));
+    if let Some(o) = &model.outcomes {
+        intro.push(format!(
+            "QALYs gained against do-nothing are discounted at {}% a year; the ICER is the extra discounted cost per QALY gained (\"dominant\": less cost, more health).",
+            percent(o.discount_rate)
+        ));
+    }
+    if let Some(people) = per_person(output) {
+        intro.push(format!(
+            "Money and QALYs per person: divided by the {} people at the start of {}.",
+            crate::format::people(people),
+            model.start_year
+        ));
+    }
     for paragraph in intro {
         for line in wrap(&paragraph, WIDTH) {
             let _ = writeln!(out, "{line}");
@@ -97,6 +110,7 @@ pub fn summary_table(output: &RunOutput) -> String {
         money_columns(output),
         range_columns(output),
         supply_columns(output),
+        health_columns(output),
     ];
     out.push_str(&fit(&scenarios, &groups, WIDTH));
     out
@@ -122,11 +136,18 @@ fn money_columns(output: &RunOutput) -> Vec<Column> {
         .map(|a| a.spend_preventative.iter().sum())
         .collect();
     let totals: Vec<_> = output.comparisons.iter().map(|c| &c.total).collect();
-    let money = |header: &str, figures: &[f64]| {
-        let unit = MoneyUnit::for_figures(figures.iter().copied());
-        Column {
-            header: header.into(),
-            cells: figures.iter().map(|&x| unit.show(&prefix, x)).collect(),
+    let per = per_person(output);
+    let money = |header: &str, figures: &[f64]| match per {
+        Some(people) => Column {
+            header: format!("{header}\nper person"),
+            cells: figures.iter().map(|&x| pounds(&prefix, x / people)).collect(),
+        },
+        None => {
+            let unit = MoneyUnit::for_figures(figures.iter().copied());
+            Column {
+                header: header.into(),
+                cells: figures.iter().map(|&x| unit.show(&prefix, x)).collect(),
+            }
         }
     };
     let none = || "–".to_string();
@@ -135,7 +156,13 @@ fn money_columns(output: &RunOutput) -> Vec<Column> {
     let unit = npv_unit(output);
     let mut npv = Column::new("net saving\n(NPV)");
     npv.cells.push(none());
-    npv.cells.extend(npvs.iter().map(|&x| unit.show(&prefix, x)));
+    match per {
+        Some(people) => {
+            npv.header.push_str(" per person");
+            npv.cells.extend(npvs.iter().map(|&x| pounds(&prefix, x / people)));
+        }
+        None => npv.cells.extend(npvs.iter().map(|&x| unit.show(&prefix, x))),
+    }
     let mut returns = Column::new(format!("return\nper {}1", prefix.trim()));
     let mut break_even = Column::new("break-even");
     returns.cells.push(none());
@@ -199,9 +226,12 @@ fn range_columns(output: &RunOutput) -> Vec<Column> {
     range.cells.push("–".into());
     chance.cells.push("–".into());
     for (k, r) in ranges.iter().enumerate() {
-        range.cells.push(r.map_or("–".into(), |(lo, hi)| {
-            format!("{} to {}", unit.show(&prefix, lo), unit.show(&prefix, hi))
-        }));
+        range
+            .cells
+            .push(r.map_or("–".into(), |(lo, hi)| match per_person(output) {
+                Some(people) => format!("{} to {}", pounds(&prefix, lo / people), pounds(&prefix, hi / people)),
+                None => format!("{} to {}", unit.show(&prefix, lo), unit.show(&prefix, hi)),
+            }));
         let p = (mc.probabilities.iter())
             .find(|p| p.future == k + 1 && p.year == last && p.metric == "prob_break_even_by_year")
             .map_or("–".into(), |p| format!("{:.0}%", p.value * 100.0));
@@ -227,6 +257,57 @@ fn supply_columns(output: &RunOutput) -> Vec<Column> {
         });
     }
     columns
+}
+
+/// With `--per-person`, the people at the start of the horizon that money
+/// and QALYs are divided by (`None` without it, or with no one at the start).
+fn per_person(output: &RunOutput) -> Option<f64> {
+    let a = output.accounts.first()?;
+    let start = crate::results::outcomes::people_at_start(a);
+    (output.per_person && start > 0.0).then_some(start)
+}
+
+/// Money per person: whole pounds, with thousands separators.
+fn pounds(prefix: &str, x: f64) -> String {
+    let whole = people(x.abs());
+    if x < 0.0 && whole != "0" {
+        format!("-{prefix}{whole}")
+    } else {
+        format!("{prefix}{whole}")
+    }
+}
+
+/// With `[outcomes]`: each scenario's discounted QALYs gained against
+/// do-nothing (per person with `--per-person`) and its ICER, or whether it
+/// dominates (costs less, gains health) or is dominated.
+fn health_columns(output: &RunOutput) -> Vec<Column> {
+    let Some(ce) = &output.cost_effectiveness else {
+        return Vec::new();
+    };
+    let prefix = currency_prefix(&output.model.currency);
+    let per = per_person(output);
+    let o = ce.means.outcomes();
+    let mut gained = Column::new(if per.is_some() {
+        "QALYs gained\nper person"
+    } else {
+        "QALYs\ngained"
+    });
+    let mut icer = Column::new("ICER\n(per QALY)");
+    gained.cells.push("–".into());
+    icer.cells.push("–".into());
+    for s in 1..o.len() {
+        let (cost, qalys) = (o[s].cost - o[0].cost, o[s].effect - o[0].effect);
+        gained.cells.push(match per {
+            Some(people) => format!("{:.4}", qalys / people),
+            None => people(qalys),
+        });
+        icer.cells.push(match (cost > 0.0, qalys > 0.0) {
+            (true, true) | (false, false) if qalys != 0.0 => format!("{prefix}{}", people(cost / qalys)),
+            (false, true) => "dominant".into(),
+            _ => "dominated".into(),
+        });
+    }
+    vec![gained, icer]
 }
 
 /// The groups of columns after `first`, as few tables as fit in `width`
