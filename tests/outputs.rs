@@ -151,9 +151,11 @@ fn check_report(out: &Path, scenarios: &[&str], extra: &[&str]) {
     // The map of the system: do-nothing's, and the best scenario's.
     let maps = 1 + usize::from(!scenarios.is_empty());
     assert!(html.contains("id=\"system-map\"") && html.contains("aria-label=\"Map of the system, do-nothing\""));
+    // With [outcomes] and draws, the plane and the acceptability curves.
+    let health = usize::from(html.contains("id=\"ce-plane\"")) + usize::from(html.contains("id=\"ceac\""));
     assert_eq!(
         html.matches("<svg ").count(),
-        CHARTS.len() + extra.len() + 1 + maturity + maps
+        CHARTS.len() + extra.len() + 1 + maturity + maps + health
     );
     assert!(html.contains("id=\"pathways\"") && html.contains("aria-label=\"Pathway map\""));
     assert!(html.contains("id=\"interventions\"") && html.contains("id=\"evidence\""));
@@ -748,7 +750,18 @@ fn check_all(file: &str, extra: &[&str]) -> (tempfile::TempDir, PathBuf, String)
     let names: Vec<&str> = scenarios.iter().map(String::as_str).collect();
     let supply = supply_charts(&summary(&out));
     let maps = map_files(&names);
-    let drawn: Vec<&str> = supply.iter().copied().chain(maps.iter().map(String::as_str)).collect();
+    // With [outcomes] and draws, the cost-effectiveness charts.
+    let analysis = std::fs::read_to_string(out.join("cost-effectiveness.csv")).unwrap_or_default();
+    let health: &[&str] = match (out.join("savi").exists(), analysis.contains("\nevppi,")) {
+        (true, true) => &["ce-plane", "ceac", "evppi"],
+        // Too few draws for EVPPI's regression.
+        (true, false) => &["ce-plane", "ceac"],
+        _ => &[],
+    };
+    let drawn: Vec<&str> = (supply.iter().copied())
+        .chain(maps.iter().map(String::as_str))
+        .chain(health.iter().copied())
+        .collect();
     check_charts(&out, &drawn);
     // The report calls scenarios by their titles.
     let model = upstream::scenario::load(&root().join(file)).unwrap().model;

@@ -271,12 +271,16 @@ pub fn sheet(sheet: &mut Worksheet, ce: &CostEffectiveness) -> Result<(), XlsxEr
         "Extra cost (£, discounted)",
         "QALYs gained",
         "Frontier",
-        "ICER (£ per QALY)",
+        "ICER per QALY (£, discounted)",
     ]
     .iter()
     .map(|s| s.to_string())
     .collect();
-    columns.extend(ce.thresholds.iter().map(|w| format!("Net benefit at £{w} (£)")));
+    columns.extend(
+        ce.thresholds
+            .iter()
+            .map(|w| format!("Net benefit at £{w} a QALY (£, discounted)")),
+    );
     for (c, name) in columns.iter().enumerate() {
         sheet.write_string_with_format(0, c as u16, name, &header)?;
         sheet.set_column_width(c as u16, if c == 0 { 30 } else { 16 })?;
