@@ -1,12 +1,16 @@
 //! A CSV table's cells read as what they stand for: a band or level name,
 //! a number, a year, or a number made uncertain by the row's `rel_sd`.
 
+use super::names::{Names, at_year};
+use super::values::{SeriesBuilder, by_year_points};
 use crate::error::Location;
 use crate::model::Target;
 use crate::scenario::checks::{Validator, plain_problem};
-use crate::scenario::file::RawNumber;
+use crate::scenario::file::{ByYear, RawNumber};
 use crate::scenario::tables::{Table, TableRow};
 use crate::uncertainty::Support;
+use std::collections::BTreeMap;
+use toml::Spanned;
 
 /// The cell of `column` resolved by `find` (a band or level name), or `None`
 /// with the problem recorded against the row and column.
@@ -97,4 +101,92 @@ pub(super) fn cell_value(
 
 pub(super) fn row_location(table: &Table, row: &TableRow) -> Location {
     Location::Row(table.path.clone(), row.line, None)
+}
+
+/// How a number given per band and level (a service's use rate, a quality
+/// weight) is read, named and checked, by level (`{ LEVEL = value }`, the
+/// value in every band) or from a table (`band,level,COLUMN`).
+pub(super) struct PerCell<'a> {
+    /// The table's value column (`use`, `utility`).
+    pub column: &'a str,
+    pub support: Support,
+    /// Its labels' stem (`service.NAME.use`, `outcomes.utility`): a level's
+    /// value is `STEM.LEVEL`, a table's cell `STEM.LEVEL.BAND` (then `@YEAR`).
+    pub stem: String,
+    /// What its problems are about (`service \`NAME\``, `outcomes: utility`).
+    pub context: String,
+    /// One value, for a value given twice (`a use rate`).
+    pub noun: &'a str,
+    /// A table's cell (`the use rate`).
+    pub cell: &'a str,
+    /// A level's value (`the use rate of \`NAME\` for \`LEVEL\``).
+    pub of_level: &'a dyn Fn(&str) -> String,
+    /// A table's row (`the use of \`NAME\` by band \`B\`, level \`L\``), from band and level.
+    pub of_row: &'a dyn Fn(&str, &str) -> String,
+    /// The number's target in band, level and year point.
+    pub target: &'a dyn Fn(usize, usize, i32) -> Target,
+}
+
+/// The values of `{ LEVEL = value }` (each in every band), into `builder`.
+pub(super) fn values_by_level(
+    v: &mut Validator,
+    names: &Names,
+    values: &BTreeMap<String, Spanned<ByYear>>,
+    per: &PerCell,
+    builder: &mut SeriesBuilder<(usize, usize)>,
+) {
+    for (level, value) in values {
+        let l = match names.level(level) {
+            Ok(l) => l,
+            Err(e) => {
+                v.err(&value.span(), format!("{}: {e}", per.context));
+                continue;
+            }
+        };
+        let loc = v.loc(&value.span());
+        for (year, number) in by_year_points(v, &value.span(), value.get_ref()) {
+            let point = year.unwrap_or(i32::MIN);
+            let targets = (0..names.bands.len())
+                .map(|band| (per.target)(band, l, point))
+                .collect();
+            let label = format!("{}.{level}{}", per.stem, at_year(year));
+            let what = (per.of_level)(level);
+            let Some(x) = v.resolve(number, loc.clone(), per.support, &what, label, targets) else {
+                continue;
+            };
+            for b in 0..names.bands.len() {
+                builder.add(&mut v.errors, (b, l), year, x, loc.clone(), per.noun);
+            }
+        }
+    }
+}
+
+/// The values of a table `band,level,COLUMN` (optional `year` and
+/// `rel_sd`), into `builder`.
+pub(super) fn values_by_row(
+    v: &mut Validator,
+    names: &Names,
+    csv: &Spanned<String>,
+    per: &PerCell,
+    builder: &mut SeriesBuilder<(usize, usize)>,
+) {
+    let Some(table) = v.table(csv, &["band", "level", per.column], &["year", "rel_sd"]) else {
+        return;
+    };
+    for row in &table.rows {
+        let b = lookup(v, &table, row, "band", |n| names.band(n));
+        let l = lookup(v, &table, row, "level", |n| names.level(n));
+        let year = cell_year(v, &table, row);
+        let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
+            continue;
+        };
+        let point = year.unwrap_or(i32::MIN);
+        let targets = vec![(per.target)(b, l, point)];
+        let label = format!("{}.{}.{}{}", per.stem, names.levels[l], names.bands[b], at_year(year));
+        let Some(x) = cell_value(v, &table, row, per.column, per.support, per.cell, label, targets) else {
+            continue;
+        };
+        let what = (per.of_row)(&names.bands[b], &names.levels[l]);
+        builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
+    }
 }

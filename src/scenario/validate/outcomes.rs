@@ -3,9 +3,9 @@
 //! life expectancy is reported at, the levels counted as healthy and the
 //! willingness to pay a QALY.
 
-use super::cells::{cell_value, cell_year, lookup, row_location};
-use super::names::{Names, at_year};
-use super::values::{SeriesBuilder, by_year_points};
+use super::cells::{PerCell, values_by_level, values_by_row};
+use super::names::Names;
+use super::values::SeriesBuilder;
 use crate::model::{AgeBand, Outcomes, Series, Target};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::RawOutcomes;
@@ -121,6 +121,17 @@ fn utilities(v: &mut Validator, spanned: &Spanned<RawOutcomes>, names: &Names) -
     let errors_before = v.errors.count();
     let (nb, nl) = (names.bands.len(), names.levels.len());
     let mut builder = SeriesBuilder::<(usize, usize)>::new();
+    let per = PerCell {
+        column: "utility",
+        support: Support::Probability,
+        stem: "outcomes.utility".into(),
+        context: "outcomes: utility".into(),
+        noun: "a utility",
+        cell: "the utility",
+        of_level: &|level| format!("the utility of `{level}`"),
+        of_row: &|band, level| format!("the utility of band `{band}`, level `{level}`"),
+        target: &|band, level, point| Target::Utility { band, level, point },
+    };
     match (&raw.utility, &raw.utility_csv) {
         (Some(_), Some(_)) => v.err(
             &spanned.span(),
@@ -130,66 +141,8 @@ fn utilities(v: &mut Validator, spanned: &Spanned<RawOutcomes>, names: &Names) -
             &spanned.span(),
             "outcomes: no quality weights; give `utility = { level = weight, ... }` (a weight between 0, dead, and 1, full health, for every level) or `utility_csv`".to_string(),
         ),
-        (Some(weights), None) => {
-            for (level, value) in weights {
-                let l = match names.level(level) {
-                    Ok(l) => l,
-                    Err(e) => {
-                        v.err(&value.span(), format!("outcomes: utility: {e}"));
-                        continue;
-                    }
-                };
-                let loc = v.loc(&value.span());
-                for (year, number) in by_year_points(v, &value.span(), value.get_ref()) {
-                    let point = year.unwrap_or(i32::MIN);
-                    let targets = (0..nb)
-                        .map(|band| Target::Utility { band, level: l, point })
-                        .collect();
-                    let label = format!("outcomes.utility.{level}{}", at_year(year));
-                    let what = format!("the utility of `{level}`");
-                    let Some(x) = v.resolve(number, loc.clone(), Support::Probability, &what, label, targets) else {
-                        continue;
-                    };
-                    for b in 0..nb {
-                        builder.add(&mut v.errors, (b, l), year, x, loc.clone(), "a utility");
-                    }
-                }
-            }
-        }
-        (None, Some(csv)) => {
-            if let Some(table) = v.table(csv, &["band", "level", "utility"], &["year", "rel_sd"]) {
-                for row in &table.rows {
-                    let b = lookup(v, &table, row, "band", |n| names.band(n));
-                    let l = lookup(v, &table, row, "level", |n| names.level(n));
-                    let year = cell_year(v, &table, row);
-                    let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
-                        continue;
-                    };
-                    let point = year.unwrap_or(i32::MIN);
-                    let targets = vec![Target::Utility { band: b, level: l, point }];
-                    let label = format!(
-                        "outcomes.utility.{}.{}{}",
-                        names.levels[l],
-                        names.bands[b],
-                        at_year(year)
-                    );
-                    let Some(x) = cell_value(
-                        v,
-                        &table,
-                        row,
-                        "utility",
-                        Support::Probability,
-                        "the utility",
-                        label,
-                        targets,
-                    ) else {
-                        continue;
-                    };
-                    let what = format!("the utility of band `{}`, level `{}`", names.bands[b], names.levels[l]);
-                    builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
-                }
-            }
-        }
+        (Some(weights), None) => values_by_level(v, names, weights, &per, &mut builder),
+        (None, Some(csv)) => values_by_row(v, names, csv, &per, &mut builder),
     }
     let mut weights: Vec<Option<Series<f64>>> = vec![None; nb * nl];
     for ((b, l), series) in builder.build() {
