@@ -340,6 +340,10 @@ pub struct Outcomes {
     pub healthy_levels: Vec<usize>,
     /// Money a year of full health is worth, for net monetary benefit.
     pub willingness_to_pay: Vec<f64>,
+    /// Groups of uncertain inputs whose EVPPI is wanted together: each 1 to
+    /// 4 labels of `Model::uncertain` (a `group` stands for its first
+    /// input, since its inputs share one quantile a draw).
+    pub evppi_groups: Vec<Vec<String>>,
 }
 
 /// How many people an intervention reaches at full scale.

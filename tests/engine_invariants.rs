@@ -481,6 +481,7 @@ fn build(raw: &Raw) -> Model {
             life_expectancy_band: 0,
             healthy_levels: vec![0],
             willingness_to_pay: vec![20_000.0],
+            evppi_groups: Vec::new(),
         }),
     }
 }

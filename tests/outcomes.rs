@@ -573,3 +573,67 @@ fn the_report_and_workbook_show_the_cost_effectiveness_analysis() {
     assert!(rows.iter().any(|r| r[0] == "EVPPI: lamivudine effect"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+#[test]
+fn a_file_may_choose_groups_of_inputs_for_evppi() {
+    let dir = tempfile::tempdir().expect("a folder");
+    let text = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hiv-cohort.toml"))
+        .expect("the example")
+        .replace(
+            "discount_rate = 0\n",
+            "discount_rate = 0\nevppi = [[\"lamivudine effect\", \"service.Direct medical costs.unit_cost\"]]\n",
+        );
+    let file = dir.path().join("hiv.toml");
+    std::fs::write(&file, &text).expect("written");
+    let out = dir.path().join("out");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args([
+            "run",
+            file.to_str().unwrap(),
+            "--draws",
+            "300",
+            "--out",
+            out.to_str().unwrap(),
+        ])
+        .stdout(std::process::Stdio::null())
+        .status()
+        .expect("runs");
+    assert!(status.success());
+    let rows = ce_rows(&out);
+    let both = "intervention.Lamivudine.relative_risk.A.B + service.Direct medical costs.unit_cost";
+    let key = |item: &str, wtp: &str| {
+        (
+            "evppi".to_string(),
+            item.to_string(),
+            wtp.to_string(),
+            "evppi".to_string(),
+        )
+    };
+    // The pair is worth at least either alone, and at most EVPI (at the
+    // willingness to pay where information is worth most).
+    let peak = rows
+        .keys()
+        .filter(|k| k.0 == "evppi" && k.1 == both && k.3 == "evppi")
+        .map(|k| k.2.clone())
+        .max_by(|a, b| rows[&key(both, a)].total_cmp(&rows[&key(both, b)]))
+        .unwrap_or_else(|| {
+            let items: std::collections::BTreeSet<&String> =
+                rows.keys().filter(|k| k.0 == "evppi").map(|k| &k.1).collect();
+            panic!("the chosen group's rows: {items:?}")
+        });
+    let evpi = rows[&("evpi".to_string(), "all".to_string(), peak.clone(), "evpi".to_string())];
+    let pair = rows[&key(both, &peak)];
+    assert!(pair <= evpi * (1.0 + 1e-9), "{pair} of {evpi}");
+    for one in ["lamivudine effect", "service.Direct medical costs.unit_cost"] {
+        assert!(pair + 1e-6 * evpi >= 0.95 * rows[&key(one, &peak)], "{one}");
+    }
+    let bad = text.replace("\"lamivudine effect\", ", "\"no such input\", ");
+    std::fs::write(&file, bad).expect("written");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["check", file.to_str().unwrap()])
+        .output()
+        .expect("runs");
+    let message = String::from_utf8_lossy(&output.stderr);
+    assert!(message.contains("no uncertain input's label or group"), "{message}");
+    assert!(message.contains("hiv.toml:"), "names the file and line: {message}");
+}

@@ -40,10 +40,11 @@ pub struct UnderDraws {
     pub psa: Psa,
     /// The acceptability curves, frontier and EVPI over `economics::default_grid`.
     pub acceptability: Acceptability,
-    /// Each uncertain input (or group of inputs drawn together) at the
+    /// Each uncertain input (or group of inputs drawn together), then each
+    /// group the file chose (`[outcomes] evppi`), at the
     /// thresholds, then (when it is another) the willingness to pay at
-    /// which EVPI is greatest; empty when the draws are too few for the
-    /// regression (under about 70).
+    /// which EVPI is greatest; a group is left out when the draws are too
+    /// few for its regression (68 for one input, 220 for two).
     pub evppi: Vec<Evppi>,
     /// Each EVPPI's name: the group's, or the input's label.
     pub evppi_names: Vec<String>,
@@ -147,20 +148,22 @@ fn under_draws(
     {
         at.push(acceptability.wtp[k]);
     }
+    let chosen = model.outcomes.as_ref().map_or(&[][..], |o| o.evppi_groups.as_slice());
+    let groups = (groups.into_iter())
+        .map(|(name, label)| (name, vec![label]))
+        .chain(chosen.iter().map(|labels| (labels.join(" + "), labels.clone())));
     let mut evppi = Vec::new();
     let mut evppi_names = Vec::new();
-    for (name, label) in groups {
-        match economics::evppi(&psa, &parameters, &[label.as_str()], &at) {
+    for (name, labels) in groups {
+        let labels: Vec<&str> = labels.iter().map(String::as_str).collect();
+        match economics::evppi(&psa, &parameters, &labels, &at) {
             Ok(result) => {
                 evppi.push(result);
                 evppi_names.push(name);
             }
-            // Too few draws for the regression (a few dozen): no EVPPI.
-            Err(economics::EconomicsError::TooFewDraws { .. }) => {
-                evppi.clear();
-                evppi_names.clear();
-                break;
-            }
+            // Too few draws for the regression (68 for one input, 220 for
+            // two, 452 for three, 532 for four): none for that group.
+            Err(economics::EconomicsError::TooFewDraws { .. }) => {}
             Err(e) => return Err(e.to_string()),
         }
     }

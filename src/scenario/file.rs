@@ -62,6 +62,9 @@ pub struct RawOutcomes {
     pub healthy_levels: Option<Spanned<Vec<String>>>,
     /// Money a QALY is worth (default: 20,000 and 30,000).
     pub willingness_to_pay: Option<Spanned<Vec<f64>>>,
+    /// Groups of uncertain inputs (labels or `group` names) whose EVPPI is
+    /// wanted together, each of 1 to 4.
+    pub evppi: Option<Spanned<Vec<Vec<String>>>>,
 }
 
 /// `[maturity]`: self-assessments shown beside the model, and (optional,

@@ -105,13 +105,68 @@ pub(super) fn outcomes_from(
             values
         }
     };
+    let evppi_groups = raw
+        .evppi
+        .as_ref()
+        .map_or_else(Vec::new, |groups| evppi_groups(v, groups));
     (v.errors.count() == errors_before).then_some(Outcomes {
         utility,
         discount_rate,
         life_expectancy_band,
         healthy_levels,
         willingness_to_pay,
+        evppi_groups,
     })
+}
+
+/// `evppi = [["a", "b"], ...]`: each group's inputs as labels of the
+/// uncertain numbers read so far (the whole file's: `[outcomes]` is read
+/// last), a `group` name, or any input of a group, standing for the
+/// group's first input (its inputs share one quantile a draw).
+fn evppi_groups(v: &mut Validator, groups: &Spanned<Vec<Vec<String>>>) -> Vec<Vec<String>> {
+    let mut found = Vec::new();
+    for group in groups.get_ref() {
+        if group.is_empty() || group.len() > 4 {
+            v.err(
+                &groups.span(),
+                format!(
+                    "outcomes: evppi group {group:?} has {} inputs; give 1 to 4 (the regression takes at most four at once)",
+                    group.len()
+                ),
+            );
+            continue;
+        }
+        let mut labels = Vec::new();
+        for name in group {
+            let by_label = v.uncertain.iter().find(|u| &u.label == name);
+            let by_group = v.uncertain.iter().find(|u| u.group.as_ref() == Some(name));
+            // An input of a group stands for the group: its first input.
+            let first = |u: &crate::model::UncertainParameter| match &u.group {
+                Some(g) => v
+                    .uncertain
+                    .iter()
+                    .find(|w| w.group.as_ref() == Some(g))
+                    .map_or(u.label.clone(), |w| w.label.clone()),
+                None => u.label.clone(),
+            };
+            match by_label.or(by_group).map(first) {
+                Some(label) if labels.contains(&label) => {}
+                Some(label) => labels.push(label),
+                None => {
+                    let known: Vec<&str> = v.uncertain.iter().map(|u| u.label.as_str()).take(8).collect();
+                    v.err(
+                        &groups.span(),
+                        format!(
+                            "outcomes: evppi names `{name}`, which is no uncertain input's label or group; give a label as in draws.csv (e.g. {}) or a `group` name",
+                            known.join(", ")
+                        ),
+                    );
+                }
+            }
+        }
+        found.push(labels);
+    }
+    found
 }
 
 /// Each cell's quality weight, from `utility` or `utility_csv`; every
