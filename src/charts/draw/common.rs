@@ -413,6 +413,53 @@ pub(super) fn stack<DB: DrawingBackend>(
     Ok(())
 }
 
+/// A chart of horizontal bars, one row per label (the first at the top),
+/// values across `x`: its label area sized to the longest label, the rows
+/// named on the left, the value axis (`axis`) ticked below.
+pub(super) fn bar_rows<'a, DB: DrawingBackend>(
+    body: &'a Area<DB>,
+    labels: &[String],
+    x: Range<f64>,
+    x_label_area: u32,
+    axis: &str,
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>, Error<DB>> {
+    let k = labels.len();
+    let label_width = labels
+        .iter()
+        .map(|l| body.estimate_text_size(l, &text(style::TICK)).map_or(300, |(w, _)| w))
+        .max()
+        .unwrap_or(300)
+        .clamp(120, 820);
+    let mut chart = ChartBuilder::on(body)
+        .margin(12)
+        .x_label_area_size(x_label_area)
+        .y_label_area_size(label_width + 24)
+        .build_cartesian_2d(x, -0.5..k as f64 - 0.5)?;
+    let label = |v: &f64| {
+        let i = v.round();
+        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < k {
+            labels[k - 1 - i as usize].clone()
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .y_labels(2 * k + 1)
+        .x_labels(9)
+        .y_label_formatter(&label)
+        .x_label_formatter(&|v| tick(*v))
+        .x_desc(axis)
+        .label_style(text(style::TICK))
+        .axis_desc_style(muted(style::AXIS))
+        .axis_style(MUTED.stroke_width(1))
+        .bold_line_style(style::GRID.stroke_width(1))
+        .light_line_style(TRANSPARENT)
+        .disable_y_mesh()
+        .draw()?;
+    Ok(chart)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

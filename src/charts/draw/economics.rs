@@ -1,7 +1,7 @@
 //! The decision-analysis charts: the cost-effectiveness plane, the
 //! acceptability curves with their frontier, and EVPPI's bars.
 
-use super::common::{Area, Entry, Key, bold, entry, header, muted, note, span, text, tick};
+use super::common::{Area, Entry, Key, bar_rows, bold, entry, header, muted, note, span, text, tick};
 use crate::charts::DrawResult;
 use crate::charts::economics::{CePlaneChart, CeacChart, EvppiChart, PLANE_POINTS};
 use crate::charts::style::{self, INK, MUTED};
@@ -191,39 +191,9 @@ pub fn evppi<DB: DrawingBackend>(root: &Area<DB>, chart: &EvppiChart) -> DrawRes
         return note(&body, "No parameters to show");
     }
     let k = chart.rows.len();
-    let label_width = (chart.rows.iter())
-        .map(|(l, _)| body.estimate_text_size(l, &text(style::TICK)).map_or(300, |(w, _)| w))
-        .max()
-        .unwrap_or(300)
-        .clamp(120, 820);
     let x = span(chart.rows.iter().map(|r| r.1).chain([chart.evpi]), true);
-    let mut plot = ChartBuilder::on(&body)
-        .margin(12)
-        .x_label_area_size(64)
-        .y_label_area_size(label_width + 24)
-        .build_cartesian_2d(x, -0.5..k as f64 - 0.5)?;
     let labels: Vec<String> = chart.rows.iter().map(|r| r.0.clone()).collect();
-    let label = move |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < labels.len() {
-            labels[labels.len() - 1 - i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
-    plot.configure_mesh()
-        .y_labels(2 * k + 1)
-        .x_labels(9)
-        .y_label_formatter(&label)
-        .x_label_formatter(&|v| tick(*v))
-        .x_desc(chart.axis.as_str())
-        .label_style(text(style::TICK))
-        .axis_desc_style(muted(style::AXIS))
-        .axis_style(MUTED.stroke_width(1))
-        .bold_line_style(style::GRID.stroke_width(1))
-        .light_line_style(TRANSPARENT)
-        .disable_y_mesh()
-        .draw()?;
+    let mut plot = bar_rows(&body, &labels, x, 64, &chart.axis)?;
     for (i, (_, value)) in chart.rows.iter().enumerate() {
         let y = (k - 1 - i) as f64;
         plot.draw_series(std::iter::once(Rectangle::new(

@@ -1,8 +1,8 @@
 //! The sensitivity chart: a tornado or rank correlations.
 
-use super::common::{Area, Entry, Key, entry, header, muted, note, span, text, tick};
+use super::common::{Area, Entry, Key, bar_rows, entry, header, note, span};
 use crate::charts::DrawResult;
-use crate::charts::style::{self, INK, MUTED};
+use crate::charts::style::{self, INK};
 use plotters::prelude::*;
 
 /// Horizontal bars, one per input, largest first at the top: a tornado
@@ -61,40 +61,7 @@ pub fn bars<DB: DrawingBackend>(root: &Area<DB>, bars: &crate::charts::Bars) -> 
             }
         })
         .collect();
-    let label_width = labels
-        .iter()
-        .map(|l| body.estimate_text_size(l, &text(style::TICK)).map_or(300, |(w, _)| w))
-        .max()
-        .unwrap_or(300)
-        .clamp(120, 820);
-    let mut chart = ChartBuilder::on(&body)
-        .margin(12)
-        .x_label_area_size(60)
-        .y_label_area_size(label_width + 24)
-        .build_cartesian_2d(x.clone(), -0.5..k as f64 - 0.5)?;
-    let names = labels.clone();
-    let label = move |v: &f64| {
-        let i = v.round();
-        if (v - i).abs() < 1e-6 && i >= 0.0 && (i as usize) < names.len() {
-            names[names.len() - 1 - i as usize].clone()
-        } else {
-            String::new()
-        }
-    };
-    chart
-        .configure_mesh()
-        .y_labels(2 * k + 1)
-        .x_labels(9)
-        .y_label_formatter(&label)
-        .x_label_formatter(&|v| tick(*v))
-        .x_desc(bars.axis.as_str())
-        .label_style(text(style::TICK))
-        .axis_desc_style(muted(style::AXIS))
-        .axis_style(MUTED.stroke_width(1))
-        .bold_line_style(style::GRID.stroke_width(1))
-        .light_line_style(TRANSPARENT)
-        .disable_y_mesh()
-        .draw()?;
+    let mut chart = bar_rows(&body, &labels, x.clone(), 60, &bars.axis)?;
     for (i, row) in bars.rows.iter().enumerate() {
         let y = (k - 1 - i) as f64;
         match (bars.kind, central) {
