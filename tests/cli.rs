@@ -340,13 +340,14 @@ fn bench_times_the_reference_workloads_beside_their_targets() {
         "with places: upstream run bench-national-places.toml --draws 1000",
         "× without",
         "reference run, peak memory",
+        "EVPPI: 10 single inputs over 1000 draws of bench-national-outcomes.toml",
         "--quick: the targets are for 10,000 draws",
     ] {
         assert!(stdout.contains(expected), "no {expected:?} in\n{stdout}");
     }
     // Every figure is a number with its unit.
     let figures: Vec<&str> = stdout.lines().filter(|l| l.starts_with("      ")).collect();
-    assert_eq!(figures.len(), 5, "{stdout}");
+    assert_eq!(figures.len(), 6, "{stdout}");
     for figure in figures {
         let number = figure.split_whitespace().next().unwrap();
         assert!(number.parse::<f64>().is_ok_and(|x| x > 0.0), "{figure}");

@@ -138,6 +138,9 @@ pub struct EvppiChart {
 
 impl EvppiChart {
     pub const TITLE: &str = "Expected value of partial perfect information";
+    /// At most this many bars, the largest (a model may have hundreds of
+    /// uncertain inputs; `cost-effectiveness.csv` has every one).
+    pub const MOST_ROWS: usize = 25;
 
     /// The chart of `results` (one per group, each computed on the same
     /// draws and grid) at grid point `k`, per person times `multiplier`
@@ -149,6 +152,8 @@ impl EvppiChart {
             .filter_map(|e| Some((e.parameters.join(" + "), e.evppi.get(k)? * multiplier)))
             .collect();
         rows.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let all = rows.len();
+        rows.truncate(Self::MOST_ROWS);
         let wtp = results.first().and_then(|e| e.wtp.get(k)).copied().unwrap_or_default();
         let evpi = results.first().and_then(|e| e.evpi.get(k)).copied().unwrap_or_default() * multiplier;
         EvppiChart {
@@ -160,7 +165,15 @@ impl EvppiChart {
                 ),
                 "Regression estimates (Strong, Oakley & Brennan 2014); dashed line: EVPI, the value of learning everything"
                     .into(),
-            ],
+            ]
+            .into_iter()
+            .chain((all > Self::MOST_ROWS).then(|| {
+                format!(
+                    "The {} largest of {all}; cost-effectiveness.csv has every one",
+                    Self::MOST_ROWS
+                )
+            }))
+            .collect(),
             axis: format!("EVPPI, {currency} {what}").trim_end().to_string(),
             currency,
             rows,
@@ -267,5 +280,28 @@ mod tests {
         let a = acceptability(&one, &[0.0, 10_000.0]);
         assert!(CeacChart::of(one.names(), a, &[], "£").svg().is_ok());
         assert!(EvppiChart::of(&[], 0, 1.0, "per person", "£").svg().is_ok());
+    }
+
+    #[test]
+    fn the_evppi_chart_shows_the_largest_and_says_how_many_it_leaves_out() {
+        let input = |n: usize| Evppi {
+            parameters: vec![format!("input {n}")],
+            wtp: vec![20_000.0],
+            evppi: vec![n as f64],
+            estimate: vec![n as f64],
+            evpi: vec![100.0],
+            fits: Vec::new(),
+            basis: 0,
+        };
+        let many: Vec<Evppi> = (0..40).map(input).collect();
+        let chart = EvppiChart::of(&many, 0, 1.0, "per person", "£");
+        assert_eq!(chart.rows.len(), EvppiChart::MOST_ROWS);
+        assert_eq!(chart.rows[0], ("input 39".to_string(), 39.0));
+        assert_eq!(chart.rows[EvppiChart::MOST_ROWS - 1].1, 15.0);
+        assert!(chart.subtitle.iter().any(|l| l.contains("The 25 largest of 40")));
+        assert!(chart.svg().unwrap().contains("The 25 largest of 40"));
+        let few = EvppiChart::of(&many[..3], 0, 1.0, "per person", "£");
+        assert_eq!(few.rows.len(), 3);
+        assert_eq!(few.subtitle.len(), 2);
     }
 }

@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 /// (`upstream run bench-national.toml --draws 10000`, every output written,
 /// as a user runs it), with the reference run's peak memory, and the same
 /// with capacities (`bench-national-capacity.toml`) and with a level of
-/// limited places (`bench-national-places.toml`) beside it. Prints each
+/// limited places (`bench-national-places.toml`) beside it, and the EVPPI
+/// of ten single inputs over the draws of the same with quality weights
+/// (`bench-national-outcomes.toml`). Prints each
 /// figure as it is measured, beside the design's target. Writes nothing
 /// that stays (the reference run's results go to a temporary folder).
 #[derive(Debug, clap::Args)]
@@ -108,6 +110,7 @@ pub fn run(args: Args) -> Result<(), CliError> {
     let (older_path, national_path) = (file("older-people.toml")?, file("bench-national.toml")?);
     let capacity_path = file("bench-national-capacity.toml")?;
     let places_path = file("bench-national-places.toml")?;
+    let outcomes_path = file("bench-national-outcomes.toml")?;
     let older = upstream::scenario::load(&older_path)?.model;
     // (Checked here, so that a bad file is reported with its line.)
     upstream::scenario::load(&national_path)?;
@@ -210,6 +213,21 @@ pub fn run(args: Args) -> Result<(), CliError> {
         &format!("{} ({ratio:.2}× without)", reference.figure(&with_places)),
         None,
     );
+    // EVPPI of single inputs over the reference run's draws (issue 25): the
+    // regressions alone, after the draws and their analysis.
+    let (evppi_times, evppi_draws) = time_evppi(&outcomes_path, reference_draws, &pool, repeats)?;
+    line(
+        &format!(
+            "EVPPI: {EVPPI_INPUTS} single inputs over {evppi_draws} draws of {}, at £20,000 and £30,000 a QALY",
+            short_name(&outcomes_path)
+        ),
+        &format!(
+            "{} (median of {repeats}; best {})",
+            duration(median(&evppi_times)),
+            duration(evppi_times[0])
+        ),
+        full.then(|| (median(&evppi_times) < EVPPI_TARGET, "< 2 s")),
+    );
     if !full {
         println!();
         println!("(--quick: the targets are for 10,000 draws; run `upstream bench` for the full measure)");
@@ -217,6 +235,51 @@ pub fn run(args: Args) -> Result<(), CliError> {
     println!();
     println!("The NumPy peer's comparison needs Python: benches/compare.sh. Targets: DESIGN.md, \"Performance\".");
     Ok(())
+}
+
+/// How many inputs' EVPPI is timed, and the target for them over 10,000
+/// draws of the reference workload (issue 25).
+const EVPPI_INPUTS: usize = 10;
+const EVPPI_TARGET: Duration = Duration::from_secs(2);
+
+/// The reference workload with quality weights (`path`), `draws` draws and
+/// their cost-effectiveness analysis (not timed), then the EVPPI of its
+/// first [`EVPPI_INPUTS`] uncertain inputs, one at a time, at the default
+/// thresholds, timed `repeats` times: the sorted times and the draws used.
+fn time_evppi(
+    path: &Path,
+    draws: u32,
+    pool: &rayon::ThreadPool,
+    repeats: usize,
+) -> Result<(Vec<Duration>, u32), CliError> {
+    let model = upstream::scenario::load(path)?.model;
+    let invalid = |e: &dyn std::fmt::Display| CliError::Invalid(format!("{}: {e}", short_name(path)));
+    let request = upstream::pipeline::Request {
+        draws,
+        seed: model.monte_carlo.seed,
+        ..upstream::pipeline::Request::futures_only(Vec::new())
+    };
+    let run = upstream::pipeline::Run::new(&model, request).map_err(|e| invalid(&e))?;
+    let raw = pool
+        .install(|| run.draw(upstream::montecarlo::draw_range(draws, 1, 1), &|_| {}))
+        .map_err(|e| invalid(&e))?;
+    let results = run.finish(Some(raw)).map_err(|e| invalid(&e))?;
+    let under_draws = (results.cost_effectiveness.as_ref())
+        .and_then(|ce| ce.draws.as_ref())
+        .ok_or_else(|| invalid(&"no cost-effectiveness analysis under draws (the file needs [outcomes])"))?;
+    let names: Vec<&str> = (under_draws.parameters.names().iter())
+        .take(EVPPI_INPUTS)
+        .map(String::as_str)
+        .collect();
+    let thresholds = upstream::economics::DEFAULT_THRESHOLDS;
+    let times = repeat(repeats, || {
+        for name in &names {
+            upstream::economics::evppi(&under_draws.psa, &under_draws.parameters, &[name], &thresholds)
+                .map_err(|e| invalid(&e))?;
+        }
+        Ok(())
+    })?;
+    Ok((times, draws))
 }
 
 /// `n` timed calls of `f`, sorted.
