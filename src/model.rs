@@ -472,6 +472,50 @@ pub struct Intervention {
     pub fixed_cost: f64,
     pub lag_years: u32,
     pub effects: Vec<Effect>,
+    /// How its numbers change over the years, where they do.
+    pub profiles: Profiles,
+}
+
+/// Factors by model year (0 for the first) on an intervention's numbers
+/// that change over the years (given by calendar year or by years since it
+/// started): each year's value is the number (as drawn or overridden) ×
+/// the year's factor. `None` (or an effect beyond `effects`): the same
+/// every year.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Profiles {
+    /// Per effect, in the intervention's order.
+    pub effects: Vec<Option<Vec<f64>>>,
+    pub cost_per_participant: Option<Vec<f64>>,
+    pub fixed_cost: Option<Vec<f64>>,
+}
+
+impl Profiles {
+    /// The factor of `profile` in model year `k` (1 without one).
+    pub fn at(profile: Option<&Vec<f64>>, k: usize) -> f64 {
+        profile.and_then(|f| f.get(k)).copied().unwrap_or(1.0)
+    }
+
+    /// `values` (a number's lanes) × `factor` (left as they are at 1).
+    pub fn scaled<const W: usize>(values: [f64; W], factor: f64) -> [f64; W] {
+        if factor == 1.0 {
+            values
+        } else {
+            values.map(|x| x * factor)
+        }
+    }
+
+    /// Effect `n`'s factor in model year `k`.
+    pub fn effect(&self, n: usize, k: usize) -> f64 {
+        Self::at(self.effects.get(n).and_then(Option::as_ref), k)
+    }
+
+    /// Whether any effect's factor differs in model year `k` from the
+    /// year before.
+    pub fn effects_change(&self, k: usize) -> bool {
+        k > 0
+            && (self.effects.iter().flatten())
+                .any(|f| f.get(k).copied().unwrap_or(1.0) != f.get(k - 1).copied().unwrap_or(1.0))
+    }
 }
 
 /// A funder's budget (`[[budgets]]`), against which its spend is reported.
@@ -914,6 +958,7 @@ mod tests {
             fixed_cost: 0.0,
             lag_years: 0,
             effects: vec![],
+            profiles: Profiles::default(),
         }
     }
 

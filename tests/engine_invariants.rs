@@ -433,6 +433,7 @@ fn build(raw: &Raw) -> Model {
                 fixed_cost: ri.fixed_cost,
                 lag_years: ri.lag_years,
                 effects,
+                profiles: Default::default(),
             }
         })
         .collect();

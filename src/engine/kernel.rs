@@ -19,7 +19,7 @@ use super::step::{
 };
 use super::supply::SupplyWork;
 use super::{EngineError, LaneCalibration, LaneTrajectory, Trajectory};
-use crate::model::{Effect, Model, Occupancy, Reach};
+use crate::model::{Effect, Model, Occupancy, Profiles, Reach};
 use crate::params::Layout;
 use migrate::migrate;
 
@@ -335,7 +335,8 @@ impl<const W: usize> Work<W> {
             };
         }
         for &i in plan {
-            shares_changed[i] = k == 0 || shares_now[i] != shares_before[i];
+            shares_changed[i] =
+                k == 0 || shares_now[i] != shares_before[i] || model.interventions[i].profiles.effects_change(k);
         }
     }
 
@@ -412,7 +413,7 @@ impl<const W: usize> Work<W> {
                     if let Effect::Transition { from, to, hazard, .. } = *effect
                         && iv.target_levels.contains(&from)
                     {
-                        let rr = run.lanes(layout.effect(i, n));
+                        let rr = Profiles::scaled(run.lanes(layout.effect(i, n)), iv.profiles.effect(n, k));
                         let at = from * w + to.unwrap_or(nl);
                         // A hazard ratio's factor on a probability depends on it.
                         let hazard = hazard && !intensities;
@@ -511,7 +512,7 @@ impl<const W: usize> Work<W> {
                     _ => None,
                 };
                 if let Some(service) = row {
-                    let m = run.lanes(layout.effect(i, n));
+                    let m = Profiles::scaled(run.lanes(layout.effect(i, n)), iv.profiles.effect(n, k));
                     for &b in &iv.target_bands {
                         for &l in &iv.target_levels {
                             let u = &mut use_rate[service * cells + b * nl + l];
@@ -836,8 +837,12 @@ impl<const W: usize> Work<W> {
             let iv = &model.interventions[i];
             let scale = iv.scale_in(year);
             let running = scale > 0.0;
-            let cost = run.lanes(layout.cost_per_participant(i));
-            let fixed = run.lanes(layout.fixed_cost(i));
+            let at = |profile: &Option<Vec<f64>>| Profiles::at(profile.as_ref(), k);
+            let cost = Profiles::scaled(
+                run.lanes(layout.cost_per_participant(i)),
+                at(&iv.profiles.cost_per_participant),
+            );
+            let fixed = Profiles::scaled(run.lanes(layout.fixed_cost(i)), at(&iv.profiles.fixed_cost));
             let mut participants = zero;
             for &b in &iv.target_bands {
                 for &l in &iv.target_levels {

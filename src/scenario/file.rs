@@ -356,8 +356,8 @@ pub struct RawIntervention {
     pub ramp_years: Option<Spanned<f64>>,
     pub end_year: Option<Spanned<i64>>,
     pub fidelity: Option<Spanned<RawNumber>>,
-    pub cost_per_participant: Option<Spanned<RawNumber>>,
-    pub fixed_cost: Option<Spanned<RawNumber>>,
+    pub cost_per_participant: Option<Spanned<RawProfile>>,
+    pub fixed_cost: Option<Spanned<RawProfile>>,
     pub lag_years: Option<Spanned<i64>>,
     #[serde(default)]
     pub effects: Vec<Spanned<RawEffect>>,
@@ -368,11 +368,11 @@ pub struct RawIntervention {
 pub struct RawEffect {
     pub from: Option<String>,
     pub to: Option<String>,
-    pub relative_risk: Option<RawNumber>,
+    pub relative_risk: Option<RawProfile>,
     /// A hazard ratio on the move (instead of a relative risk).
-    pub hazard_ratio: Option<RawNumber>,
+    pub hazard_ratio: Option<RawProfile>,
     pub service: Option<String>,
-    pub multiplier: Option<RawNumber>,
+    pub multiplier: Option<RawProfile>,
     /// Capacity (activity a year) the intervention adds to `service`.
     pub add_capacity: Option<RawNumber>,
     /// Money a year per unit of capacity added (or per place).
@@ -382,7 +382,7 @@ pub struct RawEffect {
     /// Places the intervention adds to `level`.
     pub add_places: Option<RawNumber>,
     /// Multiplier on the quality weight of the people it reaches.
-    pub utility: Option<RawNumber>,
+    pub utility: Option<RawProfile>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -425,6 +425,78 @@ impl<'de> Deserialize<'de> for RawNumber {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let value = toml::Value::deserialize(deserializer)?;
         RawNumber::from_toml(value).map_err(de::Error::custom)
+    }
+}
+
+/// An intervention's number that may change over the years it runs: a
+/// number or distribution; `{ since_start = [first, second, …] }`, its
+/// value in the intervention's first, second, … year (the last holding
+/// after); or `{ YEAR = number, … }` by calendar year. Checked in
+/// validation (only the first value may be a distribution).
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawProfile {
+    Number(RawNumber),
+    SinceStart(Vec<RawNumber>),
+    /// (year as written, value)
+    Years(Vec<(String, RawNumber)>),
+}
+
+impl RawProfile {
+    /// The first value: the number, the first year's since the start, or
+    /// the earliest calendar year's (`None`: no value; with no year a whole
+    /// number, the first written, the years' problem reported in validation).
+    pub fn first(&self) -> Option<&RawNumber> {
+        match self {
+            RawProfile::Number(n) => Some(n),
+            RawProfile::SinceStart(values) => values.first(),
+            RawProfile::Years(points) => (points.iter())
+                .filter_map(|(y, n)| Some((y.trim().parse::<i32>().ok()?, n)))
+                .min_by_key(|(y, _)| *y)
+                .map(|(_, n)| n)
+                .or_else(|| points.first().map(|(_, n)| n)),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RawProfile {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = toml::Value::deserialize(deserializer)?;
+        match value {
+            toml::Value::Table(t) if t.contains_key("since_start") => {
+                if t.len() > 1 {
+                    return Err(de::Error::custom(
+                        "`since_start` stands alone: write { since_start = [first year's, second year's, …] }",
+                    ));
+                }
+                let Some(toml::Value::Array(values)) = t.get("since_start") else {
+                    return Err(de::Error::custom(
+                        "`since_start` is a list of values, the first year's first, e.g. { since_start = [0.6, 0.7, 0.85] }",
+                    ));
+                };
+                let values = (values.iter().enumerate())
+                    .map(|(k, v)| {
+                        RawNumber::from_toml(v.clone()).map_err(|e| format!("`since_start` year {}: {e}", k + 1))
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(de::Error::custom)?;
+                Ok(RawProfile::SinceStart(values))
+            }
+            toml::Value::Table(t) if !t.contains_key("dist") => {
+                let mut points = Vec::new();
+                for (year, v) in t {
+                    let number =
+                        RawNumber::from_toml(v).map_err(|e| de::Error::custom(format!("year `{year}`: {e}")))?;
+                    points.push((year, number));
+                }
+                Ok(RawProfile::Years(points))
+            }
+            other => RawNumber::from_toml(other).map(RawProfile::Number).map_err(|e| {
+                de::Error::custom(e.replace(
+                    "expected a number or",
+                    "expected a number, a table of year = number such as { 2026 = 0.6, 2028 = 0.8 }, { since_start = [0.6, 0.8] }, or",
+                ))
+            }),
+        }
     }
 }
 

@@ -12,9 +12,11 @@ use crate::scenario::checks::{Span, Validator, non_negative_problem};
 use crate::scenario::file::*;
 use crate::uncertainty::Support;
 use effects::{Effects, effects_from};
+use profile::Years;
 use toml::Spanned;
 
 mod effects;
+mod profile;
 
 /// The interventions of the file, with what they were checked against.
 pub(super) struct InterventionList {
@@ -49,6 +51,11 @@ pub(super) fn interventions_from(
     let domains = domains_from(v, file.model.domains.as_ref());
     let mut warnings = Vec::new();
     let mut interventions = Vec::new();
+    // (A first year or horizon out of range is reported with `[model]`.)
+    let model_years = (
+        i32::try_from(*file.model.start_year.get_ref()).unwrap_or(0),
+        usize::try_from(*file.model.horizon_years.get_ref()).map_or(0, |h| h.min(200)),
+    );
     for i in &file.interventions {
         let index = interventions.len();
         let context = InterventionContext {
@@ -60,6 +67,7 @@ pub(super) fn interventions_from(
             domains: &domains,
             bands,
             has_outcomes: file.outcomes.is_some(),
+            model_years,
         };
         interventions.push(intervention_from(v, &context, i, index, funders, &mut warnings));
     }
@@ -84,6 +92,8 @@ struct InterventionContext<'a> {
     bands: &'a [AgeBand],
     /// Whether the file has `[outcomes]` (quality weights an effect may multiply).
     has_outcomes: bool,
+    /// The model's first year and how many years it runs.
+    model_years: (i32, usize),
 }
 
 /// One intervention, checked part by part in the order its problems are
@@ -106,7 +116,7 @@ fn intervention_from(
     } else {
         targets_from(v, context.names, raw, &span)
     };
-    let delivery = delivery_from(v, raw, &span, intervention, only_capacity);
+    let delivery = delivery_from(v, raw, &span, (intervention, context.model_years), only_capacity);
     let rating = rating_from(v, context.scale, raw);
     let optimism_bias = optimism_bias_from(v, context.scale, raw, rating);
     let workforce = workforce_from(v, context.scale, raw);
@@ -121,6 +131,12 @@ fn intervention_from(
         optimism_bias,
         effects: Vec::new(),
         stated: Vec::new(),
+        profiles: Vec::new(),
+        years: Years {
+            model_start: context.model_years.0,
+            horizon: context.model_years.1,
+            intervention_start: delivery.start_year,
+        },
     };
     if raw.effects.is_empty() {
         warnings.push(InputError::new(
@@ -132,7 +148,12 @@ fn intervention_from(
         ));
     }
     effects_from(v, context, raw, &mut effects);
-    let Effects { effects, stated, .. } = effects;
+    let Effects {
+        effects,
+        stated,
+        profiles,
+        ..
+    } = effects;
     let funder = funder_index(funders, &raw.funder);
     Intervention {
         name: name.clone(),
@@ -158,6 +179,11 @@ fn intervention_from(
         fixed_cost: delivery.fixed_cost,
         lag_years: delivery.lag_years,
         effects,
+        profiles: Profiles {
+            effects: profiles,
+            cost_per_participant: delivery.cost_profile,
+            fixed_cost: delivery.fixed_cost_profile,
+        },
     }
 }
 
@@ -255,6 +281,9 @@ struct Delivery {
     ramp_years: f64,
     cost_per_participant: f64,
     fixed_cost: f64,
+    /// Their factors by model year, when they change over the years.
+    cost_profile: Option<Vec<f64>>,
+    fixed_cost_profile: Option<Vec<f64>>,
     fidelity: f64,
     lag_years: u32,
 }
@@ -292,11 +321,12 @@ fn optional(
 
 /// `only_capacity`: every effect adds capacity, and it reaches no one
 /// (its keys about people are refused by [`refuse_keys_about_people`]).
+/// `model_years`: the model's first year and how many it runs.
 fn delivery_from(
     v: &mut Validator,
     raw: &RawIntervention,
     span: &Span,
-    intervention: usize,
+    (intervention, model_years): (usize, (i32, usize)),
     only_capacity: bool,
 ) -> Delivery {
     let name = &raw.name;
@@ -351,23 +381,26 @@ fn delivery_from(
             *x.get_ref()
         }
     };
-    let cost_per_participant = optional(
+    let years = Years {
+        model_start: model_years.0,
+        horizon: model_years.1,
+        intervention_start: start_year,
+    };
+    let (cost_per_participant, cost_profile) = profiled_cost(
         v,
         name,
         &raw.cost_per_participant,
         "cost_per_participant",
-        Support::NonNegative,
         Target::CostPerParticipant { intervention },
-        0.0,
+        years,
     );
-    let fixed_cost = optional(
+    let (fixed_cost, fixed_cost_profile) = profiled_cost(
         v,
         name,
         &raw.fixed_cost,
         "fixed_cost",
-        Support::NonNegative,
         Target::FixedCost { intervention },
-        0.0,
+        years,
     );
     let fidelity = optional(
         v,
@@ -401,9 +434,37 @@ fn delivery_from(
         ramp_years,
         cost_per_participant,
         fixed_cost,
+        cost_profile,
+        fixed_cost_profile,
         fidelity,
         lag_years,
     }
+}
+
+/// A cost of intervention `name` that may change over the years (0 when
+/// left out, and after a problem), and its factors by model year.
+fn profiled_cost(
+    v: &mut Validator,
+    name: &str,
+    field: &Option<Spanned<RawProfile>>,
+    key: &str,
+    target: Target,
+    years: Years,
+) -> (f64, Option<Vec<f64>>) {
+    let Some(field) = field else {
+        return (0.0, None);
+    };
+    let span = field.span();
+    let what = format!("intervention `{name}`: {key}");
+    let Some(first) = field.get_ref().first() else {
+        v.err(&span, format!("{what}: no value; give a number, e.g. {key} = 1200"));
+        return (0.0, None);
+    };
+    let label = format!("intervention.{name}.{key}");
+    let Some(x) = v.resolve(first, v.loc(&span), Support::NonNegative, &what, label, vec![target]) else {
+        return (0.0, None);
+    };
+    (x, profile::factors(v, &span, &what, field.get_ref(), x, years))
 }
 
 /// `evidence_rating`, on the model's evidence scale.

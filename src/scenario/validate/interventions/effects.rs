@@ -4,6 +4,7 @@
 
 use super::super::names::list;
 use super::InterventionContext;
+use super::profile::{self, Years};
 use crate::error::Location;
 use crate::evidence::EvidenceScale;
 use crate::model::*;
@@ -171,7 +172,7 @@ fn move_effect(
     effects: &mut Effects,
     span: &Span,
     (from, to): (&str, &str),
-    numbers: (Option<&RawNumber>, Option<&RawNumber>),
+    numbers: (Option<&RawProfile>, Option<&RawProfile>),
 ) {
     let f = context.names.level(from);
     let t = if to == "exit" {
@@ -246,6 +247,10 @@ pub(super) struct Effects<'a> {
     pub(super) optimism_bias: f64,
     pub(super) effects: Vec<Effect>,
     pub(super) stated: Vec<Option<f64>>,
+    /// Per effect: its factors by model year, when its value changes over
+    /// the years.
+    pub(super) profiles: Vec<Option<Vec<f64>>>,
+    pub(super) years: Years,
 }
 
 /// A relative risk as the file names its move (`from`, `to`) and as
@@ -255,7 +260,7 @@ struct TransitionEffect<'r> {
     to: &'r str,
     f: usize,
     t: Option<usize>,
-    rr: &'r RawNumber,
+    rr: &'r RawProfile,
     /// Whether `rr` is a hazard ratio.
     hazard: bool,
 }
@@ -308,6 +313,25 @@ impl Effects<'_> {
         }
     }
 
+    /// An effect's number that may change over the years: its first value
+    /// as [`Effects::number`] resolves it, and its factors by model year.
+    fn profiled(
+        &mut self,
+        v: &mut Validator,
+        span: &Span,
+        raw: &RawProfile,
+        what: &str,
+        (label, targets): (String, Vec<Target>),
+    ) -> Option<(f64, Option<Vec<f64>>)> {
+        let Some(first) = raw.first() else {
+            self.fail(v, span, format!("{what}: no value; give a number"));
+            return None;
+        };
+        let loc = v.loc(span);
+        let x = self.number(v, first, loc, what, label, targets)?;
+        Some((x, profile::factors(v, span, what, raw, x, self.years)))
+    }
+
     /// Adds a relative risk on a move between levels (or the exit).
     fn add_transition(&mut self, v: &mut Validator, span: &Span, effect: TransitionEffect) {
         let TransitionEffect {
@@ -332,7 +356,6 @@ impl Effects<'_> {
             self.fail(v, span, format!("a transition from `{from}` to itself"));
         }
         let effect = self.effects.len();
-        let loc = v.loc(span);
         let kind = if hazard { "hazard ratio" } else { "relative risk" };
         let what = format!("intervention `{name}`: the {kind} of `{from}` → `{to}`");
         let label = format!("intervention.{name}.relative_risk.{from}.{to}");
@@ -340,9 +363,20 @@ impl Effects<'_> {
             intervention: self.intervention,
             effect,
         }];
-        let Some(rr) = self.number(v, rr, loc, &what, label, targets) else {
+        let Some((rr, factors)) = self.profiled(v, span, rr, &what, (label, targets)) else {
             return;
         };
+        // (A hazard ratio of 0 would be no hazard at all: a relative risk of 0 says that.)
+        if hazard && (rr <= 0.0 || factors.as_ref().is_some_and(|f| f.contains(&0.0))) {
+            self.fail(
+                v,
+                span,
+                format!(
+                    "the hazard ratio of `{from}` → `{to}` is 0 (in some year); a hazard ratio must be above 0 (1 = no effect); to stop the move altogether, give `relative_risk = 0`"
+                ),
+            );
+            return;
+        }
         if self
             .effects
             .iter()
@@ -360,43 +394,43 @@ impl Effects<'_> {
             relative_risk: rr,
             hazard,
         });
+        self.profiles.push(factors);
     }
 
     /// Adds a multiplier on the quality weight of the people reached.
-    fn add_utility(&mut self, v: &mut Validator, span: &Span, has_outcomes: bool, m: &RawNumber) {
+    fn add_utility(&mut self, v: &mut Validator, span: &Span, has_outcomes: bool, m: &RawProfile) {
         if !has_outcomes {
             self.fail(v, span, "it multiplies quality of life (`utility`), but the file has no `[outcomes]` table of quality weights to multiply; add one, or remove the effect".into());
             return;
         }
         let effect = self.effects.len();
-        let loc = v.loc(span);
         let what = format!("intervention `{}`: the multiplier on quality of life", self.name);
         let label = format!("intervention.{}.utility", self.name);
         let targets = vec![Target::Effect {
             intervention: self.intervention,
             effect,
         }];
-        let Some(m) = self.number(v, m, loc, &what, label, targets) else {
+        let Some((m, factors)) = self.profiled(v, span, m, &what, (label, targets)) else {
             return;
         };
         if self.effects.iter().any(|x| matches!(x, Effect::Utility { .. })) {
             self.fail(v, span, "quality of life has two effects; give one".into());
         }
         self.effects.push(Effect::Utility { multiplier: m });
+        self.profiles.push(factors);
     }
 
     /// Adds a multiplier on the use of `service` (index `s`).
-    fn add_service(&mut self, v: &mut Validator, span: &Span, service: &str, s: usize, m: &RawNumber) {
+    fn add_service(&mut self, v: &mut Validator, span: &Span, service: &str, s: usize, m: &RawProfile) {
         let name = self.name;
         let effect = self.effects.len();
-        let loc = v.loc(span);
         let what = format!("intervention `{name}`: the multiplier on `{service}`");
         let label = format!("intervention.{name}.multiplier.{service}");
         let targets = vec![Target::Effect {
             intervention: self.intervention,
             effect,
         }];
-        let Some(m) = self.number(v, m, loc, &what, label, targets) else {
+        let Some((m, factors)) = self.profiled(v, span, m, &what, (label, targets)) else {
             return;
         };
         if self
@@ -410,6 +444,7 @@ impl Effects<'_> {
             service: s,
             multiplier: m,
         });
+        self.profiles.push(factors);
     }
 
     /// Adds capacity (activity a year) to a service, or places to a level
@@ -486,6 +521,7 @@ impl Effects<'_> {
         let (Some(add), Some(cost_per_unit)) = (add, cost_per_unit) else {
             return;
         };
+        self.profiles.push(None);
         self.effects.push(match added {
             Added::Capacity { index, .. } => Effect::Capacity {
                 service: index,
