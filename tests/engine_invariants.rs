@@ -446,6 +446,8 @@ fn build(raw: &Raw) -> Model {
         discount_rate: 0.035,
         discount_timing: DiscountTiming::End,
         occupancy: s.occupancy,
+        point_weights: None,
+        transitions_given_survival: false,
         transition_mode: if s.annual_matrix {
             TransitionMode::AnnualMatrix
         } else {
@@ -482,6 +484,7 @@ fn build(raw: &Raw) -> Model {
             healthy_levels: vec![0],
             willingness_to_pay: vec![20_000.0],
             evppi_groups: Vec::new(),
+            utility_outside_range: false,
         }),
     }
 }
@@ -707,6 +710,7 @@ fn check_trajectory(model: &Model, plan: &[usize], t: &Trajectory, calibrated: b
                     Occupancy::Start => y.people_start[c],
                     Occupancy::End => y.people_end[c],
                     Occupancy::HalfCycle => 0.5 * (y.people_start[c] + y.people_end[c]),
+                    Occupancy::Simpson | Occupancy::Weights => unreachable!("the strategy draws none"),
                 };
                 prop_assert!(
                     close(y.person_years[c], expected, expected),
