@@ -317,6 +317,7 @@ fn weights_that_do_not_fit_the_time_points_are_refused_naming_the_line() {
 
     let message = parse_error(&decay_model(3, "occupancy = \"weights\""));
     assert!(message.contains("needs the weights"), "{message}");
+    assert!(message.contains("cycle.toml:"), "names the line: {message}");
 }
 
 #[test]

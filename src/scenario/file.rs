@@ -120,7 +120,7 @@ pub struct RawModel {
     pub price_base_year: Option<Spanned<i64>>,
     pub discount_rate: Option<Spanned<RawNumber>>,
     pub discount_timing: Option<DiscountTiming>,
-    pub occupancy: Option<Occupancy>,
+    pub occupancy: Option<Spanned<Occupancy>>,
     /// A weight per time point (`occupancy = "weights"`), inline.
     pub occupancy_weights: Option<Spanned<Vec<Spanned<f64>>>>,
     /// The same, from a table with a `weight` column.

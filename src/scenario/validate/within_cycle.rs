@@ -30,11 +30,13 @@ pub(super) fn occupancy_from(v: &mut Validator, m: &RawModel, table: &ModelTable
         (None, Some(csv)) => Some(csv_weights(v, csv, points, &count_rule)),
         (None, None) => None,
     };
-    match (m.occupancy, given) {
+    let occupancy = m.occupancy.as_ref().map(|o| *o.get_ref());
+    let occupancy_span = m.occupancy.as_ref().map(|o| o.span()).unwrap_or_default();
+    match (occupancy, given) {
         (Some(Occupancy::Simpson), None) => (Occupancy::Simpson, Some(PointWeights::simpson(points - 1))),
         (Some(Occupancy::Weights), None) => {
-            v.errors.at(
-                Location::File(v.path.to_path_buf()),
+            v.err(
+                &occupancy_span,
                 format!(
                     "[model] occupancy = \"weights\" needs the weights: occupancy_weights = [...] or occupancy_weights_csv = \"FILE\" (a `weight` column), {count_rule}"
                 ),
