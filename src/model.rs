@@ -7,6 +7,9 @@ use crate::units::AnnualProbability;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+pub mod within_cycle;
+pub use within_cycle::PointWeights;
+
 /// How the user's annual transition figures are turned into per-step moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -26,6 +29,11 @@ pub enum Occupancy {
     Start,
     End,
     HalfCycle,
+    /// Simpson's 1/3 rule over the horizon's time points
+    /// ([`PointWeights::simpson`]).
+    Simpson,
+    /// The user's weight per time point (`occupancy_weights`).
+    Weights,
 }
 
 /// When within year `t` (t = 1 first) money is discounted.
@@ -344,6 +352,9 @@ pub struct Outcomes {
     /// 4 labels of `Model::uncertain` (a `group` stands for its first
     /// input, since its inputs share one quantile a draw).
     pub evppi_groups: Vec<Vec<String>>,
+    /// Whether a quality weight may lie outside [−1, 1]
+    /// (`allow_utility_outside_range = true`).
+    pub utility_outside_range: bool,
 }
 
 /// How many people an intervention reaches at full scale.
@@ -798,7 +809,15 @@ pub struct Model {
     pub discount_rate: f64,
     pub discount_timing: DiscountTiming,
     pub occupancy: Occupancy,
+    /// The weight of each time point when `occupancy` is `Simpson` or
+    /// `Weights` (and only then): `horizon_years × steps_per_year + 1` of them.
+    pub point_weights: Option<PointWeights>,
     pub transition_mode: TransitionMode,
+    /// `annual_matrix` mode only: each move's probability is among those
+    /// who do not exit that year, so the matrix entry is `(1 − exit) × p`
+    /// and the stay `(1 − exit) × (1 − Σ p)` (a cohort model's "conditional
+    /// on survival"); a relative risk or hazard ratio acts on `p`.
+    pub transitions_given_survival: bool,
     pub levels: Vec<String>,
     pub bands: Vec<AgeBand>,
     /// People at the start, per cell (band-major).

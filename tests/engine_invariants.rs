@@ -45,7 +45,12 @@ fn shape(min_interventions: usize) -> impl Strategy<Value = Shape> {
         (any::<bool>(), any::<bool>(), 1..=8u32),
         (1..=3usize, 0..=3usize, min_interventions..=3usize),
         (any::<bool>(), prop::bool::weighted(0.3), any::<bool>(), 1..=6u32),
-        prop::sample::select(vec![Occupancy::Start, Occupancy::End, Occupancy::HalfCycle]),
+        prop::sample::select(vec![
+            Occupancy::Start,
+            Occupancy::End,
+            Occupancy::HalfCycle,
+            Occupancy::Simpson,
+        ]),
     )
         .prop_map(
             |(
@@ -447,6 +452,9 @@ fn build(raw: &Raw) -> Model {
         discount_rate: 0.035,
         discount_timing: DiscountTiming::End,
         occupancy: s.occupancy,
+        point_weights: (s.occupancy == Occupancy::Simpson)
+            .then(|| upstream::model::PointWeights::simpson((s.horizon * s.steps) as usize)),
+        transitions_given_survival: false,
         transition_mode: if s.annual_matrix {
             TransitionMode::AnnualMatrix
         } else {
@@ -483,6 +491,7 @@ fn build(raw: &Raw) -> Model {
             healthy_levels: vec![0],
             willingness_to_pay: vec![20_000.0],
             evppi_groups: Vec::new(),
+            utility_outside_range: false,
         }),
     }
 }
@@ -708,6 +717,11 @@ fn check_trajectory(model: &Model, plan: &[usize], t: &Trajectory, calibrated: b
                     Occupancy::Start => y.people_start[c],
                     Occupancy::End => y.people_end[c],
                     Occupancy::HalfCycle => 0.5 * (y.people_start[c] + y.people_end[c]),
+                    Occupancy::Simpson | Occupancy::Weights => {
+                        let mut w = Vec::new();
+                        model.point_weights.as_ref().unwrap().year_weights(k, 1, &mut w);
+                        w[0] * y.people_start[c] + w[1] * y.people_end[c]
+                    }
                 };
                 prop_assert!(
                     close(y.person_years[c], expected, expected),

@@ -347,7 +347,7 @@ fn bad_outcomes_are_refused_naming_the_line() {
         (
             "utility = { L1 = 0.9, L2 = 0.7, L3 = 0.4 }",
             "utility = { L1 = 1.9, L2 = 0.7, L3 = 0.4 }",
-            "outside [0, 1]",
+            "outside [−1, 1]",
         ),
         (
             "life_expectancy_age = 60",

@@ -320,6 +320,23 @@ fn annual_step<const W: usize>(
     Ok(out)
 }
 
+/// `transitions_given_survival`: a band's one-year figures (per level, each
+/// level's moves then its exit, `nl + 1` entries) with each move scaled by
+/// the share that does not exit, `(1 − exit) × p`, so that the stay is
+/// `(1 − exit) × (1 − Σ p)`.
+pub(super) fn moves_among_survivors<const W: usize>(figures: &mut [[f64; W]], nl: usize) {
+    let w = nl + 1;
+    for from in 0..nl {
+        let exit = figures[from * w + nl];
+        for to in (0..nl).filter(|&to| to != from) {
+            let p = &mut figures[from * w + to];
+            for lane in 0..W {
+                p[lane] *= 1.0 - exit[lane];
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

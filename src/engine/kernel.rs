@@ -12,6 +12,7 @@
 
 use super::compile::MatrixCache;
 use super::guard::{guard, guard_cells};
+use super::occupancy::PointWork;
 use super::outcomes;
 use super::places::PlacesWork;
 use super::step::{
@@ -57,6 +58,9 @@ pub fn simulate_lanes<const W: usize>(
         }
         if work.places.on {
             work.places.start_year(model, layout, params, plan, (k, year));
+        }
+        if let Some(weights) = &model.point_weights {
+            work.points.start_year(weights, k, run.steps);
         }
         work.band_matrices(&run, k, year, cache)?;
         work.entries(&run, k, entry_total);
@@ -198,9 +202,11 @@ impl<const W: usize> Work<W> {
             shares_changed,
             supply,
             places,
+            points,
         } = self;
         supply.prepare(model, dt);
         places.prepare(model, dt);
+        points.prepare(model);
         ageing_share.clear();
         ageing_share.extend(model.bands.iter().map(|b| b.width().map_or(0.0, |w| dt / w)));
         sized(carries, steps * nl, zero);
@@ -446,6 +452,9 @@ impl<const W: usize> Work<W> {
                 }
             }
             if !intensities {
+                if model.transitions_given_survival {
+                    super::compile::moves_among_survivors(band_inputs, nl);
+                }
                 let m = cache.matrix(model, b, year, band_inputs)?;
                 matrices[b].copy_from_slice(m);
                 continue;
@@ -582,6 +591,7 @@ impl<const W: usize> Work<W> {
             entries_per_step,
             supply,
             places,
+            points,
             use_rate,
             ..
         } = self;
@@ -592,8 +602,9 @@ impl<const W: usize> Work<W> {
         // order per band and step as the step-by-step loop below. (With
         // capacities but no feedback people do not depend on the services,
         // which serve each step after the year, from its recorded stocks;
-        // a level with places holds people back step by step.)
-        let band_major = if calibrating || supply.feedback || places.on {
+        // a level with places holds people back step by step, and point
+        // weights may count the inner points of a year.)
+        let band_major = if calibrating || supply.feedback || places.on || points.by_step {
             None
         } else {
             year_band_major
@@ -637,6 +648,9 @@ impl<const W: usize> Work<W> {
             // (carried into the next band), keeping its level. Exits are
             // counted at the year end from the people each level held at the
             // start of each step.
+            if points.by_step && step > 0 {
+                points.add_point(step, x);
+            }
             carry.fill(zero);
             step_bands(matrices, x, next, x_sum, carry, ageing_out, ageing_share);
             if supply.feedback {
@@ -701,7 +715,7 @@ impl<const W: usize> Work<W> {
             last_band_closed,
             ..
         } = *run;
-        let Work { x, x_sum, .. } = self;
+        let Work { x, x_sum, points, .. } = self;
         // Person-years from the step-start stocks: Σ_s x_s·dt, corrected to
         // the end-of-step or half-cycle count by the year's first and last stocks.
         // (The convention chosen once, outside the loop over cells.)
@@ -726,6 +740,7 @@ impl<const W: usize> Work<W> {
                     *py = std::array::from_fn(|lane| sum[lane] * dt + 0.5 * dt * (last[lane] - first[lane]));
                 }
             }
+            Occupancy::Simpson | Occupancy::Weights => points.person_years(cells_of, dt),
         }
         // Ageing in is the band below's ageing out; out of a closed last band it leaves.
         let detail = !out.totals_only;
@@ -912,6 +927,7 @@ pub struct Work<const W: usize> {
     shares_changed: Vec<bool>,
     supply: SupplyWork<W>,
     places: PlacesWork<W>,
+    points: PointWork<W>,
 }
 
 /// One trajectory of `model` (its own values; the means of its

@@ -14,6 +14,7 @@ mod compile;
 mod expm;
 mod guard;
 mod kernel;
+mod occupancy;
 mod outcomes;
 mod places;
 mod step;

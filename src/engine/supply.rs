@@ -149,6 +149,11 @@ pub struct SupplyWork<const W: usize> {
     /// Per service, the step's demand from the people at its start, when
     /// known (the last step's demand from the people at its end).
     demand_start: Vec<Option<[f64; W]>>,
+    /// With a weight per time point: this year's steps' shares of the
+    /// weights of their start and end points (`PointWeights::step_shares`),
+    /// and the step being served.
+    step_shares: Vec<(f64, f64)>,
+    step_in_year: usize,
     /// This year's feedback moves, per band × from × to.
     transfers: Vec<[f64; W]>,
     /// This year's figures, per service × [`Figure`].
@@ -274,6 +279,10 @@ impl<const W: usize> SupplyWork<W> {
                         Occupancy::Start => start,
                         Occupancy::End => end,
                         Occupancy::HalfCycle => std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane])),
+                        Occupancy::Simpson | Occupancy::Weights => {
+                            let (a, b) = self.step_shares[step];
+                            std::array::from_fn(|lane| a * start[lane] + b * end[lane])
+                        }
                     }
                 } else {
                     [0.0; W]
@@ -344,6 +353,12 @@ impl<const W: usize> SupplyWork<W> {
         self.feedback_cells.clear();
         self.demand_start.clear();
         self.demand_start.resize(model.services.len(), None);
+        self.step_shares.clear();
+        if let Some(weights) = &model.point_weights {
+            let steps = model.steps_per_year as usize;
+            (self.step_shares).extend((0..steps).map(|s| weights.step_shares(k * steps + s)));
+        }
+        self.step_in_year = 0;
         let mut effect = 0;
         for (s, service) in model.services.iter().enumerate() {
             let Some(capacity) = &service.capacity else { continue };
@@ -452,6 +467,8 @@ impl<const W: usize> SupplyWork<W> {
             used_rates,
             demand_start,
             waiting_demand,
+            step_shares,
+            step_in_year,
             ..
         } = self;
         for (s, d) in demand.iter_mut().enumerate() {
@@ -471,6 +488,12 @@ impl<const W: usize> SupplyWork<W> {
                         demand_start[s] = Some(end);
                         std::array::from_fn(|lane| 0.5 * (start[lane] + end[lane]))
                     }
+                    Occupancy::Simpson | Occupancy::Weights => {
+                        let (a, b) = step_shares[*step_in_year];
+                        let start = own_demand(x, used, rates, dt);
+                        let end = own_demand(next, used, rates, dt);
+                        std::array::from_fn(|lane| a * start[lane] + b * end[lane])
+                    }
                 }
             } else {
                 [0.0; W]
@@ -482,6 +505,7 @@ impl<const W: usize> SupplyWork<W> {
                 d[lane] += extra[lane];
             }
         }
+        *step_in_year += 1;
         self.serve_demand();
     }
 

@@ -152,7 +152,19 @@ pub(crate) fn plain_problem(x: f64, support: Support, what: &str) -> Option<Stri
         Support::Probability => probability_problem(x, what),
         Support::NonNegative => non_negative_problem(x, what),
         Support::Rate => rate_problem(x, what),
+        Support::Utility => utility_problem(x, what),
+        Support::Finite => (!x.is_finite()).then(|| format!("{what} is {x}; it must be a finite number")),
     }
+}
+
+/// Checks a quality weight: [−1, 1], below 0 a state worse than dead.
+pub(crate) fn utility_problem(u: f64, what: &str) -> Option<String> {
+    if u.is_finite() && (-1.0..=1.0).contains(&u) {
+        return None;
+    }
+    Some(format!(
+        "{what} is {u}, outside [−1, 1] (1 is full health, 0 dead, below 0 a state worse than dead); if the scale really goes beyond, write allow_utility_outside_range = true in [outcomes]"
+    ))
 }
 
 /// Checks a value that must be a probability and explains the usual mistakes.
@@ -319,7 +331,14 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
                 if exit > largest.0 {
                     largest = (exit, None);
                 }
-                sum += exit * worst_rr(None, exit);
+                // Moves among those who do not exit sum to at most 1 on their
+                // own; the exit is at most 1 (both are: see below).
+                let given_survival = model.transitions_given_survival;
+                if given_survival {
+                    sum = sum.max(exit * worst_rr(None, exit));
+                } else {
+                    sum += exit * worst_rr(None, exit);
+                }
                 let site = |to| FlowSite {
                     band: b,
                     from,
@@ -341,10 +360,18 @@ pub(crate) fn flow_problems_at(model: &Model, interventions: &[usize]) -> Vec<(F
                     } else {
                         " with its interventions' relative risks applied in full"
                     };
-                    problems.push((site(largest.1), format!(
-                        "in band `{}` in {year}, the annual probabilities of leaving `{}` (transitions plus exit) sum to {sum:.6}{with}, above 1; each row's moves and exit must sum to at most 1",
-                        band.name, model.levels[from]
-                    )));
+                    let message = if given_survival {
+                        format!(
+                            "in band `{}` in {year}, the annual probabilities of moving from `{}` among those who do not exit sum to {sum:.6}{with}, above 1; with transitions_given_survival each row's moves must sum to at most 1",
+                            band.name, model.levels[from]
+                        )
+                    } else {
+                        format!(
+                            "in band `{}` in {year}, the annual probabilities of leaving `{}` (transitions plus exit) sum to {sum:.6}{with}, above 1; each row's moves and exit must sum to at most 1",
+                            band.name, model.levels[from]
+                        )
+                    };
+                    problems.push((site(largest.1), message));
                     break;
                 }
             }

@@ -65,6 +65,8 @@ pub struct RawOutcomes {
     /// Groups of uncertain inputs (labels or `group` names) whose EVPPI is
     /// wanted together, each of 1 to 4.
     pub evppi: Option<Spanned<Vec<Vec<String>>>>,
+    /// Quality weights outside [−1, 1] accepted (default: refused).
+    pub allow_utility_outside_range: Option<bool>,
 }
 
 /// `[maturity]`: self-assessments shown beside the model, and (optional,
@@ -118,8 +120,14 @@ pub struct RawModel {
     pub price_base_year: Option<Spanned<i64>>,
     pub discount_rate: Option<Spanned<RawNumber>>,
     pub discount_timing: Option<DiscountTiming>,
-    pub occupancy: Option<Occupancy>,
+    pub occupancy: Option<Spanned<Occupancy>>,
+    /// A weight per time point (`occupancy = "weights"`), inline.
+    pub occupancy_weights: Option<Spanned<Vec<Spanned<f64>>>>,
+    /// The same, from a table with a `weight` column.
+    pub occupancy_weights_csv: Option<Spanned<String>>,
     pub transition_mode: Option<TransitionMode>,
+    /// `annual_matrix` only: moves are probabilities among those who do not exit.
+    pub transitions_given_survival: Option<Spanned<bool>>,
     pub levels: Spanned<Vec<Spanned<String>>>,
     /// Outcome domains interventions may declare (pathway maps by domain).
     pub domains: Option<Spanned<Vec<String>>>,

@@ -79,9 +79,8 @@ pub fn shift(model: &mut Model, path: &ParamPath, value: f64) -> Result<(), Stri
 fn support_of(interventions: &[crate::model::Intervention], target: &Target) -> Option<Support> {
     Some(match *target {
         Target::DiscountRate => Support::Rate,
-        Target::Transition { .. } | Target::Exit { .. } | Target::Fidelity { .. } | Target::Utility { .. } => {
-            Support::Probability
-        }
+        Target::Transition { .. } | Target::Exit { .. } | Target::Fidelity { .. } => Support::Probability,
+        Target::Utility { .. } => Support::Utility,
         Target::Reach { intervention } => match interventions[intervention].reach {
             Reach::Share(_) => Support::Probability,
             Reach::Places(_) => Support::NonNegative,
@@ -192,6 +191,20 @@ fn probability(value: f64, what: &str) -> Result<AnnualProbability, String> {
     }
 }
 
+/// `value` if it is a quality weight in [−1, 1] (any finite number when
+/// the file allows weights outside that range), or why not.
+fn quality_weight(value: f64, outside_allowed: bool) -> Result<f64, String> {
+    let support = if outside_allowed {
+        Support::Finite
+    } else {
+        Support::Utility
+    };
+    match crate::scenario::checks::plain_problem(value, support, "a quality weight") {
+        Some(p) => Err(p),
+        None => Ok(value),
+    }
+}
+
 /// `value` if it is a number ≥ 0 (and within 10^12), or why not.
 fn non_negative(value: f64, what: &str) -> Result<f64, String> {
     match non_negative_problem(value, what) {
@@ -257,13 +270,13 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
             }
         }
         ParamPath::Utility { level: lvl } => {
-            let weight = probability(value, "a quality weight (0 = dead, 1 = full health)")?;
             let l = level(model, lvl)?;
             let Some(outcomes) = &mut model.outcomes else {
                 return Err("the model has no [outcomes] table of quality weights to override".into());
             };
+            let weight = quality_weight(value, outcomes.utility_outside_range)?;
             for b in 0..model.bands.len() {
-                outcomes.utility[b * model.levels.len() + l] = Series::constant(weight.value());
+                outcomes.utility[b * model.levels.len() + l] = Series::constant(weight);
                 set.push(Target::Utility {
                     band: b,
                     level: l,

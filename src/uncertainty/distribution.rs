@@ -120,6 +120,10 @@ pub enum Support {
     NonNegative,
     /// The discount rate: [0, 1).
     Rate,
+    /// A quality weight: [−1, 1] (below 0, a state worse than dead).
+    Utility,
+    /// A quality weight where the file allows any (`allow_utility_outside_range`): finite.
+    Finite,
 }
 
 impl fmt::Display for Distribution {
@@ -465,6 +469,8 @@ impl Distribution {
             Support::Probability => lo >= 0.0 && hi <= 1.0,
             Support::NonNegative => lo >= 0.0,
             Support::Rate => lo >= 0.0 && hi < 1.0,
+            Support::Utility => lo >= -1.0 && hi <= 1.0,
+            Support::Finite => true,
         };
         if ok {
             return None;
@@ -473,6 +479,10 @@ impl Distribution {
             Support::Probability => "within [0, 1] (use beta, or bound it with min/max inside [0, 1])",
             Support::NonNegative => "≥ 0 (use gamma or lognormal, or give a normal `min = 0`)",
             Support::Rate => "within [0, 1) (bound it with min/max)",
+            Support::Utility => {
+                "within [−1, 1] (use beta, or bound it with min/max; or allow_utility_outside_range = true in [outcomes])"
+            }
+            Support::Finite => "finite",
         };
         Some(format!(
             "{self} can take values from {lo} to {hi}, but this number must be {valid}"
@@ -496,6 +506,8 @@ impl Distribution {
             Support::NonNegative => (0.0, f64::INFINITY),
             // The discount rate stays below 1.
             Support::Rate => (0.0, 1.0 - 1e-9),
+            Support::Utility => (-1.0, 1.0),
+            Support::Finite => (f64::NEG_INFINITY, f64::INFINITY),
         };
         let mean = self.mean();
         let times = match *self {

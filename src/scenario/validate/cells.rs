@@ -78,16 +78,22 @@ pub(super) fn cell_value(
     if rel_sd == 0.0 || x == 0.0 {
         return v.resolve(&RawNumber::Value(x), location, support, what, label, targets);
     }
-    let kind = if support == Support::NonNegative {
-        "gamma"
-    } else {
-        "beta"
+    let kind = match support {
+        Support::NonNegative => "gamma",
+        // A quality weight outside (0, 1): a normal, kept in [−1, 1] unless
+        // the file allows any.
+        Support::Utility | Support::Finite if !(0.0..1.0).contains(&x) => "normal",
+        _ => "beta",
     };
-    let table_of = [
+    let mut table_of = vec![
         ("dist".to_string(), toml::Value::String(kind.into())),
         ("mean".to_string(), toml::Value::Float(x)),
-        ("sd".to_string(), toml::Value::Float(x * rel_sd)),
+        ("sd".to_string(), toml::Value::Float((x * rel_sd).abs())),
     ];
+    if kind == "normal" && support == Support::Utility {
+        table_of.push(("min".to_string(), toml::Value::Float(-1.0)));
+        table_of.push(("max".to_string(), toml::Value::Float(1.0)));
+    }
     let raw = RawNumber::Distribution(table_of.into_iter().collect());
     v.resolve(
         &raw,

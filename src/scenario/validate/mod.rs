@@ -19,12 +19,13 @@ mod scenarios;
 mod services;
 mod settings;
 mod values;
+mod within_cycle;
 
 use super::Loaded;
 use super::checks::{Lines, Validator};
 use super::file::ScenarioFile;
 use crate::error::{ErrorSink, InputErrors};
-use crate::model::{DiscountTiming, Model, Occupancy, SourceFile, TransitionMode};
+use crate::model::{DiscountTiming, Model, SourceFile, TransitionMode};
 use budgets::budgets_from;
 use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_from};
 use interventions::interventions_from;
@@ -90,6 +91,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         },
     );
 
+    let (occupancy, point_weights) = within_cycle::occupancy_from(&mut v, m, &table);
     let outcomes = outcomes::outcomes_from(&mut v, file.outcomes.as_ref(), &names, &bands, table.discount_rate);
     let mut model = Model {
         name: m.name.clone(),
@@ -100,8 +102,10 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         price_base_year: table.price_base_year,
         discount_rate: table.discount_rate,
         discount_timing: m.discount_timing.unwrap_or(DiscountTiming::End),
-        occupancy: m.occupancy.unwrap_or(Occupancy::HalfCycle),
+        occupancy,
+        point_weights,
         transition_mode: m.transition_mode.unwrap_or(TransitionMode::Rates),
+        transitions_given_survival: given_survival(&mut v, m),
         levels: table.levels,
         bands,
         population,
@@ -199,4 +203,19 @@ fn align_projections(
     for s in &mut model.scenarios {
         s.model.projection.clone_from(&model.projection);
     }
+}
+
+/// `[model] transitions_given_survival`: only with the one-year matrix.
+fn given_survival(v: &mut Validator, m: &crate::scenario::file::RawModel) -> bool {
+    let Some(given) = &m.transitions_given_survival else {
+        return false;
+    };
+    if *given.get_ref() && m.transition_mode != Some(TransitionMode::AnnualMatrix) {
+        v.err(
+            &given.span(),
+            "transitions_given_survival = true reads the one-year matrix's moves as probabilities among those who do not exit; it needs transition_mode = \"annual_matrix\" (in `rates` mode every move and exit is already a hazard of its own)",
+        );
+        return false;
+    }
+    *given.get_ref()
 }

@@ -116,6 +116,7 @@ pub(super) fn outcomes_from(
         healthy_levels,
         willingness_to_pay,
         evppi_groups,
+        utility_outside_range: raw.allow_utility_outside_range.unwrap_or(false),
     })
 }
 
@@ -176,9 +177,14 @@ fn utilities(v: &mut Validator, spanned: &Spanned<RawOutcomes>, names: &Names) -
     let errors_before = v.errors.count();
     let (nb, nl) = (names.bands.len(), names.levels.len());
     let mut builder = SeriesBuilder::<(usize, usize)>::new();
+    let support = if raw.allow_utility_outside_range == Some(true) {
+        Support::Finite
+    } else {
+        Support::Utility
+    };
     let per = PerCell {
         column: "utility",
-        support: Support::Probability,
+        support,
         stem: "outcomes.utility".into(),
         context: "outcomes: utility".into(),
         noun: "a utility",
@@ -194,7 +200,7 @@ fn utilities(v: &mut Validator, spanned: &Spanned<RawOutcomes>, names: &Names) -
         ),
         (None, None) => v.err(
             &spanned.span(),
-            "outcomes: no quality weights; give `utility = { level = weight, ... }` (a weight between 0, dead, and 1, full health, for every level) or `utility_csv`".to_string(),
+            "outcomes: no quality weights; give `utility = { level = weight, ... }` (a weight between 0, dead, and 1, full health, or down to −1 for a state worse than dead, for every level) or `utility_csv`".to_string(),
         ),
         (Some(weights), None) => values_by_level(v, names, weights, &per, &mut builder),
         (None, Some(csv)) => values_by_row(v, names, csv, &per, &mut builder),
