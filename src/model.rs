@@ -206,6 +206,10 @@ pub struct Service {
     pub unit_cost: f64,
     /// Units of activity per person-year, per cell (band-major: `band * levels + level`).
     pub use_rate: Vec<Series<f64>>,
+    /// Units of activity for each person entering a level (moving in from
+    /// another level, or entering the model at it), per level; empty for
+    /// none. Finite and ≥ 0; a service with them has no capacity.
+    pub on_entry: Vec<f64>,
     /// The most activity it can deliver, and what happens to demand beyond
     /// it; `None`: it serves all it is asked (README, "The supply side").
     pub capacity: Option<Capacity>,
@@ -1038,6 +1042,7 @@ mod tests {
             funder: 0,
             unit_cost: 1.0,
             use_rate: vec![],
+            on_entry: vec![],
             capacity,
         };
         // 0 → 2 → 1, 3 with a capacity that diverts nowhere.

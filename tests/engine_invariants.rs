@@ -365,6 +365,7 @@ fn build(raw: &Raw) -> Model {
             use_rate: (0..cells)
                 .map(|c| series(s, rs.use_rate[2 * c], rs.use_rate[2 * c + 1]))
                 .collect(),
+            on_entry: Vec::new(),
             capacity: None,
         })
         .collect();

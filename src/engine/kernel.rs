@@ -77,6 +77,9 @@ pub fn simulate_lanes<const W: usize>(
         if work.places.on {
             work.places.end_year(model, k, year_cells, &work.use_rate, out);
         }
+        if run.on_entry {
+            super::entry::add_activity(model, k, year_cells, out);
+        }
         out.add_year_totals(model, year_cells);
         // Without calibration a step only multiplies and adds numbers that
         // are not negative (shares, people, entries), so no stock can go
@@ -112,6 +115,8 @@ struct Run<'a, const W: usize> {
     /// A step's length in years.
     dt: f64,
     last_band_closed: bool,
+    /// Whether any service is counted at entry to a level.
+    on_entry: bool,
     step_bands: BandsStep<W>,
     year_band_major: Option<YearBandMajor<W>>,
     year_flows: Option<YearFlows<W>>,
@@ -147,6 +152,7 @@ impl<'a, const W: usize> Run<'a, W> {
             steps,
             dt: 1.0 / steps as f64,
             last_band_closed: model.bands.last().is_some_and(|b| b.upper.is_some()),
+            on_entry: model.services.iter().any(|s| !s.on_entry.is_empty()),
             step_bands: bands_step_for::<W>(nl),
             year_band_major: year_band_major_for::<W>(nl, model.services.iter().any(|s| s.capacity.is_some())),
             year_flows: year_flows_for::<W>(nl),

@@ -11,6 +11,7 @@
 use crate::model::Model;
 
 mod compile;
+mod entry;
 mod expm;
 mod guard;
 mod kernel;

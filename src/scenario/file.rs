@@ -187,6 +187,9 @@ pub struct RawService {
     #[serde(rename = "use")]
     pub use_rate: Option<BTreeMap<String, Spanned<ByYear>>>,
     pub use_csv: Option<Spanned<String>>,
+    /// Units of activity for each person entering a level (a procedure, a
+    /// placement's set-up), by level.
+    pub on_entry: Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
     /// Activity it can deliver a year (README, "The supply side").
     pub capacity: Option<Spanned<ByYear>>,
     /// A table (`year,capacity[,rel_sd]`) of the capacity by year.

@@ -6,8 +6,8 @@ use super::cells::{PerCell, values_by_level, values_by_row};
 use super::names::{Names, check_names};
 use super::values::SeriesBuilder;
 use crate::model::{Series, Service, Target};
-use crate::scenario::checks::Validator;
-use crate::scenario::file::RawService;
+use crate::scenario::checks::{Validator, non_negative_problem};
+use crate::scenario::file::{RawNumber, RawService};
 use crate::uncertainty::Support;
 use toml::Spanned;
 
@@ -48,12 +48,23 @@ pub(super) fn services_from(
             unit_cost,
         };
         let capacity = capacity_from(v, raw, &context);
+        let on_entry = on_entry_from(v, names, raw);
+        if let (Some(entry), Some(_)) = (&raw.on_entry, &capacity) {
+            v.err(
+                &entry.span(),
+                format!(
+                    "service `{}` is counted at entry to a level (`on_entry`) and has a capacity; this build limits only activity by person-years: give the one-off activity its own service without a capacity",
+                    raw.name
+                ),
+            );
+        }
         services.push(Service {
             name: raw.name.clone(),
             tier: raw.tier,
             funder: funder_index(funders, &raw.funder),
             unit_cost: unit_cost.unwrap_or(0.0),
             use_rate,
+            on_entry,
             capacity,
         });
     }
@@ -72,6 +83,39 @@ pub(super) fn funder_index(funders: &mut Vec<String>, name: &str) -> usize {
             funders.len() - 1
         }
     }
+}
+
+/// A service's activity per person entering each level (`on_entry`), by
+/// level; empty without it.
+fn on_entry_from(v: &mut Validator, names: &Names, raw: &RawService) -> Vec<f64> {
+    let Some(entry) = &raw.on_entry else {
+        return Vec::new();
+    };
+    let mut per_level = vec![0.0; names.levels.len()];
+    for (level, number) in entry.get_ref() {
+        let span = number.span();
+        let l = match names.level(level) {
+            Ok(l) => l,
+            Err(m) => {
+                v.err(&span, format!("service `{}`, on_entry: {m}", raw.name));
+                continue;
+            }
+        };
+        let what = format!("service `{}`: the activity on entry to `{level}`", raw.name);
+        match number.get_ref() {
+            RawNumber::Value(x) => match non_negative_problem(*x, &what) {
+                Some(problem) => v.err(&span, problem),
+                None => per_level[l] = *x,
+            },
+            RawNumber::Distribution(_) => v.err(
+                &span,
+                format!(
+                    "{what} is a distribution, which this build does not take here; give one number, units of activity per person entering (the unit cost may be uncertain)"
+                ),
+            ),
+        }
+    }
+    per_level
 }
 
 /// A service's use rates, laid out by cell, from `use` or `use_csv`.
@@ -104,10 +148,11 @@ fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>, servic
                 raw.name
             ),
         ),
+        (None, None) if raw.on_entry.is_some() => {}
         (None, None) => v.err(
             &s.span(),
             format!(
-                "service `{}` has no use rates; give `use = {{ level = units per person-year, ... }}` or `use_csv`",
+                "service `{}` has no use rates; give `use = {{ level = units per person-year, ... }}`, `use_csv` or `on_entry = {{ level = units per person entering it, ... }}`",
                 raw.name
             ),
         ),
