@@ -493,13 +493,7 @@ impl<'de> Deserialize<'de> for RawProfile {
                 Ok(RawProfile::SinceStart(values))
             }
             toml::Value::Table(t) if !t.contains_key("dist") => {
-                let mut points = Vec::new();
-                for (year, v) in t {
-                    let number =
-                        RawNumber::from_toml(v).map_err(|e| de::Error::custom(format!("year `{year}`: {e}")))?;
-                    points.push((year, number));
-                }
-                Ok(RawProfile::Years(points))
+                year_points(t).map(RawProfile::Years).map_err(de::Error::custom)
             }
             other => RawNumber::from_toml(other).map(RawProfile::Number).map_err(|e| {
                 de::Error::custom(e.replace(
@@ -509,6 +503,16 @@ impl<'de> Deserialize<'de> for RawProfile {
             }),
         }
     }
+}
+
+/// A table of `year = number`, as written: (year, value) in its order.
+fn year_points(table: toml::Table) -> Result<Vec<(String, RawNumber)>, String> {
+    (table.into_iter())
+        .map(|(year, v)| {
+            let number = RawNumber::from_toml(v).map_err(|e| format!("year `{year}`: {e}"))?;
+            Ok((year, number))
+        })
+        .collect()
 }
 
 /// A number (or distribution), or a table of `year = number` (a value that
@@ -525,13 +529,7 @@ impl<'de> Deserialize<'de> for ByYear {
         let value = toml::Value::deserialize(deserializer)?;
         match value {
             toml::Value::Table(t) if !t.contains_key("dist") => {
-                let mut points = Vec::new();
-                for (year, v) in t {
-                    let number =
-                        RawNumber::from_toml(v).map_err(|e| de::Error::custom(format!("year `{year}`: {e}")))?;
-                    points.push((year, number));
-                }
-                Ok(ByYear::Years(points))
+                year_points(t).map(ByYear::Years).map_err(de::Error::custom)
             }
             other => RawNumber::from_toml(other).map(ByYear::Constant).map_err(|e| {
                 de::Error::custom(e.replace(
