@@ -482,7 +482,9 @@ fn build(raw: &Raw) -> Model {
             healthy_levels: vec![0],
             willingness_to_pay: vec![20_000.0],
             evppi_groups: Vec::new(),
+            cohort_life_expectancy: false,
         }),
+        tunnels: Vec::new(),
     }
 }
 

@@ -9,6 +9,7 @@ mod cells;
 mod deals;
 mod flows;
 mod interventions;
+mod life_table;
 mod model_table;
 mod names;
 mod outcomes;
@@ -18,6 +19,7 @@ mod projection;
 mod scenarios;
 mod services;
 mod settings;
+mod tunnels;
 mod values;
 
 use super::Loaded;
@@ -52,15 +54,26 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     };
     let m = &file.model;
     let table = model_table_from(&mut v, m);
-    let bands = bands_from(&mut v, &file.bands, table.steps_per_year);
+    let life_table = (file.life_table.as_ref())
+        .and_then(|raw| life_table::life_table_from(&mut v, raw, !file.bands.is_empty(), table.steps_per_year));
+    let bands = match &life_table {
+        Some(t) => t.bands(),
+        None if file.life_table.is_some() => Vec::new(),
+        None => bands_from(&mut v, &file.bands, table.steps_per_year),
+    };
     let names = Names {
         levels: table.levels.clone(),
         bands: bands.iter().map(|b| b.name.clone()).collect(),
+        tunnels: table.tunnels.clone(),
     };
     let mut population = vec![0.0; bands.len() * table.levels.len()];
     population_from(&mut v, &file, &names, &mut population);
     let transitions = transitions_from(&mut v, &file, &names);
-    let exits = exits_from(&mut v, &file, &names);
+    let mut exits = exits_from(&mut v, &file, &names);
+    if let (Some(t), Some(raw)) = (&life_table, &file.life_table) {
+        let mode = m.transition_mode.unwrap_or(TransitionMode::Rates);
+        t.add_exits(&mut v, raw, &names, &mut exits.probabilities, mode);
+    }
     let entries = entries_from(&mut v, file.entries.as_ref(), &names);
     let projection = file
         .projection_csv
@@ -90,7 +103,14 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         },
     );
 
-    let outcomes = outcomes::outcomes_from(&mut v, file.outcomes.as_ref(), &names, &bands, table.discount_rate);
+    let closed = file.entries.is_none() && file.projection_csv.is_none() && file.areas.is_none();
+    let outcomes = outcomes::outcomes_from(
+        &mut v,
+        file.outcomes.as_ref(),
+        &names,
+        &bands,
+        (table.discount_rate, closed),
+    );
     let mut model = Model {
         name: m.name.clone(),
         start_year: table.start_year,
@@ -123,6 +143,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
         deals,
         outcomes,
+        tunnels: table.tunnels,
     };
     let mut sources = std::mem::take(&mut v.sources);
     let mut maturity = None;

@@ -23,11 +23,21 @@ pub(super) fn outcomes_from(
     raw: Option<&Spanned<RawOutcomes>>,
     names: &Names,
     bands: &[AgeBand],
-    cost_rate: f64,
+    (cost_rate, closed): (f64, bool),
 ) -> Option<Outcomes> {
     let spanned = raw?;
     let raw = spanned.get_ref();
     let errors_before = v.errors.count();
+    let cohort_life_expectancy = match &raw.cohort_life_expectancy {
+        Some(c) if *c.get_ref() && !closed => {
+            v.err(
+                &c.span(),
+                "outcomes: cohort_life_expectancy is for a closed cohort, but the model has [entries] or a projection (people join it); leave it out, or remove them",
+            );
+            false
+        }
+        c => c.as_ref().is_some_and(|c| *c.get_ref()),
+    };
     let utility = utilities(v, spanned, names);
     let discount_rate = match &raw.discount_rate {
         None => cost_rate,
@@ -78,8 +88,8 @@ pub(super) fn outcomes_from(
             }
             let mut found = Vec::new();
             for name in list.get_ref() {
-                match names.level(name) {
-                    Ok(l) if !found.contains(&l) => found.push(l),
+                match names.level_all(name) {
+                    Ok(ls) if !ls.iter().any(|l| found.contains(l)) => found.extend(ls),
                     Ok(_) => v.err(
                         &list.span(),
                         format!("outcomes: healthy_levels names `{name}` twice; give each level once"),
@@ -116,6 +126,7 @@ pub(super) fn outcomes_from(
         healthy_levels,
         willingness_to_pay,
         evppi_groups,
+        cohort_life_expectancy,
     })
 }
 
