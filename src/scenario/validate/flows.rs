@@ -130,11 +130,15 @@ fn transition_rows(
         return;
     };
     for row in &table.rows {
-        let b = lookup(v, &table, row, "band", |n| names.band(n));
+        // `*`: every band.
+        let bs = match table.text(row, "band") {
+            "*" => Some((0..names.bands.len()).collect::<Vec<_>>()),
+            _ => lookup(v, &table, row, "band", |n| names.band(n)).map(|b| vec![b]),
+        };
         let froms = from_levels(v, &table, row, names);
         let to = lookup(v, &table, row, "to", |n| names.level(n));
         let year = cell_year(v, &table, row);
-        let (Some(b), Some(froms), Some(to), Ok(year)) = (b, froms, to, year) else {
+        let (Some(bs), Some(froms), Some(to), Ok(year)) = (bs, froms, to, year) else {
             continue;
         };
         if froms.contains(&to) {
@@ -145,12 +149,11 @@ fn transition_rows(
             continue;
         }
         let point = year.unwrap_or(i32::MIN);
-        let targets = (froms.iter())
-            .map(|&from| Target::Transition {
-                band: b,
-                from,
-                to,
-                point,
+        let targets = (bs.iter())
+            .flat_map(|&band| {
+                froms
+                    .iter()
+                    .map(move |&from| Target::Transition { band, from, to, point })
             })
             .collect();
         let from_name = match froms[..] {
@@ -159,7 +162,7 @@ fn transition_rows(
         };
         let label = format!(
             "transition.{}.{}.{}{}",
-            names.bands[b],
+            band_list(names, &bs),
             from_name,
             names.levels[to],
             at_year(year)
@@ -176,7 +179,7 @@ fn transition_rows(
         ) else {
             continue;
         };
-        for &f in &froms {
+        for (&b, &f) in bs.iter().flat_map(|b| froms.iter().map(move |f| (b, f))) {
             let what = format!(
                 "transition `{}` → `{}` in band `{}`",
                 names.levels[f], names.levels[to], names.bands[b]

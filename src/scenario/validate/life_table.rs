@@ -43,6 +43,7 @@ pub(super) fn life_table_from(
     let table = v.table(&raw.get_ref().csv, &["age", "probability"], &[])?;
     let errors_before = v.errors.count();
     let mut ages: Vec<(i64, f64)> = Vec::new();
+    let mut previous: Option<i64> = None;
     for row in &table.rows {
         let (Some(age), Some(p)) = (
             cell_number(v, &table, row, "age"),
@@ -53,19 +54,19 @@ pub(super) fn life_table_from(
         if let Some(problem) = plain_problem(p, Support::Probability, "the probability of dying") {
             v.errors.at(table.location(row, "probability"), problem);
         }
-        let expected = ages.last().map(|a| a.0 + 1);
         let whole = age.fract() == 0.0 && (0.0..=200.0).contains(&age);
-        if !whole || expected.is_some_and(|e| e != age as i64) {
-            let next = expected.map_or(String::new(), |e| format!(" (the row before is age {})", e - 1));
+        if !whole || previous.is_some_and(|a| a + 1 != age as i64) {
+            let before = previous.map_or(String::new(), |a| format!(" (the row before is age {a})"));
             v.errors.at(
                 table.location(row, "age"),
                 format!(
-                    "age is {age}; give whole ages from 0 to 200, one a row, each a year above the one before{next}"
+                    "age is {age}; give whole ages from 0 to 200, one a row, each a year above the one before{before}"
                 ),
             );
-            continue;
+        } else if ages.last().is_none_or(|a| a.0 + 1 == age as i64) {
+            ages.push((age as i64, p));
         }
-        ages.push((age as i64, p));
+        previous = whole.then_some(age as i64);
     }
     if ages.is_empty() && v.errors.count() == errors_before {
         v.errors.at(
@@ -73,7 +74,9 @@ pub(super) fn life_table_from(
             "the life table has no rows; give one row per single year of age: age,probability",
         );
     }
-    (v.errors.count() == errors_before && !ages.is_empty()).then_some(LifeTable { ages })
+    // With problems, the first ages read well still name the bands, so
+    // that later sections' problems are about them, not missing bands.
+    (!ages.is_empty()).then_some(LifeTable { ages })
 }
 
 impl LifeTable {

@@ -56,10 +56,10 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let table = model_table_from(&mut v, m);
     let life_table = (file.life_table.as_ref())
         .and_then(|raw| life_table::life_table_from(&mut v, raw, !file.bands.is_empty(), table.steps_per_year));
-    let bands = match &life_table {
-        Some(t) => t.bands(),
-        None if file.life_table.is_some() => Vec::new(),
-        None => bands_from(&mut v, &file.bands, table.steps_per_year),
+    let bands = match (&life_table, file.bands.is_empty()) {
+        (Some(t), true) => t.bands(),
+        (None, true) if file.life_table.is_some() => Vec::new(),
+        _ => bands_from(&mut v, &file.bands, table.steps_per_year),
     };
     let names = Names {
         levels: table.levels.clone(),
@@ -70,7 +70,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     population_from(&mut v, &file, &names, &mut population);
     let transitions = transitions_from(&mut v, &file, &names);
     let mut exits = exits_from(&mut v, &file, &names);
-    if let (Some(t), Some(raw)) = (&life_table, &file.life_table) {
+    if let (Some(t), Some(raw), true) = (&life_table, &file.life_table, file.bands.is_empty()) {
         let mode = m.transition_mode.unwrap_or(TransitionMode::Rates);
         t.add_exits(&mut v, raw, &names, &mut exits.probabilities, mode);
     }
@@ -82,6 +82,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let mut funders: Vec<String> = Vec::new();
     let services = services_from(&mut v, &file.services, &names, &mut funders);
     let places = places_from(&mut v, &file.places, &names, &services);
+    tunnels::check_supported(&mut v, &file);
     // The levels given places, whether or not their figures were valid (an
     // intervention adding to one is checked against the level named).
     let limited: Vec<usize> = (file.places.iter())
