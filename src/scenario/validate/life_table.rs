@@ -10,7 +10,7 @@ use super::names::Names;
 use crate::error::Location;
 use crate::model::{AgeBand, Series, Target, TransitionMode};
 use crate::scenario::checks::{Validator, plain_problem};
-use crate::scenario::file::RawLifeTable;
+use crate::scenario::file::{RawLifeTable, ScenarioFile};
 use crate::uncertainty::Support;
 use crate::units::AnnualProbability;
 use toml::Spanned;
@@ -20,9 +20,25 @@ pub(super) struct LifeTable {
     ages: Vec<(i64, f64)>,
 }
 
+/// The model's bands: a life table's ages (and the table), else the
+/// file's `[[bands]]` (with a life table too, refused).
+pub(super) fn bands_of(
+    v: &mut Validator,
+    file: &ScenarioFile,
+    steps_per_year: u32,
+) -> (Vec<AgeBand>, Option<LifeTable>) {
+    let given = !file.bands.is_empty();
+    let table = (file.life_table.as_ref()).and_then(|raw| life_table_from(v, raw, given, steps_per_year));
+    match (table, given) {
+        (Some(t), false) => (t.bands(), Some(t)),
+        (None, false) if file.life_table.is_some() => (Vec::new(), None),
+        _ => (super::model_table::bands_from(v, &file.bands, steps_per_year), None),
+    }
+}
+
 /// The life table as bands and probabilities, or `None` after recording
 /// what is wrong (bands given too, a step shorter than a year, a row at fault).
-pub(super) fn life_table_from(
+fn life_table_from(
     v: &mut Validator,
     raw: &Spanned<RawLifeTable>,
     bands_given: bool,
@@ -99,11 +115,12 @@ impl LifeTable {
     pub(super) fn add_exits(
         &self,
         v: &mut Validator,
-        raw: &Spanned<RawLifeTable>,
+        file: &ScenarioFile,
         names: &Names,
         exits: &mut [Series<AnnualProbability>],
-        mode: TransitionMode,
     ) {
+        let Some(raw) = &file.life_table else { return };
+        let mode = file.model.transition_mode.unwrap_or(TransitionMode::Rates);
         let levels = match names.levels_or_all(&raw.get_ref().levels) {
             Ok(l) => l,
             Err(e) => return v.err(&raw.span(), format!("[life_table] levels: {e}")),

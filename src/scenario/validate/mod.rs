@@ -30,7 +30,7 @@ use crate::model::{DiscountTiming, Model, Occupancy, SourceFile, TransitionMode}
 use budgets::budgets_from;
 use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_from};
 use interventions::interventions_from;
-use model_table::{bands_from, model_table_from};
+use model_table::model_table_from;
 use names::Names;
 use places::places_from;
 use population::population_from;
@@ -54,13 +54,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     };
     let m = &file.model;
     let table = model_table_from(&mut v, m);
-    let life_table = (file.life_table.as_ref())
-        .and_then(|raw| life_table::life_table_from(&mut v, raw, !file.bands.is_empty(), table.steps_per_year));
-    let bands = match (&life_table, file.bands.is_empty()) {
-        (Some(t), true) => t.bands(),
-        (None, true) if file.life_table.is_some() => Vec::new(),
-        _ => bands_from(&mut v, &file.bands, table.steps_per_year),
-    };
+    let (bands, life_table) = life_table::bands_of(&mut v, &file, table.steps_per_year);
     let names = Names {
         levels: table.levels.clone(),
         bands: bands.iter().map(|b| b.name.clone()).collect(),
@@ -70,9 +64,8 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     population_from(&mut v, &file, &names, &mut population);
     let transitions = transitions_from(&mut v, &file, &names);
     let mut exits = exits_from(&mut v, &file, &names);
-    if let (Some(t), Some(raw), true) = (&life_table, &file.life_table, file.bands.is_empty()) {
-        let mode = m.transition_mode.unwrap_or(TransitionMode::Rates);
-        t.add_exits(&mut v, raw, &names, &mut exits.probabilities, mode);
+    if let Some(t) = &life_table {
+        t.add_exits(&mut v, &file, &names, &mut exits.probabilities);
     }
     let entries = entries_from(&mut v, file.entries.as_ref(), &names);
     let projection = file
@@ -104,14 +97,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         },
     );
 
-    let closed = file.entries.is_none() && file.projection_csv.is_none() && file.areas.is_none();
-    let outcomes = outcomes::outcomes_from(
-        &mut v,
-        file.outcomes.as_ref(),
-        &names,
-        &bands,
-        (table.discount_rate, closed),
-    );
+    let outcomes = outcomes::outcomes_from(&mut v, &file, &names, &bands, table.discount_rate);
     let mut model = Model {
         name: m.name.clone(),
         start_year: table.start_year,

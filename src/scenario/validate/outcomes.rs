@@ -8,7 +8,7 @@ use super::names::Names;
 use super::values::SeriesBuilder;
 use crate::model::{AgeBand, Outcomes, Series, Target};
 use crate::scenario::checks::Validator;
-use crate::scenario::file::RawOutcomes;
+use crate::scenario::file::{RawOutcomes, ScenarioFile};
 use crate::uncertainty::Support;
 use toml::Spanned;
 
@@ -20,12 +20,13 @@ pub const DEFAULT_WILLINGNESS_TO_PAY: [f64; 2] = [20_000.0, 30_000.0];
 /// after recording what is wrong with it).
 pub(super) fn outcomes_from(
     v: &mut Validator,
-    raw: Option<&Spanned<RawOutcomes>>,
+    file: &ScenarioFile,
     names: &Names,
     bands: &[AgeBand],
-    (cost_rate, closed): (f64, bool),
+    cost_rate: f64,
 ) -> Option<Outcomes> {
-    let spanned = raw?;
+    let spanned = file.outcomes.as_ref()?;
+    let closed = file.entries.is_none() && file.projection_csv.is_none() && file.areas.is_none();
     let raw = spanned.get_ref();
     let errors_before = v.errors.count();
     let cohort_life_expectancy = match &raw.cohort_life_expectancy {
