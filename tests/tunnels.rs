@@ -341,3 +341,47 @@ fn the_hip_replacement_model_is_the_hand_computed_cohort_and_the_published_one()
         }
     }
 }
+
+#[test]
+fn in_rates_mode_a_tunnels_stay_moves_on_too() {
+    let model = parse(
+        r#"
+[model]
+name = "Tunnels in rates mode"
+start_year = 2025
+horizon_years = 5
+occupancy = "end"
+levels = ["Operated"]
+tunnels = { Operated = 3 }
+
+[[bands]]
+name = "adults"
+lower = 18
+
+[[population]]
+band = "adults"
+counts = { Operated = 1000 }
+
+[[exits]]
+levels = ["Operated (year 1)"]
+probability = 0.1
+[[exits]]
+levels = ["Operated (year 2)"]
+probability = 0.2
+[[exits]]
+levels = ["Operated (year 3+)"]
+probability = 0.3
+"#,
+    );
+    let (rows, _) = summary(&model);
+    // A lone hazard moves exactly its annual probability in a year.
+    let mut x = [1000.0, 0.0, 0.0];
+    for t in 0..5 {
+        x = [0.0, x[0] * 0.9, x[1] * 0.8 + x[2] * 0.7];
+        let year = (2025 + t).to_string();
+        for (l, level) in model.levels.iter().enumerate() {
+            let got = value(&rows, 0, &year, &format!("people_level:{level}"));
+            close(got, x[l], 1e-12, &format!("{level} at the end of {year}"));
+        }
+    }
+}

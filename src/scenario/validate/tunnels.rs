@@ -86,14 +86,15 @@ pub(crate) fn tunnel_name(level: &str, k: usize, years: usize) -> String {
 
 /// Refuses what tunnels do not work with yet: levels with places and
 /// feedback from unmet demand, which move people between levels step by
-/// step outside the per-step matrix that moves tunnels on.
+/// step outside the per-step matrix that moves tunnels on; and contracts,
+/// whose outcomes name levels one at a time.
 pub(super) fn check_supported(v: &mut Validator, file: &crate::scenario::file::ScenarioFile) {
     let Some(raw) = &file.model.tunnels else { return };
     let feedback = (file.services.iter()).any(|s| s.get_ref().while_unmet.is_some());
-    if !file.places.is_empty() || feedback {
+    if !file.places.is_empty() || feedback || !file.contracts.is_empty() {
         v.err(
             &raw.span(),
-            "tunnels do not work with [[places]] or a service's while_unmet yet (they move people between levels outside the yearly step that moves tunnels on); remove one or the other",
+            "tunnels do not work with [[places]], a service's while_unmet or [[contracts]] yet (the first two move people between levels outside the yearly step that moves tunnels on; a contract's outcomes name one level); remove one or the other",
         );
     }
 }
