@@ -359,6 +359,10 @@ pub struct Outcomes {
     /// Whether a quality weight may lie outside [−1, 1]
     /// (`allow_utility_outside_range = true`).
     pub utility_outside_range: bool,
+    /// Whether to report the closed cohort's own life expectancy (its
+    /// undiscounted life-years per person at the start, to the horizon);
+    /// only a model without entries or a projection has it.
+    pub cohort_life_expectancy: bool,
 }
 
 /// How many people an intervention reaches at full scale.
@@ -865,6 +869,21 @@ pub struct Model {
     /// Quality weights and health counting (`[outcomes]`); `None`: the
     /// model counts no health outcomes and runs exactly as without.
     pub outcomes: Option<Outcomes>,
+    /// Levels split into yearly tunnels (`[model] tunnels`); empty: none.
+    pub tunnels: Vec<Tunnel>,
+}
+
+/// A level split into yearly tunnels (`[model] tunnels`): levels `first ..
+/// first + years` hold the people in their 1st, 2nd, … year in it, the last
+/// those in it `years` years or more. At each step (a year; checked) those
+/// who stay move on to the next tunnel; moves into the level enter the first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tunnel {
+    /// The level as the file names it.
+    pub name: String,
+    pub first: usize,
+    /// At least 2.
+    pub years: usize,
 }
 
 /// One locality of a model with `[areas]`.

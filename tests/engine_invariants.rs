@@ -493,7 +493,9 @@ fn build(raw: &Raw) -> Model {
             willingness_to_pay: vec![20_000.0],
             evppi_groups: Vec::new(),
             utility_outside_range: false,
+            cohort_life_expectancy: false,
         }),
+        tunnels: Vec::new(),
     }
 }
 

@@ -141,6 +141,9 @@ impl<const W: usize> MatrixCache<W> {
                 return Err(e);
             }
         }
+        if !model.tunnels.is_empty() {
+            super::tunnels::move_on(model, matrix);
+        }
         key.extend_from_slice(inputs);
         self.prints[band][slot] = print;
         Ok(matrix)
@@ -229,6 +232,10 @@ impl<const W: usize> MatrixCache<W> {
                 // Rounding can leave shares of −1e-17; shares are never negative.
                 for (m, e) in matrices[band].iter_mut().zip(&self.e[..n]) {
                     m[lane] = e[j].max(0.0);
+                }
+                if !model.tunnels.is_empty() {
+                    // The band's other lanes have moved on already; again changes nothing.
+                    super::tunnels::move_on(model, &mut matrices[band]);
                 }
             }
         }

@@ -20,6 +20,7 @@ mod outcomes;
 mod places;
 mod step;
 mod supply;
+mod tunnels;
 
 pub use compile::MatrixCache;
 pub use kernel::{simulate, simulate_lanes};

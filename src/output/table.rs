@@ -116,16 +116,32 @@ pub fn summary_table(output: &RunOutput) -> String {
     out
 }
 
-/// People in each need level at the end of the horizon.
+/// People in each need level at the end of the horizon; a level with
+/// yearly tunnels in one column, its tunnels summed.
 fn people_columns(output: &RunOutput) -> Vec<Column> {
-    (output.model.levels.iter().enumerate())
-        .map(|(l, level)| Column {
-            header: level.clone(),
-            cells: (output.accounts.iter())
-                .map(|a| people(a.people_level[a.years.len() - 1][l]))
-                .collect(),
-        })
-        .collect()
+    let model = &output.model;
+    let mut columns = Vec::new();
+    let mut l = 0;
+    while l < model.levels.len() {
+        let (header, span) = match model.tunnels.iter().find(|t| t.first == l) {
+            Some(t) => (t.name.clone(), t.years),
+            None => (model.levels[l].clone(), 1),
+        };
+        let at_end = |a: &crate::results::Accounts| {
+            let last = &a.people_level[a.years.len() - 1];
+            if span == 1 {
+                last[l]
+            } else {
+                last[l..l + span].iter().sum()
+            }
+        };
+        columns.push(Column {
+            header,
+            cells: output.accounts.iter().map(|a| people(at_end(a))).collect(),
+        });
+        l += span;
+    }
+    columns
 }
 
 /// Spend over the horizon, and each scenario's NPV, return and break-even year.

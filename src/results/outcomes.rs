@@ -200,6 +200,17 @@ pub(super) fn horizon_rows(
         &|| "qalys_per_person_counted".into(),
         (ever > 0.0).then(|| qalys / ever),
     );
+    if o.cohort_life_expectancy {
+        // The closed cohort's own: every life-year it lives, undiscounted,
+        // per person at the start (to the horizon).
+        let years: f64 = (0..h.figures.rows())
+            .map(|t| h.figure(model, t, Outcome::LifeYears))
+            .sum();
+        push(
+            &|| "cohort_life_expectancy".into(),
+            (start > 0.0).then(|| years / start),
+        );
+    }
     let Some((baseline, npv)) = against else { return };
     let cost = -npv;
     let gained = qalys - baseline.outcomes.discounted(model, Outcome::Qalys);

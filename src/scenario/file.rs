@@ -42,6 +42,18 @@ pub struct ScenarioFile {
     pub areas: Option<Spanned<RawAreas>>,
     pub maturity: Option<Spanned<RawMaturity>>,
     pub outcomes: Option<Spanned<RawOutcomes>>,
+    /// `[life_table]`: mortality by single year of age, as one-year bands.
+    pub life_table: Option<Spanned<RawLifeTable>>,
+}
+
+/// `[life_table]`: a table `age,probability` of the annual probability of
+/// dying at each single year of age; the model's bands are its ages.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawLifeTable {
+    pub csv: Spanned<String>,
+    /// The levels whose exit it is (default: every level).
+    pub levels: Option<Vec<String>>,
 }
 
 /// `[outcomes]`: quality weights by level (or band and level) and how
@@ -67,6 +79,8 @@ pub struct RawOutcomes {
     pub evppi: Option<Spanned<Vec<Vec<String>>>>,
     /// Quality weights outside [−1, 1] accepted (default: refused).
     pub allow_utility_outside_range: Option<bool>,
+    /// Report the closed cohort's own life expectancy (to the horizon).
+    pub cohort_life_expectancy: Option<Spanned<bool>>,
 }
 
 /// `[maturity]`: self-assessments shown beside the model, and (optional,
@@ -129,6 +143,8 @@ pub struct RawModel {
     /// `annual_matrix` only: moves are probabilities among those who do not exit.
     pub transitions_given_survival: Option<Spanned<bool>>,
     pub levels: Spanned<Vec<Spanned<String>>>,
+    /// Levels split into yearly tunnels: level → number of tunnels.
+    pub tunnels: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
     /// Outcome domains interventions may declare (pathway maps by domain).
     pub domains: Option<Spanned<Vec<String>>>,
     /// A file with the model's own evidence scale (default: the bundled one).
@@ -159,6 +175,8 @@ pub struct RawTransition {
     pub from: String,
     pub to: String,
     pub probability: ByYear,
+    /// For a level with tunnels: the year in it this applies to.
+    pub years_in_level: Option<Spanned<i64>>,
 }
 
 #[derive(Debug, Deserialize)]

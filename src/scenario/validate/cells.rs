@@ -142,8 +142,9 @@ pub(super) fn values_by_level(
     builder: &mut SeriesBuilder<(usize, usize)>,
 ) {
     for (level, value) in values {
-        let l = match names.level(level) {
-            Ok(l) => l,
+        // A level with tunnels: the value of each.
+        let ls = match names.level_all(level) {
+            Ok(ls) => ls,
             Err(e) => {
                 v.err(&value.span(), format!("{}: {e}", per.context));
                 continue;
@@ -153,7 +154,7 @@ pub(super) fn values_by_level(
         for (year, number) in by_year_points(v, &value.span(), value.get_ref()) {
             let point = year.unwrap_or(i32::MIN);
             let targets = (0..names.bands.len())
-                .map(|band| (per.target)(band, l, point))
+                .flat_map(|band| ls.iter().map(move |&l| (per.target)(band, l, point)))
                 .collect();
             let label = format!("{}.{level}{}", per.stem, at_year(year));
             let what = (per.of_level)(level);
@@ -161,7 +162,9 @@ pub(super) fn values_by_level(
                 continue;
             };
             for b in 0..names.bands.len() {
-                builder.add(&mut v.errors, (b, l), year, x, loc.clone(), per.noun);
+                for &l in &ls {
+                    builder.add(&mut v.errors, (b, l), year, x, loc.clone(), per.noun);
+                }
             }
         }
     }
@@ -181,18 +184,24 @@ pub(super) fn values_by_row(
     };
     for row in &table.rows {
         let b = lookup(v, &table, row, "band", |n| names.band(n));
-        let l = lookup(v, &table, row, "level", |n| names.level(n));
+        // A level with tunnels: the value of each.
+        let ls = (names.level_all(table.text(row, "level")))
+            .map_err(|e| v.errors.at(table.location(row, "level"), e))
+            .ok();
         let year = cell_year(v, &table, row);
-        let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
+        let (Some(b), Some(ls), Ok(year)) = (b, ls, year) else {
             continue;
         };
         let point = year.unwrap_or(i32::MIN);
-        let targets = vec![(per.target)(b, l, point)];
-        let label = format!("{}.{}.{}{}", per.stem, names.levels[l], names.bands[b], at_year(year));
+        let targets = ls.iter().map(|&l| (per.target)(b, l, point)).collect();
+        let level = table.text(row, "level");
+        let label = format!("{}.{}.{}{}", per.stem, level, names.bands[b], at_year(year));
         let Some(x) = cell_value(v, &table, row, per.column, per.support, per.cell, label, targets) else {
             continue;
         };
-        let what = (per.of_row)(&names.bands[b], &names.levels[l]);
-        builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
+        for &l in &ls {
+            let what = (per.of_row)(&names.bands[b], &names.levels[l]);
+            builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
+        }
     }
 }

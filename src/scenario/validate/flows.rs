@@ -2,7 +2,7 @@
 //! and `transitions_csv`, `[[exits]]` and `exits_csv`, `[entries]`; and the
 //! check, once the model is whole, that no level's outflows overflow.
 
-use super::cells::{cell_value, cell_year, lookup, row_location};
+use super::cells::{cell_number, cell_value, cell_year, lookup, row_location};
 use super::names::{Names, at_year, band_list};
 use super::values::{SeriesBuilder, by_year_points, shares};
 use crate::error::Location;
@@ -62,12 +62,12 @@ fn transition_lines(
     for t in &file.transitions {
         let raw = t.get_ref();
         let loc = v.loc(&t.span());
-        let resolved = (
-            names.bands_or_all(&raw.bands),
-            names.level(&raw.from),
-            names.level(&raw.to),
-        );
-        let (bs, from, to) = match resolved {
+        let froms = match &raw.years_in_level {
+            None => names.level_all(&raw.from),
+            Some(y) => names.tunnel_year(&raw.from, *y.get_ref()).map(|l| vec![l]),
+        };
+        let resolved = (names.bands_or_all(&raw.bands), froms, names.level(&raw.to));
+        let (bs, froms, to) = match resolved {
             (Ok(b), Ok(f), Ok(to)) => (b, f, to),
             (b, f, to) => {
                 for e in [b.err(), f.err(), to.err()].into_iter().flatten() {
@@ -76,20 +76,28 @@ fn transition_lines(
                 continue;
             }
         };
-        if from == to {
+        if froms.contains(&to) {
             v.errors.at(loc, format!("a transition from `{}` to itself; give only moves between different levels (staying is what is left)", raw.from));
             continue;
         }
+        let from_name = match &raw.years_in_level {
+            Some(_) => names.levels[froms[0]].clone(),
+            None => raw.from.clone(),
+        };
         for (year, number) in by_year_points(v, &t.span(), &raw.probability) {
             let point = year.unwrap_or(i32::MIN);
             let targets = bs
                 .iter()
-                .map(|&band| Target::Transition { band, from, to, point })
+                .flat_map(|&band| {
+                    froms
+                        .iter()
+                        .map(move |&from| Target::Transition { band, from, to, point })
+                })
                 .collect();
             let label = format!(
                 "transition.{}.{}.{}{}",
                 band_list(names, &bs),
-                raw.from,
+                from_name,
                 raw.to,
                 at_year(year)
             );
@@ -98,8 +106,13 @@ fn transition_lines(
                 continue;
             };
             for &b in &bs {
-                let what = format!("transition `{}` → `{}` in band `{}`", raw.from, raw.to, names.bands[b]);
-                builder.add(&mut v.errors, (b, from, to), year, p, loc.clone(), &what);
+                for &from in &froms {
+                    let what = format!(
+                        "transition `{}` → `{}` in band `{}`",
+                        names.levels[from], raw.to, names.bands[b]
+                    );
+                    builder.add(&mut v.errors, (b, from, to), year, p, loc.clone(), &what);
+                }
             }
         }
     }
@@ -112,18 +125,23 @@ fn transition_rows(
     names: &Names,
     builder: &mut SeriesBuilder<(usize, usize, usize)>,
 ) {
-    let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &["year", "rel_sd"]) else {
+    let optional = ["year", "rel_sd", "years_in_level"];
+    let Some(table) = v.table(csv, &["band", "from", "to", "probability"], &optional) else {
         return;
     };
     for row in &table.rows {
-        let b = lookup(v, &table, row, "band", |n| names.band(n));
-        let f = lookup(v, &table, row, "from", |n| names.level(n));
+        // `*`: every band.
+        let bs = match table.text(row, "band") {
+            "*" => Some((0..names.bands.len()).collect::<Vec<_>>()),
+            _ => lookup(v, &table, row, "band", |n| names.band(n)).map(|b| vec![b]),
+        };
+        let froms = from_levels(v, &table, row, names);
         let to = lookup(v, &table, row, "to", |n| names.level(n));
         let year = cell_year(v, &table, row);
-        let (Some(b), Some(f), Some(to), Ok(year)) = (b, f, to, year) else {
+        let (Some(bs), Some(froms), Some(to), Ok(year)) = (bs, froms, to, year) else {
             continue;
         };
-        if f == to {
+        if froms.contains(&to) {
             v.errors.at(
                 table.location(row, "to"),
                 "a transition from a level to itself; give only moves between different levels",
@@ -131,16 +149,21 @@ fn transition_rows(
             continue;
         }
         let point = year.unwrap_or(i32::MIN);
-        let targets = vec![Target::Transition {
-            band: b,
-            from: f,
-            to,
-            point,
-        }];
+        let targets = (bs.iter())
+            .flat_map(|&band| {
+                froms
+                    .iter()
+                    .map(move |&from| Target::Transition { band, from, to, point })
+            })
+            .collect();
+        let from_name = match froms[..] {
+            [f] => names.levels[f].as_str(),
+            _ => table.text(row, "from"),
+        };
         let label = format!(
             "transition.{}.{}.{}{}",
-            names.bands[b],
-            names.levels[f],
+            band_list(names, &bs),
+            from_name,
             names.levels[to],
             at_year(year)
         );
@@ -156,12 +179,42 @@ fn transition_rows(
         ) else {
             continue;
         };
-        let what = format!(
-            "transition `{}` → `{}` in band `{}`",
-            names.levels[f], names.levels[to], names.bands[b]
-        );
-        builder.add(&mut v.errors, (b, f, to), year, p, row_location(&table, row), &what);
+        for (&b, &f) in bs.iter().flat_map(|b| froms.iter().map(move |f| (b, f))) {
+            let what = format!(
+                "transition `{}` → `{}` in band `{}`",
+                names.levels[f], names.levels[to], names.bands[b]
+            );
+            builder.add(&mut v.errors, (b, f, to), year, p, row_location(&table, row), &what);
+        }
     }
+}
+
+/// A row's `from`: the level (every tunnel of a level with tunnels), or
+/// with a `years_in_level` cell the tunnel of that year; `None` with the
+/// problem recorded.
+fn from_levels(
+    v: &mut Validator,
+    table: &crate::scenario::tables::Table,
+    row: &crate::scenario::tables::TableRow,
+    names: &Names,
+) -> Option<Vec<usize>> {
+    let from = table.text(row, "from");
+    let years = table.has_column("years_in_level") && !table.text(row, "years_in_level").trim().is_empty();
+    if !years {
+        return (names.level_all(from))
+            .map_err(|e| v.errors.at(table.location(row, "from"), e))
+            .ok();
+    }
+    let y = cell_number(v, table, row, "years_in_level")?;
+    let whole = if y.fract() == 0.0 && y.abs() < 1e9 {
+        y as i64
+    } else {
+        -1
+    };
+    (names.tunnel_year(from, whole))
+        .map(|l| vec![l])
+        .map_err(|e| v.errors.at(table.location(row, "years_in_level"), e))
+        .ok()
 }
 
 /// Every band's exit probabilities, laid out as `Model.exits`, from the
@@ -247,18 +300,18 @@ fn exit_rows(v: &mut Validator, csv: &Spanned<String>, names: &Names, builder: &
     };
     for row in &table.rows {
         let b = lookup(v, &table, row, "band", |n| names.band(n));
-        let l = lookup(v, &table, row, "level", |n| names.level(n));
+        let ls = (names.level_all(table.text(row, "level")))
+            .map_err(|e| v.errors.at(table.location(row, "level"), e))
+            .ok();
         let year = cell_year(v, &table, row);
-        let (Some(b), Some(l), Ok(year)) = (b, l, year) else {
+        let (Some(b), Some(ls), Ok(year)) = (b, ls, year) else {
             continue;
         };
         let point = year.unwrap_or(i32::MIN);
-        let targets = vec![Target::Exit {
-            band: b,
-            level: l,
-            point,
-        }];
-        let label = format!("exit.{}.{}{}", names.bands[b], names.levels[l], at_year(year));
+        let targets = (ls.iter())
+            .map(|&level| Target::Exit { band: b, level, point })
+            .collect();
+        let label = format!("exit.{}.{}{}", names.bands[b], table.text(row, "level"), at_year(year));
         let what = "the exit probability";
         let Some(p) = cell_value(
             v,
@@ -272,11 +325,13 @@ fn exit_rows(v: &mut Validator, csv: &Spanned<String>, names: &Names, builder: &
         ) else {
             continue;
         };
-        let what = format!(
-            "the exit probability of `{}` in band `{}`",
-            names.levels[l], names.bands[b]
-        );
-        builder.add(&mut v.errors, (b, l), year, p, row_location(&table, row), &what);
+        for &l in &ls {
+            let what = format!(
+                "the exit probability of `{}` in band `{}`",
+                names.levels[l], names.bands[b]
+            );
+            builder.add(&mut v.errors, (b, l), year, p, row_location(&table, row), &what);
+        }
     }
 }
 

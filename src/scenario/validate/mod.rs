@@ -9,6 +9,7 @@ mod cells;
 mod deals;
 mod flows;
 mod interventions;
+mod life_table;
 mod model_table;
 mod names;
 mod outcomes;
@@ -18,6 +19,7 @@ mod projection;
 mod scenarios;
 mod services;
 mod settings;
+mod tunnels;
 mod values;
 mod within_cycle;
 
@@ -29,7 +31,7 @@ use crate::model::{DiscountTiming, Model, SourceFile, TransitionMode};
 use budgets::budgets_from;
 use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_from};
 use interventions::interventions_from;
-use model_table::{bands_from, model_table_from};
+use model_table::model_table_from;
 use names::Names;
 use places::places_from;
 use population::population_from;
@@ -53,15 +55,19 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     };
     let m = &file.model;
     let table = model_table_from(&mut v, m);
-    let bands = bands_from(&mut v, &file.bands, table.steps_per_year);
+    let (bands, life_table) = life_table::bands_of(&mut v, &file, table.steps_per_year);
     let names = Names {
         levels: table.levels.clone(),
         bands: bands.iter().map(|b| b.name.clone()).collect(),
+        tunnels: table.tunnels.clone(),
     };
     let mut population = vec![0.0; bands.len() * table.levels.len()];
     population_from(&mut v, &file, &names, &mut population);
     let transitions = transitions_from(&mut v, &file, &names);
-    let exits = exits_from(&mut v, &file, &names);
+    let mut exits = exits_from(&mut v, &file, &names);
+    if let Some(t) = &life_table {
+        t.add_exits(&mut v, &file, &names, &mut exits.probabilities);
+    }
     let entries = entries_from(&mut v, file.entries.as_ref(), &names);
     let projection = file
         .projection_csv
@@ -70,6 +76,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     let mut funders: Vec<String> = Vec::new();
     let services = services_from(&mut v, &file.services, &names, &mut funders);
     let places = places_from(&mut v, &file.places, &names, &services);
+    tunnels::check_supported(&mut v, &file);
     // The levels given places, whether or not their figures were valid (an
     // intervention adding to one is checked against the level named).
     let limited: Vec<usize> = (file.places.iter())
@@ -92,7 +99,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
     );
 
     let (occupancy, point_weights) = within_cycle::occupancy_from(&mut v, m, &table);
-    let outcomes = outcomes::outcomes_from(&mut v, file.outcomes.as_ref(), &names, &bands, table.discount_rate);
+    let outcomes = outcomes::outcomes_from(&mut v, &file, &names, &bands, table.discount_rate);
     let mut model = Model {
         name: m.name.clone(),
         start_year: table.start_year,
@@ -127,6 +134,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         monte_carlo: monte_carlo_from(&mut v, file.monte_carlo.as_ref()),
         deals,
         outcomes,
+        tunnels: table.tunnels,
     };
     let mut sources = std::mem::take(&mut v.sources);
     let mut maturity = None;

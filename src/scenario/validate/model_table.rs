@@ -4,7 +4,7 @@
 use super::names::check_names;
 use super::values::to_year;
 use crate::error::Location;
-use crate::model::{AgeBand, Target};
+use crate::model::{AgeBand, Target, Tunnel};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::{RawBand, RawModel};
 use crate::uncertainty::Support;
@@ -18,8 +18,9 @@ pub(super) struct ModelTable {
     pub(super) price_base_year: i32,
     /// Its mean, when uncertain.
     pub(super) discount_rate: f64,
-    /// The need levels, least need first.
+    /// The need levels, least need first; a level with tunnels one per tunnel.
     pub(super) levels: Vec<String>,
+    pub(super) tunnels: Vec<Tunnel>,
 }
 
 /// Checks `[model]`; a value at fault is reported and replaced by a
@@ -73,7 +74,8 @@ pub(super) fn model_table_from(v: &mut Validator, m: &RawModel) -> ModelTable {
             ),
         );
     }
-    let levels = levels_from(v, m);
+    let file_levels = levels_from(v, m);
+    let (levels, tunnels) = super::tunnels::tunnels_from(v, m, file_levels, steps_per_year);
     ModelTable {
         start_year,
         horizon_years,
@@ -81,6 +83,7 @@ pub(super) fn model_table_from(v: &mut Validator, m: &RawModel) -> ModelTable {
         price_base_year,
         discount_rate,
         levels,
+        tunnels,
     }
 }
 

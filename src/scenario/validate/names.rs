@@ -49,16 +49,54 @@ pub(super) fn list(names: &[String]) -> String {
 }
 
 pub(super) struct Names {
+    /// The model's levels: a level with yearly tunnels is one per tunnel.
     pub(super) levels: Vec<String>,
     pub(super) bands: Vec<String>,
+    /// Levels split into yearly tunnels (`[model] tunnels`).
+    pub(super) tunnels: Vec<crate::model::Tunnel>,
 }
 
 impl Names {
+    /// The level `name`; for a level with tunnels, its first (where people
+    /// enter it: the `to` of a move, people at the start, entries).
     pub(super) fn level(&self, name: &str) -> Result<usize, String> {
+        if let Some(t) = self.tunnel(name) {
+            return Ok(t.first);
+        }
         self.levels
             .iter()
             .position(|l| l == name)
             .ok_or_else(|| format!("unknown level `{name}`; the levels are {}", list(&self.levels)))
+    }
+
+    /// The level `name`, or every tunnel of a level with tunnels (what
+    /// applies to the whole level: moves out of it, exits, use, weights).
+    pub(super) fn level_all(&self, name: &str) -> Result<Vec<usize>, String> {
+        match self.tunnel(name) {
+            Some(t) => Ok((t.first..t.first + t.years).collect()),
+            None => self.level(name).map(|l| vec![l]),
+        }
+    }
+
+    /// The tunnel of `name`'s `years`-th year (1 for the first; the last
+    /// for its years or more).
+    pub(super) fn tunnel_year(&self, name: &str, years: i64) -> Result<usize, String> {
+        let Some(t) = self.tunnel(name) else {
+            return Err(format!(
+                "`{name}` has no yearly tunnels, so years_in_level does not apply; give it `tunnels = {{ \"{name}\" = YEARS }}` in [model], or leave years_in_level out"
+            ));
+        };
+        match usize::try_from(years) {
+            Ok(y @ 1..) if y <= t.years => Ok(t.first + y - 1),
+            _ => Err(format!(
+                "years_in_level is {years}; `{name}` has {} yearly tunnels: give a whole number from 1 to {} (the last is for {} years or more)",
+                t.years, t.years, t.years
+            )),
+        }
+    }
+
+    pub(super) fn tunnel(&self, name: &str) -> Option<&crate::model::Tunnel> {
+        self.tunnels.iter().find(|t| t.name == name)
     }
 
     pub(super) fn band(&self, name: &str) -> Result<usize, String> {
@@ -83,7 +121,10 @@ impl Names {
             Some(list) if list.is_empty() => {
                 Err("the list of levels is empty; leave it out to mean every level".into())
             }
-            Some(list) => list.iter().map(|n| self.level(n)).collect(),
+            Some(list) => {
+                let each: Result<Vec<Vec<usize>>, String> = list.iter().map(|n| self.level_all(n)).collect();
+                Ok(each?.concat())
+            }
         }
     }
 }

@@ -8,7 +8,7 @@ use super::names::Names;
 use super::values::SeriesBuilder;
 use crate::model::{AgeBand, Outcomes, Series, Target};
 use crate::scenario::checks::Validator;
-use crate::scenario::file::RawOutcomes;
+use crate::scenario::file::{RawOutcomes, ScenarioFile};
 use crate::uncertainty::Support;
 use toml::Spanned;
 
@@ -20,14 +20,25 @@ pub const DEFAULT_WILLINGNESS_TO_PAY: [f64; 2] = [20_000.0, 30_000.0];
 /// after recording what is wrong with it).
 pub(super) fn outcomes_from(
     v: &mut Validator,
-    raw: Option<&Spanned<RawOutcomes>>,
+    file: &ScenarioFile,
     names: &Names,
     bands: &[AgeBand],
     cost_rate: f64,
 ) -> Option<Outcomes> {
-    let spanned = raw?;
+    let spanned = file.outcomes.as_ref()?;
+    let closed = file.entries.is_none() && file.projection_csv.is_none() && file.areas.is_none();
     let raw = spanned.get_ref();
     let errors_before = v.errors.count();
+    let cohort_life_expectancy = match &raw.cohort_life_expectancy {
+        Some(c) if *c.get_ref() && !closed => {
+            v.err(
+                &c.span(),
+                "outcomes: cohort_life_expectancy is for a closed cohort, but the model has [entries] or a projection (people join it); leave it out, or remove them",
+            );
+            false
+        }
+        c => c.as_ref().is_some_and(|c| *c.get_ref()),
+    };
     let utility = utilities(v, spanned, names);
     let discount_rate = match &raw.discount_rate {
         None => cost_rate,
@@ -78,8 +89,8 @@ pub(super) fn outcomes_from(
             }
             let mut found = Vec::new();
             for name in list.get_ref() {
-                match names.level(name) {
-                    Ok(l) if !found.contains(&l) => found.push(l),
+                match names.level_all(name) {
+                    Ok(ls) if !ls.iter().any(|l| found.contains(l)) => found.extend(ls),
                     Ok(_) => v.err(
                         &list.span(),
                         format!("outcomes: healthy_levels names `{name}` twice; give each level once"),
@@ -117,6 +128,7 @@ pub(super) fn outcomes_from(
         willingness_to_pay,
         evppi_groups,
         utility_outside_range: raw.allow_utility_outside_range.unwrap_or(false),
+        cohort_life_expectancy,
     })
 }
 

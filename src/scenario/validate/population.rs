@@ -125,8 +125,9 @@ pub(super) fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Na
     if !v.errors.is_empty() {
         return;
     }
+    // A life table's bands are its ages: those not given start empty.
     for (b, name) in names.bands.iter().enumerate() {
-        if !given[b] {
+        if !given[b] && file.life_table.is_none() {
             v.errors.at(
                 Location::File(v.path.to_path_buf()),
                 format!("no baseline population is given for band `{name}`; every band needs one (give 0 people if it starts empty)"),

@@ -174,7 +174,8 @@ fn move_effect(
     (from, to): (&str, &str),
     numbers: (Option<&RawProfile>, Option<&RawProfile>),
 ) {
-    let f = context.names.level(from);
+    // A level with tunnels: the effect acts on the move out of each.
+    let f = context.names.level_all(from);
     let t = if to == "exit" {
         Ok(None)
     } else {
@@ -258,7 +259,7 @@ pub(super) struct Effects<'a> {
 struct TransitionEffect<'r> {
     from: &'r str,
     to: &'r str,
-    f: usize,
+    f: Vec<usize>,
     t: Option<usize>,
     rr: &'r RawProfile,
     /// Whether `rr` is a hazard ratio.
@@ -343,7 +344,7 @@ impl Effects<'_> {
             hazard,
         } = effect;
         let name = self.name;
-        if !self.target_levels.is_empty() && !self.target_levels.contains(&f) {
+        if !self.target_levels.is_empty() && !f.iter().all(|f| self.target_levels.contains(f)) {
             self.fail(
                 v,
                 span,
@@ -352,17 +353,20 @@ impl Effects<'_> {
                 ),
             );
         }
-        if t == Some(f) {
+        if t.is_some_and(|t| f.contains(&t)) {
             self.fail(v, span, format!("a transition from `{from}` to itself"));
         }
         let effect = self.effects.len();
         let kind = if hazard { "hazard ratio" } else { "relative risk" };
         let what = format!("intervention `{name}`: the {kind} of `{from}` → `{to}`");
         let label = format!("intervention.{name}.relative_risk.{from}.{to}");
-        let targets = vec![Target::Effect {
-            intervention: self.intervention,
-            effect,
-        }];
+        // One number for the moves out of every tunnel of a level with tunnels.
+        let targets = (effect..effect + f.len())
+            .map(|effect| Target::Effect {
+                intervention: self.intervention,
+                effect,
+            })
+            .collect();
         let Some((rr, factors)) = self.profiled(v, span, rr, &what, (label, targets)) else {
             return;
         };
@@ -377,24 +381,30 @@ impl Effects<'_> {
             );
             return;
         }
-        if self
-            .effects
-            .iter()
-            .any(|x| matches!(x, Effect::Transition { from: ff, to: tt, .. } if *ff == f && *tt == t))
-        {
-            self.fail(
-                v,
-                span,
-                format!("the transition `{from}` → `{to}` has two effects; give one"),
-            );
+        for _ in 1..f.len() {
+            let stated = self.stated.last().copied().flatten();
+            self.stated.push(stated);
         }
-        self.effects.push(Effect::Transition {
-            from: f,
-            to: t,
-            relative_risk: rr,
-            hazard,
-        });
-        self.profiles.push(factors);
+        for f in f {
+            if self
+                .effects
+                .iter()
+                .any(|x| matches!(x, Effect::Transition { from: ff, to: tt, .. } if *ff == f && *tt == t))
+            {
+                self.fail(
+                    v,
+                    span,
+                    format!("the transition `{from}` → `{to}` has two effects; give one"),
+                );
+            }
+            self.effects.push(Effect::Transition {
+                from: f,
+                to: t,
+                relative_risk: rr,
+                hazard,
+            });
+            self.profiles.push(factors.clone());
+        }
     }
 
     /// Adds a multiplier on the quality weight of the people reached.

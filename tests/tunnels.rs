@@ -1,0 +1,387 @@
+//! Time in a level (`[model] tunnels`, `years_in_level`), mortality by
+//! single year of age (`[life_table]`) and a cohort's own life expectancy,
+//! against hand-worked cohorts; and the total hip replacement model of
+//! Briggs, Claxton & Sculpher (2006) against its published figures.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use upstream::model::Model;
+use upstream::results::rows::visit_summary;
+use upstream::results::{Accounts, Comparison};
+use upstream::run::run_futures;
+
+type Rows = BTreeMap<(usize, String, String), Option<f64>>;
+
+fn parse(text: &str) -> Model {
+    upstream::scenario::parse(Path::new("tunnels.toml"), text, String::new())
+        .unwrap_or_else(|e| panic!("the test model does not parse:\n{e}\n---\n{text}"))
+        .model
+}
+
+/// Every summary row of every future, and each future's accounts.
+fn summary(model: &Model) -> (Rows, Vec<Accounts>) {
+    let futures = run_futures(model, &[]).expect("runs");
+    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
+    let comparisons: Vec<Comparison> = accounts[1..]
+        .iter()
+        .map(|a| Comparison::of(model, &accounts[0], a))
+        .collect();
+    let mut rows = BTreeMap::new();
+    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
+        let year = year.map_or("all".to_string(), |y| y.to_string());
+        rows.insert((f, year, name()), value);
+    });
+    (rows, accounts)
+}
+
+#[track_caller]
+fn close(actual: f64, expected: f64, tolerance: f64, what: &str) {
+    let tolerance = tolerance * expected.abs().max(1.0);
+    assert!(
+        (actual - expected).abs() <= tolerance,
+        "{what}: got {actual}, expected {expected} (difference {:e})",
+        actual - expected
+    );
+}
+
+fn value(rows: &Rows, f: usize, year: &str, name: &str) -> f64 {
+    rows.get(&(f, year.to_string(), name.to_string()))
+        .unwrap_or_else(|| panic!("no row {name} for future {f}, {year}"))
+        .unwrap_or_else(|| panic!("row {name} for future {f}, {year} is empty"))
+}
+
+/// Two levels, one of them in three yearly tunnels, with people entering
+/// every year: moves out of `Operated` depend on the years spent in it.
+const ENTRIES: &str = r#"
+[model]
+name = "Tunnels with entries"
+start_year = 2025
+horizon_years = 12
+transition_mode = "annual_matrix"
+occupancy = "end"
+levels = ["Well", "Operated"]
+tunnels = { Operated = 3 }
+
+[[bands]]
+name = "adults"
+lower = 18
+
+[[population]]
+band = "adults"
+counts = { Well = 1000, "Operated (year 2)" = 50 }
+
+[[transitions]]
+from = "Well"
+to = "Operated"
+probability = 0.1
+[[transitions]]
+from = "Operated"
+to = "Well"
+years_in_level = 1
+probability = 0.3
+[[transitions]]
+from = "Operated"
+to = "Well"
+years_in_level = 2
+probability = 0.2
+[[transitions]]
+from = "Operated"
+to = "Well"
+years_in_level = 3
+probability = 0.1
+
+[[exits]]
+levels = ["Well"]
+probability = 0.01
+[[exits]]
+levels = ["Operated"]
+probability = 0.05
+
+[entries]
+people = 100
+mix = { Well = 0.8, Operated = 0.2 }
+"#;
+
+#[test]
+fn tunnels_move_people_on_a_year_at_a_time_with_entries() {
+    let model = parse(ENTRIES);
+    assert_eq!(
+        model.levels,
+        ["Well", "Operated (year 1)", "Operated (year 2)", "Operated (year 3+)"]
+    );
+    let (rows, _) = summary(&model);
+    // Well, then the years in Operated; entries join at each year's end.
+    let mut x = [1000.0, 0.0, 50.0, 0.0];
+    let back = [0.3, 0.2, 0.1];
+    for t in 0..12 {
+        let mut next = [0.0; 4];
+        next[0] += x[0] * (1.0 - 0.1 - 0.01);
+        next[1] += x[0] * 0.1;
+        for k in 0..3 {
+            next[0] += x[k + 1] * back[k];
+            next[(k + 2).min(3)] += x[k + 1] * (1.0 - back[k] - 0.05);
+        }
+        next[0] += 80.0;
+        next[1] += 20.0;
+        x = next;
+        let year = (2025 + t).to_string();
+        for (l, level) in model.levels.iter().enumerate() {
+            let got = value(&rows, 0, &year, &format!("people_level:{level}"));
+            close(got, x[l], 1e-12, &format!("{level} at the end of {year}"));
+        }
+    }
+}
+
+/// A one-age cohort with mortality by single year of age.
+fn life_table_model(dir: &Path, mode: &str) -> Model {
+    let csv: String = (60..70)
+        .map(|a| format!("{a},{}\n", 0.01 + 0.002 * f64::from(a - 60)))
+        .collect();
+    std::fs::write(dir.join("life.csv"), format!("age,probability\n{csv}")).unwrap();
+    let text = format!(
+        r#"
+[model]
+name = "Life table"
+start_year = 2025
+horizon_years = 15
+transition_mode = "{mode}"
+occupancy = "end"
+levels = ["Alive"]
+
+[life_table]
+csv = "life.csv"
+
+[[population]]
+band = "60"
+counts = {{ Alive = 1000 }}
+
+[outcomes]
+utility = {{ Alive = 1 }}
+discount_rate = 0
+cohort_life_expectancy = true
+"#
+    );
+    let path = dir.join("life.toml");
+    std::fs::write(&path, text).unwrap();
+    upstream::scenario::load(&path).expect("loads").model
+}
+
+#[test]
+fn a_life_table_cohort_moves_on_a_year_of_age_together() {
+    let dir = tempfile::tempdir().unwrap();
+    for mode in ["annual_matrix", "rates"] {
+        let model = life_table_model(dir.path(), mode);
+        assert_eq!(model.bands.len(), 10);
+        assert_eq!(model.bands[9].name, "69+");
+        let (rows, _) = summary(&model);
+        let mut alive = 1000.0;
+        let mut years = 0.0;
+        for t in 0..15 {
+            // The year's rate is that of the age at its start.
+            let age = 60 + t.min(9);
+            alive *= 1.0 - (0.01 + 0.002 * f64::from(age - 60));
+            years += alive;
+            let year = (2025 + t).to_string();
+            for band in &model.bands {
+                let here = band.lower == f64::from((61 + t).min(69));
+                let got = value(&rows, 0, &year, &format!("people_band:{}", band.name));
+                close(
+                    got,
+                    if here { alive } else { 0.0 },
+                    1e-12,
+                    &format!("{mode}: band {} in {year}", band.name),
+                );
+            }
+        }
+        close(
+            value(&rows, 0, "all", "cohort_life_expectancy"),
+            years / 1000.0,
+            1e-12,
+            &format!("{mode}: the cohort's life expectancy"),
+        );
+    }
+}
+
+/// The THR model worked by hand, per person: for a hazard ratio on the
+/// revision hazard, (discounted revision costs, discounted QALYs,
+/// undiscounted life-years, each year's successful primary, revision and
+/// successful revision).
+fn thr_by_hand(hr: f64) -> (f64, f64, f64, Vec<[f64; 3]>) {
+    let lambda = (-5.490935_f64 - 0.0367022 * 60.0).exp();
+    let gamma = 0.3740968_f64.exp();
+    // The book's mortality at age 60 + cycle, by its ten-year groups.
+    let mortality = |t: i32| match 60 + t {
+        ..65 => 0.0067,
+        65..75 => 0.0193,
+        75..85 => 0.0535,
+        _ => 0.1548,
+    };
+    let (mut primary, mut success, mut revision, mut revised) = (1.0, vec![0.0; 61], 0.0, 0.0);
+    let (mut cost, mut qalys, mut life, mut counts) = (0.0, 0.0, 0.0, Vec::new());
+    for t in 1..=60 {
+        let m = mortality(t);
+        let mut next = vec![0.0; 61];
+        let mut next_revision = revised * 0.04;
+        let next_revised = revision * (1.0 - 0.02 - m) + revised * (1.0 - 0.04 - m);
+        next[1] = primary * 0.98;
+        for k in 1..=60 {
+            let p = 1.0 - (lambda * hr * ((k as f64).powf(gamma) - ((k + 1) as f64).powf(gamma))).exp();
+            next_revision += success[k] * p;
+            next[(k + 1).min(60)] += success[k] * (1.0 - p - m);
+        }
+        (primary, success, revision, revised) = (0.0, next, next_revision, next_revised);
+        let successful: f64 = success.iter().sum();
+        cost += revision * 5294.0 / 1.06_f64.powi(t);
+        qalys += (successful * 0.85 + revision * 0.30 + revised * 0.75) / 1.015_f64.powi(t);
+        life += successful + revision + revised;
+        counts.push([successful, revision, revised]);
+    }
+    (cost, qalys, life, counts)
+}
+
+#[test]
+fn the_hip_replacement_model_is_the_hand_computed_cohort_and_the_published_one() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/thr-cohort.toml");
+    let model = upstream::scenario::load(&path).expect("loads").model;
+    let (rows, accounts) = summary(&model);
+    let people = 1000.0;
+    let hr = (-1.344474_f64).exp();
+    let (standard_cost, standard_qalys, standard_life, standard_counts) = thr_by_hand(1.0);
+    let (new_cost, new_qalys, new_life, _) = thr_by_hand(hr);
+    // NP1's £185 more a person, paid at time 0 (written a year on, × 1.06).
+    let price = 185.0;
+
+    // The hand computation, to 1e-9.
+    let cost = |f: usize| upstream::results::outcomes::discounted_cost(&accounts[f]) / people;
+    close(cost(0), standard_cost, 1e-9, "standard: revision costs");
+    close(cost(1), new_cost + price, 1e-9, "NP1: revision costs and price");
+    close(
+        value(&rows, 0, "all", "qalys_discounted") / people,
+        standard_qalys,
+        1e-9,
+        "standard: QALYs",
+    );
+    close(
+        value(&rows, 1, "all", "qalys_discounted") / people,
+        new_qalys,
+        1e-9,
+        "NP1: QALYs",
+    );
+    close(
+        value(&rows, 0, "all", "cohort_life_expectancy"),
+        standard_life,
+        1e-9,
+        "standard: life-years",
+    );
+    close(
+        value(&rows, 1, "all", "cohort_life_expectancy"),
+        new_life,
+        1e-9,
+        "NP1: life-years",
+    );
+    let icer = (new_cost + price - standard_cost) / (new_qalys - standard_qalys);
+    close(value(&rows, 1, "all", "icer"), icer, 1e-9, "ICER");
+
+    // The published figures (the spreadsheet's, as heemod's test of it
+    // gives them): the primary operation's £394 a person, common to both
+    // arms, is left out of the file's totals.
+    close(cost(0) + 394.0, 512.434658, 1e-9, "published standard cost");
+    close(cost(1) + 394.0, 610.311818, 1e-9, "published NP1 cost");
+    close(
+        value(&rows, 0, "all", "qalys_discounted") / people,
+        14.6531896,
+        1e-8,
+        "published standard QALYs",
+    );
+    close(
+        value(&rows, 1, "all", "qalys_discounted") / people,
+        14.69770986,
+        1e-9,
+        "published NP1 QALYs",
+    );
+    close(value(&rows, 1, "all", "icer"), 2198.486665, 1e-9, "published ICER");
+    // The spreadsheet's first years of the standard arm, to its 8 decimals.
+    let published = [
+        [0.98, 0.0, 0.0],
+        [0.97265720, 0.0007768, 0.0],
+        [0.96516548, 0.00097491, 0.00075606],
+        [0.95757109, 0.00115802, 0.00166964],
+        [0.93783561, 0.00132115, 0.00268314],
+        [0.91838963, 0.00145307, 0.00379326],
+        [0.89924305, 0.00157339, 0.00496429],
+        [0.88040225, 0.00168398, 0.00618146],
+    ];
+    for (t, expected) in published.iter().enumerate() {
+        let year = (2025 + t).to_string();
+        let level = |name: &str| {
+            (model.levels.iter())
+                .filter(|l| l.starts_with(name))
+                .map(|l| value(&rows, 0, &year, &format!("people_level:{l}")))
+                .sum::<f64>()
+                / people
+        };
+        let got = [
+            level("Successful primary"),
+            level("Revision (year 1)"),
+            level("Revision (year 2+)"),
+        ];
+        for s in 0..3 {
+            close(
+                got[s],
+                standard_counts[t][s],
+                1e-9,
+                &format!("year {year}, state {s}, by hand"),
+            );
+            assert!(
+                (got[s] - expected[s]).abs() <= 5.000001e-9,
+                "year {year}, state {s}: {} against the published {}",
+                got[s],
+                expected[s]
+            );
+        }
+    }
+}
+
+#[test]
+fn in_rates_mode_a_tunnels_stay_moves_on_too() {
+    let model = parse(
+        r#"
+[model]
+name = "Tunnels in rates mode"
+start_year = 2025
+horizon_years = 5
+occupancy = "end"
+levels = ["Operated"]
+tunnels = { Operated = 3 }
+
+[[bands]]
+name = "adults"
+lower = 18
+
+[[population]]
+band = "adults"
+counts = { Operated = 1000 }
+
+[[exits]]
+levels = ["Operated (year 1)"]
+probability = 0.1
+[[exits]]
+levels = ["Operated (year 2)"]
+probability = 0.2
+[[exits]]
+levels = ["Operated (year 3+)"]
+probability = 0.3
+"#,
+    );
+    let (rows, _) = summary(&model);
+    // A lone hazard moves exactly its annual probability in a year.
+    let mut x = [1000.0, 0.0, 0.0];
+    for t in 0..5 {
+        x = [0.0, x[0] * 0.9, x[1] * 0.8 + x[2] * 0.7];
+        let year = (2025 + t).to_string();
+        for (l, level) in model.levels.iter().enumerate() {
+            let got = value(&rows, 0, &year, &format!("people_level:{level}"));
+            close(got, x[l], 1e-12, &format!("{level} at the end of {year}"));
+        }
+    }
+}
