@@ -637,3 +637,54 @@ fn a_file_may_choose_groups_of_inputs_for_evppi() {
     assert!(message.contains("no uncertain input's label or group"), "{message}");
     assert!(message.contains("hiv.toml:"), "names the file and line: {message}");
 }
+
+/// Draws of a model with `[outcomes]` and no uncertain input (every draw
+/// the same model) run, with the analysis under draws but no EVPPI and no
+/// `savi/` (nothing to learn about).
+#[test]
+fn draws_without_uncertain_inputs_run_with_no_evppi_and_no_savi() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let text = std::fs::read_to_string(root.join("hiv-cohort.toml")).unwrap();
+    // Every distribution replaced by its mean.
+    let mut fixed = String::new();
+    for line in text.lines() {
+        match (line.find("{ dist ="), line.find("mean = ")) {
+            (Some(start), Some(m)) => {
+                let mean: String = line[m + 7..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.')
+                    .collect();
+                let end = start + line[start..].find('}').unwrap() + 1;
+                fixed.push_str(&format!("{}{mean}{}\n", &line[..start], &line[end..]));
+            }
+            _ => fixed.push_str(&format!("{line}\n")),
+        }
+    }
+    assert!(!fixed.contains("dist ="), "{fixed}");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("fixed.toml");
+    std::fs::write(&file, fixed).unwrap();
+    let out = dir.path().join("out");
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .arg("run")
+        .arg(&file)
+        .args(["--draws", "80", "--out"])
+        .arg(&out)
+        .output()
+        .expect("runs");
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let stdout = String::from_utf8_lossy(&run.stdout);
+    assert!(
+        stdout.contains("cost-effectiveness.csv") && !stdout.contains("savi/"),
+        "{stdout}"
+    );
+    assert!(!out.join("savi").exists());
+    let rows = ce_rows(&out);
+    assert!(!rows.keys().any(|(section, ..)| section == "evppi"));
+    // A certain decision: EVPI is 0 at every threshold.
+    let evpi: Vec<f64> = (rows.iter())
+        .filter(|((section, ..), _)| section == "evpi")
+        .map(|(_, v)| *v)
+        .collect();
+    assert!(!evpi.is_empty() && evpi.iter().all(|&v| v == 0.0), "{evpi:?}");
+}

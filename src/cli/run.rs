@@ -356,7 +356,7 @@ fn write(
     }
     if let Some(ce) = &output.cost_effectiveness {
         files.push("cost-effectiveness.csv");
-        if ce.draws.is_some() {
+        if ce.savi_draws().is_some() {
             files.push("savi/");
         }
     }

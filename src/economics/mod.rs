@@ -210,6 +210,16 @@ impl Parameters {
         })
     }
 
+    /// No parameters over `draws` draws (a model with no uncertain inputs:
+    /// nothing to learn about, no EVPPI).
+    pub fn none(draws: usize) -> Parameters {
+        Parameters {
+            names: Vec::new(),
+            draws,
+            values: Vec::new(),
+        }
+    }
+
     pub fn names(&self) -> &[String] {
         &self.names
     }

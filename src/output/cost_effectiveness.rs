@@ -20,10 +20,11 @@ use std::path::Path;
 
 pub const HEADER: [&str; 5] = ["section", "item", "wtp", "metric", "value"];
 
-/// Writes `cost-effectiveness.csv` and, with draws, `savi/`.
+/// Writes `cost-effectiveness.csv` and, with draws of uncertain inputs,
+/// `savi/` (with none, SAVI has nothing to learn about).
 pub fn write_files(dir: &Path, ce: &CostEffectiveness) -> io::Result<()> {
     write_csv(&dir.join("cost-effectiveness.csv"), ce)?;
-    if let Some(d) = &ce.draws {
+    if let Some(d) = ce.savi_draws() {
         let files = economics::savi_files(&d.psa, &d.parameters).map_err(io::Error::other)?;
         let savi = dir.join("savi");
         fs::create_dir_all(&savi)?;

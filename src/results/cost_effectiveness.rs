@@ -52,6 +52,13 @@ pub struct UnderDraws {
 }
 
 impl CostEffectiveness {
+    /// What `savi/` exports: the draws, when they drew uncertain inputs
+    /// (with none, every draw is the same model: SAVI has nothing to learn
+    /// about).
+    pub fn savi_draws(&self) -> Option<&UnderDraws> {
+        self.draws.as_ref().filter(|d| !d.parameters.names().is_empty())
+    }
+
     /// From the futures' accounts at the means and, with draws, each
     /// draw's discounted cost and QALYs per future (`figures[draw]`:
     /// cost, QALYs, future by future) and sampled inputs (`inputs[draw]`,
@@ -127,7 +134,13 @@ fn under_draws(
     let acceptability = economics::acceptability(&psa, &economics::default_grid());
     let labels: Vec<String> = model.uncertain.iter().map(|u| u.label.clone()).collect();
     let values: Vec<Vec<f64>> = inputs.iter().map(|v| v.to_vec()).collect();
-    let parameters = Parameters::new(labels.clone(), &values).map_err(|e| e.to_string())?;
+    // (Draws with no uncertain input all run the same model: there is
+    // nothing to learn about, and no EVPPI.)
+    let parameters = if labels.is_empty() {
+        Parameters::none(values.len())
+    } else {
+        Parameters::new(labels.clone(), &values).map_err(|e| e.to_string())?
+    };
     // An input alone, or a group (its inputs share one random quantile a
     // draw, so any one of them stands for the group).
     let mut groups: Vec<(String, String)> = Vec::new();
