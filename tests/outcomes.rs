@@ -1,56 +1,19 @@
 //! Health outcomes (`[outcomes]`) against hand-worked cohorts and closed
 //! forms; and a model without them running exactly as before.
 
+mod common;
+
+use common::{close, parse_at, parse_error_at, summary, value};
 use std::collections::BTreeMap;
 use std::path::Path;
 use upstream::model::Model;
-use upstream::results::rows::visit_summary;
-use upstream::results::{Accounts, Comparison};
-use upstream::run::run_futures;
 
 fn parse(text: &str) -> Model {
-    upstream::scenario::parse(Path::new("outcomes.toml"), text, String::new())
-        .unwrap_or_else(|e| panic!("the test model does not parse:\n{e}\n---\n{text}"))
-        .model
+    parse_at(Path::new("outcomes.toml"), text)
 }
 
 fn parse_error(text: &str) -> String {
-    match upstream::scenario::parse(Path::new("outcomes.toml"), text, String::new()) {
-        Ok(_) => panic!("the model should be refused:\n{text}"),
-        Err(e) => e.to_string(),
-    }
-}
-
-/// Every summary row of every future: (future, year or "all", metric) → value.
-fn summary(model: &Model) -> BTreeMap<(usize, String, String), Option<f64>> {
-    let futures = run_futures(model, &[]).expect("runs");
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = accounts[1..]
-        .iter()
-        .map(|a| Comparison::of(model, &accounts[0], a))
-        .collect();
-    let mut rows = BTreeMap::new();
-    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
-        let year = year.map_or("all".to_string(), |y| y.to_string());
-        rows.insert((f, year, name()), value);
-    });
-    rows
-}
-
-#[track_caller]
-fn close(actual: f64, expected: f64, what: &str) {
-    let tolerance = 1e-12 * expected.abs().max(1.0);
-    assert!(
-        (actual - expected).abs() <= tolerance,
-        "{what}: got {actual}, expected {expected} (difference {:e})",
-        actual - expected
-    );
-}
-
-fn value(rows: &BTreeMap<(usize, String, String), Option<f64>>, f: usize, year: &str, name: &str) -> f64 {
-    rows.get(&(f, year.to_string(), name.to_string()))
-        .unwrap_or_else(|| panic!("no row {name} for future {f}, {year}"))
-        .unwrap_or_else(|| panic!("row {name} for future {f}, {year} is empty"))
+    parse_error_at(Path::new("outcomes.toml"), text)
 }
 
 /// Three levels and an exit, one step a year, the figures as the one-year

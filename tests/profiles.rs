@@ -4,56 +4,23 @@
 //! year, against a cohort worked by hand; the two ways of writing the same
 //! profile giving the same figures; and bad profiles refused naming the line.
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::{Rows, close, parse_at, parse_error_at, summary};
 use std::path::Path;
 use upstream::model::Model;
-use upstream::results::rows::visit_summary;
-use upstream::results::{Accounts, Comparison};
-use upstream::run::run_futures;
 
 fn parse(text: &str) -> Model {
-    upstream::scenario::parse(Path::new("profiles.toml"), text, String::new())
-        .unwrap_or_else(|e| panic!("the test model does not parse:\n{e}\n---\n{text}"))
-        .model
+    parse_at(Path::new("profiles.toml"), text)
 }
 
 fn parse_error(text: &str) -> String {
-    match upstream::scenario::parse(Path::new("profiles.toml"), text, String::new()) {
-        Ok(_) => panic!("the model should be refused:\n{text}"),
-        Err(e) => e.to_string(),
-    }
+    parse_error_at(Path::new("profiles.toml"), text)
 }
 
-/// Every summary row of every future: (future, year or "all", metric) → value.
-fn summary(model: &Model) -> BTreeMap<(usize, String, String), Option<f64>> {
-    let futures = run_futures(model, &[]).expect("runs");
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = accounts[1..]
-        .iter()
-        .map(|a| Comparison::of(model, &accounts[0], a))
-        .collect();
-    let mut rows = BTreeMap::new();
-    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
-        let year = year.map_or("all".to_string(), |y| y.to_string());
-        rows.insert((f, year, name()), value);
-    });
-    rows
-}
-
-fn value(rows: &BTreeMap<(usize, String, String), Option<f64>>, f: usize, year: i32, name: &str) -> f64 {
-    rows.get(&(f, year.to_string(), name.to_string()))
-        .unwrap_or_else(|| panic!("no row {name} for future {f}, {year}"))
-        .unwrap_or_else(|| panic!("row {name} for future {f}, {year} is empty"))
-}
-
-#[track_caller]
-fn close(actual: f64, expected: f64, what: &str) {
-    let tolerance = 1e-12 * expected.abs().max(1.0);
-    assert!(
-        (actual - expected).abs() <= tolerance,
-        "{what}: got {actual}, expected {expected} (difference {:e})",
-        actual - expected
-    );
+/// Row `name` of future `f` in `year`.
+fn value(rows: &Rows, f: usize, year: i32, name: &str) -> f64 {
+    common::value(rows, f, &year.to_string(), name)
 }
 
 /// Two levels, one step a year, the figures as the one-year matrix, people

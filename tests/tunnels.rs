@@ -3,51 +3,14 @@
 //! against hand-worked cohorts; and the total hip replacement model of
 //! Briggs, Claxton & Sculpher (2006) against its published figures.
 
-use std::collections::BTreeMap;
+mod common;
+
+use common::{close_within as close, parse_at, summary_and_accounts as summary, value};
 use std::path::Path;
 use upstream::model::Model;
-use upstream::results::rows::visit_summary;
-use upstream::results::{Accounts, Comparison};
-use upstream::run::run_futures;
-
-type Rows = BTreeMap<(usize, String, String), Option<f64>>;
 
 fn parse(text: &str) -> Model {
-    upstream::scenario::parse(Path::new("tunnels.toml"), text, String::new())
-        .unwrap_or_else(|e| panic!("the test model does not parse:\n{e}\n---\n{text}"))
-        .model
-}
-
-/// Every summary row of every future, and each future's accounts.
-fn summary(model: &Model) -> (Rows, Vec<Accounts>) {
-    let futures = run_futures(model, &[]).expect("runs");
-    let accounts: Vec<Accounts> = futures.iter().map(Accounts::of).collect();
-    let comparisons: Vec<Comparison> = accounts[1..]
-        .iter()
-        .map(|a| Comparison::of(model, &accounts[0], a))
-        .collect();
-    let mut rows = BTreeMap::new();
-    visit_summary(model, &accounts, &comparisons, &mut |f, year, name, value| {
-        let year = year.map_or("all".to_string(), |y| y.to_string());
-        rows.insert((f, year, name()), value);
-    });
-    (rows, accounts)
-}
-
-#[track_caller]
-fn close(actual: f64, expected: f64, tolerance: f64, what: &str) {
-    let tolerance = tolerance * expected.abs().max(1.0);
-    assert!(
-        (actual - expected).abs() <= tolerance,
-        "{what}: got {actual}, expected {expected} (difference {:e})",
-        actual - expected
-    );
-}
-
-fn value(rows: &Rows, f: usize, year: &str, name: &str) -> f64 {
-    rows.get(&(f, year.to_string(), name.to_string()))
-        .unwrap_or_else(|| panic!("no row {name} for future {f}, {year}"))
-        .unwrap_or_else(|| panic!("row {name} for future {f}, {year} is empty"))
+    parse_at(Path::new("tunnels.toml"), text)
 }
 
 /// Two levels, one of them in three yearly tunnels, with people entering
