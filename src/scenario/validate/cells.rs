@@ -26,6 +26,26 @@ pub(super) fn lookup(
         .ok()
 }
 
+/// A row's band, its level's cells (every tunnel of a level with tunnels)
+/// and its `year` (`None` without the column), or `None` with each problem
+/// recorded against the row.
+pub(super) fn band_levels_year(
+    v: &mut Validator,
+    names: &Names,
+    table: &Table,
+    row: &TableRow,
+) -> Option<(usize, Vec<usize>, Option<i32>)> {
+    let b = lookup(v, table, row, "band", |n| names.band(n));
+    let ls = (names.level_all(table.text(row, "level")))
+        .map_err(|e| v.errors.at(table.location(row, "level"), e))
+        .ok();
+    let year = cell_year(v, table, row);
+    match (b, ls, year) {
+        (Some(b), Some(ls), Ok(year)) => Some((b, ls, year)),
+        _ => None,
+    }
+}
+
 /// The number in `column`, or `None` with the problem recorded.
 pub(super) fn cell_number(v: &mut Validator, table: &Table, row: &TableRow, column: &str) -> Option<f64> {
     table.number(row, column).map_err(|e| v.errors.push(e)).ok()
@@ -183,13 +203,8 @@ pub(super) fn values_by_row(
         return;
     };
     for row in &table.rows {
-        let b = lookup(v, &table, row, "band", |n| names.band(n));
         // A level with tunnels: the value of each.
-        let ls = (names.level_all(table.text(row, "level")))
-            .map_err(|e| v.errors.at(table.location(row, "level"), e))
-            .ok();
-        let year = cell_year(v, &table, row);
-        let (Some(b), Some(ls), Ok(year)) = (b, ls, year) else {
+        let Some((b, ls, year)) = band_levels_year(v, names, &table, row) else {
             continue;
         };
         let point = year.unwrap_or(i32::MIN);

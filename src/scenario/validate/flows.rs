@@ -2,7 +2,7 @@
 //! and `transitions_csv`, `[[exits]]` and `exits_csv`, `[entries]`; and the
 //! check, once the model is whole, that no level's outflows overflow.
 
-use super::cells::{cell_number, cell_value, cell_year, lookup, row_location};
+use super::cells::{band_levels_year, cell_number, cell_value, cell_year, lookup, row_location};
 use super::names::{Names, at_year, band_list};
 use super::values::{SeriesBuilder, by_year_points, shares};
 use crate::error::Location;
@@ -299,12 +299,7 @@ fn exit_rows(v: &mut Validator, csv: &Spanned<String>, names: &Names, builder: &
         return;
     };
     for row in &table.rows {
-        let b = lookup(v, &table, row, "band", |n| names.band(n));
-        let ls = (names.level_all(table.text(row, "level")))
-            .map_err(|e| v.errors.at(table.location(row, "level"), e))
-            .ok();
-        let year = cell_year(v, &table, row);
-        let (Some(b), Some(ls), Ok(year)) = (b, ls, year) else {
+        let Some((b, ls, year)) = band_levels_year(v, names, &table, row) else {
             continue;
         };
         let point = year.unwrap_or(i32::MIN);
