@@ -46,6 +46,15 @@ pub enum DiscountTiming {
     Start,
     /// `(1 + r)^(t − ½)`
     Mid,
+    /// Every time point at its own time, `(1 + r)^−τ` for a point τ years
+    /// from the start (the DARTH tutorials' convention): person-years and
+    /// what they price (use, participants, quality weights) point by point
+    /// by the occupancy weights; a year's other figures (activity on
+    /// entry, fixed costs, capacity bought, payments) at its end; costs at
+    /// the start of an intervention or of the model at that moment.
+    /// [`DiscountTiming::factor`] is the year's end factor.
+    #[serde(rename = "per_time_point")]
+    PerPoint,
 }
 
 impl DiscountTiming {
@@ -53,7 +62,7 @@ impl DiscountTiming {
     pub fn factor(self, rate: f64, t: u32) -> f64 {
         let t = f64::from(t);
         let exponent = match self {
-            DiscountTiming::End => t,
+            DiscountTiming::End | DiscountTiming::PerPoint => t,
             DiscountTiming::Start => t - 1.0,
             DiscountTiming::Mid => t - 0.5,
         };
@@ -210,6 +219,10 @@ pub struct Service {
     /// another level, or entering the model at it), per level; empty for
     /// none. Finite and ≥ 0; a service with them has no capacity.
     pub on_entry: Vec<f64>,
+    /// Units of activity for each person in a level when the model starts
+    /// (an operation at time 0), per level, counted in the first year;
+    /// empty for none. Finite and ≥ 0; a service with them has no capacity.
+    pub at_start: Vec<f64>,
     /// The most activity it can deliver, and what happens to demand beyond
     /// it; `None`: it serves all it is asked (README, "The supply side").
     pub capacity: Option<Capacity>,
@@ -489,6 +502,10 @@ pub struct Intervention {
     pub cost_per_participant: f64,
     /// Money per year while it runs.
     pub fixed_cost: f64,
+    /// Money per person reached when it starts (at the start of its first
+    /// year in the model, per person then in its target cells × the share
+    /// reached that year), counted in that year.
+    pub cost_at_start: f64,
     pub lag_years: u32,
     pub effects: Vec<Effect>,
     /// How its numbers change over the years, where they do.
@@ -614,6 +631,12 @@ impl Intervention {
                 .effects
                 .iter()
                 .all(|e| matches!(e, Effect::Capacity { .. } | Effect::Places { .. }))
+    }
+
+    /// Whether `year` is its first running year in a model starting in
+    /// `first_year` (its `cost_at_start` is paid then).
+    pub fn starts_in(&self, year: i32, first_year: i32) -> bool {
+        year == self.start_year.max(first_year) && self.scale_in(year) > 0.0
     }
 
     pub fn targets(&self, band: usize, level: usize) -> bool {
@@ -1062,6 +1085,7 @@ mod tests {
             unit_cost: 1.0,
             use_rate: vec![],
             on_entry: vec![],
+            at_start: vec![],
             capacity,
         };
         // 0 → 2 → 1, 3 with a capacity that diverts nowhere.

@@ -11,7 +11,20 @@ use crate::model::Model;
 /// (after the year's flows are final: the supply side's and the places'
 /// moves included); `year_cells` is the year's first cell.
 pub(super) fn add_activity<const W: usize>(model: &Model, k: usize, year_cells: usize, out: &mut LaneTrajectory<W>) {
-    let (nl, ns) = (model.levels.len(), model.services.len());
+    let ns = model.services.len();
+    let into = entered(model, k, year_cells, out);
+    add_units(model, &into, [1.0; W], &mut out.activity[k * ns..(k + 1) * ns]);
+}
+
+/// The people who entered each level in year `k`: moves in from the other
+/// levels (every band) and entries into the model at it.
+pub(super) fn entered<const W: usize>(
+    model: &Model,
+    k: usize,
+    year_cells: usize,
+    out: &LaneTrajectory<W>,
+) -> Vec<[f64; W]> {
+    let nl = model.levels.len();
     let mut entered = vec![[0.0; W]; nl];
     for (to, into) in entered.iter_mut().enumerate() {
         for from in (0..nl).filter(|&f| f != to) {
@@ -26,11 +39,21 @@ pub(super) fn add_activity<const W: usize>(model: &Model, k: usize, year_cells: 
             into[lane] += e[lane];
         }
     }
-    for (s, service) in model.services.iter().enumerate() {
+    entered
+}
+
+/// Adds each service's units per person `entered` (per level), × `weight`,
+/// to its `activity` (one per service).
+pub(super) fn add_units<const W: usize>(
+    model: &Model,
+    entered: &[[f64; W]],
+    weight: [f64; W],
+    activity: &mut [[f64; W]],
+) {
+    for (service, activity) in model.services.iter().zip(activity.iter_mut()) {
         for (into, &units) in entered.iter().zip(&service.on_entry) {
-            let activity = &mut out.activity[k * ns + s];
             for lane in 0..W {
-                activity[lane] += into[lane] * units;
+                activity[lane] += into[lane] * units * weight[lane];
             }
         }
     }

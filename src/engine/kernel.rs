@@ -24,7 +24,9 @@ use crate::model::{Effect, Model, Occupancy, Profiles, Reach};
 use crate::params::Layout;
 use migrate::migrate;
 
+mod discount;
 mod migrate;
+mod money;
 
 /// Simulates `model` under the interventions `plan` (indices into
 /// `model.interventions`) for each lane's parameters (`params[i][lane]`: the
@@ -62,6 +64,10 @@ pub fn simulate_lanes<const W: usize>(
         if let Some(weights) = &model.point_weights {
             work.points.start_year(weights, k, run.steps);
         }
+        if work.discount.on {
+            work.discount.start_year(model, work.points.year_weights(), run.steps);
+            work.discount.add_point(0, &work.x);
+        }
         work.band_matrices(&run, k, year, cache)?;
         work.entries(&run, k, entry_total);
         // Where this year's per-cell figures go (always the start when only
@@ -79,6 +85,9 @@ pub fn simulate_lanes<const W: usize>(
         }
         if run.on_entry {
             super::entry::add_activity(model, k, year_cells, out);
+        }
+        if work.discount.on {
+            work.discount_year(&run, (k, year), year_cells, out);
         }
         out.add_year_totals(model, year_cells);
         // Without calibration a step only multiplies and adds numbers that
@@ -117,6 +126,8 @@ struct Run<'a, const W: usize> {
     last_band_closed: bool,
     /// Whether any service is counted at entry to a level.
     on_entry: bool,
+    /// Whether any service is counted for the people in a level at the start.
+    at_start: bool,
     step_bands: BandsStep<W>,
     year_band_major: Option<YearBandMajor<W>>,
     year_flows: Option<YearFlows<W>>,
@@ -153,6 +164,7 @@ impl<'a, const W: usize> Run<'a, W> {
             dt: 1.0 / steps as f64,
             last_band_closed: model.bands.last().is_some_and(|b| b.upper.is_some()),
             on_entry: model.services.iter().any(|s| !s.on_entry.is_empty()),
+            at_start: model.services.iter().any(|s| !s.at_start.is_empty()),
             step_bands: bands_step_for::<W>(nl),
             year_band_major: year_band_major_for::<W>(nl, model.services.iter().any(|s| s.capacity.is_some())),
             year_flows: year_flows_for::<W>(nl),
@@ -209,6 +221,7 @@ impl<const W: usize> Work<W> {
             supply,
             places,
             points,
+            discount: _,
         } = self;
         supply.prepare(model, dt);
         places.prepare(model, dt);
@@ -289,6 +302,7 @@ impl<const W: usize> Work<W> {
         sized(shares_now, model.interventions.len(), zero);
         sized(shares_before, model.interventions.len(), zero);
         sized(shares_changed, model.interventions.len(), false);
+        self.discount.prepare(run);
         entry_total
     }
 
@@ -598,6 +612,7 @@ impl<const W: usize> Work<W> {
             supply,
             places,
             points,
+            discount,
             use_rate,
             ..
         } = self;
@@ -610,7 +625,7 @@ impl<const W: usize> Work<W> {
         // which serve each step after the year, from its recorded stocks;
         // a level with places holds people back step by step, and point
         // weights may count the inner points of a year.)
-        let band_major = if calibrating || supply.feedback || places.on || points.by_step {
+        let band_major = if calibrating || supply.feedback || places.on || points.by_step || discount.by_step {
             None
         } else {
             year_band_major
@@ -656,6 +671,9 @@ impl<const W: usize> Work<W> {
             // start of each step.
             if points.by_step && step > 0 {
                 points.add_point(step, x);
+            }
+            if discount.by_step && step > 0 {
+                discount.add_point(step, x);
             }
             carry.fill(zero);
             step_bands(matrices, x, next, x_sum, carry, ageing_out, ageing_share);
@@ -822,69 +840,32 @@ impl<const W: usize> Work<W> {
         out: &mut LaneTrajectory<W>,
     ) {
         let Run {
-            model,
-            layout,
-            plan,
-            nl,
-            cells,
-            ..
+            model, plan, cells, ..
         } = *run;
-        let zero = [0.0; W];
         let Work {
             use_rate, delivered, ..
         } = self;
-        // Activity per service: Σ over cells (in cell order) of use rate ×
-        // person-years. Eight services at a time advance together (then
-        // four, then one), each its own chain of additions, so that one sum
-        // does not wait on another's.
+        // Activity per service: Σ over cells of use rate × person-years.
         let ns = model.services.len();
         let person_years = &out.person_years[year_cells..year_cells + cells];
         let activity = &mut out.activity[k * ns..(k + 1) * ns];
-        let eights = ns / 8 * 8;
-        let fours = eights + (ns - eights) / 4 * 4;
-        activity_sums::<W, 8>(&use_rate[..eights * cells], person_years, &mut activity[..eights]);
-        activity_sums::<W, 4>(
-            &use_rate[eights * cells..fours * cells],
-            person_years,
-            &mut activity[eights..fours],
-        );
-        activity_sums::<W, 1>(
-            &use_rate[fours * cells..ns * cells],
-            person_years,
-            &mut activity[fours..],
-        );
+        service_activity(&use_rate[..ns * cells], person_years, activity);
+        let start = &out.people_start[year_cells..year_cells + cells];
+        if run.at_start {
+            money::add_at_start(run, k, start, activity);
+        }
         let ni = model.interventions.len();
         for &i in plan {
-            let iv = &model.interventions[i];
-            let scale = iv.scale_in(year);
-            let running = scale > 0.0;
-            let at = |profile: &Option<Vec<f64>>| Profiles::at(profile.as_ref(), k);
-            let cost = Profiles::scaled(
-                run.lanes(layout.cost_per_participant(i)),
-                at(&iv.profiles.cost_per_participant),
+            let (participants, spent) = money::intervention_year(
+                run,
+                i,
+                (k, year),
+                delivered[i][k],
+                person_years,
+                start,
+                money::Timing::PLAIN,
             );
-            let fixed = Profiles::scaled(run.lanes(layout.fixed_cost(i)), at(&iv.profiles.fixed_cost));
-            let mut participants = zero;
-            for &b in &iv.target_bands {
-                for &l in &iv.target_levels {
-                    let py = out.person_years[year_cells + b * nl + l];
-                    for lane in 0..W {
-                        participants[lane] += delivered[i][k][lane] * py[lane];
-                    }
-                }
-            }
             out.participants[k * ni + i] = participants;
-            let mut spent: [f64; W] =
-                std::array::from_fn(|lane| participants[lane] * cost[lane] + if running { fixed[lane] } else { 0.0 });
-            // Capacity bought, at its cost per unit a year.
-            for (n, effect) in iv.effects.iter().enumerate() {
-                if let Effect::Capacity { cost_per_unit, .. } | Effect::Places { cost_per_unit, .. } = *effect {
-                    let add = run.lanes(layout.effect(i, n));
-                    for lane in 0..W {
-                        spent[lane] += add[lane] * scale * cost_per_unit;
-                    }
-                }
-            }
             out.intervention_cost[k * ni + i] = spent;
         }
         let width = outcomes::width(model);
@@ -892,6 +873,23 @@ impl<const W: usize> Work<W> {
         let figures = &mut out.outcomes[k * width..(k + 1) * width];
         outcomes::year_figures(model, person_years, exits, &use_rate[ns * cells..], figures);
     }
+}
+
+/// Each service's activity (`activity`, one per service): Σ over cells (in
+/// cell order) of use rate (`rates`, service-major) × person-years. Eight
+/// services at a time advance together (then four, then one), each its
+/// own chain of additions, so that one sum does not wait on another's.
+fn service_activity<const W: usize>(rates: &[[f64; W]], person_years: &[[f64; W]], activity: &mut [[f64; W]]) {
+    let (ns, cells) = (activity.len(), person_years.len());
+    let eights = ns / 8 * 8;
+    let fours = eights + (ns - eights) / 4 * 4;
+    activity_sums::<W, 8>(&rates[..eights * cells], person_years, &mut activity[..eights]);
+    activity_sums::<W, 4>(
+        &rates[eights * cells..fours * cells],
+        person_years,
+        &mut activity[eights..fours],
+    );
+    activity_sums::<W, 1>(&rates[fours * cells..ns * cells], person_years, &mut activity[fours..]);
 }
 
 /// `v` emptied and filled with `n` copies of `value` (its room kept).
@@ -934,6 +932,7 @@ pub struct Work<const W: usize> {
     supply: SupplyWork<W>,
     places: PlacesWork<W>,
     points: PointWork<W>,
+    discount: discount::DiscountWork<W>,
 }
 
 /// One trajectory of `model` (its own values; the means of its

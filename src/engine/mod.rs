@@ -68,6 +68,11 @@ pub struct LaneTrajectory<const W: usize> {
     /// Health figures, `[year * outcome_figures + figure]` (see
     /// [`Outcome`]; empty without `[outcomes]`).
     pub outcomes: Vec<[f64; W]>,
+    /// With `discount_timing = "per_time_point"`, each year's figures
+    /// discounted within it, point by point, from the year's start
+    /// (`[year * discounted_figures + figure]`; see [`discounted_figures`];
+    /// empty otherwise).
+    pub discounted: Vec<[f64; W]>,
     /// Year totals the accounts read, for every lane at once (see
     /// [`LaneTrajectory::add_year_totals`]): people at the year end by level
     /// `[year * levels + level]` and by band `[year * bands + band]`, and
@@ -116,6 +121,7 @@ impl<const W: usize> LaneTrajectory<W> {
             (&mut self.intervention_cost, years * model.interventions.len()),
             (&mut self.supply, years * supply_figures(model)),
             (&mut self.outcomes, years * outcome_figures(model)),
+            (&mut self.discounted, years * discounted_figures(model)),
         ] {
             v.clear();
             v.resize(n, zero);
@@ -216,6 +222,7 @@ impl<const W: usize> LaneTrajectory<W> {
             let nf = supply_figures(model);
             put(&mut out.supply, k * nf, &y.supply);
             put(&mut out.outcomes, k * outcome_figures(model), &y.outcomes);
+            put(&mut out.discounted, k * discounted_figures(model), &y.discounted);
         }
         out.migration_by_step = trajectory.migration_by_step.iter().map(|&x| [x; W]).collect();
         out.clear_totals();
@@ -234,6 +241,7 @@ impl<const W: usize> LaneTrajectory<W> {
         let (ns, ni) = (model.services.len(), model.interventions.len());
         let nf = supply_figures(model);
         let no = outcome_figures(model);
+        let nd = discounted_figures(model);
         let pick =
             |v: &[[f64; W]], from: usize, n: usize| -> Vec<f64> { v[from..from + n].iter().map(|x| x[lane]).collect() };
         let years = model
@@ -258,12 +266,26 @@ impl<const W: usize> LaneTrajectory<W> {
                 intervention_cost: pick(&self.intervention_cost, k * ni, ni),
                 supply: pick(&self.supply, k * nf, nf),
                 outcomes: pick(&self.outcomes, k * no, no),
+                discounted: pick(&self.discounted, k * nd, nd),
             })
             .collect();
         Trajectory {
             years,
             migration_by_step: self.migration_by_step.iter().map(|x| x[lane]).collect(),
         }
+    }
+}
+
+/// The figures a year discounted within it point by point
+/// (`discount_timing = "per_time_point"`; else none): each service's
+/// activity and each intervention's cost at the cost rate, then the health
+/// figures ([`Outcome`]) at health's. A year's discounted figure is the one
+/// here × the discount factor of the year's start.
+pub fn discounted_figures(model: &Model) -> usize {
+    if model.discount_timing == crate::model::DiscountTiming::PerPoint {
+        model.services.len() + model.interventions.len() + outcome_figures(model)
+    } else {
+        0
     }
 }
 
@@ -331,6 +353,9 @@ pub struct YearResult {
     pub supply: Vec<f64>,
     /// Health figures per [`Outcome`] (empty without `[outcomes]`).
     pub outcomes: Vec<f64>,
+    /// The year's figures discounted within it ([`discounted_figures`];
+    /// empty unless each time point is discounted at its own time).
+    pub discounted: Vec<f64>,
 }
 
 /// A whole run: one `YearResult` per simulated year.

@@ -49,6 +49,11 @@ impl<const W: usize> PointWork<W> {
         self.inner.fill([0.0; W]);
     }
 
+    /// This year's point weights, start to end (after [`PointWork::start_year`]).
+    pub(super) fn year_weights(&self) -> &[f64] {
+        &self.year
+    }
+
     /// The stocks `x` at the start of the year's step `step` (an inner point,
     /// `1 ≤ step < steps`), added at their weight less the 1 the step-start
     /// sum already counts.

@@ -11,7 +11,7 @@
 use crate::engine::{self, Calibration};
 use crate::model::{Model, Tier};
 use crate::montecarlo::{FutureSpec, RowStats, row_stats};
-use crate::results::Accounts;
+use crate::results::{Accounts, Money};
 use crate::run::{Future, RunError};
 
 /// One intervention in one scenario, and the future it is measured against.
@@ -130,7 +130,20 @@ impl InterventionFigures {
             })
         };
         let (participants, _) = sum_d(&|t| with.participants[t][intervention]);
-        let (cost, cost_discounted) = sum_d(&|t| with.intervention_cost[t][intervention]);
+        // Money discounted: without's less with's figure (or with's alone),
+        // point by point where the accounts have it so, else × the factor.
+        let money_d = |figure: &dyn Fn(Money<'_>, usize) -> f64, alone: bool| -> f64 {
+            (0..years)
+                .map(|t| match (without.discounted_money(), with.discounted_money()) {
+                    (_, Some(w)) if alone => figure(w, t),
+                    (Some(wo), Some(w)) => figure(wo, t) - figure(w, t),
+                    _ if alone => figure(with.money(), t) * discount[t],
+                    _ => (figure(without.money(), t) - figure(with.money(), t)) * discount[t],
+                })
+                .sum()
+        };
+        let cost: f64 = (0..years).map(|t| with.intervention_cost[t][intervention]).sum();
+        let cost_discounted = money_d(&|m, t| m.intervention_cost[t][intervention], true);
         let upward = |a: &Accounts, t: usize| -> f64 {
             let flows = &a.flows[t];
             (0..nl)
@@ -139,20 +152,20 @@ impl InterventionFigures {
                 .sum()
         };
         let (moves_avoided, moves_avoided_discounted) = sum_d(&|t| upward(without, t) - upward(with, t));
-        let acute = |a: &Accounts, t: usize| -> f64 {
+        let acute = |m: Money<'_>, t: usize| -> f64 {
             model
                 .services
                 .iter()
                 .enumerate()
                 .filter(|(_, s)| s.tier == Tier::Acute)
-                .map(|(s, _)| a.spend_service[t][s])
+                .map(|(s, _)| m.spend_service[t][s])
                 .sum()
         };
-        let (_, acute_avoided) = sum_d(&|t| acute(without, t) - acute(with, t));
-        let (_, gross_saving) = sum_d(&|t| without.spend_services_total[t] - with.spend_services_total[t]);
-        let services_of = |a: &Accounts, t: usize, f: usize| a.spend_funder[t][f] - a.investment_funder[t][f];
+        let acute_avoided = money_d(&acute, false);
+        let gross_saving = money_d(&|m, t| m.spend_services_total[t], false);
+        let services_of = |m: Money<'_>, t: usize, f: usize| m.spend_funder[t][f] - m.investment_funder[t][f];
         let gross_saving_funder = (0..model.funders.len())
-            .map(|f| sum_d(&|t| services_of(without, t, f) - services_of(with, t, f)).1)
+            .map(|f| money_d(&|m, t| services_of(m, t, f), false))
             .collect();
         InterventionFigures {
             participants,

@@ -104,6 +104,94 @@ pub struct Accounts {
     pub supply: supply::SupplyAccounts,
     /// Health figures (empty without `[outcomes]`).
     pub outcomes: outcomes::OutcomeAccounts,
+    /// With `discount_timing = "per_time_point"`, each year's money
+    /// discounted figure by figure (each time point at its own time);
+    /// empty otherwise, when a year's discounted money is its figure ×
+    /// `discount_factor` (see [`Accounts::discounted`]).
+    pub discounted: DiscountedMoney,
+}
+
+/// A year's money figures, by service, intervention and funder, and in all.
+#[derive(Debug, Clone, Default)]
+pub struct DiscountedMoney {
+    pub spend_service: Grid,
+    pub intervention_cost: Grid,
+    pub spend_funder: Grid,
+    pub investment_funder: Grid,
+    pub spend_services_total: Vec<f64>,
+    pub intervention_cost_total: Vec<f64>,
+    pub spend_total: Vec<f64>,
+}
+
+impl DiscountedMoney {
+    fn clear(&mut self, model: &Model) {
+        self.spend_service.reset(model.services.len());
+        self.intervention_cost.reset(model.interventions.len());
+        self.spend_funder.reset(model.funders.len());
+        self.investment_funder.reset(model.funders.len());
+        self.spend_services_total.clear();
+        self.intervention_cost_total.clear();
+        self.spend_total.clear();
+    }
+
+    /// Appends year `t`'s figures from the trajectory's figures discounted
+    /// within the year (`block`: each service's activity, then each
+    /// intervention's cost), × `start`, the year's start factor.
+    fn push_year(&mut self, model: &Model, block: &[f64], unit_costs: &[f64], start: f64) {
+        let ns = model.services.len();
+        let spend = self.spend_service.push_zeros();
+        let funder = self.spend_funder.push_zeros();
+        for (s, service) in model.services.iter().enumerate() {
+            spend[s] = block[s] * unit_costs[s] * start;
+            funder[service.funder] += spend[s];
+        }
+        let services_total: f64 = spend.iter().sum();
+        let costs = self.intervention_cost.push_zeros();
+        let investment = self.investment_funder.push_zeros();
+        for (i, iv) in model.interventions.iter().enumerate() {
+            costs[i] = block[ns + i] * start;
+            funder[iv.funder] += costs[i];
+            investment[iv.funder] += costs[i];
+        }
+        let interventions_total: f64 = costs.iter().sum();
+        self.spend_services_total.push(services_total);
+        self.intervention_cost_total.push(interventions_total);
+        self.spend_total.push(services_total + interventions_total);
+    }
+
+    fn add(&mut self, other: &DiscountedMoney) {
+        for (a, b) in [
+            (&mut self.spend_service, &other.spend_service),
+            (&mut self.intervention_cost, &other.intervention_cost),
+            (&mut self.spend_funder, &other.spend_funder),
+            (&mut self.investment_funder, &other.investment_funder),
+        ] {
+            a.add(b);
+        }
+        for (a, b) in [
+            (&mut self.spend_services_total, &other.spend_services_total),
+            (&mut self.intervention_cost_total, &other.intervention_cost_total),
+            (&mut self.spend_total, &other.spend_total),
+        ] {
+            for (x, y) in a.iter_mut().zip(b) {
+                *x += y;
+            }
+        }
+    }
+}
+
+/// A future's money figures by year, as the accounts keep them
+/// ([`Accounts::money`]) or discounted figure by figure
+/// ([`DiscountedMoney`]): what a discounted sum reads.
+#[derive(Debug, Clone, Copy)]
+pub struct Money<'a> {
+    pub spend_service: &'a Grid,
+    pub intervention_cost: &'a Grid,
+    pub spend_funder: &'a Grid,
+    pub investment_funder: &'a Grid,
+    pub spend_services_total: &'a [f64],
+    pub intervention_cost_total: &'a [f64],
+    pub spend_total: &'a [f64],
 }
 
 impl Accounts {
@@ -243,6 +331,57 @@ impl Accounts {
         }
         a.supply.compute(model, trajectory, lane, unit_costs);
         a.outcomes.compute(model, trajectory, lane);
+        a.discounted.clear(model);
+        let width = crate::engine::discounted_figures(model);
+        if width > 0 {
+            let mut block = vec![0.0; width];
+            for t in 0..model.horizon_years as usize {
+                for (b, x) in block.iter_mut().zip(&trajectory.discounted[t * width..(t + 1) * width]) {
+                    *b = x[lane];
+                }
+                let start = (1.0 + discount_rate).powf(-(t as f64));
+                a.discounted.push_year(model, &block, unit_costs, start);
+                a.outcomes.push_discounted(model, &block[model.services.len() + model.interventions.len()..], t);
+            }
+        }
+    }
+
+    /// The money figures as kept: undiscounted, year by year.
+    pub fn money(&self) -> Money<'_> {
+        Money {
+            spend_service: &self.spend_service,
+            intervention_cost: &self.intervention_cost,
+            spend_funder: &self.spend_funder,
+            investment_funder: &self.investment_funder,
+            spend_services_total: &self.spend_services_total,
+            intervention_cost_total: &self.intervention_cost_total,
+            spend_total: &self.spend_total,
+        }
+    }
+
+    /// The money figures discounted figure by figure, when each time point
+    /// is discounted at its own time (`None` otherwise).
+    pub fn discounted_money(&self) -> Option<Money<'_>> {
+        let d = &self.discounted;
+        (!d.spend_total.is_empty()).then_some(Money {
+            spend_service: &d.spend_service,
+            intervention_cost: &d.intervention_cost,
+            spend_funder: &d.spend_funder,
+            investment_funder: &d.investment_funder,
+            spend_services_total: &d.spend_services_total,
+            intervention_cost_total: &d.intervention_cost_total,
+            spend_total: &d.spend_total,
+        })
+    }
+
+    /// Year `t`'s money `figure` discounted: read from the figures
+    /// discounted point by point where there are, else the year's figure ×
+    /// its discount factor.
+    pub fn discounted(&self, t: usize, figure: impl Fn(Money<'_>, usize) -> f64) -> f64 {
+        match self.discounted_money() {
+            Some(d) => figure(d, t),
+            None => figure(self.money(), t) * self.discount_factor[t],
+        }
     }
 }
 
@@ -294,6 +433,7 @@ impl Accounts {
         }
         self.supply.add(&other.supply);
         self.outcomes.add(&other.outcomes);
+        self.discounted.add(&other.discounted);
     }
 }
 
@@ -370,7 +510,13 @@ impl Savings {
     #[cfg(test)]
     fn new(years: &[i32], discount: &[f64], gross: Vec<f64>, investment: Vec<f64>, scale: f64) -> Savings {
         let mut s = Savings::default();
-        s.fill(years, discount, gross.into_iter(), investment.into_iter(), scale);
+        s.fill(
+            years,
+            Discounting::Factors(discount),
+            gross.into_iter(),
+            investment.into_iter(),
+            scale,
+        );
         s
     }
 
@@ -379,7 +525,7 @@ impl Savings {
     fn fill(
         &mut self,
         years: &[i32],
-        discount: &[f64],
+        discount: Discounting<'_>,
         gross: impl Iterator<Item = f64>,
         investment: impl Iterator<Item = f64>,
         scale: f64,
@@ -392,12 +538,22 @@ impl Savings {
         self.net_saving
             .extend(self.gross_saving.iter().zip(&self.investment).map(|(g, i)| g - i));
         self.net_saving_discounted.clear();
-        self.net_saving_discounted
-            .extend(self.net_saving.iter().zip(discount).map(|(n, d)| n * d));
+        match discount {
+            Discounting::Factors(discount) => {
+                self.net_saving_discounted
+                    .extend(self.net_saving.iter().zip(discount).map(|(n, d)| n * d));
+                self.discounted_gross_saving = self.gross_saving.iter().zip(discount).map(|(g, d)| g * d).sum();
+                self.discounted_investment = self.investment.iter().zip(discount).map(|(i, d)| i * d).sum();
+            }
+            Discounting::Figures { gross, investment } => {
+                self.net_saving_discounted
+                    .extend(gross.iter().zip(investment).map(|(g, i)| g - i));
+                self.discounted_gross_saving = gross.iter().sum();
+                self.discounted_investment = investment.iter().sum();
+            }
+        }
         running_sum_into(&self.net_saving, &mut self.net_saving_cumulative);
         running_sum_into(&self.net_saving_discounted, &mut self.net_saving_cumulative_discounted);
-        self.discounted_gross_saving = self.gross_saving.iter().zip(discount).map(|(g, d)| g * d).sum();
-        self.discounted_investment = self.investment.iter().zip(discount).map(|(i, d)| i * d).sum();
         // Sums of large spends leave rounding of about 1e-12 of them.
         let tolerance = 1e-9 * (1.0 + scale);
         let first_investment = self.investment.iter().position(|&i| i > 0.0);
@@ -423,6 +579,23 @@ impl Savings {
     pub fn return_per_pound_of(&self, discounted_investment: f64) -> Option<f64> {
         (discounted_investment > 0.0).then(|| self.discounted_gross_saving / discounted_investment)
     }
+}
+
+/// The figures discounted point by point when there are, else the factors.
+fn discounting<'a>(factors: &'a [f64], figures: &'a Option<(Vec<f64>, Vec<f64>)>) -> Discounting<'a> {
+    match figures {
+        Some((gross, investment)) => Discounting::Figures { gross, investment },
+        None => Discounting::Factors(factors),
+    }
+}
+
+/// How savings are discounted: each year's figure × its factor, or figures
+/// already discounted (gross saving and investment, per year: each time
+/// point at its own time).
+#[derive(Debug, Clone, Copy)]
+enum Discounting<'a> {
+    Factors(&'a [f64]),
+    Figures { gross: &'a [f64], investment: &'a [f64] },
 }
 
 fn running_sum_into(xs: &[f64], out: &mut Vec<f64>) {
@@ -472,9 +645,23 @@ impl Comparison {
         let discount = &scenario.discount_factor;
         let scale = baseline.spend_total.iter().map(|x| x.abs()).sum::<f64>();
         self.scenario.clone_from(&scenario.scenario);
+        let n = baseline.years.len().min(scenario.years.len());
+        // Figures discounted point by point, where they are: gross saving
+        // and investment per year, from both futures' discounted money.
+        let point_by_point = |gross: &dyn Fn(Money<'_>, Money<'_>, usize) -> f64, investment: &dyn Fn(Money<'_>, usize) -> f64| {
+            let (b, s) = (baseline.discounted_money()?, scenario.discounted_money()?);
+            Some((
+                (0..n).map(|t| gross(b, s, t)).collect::<Vec<f64>>(),
+                (0..scenario.years.len()).map(|t| investment(s, t)).collect::<Vec<f64>>(),
+            ))
+        };
+        let total_d = point_by_point(
+            &|b, s, t| b.spend_services_total[t] - s.spend_services_total[t],
+            &|s, t| s.intervention_cost_total[t],
+        );
         self.total.fill(
             years,
-            discount,
+            discounting(discount, &total_d),
             baseline
                 .spend_services_total
                 .iter()
@@ -485,11 +672,12 @@ impl Comparison {
         );
         self.by_funder.resize_with(model.funders.len(), Savings::default);
         for (f, savings) in self.by_funder.iter_mut().enumerate() {
-            let column = |a: &Accounts, t: usize| a.spend_funder[t][f] - a.investment_funder[t][f];
+            let column = |a: Money<'_>, t: usize| a.spend_funder[t][f] - a.investment_funder[t][f];
+            let funder_d = point_by_point(&|b, s, t| column(b, t) - column(s, t), &|s, t| s.investment_funder[t][f]);
             savings.fill(
                 years,
-                discount,
-                (0..baseline.years.len().min(scenario.years.len())).map(|t| column(baseline, t) - column(scenario, t)),
+                discounting(discount, &funder_d),
+                (0..n).map(|t| column(baseline.money(), t) - column(scenario.money(), t)),
                 (0..scenario.years.len()).map(|t| scenario.investment_funder[t][f]),
                 scale,
             );

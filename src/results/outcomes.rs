@@ -16,6 +16,9 @@ pub struct OutcomeAccounts {
     /// outcomes.
     pub figures: Grid,
     pub discount_factor: Vec<f64>,
+    /// With `discount_timing = "per_time_point"`, each year's figures
+    /// discounted point by point at health's rate (no rows otherwise).
+    pub discounted: Grid,
 }
 
 impl OutcomeAccounts {
@@ -23,6 +26,7 @@ impl OutcomeAccounts {
     pub fn compute<const W: usize>(&mut self, model: &Model, trajectory: &LaneTrajectory<W>, lane: usize) {
         let width = outcome_figures(model);
         self.figures.reset(width);
+        self.discounted.reset(width);
         self.discount_factor.clear();
         let Some(o) = &model.outcomes else { return };
         for t in 0..model.horizon_years as usize {
@@ -35,12 +39,24 @@ impl OutcomeAccounts {
         }
     }
 
+    /// Appends year `t`'s figures discounted within it (`block`, from the
+    /// year's start), × the year's start factor at health's rate.
+    pub(super) fn push_discounted(&mut self, model: &Model, block: &[f64], t: usize) {
+        let Some(o) = &model.outcomes else { return };
+        let start = (1.0 + o.discount_rate).powf(-(t as f64));
+        let row = self.discounted.push_zeros();
+        for (x, b) in row.iter_mut().zip(block) {
+            *x = b * start;
+        }
+    }
+
     /// Adds another area's figures of the same future.
     pub fn add(&mut self, other: &OutcomeAccounts) {
         if self.figures.rows() == 0 {
             self.clone_from(other);
         } else {
             self.figures.add(&other.figures);
+            self.discounted.add(&other.discounted);
         }
     }
 
@@ -55,8 +71,18 @@ impl OutcomeAccounts {
     /// A figure summed over the horizon, discounted at health's rate.
     fn discounted(&self, model: &Model, o: Outcome) -> f64 {
         (0..self.figures.rows())
-            .map(|t| self.figure(model, t, o) * self.discount_factor[t])
+            .map(|t| self.discounted_in(model, t, o))
             .sum()
+    }
+
+    /// Year `t`'s figure discounted at health's rate: point by point where
+    /// the accounts have it so, else the year's figure × its factor.
+    fn discounted_in(&self, model: &Model, t: usize, o: Outcome) -> f64 {
+        if self.discounted.rows() > 0 {
+            self.discounted[t][o.at(model)]
+        } else {
+            self.figure(model, t, o) * self.discount_factor[t]
+        }
     }
 
     /// QALYs over the horizon, discounted.
@@ -228,7 +254,7 @@ pub(super) fn horizon_rows(
 /// A future's total spend over the horizon, discounted at the costs' rate
 /// (the cost of a cost-effectiveness analysis).
 pub fn discounted_cost(a: &Accounts) -> f64 {
-    a.spend_total.iter().zip(&a.discount_factor).map(|(s, d)| s * d).sum()
+    (0..a.spend_total.len()).map(|t| a.discounted(t, |m, t| m.spend_total[t])).sum()
 }
 
 /// Each future's discounted cost and QALYs, in turn, for a Monte Carlo

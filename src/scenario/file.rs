@@ -133,7 +133,7 @@ pub struct RawModel {
     pub currency: Option<String>,
     pub price_base_year: Option<Spanned<i64>>,
     pub discount_rate: Option<Spanned<RawNumber>>,
-    pub discount_timing: Option<DiscountTiming>,
+    pub discount_timing: Option<Spanned<DiscountTiming>>,
     pub occupancy: Option<Spanned<Occupancy>>,
     /// A weight per time point (`occupancy = "weights"`), inline.
     pub occupancy_weights: Option<Spanned<Vec<Spanned<f64>>>>,
@@ -208,6 +208,9 @@ pub struct RawService {
     /// Units of activity for each person entering a level (a procedure, a
     /// placement's set-up), by level.
     pub on_entry: Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
+    /// Units of activity for each person in a level when the model starts
+    /// (an operation at time 0), by level.
+    pub at_start: Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
     /// Activity it can deliver a year (README, "The supply side").
     pub capacity: Option<Spanned<ByYear>>,
     /// A table (`year,capacity[,rel_sd]`) of the capacity by year.
@@ -387,6 +390,8 @@ pub struct RawIntervention {
     pub fidelity: Option<Spanned<RawNumber>>,
     pub cost_per_participant: Option<Spanned<RawProfile>>,
     pub fixed_cost: Option<Spanned<RawProfile>>,
+    /// Money per person reached when it starts, paid then.
+    pub cost_at_start: Option<Spanned<f64>>,
     pub lag_years: Option<Spanned<i64>>,
     #[serde(default)]
     pub effects: Vec<Spanned<RawEffect>>,

@@ -116,19 +116,35 @@ pub fn money_header(name: &str, currency: &str, discounted: bool) -> String {
 /// has the year's discount factor.
 fn money_note(model: &Model, factor_column: bool) -> String {
     let cur = crate::format::currency_prefix(&model.currency).trim().to_string();
+    let rate = crate::format::percent(model.discount_rate);
     let (exponent, timing) = match model.discount_timing {
         crate::model::DiscountTiming::End => ("t", "end"),
         crate::model::DiscountTiming::Start => ("t − 1", "start"),
         crate::model::DiscountTiming::Mid => ("t − ½", "mid"),
+        crate::model::DiscountTiming::PerPoint => {
+            return format!(
+                "Money in {cur} at {} prices (real terms). Undiscounted: the year's cash at those prices. \
+                 Discounted: at {rate}% a year, each time point τ years from the start of {} divided by \
+                 (1 + {rate}%)^τ (discount_timing \"per_time_point\"): what person-years price point by \
+                 point by the occupancy weights, a year's other figures at its end, costs at a start at that \
+                 moment{}.",
+                model.price_base_year,
+                model.start_year,
+                if factor_column {
+                    "; the Discount factor column is the year's end factor, (1 + r)^−t, which a year's spend only \
+                     approximately takes"
+                } else {
+                    ""
+                }
+            );
+        }
     };
     format!(
         "Money in {cur} at {} prices (real terms). Undiscounted: the year's cash at those prices. \
-         Discounted: at {}% a year, year t (t = 1 for {}) divided by (1 + {}%)^({exponent}) \
+         Discounted: at {rate}% a year, year t (t = 1 for {}) divided by (1 + {rate}%)^({exponent}) \
          (discount_timing \"{timing}\"){}.",
         model.price_base_year,
-        crate::format::percent(model.discount_rate),
         model.start_year,
-        crate::format::percent(model.discount_rate),
         if factor_column {
             "; the Discount factor column is that divisor's inverse, so an undiscounted figure × its factor is the discounted one"
         } else {

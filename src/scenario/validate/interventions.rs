@@ -177,6 +177,7 @@ fn intervention_from(
         fidelity: delivery.fidelity,
         cost_per_participant: delivery.cost_per_participant,
         fixed_cost: delivery.fixed_cost,
+        cost_at_start: cost_at_start(v, raw),
         lag_years: delivery.lag_years,
         effects,
         profiles: Profiles {
@@ -184,6 +185,22 @@ fn intervention_from(
             cost_per_participant: delivery.cost_profile,
             fixed_cost: delivery.fixed_cost_profile,
         },
+    }
+}
+
+/// An intervention's money per person reached when it starts (0 without
+/// `cost_at_start`); a negative or non-finite value is refused.
+fn cost_at_start(v: &mut Validator, raw: &RawIntervention) -> f64 {
+    let Some(cost) = &raw.cost_at_start else {
+        return 0.0;
+    };
+    let what = format!("intervention `{}`: cost_at_start", raw.name);
+    match non_negative_problem(*cost.get_ref(), &what) {
+        Some(problem) => {
+            v.err(&cost.span(), problem);
+            0.0
+        }
+        None => *cost.get_ref(),
     }
 }
 
@@ -244,7 +261,7 @@ fn only_adds_capacity(raw: &RawIntervention) -> bool {
 /// An intervention whose effects all add capacity reaches no one: each key
 /// about the people it would reach is refused rather than ignored.
 fn refuse_keys_about_people(v: &mut Validator, raw: &RawIntervention) {
-    let keys: [(&str, Option<Span>); 10] = [
+    let keys: [(&str, Option<Span>); 11] = [
         ("target_bands", raw.target_bands.as_ref().map(|x| x.span())),
         ("target_levels", raw.target_levels.as_ref().map(|x| x.span())),
         ("reach", raw.reach.as_ref().map(|x| x.span())),
@@ -254,6 +271,7 @@ fn refuse_keys_about_people(v: &mut Validator, raw: &RawIntervention) {
             raw.cost_per_participant.as_ref().map(|x| x.span()),
         ),
         ("fidelity", raw.fidelity.as_ref().map(|x| x.span())),
+        ("cost_at_start", raw.cost_at_start.as_ref().map(|x| x.span())),
         ("workforce", raw.workforce.as_ref().map(|x| x.span())),
         ("lag_years", raw.lag_years.as_ref().map(|x| x.span())),
         ("evidence_ages", raw.evidence_ages.as_ref().map(|x| x.span())),

@@ -27,7 +27,7 @@ use super::Loaded;
 use super::checks::{Lines, Validator};
 use super::file::ScenarioFile;
 use crate::error::{ErrorSink, InputErrors};
-use crate::model::{DiscountTiming, Model, SourceFile, TransitionMode};
+use crate::model::{Model, SourceFile, TransitionMode};
 use budgets::budgets_from;
 use flows::{FlowPlaces, check_base_flows, entries_from, exits_from, transitions_from};
 use interventions::interventions_from;
@@ -108,7 +108,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         currency: m.currency.clone().unwrap_or_else(|| "GBP".into()),
         price_base_year: table.price_base_year,
         discount_rate: table.discount_rate,
-        discount_timing: m.discount_timing.unwrap_or(DiscountTiming::End),
+        discount_timing: within_cycle::discount_timing_from(&mut v, &file),
         occupancy,
         point_weights,
         transition_mode: m.transition_mode.unwrap_or(TransitionMode::Rates),

@@ -9,6 +9,7 @@ use crate::model::{Series, Service, Target};
 use crate::scenario::checks::{Validator, non_negative_problem};
 use crate::scenario::file::{RawNumber, RawService};
 use crate::uncertainty::Support;
+use std::collections::BTreeMap;
 use toml::Spanned;
 
 /// Every service of the file; `funders` gains each new funder named.
@@ -48,15 +49,18 @@ pub(super) fn services_from(
             unit_cost,
         };
         let capacity = capacity_from(v, raw, &context);
-        let on_entry = on_entry_from(v, names, raw);
-        if let (Some(entry), Some(_)) = (&raw.on_entry, &capacity) {
-            v.err(
-                &entry.span(),
-                format!(
-                    "service `{}` is counted at entry to a level (`on_entry`) and has a capacity; this build limits only activity by person-years: give the one-off activity its own service without a capacity",
-                    raw.name
-                ),
-            );
+        let on_entry = units_by_level(v, names, raw, &raw.on_entry, ONE_OFF[0]);
+        let at_start = units_by_level(v, names, raw, &raw.at_start, ONE_OFF[1]);
+        for ((key, what), map) in ONE_OFF.iter().zip([&raw.on_entry, &raw.at_start]) {
+            if let (Some(map), Some(_)) = (map, &capacity) {
+                v.err(
+                    &map.span(),
+                    format!(
+                        "service `{}` is counted {what} (`{key}`) and has a capacity; this build limits only activity by person-years: give the one-off activity its own service without a capacity",
+                        raw.name
+                    ),
+                );
+            }
         }
         services.push(Service {
             name: raw.name.clone(),
@@ -65,6 +69,7 @@ pub(super) fn services_from(
             unit_cost: unit_cost.unwrap_or(0.0),
             use_rate,
             on_entry,
+            at_start,
             capacity,
         });
     }
@@ -85,23 +90,36 @@ pub(super) fn funder_index(funders: &mut Vec<String>, name: &str) -> usize {
     }
 }
 
-/// A service's activity per person entering each level (`on_entry`), by
-/// level; empty without it.
-fn on_entry_from(v: &mut Validator, names: &Names, raw: &RawService) -> Vec<f64> {
-    let Some(entry) = &raw.on_entry else {
+/// The one-off activity keys of a service and what each counts.
+const ONE_OFF: [(&str, &str); 2] = [
+    ("on_entry", "at entry to a level"),
+    ("at_start", "for the people in a level when the model starts"),
+];
+
+/// A service's one-off activity per person by level (`on_entry`: per
+/// person entering it; `at_start`: per person in it when the model
+/// starts), `(key, what it counts)` from [`ONE_OFF`]; empty without it.
+fn units_by_level(
+    v: &mut Validator,
+    names: &Names,
+    raw: &RawService,
+    map: &Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
+    (key, counted): (&str, &str),
+) -> Vec<f64> {
+    let Some(map) = map else {
         return Vec::new();
     };
     let mut per_level = vec![0.0; names.levels.len()];
-    for (level, number) in entry.get_ref() {
+    for (level, number) in map.get_ref() {
         let span = number.span();
         let l = match names.level(level) {
             Ok(l) => l,
             Err(m) => {
-                v.err(&span, format!("service `{}`, on_entry: {m}", raw.name));
+                v.err(&span, format!("service `{}`, {key}: {m}", raw.name));
                 continue;
             }
         };
-        let what = format!("service `{}`: the activity on entry to `{level}`", raw.name);
+        let what = format!("service `{}`: the activity {counted} (`{level}`, {key})", raw.name);
         match number.get_ref() {
             RawNumber::Value(x) => match non_negative_problem(*x, &what) {
                 Some(problem) => v.err(&span, problem),
@@ -110,7 +128,7 @@ fn on_entry_from(v: &mut Validator, names: &Names, raw: &RawService) -> Vec<f64>
             RawNumber::Distribution(_) => v.err(
                 &span,
                 format!(
-                    "{what} is a distribution, which this build does not take here; give one number, units of activity per person entering (the unit cost may be uncertain)"
+                    "{what} is a distribution, which this build does not take here; give one number, units of activity per person (the unit cost may be uncertain)"
                 ),
             ),
         }
@@ -148,11 +166,11 @@ fn service_use(v: &mut Validator, names: &Names, s: &Spanned<RawService>, servic
                 raw.name
             ),
         ),
-        (None, None) if raw.on_entry.is_some() => {}
+        (None, None) if raw.on_entry.is_some() || raw.at_start.is_some() => {}
         (None, None) => v.err(
             &s.span(),
             format!(
-                "service `{}` has no use rates; give `use = {{ level = units per person-year, ... }}`, `use_csv` or `on_entry = {{ level = units per person entering it, ... }}`",
+                "service `{}` has no use rates; give `use = {{ level = units per person-year, ... }}`, `use_csv`, `on_entry = {{ level = units per person entering it, ... }}` or `at_start = {{ level = units per person in it at the start, ... }}`",
                 raw.name
             ),
         ),

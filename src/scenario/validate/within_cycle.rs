@@ -5,9 +5,39 @@
 
 use super::model_table::ModelTable;
 use crate::error::{InputError, Location};
-use crate::model::{Occupancy, PointWeights};
+use crate::model::{DiscountTiming, Occupancy, PointWeights};
 use crate::scenario::checks::Validator;
-use crate::scenario::file::RawModel;
+use crate::scenario::file::{RawModel, ScenarioFile};
+
+/// `[model] discount_timing` (default `"end"`). Discounting each time
+/// point at its own time needs every year's money to be linear in its
+/// person-years, so it is refused beside capacities and places (whose
+/// served activity and held moves are not).
+pub(super) fn discount_timing_from(v: &mut Validator, file: &ScenarioFile) -> DiscountTiming {
+    let Some(timing) = &file.model.discount_timing else {
+        return DiscountTiming::End;
+    };
+    if *timing.get_ref() == DiscountTiming::PerPoint {
+        let capacity = file
+            .services
+            .iter()
+            .find(|s| {
+                let s = s.get_ref();
+                s.capacity.is_some() || s.capacity_csv.is_some() || s.capacity_budget.is_some()
+            })
+            .map(|s| format!("service `{}` has a capacity", s.get_ref().name));
+        let places = (file.places.first()).map(|p| format!("level `{}` has places", p.get_ref().level.get_ref()));
+        if let Some(what) = capacity.or(places) {
+            v.err(
+                &timing.span(),
+                format!(
+                    "discount_timing = \"per_time_point\" discounts each time point's person-years at its own time, which needs every figure to follow from them; {what}, whose served activity does not: use \"end\", \"start\" or \"mid\" with the supply side"
+                ),
+            );
+        }
+    }
+    *timing.get_ref()
+}
 
 /// The occupancy convention and, for Simpson's rule or the user's weights,
 /// the weight of each time point. A problem is reported and the default
