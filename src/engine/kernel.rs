@@ -839,9 +839,7 @@ impl<const W: usize> Work<W> {
         year_cells: usize,
         out: &mut LaneTrajectory<W>,
     ) {
-        let Run {
-            model, plan, cells, ..
-        } = *run;
+        let Run { model, plan, cells, .. } = *run;
         let Work {
             use_rate, delivered, ..
         } = self;

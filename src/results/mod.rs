@@ -341,7 +341,8 @@ impl Accounts {
                 }
                 let start = (1.0 + discount_rate).powf(-(t as f64));
                 a.discounted.push_year(model, &block, unit_costs, start);
-                a.outcomes.push_discounted(model, &block[model.services.len() + model.interventions.len()..], t);
+                a.outcomes
+                    .push_discounted(model, &block[model.services.len() + model.interventions.len()..], t);
             }
         }
     }
@@ -648,11 +649,14 @@ impl Comparison {
         let n = baseline.years.len().min(scenario.years.len());
         // Figures discounted point by point, where they are: gross saving
         // and investment per year, from both futures' discounted money.
-        let point_by_point = |gross: &dyn Fn(Money<'_>, Money<'_>, usize) -> f64, investment: &dyn Fn(Money<'_>, usize) -> f64| {
+        let point_by_point = |gross: &dyn Fn(Money<'_>, Money<'_>, usize) -> f64,
+                              investment: &dyn Fn(Money<'_>, usize) -> f64| {
             let (b, s) = (baseline.discounted_money()?, scenario.discounted_money()?);
             Some((
                 (0..n).map(|t| gross(b, s, t)).collect::<Vec<f64>>(),
-                (0..scenario.years.len()).map(|t| investment(s, t)).collect::<Vec<f64>>(),
+                (0..scenario.years.len())
+                    .map(|t| investment(s, t))
+                    .collect::<Vec<f64>>(),
             ))
         };
         let total_d = point_by_point(
@@ -673,7 +677,9 @@ impl Comparison {
         self.by_funder.resize_with(model.funders.len(), Savings::default);
         for (f, savings) in self.by_funder.iter_mut().enumerate() {
             let column = |a: Money<'_>, t: usize| a.spend_funder[t][f] - a.investment_funder[t][f];
-            let funder_d = point_by_point(&|b, s, t| column(b, t) - column(s, t), &|s, t| s.investment_funder[t][f]);
+            let funder_d = point_by_point(&|b, s, t| column(b, t) - column(s, t), &|s, t| {
+                s.investment_funder[t][f]
+            });
             savings.fill(
                 years,
                 discounting(discount, &funder_d),

@@ -70,9 +70,7 @@ impl OutcomeAccounts {
 
     /// A figure summed over the horizon, discounted at health's rate.
     fn discounted(&self, model: &Model, o: Outcome) -> f64 {
-        (0..self.figures.rows())
-            .map(|t| self.discounted_in(model, t, o))
-            .sum()
+        (0..self.figures.rows()).map(|t| self.discounted_in(model, t, o)).sum()
     }
 
     /// Year `t`'s figure discounted at health's rate: point by point where
@@ -254,7 +252,9 @@ pub(super) fn horizon_rows(
 /// A future's total spend over the horizon, discounted at the costs' rate
 /// (the cost of a cost-effectiveness analysis).
 pub fn discounted_cost(a: &Accounts) -> f64 {
-    (0..a.spend_total.len()).map(|t| a.discounted(t, |m, t| m.spend_total[t])).sum()
+    (0..a.spend_total.len())
+        .map(|t| a.discounted(t, |m, t| m.spend_total[t]))
+        .sum()
 }
 
 /// Each future's discounted cost and QALYs, in turn, for a Monte Carlo

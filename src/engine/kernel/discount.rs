@@ -97,7 +97,13 @@ impl<const W: usize> Work<W> {
     /// `out.discounted`, after its own figures (activity on entry
     /// included). The year's first and inner points are already added; its
     /// last is the stocks at its end.
-    pub(super) fn discount_year(&mut self, run: &Run<'_, W>, (k, year): (usize, i32), year_cells: usize, out: &mut LaneTrajectory<W>) {
+    pub(super) fn discount_year(
+        &mut self,
+        run: &Run<'_, W>,
+        (k, year): (usize, i32),
+        year_cells: usize,
+        out: &mut LaneTrajectory<W>,
+    ) {
         let Run {
             model,
             plan,
