@@ -51,12 +51,12 @@ pub(super) fn services_from(
         let capacity = capacity_from(v, raw, &context);
         let on_entry = units_by_level(v, names, raw, &raw.on_entry, ONE_OFF[0]);
         let at_start = units_by_level(v, names, raw, &raw.at_start, ONE_OFF[1]);
-        for ((key, what), map) in ONE_OFF.iter().zip([&raw.on_entry, &raw.at_start]) {
+        for ((key, before, after), map) in ONE_OFF.iter().zip([&raw.on_entry, &raw.at_start]) {
             if let (Some(map), Some(_)) = (map, &capacity) {
                 v.err(
                     &map.span(),
                     format!(
-                        "service `{}` is counted {what} (`{key}`) and has a capacity; this build limits only activity by person-years: give the one-off activity its own service without a capacity",
+                        "service `{}` is counted {before} a level{after} (`{key}`) and has a capacity; this build limits only activity by person-years: give the one-off activity its own service without a capacity",
                         raw.name
                     ),
                 );
@@ -91,9 +91,9 @@ pub(super) fn funder_index(funders: &mut Vec<String>, name: &str) -> usize {
 }
 
 /// The one-off activity keys of a service and what each counts.
-const ONE_OFF: [(&str, &str); 2] = [
-    ("on_entry", "at entry to a level"),
-    ("at_start", "for the people in a level when the model starts"),
+const ONE_OFF: [(&str, &str, &str); 2] = [
+    ("on_entry", "on entry to", ""),
+    ("at_start", "for the people in", " when the model starts"),
 ];
 
 /// A service's one-off activity per person by level (`on_entry`: per
@@ -104,7 +104,7 @@ fn units_by_level(
     names: &Names,
     raw: &RawService,
     map: &Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
-    (key, counted): (&str, &str),
+    (key, before, after): (&str, &str, &str),
 ) -> Vec<f64> {
     let Some(map) = map else {
         return Vec::new();
@@ -119,7 +119,7 @@ fn units_by_level(
                 continue;
             }
         };
-        let what = format!("service `{}`: the activity {counted} (`{level}`, {key})", raw.name);
+        let what = format!("service `{}`: the activity {before} `{level}`{after} ({key})", raw.name);
         match number.get_ref() {
             RawNumber::Value(x) => match non_negative_problem(*x, &what) {
                 Some(problem) => v.err(&span, problem),
