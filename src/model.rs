@@ -1021,6 +1021,7 @@ mod tests {
             fidelity: 1.0,
             cost_per_participant: 0.0,
             fixed_cost: 0.0,
+            cost_at_start: 0.0,
             lag_years: 0,
             effects: vec![],
             profiles: Profiles::default(),

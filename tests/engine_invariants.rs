@@ -366,6 +366,7 @@ fn build(raw: &Raw) -> Model {
                 .map(|c| series(s, rs.use_rate[2 * c], rs.use_rate[2 * c + 1]))
                 .collect(),
             on_entry: Vec::new(),
+            at_start: Vec::new(),
             capacity: None,
         })
         .collect();
@@ -437,6 +438,7 @@ fn build(raw: &Raw) -> Model {
                 fidelity: ri.fidelity,
                 cost_per_participant: ri.cost_per_participant,
                 fixed_cost: ri.fixed_cost,
+                cost_at_start: 0.0,
                 lag_years: ri.lag_years,
                 effects,
                 profiles: Default::default(),
