@@ -180,8 +180,8 @@ fn each_point_at_its_own_time_is_the_cohort_worked_by_hand() {
             let model = parse(&model(steps, occupancy, "per_time_point"));
             let (rows, accounts) = summary_and_accounts(&model);
             let hand = by_hand(steps, occupancy);
-            for f in 0..2 {
-                close(discounted_cost(&accounts[f]), hand.cost[f], &what("discounted cost"));
+            for (f, future) in accounts.iter().enumerate() {
+                close(discounted_cost(future), hand.cost[f], &what("discounted cost"));
                 for (y, spend) in hand.spend[f].iter().enumerate() {
                     close(
                         value(&rows, f, &(2025 + y).to_string(), "spend_total"),
