@@ -216,9 +216,10 @@ pub struct Service {
     /// Units of activity per person-year, per cell (band-major: `band * levels + level`).
     pub use_rate: Vec<Series<f64>>,
     /// Units of activity for each person entering a level (moving in from
-    /// another level, or entering the model at it), per level; empty for
-    /// none. Finite and ≥ 0; a service with them has no capacity.
-    pub on_entry: Vec<f64>,
+    /// another level, or entering the model at it), per level, by calendar
+    /// year; empty for none. Finite and ≥ 0; a service with them has no
+    /// capacity.
+    pub on_entry: Vec<Series<f64>>,
     /// Units of activity for each person in a level when the model starts
     /// (an operation at time 0), per level, counted in the first year;
     /// empty for none. Finite and ≥ 0; a service with them has no capacity.

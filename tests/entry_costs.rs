@@ -160,3 +160,33 @@ fn bad_entry_costs_are_refused_naming_the_line() {
         );
     }
 }
+
+/// Units on entry by calendar year: each year's entries at that year's
+/// units (a value holds until the next year given).
+#[test]
+fn activity_on_entry_may_change_by_calendar_year() {
+    let by_year = OPERATION.replace("on_entry = { B = 1 }", "on_entry = { B = { 2025 = 1, 2026 = 3 } }");
+    let (plain, yearly) = (parse(&model(OPERATION)), parse(&model(&by_year)));
+    let plain = run_futures(&plain, &[]).unwrap();
+    let yearly = run_futures(&yearly, &[]).unwrap();
+    for (k, factor) in [1.0, 3.0, 3.0].into_iter().enumerate() {
+        let (once, now) = (
+            plain[0].trajectory.years[k].activity[0],
+            yearly[0].trajectory.years[k].activity[0],
+        );
+        assert!(
+            (now - factor * once).abs() < 1e-9 * once,
+            "year {k}: {now} against {factor} × {once}"
+        );
+    }
+    // Given at the start, a number by year is refused: it counts once.
+    let text = model(&OPERATION.replace(
+        "on_entry = { B = 1 }",
+        "on_entry = { B = 1 }\nat_start = { A = { 2025 = 1 } }",
+    ));
+    let message = upstream::scenario::parse(Path::new("entry.toml"), &text, String::new())
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(message.contains("counts once"), "{message}");
+}

@@ -13,7 +13,7 @@ use crate::model::Model;
 pub(super) fn add_activity<const W: usize>(model: &Model, k: usize, year_cells: usize, out: &mut LaneTrajectory<W>) {
     let ns = model.services.len();
     let into = entered(model, k, year_cells, out);
-    add_units(model, &into, [1.0; W], &mut out.activity[k * ns..(k + 1) * ns]);
+    add_units(model, k, &into, [1.0; W], &mut out.activity[k * ns..(k + 1) * ns]);
 }
 
 /// The people who entered each level in year `k`: moves in from the other
@@ -42,16 +42,19 @@ pub(super) fn entered<const W: usize>(
     entered
 }
 
-/// Adds each service's units per person `entered` (per level), × `weight`,
-/// to its `activity` (one per service).
+/// Adds each service's units per person `entered` (per level) in year `k`,
+/// × `weight`, to its `activity` (one per service).
 pub(super) fn add_units<const W: usize>(
     model: &Model,
+    k: usize,
     entered: &[[f64; W]],
     weight: [f64; W],
     activity: &mut [[f64; W]],
 ) {
+    let year = model.start_year + k as i32;
     for (service, activity) in model.services.iter().zip(activity.iter_mut()) {
-        for (into, &units) in entered.iter().zip(&service.on_entry) {
+        for (into, units) in entered.iter().zip(&service.on_entry) {
+            let units = units.at(year);
             for lane in 0..W {
                 activity[lane] += into[lane] * units * weight[lane];
             }

@@ -207,10 +207,10 @@ pub struct RawService {
     pub use_csv: Option<Spanned<String>>,
     /// Units of activity for each person entering a level (a procedure, a
     /// placement's set-up), by level.
-    pub on_entry: Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
+    pub on_entry: Option<Spanned<BTreeMap<String, Spanned<ByYear>>>>,
     /// Units of activity for each person in a level when the model starts
     /// (an operation at time 0), by level.
-    pub at_start: Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
+    pub at_start: Option<Spanned<BTreeMap<String, Spanned<ByYear>>>>,
     /// Activity it can deliver a year (README, "The supply side").
     pub capacity: Option<Spanned<ByYear>>,
     /// A table (`year,capacity[,rel_sd]`) of the capacity by year.

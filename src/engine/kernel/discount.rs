@@ -138,7 +138,7 @@ impl<const W: usize> Work<W> {
             money::add_at_start(run, k, start, services);
         }
         if let Some(entered) = &entered {
-            entry::add_units(model, entered, end_cost, services);
+            entry::add_units(model, k, entered, end_cost, services);
         }
         for &i in plan {
             let (_, spent) = money::intervention_year(

@@ -4,10 +4,10 @@
 use super::capacity::{CapacityContext, capacity_from, check_diversion_cycles};
 use super::cells::{PerCell, values_by_level, values_by_row};
 use super::names::{Names, check_names};
-use super::values::SeriesBuilder;
+use super::values::{SeriesBuilder, by_year_points};
 use crate::model::{Series, Service, Target};
 use crate::scenario::checks::{Validator, non_negative_problem};
-use crate::scenario::file::{RawNumber, RawService};
+use crate::scenario::file::{ByYear, RawNumber, RawService};
 use crate::uncertainty::Support;
 use std::collections::BTreeMap;
 use toml::Spanned;
@@ -50,7 +50,10 @@ pub(super) fn services_from(
         };
         let capacity = capacity_from(v, raw, &context);
         let on_entry = units_by_level(v, names, raw, &raw.on_entry, ONE_OFF[0]);
-        let at_start = units_by_level(v, names, raw, &raw.at_start, ONE_OFF[1]);
+        let at_start = units_by_level(v, names, raw, &raw.at_start, ONE_OFF[1])
+            .iter()
+            .map(|units| units.at(i32::MIN))
+            .collect();
         for ((key, before, after), map) in ONE_OFF.iter().zip([&raw.on_entry, &raw.at_start]) {
             if let (Some(map), Some(_)) = (map, &capacity) {
                 v.err(
@@ -97,21 +100,22 @@ const ONE_OFF: [(&str, &str, &str); 2] = [
 ];
 
 /// A service's one-off activity per person by level (`on_entry`: per
-/// person entering it; `at_start`: per person in it when the model
-/// starts), `(key, what it counts)` from [`ONE_OFF`]; empty without it.
+/// person entering it, by calendar year if given so; `at_start`: per
+/// person in it when the model starts, one number), `(key, words before
+/// and after the level)` from [`ONE_OFF`]; empty without it.
 fn units_by_level(
     v: &mut Validator,
     names: &Names,
     raw: &RawService,
-    map: &Option<Spanned<BTreeMap<String, Spanned<RawNumber>>>>,
+    map: &Option<Spanned<BTreeMap<String, Spanned<ByYear>>>>,
     (key, before, after): (&str, &str, &str),
-) -> Vec<f64> {
+) -> Vec<Series<f64>> {
     let Some(map) = map else {
         return Vec::new();
     };
-    let mut per_level = vec![0.0; names.levels.len()];
-    for (level, number) in map.get_ref() {
-        let span = number.span();
+    let mut per_level = vec![Series::constant(0.0); names.levels.len()];
+    for (level, value) in map.get_ref() {
+        let span = value.span();
         let l = match names.level(level) {
             Ok(l) => l,
             Err(m) => {
@@ -120,17 +124,30 @@ fn units_by_level(
             }
         };
         let what = format!("service `{}`: the activity {before} `{level}`{after} ({key})", raw.name);
-        match number.get_ref() {
-            RawNumber::Value(x) => match non_negative_problem(*x, &what) {
-                Some(problem) => v.err(&span, problem),
-                None => per_level[l] = *x,
-            },
-            RawNumber::Distribution(_) => v.err(
+        if key == "at_start" && matches!(value.get_ref(), ByYear::Years(_)) {
+            v.err(
                 &span,
-                format!(
-                    "{what} is a distribution, which this build does not take here; give one number, units of activity per person (the unit cost may be uncertain)"
+                format!("{what} is given by year; it counts once, when the model starts: give one number"),
+            );
+            continue;
+        }
+        let mut points = Vec::new();
+        for (year, number) in by_year_points(v, &span, value.get_ref()) {
+            match number {
+                RawNumber::Value(x) => match non_negative_problem(*x, &what) {
+                    Some(problem) => v.err(&span, problem),
+                    None => points.push((year.unwrap_or(i32::MIN), *x)),
+                },
+                RawNumber::Distribution(_) => v.err(
+                    &span,
+                    format!(
+                        "{what} is a distribution, which this build does not take here; give one number, units of activity per person (the unit cost may be uncertain)"
+                    ),
                 ),
-            ),
+            }
+        }
+        if !points.is_empty() {
+            per_level[l] = Series::by_year(points);
         }
     }
     per_level
