@@ -1,8 +1,11 @@
 //! `[model] tunnels`: a level split into yearly tunnels, so that moves out
 //! of it may depend on the years spent in it (README, "Time in a level").
-//! Each tunnel is a level of the model, named `LEVEL (year K)`, the last
-//! `LEVEL (year N+)`; the file names the level as a whole, or one year of
-//! it with `years_in_level`.
+//! Each tunnel is a level of the model: with one step a year a year,
+//! named `LEVEL (year K)`, the last `LEVEL (year N+)`; with finer steps one
+//! a step, `LEVEL (year K, step J)`, and the last year one level, `LEVEL
+//! (year N+)`. The file names the level as a whole, one year of it by
+//! its year's name (every step tunnel of the year), or one year with
+//! `years_in_level`.
 
 use crate::model::Tunnel;
 use crate::scenario::checks::Validator;
@@ -12,8 +15,8 @@ use crate::scenario::file::RawModel;
 const MOST: i64 = 100;
 
 /// The model's levels with each level given tunnels replaced, in place, by
-/// its tunnels; and the tunnels. One step a year is required: a tunnel is
-/// a year.
+/// its tunnels (one a step: `steps_per_year` for each year but the last);
+/// and the tunnels.
 pub(super) fn tunnels_from(
     v: &mut Validator,
     m: &RawModel,
@@ -23,13 +26,6 @@ pub(super) fn tunnels_from(
     let Some(raw) = &m.tunnels else {
         return (levels, Vec::new());
     };
-    if steps_per_year != 1 {
-        v.err(
-            &raw.span(),
-            format!("tunnels are yearly: they need steps_per_year = 1 (it is {steps_per_year}); a finer step would move people on to the next tunnel more than once a year"),
-        );
-        return (levels, Vec::new());
-    }
     let mut years_of = Vec::new();
     for (name, years) in raw.get_ref() {
         if !levels.contains(name) {
@@ -56,12 +52,17 @@ pub(super) fn tunnels_from(
         match years_of.iter().find(|(n, _)| *n == level) {
             None => expanded.push(level),
             Some((name, years)) => {
+                let steps = steps_per_year as usize;
                 tunnels.push(Tunnel {
                     name: name.clone(),
                     first: expanded.len(),
                     years: *years,
+                    steps,
                 });
-                expanded.extend((1..=*years).map(|k| tunnel_name(name, k, *years)));
+                for k in 1..=*years {
+                    let each = if k == *years { 1 } else { steps };
+                    expanded.extend((1..=each).map(|j| tunnel_name(name, (k, *years), (j, each))));
+                }
             }
         }
     }
@@ -75,12 +76,14 @@ pub(super) fn tunnels_from(
     (expanded, tunnels)
 }
 
-/// The `k`-th of `years` tunnels of `level`.
-pub(crate) fn tunnel_name(level: &str, k: usize, years: usize) -> String {
-    if k == years {
-        format!("{level} (year {k}+)")
+/// The `j`-th of the `steps` tunnels of the `k`-th of `years` years of
+/// `level`: the year's name alone when the year is one tunnel.
+fn tunnel_name(level: &str, (k, years): (usize, usize), (j, steps): (usize, usize)) -> String {
+    let plus = if k == years { "+" } else { "" };
+    if steps == 1 {
+        format!("{level} (year {k}{plus})")
     } else {
-        format!("{level} (year {k})")
+        format!("{level} (year {k}{plus}, step {j})")
     }
 }
 
