@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 mod tunnel;
 pub mod within_cycle;
-pub use tunnel::Tunnel;
+pub use tunnel::{OutputLevel, Tunnel, TunnelOutputs};
 pub use within_cycle::PointWeights;
 
 /// How the user's annual transition figures are turned into per-step moves.
@@ -873,6 +873,10 @@ pub struct Model {
     pub outcomes: Option<Outcomes>,
     /// Levels split into yearly tunnels (`[model] tunnels`); empty: none.
     pub tunnels: Vec<Tunnel>,
+    /// The levels as the outputs show them (`[model] tunnel_outputs`): a
+    /// level with tunnels as a whole by default. Without tunnels, the
+    /// model's levels.
+    pub output_levels: Vec<OutputLevel>,
 }
 
 /// One locality of a model with `[areas]`.

@@ -351,3 +351,110 @@ counts = { Alive = 1000 }
     assert!(message.contains("[life_table] needs steps_per_year = 1"), "{message}");
     assert!(!message.contains("tunnels"), "{message}");
 }
+
+/// `summary.csv`'s value rows, (scenario, year, metric) → value, of a run
+/// of the binary on `file` into `out`.
+fn summary_csv(file: &Path, out: &Path) -> std::collections::BTreeMap<(String, String, String), f64> {
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_upstream"))
+        .args(["run", file.to_str().unwrap(), "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{}", String::from_utf8_lossy(&run.stderr));
+    let text = std::fs::read_to_string(out.join("summary.csv")).unwrap();
+    let mut rows = std::collections::BTreeMap::new();
+    for line in text.lines().skip(1) {
+        // Names have no commas here; a metric may be empty (no value).
+        let cells: Vec<&str> = line.split(',').collect();
+        if cells[3] != "value" || cells[4].is_empty() {
+            continue;
+        }
+        let key = (cells[0].to_string(), cells[1].to_string(), cells[2].to_string());
+        assert!(rows.insert(key, cells[4].parse().unwrap()).is_none(), "{line} twice");
+    }
+    rows
+}
+
+#[test]
+fn the_outputs_show_a_level_with_tunnels_as_a_whole_unless_asked_for_each() {
+    let scenarios = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let dir = tempfile::tempdir().unwrap();
+    for csv in ["thr-cohort-revision.csv", "thr-cohort-life-table.csv"] {
+        std::fs::copy(scenarios.join(csv), dir.path().join(csv)).unwrap();
+    }
+    let text = std::fs::read_to_string(scenarios.join("thr-cohort.toml")).unwrap();
+    let tunnels = "tunnels = { \"Successful primary\" = 60, \"Revision\" = 2 }\n";
+    assert!(text.contains(tunnels));
+    let each_file = dir.path().join("each.toml");
+    let each_text = text.replace(tunnels, &format!("{tunnels}tunnel_outputs = \"each\"\n"));
+    std::fs::write(&each_file, each_text).unwrap();
+    let summed = summary_csv(&scenarios.join("thr-cohort.toml"), &dir.path().join("summed"));
+    let each = summary_csv(&each_file, &dir.path().join("each"));
+
+    let level = |name: &str| name.split_once(" (year ").map_or(name, |(level, _)| level).to_string();
+    // Each row of `each` summed into its level's (moves among a level's
+    // own tunnels are not moves between levels).
+    let mut expected: std::collections::BTreeMap<(String, String, String), f64> = Default::default();
+    for ((future, year, metric), value) in &each {
+        let metric = match metric.split_once(':') {
+            Some((kind @ ("people_level" | "diff_people_level" | "years_in_level"), name)) => {
+                format!("{kind}:{}", level(name))
+            }
+            Some(("flow", fromto)) => {
+                let (from, to) = fromto.split_once("->").unwrap();
+                if level(from) == level(to) {
+                    continue;
+                }
+                format!("flow:{}->{}", level(from), level(to))
+            }
+            _ => metric.clone(),
+        };
+        *expected.entry((future.clone(), year.clone(), metric)).or_default() += value;
+    }
+    assert_eq!(
+        summed.keys().collect::<Vec<_>>(),
+        expected.keys().collect::<Vec<_>>(),
+        "the summed file has a row for each row of `each` summed"
+    );
+    for (key, &value) in &summed {
+        close(value, expected[key], 1e-9, &format!("{key:?}"));
+    }
+    // One row a year for the level as a whole, none for its tunnels.
+    let years = |metric: &str| {
+        summed
+            .keys()
+            .filter(|(f, _, m)| f == "do-nothing" && m == metric)
+            .count()
+    };
+    assert_eq!(years("people_level:Successful primary"), 60);
+    assert_eq!(years("years_in_level:Revision"), 60);
+    assert!(!summed.keys().any(|(_, _, m)| m.contains("(year ")));
+    assert!(each.contains_key(&(
+        "do-nothing".into(),
+        "2030".into(),
+        "people_level:Successful primary (year 3)".into()
+    )));
+
+    // detail.csv: a row per band and level as a whole, whose people add
+    // up (moves among its own tunnels counted neither in nor out), and its
+    // people at the end those of its tunnels.
+    let detail = |run: &str| std::fs::read_to_string(dir.path().join(run).join("detail.csv")).unwrap();
+    let (summed, each) = (detail("summed"), detail("each"));
+    let mut people: std::collections::BTreeMap<(String, String, String, String), f64> = Default::default();
+    for line in each.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        let key = (c[0].to_string(), c[1].to_string(), c[2].to_string(), level(c[3]));
+        *people.entry(key).or_default() += c[5].parse::<f64>().unwrap();
+    }
+    let mut rows = 0;
+    for line in summed.lines().skip(1) {
+        let c: Vec<&str> = line.split(',').collect();
+        assert!(!c[3].contains("(year "), "{line}");
+        let x: Vec<f64> = c[4..].iter().map(|v| v.parse().unwrap()).collect();
+        let balance = x[0] + x[3] - x[4] - x[5] + x[6] - x[7] + x[8] - x[9] + x[10] - x[1];
+        assert!(balance.abs() < 1e-9, "{line}: off by {balance}");
+        let key = (c[0].to_string(), c[1].to_string(), c[2].to_string(), c[3].to_string());
+        close(x[1], people[&key], 1e-9, &format!("{key:?}"));
+        rows += 1;
+    }
+    assert_eq!(rows, people.len());
+}

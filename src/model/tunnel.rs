@@ -78,3 +78,104 @@ impl Model {
         Tunnel::year_named(&self.tunnels, name)
     }
 }
+
+/// How the output files show a level with tunnels (`[model]
+/// tunnel_outputs`): as a whole, its tunnels summed (the default), or a
+/// level per year in it (each year's step tunnels summed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TunnelOutputs {
+    #[default]
+    Summed,
+    Each,
+}
+
+/// A level as the outputs show it (summary and detail rows, the workbook,
+/// charts, the map of the system): its name and the model levels it sums,
+/// in the model's order. Without tunnels, each level is one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputLevel {
+    pub name: String,
+    pub levels: std::ops::Range<usize>,
+}
+
+impl OutputLevel {
+    /// The output levels of a model's `levels`, with `tunnels` shown as
+    /// `outputs` says.
+    pub fn of(levels: &[String], tunnels: &[Tunnel], outputs: TunnelOutputs) -> Vec<OutputLevel> {
+        let mut out = Vec::new();
+        let mut l = 0;
+        while l < levels.len() {
+            match tunnels.iter().find(|t| t.first == l) {
+                Some(t) => {
+                    match outputs {
+                        TunnelOutputs::Summed => out.push(OutputLevel {
+                            name: t.name.clone(),
+                            levels: t.levels(),
+                        }),
+                        TunnelOutputs::Each => out.extend((1..=t.years).map(|y| OutputLevel {
+                            name: t.year_name(y),
+                            levels: t.year(y),
+                        })),
+                    }
+                    l = t.levels().end;
+                }
+                None => {
+                    out.push(OutputLevel {
+                        name: levels[l].clone(),
+                        levels: l..l + 1,
+                    });
+                    l += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// The sum of `row`'s entries for this level (a model level's own
+    /// value, bit for bit, when it is one).
+    pub fn sum(&self, row: &[f64]) -> f64 {
+        if self.levels.len() == 1 {
+            row[self.levels.start]
+        } else {
+            row[self.levels.clone()].iter().sum()
+        }
+    }
+}
+
+impl Model {
+    /// Whether the outputs show every model level as it is (no tunnels
+    /// summed).
+    pub fn outputs_each_level(&self) -> bool {
+        self.output_levels.len() == self.levels.len()
+    }
+
+    /// Shows the tunnels in the outputs as `outputs` says (as `[model]
+    /// tunnel_outputs` would).
+    pub fn set_tunnel_outputs(&mut self, outputs: TunnelOutputs) {
+        self.output_levels = OutputLevel::of(&self.levels, &self.tunnels, outputs);
+    }
+
+    /// The names the outputs give model levels `levels` (in their order): a
+    /// level with tunnels once, by its output level's name.
+    pub fn shown_levels(&self, levels: &[usize]) -> Vec<&str> {
+        let of = self.output_level_of();
+        let mut shown: Vec<&str> = levels
+            .iter()
+            .map(|&l| self.output_levels[of[l]].name.as_str())
+            .collect();
+        shown.dedup();
+        shown
+    }
+
+    /// For each model level, the output level (an index into
+    /// `output_levels`) that holds it.
+    pub fn output_level_of(&self) -> Vec<usize> {
+        let mut of = vec![0; self.levels.len()];
+        for (o, level) in self.output_levels.iter().enumerate() {
+            for l in level.levels.clone() {
+                of[l] = o;
+            }
+        }
+        of
+    }
+}

@@ -92,7 +92,7 @@ pub fn pathways_text(model: &Model, map: &PathwayMap) -> String {
     for &i in &map.interventions {
         let iv = &model.interventions[i];
         let bands: Vec<&str> = iv.target_bands.iter().map(|&b| model.bands[b].name.as_str()).collect();
-        let levels: Vec<&str> = iv.target_levels.iter().map(|&l| model.levels[l].as_str()).collect();
+        let levels: Vec<&str> = model.shown_levels(&iv.target_levels);
         let _ = writeln!(
             out,
             "  {}: {} × {}",
@@ -108,7 +108,7 @@ pub fn pathways_text(model: &Model, map: &PathwayMap) -> String {
 pub fn position(model: &Model, intervention: usize) -> String {
     let iv = &model.interventions[intervention];
     let bands: Vec<&str> = iv.target_bands.iter().map(|&b| model.bands[b].name.as_str()).collect();
-    let levels: Vec<&str> = iv.target_levels.iter().map(|&l| model.levels[l].as_str()).collect();
+    let levels: Vec<&str> = model.shown_levels(&iv.target_levels);
     let bands = if bands.len() == model.bands.len() {
         "all ages".to_string()
     } else {
@@ -167,7 +167,7 @@ pub fn write_costs(path: &Path, model: &Model, table: &CostTable) -> io::Result<
     for (rank, row) in table.ranked().into_iter().enumerate() {
         let iv = &model.interventions[row.intervention];
         let bands: Vec<&str> = iv.target_bands.iter().map(|&b| model.bands[b].name.as_str()).collect();
-        let levels: Vec<&str> = iv.target_levels.iter().map(|&l| model.levels[l].as_str()).collect();
+        let levels: Vec<&str> = model.shown_levels(&iv.target_levels);
         let domains: Vec<&str> = iv.domains.iter().map(|&d| model.domains[d].as_str()).collect();
         let mut record = vec![
             (rank + 1).to_string(),

@@ -7,7 +7,7 @@
 //! its year's name (every step tunnel of the year), or one year with
 //! `years_in_level`.
 
-use crate::model::Tunnel;
+use crate::model::{Tunnel, TunnelOutputs};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::RawModel;
 
@@ -74,6 +74,24 @@ pub(super) fn tunnels_from(
         );
     }
     (expanded, tunnels)
+}
+
+/// `[model] tunnel_outputs`: "summed" (the default) or "each".
+pub(super) fn outputs_from(v: &mut Validator, m: &RawModel) -> TunnelOutputs {
+    let Some(raw) = &m.tunnel_outputs else {
+        return TunnelOutputs::Summed;
+    };
+    match raw.get_ref().as_str() {
+        "summed" => TunnelOutputs::Summed,
+        "each" => TunnelOutputs::Each,
+        other => {
+            v.err(
+                &raw.span(),
+                format!("tunnel_outputs is `{other}`; give \"summed\" (the outputs show a level with tunnels as a whole, the default) or \"each\" (a level per year in it)"),
+            );
+            TunnelOutputs::Summed
+        }
+    }
 }
 
 /// The `j`-th of the `steps` tunnels of the `k`-th of `years` years of
