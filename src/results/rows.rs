@@ -142,26 +142,34 @@ fn outcome_year_rows(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMu
         return super::outcomes::year_rows(model, a, t, push);
     }
     let nl = model.levels.len();
-    let mut by_level: Vec<f64> = Vec::with_capacity(nl);
-    let mut shown = false;
-    let show = |by_level: &[f64], push: &mut Push| {
-        for level in &model.output_levels {
-            push(&|| format!("years_in_level:{}", level.name), Some(level.sum(by_level)));
+    // The years in each model level, as they come, in the model's order.
+    let mut block: Vec<Option<f64>> = Vec::with_capacity(nl);
+    let flush = |block: &mut Vec<Option<f64>>, push: &mut Push| {
+        if block.len() == nl {
+            let years: Vec<f64> = block.iter().map(|v| v.unwrap_or(0.0)).collect();
+            for level in &model.output_levels {
+                push(&|| format!("years_in_level:{}", level.name), Some(level.sum(&years)));
+            }
+        } else {
+            // Not every level's (never so today): the rows as they came.
+            for (l, &value) in block.iter().enumerate() {
+                push(&|| format!("years_in_level:{}", model.levels[l]), value);
+            }
         }
+        block.clear();
     };
     super::outcomes::year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
-        if by_level.len() < nl && name().starts_with("years_in_level:") {
-            by_level.push(value.unwrap_or(0.0));
+        if block.len() < nl && name() == format!("years_in_level:{}", model.levels[block.len()]) {
+            block.push(value);
             return;
         }
-        if by_level.len() == nl && !shown {
-            show(&by_level, &mut *push);
-            shown = true;
+        if !block.is_empty() {
+            flush(&mut block, &mut *push);
         }
         push(name, value);
     });
-    if by_level.len() == nl && !shown {
-        show(&by_level, push);
+    if !block.is_empty() {
+        flush(&mut block, push);
     }
 }
 
