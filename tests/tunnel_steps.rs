@@ -458,3 +458,23 @@ fn the_outputs_show_a_level_with_tunnels_as_a_whole_unless_asked_for_each() {
     }
     assert_eq!(rows, people.len());
 }
+
+#[test]
+fn the_pathway_map_shows_a_level_with_tunnels_as_a_whole() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/thr-cohort.toml");
+    let mut model = upstream::scenario::load(&path).expect("loads").model;
+    let names = |model: &Model| model.output_levels.iter().map(|l| l.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&model), ["Primary THR", "Successful primary", "Revision"]);
+    let map = upstream::evidence::pathways::PathwayMap::of_file(&model);
+    let cells = &map.whole().cells;
+    assert_eq!(cells.len(), model.bands.len() * 3);
+    // NP1 targets Successful primary, every tunnel of it: that level's
+    // cells are reached by it, the other levels' are not.
+    let np1 = model.intervention_index("NP1 prosthesis").unwrap();
+    for c in cells {
+        assert_eq!(c.reached_by.contains(&np1), c.level == 1, "{c:?}");
+    }
+    model.set_tunnel_outputs(upstream::model::TunnelOutputs::Each);
+    assert_eq!(names(&model).len(), 3 + 60);
+    assert_eq!(names(&model)[61], "Revision (year 1)");
+}

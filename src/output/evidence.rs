@@ -29,7 +29,7 @@ pub fn write_pathways_csv(path: &Path, model: &Model, map: &PathwayMap) -> io::R
                 map.scope.clone(),
                 domain_name(model, grid.domain).to_string(),
                 model.bands[c.band].name.clone(),
-                model.levels[c.level].clone(),
+                model.output_levels[c.level].name.clone(),
                 crate::output::csv_files::number(c.people),
                 c.coverage.name().to_string(),
                 c.reached_by.len().to_string(),
@@ -71,13 +71,13 @@ pub fn pathways_text(model: &Model, map: &PathwayMap) -> String {
         }
         let mut rows = vec![
             std::iter::once("band".to_string())
-                .chain(model.levels.iter().cloned())
+                .chain(model.output_levels.iter().map(|l| l.name.clone()))
                 .collect::<Vec<_>>(),
         ];
         for (b, band) in model.bands.iter().enumerate() {
             let mut row = vec![band.name.clone()];
-            for l in 0..model.levels.len() {
-                let c = &grid.cells[b * model.levels.len() + l];
+            for l in 0..model.output_levels.len() {
+                let c = &grid.cells[b * model.output_levels.len() + l];
                 row.push(match (c.reached_by.len(), c.best_rating) {
                     (0, _) => "GAP".to_string(),
                     (n, Some(r)) => format!("{} {n}·{r}", c.coverage.name()),
