@@ -478,3 +478,32 @@ fn the_pathway_map_shows_a_level_with_tunnels_as_a_whole() {
     assert_eq!(names(&model).len(), 3 + 60);
     assert_eq!(names(&model)[61], "Revision (year 1)");
 }
+
+#[test]
+fn too_many_step_tunnels_are_refused_naming_the_line() {
+    let text = r#"
+[model]
+name = "Too many"
+start_year = 2025
+horizon_years = 5
+steps_per_year = 52
+levels = ["Well", "Sick"]
+tunnels = { Sick = 60 }
+
+[[bands]]
+name = "adults"
+lower = 18
+
+[[population]]
+band = "adults"
+counts = { Well = 100 }
+"#;
+    let message = common::parse_error_at(Path::new("many.toml"), text);
+    assert!(
+        message.contains("many.toml:8: tunnels: at 52 steps a year, a tunnel a step, the model would have 3070 levels; it may have at most 1000"),
+        "{message}"
+    );
+    // At 12 steps a year the same 60 years are 709 tunnels, and accepted.
+    let model = parse(&text.replace("steps_per_year = 52", "steps_per_year = 12"));
+    assert_eq!(model.levels.len(), 1 + 59 * 12 + 1);
+}

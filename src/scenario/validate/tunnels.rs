@@ -14,6 +14,11 @@ use crate::scenario::file::RawModel;
 /// The most tunnels a level may have.
 const MOST: i64 = 100;
 
+/// With finer steps than a year, the most levels the model may have with
+/// its tunnels (a level of 60 years at 12 steps a year is 709; at 52
+/// steps, 989 levels took 6 s and 700 MB to run 20 years).
+const MOST_LEVELS: usize = 1_000;
+
 /// The model's levels with each level given tunnels replaced, in place, by
 /// its tunnels (one a step: `steps_per_year` for each year but the last);
 /// and the tunnels.
@@ -48,6 +53,7 @@ pub(super) fn tunnels_from(
     }
     let mut expanded = Vec::new();
     let mut tunnels = Vec::new();
+    let levels_before = levels.clone();
     for level in levels {
         match years_of.iter().find(|(n, _)| *n == level) {
             None => expanded.push(level),
@@ -65,6 +71,16 @@ pub(super) fn tunnels_from(
                 }
             }
         }
+    }
+    if steps_per_year > 1 && expanded.len() > MOST_LEVELS {
+        v.err(
+            &raw.span(),
+            format!(
+                "tunnels: at {steps_per_year} steps a year, a tunnel a step, the model would have {} levels; it may have at most {MOST_LEVELS} (its matrices are dense): give fewer years of tunnels or fewer steps a year",
+                expanded.len()
+            ),
+        );
+        return (levels_before, Vec::new());
     }
     let mut seen = std::collections::BTreeSet::new();
     if let Some(clash) = expanded.iter().find(|l| !seen.insert(l.as_str())) {
