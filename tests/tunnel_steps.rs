@@ -507,3 +507,38 @@ counts = { Well = 100 }
     let model = parse(&text.replace("steps_per_year = 52", "steps_per_year = 12"));
     assert_eq!(model.levels.len(), 1 + 59 * 12 + 1);
 }
+
+#[test]
+fn the_workshop_page_shows_a_level_with_tunnels_as_a_whole() {
+    use serde_json::{Value, json};
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/thr-cohort.toml");
+    let app = upstream::serve::App::load(&path, None).unwrap();
+    let s = upstream::serve::start(app, "127.0.0.1:0".parse().unwrap(), &[], false).unwrap();
+    let url = |p: &str| format!("http://{}{p}", s.addr);
+    let info: Value = ureq::get(&url("/api/model")).call().unwrap().into_json().unwrap();
+    let scenarios: Vec<Value> = (info["scenarios"].as_array().unwrap().iter())
+        .map(|sc| {
+            json!({"name": sc["name"], "title": sc["title"], "description": sc["description"], "from": sc["from"],
+                   "interventions": sc["interventions"], "values": sc["values"], "fixed": sc["fixed"]})
+        })
+        .collect();
+    let answer: Value = ureq::post(&url("/api/run"))
+        .send_json(json!({"draws": 0, "scenarios": scenarios}))
+        .unwrap()
+        .into_json()
+        .unwrap();
+    let charts = answer["charts"].as_array().unwrap();
+    let svg = |id: &str| {
+        (charts.iter())
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {answer}"))["svg"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for id in ["system-map", "pathway-map"] {
+        let svg = svg(id);
+        assert!(svg.contains("Successful primary"), "{id}");
+        assert!(!svg.contains("(year "), "{id} shows a tunnel");
+    }
+}
