@@ -542,3 +542,29 @@ fn the_workshop_page_shows_a_level_with_tunnels_as_a_whole() {
         assert!(!svg.contains("(year "), "{id} shows a tunnel");
     }
 }
+
+#[test]
+fn a_level_named_as_a_year_of_a_level_with_step_tunnels_is_refused() {
+    let text = r#"
+[model]
+name = "Clash"
+start_year = 2025
+horizon_years = 5
+steps_per_year = 4
+levels = ["Well", "Sick", "Sick (year 2)"]
+tunnels = { Sick = 3 }
+
+[[bands]]
+name = "adults"
+lower = 18
+
+[[population]]
+band = "adults"
+counts = { Well = 100 }
+"#;
+    let message = common::parse_error_at(Path::new("clash.toml"), text);
+    assert!(
+        message.contains("clash.toml:8: tunnels: the tunnel level `Sick (year 2)` has the name of another level"),
+        "{message}"
+    );
+}

@@ -82,8 +82,14 @@ pub(super) fn tunnels_from(
         );
         return (levels_before, Vec::new());
     }
+    // With finer steps the file also names a year (but the last, a level
+    // of its own) by `LEVEL (year K)`.
+    let years: Vec<String> = (tunnels.iter())
+        .filter(|t| t.steps > 1)
+        .flat_map(|t| (1..t.years).map(|y| t.year_name(y)))
+        .collect();
     let mut seen = std::collections::BTreeSet::new();
-    if let Some(clash) = expanded.iter().find(|l| !seen.insert(l.as_str())) {
+    if let Some(clash) = expanded.iter().chain(&years).find(|l| !seen.insert(l.as_str())) {
         v.err(
             &raw.span(),
             format!("tunnels: the tunnel level `{clash}` has the name of another level; rename that level"),
@@ -131,7 +137,7 @@ pub(super) fn check_supported(v: &mut Validator, file: &crate::scenario::file::S
     if !file.places.is_empty() || feedback || !file.contracts.is_empty() {
         v.err(
             &raw.span(),
-            "tunnels do not work with [[places]], a service's while_unmet or [[contracts]] yet (the first two move people between levels outside the yearly step that moves tunnels on; a contract's outcomes name one level); remove one or the other",
+            "tunnels do not work with [[places]], a service's while_unmet or [[contracts]] yet (the first two move people between levels outside the per-step matrix that moves tunnels on; a contract's outcomes name one level); remove one or the other",
         );
     }
 }
