@@ -7,7 +7,9 @@ use crate::units::AnnualProbability;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
+mod tunnel;
 pub mod within_cycle;
+pub use tunnel::{OutputLevel, Tunnel, TunnelOutputs};
 pub use within_cycle::PointWeights;
 
 /// How the user's annual transition figures are turned into per-step moves.
@@ -895,19 +897,10 @@ pub struct Model {
     pub outcomes: Option<Outcomes>,
     /// Levels split into yearly tunnels (`[model] tunnels`); empty: none.
     pub tunnels: Vec<Tunnel>,
-}
-
-/// A level split into yearly tunnels (`[model] tunnels`): levels `first ..
-/// first + years` hold the people in their 1st, 2nd, … year in it, the last
-/// those in it `years` years or more. At each step (a year; checked) those
-/// who stay move on to the next tunnel; moves into the level enter the first.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Tunnel {
-    /// The level as the file names it.
-    pub name: String,
-    pub first: usize,
-    /// At least 2.
-    pub years: usize,
+    /// The levels as the outputs show them (`[model] tunnel_outputs`): a
+    /// level with tunnels as a whole by default. Without tunnels, the
+    /// model's levels.
+    pub output_levels: Vec<OutputLevel>,
 }
 
 /// One locality of a model with `[areas]`.

@@ -498,6 +498,11 @@ fn build(raw: &Raw) -> Model {
             cohort_life_expectancy: false,
         }),
         tunnels: Vec::new(),
+        output_levels: upstream::model::OutputLevel::of(
+            &(0..nl).map(|l| format!("level{l}")).collect::<Vec<_>>(),
+            &[],
+            upstream::model::TunnelOutputs::Summed,
+        ),
     }
 }
 

@@ -24,6 +24,7 @@ transition_mode = "annual_matrix"
 occupancy = "end"
 levels = ["Well", "Operated"]
 tunnels = { Operated = 3 }
+tunnel_outputs = "each"
 
 [[bands]]
 name = "adults"
@@ -205,7 +206,9 @@ fn thr_by_hand(hr: f64) -> (f64, f64, f64, Vec<[f64; 3]>) {
 #[test]
 fn the_hip_replacement_model_is_the_hand_computed_cohort_and_the_published_one() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/thr-cohort.toml");
-    let model = upstream::scenario::load(&path).expect("loads").model;
+    let mut model = upstream::scenario::load(&path).expect("loads").model;
+    // Each tunnel's rows, as `tunnel_outputs = "each"` gives them.
+    model.set_tunnel_outputs(upstream::model::TunnelOutputs::Each);
     let (rows, accounts) = summary(&model);
     let people = 1000.0;
     let hr = (-1.344474_f64).exp();
@@ -342,6 +345,7 @@ horizon_years = 5
 occupancy = "end"
 levels = ["Operated"]
 tunnels = { Operated = 3 }
+tunnel_outputs = "each"
 
 [[bands]]
 name = "adults"

@@ -332,15 +332,12 @@ impl Figures {
             .map(|(f, a)| {
                 let comparison = f.checked_sub(1).map(|i| {
                     let c = &comparisons[i];
-                    let diff_level = model
-                        .levels
-                        .iter()
-                        .enumerate()
-                        .map(|(l, level)| {
+                    let diff_level = (model.output_levels.iter())
+                        .map(|level| {
                             let value = (0..nt)
-                                .map(|t| a.people_level[t][l] - accounts[0].people_level[t][l])
+                                .map(|t| level.sum(&a.people_level[t]) - level.sum(&accounts[0].people_level[t]))
                                 .collect();
-                            uncertain(f, value, &format!("diff_people_level:{level}"))
+                            uncertain(f, value, &format!("diff_people_level:{}", level.name))
                         })
                         .collect();
                     let prob_break_even = monte_carlo.map(|mc| {
@@ -403,7 +400,9 @@ impl Figures {
                         .find(|s| s.name == a.scenario)
                         .map_or_else(|| a.scenario.clone(), |s| s.title.clone()),
                     key: a.scenario.clone(),
-                    people_level: columns(nt, model.levels.len(), &|t, l| a.people_level[t][l]),
+                    people_level: columns(nt, model.output_levels.len(), &|t, l| {
+                        model.output_levels[l].sum(&a.people_level[t])
+                    }),
                     people_band: columns(nt, model.bands.len(), &|t, b| a.people_band[t][b]),
                     spend_acute: uncertain(f, a.spend_acute.clone(), "spend_acute"),
                     spend_preventative: uncertain(f, a.spend_preventative.clone(), "spend_preventative"),
@@ -426,7 +425,7 @@ impl Figures {
             price_base_year: model.price_base_year,
             discount_rate: model.discount_rate,
             years,
-            levels: model.levels.clone(),
+            levels: model.output_levels.iter().map(|l| l.name.clone()).collect(),
             bands: model.bands.iter().map(|b| b.name.clone()).collect(),
             funders: model.funders.clone(),
             futures,

@@ -181,15 +181,22 @@ fn one(input: &MapInput, year: i32, band: Option<usize>) -> SystemMap {
         .iter()
         .filter_map(|t| t.years.iter().find(|y| y.year == year))
         .collect();
-    let sum = |pick: &dyn Fn(&YearResult, usize) -> f64, l: usize| -> f64 {
-        rows.iter()
-            .map(|y| bands.iter().map(|&b| pick(y, b * nl + l)).sum::<f64>())
+    // A level as the outputs show it: its tunnels summed, by default.
+    let shown = &model.output_levels;
+    let of = model.output_level_of();
+    let sum = |pick: &dyn Fn(&YearResult, usize) -> f64, o: usize| -> f64 {
+        (shown[o].levels.clone())
+            .map(|l| {
+                rows.iter()
+                    .map(|y| bands.iter().map(|&b| pick(y, b * nl + l)).sum::<f64>())
+                    .sum::<f64>()
+            })
             .sum()
     };
     let whole = band.is_none();
-    let mut levels: Vec<MapLevel> = (0..nl)
+    let mut levels: Vec<MapLevel> = (0..shown.len())
         .map(|l| MapLevel {
-            name: model.levels[l].clone(),
+            name: shown[l].name.clone(),
             people: sum(&|y, c| y.people_end[c], l),
             entries: sum(&|y, c| y.entries[c], l),
             exits: sum(&|y, c| y.exits[c], l),
@@ -202,11 +209,15 @@ fn one(input: &MapInput, year: i32, band: Option<usize>) -> SystemMap {
         })
         .collect();
     let mut flows = Vec::new();
-    for from in 0..nl {
-        for to in (0..nl).filter(|&t| t != from) {
-            let people: f64 = rows
-                .iter()
-                .map(|y| bands.iter().map(|&b| y.flows[(b * nl + from) * nl + to]).sum::<f64>())
+    for from in 0..shown.len() {
+        for to in (0..shown.len()).filter(|&t| t != from) {
+            let people: f64 = (shown[from].levels.clone())
+                .flat_map(|f| shown[to].levels.clone().map(move |t| (f, t)))
+                .map(|(f, t)| {
+                    rows.iter()
+                        .map(|y| bands.iter().map(|&b| y.flows[(b * nl + f) * nl + t]).sum::<f64>())
+                        .sum::<f64>()
+                })
                 .sum();
             if people > 0.0 {
                 flows.push(MapFlow {
@@ -227,7 +238,7 @@ fn one(input: &MapInput, year: i32, band: Option<usize>) -> SystemMap {
                 .map(|y| y.supply[at + i * PlaceFigure::COUNT + which.index()])
                 .sum()
         };
-        levels[limit.level].places = Some(MapPlaces {
+        levels[of[limit.level]].places = Some(MapPlaces {
             places: figure(PlaceFigure::Places),
             occupied: figure(PlaceFigure::Occupied),
             waiting: figure(PlaceFigure::WaitingEnd),
@@ -253,6 +264,7 @@ fn one(input: &MapInput, year: i32, band: Option<usize>) -> SystemMap {
 fn services(input: &MapInput, rows: &[&YearResult], bands: &[usize], year: i32) -> Vec<MapService> {
     let model = input.model;
     let nl = model.levels.len();
+    let of = model.output_level_of();
     let capped = service_figures(model) > 0;
     model
         .services
@@ -260,14 +272,14 @@ fn services(input: &MapInput, rows: &[&YearResult], bands: &[usize], year: i32) 
         .enumerate()
         .map(|(s, service)| {
             // Use at the file's rates, per level, by the bands shown and by all.
-            let mut shares = vec![0.0; nl];
+            let mut shares = vec![0.0; model.output_levels.len()];
             let mut every = 0.0;
             for y in rows {
                 for (c, rate) in service.use_rate.iter().enumerate() {
                     let used = y.person_years[c] * rate.at(year);
                     every += used;
                     if bands.contains(&(c / nl)) {
-                        shares[c % nl] += used;
+                        shares[of[c % nl]] += used;
                     }
                 }
             }
@@ -282,7 +294,7 @@ fn services(input: &MapInput, rows: &[&YearResult], bands: &[usize], year: i32) 
             } else {
                 total / every
             };
-            let level = (0..nl).fold(0, |best, l| if shares[l] > shares[best] { l } else { best });
+            let level = (0..shares.len()).fold(0, |best, l| if shares[l] > shares[best] { l } else { best });
             let figure =
                 |which: Figure| -> f64 { rows.iter().map(|y| y.supply[s * Figure::COUNT + which.index()]).sum() };
             let capacity =
@@ -312,6 +324,8 @@ fn tag(
     services: &mut [MapService],
 ) -> Vec<MapIntervention> {
     let model = input.model;
+    let of = model.output_level_of();
+    let name = |l: usize| model.output_levels[of[l]].name.as_str();
     let mut list = Vec::new();
     for &iv in input.plan {
         let intervention = &model.interventions[iv];
@@ -325,8 +339,10 @@ fn tag(
                     relative_risk,
                     ..
                 } => {
-                    let to_name = to.map_or("exit", |t| model.levels[t].as_str());
-                    effects.push(format!("{} → {to_name} ×{}", model.levels[from], short(relative_risk)));
+                    // A level's tunnels: one effect each, shown once.
+                    let to_name = to.map_or("exit", name);
+                    effects.push(format!("{} → {to_name} ×{}", name(from), short(relative_risk)));
+                    let (from, to) = (of[from], to.map(|t| of[t]));
                     match to.and_then(|to| flows.iter_mut().find(|f| f.from == from && f.to == to)) {
                         Some(flow) => flow.tags.push(i),
                         None => levels[from].tags.push(i),
@@ -345,12 +361,13 @@ fn tag(
                     services[service].tags.push(i);
                 }
                 Effect::Places { level, add, .. } => {
-                    effects.push(format!("{} places +{}", model.levels[level], short(add)));
-                    levels[level].tags.push(i);
+                    effects.push(format!("{} places +{}", name(level), short(add)));
+                    levels[of[level]].tags.push(i);
                 }
                 Effect::Utility { multiplier } => effects.push(format!("quality of life ×{}", short(multiplier))),
             }
         }
+        effects.dedup();
         for tags in levels
             .iter_mut()
             .map(|l| &mut l.tags)

@@ -1,9 +1,10 @@
-//! Yearly tunnels (`[model] tunnels`): a level split into years spent in
-//! it. The file's transitions and exits of each tunnel are those of its
-//! year in the level; here each band's per-step matrix (one step a year,
-//! checked when the file is read) moves the share that stays in a tunnel
-//! on to the next one, so that after the step it is a year further in;
-//! the last tunnel keeps its own.
+//! Yearly tunnels (`[model] tunnels`): a level split into time spent in
+//! it, one tunnel a step (a year's `steps_per_year` tunnels share the
+//! year's transitions and exits, the file's of that year in the level).
+//! Here each band's per-step matrix moves the share that stays in a tunnel
+//! on to the next one, so that after the step it is a step further in
+//! and after a year's steps in the next year's tunnels, exactly; the last
+//! tunnel keeps its own.
 
 use crate::model::Model;
 
@@ -13,7 +14,8 @@ use crate::model::Model;
 pub(super) fn move_on<const W: usize>(model: &Model, matrix: &mut [[f64; W]]) {
     let n = model.levels.len() + 1;
     for t in &model.tunnels {
-        for k in t.first..t.first + t.years - 1 {
+        let tunnels = t.levels();
+        for k in tunnels.start..tunnels.end - 1 {
             let stay = std::mem::replace(&mut matrix[k * n + k], [0.0; W]);
             for (next, s) in matrix[k * n + k + 1].iter_mut().zip(stay) {
                 *next += s;
@@ -36,6 +38,7 @@ mod tests {
             name: "B".into(),
             first: 1,
             years: 2,
+            steps: 1,
         }];
         let row = |a: f64, b: f64, c: f64, exit: f64| [[a; 1], [b; 1], [c; 1], [exit; 1]];
         let mut m: Vec<[f64; 1]> = [

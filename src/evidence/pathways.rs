@@ -30,13 +30,17 @@ impl Coverage {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Cell {
     pub band: usize,
+    /// The level as the outputs show it (an index into the model's
+    /// `output_levels`: a level with tunnels as a whole by default).
     pub level: usize,
-    /// The interventions that reach it (indices into the model's), in file order.
+    /// The interventions that reach it (any of its tunnels, for a level with
+    /// tunnels; indices into the model's), in file order.
     pub reached_by: Vec<usize>,
     /// The highest rating among them (`None`: none reach it, or none is rated).
     pub best_rating: Option<u8>,
     pub coverage: Coverage,
-    /// People in the cell at the start (do-nothing), for weighing a gap.
+    /// People in the cell at the start (do-nothing; a level's tunnels
+    /// summed), for weighing a gap.
     pub people: f64,
 }
 
@@ -45,7 +49,7 @@ pub struct Cell {
 pub struct PathwayGrid {
     /// `None`: every intervention, whatever its domains.
     pub domain: Option<usize>,
-    /// Band-major: `cells[band * levels + level]`.
+    /// Band-major: `cells[band * levels + level]`, by the model's output levels.
     pub cells: Vec<Cell>,
 }
 
@@ -64,19 +68,21 @@ impl PathwayMap {
     /// Maps `interventions` of `model` (`scope` names them).
     pub fn new(model: &Model, interventions: &[usize], scope: &str) -> PathwayMap {
         let strong_from = model.evidence_scale.strong_from;
-        let nl = model.levels.len();
+        let (nl, shown) = (model.levels.len(), &model.output_levels);
         let domains = std::iter::once(None).chain((0..model.domains.len()).map(Some));
         let grids = domains
             .map(|domain| {
-                let cells = (0..model.bands.len() * nl)
+                let cells = (0..model.bands.len() * shown.len())
                     .map(|cell| {
-                        let (band, level) = (cell / nl, cell % nl);
+                        let (band, level) = (cell / shown.len(), cell % shown.len());
+                        let tunnels = shown[level].levels.clone();
                         let reached_by: Vec<usize> = interventions
                             .iter()
                             .copied()
                             .filter(|&i| {
                                 let iv = &model.interventions[i];
-                                iv.targets(band, level) && domain.is_none_or(|d| iv.domains.contains(&d))
+                                tunnels.clone().any(|l| iv.targets(band, l))
+                                    && domain.is_none_or(|d| iv.domains.contains(&d))
                             })
                             .collect();
                         let best_rating = reached_by.iter().filter_map(|&i| model.interventions[i].rating).max();
@@ -91,7 +97,7 @@ impl PathwayMap {
                             reached_by,
                             best_rating,
                             coverage,
-                            people: model.population[cell],
+                            people: shown[level].sum(&model.population[band * nl..(band + 1) * nl]),
                         }
                     })
                     .collect();

@@ -3,7 +3,7 @@
 //! documented in the README.
 
 use super::{AreaResults, RunOutput};
-use crate::model::Model;
+use crate::model::{Model, OutputLevel};
 use crate::results::rows::visit_summary;
 use crate::results::{Accounts, Comparison};
 use crate::run::Future;
@@ -310,43 +310,69 @@ pub fn write_detail(path: &Path, model: &Model, detail: &[(Option<&str>, &[Futur
     } else {
         w.write_record(DETAIL_HEADER)?;
     }
-    let nl = model.levels.len();
     for (area, futures) in detail {
         for f in futures.iter() {
             for y in &f.trajectory.years {
                 let year = y.year.to_string();
-                for (c, _) in y.people_end.iter().enumerate() {
-                    let (b, l) = (c / nl, c % nl);
-                    let values = [
-                        y.people_start[c],
-                        y.people_end[c],
-                        y.person_years[c],
-                        y.entries[c],
-                        y.exits[c],
-                        y.aged_out[c],
-                        y.ageing_in[c],
-                        y.ageing_out[c],
-                        y.moved_in[c],
-                        y.moved_out[c],
-                        y.migration[c],
-                    ];
-                    let mut record = Vec::with_capacity(16);
-                    if let Some(a) = area {
-                        record.push(a.to_string());
+                for b in 0..model.bands.len() {
+                    for level in &model.output_levels {
+                        let values = detail_values(model, y, b, level);
+                        let mut record = Vec::with_capacity(16);
+                        if let Some(a) = area {
+                            record.push(a.to_string());
+                        }
+                        record.extend([
+                            f.name.clone(),
+                            year.clone(),
+                            model.bands[b].name.clone(),
+                            level.name.clone(),
+                        ]);
+                        record.extend(values.into_iter().map(number));
+                        w.write_record(&record)?;
                     }
-                    record.extend([
-                        f.name.clone(),
-                        year.clone(),
-                        model.bands[b].name.clone(),
-                        model.levels[l].clone(),
-                    ]);
-                    record.extend(values.into_iter().map(number));
-                    w.write_record(&record)?;
                 }
             }
         }
     }
     w.flush()
+}
+
+/// A `detail.csv` row's figures of band `b` and `level` as the outputs show
+/// it: a level with tunnels as a whole, its tunnels' figures summed and its
+/// people moving on from one tunnel to the next not counted as moves in or
+/// out of it.
+fn detail_values(model: &Model, y: &crate::engine::YearResult, b: usize, level: &OutputLevel) -> [f64; 11] {
+    let nl = model.levels.len();
+    let of = |field: &[f64]| level.sum(&field[b * nl..(b + 1) * nl]);
+    let within = if level.levels.len() == 1 {
+        0.0
+    } else {
+        let tunnels = level.levels.clone();
+        (tunnels.clone())
+            .flat_map(|f| tunnels.clone().filter(move |&t| t != f).map(move |t| (f, t)))
+            .map(|(f, t)| y.flows[(b * nl + f) * nl + t])
+            .sum()
+    };
+    let moved = |field: &[f64]| {
+        if level.levels.len() == 1 {
+            of(field)
+        } else {
+            of(field) - within
+        }
+    };
+    [
+        of(&y.people_start),
+        of(&y.people_end),
+        of(&y.person_years),
+        of(&y.entries),
+        of(&y.exits),
+        of(&y.aged_out),
+        of(&y.ageing_in),
+        of(&y.ageing_out),
+        moved(&y.moved_in),
+        moved(&y.moved_out),
+        of(&y.migration),
+    ]
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@ pub fn write_pathways_csv(path: &Path, model: &Model, map: &PathwayMap) -> io::R
                 map.scope.clone(),
                 domain_name(model, grid.domain).to_string(),
                 model.bands[c.band].name.clone(),
-                model.levels[c.level].clone(),
+                model.output_levels[c.level].name.clone(),
                 crate::output::csv_files::number(c.people),
                 c.coverage.name().to_string(),
                 c.reached_by.len().to_string(),
@@ -71,13 +71,13 @@ pub fn pathways_text(model: &Model, map: &PathwayMap) -> String {
         }
         let mut rows = vec![
             std::iter::once("band".to_string())
-                .chain(model.levels.iter().cloned())
+                .chain(model.output_levels.iter().map(|l| l.name.clone()))
                 .collect::<Vec<_>>(),
         ];
         for (b, band) in model.bands.iter().enumerate() {
             let mut row = vec![band.name.clone()];
-            for l in 0..model.levels.len() {
-                let c = &grid.cells[b * model.levels.len() + l];
+            for l in 0..model.output_levels.len() {
+                let c = &grid.cells[b * model.output_levels.len() + l];
                 row.push(match (c.reached_by.len(), c.best_rating) {
                     (0, _) => "GAP".to_string(),
                     (n, Some(r)) => format!("{} {n}·{r}", c.coverage.name()),
@@ -92,7 +92,7 @@ pub fn pathways_text(model: &Model, map: &PathwayMap) -> String {
     for &i in &map.interventions {
         let iv = &model.interventions[i];
         let bands: Vec<&str> = iv.target_bands.iter().map(|&b| model.bands[b].name.as_str()).collect();
-        let levels: Vec<&str> = iv.target_levels.iter().map(|&l| model.levels[l].as_str()).collect();
+        let levels: Vec<&str> = model.shown_levels(&iv.target_levels);
         let _ = writeln!(
             out,
             "  {}: {} × {}",
@@ -108,7 +108,7 @@ pub fn pathways_text(model: &Model, map: &PathwayMap) -> String {
 pub fn position(model: &Model, intervention: usize) -> String {
     let iv = &model.interventions[intervention];
     let bands: Vec<&str> = iv.target_bands.iter().map(|&b| model.bands[b].name.as_str()).collect();
-    let levels: Vec<&str> = iv.target_levels.iter().map(|&l| model.levels[l].as_str()).collect();
+    let levels: Vec<&str> = model.shown_levels(&iv.target_levels);
     let bands = if bands.len() == model.bands.len() {
         "all ages".to_string()
     } else {
@@ -167,7 +167,7 @@ pub fn write_costs(path: &Path, model: &Model, table: &CostTable) -> io::Result<
     for (rank, row) in table.ranked().into_iter().enumerate() {
         let iv = &model.interventions[row.intervention];
         let bands: Vec<&str> = iv.target_bands.iter().map(|&b| model.bands[b].name.as_str()).collect();
-        let levels: Vec<&str> = iv.target_levels.iter().map(|&l| model.levels[l].as_str()).collect();
+        let levels: Vec<&str> = model.shown_levels(&iv.target_levels);
         let domains: Vec<&str> = iv.domains.iter().map(|&d| model.domains[d].as_str()).collect();
         let mut record = vec![
             (rank + 1).to_string(),

@@ -124,7 +124,7 @@ fn people_columns(output: &RunOutput) -> Vec<Column> {
     let mut l = 0;
     while l < model.levels.len() {
         let (header, span) = match model.tunnels.iter().find(|t| t.first == l) {
-            Some(t) => (t.name.clone(), t.years),
+            Some(t) => (t.name.clone(), t.levels().len()),
             None => (model.levels[l].clone(), 1),
         };
         let at_end = |a: &crate::results::Accounts| {

@@ -31,15 +31,15 @@ where
             super::supply::budget_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
                 visit(f, Some(year), name, value)
             });
-            super::outcomes::year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
+            outcome_year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
                 visit(f, Some(year), name, value)
             });
             let mut push = |name: &dyn Fn() -> String, value: f64| visit(f, Some(year), name, Some(value));
             if let Some(c) = comparison {
-                for (l, level) in model.levels.iter().enumerate() {
+                for level in &model.output_levels {
                     push(
-                        &|| format!("diff_people_level:{level}"),
-                        a.people_level[t][l] - baseline.people_level[t][l],
+                        &|| format!("diff_people_level:{}", level.name),
+                        level.sum(&a.people_level[t]) - level.sum(&baseline.people_level[t]),
                     );
                 }
                 push(
@@ -75,8 +75,11 @@ where
 
 fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, f64)) {
     push(&|| "people_total".into(), a.people_total[t]);
-    for (l, level) in model.levels.iter().enumerate() {
-        push(&|| format!("people_level:{level}"), a.people_level[t][l]);
+    for level in &model.output_levels {
+        push(
+            &|| format!("people_level:{}", level.name),
+            level.sum(&a.people_level[t]),
+        );
     }
     for (b, band) in model.bands.iter().enumerate() {
         push(&|| format!("people_band:{}", band.name), a.people_band[t][b]);
@@ -86,10 +89,22 @@ fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dy
     push(&|| "aged_out".into(), a.aged_out[t]);
     push(&|| "migration".into(), a.migration[t]);
     let nl = model.levels.len();
-    for (from, from_name) in model.levels.iter().enumerate() {
-        for (to, to_name) in model.levels.iter().enumerate() {
-            if from != to {
-                push(&|| format!("flow:{from_name}->{to_name}"), a.flows[t][from * nl + to]);
+    for (o, from) in model.output_levels.iter().enumerate() {
+        for (p, to) in model.output_levels.iter().enumerate() {
+            if o != p {
+                let flow = if from.levels.len() == 1 && to.levels.len() == 1 {
+                    a.flows[t][from.levels.start * nl + to.levels.start]
+                } else {
+                    let row = &a.flows[t];
+                    (from.levels.clone())
+                        .map(|f| {
+                            row[f * nl + to.levels.start..f * nl + to.levels.end]
+                                .iter()
+                                .sum::<f64>()
+                        })
+                        .sum()
+                };
+                push(&|| format!("flow:{}->{}", from.name, to.name), flow);
             }
         }
     }
@@ -114,6 +129,48 @@ fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dy
         push(&|| format!("intervention_cost:{name}"), a.intervention_cost[t][i]);
     }
     push(&|| "discount_factor".into(), a.discount_factor[t]);
+}
+
+/// A pusher of one future's rows of a year: `(name, value)`.
+type Push<'a> = dyn FnMut(&dyn Fn() -> String, Option<f64>) + 'a;
+
+/// The health rows of year `t` (`outcomes::year_rows`), with the years
+/// lived in each level as the outputs show levels: a level's tunnels
+/// summed (the rows of the model's levels come together, in its order).
+fn outcome_year_rows(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
+    if model.outputs_each_level() {
+        return super::outcomes::year_rows(model, a, t, push);
+    }
+    let nl = model.levels.len();
+    // The years in each model level, as they come, in the model's order.
+    let mut block: Vec<Option<f64>> = Vec::with_capacity(nl);
+    let flush = |block: &mut Vec<Option<f64>>, push: &mut Push| {
+        if block.len() == nl {
+            let years: Vec<f64> = block.iter().map(|v| v.unwrap_or(0.0)).collect();
+            for level in &model.output_levels {
+                push(&|| format!("years_in_level:{}", level.name), Some(level.sum(&years)));
+            }
+        } else {
+            // Not every level's (never so today): the rows as they came.
+            for (l, &value) in block.iter().enumerate() {
+                push(&|| format!("years_in_level:{}", model.levels[l]), value);
+            }
+        }
+        block.clear();
+    };
+    super::outcomes::year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
+        if block.len() < nl && name() == format!("years_in_level:{}", model.levels[block.len()]) {
+            block.push(value);
+            return;
+        }
+        if !block.is_empty() {
+            flush(&mut block, &mut *push);
+        }
+        push(name, value);
+    });
+    if !block.is_empty() {
+        flush(&mut block, push);
+    }
 }
 
 /// A metric's name for the whole scenario (`funder` none) or one funder's

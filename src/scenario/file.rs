@@ -145,6 +145,8 @@ pub struct RawModel {
     pub levels: Spanned<Vec<Spanned<String>>>,
     /// Levels split into yearly tunnels: level → number of tunnels.
     pub tunnels: Option<Spanned<BTreeMap<String, Spanned<i64>>>>,
+    /// How the outputs show a level with tunnels: "summed" or "each".
+    pub tunnel_outputs: Option<Spanned<String>>,
     /// Outcome domains interventions may declare (pathway maps by domain).
     pub domains: Option<Spanned<Vec<String>>>,
     /// A file with the model's own evidence scale (default: the bundled one).

@@ -249,40 +249,33 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
         ParamPath::Transition { band, from, to } => {
             let p = probability(value, "a transition probability")?;
             let bands = bands(model, band)?;
-            let f = level(model, from)?;
+            let froms = levels(model, from)?;
             let t = level_or_exit(model, to)?;
-            if t == Some(f) {
+            if t.is_some_and(|t| froms.contains(&t)) {
                 return Err("a transition from a level to itself cannot be set".into());
             }
-            for b in bands {
-                let (series, target) = move_series(model, b, f, t);
-                *series = Series::constant(p);
-                set.push(target);
+            for f in froms {
+                for &b in &bands {
+                    let (series, target) = move_series(model, b, f, t);
+                    *series = Series::constant(p);
+                    set.push(target);
+                }
             }
         }
         ParamPath::Exit { band, level: lvl } => {
             let p = probability(value, "an exit probability")?;
-            let l = level(model, lvl)?;
-            for b in bands(model, band)? {
-                let (series, target) = move_series(model, b, l, None);
-                *series = Series::constant(p);
-                set.push(target);
+            let ls = levels(model, lvl)?;
+            let bands = bands(model, band)?;
+            for l in ls {
+                for &b in &bands {
+                    let (series, target) = move_series(model, b, l, None);
+                    *series = Series::constant(p);
+                    set.push(target);
+                }
             }
         }
         ParamPath::Utility { level: lvl } => {
-            let l = level(model, lvl)?;
-            let Some(outcomes) = &mut model.outcomes else {
-                return Err("the model has no [outcomes] table of quality weights to override".into());
-            };
-            let weight = quality_weight(value, outcomes.utility_outside_range)?;
-            for b in 0..model.bands.len() {
-                outcomes.utility[b * model.levels.len() + l] = Series::constant(weight);
-                set.push(Target::Utility {
-                    band: b,
-                    level: l,
-                    point: 0,
-                });
-            }
+            return set_utility(model, lvl, value);
         }
         ParamPath::UnitCost { service: name } => {
             let cost = non_negative(value, "a unit cost")?;
@@ -296,16 +289,17 @@ fn set(model: &mut Model, path: &ParamPath, value: f64) -> Result<Vec<Target>, S
         } => {
             let rate = non_negative(value, "a use rate")?;
             let s = service(model, name)?;
-            let l = level(model, lvl)?;
-            for b in 0..model.bands.len() {
-                let c = model.cell(b, l);
-                model.services[s].use_rate[c] = Series::constant(rate);
-                set.push(Target::UseRate {
-                    service: s,
-                    band: b,
-                    level: l,
-                    point: 0,
-                });
+            for l in levels(model, lvl)? {
+                for b in 0..model.bands.len() {
+                    let c = model.cell(b, l);
+                    model.services[s].use_rate[c] = Series::constant(rate);
+                    set.push(Target::UseRate {
+                        service: s,
+                        band: b,
+                        level: l,
+                        point: 0,
+                    });
+                }
             }
         }
         ParamPath::Capacity { service: name } => {
@@ -411,6 +405,30 @@ fn set_field(model: &mut Model, name: &str, field: InterventionField, value: f64
     }
     if iv.end_year.is_some_and(|e| e < iv.start_year) {
         return Err("end_year would be before start_year".into());
+    }
+    Ok(set)
+}
+
+/// Sets the quality weight of level `lvl` (`outcomes.utility.LEVEL`) in
+/// every band.
+fn set_utility(model: &mut Model, lvl: &str, value: f64) -> Result<Vec<Target>, String> {
+    let ls = levels(model, lvl)?;
+    let nl = model.levels.len();
+    let bands = model.bands.len();
+    let Some(outcomes) = &mut model.outcomes else {
+        return Err("the model has no [outcomes] table of quality weights to override".into());
+    };
+    let weight = quality_weight(value, outcomes.utility_outside_range)?;
+    let mut set = Vec::new();
+    for l in ls {
+        for b in 0..bands {
+            outcomes.utility[b * nl + l] = Series::constant(weight);
+            set.push(Target::Utility {
+                band: b,
+                level: l,
+                point: 0,
+            });
+        }
     }
     Ok(set)
 }
@@ -545,8 +563,16 @@ fn names_list<'a>(names: impl Iterator<Item = &'a String>) -> String {
     names.map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
 
+/// Level `name`: a year of a level with tunnels (finer steps than a year)
+/// by that year's first tunnel, where people enter it.
 fn level(model: &Model, name: &str) -> Result<usize, String> {
-    model.level_index(name).ok_or_else(|| {
+    levels(model, name).map(|ls| ls.start)
+}
+
+/// The levels `name` names: one, or every step tunnel of a year of a level
+/// with tunnels (finer steps than a year), each set alike.
+fn levels(model: &Model, name: &str) -> Result<std::ops::Range<usize>, String> {
+    model.levels_named(name).ok_or_else(|| {
         format!(
             "unknown level `{name}`; the levels are {}",
             names_list(model.levels.iter())
@@ -686,10 +712,10 @@ fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec
     let mut scaled: Vec<Target> = Vec::new();
     match path {
         ParamPath::Transition { band, from, to } => {
-            let f = level(model, from)?;
+            let froms = levels(model, from)?;
             let t = level_or_exit(model, to)?;
             let bands = bands(model, band)?;
-            if t == Some(f) {
+            if t.is_some_and(|t| froms.contains(&t)) {
                 return Err("a transition from a level to itself cannot be scaled".into());
             }
             let what = if t.is_some() {
@@ -697,18 +723,23 @@ fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec
             } else {
                 "an exit probability"
             };
-            for b in bands {
-                let (series, target) = move_series(model, b, f, t);
-                *series = scaled_probability(series, what, factor)?;
-                scaled.push(target);
+            for f in froms {
+                for &b in &bands {
+                    let (series, target) = move_series(model, b, f, t);
+                    *series = scaled_probability(series, what, factor)?;
+                    scaled.push(target);
+                }
             }
         }
         ParamPath::Exit { band, level: lvl } => {
-            let l = level(model, lvl)?;
-            for b in bands(model, band)? {
-                let (series, target) = move_series(model, b, l, None);
-                *series = scaled_probability(series, "an exit probability", factor)?;
-                scaled.push(target);
+            let ls = levels(model, lvl)?;
+            let bands = bands(model, band)?;
+            for l in ls {
+                for &b in &bands {
+                    let (series, target) = move_series(model, b, l, None);
+                    *series = scaled_probability(series, "an exit probability", factor)?;
+                    scaled.push(target);
+                }
             }
         }
         ParamPath::UseRate {
@@ -716,20 +747,21 @@ fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec
             level: lvl,
         } => {
             let s = service(model, name)?;
-            let l = level(model, lvl)?;
-            for b in 0..model.bands.len() {
-                let c = model.cell(b, l);
-                let scaled_rate = model.services[s].use_rate[c].map(|x| x * factor);
-                for &(_, x) in scaled_rate.points() {
-                    bounded(x, "a use rate", factor)?;
+            for l in levels(model, lvl)? {
+                for b in 0..model.bands.len() {
+                    let c = model.cell(b, l);
+                    let scaled_rate = model.services[s].use_rate[c].map(|x| x * factor);
+                    for &(_, x) in scaled_rate.points() {
+                        bounded(x, "a use rate", factor)?;
+                    }
+                    model.services[s].use_rate[c] = scaled_rate;
+                    scaled.push(Target::UseRate {
+                        service: s,
+                        band: b,
+                        level: l,
+                        point: 0,
+                    });
                 }
-                model.services[s].use_rate[c] = scaled_rate;
-                scaled.push(Target::UseRate {
-                    service: s,
-                    band: b,
-                    level: l,
-                    point: 0,
-                });
             }
         }
         ParamPath::UnitCost { service: name } => {

@@ -34,7 +34,7 @@ pub fn pathway_map<DB: DrawingBackend>(
         entry("gap: no intervention", style::coverage(Coverage::Gap), Key::Swatch),
     ];
     let body = header(root, "Pathway map", &subtitle, &legend)?;
-    let levels = model.levels.len();
+    let levels = model.output_levels.len();
     let bands = model.bands.len();
     for (panel, grid) in panels(&body, map.grids.len()).iter().zip(&map.grids) {
         let (w, h) = panel.dim_in_pixel();
@@ -69,10 +69,10 @@ pub fn pathway_map<DB: DrawingBackend>(
         panel.draw(&Text::new(title, (label_width, 0), bold(style::PANEL_TITLE)))?;
         let cell_w = ((w - label_width - 12) / levels as i32).max(1);
         let cell_h = ((h - top - 8) / bands as i32).clamp(1, 140);
-        for (l, name) in model.levels.iter().enumerate() {
+        for (l, level) in model.output_levels.iter().enumerate() {
             let x = label_width + l as i32 * cell_w + cell_w / 2;
             panel.draw(&Text::new(
-                name.clone(),
+                level.name.clone(),
                 (x, top - 8),
                 text(small).pos(Pos::new(HPos::Center, VPos::Bottom)),
             ))?;

@@ -233,7 +233,7 @@ pub fn summary_columns(output: &RunOutput) -> Vec<SummaryColumn> {
             "value",
         ));
     }
-    for level in &model.levels {
+    for level in model.output_levels.iter().map(|l| &l.name) {
         columns.push(column(
             format!("Change in {level} at end of {last} (people)"),
             &format!("diff_people_level:{level}"),

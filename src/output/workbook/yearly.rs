@@ -91,25 +91,26 @@ pub(super) fn spend_by_funder(sheet: &mut Worksheet, f: &Formats, output: &RunOu
 pub(super) fn people_by_level(sheet: &mut Worksheet, f: &Formats, output: &RunOutput) -> Result<(), XlsxError> {
     let model = output.model;
     let mut header = vec![("Scenario".to_string(), 26.0), ("Year".to_string(), 8.0)];
-    header.extend(model.levels.iter().map(|l| (format!("{l} (end of year)"), 14.0)));
+    let levels = &model.output_levels;
+    header.extend(levels.iter().map(|l| (format!("{} (end of year)", l.name), 14.0)));
     header.push(("Total".into(), 14.0));
     header.extend(
-        model
-            .levels
+        levels
             .iter()
-            .map(|l| (format!("{l}: change vs do-nothing"), 14.0)),
+            .map(|l| (format!("{}: change vs do-nothing", l.name), 14.0)),
     );
     headers(sheet, f, &header, 2)?;
-    let nl = model.levels.len();
+    let nl = levels.len();
     let baseline = &output.accounts[0];
     let mut r = 1;
     for (k, a) in output.accounts.iter().enumerate() {
         for (t, &year) in a.years.iter().enumerate() {
             sheet.write_string(r, 0, &a.scenario)?;
             sheet.write_number_with_format(r, 1, f64::from(year), &f.year)?;
-            for l in 0..nl {
-                sheet.write_number_with_format(r, 2 + l as u16, a.people_level[t][l], &f.people)?;
-                let change = (k > 0).then(|| a.people_level[t][l] - baseline.people_level[t][l]);
+            for (l, level) in levels.iter().enumerate() {
+                let people = level.sum(&a.people_level[t]);
+                sheet.write_number_with_format(r, 2 + l as u16, people, &f.people)?;
+                let change = (k > 0).then(|| people - level.sum(&baseline.people_level[t]));
                 number(sheet, r, 3 + (nl + l) as u16, change, &f.people)?;
             }
             sheet.write_number_with_format(r, 2 + nl as u16, a.people_total[t], &f.people)?;

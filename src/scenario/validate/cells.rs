@@ -215,7 +215,7 @@ pub(super) fn values_by_row(
             continue;
         };
         for &l in &ls {
-            let what = (per.of_row)(&names.bands[b], &names.levels[l]);
+            let what = (per.of_row)(&names.bands[b], &names.display(l));
             builder.add(&mut v.errors, (b, l), year, x, row_location(&table, row), &what);
         }
     }

@@ -63,11 +63,11 @@ fn transition_lines(
         let raw = t.get_ref();
         let loc = v.loc(&t.span());
         let froms = match &raw.years_in_level {
-            None => names.level_all(&raw.from),
-            Some(y) => names.tunnel_year(&raw.from, *y.get_ref()).map(|l| vec![l]),
+            None => names.level_all(&raw.from).map(|ls| (ls, raw.from.clone())),
+            Some(y) => names.tunnel_year(&raw.from, *y.get_ref()),
         };
         let resolved = (names.bands_or_all(&raw.bands), froms, names.level(&raw.to));
-        let (bs, froms, to) = match resolved {
+        let (bs, (froms, from_name), to) = match resolved {
             (Ok(b), Ok(f), Ok(to)) => (b, f, to),
             (b, f, to) => {
                 for e in [b.err(), f.err(), to.err()].into_iter().flatten() {
@@ -80,10 +80,6 @@ fn transition_lines(
             v.errors.at(loc, format!("a transition from `{}` to itself; give only moves between different levels (staying is what is left)", raw.from));
             continue;
         }
-        let from_name = match &raw.years_in_level {
-            Some(_) => names.levels[froms[0]].clone(),
-            None => raw.from.clone(),
-        };
         for (year, number) in by_year_points(v, &t.span(), &raw.probability) {
             let point = year.unwrap_or(i32::MIN);
             let targets = bs
@@ -109,7 +105,9 @@ fn transition_lines(
                 for &from in &froms {
                     let what = format!(
                         "transition `{}` → `{}` in band `{}`",
-                        names.levels[from], raw.to, names.bands[b]
+                        names.display(from),
+                        raw.to,
+                        names.bands[b]
                     );
                     builder.add(&mut v.errors, (b, from, to), year, p, loc.clone(), &what);
                 }
@@ -157,14 +155,16 @@ fn transition_rows(
             })
             .collect();
         let from_name = match froms[..] {
-            [f] => names.levels[f].as_str(),
-            _ => table.text(row, "from"),
+            [f] => names.display(f),
+            // One year's step tunnels: the year's name.
+            [f, ..] if names.display(f) == names.display(froms[froms.len() - 1]) => names.display(f),
+            _ => table.text(row, "from").to_string(),
         };
         let label = format!(
             "transition.{}.{}.{}{}",
             band_list(names, &bs),
             from_name,
-            names.levels[to],
+            names.display(to),
             at_year(year)
         );
         let Some(p) = cell_value(
@@ -182,7 +182,9 @@ fn transition_rows(
         for (&b, &f) in bs.iter().flat_map(|b| froms.iter().map(move |f| (b, f))) {
             let what = format!(
                 "transition `{}` → `{}` in band `{}`",
-                names.levels[f], names.levels[to], names.bands[b]
+                names.display(f),
+                names.display(to),
+                names.bands[b]
             );
             builder.add(&mut v.errors, (b, f, to), year, p, row_location(&table, row), &what);
         }
@@ -212,7 +214,7 @@ fn from_levels(
         -1
     };
     (names.tunnel_year(from, whole))
-        .map(|l| vec![l])
+        .map(|(ls, _)| ls)
         .map_err(|e| v.errors.at(table.location(row, "years_in_level"), e))
         .ok()
 }
@@ -263,11 +265,10 @@ fn exit_lines(v: &mut Validator, file: &ScenarioFile, names: &Names, builder: &m
             let level_label = if levels.len() == nl && nl > 1 {
                 "*".to_string()
             } else {
-                levels
-                    .iter()
-                    .map(|&l| names.levels[l].as_str())
-                    .collect::<Vec<_>>()
-                    .join("+")
+                // A year's step tunnels under its name, once.
+                let mut shown: Vec<String> = levels.iter().map(|&l| names.display(l)).collect();
+                shown.dedup();
+                shown.join("+")
             };
             let label = format!("exit.{}.{level_label}{}", band_list(names, &bs), at_year(year));
             let Some(p) = v.resolve(
@@ -284,7 +285,8 @@ fn exit_lines(v: &mut Validator, file: &ScenarioFile, names: &Names, builder: &m
                 for &l in &ls {
                     let what = format!(
                         "the exit probability of `{}` in band `{}`",
-                        names.levels[l], names.bands[b]
+                        names.display(l),
+                        names.bands[b]
                     );
                     builder.add(&mut v.errors, (b, l), year, p, loc.clone(), &what);
                 }
@@ -323,7 +325,8 @@ fn exit_rows(v: &mut Validator, csv: &Spanned<String>, names: &Names, builder: &
         for &l in &ls {
             let what = format!(
                 "the exit probability of `{}` in band `{}`",
-                names.levels[l], names.bands[b]
+                names.display(l),
+                names.bands[b]
             );
             builder.add(&mut v.errors, (b, l), year, p, row_location(&table, row), &what);
         }

@@ -53,7 +53,7 @@ fn life_table_from(
     if steps_per_year != 1 {
         v.err(
             &raw.span(),
-            format!("[life_table] needs steps_per_year = 1 (it is {steps_per_year}): its bands are a year wide and a cohort moves on a year of age together only at a yearly step"),
+            format!("[life_table] needs steps_per_year = 1 (it is {steps_per_year}): its bands are a year wide and a cohort moves on a year of age together only at a yearly step (a finer step would move a share of a band on each step, spreading the cohort across ages)"),
         );
     }
     let table = v.table(&raw.get_ref().csv, &["age", "probability"], &[])?;
@@ -153,13 +153,13 @@ impl LifeTable {
         if let Some((b, l)) = above_one {
             v.err(
                 &raw.span(),
-                format!("[life_table]: the exit of `{}` at age {} is the life table's probability plus its [[exits]], which is above 1; lower them", names.levels[l], self.ages[b].0),
+                format!("[life_table]: the exit of `{}` at age {} is the life table's probability plus its [[exits]], which is above 1; lower them", names.display(l), self.ages[b].0),
             );
         }
         if let Some(l) = refused {
             v.err(
                 &raw.span(),
-                format!("[life_table]: the exit of `{}` is also given as a distribution in [[exits]]; the life table adds to plain numbers only (give it a plain number)", names.levels[l]),
+                format!("[life_table]: the exit of `{}` is also given as a distribution in [[exits]]; the life table adds to plain numbers only (give it a plain number)", names.display(l)),
             );
         }
     }

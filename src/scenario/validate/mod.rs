@@ -113,6 +113,7 @@ pub(crate) fn validate(file: ScenarioFile, path: &Path, text: &str, own_sha: Str
         point_weights,
         transition_mode: m.transition_mode.unwrap_or(TransitionMode::Rates),
         transitions_given_survival: given_survival(&mut v, m),
+        output_levels: crate::model::OutputLevel::of(&table.levels, &table.tunnels, table.tunnel_outputs),
         levels: table.levels,
         bands,
         population,

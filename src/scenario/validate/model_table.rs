@@ -4,7 +4,7 @@
 use super::names::check_names;
 use super::values::to_year;
 use crate::error::Location;
-use crate::model::{AgeBand, Target, Tunnel};
+use crate::model::{AgeBand, Target, Tunnel, TunnelOutputs};
 use crate::scenario::checks::Validator;
 use crate::scenario::file::{RawBand, RawModel};
 use crate::uncertainty::Support;
@@ -21,6 +21,7 @@ pub(super) struct ModelTable {
     /// The need levels, least need first; a level with tunnels one per tunnel.
     pub(super) levels: Vec<String>,
     pub(super) tunnels: Vec<Tunnel>,
+    pub(super) tunnel_outputs: TunnelOutputs,
 }
 
 /// Checks `[model]`; a value at fault is reported and replaced by a
@@ -76,6 +77,7 @@ pub(super) fn model_table_from(v: &mut Validator, m: &RawModel) -> ModelTable {
     }
     let file_levels = levels_from(v, m);
     let (levels, tunnels) = super::tunnels::tunnels_from(v, m, file_levels, steps_per_year);
+    let tunnel_outputs = super::tunnels::outputs_from(v, m);
     ModelTable {
         start_year,
         horizon_years,
@@ -84,6 +86,7 @@ pub(super) fn model_table_from(v: &mut Validator, m: &RawModel) -> ModelTable {
         discount_rate,
         levels,
         tunnels,
+        tunnel_outputs,
     }
 }
 

@@ -49,7 +49,8 @@ pub(super) fn list(names: &[String]) -> String {
 }
 
 pub(super) struct Names {
-    /// The model's levels: a level with yearly tunnels is one per tunnel.
+    /// The model's levels: a level with yearly tunnels is one per tunnel
+    /// (one a step with finer steps than a year).
     pub(super) levels: Vec<String>,
     pub(super) bands: Vec<String>,
     /// Levels split into yearly tunnels (`[model] tunnels`).
@@ -58,36 +59,43 @@ pub(super) struct Names {
 
 impl Names {
     /// The level `name`; for a level with tunnels, its first (where people
-    /// enter it: the `to` of a move, people at the start, entries).
+    /// enter it: the `to` of a move, people at the start, entries); for
+    /// one year of it, that year's first (people at the start in year K
+    /// have been in it K − 1 years).
     pub(super) fn level(&self, name: &str) -> Result<usize, String> {
         if let Some(t) = self.tunnel(name) {
             return Ok(t.first);
         }
+        if let Some(year) = self.year_named(name) {
+            return Ok(year.start);
+        }
         self.levels
             .iter()
             .position(|l| l == name)
-            .ok_or_else(|| format!("unknown level `{name}`; the levels are {}", list(&self.levels)))
+            .ok_or_else(|| format!("unknown level `{name}`; the levels are {}", list(&self.file_levels())))
     }
 
     /// The level `name`, or every tunnel of a level with tunnels (what
-    /// applies to the whole level: moves out of it, exits, use, weights).
+    /// applies to the whole level: moves out of it, exits, use, weights),
+    /// or every tunnel of one year of it (each step's alike).
     pub(super) fn level_all(&self, name: &str) -> Result<Vec<usize>, String> {
-        match self.tunnel(name) {
-            Some(t) => Ok((t.first..t.first + t.years).collect()),
-            None => self.level(name).map(|l| vec![l]),
+        match (self.tunnel(name), self.year_named(name)) {
+            (Some(t), _) => Ok(t.levels().collect()),
+            (None, Some(year)) => Ok(year.collect()),
+            (None, None) => self.level(name).map(|l| vec![l]),
         }
     }
 
-    /// The tunnel of `name`'s `years`-th year (1 for the first; the last
-    /// for its years or more).
-    pub(super) fn tunnel_year(&self, name: &str, years: i64) -> Result<usize, String> {
+    /// The tunnels of `name`'s `years`-th year (1 for the first; the last
+    /// for its years or more), and the year's name.
+    pub(super) fn tunnel_year(&self, name: &str, years: i64) -> Result<(Vec<usize>, String), String> {
         let Some(t) = self.tunnel(name) else {
             return Err(format!(
                 "`{name}` has no yearly tunnels, so years_in_level does not apply; give it `tunnels = {{ \"{name}\" = YEARS }}` in [model], or leave years_in_level out"
             ));
         };
         match usize::try_from(years) {
-            Ok(y @ 1..) if y <= t.years => Ok(t.first + y - 1),
+            Ok(y @ 1..) if y <= t.years => Ok((t.year(y).collect(), t.year_name(y))),
             _ => Err(format!(
                 "years_in_level is {years}; `{name}` has {} yearly tunnels: give a whole number from 1 to {} (the last is for {} years or more)",
                 t.years, t.years, t.years
@@ -97,6 +105,34 @@ impl Names {
 
     pub(super) fn tunnel(&self, name: &str) -> Option<&crate::model::Tunnel> {
         self.tunnels.iter().find(|t| t.name == name)
+    }
+
+    /// With finer steps than a year, the tunnels of the year of a level
+    /// with tunnels that `name` names (`LEVEL (year K)`).
+    fn year_named(&self, name: &str) -> Option<std::ops::Range<usize>> {
+        crate::model::Tunnel::year_named(&self.tunnels, name)
+    }
+
+    /// Model level `l` as the file names it: with finer steps than a year
+    /// a step tunnel by its year's name.
+    pub(super) fn display(&self, l: usize) -> String {
+        match self.tunnels.iter().find_map(|t| t.year_of(l).map(|y| (t, y))) {
+            Some((t, y)) if t.steps > 1 => t.year_name(y),
+            _ => self.levels[l].clone(),
+        }
+    }
+
+    /// The levels as the file may name them: a level with tunnels by its
+    /// years (each year's step tunnels under the year's name).
+    pub(super) fn file_levels(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for l in 0..self.levels.len() {
+            let name = self.display(l);
+            if out.last() != Some(&name) {
+                out.push(name);
+            }
+        }
+        out
     }
 
     pub(super) fn band(&self, name: &str) -> Result<usize, String> {

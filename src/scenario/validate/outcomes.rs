@@ -83,7 +83,7 @@ pub(super) fn outcomes_from(
                     &list.span(),
                     format!(
                         "outcomes: healthy_levels is empty; name the levels counted as healthy, e.g. [\"{}\"]",
-                        names.levels[0]
+                        names.display(0)
                     ),
                 );
             }
@@ -223,7 +223,7 @@ fn utilities(v: &mut Validator, spanned: &Spanned<RawOutcomes>, names: &Names) -
     }
     let missing: Vec<String> = (0..nb * nl)
         .filter(|&c| weights[c].is_none())
-        .map(|c| format!("{} {}", names.bands[c / nl], names.levels[c % nl]))
+        .map(|c| format!("{} {}", names.bands[c / nl], names.display(c % nl)))
         .collect();
     if !missing.is_empty() && v.errors.count() == errors_before {
         v.err(

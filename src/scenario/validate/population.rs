@@ -103,7 +103,7 @@ pub(super) fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Na
             let (Some(b), Some(l)) = (b, l) else {
                 continue;
             };
-            let label = format!("population.{}.counts.{}", names.bands[b], names.levels[l]);
+            let label = format!("population.{}.counts.{}", names.bands[b], names.display(l));
             let targets = vec![Target::BandLevel { band: b, level: l }];
             let what = "the number of people";
             let Some(n) = cell_value(v, &table, row, "people", Support::NonNegative, what, label, targets) else {
@@ -114,7 +114,8 @@ pub(super) fn population_from(v: &mut Validator, file: &ScenarioFile, names: &Na
                     row_location(&table, row),
                     format!(
                         "band `{}`, level `{}` is given twice (first at line {first})",
-                        names.bands[b], names.levels[l]
+                        names.bands[b],
+                        names.display(l)
                     ),
                 );
             }
