@@ -184,9 +184,9 @@ fn activity_on_entry_may_change_by_calendar_year() {
         "on_entry = { B = 1 }",
         "on_entry = { B = 1 }\nat_start = { A = { 2025 = 1 } }",
     ));
-    let message = upstream::scenario::parse(Path::new("entry.toml"), &text, String::new())
-        .err()
-        .expect("refused")
-        .to_string();
+    let message = match upstream::scenario::parse(Path::new("entry.toml"), &text, String::new()) {
+        Ok(_) => panic!("should be refused:\n{text}"),
+        Err(e) => e.to_string(),
+    };
     assert!(message.contains("counts once"), "{message}");
 }
