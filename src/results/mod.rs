@@ -139,21 +139,19 @@ impl DiscountedMoney {
     /// intervention's cost), × `start`, the year's start factor.
     fn push_year(&mut self, model: &Model, block: &[f64], unit_costs: &[f64], start: f64) {
         let ns = model.services.len();
-        let spend = self.spend_service.push_zeros();
-        let funder = self.spend_funder.push_zeros();
-        for (s, service) in model.services.iter().enumerate() {
-            spend[s] = block[s] * unit_costs[s] * start;
-            funder[service.funder] += spend[s];
-        }
-        let services_total: f64 = spend.iter().sum();
-        let costs = self.intervention_cost.push_zeros();
-        let investment = self.investment_funder.push_zeros();
-        for (i, iv) in model.interventions.iter().enumerate() {
-            costs[i] = block[ns + i] * start;
-            funder[iv.funder] += costs[i];
-            investment[iv.funder] += costs[i];
-        }
-        let interventions_total: f64 = costs.iter().sum();
+        let mut tier = [0.0; 4];
+        let (services_total, interventions_total) = price_year(
+            model,
+            (unit_costs, start),
+            (&|s| block[s], &|i| block[ns + i]),
+            YearMoney {
+                spend: self.spend_service.push_zeros(),
+                costs: self.intervention_cost.push_zeros(),
+                funder: self.spend_funder.push_zeros(),
+                investment: self.investment_funder.push_zeros(),
+                tier: &mut tier,
+            },
+        );
         self.spend_services_total.push(services_total);
         self.intervention_cost_total.push(interventions_total);
         self.spend_total.push(services_total + interventions_total);
@@ -178,6 +176,41 @@ impl DiscountedMoney {
             }
         }
     }
+}
+
+/// Where one year's money goes: spend per service, cost per intervention,
+/// spend and investment per funder, spend per tier.
+struct YearMoney<'a> {
+    spend: &'a mut [f64],
+    costs: &'a mut [f64],
+    funder: &'a mut [f64],
+    investment: &'a mut [f64],
+    tier: &'a mut [f64; 4],
+}
+
+/// One year's money from each service's activity (× its unit cost ×
+/// `scale`) and each intervention's cost (× `scale`), into `out`; returns
+/// the services' and the interventions' totals. (A scale of 1 leaves every
+/// figure as the year's own: a product with 1 is exact.)
+fn price_year(
+    model: &Model,
+    (unit_costs, scale): (&[f64], f64),
+    (activity, cost): (&dyn Fn(usize) -> f64, &dyn Fn(usize) -> f64),
+    out: YearMoney<'_>,
+) -> (f64, f64) {
+    for (s, service) in model.services.iter().enumerate() {
+        out.spend[s] = activity(s) * unit_costs[s] * scale;
+        out.tier[service.tier.index()] += out.spend[s];
+        out.funder[service.funder] += out.spend[s];
+    }
+    let services_total: f64 = out.spend.iter().sum();
+    for (i, iv) in model.interventions.iter().enumerate() {
+        out.costs[i] = cost(i) * scale;
+        out.tier[iv.tier.index()] += out.costs[i];
+        out.funder[iv.funder] += out.costs[i];
+        out.investment[iv.funder] += out.costs[i];
+    }
+    (services_total, out.costs.iter().sum())
 }
 
 /// A future's money figures by year, as the accounts keep them
@@ -296,26 +329,25 @@ impl Accounts {
 
             let mut tier = [0.0; 4];
             let activity = a.activity.push_zeros();
-            let spend = a.spend_service.push_zeros();
-            let funder = a.spend_funder.push_zeros();
-            for (s, service) in model.services.iter().enumerate() {
-                activity[s] = trajectory.activity[t * ns + s][lane];
-                spend[s] = activity[s] * unit_costs[s];
-                tier[service.tier.index()] += spend[s];
-                funder[service.funder] += spend[s];
+            for (s, x) in activity.iter_mut().enumerate() {
+                *x = trajectory.activity[t * ns + s][lane];
             }
-            let services_total: f64 = spend.iter().sum();
             let participants = a.participants.push_zeros();
-            let costs = a.intervention_cost.push_zeros();
-            let investment = a.investment_funder.push_zeros();
-            for (i, iv) in model.interventions.iter().enumerate() {
-                participants[i] = trajectory.participants[t * ni + i][lane];
-                costs[i] = trajectory.intervention_cost[t * ni + i][lane];
-                tier[iv.tier.index()] += costs[i];
-                funder[iv.funder] += costs[i];
-                investment[iv.funder] += costs[i];
+            for (i, x) in participants.iter_mut().enumerate() {
+                *x = trajectory.participants[t * ni + i][lane];
             }
-            let interventions_total: f64 = costs.iter().sum();
+            let (services_total, interventions_total) = price_year(
+                model,
+                (unit_costs, 1.0),
+                (&|s| activity[s], &|i| trajectory.intervention_cost[t * ni + i][lane]),
+                YearMoney {
+                    spend: a.spend_service.push_zeros(),
+                    costs: a.intervention_cost.push_zeros(),
+                    funder: a.spend_funder.push_zeros(),
+                    investment: a.investment_funder.push_zeros(),
+                    tier: &mut tier,
+                },
+            );
             a.spend_services_total.push(services_total);
             a.intervention_cost_total.push(interventions_total);
             a.spend_total.push(services_total + interventions_total);
