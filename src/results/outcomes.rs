@@ -180,11 +180,10 @@ pub(super) fn year_rows(
     let h = &a.outcomes;
     push(&|| "life_years".into(), Some(h.figure(model, t, Outcome::LifeYears)));
     push(&|| "qalys".into(), Some(h.figure(model, t, Outcome::Qalys)));
-    for (l, level) in model.levels.iter().enumerate() {
-        push(
-            &|| format!("years_in_level:{level}"),
-            Some(h.figures[t][Outcome::LevelYears.at(model) + l]),
-        );
+    // By the levels the outputs show (a level's tunnels summed).
+    let years = &h.figures[t][Outcome::LevelYears.at(model)..Outcome::LevelYears.at(model) + model.levels.len()];
+    for level in &model.output_levels {
+        push(&|| format!("years_in_level:{}", level.name), Some(level.sum(years)));
     }
     let age = model.bands[o.life_expectancy_band].lower;
     let expectancy = h.life_expectancy(model, t);

@@ -31,7 +31,7 @@ where
             super::supply::budget_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
                 visit(f, Some(year), name, value)
             });
-            outcome_year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
+            super::outcomes::year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
                 visit(f, Some(year), name, value)
             });
             let mut push = |name: &dyn Fn() -> String, value: f64| visit(f, Some(year), name, Some(value));
@@ -129,48 +129,6 @@ fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dy
         push(&|| format!("intervention_cost:{name}"), a.intervention_cost[t][i]);
     }
     push(&|| "discount_factor".into(), a.discount_factor[t]);
-}
-
-/// A pusher of one future's rows of a year: `(name, value)`.
-type Push<'a> = dyn FnMut(&dyn Fn() -> String, Option<f64>) + 'a;
-
-/// The health rows of year `t` (`outcomes::year_rows`), with the years
-/// lived in each level as the outputs show levels: a level's tunnels
-/// summed (the rows of the model's levels come together, in its order).
-fn outcome_year_rows(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dyn Fn() -> String, Option<f64>)) {
-    if model.outputs_each_level() {
-        return super::outcomes::year_rows(model, a, t, push);
-    }
-    let nl = model.levels.len();
-    // The years in each model level, as they come, in the model's order.
-    let mut block: Vec<Option<f64>> = Vec::with_capacity(nl);
-    let flush = |block: &mut Vec<Option<f64>>, push: &mut Push| {
-        if block.len() == nl {
-            let years: Vec<f64> = block.iter().map(|v| v.unwrap_or(0.0)).collect();
-            for level in &model.output_levels {
-                push(&|| format!("years_in_level:{}", level.name), Some(level.sum(&years)));
-            }
-        } else {
-            // Not every level's (never so today): the rows as they came.
-            for (l, &value) in block.iter().enumerate() {
-                push(&|| format!("years_in_level:{}", model.levels[l]), value);
-            }
-        }
-        block.clear();
-    };
-    super::outcomes::year_rows(model, a, t, &mut |name: &dyn Fn() -> String, value| {
-        if block.len() < nl && name() == format!("years_in_level:{}", model.levels[block.len()]) {
-            block.push(value);
-            return;
-        }
-        if !block.is_empty() {
-            flush(&mut block, &mut *push);
-        }
-        push(name, value);
-    });
-    if !block.is_empty() {
-        flush(&mut block, push);
-    }
 }
 
 /// A metric's name for the whole scenario (`funder` none) or one funder's
