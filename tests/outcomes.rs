@@ -481,6 +481,7 @@ fn a_run_with_outcomes_writes_its_cost_effectiveness_analysis() {
         "no acceptability curves without draws"
     );
     assert!(!out.join("savi").exists());
+    let _ = std::fs::remove_dir_all(&out);
 
     // Under draws: the acceptability curves sum to 1, EVPPI within [0, EVPI],
     // and the SAVI files hold a row a draw.
