@@ -211,11 +211,11 @@ fn one(input: &MapInput, year: i32, band: Option<usize>) -> SystemMap {
     let mut flows = Vec::new();
     for from in 0..shown.len() {
         for to in (0..shown.len()).filter(|&t| t != from) {
-            let people: f64 = (shown[from].levels.clone())
-                .flat_map(|f| shown[to].levels.clone().map(move |t| (f, t)))
-                .map(|(f, t)| {
-                    rows.iter()
-                        .map(|y| bands.iter().map(|&b| y.flows[(b * nl + f) * nl + t]).sum::<f64>())
+            let people: f64 = rows
+                .iter()
+                .map(|y| {
+                    (bands.iter())
+                        .map(|&b| shown[from].flow_to(&shown[to], &y.flows[b * nl * nl..(b + 1) * nl * nl], nl))
                         .sum::<f64>()
                 })
                 .sum();

@@ -132,9 +132,10 @@ impl InterventionFigures {
         let (participants, _) = sum_d(&|t| with.participants[t][intervention]);
         // Money discounted: without's less with's figure (or with's alone),
         // point by point where the accounts have it so, else × the factor.
+        let discounted = (without.discounted_money(), with.discounted_money());
         let money_d = |figure: &dyn Fn(Money<'_>, usize) -> f64, alone: bool| -> f64 {
             (0..years)
-                .map(|t| match (without.discounted_money(), with.discounted_money()) {
+                .map(|t| match discounted {
                     (_, Some(w)) if alone => figure(w, t),
                     (Some(wo), Some(w)) => figure(wo, t) - figure(w, t),
                     _ if alone => figure(with.money(), t) * discount[t],

@@ -131,6 +131,23 @@ impl OutputLevel {
         out
     }
 
+    /// The moves from this level to `to` in `row` (`from * nl + to`, model
+    /// levels): every tunnel's to every tunnel's (a model level's own
+    /// value, bit for bit, when each is one).
+    pub fn flow_to(&self, to: &OutputLevel, row: &[f64], nl: usize) -> f64 {
+        if self.levels.len() == 1 && to.levels.len() == 1 {
+            row[self.levels.start * nl + to.levels.start]
+        } else {
+            (self.levels.clone())
+                .map(|f| {
+                    row[f * nl + to.levels.start..f * nl + to.levels.end]
+                        .iter()
+                        .sum::<f64>()
+                })
+                .sum()
+        }
+    }
+
     /// The sum of `row`'s entries for this level (a model level's own
     /// value, bit for bit, when it is one).
     pub fn sum(&self, row: &[f64]) -> f64 {

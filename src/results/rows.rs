@@ -92,18 +92,7 @@ fn year_metrics(model: &Model, a: &Accounts, t: usize, push: &mut impl FnMut(&dy
     for (o, from) in model.output_levels.iter().enumerate() {
         for (p, to) in model.output_levels.iter().enumerate() {
             if o != p {
-                let flow = if from.levels.len() == 1 && to.levels.len() == 1 {
-                    a.flows[t][from.levels.start * nl + to.levels.start]
-                } else {
-                    let row = &a.flows[t];
-                    (from.levels.clone())
-                        .map(|f| {
-                            row[f * nl + to.levels.start..f * nl + to.levels.end]
-                                .iter()
-                                .sum::<f64>()
-                        })
-                        .sum()
-                };
+                let flow = from.flow_to(to, &a.flows[t], nl);
                 push(&|| format!("flow:{}->{}", from.name, to.name), flow);
             }
         }
