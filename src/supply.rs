@@ -329,6 +329,14 @@ pub struct PlaceQueue<const W: usize> {
     live: usize,
 }
 
+/// The row of the ring that holds bin `k` (`k < bins`) when bin 0 is in
+/// row `first` (`first < bins`): `(first + k) % bins` without a division.
+#[inline(always)]
+fn ring_row(first: usize, k: usize, bins: usize) -> usize {
+    let row = first + k;
+    if row >= bins { row - bins } else { row }
+}
+
 /// What a step does to those waiting in one cell of a [`PlaceQueue`]
 /// before admissions ([`PlaceQueue::leave_and_age`]).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -365,12 +373,12 @@ impl<const W: usize> PlaceQueue<W> {
 
     /// Bin `k`'s cells.
     fn bin(&self, k: usize) -> &[[f64; W]] {
-        let row = (self.first + k) % self.bins;
+        let row = ring_row(self.first, k, self.bins);
         &self.waiting[row * self.cells..(row + 1) * self.cells]
     }
 
     fn bin_mut(&mut self, k: usize) -> &mut [[f64; W]] {
-        let row = (self.first + k) % self.bins;
+        let row = ring_row(self.first, k, self.bins);
         &mut self.waiting[row * self.cells..(row + 1) * self.cells]
     }
 
@@ -446,7 +454,7 @@ impl<const W: usize> PlaceQueue<W> {
         // of a bin-by-bin pass, in the same order: bins are independent), so
         // that a step's shares and ageing are read once.
         let (cells, bins, first, live) = (self.cells, self.bins, self.first, self.live);
-        let rows = || (0..live).map(move |k| (first + k) % bins * cells);
+        let rows = || (0..live).map(move |k| ring_row(first, k, bins) * cells);
         for step in steps {
             let leave = step.leave;
             match step.age {
@@ -543,9 +551,19 @@ impl<const W: usize> PlaceQueue<W> {
             }
         }
         // Then those newly moving.
+        // (Every lane's sum in one pass, each in cell order.)
+        let mut asked = [0.0; W];
+        for n in new {
+            for l in 0..W {
+                asked[l] += n[l];
+            }
+        }
         let new_share: [f64; W] = std::array::from_fn(|l| {
-            let asked: f64 = new.iter().map(|n| n[l]).sum();
-            if asked > 0.0 { (left[l] / asked).min(1.0) } else { 0.0 }
+            if asked[l] > 0.0 {
+                (left[l] / asked[l]).min(1.0)
+            } else {
+                0.0
+            }
         });
         for (taken, new) in admitted.iter_mut().zip(new) {
             for l in 0..W {
@@ -563,7 +581,7 @@ impl<const W: usize> PlaceQueue<W> {
             // bin's own row becomes the first beyond them, empty (or, when
             // every bin is aged, the new bin 0).
             let cells = self.cells;
-            let row = |k: usize| (self.first + k) % bins * cells;
+            let row = |k: usize| ring_row(self.first, k, bins) * cells;
             let (last, before) = (row(aged - 1), row(aged - 2));
             for c in 0..cells {
                 // (The addition is the same either way round.)

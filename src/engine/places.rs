@@ -385,8 +385,15 @@ impl<const W: usize> PlacesWork<W> {
                 }
             }
         }
-        for (index, &moved) in self.moves.iter().enumerate() {
-            super::supply::add_move(out, (k, nb, nl), year_cells, index, moved);
+        // (Band by band, from level to level: the moves' order.)
+        let mut moves = self.moves.iter();
+        for b in 0..nb {
+            for from in 0..nl {
+                for to in 0..nl {
+                    let moved = *moves.next().expect("a move per band, level from and level to");
+                    super::supply::add_move_at(out, (k, nb, nl), year_cells, (b, from, to), moved);
+                }
+            }
         }
     }
 }

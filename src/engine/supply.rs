@@ -652,7 +652,7 @@ impl<const W: usize> SupplyWork<W> {
 /// Adds `moved` people, beyond those the matrices moved, to year `k`'s
 /// flows for the move `index = (band * nl + from) * nl + to` (nothing for
 /// a level to itself); `year_cells` is the year's first cell.
-pub(super) fn add_move<const W: usize>(
+fn add_move<const W: usize>(
     out: &mut LaneTrajectory<W>,
     (k, nb, nl): (usize, usize, usize),
     year_cells: usize,
@@ -660,6 +660,17 @@ pub(super) fn add_move<const W: usize>(
     moved: [f64; W],
 ) {
     let (b, from, to) = (index / (nl * nl), index / nl % nl, index % nl);
+    add_move_at(out, (k, nb, nl), year_cells, (b, from, to), moved);
+}
+
+/// [`add_move`] for the move of band `b` from level `from` to `to`.
+pub(super) fn add_move_at<const W: usize>(
+    out: &mut LaneTrajectory<W>,
+    (k, nb, nl): (usize, usize, usize),
+    year_cells: usize,
+    (b, from, to): (usize, usize, usize),
+    moved: [f64; W],
+) {
     if from == to || moved == [0.0; W] {
         return;
     }
