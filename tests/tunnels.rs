@@ -378,3 +378,74 @@ probability = 0.3
         }
     }
 }
+
+/// `ENTRIES` with an intervention that changes the moves out of
+/// `Operated`, in every one of its tunnels, by `relative_risk`.
+fn with_follow_up(relative_risk: f64) -> Model {
+    let text = format!(
+        r#"{ENTRIES}
+[[interventions]]
+name = "Follow-up"
+description = "Earlier recovery after the operation"
+funder = "NHS"
+tier = "secondary"
+target_levels = ["Operated"]
+reach = 1
+start_year = 2025
+
+[[interventions.effects]]
+from = "Operated"
+to = "Well"
+relative_risk = {relative_risk}
+
+[[scenarios]]
+name = "follow-up"
+interventions = ["Follow-up"]
+"#
+    );
+    parse(&text)
+}
+
+#[test]
+fn an_override_naming_a_level_with_tunnels_as_a_whole_sets_every_tunnel() {
+    use upstream::scenario::overrides;
+    let given = summary(&with_follow_up(1.5)).0;
+    // The level as the file names it: every tunnel's effect, alike, so the
+    // same numbers as the file giving that relative risk.
+    let model = with_follow_up(0.8);
+    let path = overrides::parse(&model, "intervention.Follow-up.relative_risk.Operated.Well").unwrap();
+    assert_eq!(overrides::targets(&model, &path, 1.5).unwrap().len(), 3);
+    let varied = overrides::vary(&model, "follow-up", &path, 1.5).unwrap();
+    assert_eq!(overrides::value(&varied.scenarios[0].model, &path), Ok(1.5));
+    assert_eq!(summary(&varied).0, given);
+    // One year of it: that tunnel's effect only (people move on from the
+    // second year in it as with 1.5, from the others as with 0.8).
+    let path = overrides::parse(&model, "intervention.Follow-up.relative_risk.Operated (year 2).Well").unwrap();
+    assert_eq!(overrides::targets(&model, &path, 1.5).unwrap().len(), 1);
+    let one_year = summary(&overrides::vary(&model, "follow-up", &path, 1.5).unwrap()).0;
+    let flow = |rows: &common::Rows, from: &str| value(rows, 1, "2025", &format!("flow:{from}->Well"));
+    close(
+        flow(&one_year, "Operated (year 2)"),
+        flow(&given, "Operated (year 2)"),
+        1e-12,
+        "year 2, overridden",
+    );
+    close(
+        flow(&one_year, "Operated (year 2)"),
+        0.2 * 1.5 * 50.0,
+        1e-12,
+        "year 2 by hand",
+    );
+    // Out of the third year on, 0.1 × 0.8 a year, as the file gives it.
+    let stock = value(&one_year, 1, "2025", "people_level:Operated (year 3+)");
+    let out = value(&one_year, 1, "2026", "flow:Operated (year 3+)->Well");
+    close(out, stock * 0.1 * 0.8, 1e-12, "year 3+, as the file gives it");
+    assert!(stock > 0.0);
+    // A transition out of the whole level, likewise every tunnel.
+    let path = overrides::parse(&model, "transition.adults.Operated.Well").unwrap();
+    assert_eq!(overrides::targets(&model, &path, 0.25).unwrap().len(), 3);
+    // An unknown level still names the levels there are.
+    let path = overrides::parse(&model, "intervention.Follow-up.relative_risk.Operated (year 9).Well").unwrap();
+    let error = overrides::targets(&model, &path, 1.5).unwrap_err();
+    assert!(error.starts_with("unknown level `Operated (year 9)`"), "{error}");
+}

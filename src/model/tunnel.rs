@@ -68,12 +68,17 @@ impl Tunnel {
 }
 
 impl Model {
-    /// The levels `name` names: a level (one), or with finer steps than a
-    /// year one year of a level with tunnels by its name, `LEVEL (year K)`
-    /// (that year's step tunnels; its first is where people enter it).
+    /// The levels `name` names: a level (one); a level with tunnels as a
+    /// whole, by the name the file gives it (every tunnel; the first is
+    /// where people enter it); or with finer steps than a year one year of
+    /// a level with tunnels by its name, `LEVEL (year K)` (that year's step
+    /// tunnels; its first is where people enter it).
     pub fn levels_named(&self, name: &str) -> Option<std::ops::Range<usize>> {
         if let Some(l) = self.level_index(name) {
             return Some(l..l + 1);
+        }
+        if let Some(tunnel) = self.tunnels.iter().find(|t| t.name == name) {
+            return Some(tunnel.levels());
         }
         Tunnel::year_named(&self.tunnels, name)
     }

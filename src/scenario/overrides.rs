@@ -435,36 +435,38 @@ fn set_utility(model: &mut Model, lvl: &str, value: f64) -> Result<Vec<Target>, 
 
 /// Sets intervention `name`'s relative risk on the move `from` → `to`
 /// (`intervention.NAME.relative_risk.FROM.TO`), which it must already have.
+/// A `from` level with tunnels named as a whole (or a year of it with
+/// finer steps) sets the effect on each of its tunnels alike; a `to` level
+/// with tunnels is its first, where people enter it.
 fn set_relative_risk(model: &mut Model, name: &str, from: &str, to: &str, value: f64) -> Result<Vec<Target>, String> {
     let rr = non_negative(value, "a relative risk")?;
     let i = intervention(model, name)?;
-    let f = level(model, from)?;
+    let froms = levels(model, from)?;
     let t = level_or_exit(model, to)?;
-    let effect = model.interventions[i]
-        .effects
-        .iter_mut()
-        .enumerate()
-        .find_map(|(k, e)| match e {
-            Effect::Transition {
-                from,
-                to,
-                relative_risk,
-                ..
-            } if *from == f && *to == t => Some((k, relative_risk)),
-            _ => None,
-        });
-    match effect {
-        Some((k, x)) => {
-            *x = rr;
-            Ok(vec![Target::Effect {
+    let mut set = Vec::new();
+    for (k, e) in model.interventions[i].effects.iter_mut().enumerate() {
+        if let Effect::Transition {
+            from,
+            to,
+            relative_risk,
+            ..
+        } = e
+            && froms.contains(from)
+            && *to == t
+        {
+            *relative_risk = rr;
+            set.push(Target::Effect {
                 intervention: i,
                 effect: k,
-            }])
+            });
         }
-        None => Err(format!(
-            "intervention `{name}` has no effect on `{from}` → `{to}`; add it to the intervention first"
-        )),
     }
+    if set.is_empty() {
+        return Err(format!(
+            "intervention `{name}` has no effect on `{from}` → `{to}`; add it to the intervention first"
+        ));
+    }
+    Ok(set)
 }
 
 /// Sets intervention `name`'s multiplier on the use of service `svc`
