@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 mod tunnel;
 pub mod within_cycle;
-pub use tunnel::{OutputLevel, Tunnel, TunnelOutputs};
+pub use tunnel::{EffectGroup, OutputLevel, Tunnel, TunnelOutputs};
 pub use within_cycle::PointWeights;
 
 /// How the user's annual transition figures are turned into per-step moves.

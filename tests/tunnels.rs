@@ -449,3 +449,64 @@ fn an_override_naming_a_level_with_tunnels_as_a_whole_sets_every_tunnel() {
     let error = overrides::targets(&model, &path, 1.5).unwrap_err();
     assert!(error.starts_with("unknown level `Operated (year 9)`"), "{error}");
 }
+
+#[test]
+fn the_page_and_the_report_show_an_effect_on_a_level_with_tunnels_once() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/thr-cohort.toml");
+    let loaded = upstream::scenario::load(&path).expect("loads");
+    let model = &loaded.model;
+    let np1 = model.intervention_index("NP1 prosthesis").unwrap();
+    assert_eq!(
+        model.interventions[np1].effects.len(),
+        60,
+        "one effect per tunnel in the model"
+    );
+    let groups = model.effect_groups(np1);
+    assert_eq!(groups.len(), 1);
+    assert_eq!(groups[0].effects.len(), 60);
+    assert_eq!(groups[0].path, "relative_risk.Successful primary.Revision");
+    // One control on the page, for the level as a whole, with the file's
+    // spread (its path sets all 60 effects, so a move keeps the spread).
+    let info = upstream::serve::edit::model_info(model, 1000);
+    let controls = &info.interventions[np1].controls;
+    let effects: Vec<&str> = (controls.iter())
+        .filter(|c| c.path.contains("relative_risk"))
+        .map(|c| c.path.as_str())
+        .collect();
+    assert_eq!(
+        effects,
+        ["intervention.NP1 prosthesis.relative_risk.Successful primary.Revision"]
+    );
+    let control = controls.iter().find(|c| c.path == effects[0]).unwrap();
+    assert!(
+        control.label.starts_with("Moves from Successful primary to Revision"),
+        "{}",
+        control.label
+    );
+    assert!(control.spread.is_some(), "the hazard ratio's distribution is shown");
+    let parsed = upstream::scenario::overrides::parse(model, effects[0]).unwrap();
+    assert_eq!(
+        upstream::scenario::overrides::targets(model, &parsed, 0.5)
+            .unwrap()
+            .len(),
+        60
+    );
+    let mut moved = model.clone();
+    upstream::scenario::overrides::shift(&mut moved, &parsed, 0.5).unwrap();
+    assert_eq!(
+        moved.uncertain.len(),
+        model.uncertain.len(),
+        "the move keeps the distribution"
+    );
+    // A model without tunnels: an effect per control, as before.
+    let older = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/older-people.toml");
+    let older = upstream::scenario::load(&older).expect("loads").model;
+    for (n, iv) in older.interventions.iter().enumerate() {
+        let groups = older.effect_groups(n);
+        assert_eq!(groups.len(), iv.effects.len());
+        for (g, effect) in groups.iter().zip(&iv.effects) {
+            assert_eq!(g.path, effect.names(&older).0);
+            assert_eq!(g.label, effect.names(&older).1);
+        }
+    }
+}

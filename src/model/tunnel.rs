@@ -84,6 +84,99 @@ impl Model {
     }
 }
 
+/// An intervention's effects as the file gives them: an effect on the
+/// moves out of a level with tunnels is one effect per tunnel in the
+/// model, shown, set and read as one ([`Model::effect_groups`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EffectGroup {
+    /// The first of the effects (whose value the group shows).
+    pub first: usize,
+    /// The intervention's effects in the group, in order.
+    pub effects: Vec<usize>,
+    /// Its path after `intervention.NAME.` and a label for people, as
+    /// [`super::Effect::names`] gives them (the level with tunnels by the
+    /// name the file gives it).
+    pub path: String,
+    pub label: String,
+    /// For a relative risk on a move: the levels from and to as the path
+    /// names them (`exit` for leaving).
+    pub levels: Option<(String, String)>,
+}
+
+impl Model {
+    /// The name of model level `level` where a path or a label may name a
+    /// level with tunnels as a whole: the level's own name for its first
+    /// tunnel (where people enter it), else the level's.
+    fn entry_name(&self, level: usize) -> &str {
+        match self.tunnels.iter().find(|t| t.first == level) {
+            Some(t) => &t.name,
+            None => &self.levels[level],
+        }
+    }
+
+    /// Intervention `i`'s effects, those on the moves out of every tunnel
+    /// of a level alike (to the same place, by the same number) together as
+    /// one, named by the level as a whole; every other effect on its own,
+    /// as [`super::Effect::names`] names it (a move into a level with
+    /// tunnels named by the level, where people enter it). In the order of
+    /// each group's first effect.
+    pub fn effect_groups(&self, i: usize) -> Vec<EffectGroup> {
+        let effects = &self.interventions[i].effects;
+        let mut groups: Vec<EffectGroup> = Vec::new();
+        let mut grouped = vec![false; effects.len()];
+        for (k, effect) in effects.iter().enumerate() {
+            if grouped[k] {
+                continue;
+            }
+            let (mut path, mut label) = effect.names(self);
+            let mut members = vec![k];
+            let mut levels = None;
+            if let super::Effect::Transition { from, to, .. } = *effect {
+                let to_name = to.map_or("exit", |t| self.entry_name(t));
+                let mut from_name = self.levels[from].as_str();
+                let value = effect.value().to_bits();
+                if let Some(tunnel) = self.tunnels.iter().find(|t| t.levels().contains(&from)) {
+                    let alike: Vec<usize> = (k..effects.len())
+                        .filter(|&j| {
+                            !grouped[j]
+                                && effects[j].value().to_bits() == value
+                                && matches!(effects[j], super::Effect::Transition { from: f, to: t, .. }
+                                    if t == to && tunnel.levels().contains(&f))
+                        })
+                        .collect();
+                    let mut froms: Vec<usize> = alike
+                        .iter()
+                        .map(|&j| match effects[j] {
+                            super::Effect::Transition { from, .. } => from,
+                            _ => unreachable!("only moves are grouped"),
+                        })
+                        .collect();
+                    froms.sort_unstable();
+                    froms.dedup();
+                    if froms.len() == tunnel.levels().len() {
+                        members = alike;
+                        from_name = &tunnel.name;
+                    }
+                }
+                path = format!("relative_risk.{from_name}.{to_name}");
+                label = format!("relative risk {from_name} → {to_name}");
+                levels = Some((from_name.to_string(), to_name.to_string()));
+            }
+            for &j in &members {
+                grouped[j] = true;
+            }
+            groups.push(EffectGroup {
+                first: k,
+                effects: members,
+                path,
+                label,
+                levels,
+            });
+        }
+        groups
+    }
+}
+
 /// How the output files show a level with tunnels (`[model]
 /// tunnel_outputs`): as a whole, its tunnels summed (the default), or a
 /// level per year in it (each year's step tunnels summed).

@@ -346,9 +346,12 @@ fn push_effects(h: &mut String, model: &Model, warnings: &[crate::error::InputEr
         h,
         "<table class=\"wide\"><thead><tr><th>intervention</th><th>evidence</th><th>fidelity as delivered</th><th>effect</th><th>as written</th><th>used</th><th>mean</th><th>chance of harm</th></tr></thead><tbody>"
     );
-    for iv in &model.interventions {
-        for (k, effect) in iv.effects.iter().enumerate() {
-            let (suffix, label) = effect.names(model);
+    for (n, iv) in model.interventions.iter().enumerate() {
+        // (An effect on the moves out of every tunnel of a level is one
+        // row, for the level as a whole.)
+        for group in model.effect_groups(n) {
+            let (k, effect) = (group.first, &iv.effects[group.first]);
+            let (suffix, label) = (&group.path, &group.label);
             let path = format!("intervention.{}.{suffix}", iv.name);
             let uncertain = model.uncertain.iter().find(|u| u.label == path);
             let stated = iv.stated_effects.get(k).copied().flatten();

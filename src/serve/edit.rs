@@ -152,7 +152,8 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
     model
         .interventions
         .iter()
-        .map(|i| {
+        .enumerate()
+        .map(|(n, i)| {
             let p = |field: &str| format!("intervention.{}.{field}", i.name);
             let mut controls = Vec::new();
             match i.reach {
@@ -179,10 +180,12 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
                     note: None,
                 }),
             }
-            for effect in &i.effects {
-                let (suffix, _) = effect.names(model);
-                let label = plain_label(effect, model);
-                let path = p(&suffix);
+            // (An effect on the moves out of every tunnel of a level is
+            // one control, for the level as a whole.)
+            for group in model.effect_groups(n) {
+                let effect = &i.effects[group.first];
+                let label = plain_label(effect, model, &group);
+                let path = p(&group.path);
                 let value = effect.value();
                 // Capacity or places bought are amounts, not factors.
                 let (max, step, kind) = match effect {
@@ -252,15 +255,16 @@ fn controls(model: &Model) -> Vec<InterventionControls> {
 }
 
 /// An effect's slider label in plain words, saying which way is better.
-fn plain_label(effect: &Effect, model: &Model) -> String {
+/// A control's label for `effect`, the first of `group` (a move's levels
+/// as the group names them: a level with tunnels as a whole).
+fn plain_label(effect: &Effect, model: &Model, group: &crate::model::EffectGroup) -> String {
     match *effect {
-        Effect::Transition { from, to, .. } => {
-            let from = &model.levels[from];
+        Effect::Transition { to, .. } => {
+            let (from, to_name) = group.levels.clone().unwrap_or_default();
             match to {
-                Some(t) => format!(
-                    "Moves from {from} to {} (relative risk: 1 = no change, 0.8 = a fifth fewer)",
-                    model.levels[t]
-                ),
+                Some(_) => {
+                    format!("Moves from {from} to {to_name} (relative risk: 1 = no change, 0.8 = a fifth fewer)")
+                }
                 None => format!("Deaths and leaving from {from} (relative risk: 1 = no change)"),
             }
         }
@@ -406,12 +410,14 @@ pub fn add_notes(info: &mut ModelInfo, model: &Model, text: &str) {
             .collect();
         (!parts.is_empty()).then(|| parts.join(" "))
     };
-    for (iv, controls) in model.interventions.iter().zip(&mut info.interventions) {
+    for (n, (iv, controls)) in model.interventions.iter().zip(&mut info.interventions).enumerate() {
         let heading = format!("interventions: {}", iv.name);
         let prefix = format!("intervention.{}.", iv.name);
+        let groups = model.effect_groups(n);
         for c in &mut controls.controls {
             let field = c.path.strip_prefix(&prefix).unwrap_or("");
-            let effect = iv.effects.iter().position(|e| field == e.names(model).0);
+            // (The file's effects in order: a group is one of them.)
+            let effect = groups.iter().position(|g| field == g.path);
             c.note = match effect {
                 Some(n) => {
                     let key = field.split('.').next().unwrap_or("");
