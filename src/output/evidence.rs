@@ -389,7 +389,7 @@ fn push_effects(h: &mut String, model: &Model, warnings: &[crate::error::InputEr
                     String::new()
                 },
                 escape(&fidelity),
-                escape(&label),
+                escape(label),
                 escape(&written),
                 escape(&used),
                 crate::format::short(effect.value()),
