@@ -751,6 +751,10 @@ pub enum Target {
     FixedCost {
         intervention: usize,
     },
+    /// Money per person reached when it starts (`cost_at_start`).
+    CostAtStart {
+        intervention: usize,
+    },
     /// The relative risk or multiplier of the intervention's `effect`-th effect.
     Effect {
         intervention: usize,

@@ -105,7 +105,7 @@ impl Layout {
         let interventions = model
             .interventions
             .iter()
-            .map(|iv| take(4 + iv.effects.len()))
+            .map(|iv| take(5 + iv.effects.len()))
             .collect();
         let capacity = take(if capacities { span(capacities_by_year) * ns } else { 0 });
         let places_count = model.places.len();
@@ -231,8 +231,13 @@ impl Layout {
     }
 
     #[inline]
+    pub fn cost_at_start(&self, intervention: usize) -> usize {
+        self.interventions[intervention] + 4
+    }
+
+    #[inline]
     pub fn effect(&self, intervention: usize, effect: usize) -> usize {
-        self.interventions[intervention] + 4 + effect
+        self.interventions[intervention] + 5 + effect
     }
 
     /// A service's capacity (activity a year) in simulated year `y`; only
@@ -344,6 +349,7 @@ impl Layout {
             p[self.fidelity(i)] = iv.fidelity;
             p[self.cost_per_participant(i)] = iv.cost_per_participant;
             p[self.fixed_cost(i)] = iv.fixed_cost;
+            p[self.cost_at_start(i)] = iv.cost_at_start;
             for (k, effect) in iv.effects.iter().enumerate() {
                 p[self.effect(i, k)] = match *effect {
                     Effect::Transition { relative_risk, .. } => relative_risk,
@@ -414,6 +420,7 @@ impl Layout {
             Target::Fidelity { intervention } => vec![self.fidelity(intervention)],
             Target::CostPerParticipant { intervention } => vec![self.cost_per_participant(intervention)],
             Target::FixedCost { intervention } => vec![self.fixed_cost(intervention)],
+            Target::CostAtStart { intervention } => vec![self.cost_at_start(intervention)],
             Target::Effect { intervention, effect } => vec![self.effect(intervention, effect)],
             Target::Capacity { service, point } => match &model.services[service].capacity {
                 Some(c) => years(&|y| c.per_year.point_year_at(y), point)

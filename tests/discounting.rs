@@ -288,3 +288,83 @@ fn bad_discounting_and_costs_at_a_start_are_refused_naming_the_line() {
     );
     refused(&text.replace("\"per_time_point\"", "\"per_point\""), "per_time_point");
 }
+
+/// The programme's cost at its start in year `year` under draws: the mean
+/// and standard deviation of its `intervention_cost` row.
+fn drawn_intervention_cost(model: &upstream::model::Model, year: i32) -> (f64, f64) {
+    use upstream::pipeline::{Request, Run};
+    let request = Request {
+        draws: 400,
+        seed: 11,
+        costs: false,
+        ..Request::futures_only(Vec::new())
+    };
+    let run = Run::new(model, request).unwrap();
+    let unit = run.unit(None).unwrap();
+    let chosen =
+        |(f, y, name): &(usize, Option<i32>, String)| *f == 1 && *y == Some(year) && name == "intervention_cost";
+    let summary = run.unit_statistics(unit, &chosen, &|_| {}).unwrap();
+    let rows: Vec<_> = summary.rows.iter().filter(|r| r.mean.is_some()).collect();
+    assert_eq!(rows.len(), 1);
+    (rows[0].mean.unwrap(), rows[0].sd.unwrap())
+}
+
+#[test]
+fn a_cost_at_a_start_may_be_uncertain() {
+    let fixed = model(1, "start", "end");
+    let cost = |text: &str, year: &str| {
+        let (rows, _) = summary_and_accounts(&parse(text));
+        value(&rows, 1, year, "intervention_cost")
+    };
+    // The people it reaches at its start, from the cost with and without it.
+    let reached =
+        (cost(&fixed, "2026") - cost(&fixed.replace("cost_at_start = 40", "cost_at_start = 0"), "2026")) / 40.0;
+    assert!(reached > 400.0, "half of about 900 people: {reached}");
+    // Drawn from a gamma of mean 40 and sd 10: only the start year's cost
+    // spreads, by the people reached × the draws' spread.
+    let text = fixed.replace(
+        "cost_at_start = 40",
+        "cost_at_start = { dist = \"gamma\", mean = 40, sd = 10 }",
+    );
+    let uncertain = parse(&text);
+    assert_eq!(uncertain.uncertain.len(), 1);
+    assert_eq!(uncertain.interventions[0].cost_at_start, 40.0);
+    let (mean, sd) = drawn_intervention_cost(&uncertain, 2026);
+    let central = cost(&fixed, "2026");
+    // (400 draws: the mean within four standard errors, the sd within 20 %.)
+    assert!(
+        (mean - central).abs() < 4.0 * reached * 10.0 / 20.0,
+        "{mean} against {central}"
+    );
+    assert!(
+        (sd / reached - 10.0).abs() < 2.0,
+        "sd {sd} for {reached} people reached"
+    );
+    let (later, later_sd) = drawn_intervention_cost(&uncertain, 2027);
+    assert_eq!(later_sd, 0.0);
+    close(later, cost(&fixed, "2027"), "the year after, the same in every draw");
+    // An override sets it, and a scenario's override of it is its own.
+    use upstream::scenario::overrides;
+    let path = overrides::parse(&uncertain, "intervention.Programme.cost_at_start").unwrap();
+    assert_eq!(overrides::value(&uncertain, &path), Ok(40.0));
+    let varied = overrides::vary(&uncertain, "programme", &path, 80.0).unwrap();
+    assert!(varied.uncertain.is_empty(), "the override wins over the distribution");
+    let (rows, _) = summary_and_accounts(&varied);
+    close(
+        value(&rows, 1, "2026", "intervention_cost"),
+        central + 40.0 * reached,
+        "at £80",
+    );
+    // A distribution that could go below 0 is refused, naming the line.
+    let error = parse_error_at(
+        Path::new("discount.toml"),
+        &fixed.replace(
+            "cost_at_start = 40",
+            "cost_at_start = { dist = \"normal\", mean = 40, sd = 30 }",
+        ),
+    );
+    assert!(
+        error.contains("discount.toml:") && error.contains("cost_at_start"),
+        "{error}"
+    );
+}

@@ -393,7 +393,7 @@ pub struct RawIntervention {
     pub cost_per_participant: Option<Spanned<RawProfile>>,
     pub fixed_cost: Option<Spanned<RawProfile>>,
     /// Money per person reached when it starts, paid then.
-    pub cost_at_start: Option<Spanned<f64>>,
+    pub cost_at_start: Option<Spanned<RawNumber>>,
     pub lag_years: Option<Spanned<i64>>,
     #[serde(default)]
     pub effects: Vec<Spanned<RawEffect>>,

@@ -91,6 +91,7 @@ fn support_of(interventions: &[crate::model::Intervention], target: &Target) -> 
         | Target::UseRate { .. }
         | Target::CostPerParticipant { .. }
         | Target::FixedCost { .. }
+        | Target::CostAtStart { .. }
         | Target::Effect { .. }
         | Target::Capacity { .. }
         | Target::Places { .. } => Support::NonNegative,
@@ -372,6 +373,7 @@ fn set_field(model: &mut Model, name: &str, field: InterventionField, value: f64
         InterventionField::Fidelity => set.push(Target::Fidelity { intervention: i }),
         InterventionField::CostPerParticipant => set.push(Target::CostPerParticipant { intervention: i }),
         InterventionField::FixedCost => set.push(Target::FixedCost { intervention: i }),
+        InterventionField::CostAtStart => set.push(Target::CostAtStart { intervention: i }),
         _ => {}
     }
     let iv = &mut model.interventions[i];
@@ -386,6 +388,7 @@ fn set_field(model: &mut Model, name: &str, field: InterventionField, value: f64
             iv.cost_per_participant = non_negative(value, "cost_per_participant")?;
         }
         InterventionField::FixedCost => iv.fixed_cost = non_negative(value, "fixed_cost")?,
+        InterventionField::CostAtStart => iv.cost_at_start = non_negative(value, "cost_at_start")?,
         InterventionField::Qualified => {
             let qualified = probability(value, "qualified (the share of delivery by qualified practitioners)")?.value();
             let unqualified_fidelity = iv.workforce.map_or(model_unqualified, |w| w.unqualified_fidelity);
@@ -810,7 +813,10 @@ fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec
         ParamPath::Intervention {
             name,
             field:
-                field @ (InterventionField::CostPerParticipant | InterventionField::FixedCost | InterventionField::Places),
+                field @ (InterventionField::CostPerParticipant
+                | InterventionField::FixedCost
+                | InterventionField::CostAtStart
+                | InterventionField::Places),
         } => {
             let i = intervention(model, name)?;
             let iv = &mut model.interventions[i];
@@ -823,6 +829,10 @@ fn scale_numbers(model: &mut Model, path: &ParamPath, factor: f64) -> Result<Vec
                 InterventionField::FixedCost => {
                     iv.fixed_cost = bounded(iv.fixed_cost * factor, "a fixed cost", factor)?;
                     scaled.push(Target::FixedCost { intervention: i });
+                }
+                InterventionField::CostAtStart => {
+                    iv.cost_at_start = bounded(iv.cost_at_start * factor, "a cost at the start", factor)?;
+                    scaled.push(Target::CostAtStart { intervention: i });
                 }
                 _ => match iv.reach {
                     Reach::Places(p) => {

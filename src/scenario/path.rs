@@ -65,6 +65,7 @@ pub enum InterventionField {
     Fidelity,
     CostPerParticipant,
     FixedCost,
+    CostAtStart,
     LagYears,
     /// The share delivered by qualified practitioners (`workforce.qualified`).
     Qualified,
@@ -72,7 +73,7 @@ pub enum InterventionField {
 
 impl InterventionField {
     /// Every field, in the order messages list them.
-    pub const ALL: [InterventionField; 10] = [
+    pub const ALL: [InterventionField; 11] = [
         Self::Reach,
         Self::Places,
         Self::StartYear,
@@ -81,6 +82,7 @@ impl InterventionField {
         Self::Fidelity,
         Self::CostPerParticipant,
         Self::FixedCost,
+        Self::CostAtStart,
         Self::LagYears,
         Self::Qualified,
     ];
@@ -96,6 +98,7 @@ impl InterventionField {
             Self::Fidelity => "fidelity",
             Self::CostPerParticipant => "cost_per_participant",
             Self::FixedCost => "fixed_cost",
+            Self::CostAtStart => "cost_at_start",
             Self::LagYears => "lag_years",
             Self::Qualified => "qualified",
         }
@@ -273,7 +276,7 @@ mod tests {
         let e = ParamPath::parse("intervention.Coaching.cost").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "`cost` is not an intervention field that can be overridden; valid: reach, places, start_year, ramp_years, end_year, fidelity, cost_per_participant, fixed_cost, lag_years, qualified"
+            "`cost` is not an intervention field that can be overridden; valid: reach, places, start_year, ramp_years, end_year, fidelity, cost_per_participant, fixed_cost, cost_at_start, lag_years, qualified"
         );
     }
 }

@@ -64,12 +64,15 @@ pub(super) fn intervention_year<const W: usize>(
         }
     }
     // A cost per person reached when it starts, at that moment.
+    // (The model's value gates it: a draw of an uncertain one is never 0
+    // where the value is not.)
     if iv.cost_at_start != 0.0 && iv.starts_in(year, model.start_year) {
+        let at_start = run.lanes(layout.cost_at_start(i));
         for &b in &iv.target_bands {
             for &l in &iv.target_levels {
                 let people = start[b * nl + l];
                 for lane in 0..W {
-                    spent[lane] += delivered[lane] * people[lane] * iv.cost_at_start;
+                    spent[lane] += delivered[lane] * people[lane] * at_start[lane];
                 }
             }
         }

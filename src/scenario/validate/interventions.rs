@@ -177,7 +177,7 @@ fn intervention_from(
         fidelity: delivery.fidelity,
         cost_per_participant: delivery.cost_per_participant,
         fixed_cost: delivery.fixed_cost,
-        cost_at_start: cost_at_start(v, raw),
+        cost_at_start: cost_at_start(v, raw, intervention),
         lag_years: delivery.lag_years,
         effects,
         profiles: Profiles {
@@ -189,19 +189,17 @@ fn intervention_from(
 }
 
 /// An intervention's money per person reached when it starts (0 without
-/// `cost_at_start`); a negative or non-finite value is refused.
-fn cost_at_start(v: &mut Validator, raw: &RawIntervention) -> f64 {
-    let Some(cost) = &raw.cost_at_start else {
-        return 0.0;
-    };
-    let what = format!("intervention `{}`: cost_at_start", raw.name);
-    match non_negative_problem(*cost.get_ref(), &what) {
-        Some(problem) => {
-            v.err(&cost.span(), problem);
-            0.0
-        }
-        None => *cost.get_ref(),
-    }
+/// `cost_at_start`): a number of 0 or more, or a distribution of one.
+fn cost_at_start(v: &mut Validator, raw: &RawIntervention, intervention: usize) -> f64 {
+    optional(
+        v,
+        &raw.name,
+        &raw.cost_at_start,
+        "cost_at_start",
+        Support::NonNegative,
+        Target::CostAtStart { intervention },
+        0.0,
+    )
 }
 
 /// Records a problem with intervention `name`'s key at `span`.
