@@ -136,25 +136,23 @@ impl Model {
                 let mut from_name = self.levels[from].as_str();
                 let value = effect.value().to_bits();
                 if let Some(tunnel) = self.tunnels.iter().find(|t| t.levels().contains(&from)) {
-                    let alike: Vec<usize> = (k..effects.len())
-                        .filter(|&j| {
-                            !grouped[j]
-                                && effects[j].value().to_bits() == value
-                                && matches!(effects[j], super::Effect::Transition { from: f, to: t, .. }
-                                    if t == to && tunnel.levels().contains(&f))
+                    // (Each effect alike with the tunnel it moves people out of.)
+                    let alike: Vec<(usize, usize)> = (k..effects.len())
+                        .filter(|&j| !grouped[j] && effects[j].value().to_bits() == value)
+                        .filter_map(|j| match effects[j] {
+                            super::Effect::Transition { from: f, to: t, .. }
+                                if t == to && tunnel.levels().contains(&f) =>
+                            {
+                                Some((j, f))
+                            }
+                            _ => None,
                         })
                         .collect();
-                    let mut froms: Vec<usize> = alike
-                        .iter()
-                        .map(|&j| match effects[j] {
-                            super::Effect::Transition { from, .. } => from,
-                            _ => unreachable!("only moves are grouped"),
-                        })
-                        .collect();
+                    let mut froms: Vec<usize> = alike.iter().map(|&(_, f)| f).collect();
                     froms.sort_unstable();
                     froms.dedup();
                     if froms.len() == tunnel.levels().len() {
-                        members = alike;
+                        members = alike.iter().map(|&(j, _)| j).collect();
                         from_name = &tunnel.name;
                     }
                 }
