@@ -447,7 +447,10 @@ fn an_override_naming_a_level_with_tunnels_as_a_whole_sets_every_tunnel() {
     // An unknown level still names the levels there are.
     let path = overrides::parse(&model, "intervention.Follow-up.relative_risk.Operated (year 9).Well").unwrap();
     let error = overrides::targets(&model, &path, 1.5).unwrap_err();
-    assert!(error.starts_with("unknown level `Operated (year 9)`"), "{error}");
+    assert_eq!(
+        error,
+        "unknown level `Operated (year 9)`; the levels are `Well`, `Operated` (or one year of a level with tunnels, e.g. `Operated (year 1)`)"
+    );
 }
 
 #[test]

@@ -578,9 +578,16 @@ fn level(model: &Model, name: &str) -> Result<usize, String> {
 /// with tunnels (finer steps than a year), each set alike.
 fn levels(model: &Model, name: &str) -> Result<std::ops::Range<usize>, String> {
     model.levels_named(name).ok_or_else(|| {
+        // The levels as the file names them (a level with tunnels as a
+        // whole, and how to name one year of it).
+        let levels = crate::model::OutputLevel::of(&model.levels, &model.tunnels, crate::model::TunnelOutputs::Summed);
+        let by_year = match model.tunnels.first() {
+            Some(t) => format!(" (or one year of a level with tunnels, e.g. `{}`)", t.year_name(1)),
+            None => String::new(),
+        };
         format!(
-            "unknown level `{name}`; the levels are {}",
-            names_list(model.levels.iter())
+            "unknown level `{name}`; the levels are {}{by_year}",
+            names_list(levels.iter().map(|l| &l.name))
         )
     })
 }
