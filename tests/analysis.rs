@@ -4,6 +4,8 @@
 //! with N = 1000, use = 4 and D = Σ_{t=1..5} 1.035^−t, and every uncertain
 //! input is uniform, so swings, thresholds and rankings are known exactly.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use upstream::analysis::goal_seek::{Goal, Side, goal_seek, thresholds};
@@ -382,4 +384,41 @@ fn goal_seek_command_reports_and_fails_clearly() {
     let out = upstream_in(dir, &["goal-seek", file, "--scenario", "coaching", "--thresholds"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).contains("Coaching"));
+}
+
+/// The hip replacement model (`scenarios/thr-cohort.toml`): a goal on the
+/// ICER is refused (it has no value where the new prosthesis dominates),
+/// with the net monetary benefit goal to ask instead; that goal finds the
+/// price premium at which the ICER is exactly the threshold.
+#[test]
+fn a_goal_on_the_icer_is_refused_for_net_monetary_benefit() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/thr-cohort.toml");
+    let model = upstream::scenario::load(&path).expect("loads").model;
+    let vary = "intervention.NP1 price.cost_at_start";
+    let err = goal_seek(
+        &model,
+        "new-prosthesis",
+        None,
+        vary,
+        &Goal::parse("icer <= 20000").unwrap(),
+        None,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("net_monetary_benefit_at:20000 >= 0"), "{err}");
+    let target = Goal::parse("net_monetary_benefit_at:20000 >= 0").unwrap();
+    let r = goal_seek(&model, "new-prosthesis", None, vary, &target, None).unwrap();
+    let found = r.found.expect("a threshold");
+    assert_eq!(found.side, Side::AtOrBelow);
+    // At the threshold, incremental cost = 20,000 × incremental QALYs: the
+    // premium now plus the money the ICER leaves (the cohort is 1,000).
+    let rows = common::summary(&model);
+    let cost = common::value(&rows, 1, "all", "incremental_cost");
+    let qalys = common::value(&rows, 1, "all", "incremental_qalys");
+    let expected = 185.0 + (20_000.0 * qalys - cost) / 1000.0;
+    assert!(
+        close(found.threshold, expected, 1e-6),
+        "{} against {expected}",
+        found.threshold
+    );
 }

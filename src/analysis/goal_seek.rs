@@ -296,6 +296,9 @@ fn seek(
     let unit = run.unit(area).map_err(invalid)?;
     let key = resolve(model, &run.unit_rows(unit), &target.metric)?;
     drop(run);
+    if target.metric.name == "icer" {
+        return Err(invalid(icer_refused(model)));
+    }
     let continuous = !target.metric.name.starts_with("break_even_year") && probability.is_none();
 
     let mut evaluations = 0;
@@ -410,6 +413,21 @@ fn seek(
         ends,
         evaluations,
     })
+}
+
+/// Why a goal on `icer` is refused, and the goal to ask instead: an ICER
+/// has no value where a future dominates or is dominated, so a search over
+/// an input would read those values as the target missed (a price below
+/// which the new strategy saves money would read as "too cheap").
+fn icer_refused(model: &Model) -> String {
+    let wtp = (model.outcomes.as_ref())
+        .and_then(|o| o.willingness_to_pay.first().copied())
+        .unwrap_or(20_000.0);
+    // (The metric as its row names it; the price as people read it.)
+    let price = crate::format::short(wtp);
+    format!(
+        "a goal on `icer` would mislead: it has no value where the scenario dominates (costs less and gains health) or is dominated, and those values would count as missing the target; ask for net monetary benefit instead, e.g. --target \"net_monetary_benefit_at:{wtp} >= 0\": at least 0 exactly where the scenario is cost-effective at {price} a QALY (`willingness_to_pay` in [outcomes] sets the values that have one)"
+    )
 }
 
 /// One intervention's break-even cost.
