@@ -128,38 +128,23 @@ impl Model {
             if grouped[k] {
                 continue;
             }
-            let (mut path, mut label) = effect.names(self);
-            let mut members = vec![k];
-            let mut levels = None;
-            if let super::Effect::Transition { from, to, .. } = *effect {
-                let to_name = to.map_or("exit", |t| self.entry_name(t));
-                let mut from_name = self.levels[from].as_str();
-                let value = effect.value().to_bits();
-                if let Some(tunnel) = self.tunnels.iter().find(|t| t.levels().contains(&from)) {
-                    // (Each effect alike with the tunnel it moves people out of.)
-                    let alike: Vec<(usize, usize)> = (k..effects.len())
-                        .filter(|&j| !grouped[j] && effects[j].value().to_bits() == value)
-                        .filter_map(|j| match effects[j] {
-                            super::Effect::Transition { from: f, to: t, .. }
-                                if t == to && tunnel.levels().contains(&f) =>
-                            {
-                                Some((j, f))
-                            }
-                            _ => None,
-                        })
-                        .collect();
-                    let mut froms: Vec<usize> = alike.iter().map(|&(_, f)| f).collect();
-                    froms.sort_unstable();
-                    froms.dedup();
-                    if froms.len() == tunnel.levels().len() {
-                        members = alike.iter().map(|&(j, _)| j).collect();
-                        from_name = &tunnel.name;
-                    }
+            let (members, path, label, levels) = match *effect {
+                super::Effect::Transition { from, to, .. } => {
+                    let to_name = to.map_or("exit", |t| self.entry_name(t));
+                    let (members, from_name) = (self.moves_alike(effects, k, &grouped))
+                        .unwrap_or_else(|| (vec![k], self.levels[from].as_str()));
+                    (
+                        members,
+                        format!("relative_risk.{from_name}.{to_name}"),
+                        format!("relative risk {from_name} → {to_name}"),
+                        Some((from_name.to_string(), to_name.to_string())),
+                    )
                 }
-                path = format!("relative_risk.{from_name}.{to_name}");
-                label = format!("relative risk {from_name} → {to_name}");
-                levels = Some((from_name.to_string(), to_name.to_string()));
-            }
+                _ => {
+                    let (path, label) = effect.names(self);
+                    (vec![k], path, label, None)
+                }
+            };
             for &j in &members {
                 grouped[j] = true;
             }
@@ -172,6 +157,37 @@ impl Model {
             });
         }
         groups
+    }
+
+    /// When `effects[k]` is a move out of a tunnel of a level with tunnels:
+    /// the effects not yet `grouped` that move people out of the level's
+    /// tunnels to the same place by the same number, with the level's
+    /// name, if they cover every tunnel.
+    fn moves_alike<'a>(
+        &'a self,
+        effects: &[super::Effect],
+        k: usize,
+        grouped: &[bool],
+    ) -> Option<(Vec<usize>, &'a str)> {
+        let super::Effect::Transition { from, to, .. } = effects[k] else {
+            return None;
+        };
+        let tunnel = self.tunnels.iter().find(|t| t.levels().contains(&from))?;
+        let value = effects[k].value().to_bits();
+        // (Each effect alike with the tunnel it moves people out of.)
+        let alike: Vec<(usize, usize)> = (k..effects.len())
+            .filter(|&j| !grouped[j] && effects[j].value().to_bits() == value)
+            .filter_map(|j| match effects[j] {
+                super::Effect::Transition { from: f, to: t, .. } if t == to && tunnel.levels().contains(&f) => {
+                    Some((j, f))
+                }
+                _ => None,
+            })
+            .collect();
+        let mut froms: Vec<usize> = alike.iter().map(|&(_, f)| f).collect();
+        froms.sort_unstable();
+        froms.dedup();
+        (froms.len() == tunnel.levels().len()).then(|| (alike.iter().map(|&(j, _)| j).collect(), tunnel.name.as_str()))
     }
 }
 
